@@ -1,0 +1,30 @@
+/**
+ * The `nnlab` command line. Each sub-command lives in its own module under lib/commands/ and
+ * registers itself on the commander program here.
+ */
+import { Command } from 'commander';
+import { registerSin } from './commands/sin.js';
+
+export function buildProgram(): Command {
+  const program = new Command();
+  program
+    .name('nnlab')
+    .description('A small neural-network library written by hand, and the lab report rerun with it.')
+    .showHelpAfterError()
+    .exitOverride();
+  registerSin(program);
+  return program;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+  } catch (err) {
+    // commander signals --help/--version and its own usage errors by throwing after printing.
+    const code = (err as { code?: string }).code;
+    if (code === 'commander.helpDisplayed' || code === 'commander.version' || code === 'commander.help') return;
+    if (typeof code === 'string' && code.startsWith('commander.')) process.exit((err as { exitCode?: number }).exitCode ?? 1);
+    throw err;
+  }
+}

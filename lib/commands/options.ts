@@ -1,0 +1,48 @@
+/**
+ * Shared helpers of the CLI commands: option parsing with errors that name the option, and an
+ * epoch progress bar that shows only on a terminal.
+ */
+import cliProgress from 'cli-progress';
+
+export function parseInteger(option: string, text: string, min = -Infinity): number {
+  const v = Number(text);
+  if (!/^-?\d+$/.test(text.trim()) || !Number.isSafeInteger(v) || v < min) {
+    throw new Error(`${option}: expected an integer${min > -Infinity ? ` >= ${min}` : ''}, got '${text}'`);
+  }
+  return v;
+}
+
+export function parseNumber(option: string, text: string, min = -Infinity): number {
+  const v = Number(text);
+  if (text.trim() === '' || !Number.isFinite(v) || v < min) {
+    throw new Error(`${option}: expected a number${min > -Infinity ? ` >= ${min}` : ''}, got '${text}'`);
+  }
+  return v;
+}
+
+/** "100,100" → [100, 100]; each entry a positive integer. */
+export function parseIntList(option: string, text: string): number[] {
+  const parts = text.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  if (parts.length === 0) throw new Error(`${option}: expected comma-separated positive integers, got '${text}'`);
+  return parts.map((p) => parseInteger(option, p, 1));
+}
+
+export interface EpochProgress {
+  update(epoch: number, metric: number): void;
+  stop(): void;
+}
+
+/** A progress bar over epochs on an interactive terminal; silent otherwise (pipes, --json, CI). */
+export function epochProgress(enabled: boolean, epochs: number, metricName: string): EpochProgress {
+  if (!enabled || !process.stderr.isTTY) return { update() {}, stop() {} };
+  const bar = new cliProgress.SingleBar({
+    format: `training [{bar}] epoch {value}/{total} | ${metricName} {metric} | {duration_formatted}`,
+    stream: process.stderr,
+    hideCursor: true,
+  }, cliProgress.Presets.shades_classic);
+  bar.start(epochs, 0, { metric: '-' });
+  return {
+    update(epoch, metric) { bar.update(epoch, { metric: metric.toPrecision(4) }); },
+    stop() { bar.stop(); },
+  };
+}

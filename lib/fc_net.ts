@@ -1,0 +1,272 @@
+/**
+ * A fully connected network of any depth (CS231n's fc_net.py):
+ *
+ *   {affine → [batchnorm] → activation → [dropout]} × (L − 1) → affine → softmax or MSE loss
+ *
+ * Parameters live in a plain named map: W1, b1, gamma1, beta1, …, WL, bL. `loss(X)` gives the
+ * scores (test mode); `loss(X, y)` gives the loss and the gradient of every parameter.
+ */
+import { readFileSync } from 'node:fs';
+import { Matrix, checkFinite, sumOfSquares, addScaledInPlace, argmaxRows } from './matrix.js';
+import { affineForward, affineBackward, softmaxLoss, mseLoss, BatchnormParam, checkLabels } from './layers.js';
+import { Activation, checkActivation, hiddenLayerForward, hiddenLayerBackward, HiddenLayerCache } from './layer_utils.js';
+import { Rng, deriveSeed } from './random.js';
+import { matrixToJSON, matrixFromJSON, MatrixJSON } from './serialize.js';
+import { writeFileAtomic } from './io.js';
+
+export type Normalization = 'none' | 'batchnorm';
+export type LossKind = 'softmax' | 'mse';
+export type WeightInit = 'he' | 'xavier' | number;
+/** Class labels (softmax) or an N×outputDim target matrix (MSE). */
+export type Targets = ArrayLike<number> | Matrix;
+export type Params = Record<string, Matrix>;
+
+export interface NetConfig {
+  inputDim: number;
+  hiddenDims: number[];
+  outputDim: number;
+  activation: Activation;
+  normalization: Normalization;
+  /** Probability of dropping a hidden unit during training; 0 turns dropout off. */
+  dropout: number;
+  loss: LossKind;
+  /** L2 strength: the loss gains 0.5 · reg · ΣW² over the weight matrices (not biases, not gamma/beta). */
+  reg: number;
+  /** 'he': N(0, 2/fanIn); 'xavier': N(0, 2/(fanIn + fanOut)); a number: N(0, number²). */
+  weightInit: WeightInit;
+  seed: number;
+}
+
+export const DEFAULT_NET_CONFIG: Omit<NetConfig, 'inputDim' | 'hiddenDims' | 'outputDim'> = {
+  activation: 'relu', normalization: 'none', dropout: 0, loss: 'softmax', reg: 0, weightInit: 'he', seed: 0,
+};
+
+export type NetOptions = Pick<NetConfig, 'inputDim' | 'hiddenDims' | 'outputDim'> & Partial<NetConfig>;
+
+export interface LossResult { loss: number; grads: Params }
+
+export const MODEL_FORMAT = 'nnlab.FullyConnectedNet';
+export const MODEL_FORMAT_VERSION = 1;
+
+export interface NetJSON {
+  format: typeof MODEL_FORMAT;
+  version: number;
+  config: NetConfig;
+  params: Record<string, MatrixJSON>;
+  /** Running mean and variance of each batchnorm layer (empty without batchnorm). */
+  batchnorm: { runningMean: MatrixJSON; runningVar: MatrixJSON }[];
+}
+
+function positiveInt(what: string, v: unknown): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw new Error(`FullyConnectedNet: ${what} must be a positive integer, got ${JSON.stringify(v)}`);
+  return v;
+}
+
+function validateConfig(options: NetOptions): NetConfig {
+  const known = ['inputDim', 'hiddenDims', 'outputDim', 'activation', 'normalization', 'dropout', 'loss', 'reg', 'weightInit', 'seed'];
+  for (const key of Object.keys(options)) {
+    if (!known.includes(key)) throw new Error(`FullyConnectedNet: unknown option '${key}', expected one of ${known.join(', ')}`);
+  }
+  const c: NetConfig = { ...DEFAULT_NET_CONFIG, ...options, hiddenDims: [...(options.hiddenDims ?? [])] };
+  positiveInt('inputDim', c.inputDim);
+  positiveInt('outputDim', c.outputDim);
+  if (!Array.isArray(options.hiddenDims)) throw new Error(`FullyConnectedNet: hiddenDims must be an array of positive integers, got ${JSON.stringify(options.hiddenDims)}`);
+  c.hiddenDims.forEach((h, i) => positiveInt(`hiddenDims[${i}]`, h));
+  checkActivation('FullyConnectedNet', c.activation);
+  if (c.normalization !== 'none' && c.normalization !== 'batchnorm') throw new Error(`FullyConnectedNet: normalization must be 'none' or 'batchnorm', got '${c.normalization}'`);
+  if (c.loss !== 'softmax' && c.loss !== 'mse') throw new Error(`FullyConnectedNet: loss must be 'softmax' or 'mse', got '${c.loss}'`);
+  if (!(c.dropout >= 0 && c.dropout < 1)) throw new Error(`FullyConnectedNet: dropout must be in [0, 1), got ${c.dropout}`);
+  if (!(c.reg >= 0 && Number.isFinite(c.reg))) throw new Error(`FullyConnectedNet: reg must be a finite number >= 0, got ${c.reg}`);
+  if (!(c.weightInit === 'he' || c.weightInit === 'xavier' || (typeof c.weightInit === 'number' && c.weightInit > 0))) {
+    throw new Error(`FullyConnectedNet: weightInit must be 'he', 'xavier' or a positive std, got ${JSON.stringify(c.weightInit)}`);
+  }
+  if (!Number.isInteger(c.seed)) throw new Error(`FullyConnectedNet: seed must be an integer, got ${c.seed}`);
+  return c;
+}
+
+export class FullyConnectedNet {
+  readonly config: NetConfig;
+  /** Number of affine layers (hidden layers + the output layer). */
+  readonly numLayers: number;
+  params: Params = {};
+  /** One per hidden layer when normalising: mode and running statistics. */
+  readonly bnParams: BatchnormParam[] = [];
+  /** Draws the dropout masks when no Rng is passed to `loss`. */
+  private dropoutRng: Rng;
+
+  constructor(options: NetOptions) {
+    this.config = validateConfig(options);
+    const { inputDim, hiddenDims, outputDim, weightInit, normalization, seed } = this.config;
+    this.numLayers = hiddenDims.length + 1;
+    const rng = new Rng(deriveSeed(seed, 'init'));
+    this.dropoutRng = new Rng(deriveSeed(seed, 'dropout'));
+    const dims = [inputDim, ...hiddenDims, outputDim];
+    for (let i = 1; i <= this.numLayers; i++) {
+      const fanIn = dims[i - 1], fanOut = dims[i];
+      const std = weightInit === 'he' ? Math.sqrt(2 / fanIn)
+        : weightInit === 'xavier' ? Math.sqrt(2 / (fanIn + fanOut))
+          : weightInit;
+      this.params[`W${i}`] = rng.gaussianMatrix(fanIn, fanOut, std);
+      this.params[`b${i}`] = new Matrix(1, fanOut);
+      if (normalization === 'batchnorm' && i < this.numLayers) {
+        this.params[`gamma${i}`] = Matrix.filled(1, fanOut, 1);
+        this.params[`beta${i}`] = new Matrix(1, fanOut);
+        this.bnParams.push({ mode: 'train' });
+      }
+    }
+  }
+
+  /** Scores for X (N×inputDim) in test mode: running batchnorm statistics, no dropout. */
+  loss(X: Matrix): Matrix;
+  /** Loss and gradients for X (N×inputDim) and its targets, in train mode. `rng` draws the dropout masks. */
+  loss(X: Matrix, y: Targets, rng?: Rng): LossResult;
+  loss(X: Matrix, y?: Targets, rng?: Rng): Matrix | LossResult {
+    const { inputDim, outputDim, loss: lossKind, reg, dropout, activation } = this.config;
+    if (X.cols !== inputDim) throw new Error(`FullyConnectedNet.loss: X has ${X.cols} columns, expected inputDim = ${inputDim}`);
+    checkFinite('FullyConnectedNet.loss X', X);
+    const mode = y === undefined ? 'test' : 'train';
+    const p = this.params;
+    const L = this.numLayers;
+
+    let h = X;
+    const caches: HiddenLayerCache[] = [];
+    for (let i = 1; i < L; i++) {
+      const bn = this.bnParams[i - 1];
+      if (bn) bn.mode = mode;
+      let cache: HiddenLayerCache;
+      [h, cache] = hiddenLayerForward(h, {
+        w: p[`W${i}`], b: p[`b${i}`], activation,
+        batchnorm: bn ? { gamma: p[`gamma${i}`], beta: p[`beta${i}`], param: bn } : undefined,
+        dropout: dropout > 0 ? { p: dropout, mode, rng: rng ?? this.dropoutRng } : undefined,
+      });
+      caches.push(cache);
+    }
+    const [scores, lastCache] = affineForward(h, p[`W${L}`], p[`b${L}`]);
+    if (y === undefined) return scores;
+
+    let dataLoss: number, dscores: Matrix;
+    if (lossKind === 'softmax') {
+      if (y instanceof Matrix) throw new Error('FullyConnectedNet.loss: softmax loss needs class labels for y, got a Matrix');
+      ({ loss: dataLoss, dscores } = softmaxLoss(scores, y));
+    } else {
+      if (!(y instanceof Matrix)) throw new Error(`FullyConnectedNet.loss: mse loss needs y as an N×${outputDim} Matrix of targets`);
+      checkFinite('FullyConnectedNet.loss y', y);
+      ({ loss: dataLoss, dpred: dscores } = mseLoss(scores, y));
+    }
+
+    const grads: Params = {};
+    const last = affineBackward(dscores, lastCache);
+    grads[`W${L}`] = last.dw;
+    grads[`b${L}`] = last.db;
+    let dh = last.dx;
+    for (let i = L - 1; i >= 1; i--) {
+      const g = hiddenLayerBackward(dh, caches[i - 1]);
+      grads[`W${i}`] = g.dw;
+      grads[`b${i}`] = g.db;
+      if (g.dgamma) grads[`gamma${i}`] = g.dgamma;
+      if (g.dbeta) grads[`beta${i}`] = g.dbeta;
+      dh = g.dx;
+    }
+
+    let regLoss = 0;
+    for (let i = 1; i <= L; i++) {
+      const W = p[`W${i}`];
+      regLoss += 0.5 * reg * sumOfSquares(W);
+      addScaledInPlace(grads[`W${i}`], W, reg);
+    }
+    return { loss: dataLoss + regLoss, grads };
+  }
+
+  /** Predicted class of each row of X (argmax of the scores), computed in batches. */
+  predict(X: Matrix, batchSize = 1024): Int32Array {
+    const out = new Int32Array(X.rows);
+    for (let start = 0; start < X.rows; start += batchSize) {
+      const idx = Array.from({ length: Math.min(batchSize, X.rows - start) }, (_, k) => start + k);
+      out.set(argmaxRows(this.loss(X.selectRows(idx))), start);
+    }
+    return out;
+  }
+
+  /** Number of trainable values. */
+  get parameterCount(): number {
+    return Object.values(this.params).reduce((s, m) => s + m.size, 0);
+  }
+
+  /** Validates targets against this net's output (labels in range or an N×outputDim matrix). */
+  checkTargets(what: string, y: Targets, n: number): void {
+    if (this.config.loss === 'softmax') {
+      if (y instanceof Matrix) throw new Error(`${what}: softmax loss needs class labels, got a Matrix`);
+      checkLabels(what, y, n, this.config.outputDim);
+    } else {
+      if (!(y instanceof Matrix) || y.rows !== n || y.cols !== this.config.outputDim) {
+        const got = y instanceof Matrix ? `${y.rows}x${y.cols}` : `${y.length} labels`;
+        throw new Error(`${what}: mse loss needs an ${n}x${this.config.outputDim} target Matrix, got ${got}`);
+      }
+      checkFinite(what, y);
+    }
+  }
+
+  toJSON(): NetJSON {
+    const params: Record<string, MatrixJSON> = {};
+    for (const [k, m] of Object.entries(this.params)) params[k] = matrixToJSON(m);
+    const d = this.config.hiddenDims;
+    return {
+      format: MODEL_FORMAT,
+      version: MODEL_FORMAT_VERSION,
+      config: { ...this.config, hiddenDims: [...d] },
+      params,
+      batchnorm: this.bnParams.map((bn, i) => ({
+        runningMean: matrixToJSON(bn.runningMean ?? new Matrix(1, d[i])),
+        runningVar: matrixToJSON(bn.runningVar ?? Matrix.filled(1, d[i], 1)),
+      })),
+    };
+  }
+
+  static fromJSON(json: unknown, source = 'model'): FullyConnectedNet {
+    const j = json as Partial<NetJSON> | null;
+    if (j === null || typeof j !== 'object' || j.format !== MODEL_FORMAT) {
+      throw new Error(`${source}: not an nnlab model (expected format '${MODEL_FORMAT}')`);
+    }
+    if (j.version !== MODEL_FORMAT_VERSION) {
+      throw new Error(`${source}: model format version ${j.version} is not supported (this nnlab reads version ${MODEL_FORMAT_VERSION})`);
+    }
+    if (!j.config || !j.params || !Array.isArray(j.batchnorm)) throw new Error(`${source}: model file lacks config, params or batchnorm`);
+    const net = new FullyConnectedNet(j.config);
+    for (const [k, m] of Object.entries(net.params)) {
+      const loaded = matrixFromJSON(j.params[k], `${source}: parameter ${k}`);
+      if (loaded.rows !== m.rows || loaded.cols !== m.cols) {
+        throw new Error(`${source}: parameter ${k} is ${loaded.rows}x${loaded.cols}, expected ${m.rows}x${m.cols}`);
+      }
+      net.params[k] = loaded;
+    }
+    if (j.batchnorm.length !== net.bnParams.length) {
+      throw new Error(`${source}: has ${j.batchnorm.length} batchnorm entries, expected ${net.bnParams.length}`);
+    }
+    j.batchnorm.forEach((bn, i) => {
+      net.bnParams[i].runningMean = matrixFromJSON(bn.runningMean, `${source}: batchnorm ${i + 1} runningMean`);
+      net.bnParams[i].runningVar = matrixFromJSON(bn.runningVar, `${source}: batchnorm ${i + 1} runningVar`);
+    });
+    return net;
+  }
+
+  /** Writes the model as JSON, atomically: a failed save leaves any previous file intact. */
+  save(path: string): void {
+    writeFileAtomic(path, JSON.stringify(this.toJSON()));
+  }
+
+  static load(path: string): FullyConnectedNet {
+    let text: string;
+    try {
+      text = readFileSync(path, 'utf8');
+    } catch (err) {
+      throw new Error(`cannot read model file ${path}: ${(err as Error).message}`);
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch (err) {
+      throw new Error(`model file ${path} is not valid JSON (corrupt or truncated): ${(err as Error).message}`);
+    }
+    return FullyConnectedNet.fromJSON(json, `model file ${path}`);
+  }
+}

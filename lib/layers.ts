@@ -1,0 +1,313 @@
+/**
+ * Layers as forward/backward pairs, in the style of CS231n's layers.py.
+ *
+ * `xForward(...)` returns `[out, cache]`; `xBackward(dout, cache)` returns the gradients of the
+ * loss with respect to every input of the forward pass. Shapes use N for the batch size,
+ * D for input features and M for output features. The heavy loops are the kernels of
+ * matrix.ts; what is written out here is the math of each layer.
+ */
+import {
+  Matrix, matmul, matmulNT, matmulTN, addRowVector, colSums, checkShape, mulRowVector,
+} from './matrix.js';
+import { Rng } from './random.js';
+
+// ---------------------------------------------------------------------------------------------
+// Affine: out = x·W + b
+// ---------------------------------------------------------------------------------------------
+
+export interface AffineCache { x: Matrix; w: Matrix }
+
+/** x: N×D, w: D×M, b: 1×M → out: N×M. */
+export function affineForward(x: Matrix, w: Matrix, b: Matrix): [Matrix, AffineCache] {
+  if (x.cols !== w.rows) throw new Error(`affineForward: x is ${x.rows}x${x.cols} but w is ${w.rows}x${w.cols} (x.cols must equal w.rows)`);
+  checkShape('affineForward b', b, 1, w.cols);
+  const out = addRowVector(matmul(x, w), b);
+  return [out, { x, w }];
+}
+
+/** dout: N×M → dx: N×D, dw: D×M, db: 1×M. */
+export function affineBackward(dout: Matrix, cache: AffineCache): { dx: Matrix; dw: Matrix; db: Matrix } {
+  const { x, w } = cache;
+  checkShape('affineBackward dout', dout, x.rows, w.cols);
+  return {
+    dx: matmulNT(dout, w), // dout·Wᵀ
+    dw: matmulTN(x, dout), // xᵀ·dout
+    db: colSums(dout),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Activations. Each caches what its derivative needs: the input for ReLU, the output for
+// sigmoid and tanh (σ' = σ(1−σ), tanh' = 1−tanh²).
+// ---------------------------------------------------------------------------------------------
+
+/** out = max(0, x), any shape. */
+export function reluForward(x: Matrix): [Matrix, Matrix] {
+  const out = new Matrix(x.rows, x.cols);
+  const X = x.data, O = out.data;
+  for (let k = 0; k < X.length; k++) O[k] = X[k] > 0 ? X[k] : 0;
+  return [out, x];
+}
+
+/** dx = dout where x > 0, else 0. */
+export function reluBackward(dout: Matrix, x: Matrix): { dx: Matrix } {
+  checkShape('reluBackward dout', dout, x.rows, x.cols);
+  const dx = new Matrix(x.rows, x.cols);
+  const X = x.data, D = dout.data, G = dx.data;
+  for (let k = 0; k < X.length; k++) G[k] = X[k] > 0 ? D[k] : 0;
+  return { dx };
+}
+
+export interface LeakyReluCache { x: Matrix; alpha: number }
+
+/** out = x for x > 0, alpha·x otherwise (alpha defaults to 0.01). */
+export function leakyReluForward(x: Matrix, alpha = 0.01): [Matrix, LeakyReluCache] {
+  const out = new Matrix(x.rows, x.cols);
+  const X = x.data, O = out.data;
+  for (let k = 0; k < X.length; k++) O[k] = X[k] > 0 ? X[k] : alpha * X[k];
+  return [out, { x, alpha }];
+}
+
+export function leakyReluBackward(dout: Matrix, cache: LeakyReluCache): { dx: Matrix } {
+  const { x, alpha } = cache;
+  checkShape('leakyReluBackward dout', dout, x.rows, x.cols);
+  const dx = new Matrix(x.rows, x.cols);
+  const X = x.data, D = dout.data, G = dx.data;
+  for (let k = 0; k < X.length; k++) G[k] = X[k] > 0 ? D[k] : alpha * D[k];
+  return { dx };
+}
+
+/** out = 1 / (1 + e^(−x)), written to stay finite for large |x|. */
+export function sigmoidForward(x: Matrix): [Matrix, Matrix] {
+  const out = new Matrix(x.rows, x.cols);
+  const X = x.data, O = out.data;
+  for (let k = 0; k < X.length; k++) {
+    const v = X[k];
+    if (v >= 0) O[k] = 1 / (1 + Math.exp(-v));
+    else { const e = Math.exp(v); O[k] = e / (1 + e); }
+  }
+  return [out, out];
+}
+
+/** dx = dout · σ(x)(1 − σ(x)); the cache is the forward output σ(x). */
+export function sigmoidBackward(dout: Matrix, out: Matrix): { dx: Matrix } {
+  checkShape('sigmoidBackward dout', dout, out.rows, out.cols);
+  const dx = new Matrix(out.rows, out.cols);
+  const S = out.data, D = dout.data, G = dx.data;
+  for (let k = 0; k < S.length; k++) G[k] = D[k] * S[k] * (1 - S[k]);
+  return { dx };
+}
+
+/** out = tanh(x). */
+export function tanhForward(x: Matrix): [Matrix, Matrix] {
+  const out = new Matrix(x.rows, x.cols);
+  const X = x.data, O = out.data;
+  for (let k = 0; k < X.length; k++) O[k] = Math.tanh(X[k]);
+  return [out, out];
+}
+
+/** dx = dout · (1 − tanh²(x)); the cache is the forward output tanh(x). */
+export function tanhBackward(dout: Matrix, out: Matrix): { dx: Matrix } {
+  checkShape('tanhBackward dout', dout, out.rows, out.cols);
+  const dx = new Matrix(out.rows, out.cols);
+  const T = out.data, D = dout.data, G = dx.data;
+  for (let k = 0; k < T.length; k++) G[k] = D[k] * (1 - T[k] * T[k]);
+  return { dx };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Batch normalisation (Ioffe & Szegedy, 2015)
+// ---------------------------------------------------------------------------------------------
+
+export interface BatchnormParam {
+  /** 'train' normalises with the batch statistics and updates the running ones; 'test' uses the running ones. */
+  mode: 'train' | 'test';
+  /** Added to the variance before the square root. Default 1e-5. */
+  eps?: number;
+  /** Weight of the old running statistic in each update. Default 0.9. */
+  momentum?: number;
+  /** 1×D running mean and variance; created (0 and 1) on the first forward pass. */
+  runningMean?: Matrix;
+  runningVar?: Matrix;
+}
+
+export interface BatchnormCache { xhat: Matrix; gamma: Matrix; invStd: Matrix; mode: 'train' | 'test' }
+
+/**
+ * x: N×D, gamma, beta: 1×D → out: N×D, out = gamma · (x − μ) / √(σ² + eps) + beta.
+ * In train mode μ, σ² are the batch's per-feature mean and (biased) variance, and the running
+ * statistics move towards them: running = momentum · running + (1 − momentum) · batch.
+ */
+export function batchnormForward(x: Matrix, gamma: Matrix, beta: Matrix, bnParam: BatchnormParam): [Matrix, BatchnormCache] {
+  const n = x.rows, d = x.cols;
+  checkShape('batchnormForward gamma', gamma, 1, d);
+  checkShape('batchnormForward beta', beta, 1, d);
+  const eps = bnParam.eps ?? 1e-5;
+  const momentum = bnParam.momentum ?? 0.9;
+  if (bnParam.runningMean === undefined) bnParam.runningMean = new Matrix(1, d);
+  if (bnParam.runningVar === undefined) bnParam.runningVar = Matrix.filled(1, d, 1);
+  const runMean = bnParam.runningMean.data, runVar = bnParam.runningVar.data;
+
+  const mean = new Float64Array(d);
+  const variance = new Float64Array(d);
+  if (bnParam.mode === 'train') {
+    if (n < 1) throw new Error('batchnormForward: train mode needs at least one sample');
+    const X = x.data;
+    for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) mean[j] += X[i * d + j];
+    for (let j = 0; j < d; j++) mean[j] /= n;
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j < d; j++) { const c = X[i * d + j] - mean[j]; variance[j] += c * c; }
+    }
+    for (let j = 0; j < d; j++) {
+      variance[j] /= n;
+      runMean[j] = momentum * runMean[j] + (1 - momentum) * mean[j];
+      runVar[j] = momentum * runVar[j] + (1 - momentum) * variance[j];
+    }
+  } else if (bnParam.mode === 'test') {
+    mean.set(runMean);
+    variance.set(runVar);
+  } else {
+    throw new Error(`batchnormForward: bnParam.mode must be 'train' or 'test', got '${String(bnParam.mode)}'`);
+  }
+
+  const invStd = new Matrix(1, d);
+  for (let j = 0; j < d; j++) invStd.data[j] = 1 / Math.sqrt(variance[j] + eps);
+  const xhat = new Matrix(n, d);
+  const X = x.data, H = xhat.data;
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < d; j++) H[i * d + j] = (X[i * d + j] - mean[j]) * invStd.data[j];
+  }
+  const out = addRowVector(mulRowVector(xhat, gamma), beta);
+  return [out, { xhat, gamma, invStd, mode: bnParam.mode }];
+}
+
+/**
+ * dout: N×D → dx: N×D, dgamma, dbeta: 1×D. In train mode the closed form of the gradient
+ * through the batch statistics:
+ *   dx = (1/N) · invStd · (N·dx̂ − Σ dx̂ − x̂ · Σ(dx̂ ⊙ x̂)),  with dx̂ = dout · gamma.
+ * In test mode the statistics are constants, so dx = dout · gamma · invStd.
+ */
+export function batchnormBackward(dout: Matrix, cache: BatchnormCache): { dx: Matrix; dgamma: Matrix; dbeta: Matrix } {
+  const { xhat, gamma, invStd, mode } = cache;
+  const n = xhat.rows, d = xhat.cols;
+  checkShape('batchnormBackward dout', dout, n, d);
+  const dbeta = colSums(dout);
+  const dgamma = new Matrix(1, d);
+  const D = dout.data, H = xhat.data, G = gamma.data, S = invStd.data;
+  for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) dgamma.data[j] += D[i * d + j] * H[i * d + j];
+
+  const dx = new Matrix(n, d);
+  const DX = dx.data;
+  if (mode === 'test') {
+    for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) DX[i * d + j] = D[i * d + j] * G[j] * S[j];
+    return { dx, dgamma, dbeta };
+  }
+  // Σ dx̂ = gamma · dbeta and Σ dx̂ ⊙ x̂ = gamma · dgamma, so no extra pass is needed.
+  for (let j = 0; j < d; j++) {
+    const sumDxhat = G[j] * dbeta.data[j];
+    const sumDxhatXhat = G[j] * dgamma.data[j];
+    const k = S[j] / n;
+    for (let i = 0; i < n; i++) {
+      const idx = i * d + j;
+      DX[idx] = k * (n * D[idx] * G[j] - sumDxhat - H[idx] * sumDxhatXhat);
+    }
+  }
+  return { dx, dgamma, dbeta };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Inverted dropout: drop with probability p at training time and scale the survivors by
+// 1/(1−p), so that test time needs no rescaling.
+// ---------------------------------------------------------------------------------------------
+
+export interface DropoutParam {
+  /** Probability of dropping a unit, in [0, 1). */
+  p: number;
+  mode: 'train' | 'test';
+  /** The source of the random mask (seeded by the caller). */
+  rng?: Rng;
+}
+
+export interface DropoutCache { mask: Matrix | null }
+
+/** x: any shape → out: same shape. */
+export function dropoutForward(x: Matrix, param: DropoutParam): [Matrix, DropoutCache] {
+  const { p, mode } = param;
+  if (!(p >= 0 && p < 1)) throw new Error(`dropoutForward: p must be in [0, 1), got ${p}`);
+  if (mode === 'test' || p === 0) return [x, { mask: null }];
+  if (param.rng === undefined) throw new Error('dropoutForward: train mode needs param.rng (a seeded Rng)');
+  const mask = new Matrix(x.rows, x.cols);
+  const keep = 1 / (1 - p);
+  for (let k = 0; k < mask.data.length; k++) mask.data[k] = param.rng.uniform() >= p ? keep : 0;
+  const out = new Matrix(x.rows, x.cols);
+  for (let k = 0; k < out.data.length; k++) out.data[k] = x.data[k] * mask.data[k];
+  return [out, { mask }];
+}
+
+export function dropoutBackward(dout: Matrix, cache: DropoutCache): { dx: Matrix } {
+  const { mask } = cache;
+  if (mask === null) return { dx: dout };
+  checkShape('dropoutBackward dout', dout, mask.rows, mask.cols);
+  const dx = new Matrix(dout.rows, dout.cols);
+  for (let k = 0; k < dx.data.length; k++) dx.data[k] = dout.data[k] * mask.data[k];
+  return { dx };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Losses
+// ---------------------------------------------------------------------------------------------
+
+/** Throws unless y holds `n` integer labels in [0, numClasses). */
+export function checkLabels(what: string, y: ArrayLike<number>, n: number, numClasses: number): void {
+  if (y.length !== n) throw new Error(`${what}: expected ${n} labels (one per row), got ${y.length}`);
+  for (let i = 0; i < y.length; i++) {
+    const c = y[i];
+    if (!Number.isInteger(c) || c < 0 || c >= numClasses) {
+      throw new Error(`${what}: label at index ${i} is ${c}, expected an integer in [0, ${numClasses - 1}]`);
+    }
+  }
+}
+
+/**
+ * Softmax cross-entropy, averaged over the batch. scores: N×C, y: N labels in [0, C).
+ * Subtracting each row's maximum before exponentiating keeps it finite (softmax is
+ * shift-invariant). dscores = (softmax(scores) − onehot(y)) / N.
+ */
+export function softmaxLoss(scores: Matrix, y: ArrayLike<number>): { loss: number; dscores: Matrix } {
+  const n = scores.rows, c = scores.cols;
+  checkLabels('softmaxLoss y', y, n, c);
+  const S = scores.data;
+  const dscores = new Matrix(n, c);
+  const G = dscores.data;
+  let loss = 0;
+  for (let i = 0; i < n; i++) {
+    const r = i * c;
+    let max = -Infinity;
+    for (let j = 0; j < c; j++) if (S[r + j] > max) max = S[r + j];
+    let sumExp = 0;
+    for (let j = 0; j < c; j++) sumExp += Math.exp(S[r + j] - max);
+    const logSumExp = Math.log(sumExp);
+    loss -= S[r + y[i]] - max - logSumExp;
+    for (let j = 0; j < c; j++) G[r + j] = Math.exp(S[r + j] - max - logSumExp) / n;
+    G[r + y[i]] -= 1 / n;
+  }
+  return { loss: loss / n, dscores };
+}
+
+/**
+ * Mean squared error over all N×M entries: loss = Σ (pred − target)² / (N·M),
+ * dpred = 2 (pred − target) / (N·M).
+ */
+export function mseLoss(pred: Matrix, target: Matrix): { loss: number; dpred: Matrix } {
+  checkShape('mseLoss target', target, pred.rows, pred.cols);
+  const count = pred.size;
+  const dpred = new Matrix(pred.rows, pred.cols);
+  const P = pred.data, T = target.data, G = dpred.data;
+  let loss = 0;
+  for (let k = 0; k < count; k++) {
+    const e = P[k] - T[k];
+    loss += e * e;
+    G[k] = (2 * e) / count;
+  }
+  return { loss: loss / count, dpred };
+}

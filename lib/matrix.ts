@@ -1,0 +1,328 @@
+/**
+ * A dense, row-major matrix of float64 and the numeric kernels the layers need.
+ *
+ * Every loop that touches many numbers lives in this module, so that the kernels can be
+ * made faster (blocked, SIMD, WebAssembly) without touching a single layer. Kernels take an
+ * optional `out` argument: the training loop passes reusable workspaces to avoid allocating.
+ */
+
+export class Matrix {
+  readonly rows: number;
+  readonly cols: number;
+  /** Element (i, j) is data[i * cols + j]. */
+  readonly data: Float64Array;
+
+  constructor(rows: number, cols: number, data?: Float64Array) {
+    if (!Number.isInteger(rows) || rows < 0) throw new Error(`Matrix: rows must be a non-negative integer, got ${rows}`);
+    if (!Number.isInteger(cols) || cols < 0) throw new Error(`Matrix: cols must be a non-negative integer, got ${cols}`);
+    if (data !== undefined && data.length !== rows * cols) {
+      throw new Error(`Matrix: data has ${data.length} elements, expected ${rows}x${cols} = ${rows * cols}`);
+    }
+    this.rows = rows;
+    this.cols = cols;
+    this.data = data ?? new Float64Array(rows * cols);
+  }
+
+  static zeros(rows: number, cols: number): Matrix {
+    return new Matrix(rows, cols);
+  }
+
+  static filled(rows: number, cols: number, value: number): Matrix {
+    const m = new Matrix(rows, cols);
+    m.data.fill(value);
+    return m;
+  }
+
+  /** Builds a matrix from nested arrays, e.g. `Matrix.from([[1, 2], [3, 4]])`. */
+  static from(rows: ArrayLike<ArrayLike<number>>): Matrix {
+    const n = rows.length;
+    const d = n > 0 ? rows[0].length : 0;
+    const m = new Matrix(n, d);
+    for (let i = 0; i < n; i++) {
+      if (rows[i].length !== d) throw new Error(`Matrix.from: row ${i} has ${rows[i].length} values, expected ${d}`);
+      for (let j = 0; j < d; j++) m.data[i * d + j] = rows[i][j];
+    }
+    return m;
+  }
+
+  /** A 1×n row vector. */
+  static rowVector(values: ArrayLike<number>): Matrix {
+    return new Matrix(1, values.length, Float64Array.from(values));
+  }
+
+  get shape(): [number, number] {
+    return [this.rows, this.cols];
+  }
+
+  get size(): number {
+    return this.rows * this.cols;
+  }
+
+  get(i: number, j: number): number {
+    return this.data[i * this.cols + j];
+  }
+
+  set(i: number, j: number, value: number): void {
+    this.data[i * this.cols + j] = value;
+  }
+
+  /** Row i as a view (no copy). */
+  row(i: number): Float64Array {
+    return this.data.subarray(i * this.cols, (i + 1) * this.cols);
+  }
+
+  clone(): Matrix {
+    return new Matrix(this.rows, this.cols, this.data.slice());
+  }
+
+  /** The rows listed in `indices`, copied into a new matrix (minibatch gathering). */
+  selectRows(indices: ArrayLike<number>, out?: Matrix): Matrix {
+    const c = this.cols;
+    const res = out ?? new Matrix(indices.length, c);
+    checkShape('selectRows out', res, indices.length, c);
+    for (let k = 0; k < indices.length; k++) {
+      const i = indices[k];
+      res.data.set(this.data.subarray(i * c, (i + 1) * c), k * c);
+    }
+    return res;
+  }
+
+  toArray(): number[][] {
+    const out: number[][] = [];
+    for (let i = 0; i < this.rows; i++) out.push(Array.from(this.row(i)));
+    return out;
+  }
+
+  toString(): string {
+    return `Matrix(${this.rows}x${this.cols})`;
+  }
+}
+
+/** Throws unless `m` is rows×cols; `what` names the argument in the message. */
+export function checkShape(what: string, m: Matrix, rows: number, cols: number): void {
+  if (m.rows !== rows || m.cols !== cols) {
+    throw new Error(`${what}: expected shape ${rows}x${cols}, got ${m.rows}x${m.cols}`);
+  }
+}
+
+/** Throws unless every value of `m` is finite; `what` names the argument in the message. */
+export function checkFinite(what: string, m: Matrix): void {
+  const d = m.data;
+  for (let k = 0; k < d.length; k++) {
+    if (!Number.isFinite(d[k])) {
+      const i = Math.floor(k / m.cols);
+      throw new Error(`${what}: expected finite values, found ${d[k]} at (${i}, ${k - i * m.cols})`);
+    }
+  }
+}
+
+function output(what: string, out: Matrix | undefined, rows: number, cols: number): Matrix {
+  if (out === undefined) return new Matrix(rows, cols);
+  checkShape(`${what} out`, out, rows, cols);
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Matrix products. The i-k-j loop order streams through rows of B and C contiguously; the
+// transposed forms index their operand so that the innermost loop stays contiguous too.
+// ---------------------------------------------------------------------------------------------
+
+/** C = A·B, A: n×k, B: k×m → C: n×m. */
+export function matmul(a: Matrix, b: Matrix, out?: Matrix): Matrix {
+  if (a.cols !== b.rows) throw new Error(`matmul: inner dimensions differ, A is ${a.rows}x${a.cols}, B is ${b.rows}x${b.cols}`);
+  const n = a.rows, k = a.cols, m = b.cols;
+  const c = output('matmul', out, n, m);
+  const A = a.data, B = b.data, C = c.data;
+  C.fill(0);
+  for (let i = 0; i < n; i++) {
+    const ci = i * m;
+    for (let p = 0; p < k; p++) {
+      const aip = A[i * k + p];
+      if (aip === 0) continue; // ReLU activations are often zero
+      const bp = p * m;
+      for (let j = 0; j < m; j++) C[ci + j] += aip * B[bp + j];
+    }
+  }
+  return c;
+}
+
+/** C = Aᵀ·B, A: k×n, B: k×m → C: n×m (the weight gradient xᵀ·dout). */
+export function matmulTN(a: Matrix, b: Matrix, out?: Matrix): Matrix {
+  if (a.rows !== b.rows) throw new Error(`matmulTN: row counts differ, A is ${a.rows}x${a.cols}, B is ${b.rows}x${b.cols}`);
+  const k = a.rows, n = a.cols, m = b.cols;
+  const c = output('matmulTN', out, n, m);
+  const A = a.data, B = b.data, C = c.data;
+  C.fill(0);
+  for (let p = 0; p < k; p++) {
+    const ap = p * n, bp = p * m;
+    for (let i = 0; i < n; i++) {
+      const api = A[ap + i];
+      if (api === 0) continue;
+      const ci = i * m;
+      for (let j = 0; j < m; j++) C[ci + j] += api * B[bp + j];
+    }
+  }
+  return c;
+}
+
+/** C = A·Bᵀ, A: n×k, B: m×k → C: n×m (the input gradient dout·Wᵀ). */
+export function matmulNT(a: Matrix, b: Matrix, out?: Matrix): Matrix {
+  if (a.cols !== b.cols) throw new Error(`matmulNT: column counts differ, A is ${a.rows}x${a.cols}, B is ${b.rows}x${b.cols}`);
+  const n = a.rows, k = a.cols, m = b.rows;
+  const c = output('matmulNT', out, n, m);
+  const A = a.data, B = b.data, C = c.data;
+  for (let i = 0; i < n; i++) {
+    const ai = i * k;
+    for (let j = 0; j < m; j++) {
+      const bj = j * k;
+      let s = 0;
+      for (let p = 0; p < k; p++) s += A[ai + p] * B[bj + p];
+      C[i * m + j] = s;
+    }
+  }
+  return c;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Broadcasts and reductions.
+// ---------------------------------------------------------------------------------------------
+
+/** out[i, j] = a[i, j] + v[0, j]: adds a 1×m row vector to every row of an n×m matrix. */
+export function addRowVector(a: Matrix, v: Matrix, out?: Matrix): Matrix {
+  checkShape('addRowVector v', v, 1, a.cols);
+  const c = output('addRowVector', out, a.rows, a.cols);
+  const A = a.data, V = v.data, C = c.data, m = a.cols;
+  for (let i = 0; i < a.rows; i++) {
+    const r = i * m;
+    for (let j = 0; j < m; j++) C[r + j] = A[r + j] + V[j];
+  }
+  return c;
+}
+
+/** out[i, j] = a[i, j] * v[0, j]: scales every row by a 1×m row vector. */
+export function mulRowVector(a: Matrix, v: Matrix, out?: Matrix): Matrix {
+  checkShape('mulRowVector v', v, 1, a.cols);
+  const c = output('mulRowVector', out, a.rows, a.cols);
+  const A = a.data, V = v.data, C = c.data, m = a.cols;
+  for (let i = 0; i < a.rows; i++) {
+    const r = i * m;
+    for (let j = 0; j < m; j++) C[r + j] = A[r + j] * V[j];
+  }
+  return c;
+}
+
+/** Column sums of an n×m matrix as a 1×m row vector (the bias gradient). */
+export function colSums(a: Matrix, out?: Matrix): Matrix {
+  const c = output('colSums', out, 1, a.cols);
+  const A = a.data, C = c.data, m = a.cols;
+  C.fill(0);
+  for (let i = 0; i < a.rows; i++) {
+    const r = i * m;
+    for (let j = 0; j < m; j++) C[j] += A[r + j];
+  }
+  return c;
+}
+
+/** Column means of an n×m matrix as a 1×m row vector. */
+export function colMeans(a: Matrix, out?: Matrix): Matrix {
+  const c = colSums(a, out);
+  const inv = 1 / a.rows;
+  for (let j = 0; j < c.cols; j++) c.data[j] *= inv;
+  return c;
+}
+
+/** Σ a[i, j]² (the L2 penalty). */
+export function sumOfSquares(a: Matrix): number {
+  const A = a.data;
+  let s = 0;
+  for (let k = 0; k < A.length; k++) s += A[k] * A[k];
+  return s;
+}
+
+/** Σ a[i, j] · b[i, j]. */
+export function dot(a: Matrix, b: Matrix): number {
+  checkShape('dot b', b, a.rows, a.cols);
+  const A = a.data, B = b.data;
+  let s = 0;
+  for (let k = 0; k < A.length; k++) s += A[k] * B[k];
+  return s;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Elementwise maps.
+// ---------------------------------------------------------------------------------------------
+
+/** out = f(a) elementwise. */
+export function map(a: Matrix, f: (x: number) => number, out?: Matrix): Matrix {
+  const c = output('map', out, a.rows, a.cols);
+  const A = a.data, C = c.data;
+  for (let k = 0; k < A.length; k++) C[k] = f(A[k]);
+  return c;
+}
+
+/** out = f(a, b) elementwise; a and b have the same shape. */
+export function zip(a: Matrix, b: Matrix, f: (x: number, y: number) => number, out?: Matrix): Matrix {
+  checkShape('zip b', b, a.rows, a.cols);
+  const c = output('zip', out, a.rows, a.cols);
+  const A = a.data, B = b.data, C = c.data;
+  for (let k = 0; k < A.length; k++) C[k] = f(A[k], B[k]);
+  return c;
+}
+
+/** out = a + b. */
+export function add(a: Matrix, b: Matrix, out?: Matrix): Matrix {
+  checkShape('add b', b, a.rows, a.cols);
+  const c = output('add', out, a.rows, a.cols);
+  const A = a.data, B = b.data, C = c.data;
+  for (let k = 0; k < A.length; k++) C[k] = A[k] + B[k];
+  return c;
+}
+
+/** out = a - b. */
+export function sub(a: Matrix, b: Matrix, out?: Matrix): Matrix {
+  checkShape('sub b', b, a.rows, a.cols);
+  const c = output('sub', out, a.rows, a.cols);
+  const A = a.data, B = b.data, C = c.data;
+  for (let k = 0; k < A.length; k++) C[k] = A[k] - B[k];
+  return c;
+}
+
+/** out = a ⊙ b (Hadamard product). */
+export function mul(a: Matrix, b: Matrix, out?: Matrix): Matrix {
+  checkShape('mul b', b, a.rows, a.cols);
+  const c = output('mul', out, a.rows, a.cols);
+  const A = a.data, B = b.data, C = c.data;
+  for (let k = 0; k < A.length; k++) C[k] = A[k] * B[k];
+  return c;
+}
+
+/** out = s · a. */
+export function scale(a: Matrix, s: number, out?: Matrix): Matrix {
+  const c = output('scale', out, a.rows, a.cols);
+  const A = a.data, C = c.data;
+  for (let k = 0; k < A.length; k++) C[k] = s * A[k];
+  return c;
+}
+
+/** a += s · b, in place (accumulating gradients, e.g. the L2 term). */
+export function addScaledInPlace(a: Matrix, b: Matrix, s: number): Matrix {
+  checkShape('addScaledInPlace b', b, a.rows, a.cols);
+  const A = a.data, B = b.data;
+  for (let k = 0; k < A.length; k++) A[k] += s * B[k];
+  return a;
+}
+
+/** Index of the largest value in each row (class predictions from scores). */
+export function argmaxRows(a: Matrix): Int32Array {
+  const res = new Int32Array(a.rows);
+  const A = a.data, m = a.cols;
+  for (let i = 0; i < a.rows; i++) {
+    let best = 0, bestVal = A[i * m];
+    for (let j = 1; j < m; j++) {
+      const v = A[i * m + j];
+      if (v > bestVal) { bestVal = v; best = j; }
+    }
+    res[i] = best;
+  }
+  return res;
+}

@@ -1,0 +1,97 @@
+/**
+ * First-order update rules (CS231n's optim.py). Each has the signature
+ *
+ *   rule(w, dw, config) → [nextW, config]
+ *
+ * where `config` holds the hyperparameters (defaults filled in on the first call) and any state
+ * the rule keeps between steps (velocity, moving averages). Updates are made in place: nextW is w.
+ */
+import { Matrix, checkShape } from './matrix.js';
+
+export interface SgdConfig { learningRate?: number }
+export interface SgdMomentumConfig { learningRate?: number; momentum?: number; velocity?: Matrix }
+export interface RmspropConfig { learningRate?: number; decayRate?: number; epsilon?: number; cache?: Matrix }
+export interface AdamConfig {
+  learningRate?: number; beta1?: number; beta2?: number; epsilon?: number;
+  /** First and second moment estimates and the step count. */
+  m?: Matrix; v?: Matrix; t?: number;
+}
+export type OptimConfig = SgdConfig & SgdMomentumConfig & RmspropConfig & AdamConfig;
+export type UpdateRule = (w: Matrix, dw: Matrix, config: OptimConfig) => [Matrix, OptimConfig];
+
+function stateLike(w: Matrix, state: Matrix | undefined, what: string): Matrix {
+  if (state === undefined) return new Matrix(w.rows, w.cols);
+  checkShape(what, state, w.rows, w.cols);
+  return state;
+}
+
+/** Vanilla stochastic gradient descent: w ← w − lr · dw. Default lr 1e-2. */
+export function sgd(w: Matrix, dw: Matrix, config: SgdConfig = {}): [Matrix, SgdConfig] {
+  checkShape('sgd dw', dw, w.rows, w.cols);
+  const lr = (config.learningRate ??= 1e-2);
+  const W = w.data, G = dw.data;
+  for (let k = 0; k < W.length; k++) W[k] -= lr * G[k];
+  return [w, config];
+}
+
+/** SGD with momentum: v ← μ·v − lr·dw; w ← w + v. Defaults lr 1e-2, μ 0.9. */
+export function sgdMomentum(w: Matrix, dw: Matrix, config: SgdMomentumConfig = {}): [Matrix, SgdMomentumConfig] {
+  checkShape('sgdMomentum dw', dw, w.rows, w.cols);
+  const lr = (config.learningRate ??= 1e-2);
+  const mu = (config.momentum ??= 0.9);
+  const v = (config.velocity = stateLike(w, config.velocity, 'sgdMomentum velocity'));
+  const W = w.data, G = dw.data, V = v.data;
+  for (let k = 0; k < W.length; k++) {
+    V[k] = mu * V[k] - lr * G[k];
+    W[k] += V[k];
+  }
+  return [w, config];
+}
+
+/**
+ * RMSProp: a moving average of squared gradients scales each step.
+ * cache ← ρ·cache + (1 − ρ)·dw²; w ← w − lr · dw / (√cache + ε). Defaults lr 1e-2, ρ 0.99, ε 1e-8.
+ */
+export function rmsprop(w: Matrix, dw: Matrix, config: RmspropConfig = {}): [Matrix, RmspropConfig] {
+  checkShape('rmsprop dw', dw, w.rows, w.cols);
+  const lr = (config.learningRate ??= 1e-2);
+  const rho = (config.decayRate ??= 0.99);
+  const eps = (config.epsilon ??= 1e-8);
+  const c = (config.cache = stateLike(w, config.cache, 'rmsprop cache'));
+  const W = w.data, G = dw.data, C = c.data;
+  for (let k = 0; k < W.length; k++) {
+    C[k] = rho * C[k] + (1 - rho) * G[k] * G[k];
+    W[k] -= (lr * G[k]) / (Math.sqrt(C[k]) + eps);
+  }
+  return [w, config];
+}
+
+/**
+ * Adam (Kingma & Ba, 2015): moving averages of the gradient (m) and its square (v), with bias
+ * correction for their zero start.
+ *   t ← t + 1; m ← β1·m + (1 − β1)·dw; v ← β2·v + (1 − β2)·dw²
+ *   w ← w − lr · m̂ / (√v̂ + ε), m̂ = m / (1 − β1ᵗ), v̂ = v / (1 − β2ᵗ)
+ * Defaults lr 1e-3, β1 0.9, β2 0.999, ε 1e-8.
+ */
+export function adam(w: Matrix, dw: Matrix, config: AdamConfig = {}): [Matrix, AdamConfig] {
+  checkShape('adam dw', dw, w.rows, w.cols);
+  const lr = (config.learningRate ??= 1e-3);
+  const b1 = (config.beta1 ??= 0.9);
+  const b2 = (config.beta2 ??= 0.999);
+  const eps = (config.epsilon ??= 1e-8);
+  const m = (config.m = stateLike(w, config.m, 'adam m'));
+  const v = (config.v = stateLike(w, config.v, 'adam v'));
+  const t = (config.t = (config.t ?? 0) + 1);
+  const c1 = 1 - Math.pow(b1, t), c2 = 1 - Math.pow(b2, t);
+  const W = w.data, G = dw.data, M = m.data, V = v.data;
+  for (let k = 0; k < W.length; k++) {
+    M[k] = b1 * M[k] + (1 - b1) * G[k];
+    V[k] = b2 * V[k] + (1 - b2) * G[k] * G[k];
+    W[k] -= (lr * (M[k] / c1)) / (Math.sqrt(V[k] / c2) + eps);
+  }
+  return [w, config];
+}
+
+export const updateRules = { sgd, sgdMomentum, rmsprop, adam } as Record<string, UpdateRule>;
+export type UpdateRuleName = 'sgd' | 'sgdMomentum' | 'rmsprop' | 'adam';
+export const UPDATE_RULE_NAMES: readonly UpdateRuleName[] = ['sgd', 'sgdMomentum', 'rmsprop', 'adam'];

@@ -1,0 +1,353 @@
+/**
+ * The Solver trains a model with minibatch gradient descent (CS231n's solver.py): it shuffles the
+ * training set every epoch, takes one update step per minibatch, checks training and validation
+ * accuracy after every epoch, keeps the best parameters seen and restores them at the end.
+ *
+ * Every random choice (shuffles, accuracy subsamples, dropout masks, augmentation) comes from
+ * an Rng derived from (seed, epoch), so a run is reproducible and can resume from a checkpoint
+ * to exactly the result of an uninterrupted run.
+ */
+import { readFileSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
+import { Matrix, checkFinite, argmaxRows } from './matrix.js';
+import { FullyConnectedNet, Params, Targets } from './fc_net.js';
+import { OptimConfig, updateRules, UpdateRuleName, UPDATE_RULE_NAMES } from './optim.js';
+import { Rng, deriveSeed } from './random.js';
+import { matrixToJSON, matrixFromJSON, MatrixJSON } from './serialize.js';
+import { writeFileAtomic } from './io.js';
+
+export interface SolverData {
+  XTrain: Matrix;
+  yTrain: Targets;
+  XVal: Matrix;
+  yVal: Targets;
+}
+
+export interface IterationInfo { epoch: number; iteration: number; iterationsPerEpoch: number; loss: number }
+export interface EpochInfo {
+  epoch: number;
+  numEpochs: number;
+  /** Mean training loss over the epoch's minibatches. */
+  loss: number;
+  trainAcc: number;
+  valAcc: number;
+  /** The same two numbers under neutral names: accuracy, or MSE for regression. */
+  trainMetric: number;
+  valMetric: number;
+  seconds: number;
+}
+
+export type Metric = 'accuracy' | 'mse';
+
+export interface SolverOptions {
+  updateRule: UpdateRuleName;
+  /** Hyperparameters of the update rule, e.g. {learningRate: 1e-3}; copied for every parameter. */
+  optimConfig: OptimConfig;
+  /** The learning rate is multiplied by this after every epoch. */
+  lrDecay: number;
+  batchSize: number;
+  numEpochs: number;
+  /** Training accuracy is checked on a random subset of this many samples (null: all). */
+  numTrainSamples: number | null;
+  /** Validation accuracy is checked on this many samples (null: all). */
+  numValSamples: number | null;
+  printEvery: number;
+  verbose: boolean;
+  seed: number;
+  /** Path of a checkpoint written (atomically) after every epoch; null for none. */
+  checkpoint: string | null;
+  /** Transforms each training minibatch on the fly (data augmentation). */
+  augment?: (X: Matrix, rng: Rng) => Matrix;
+  /** 'accuracy' (higher is better) for classification, 'mse' (lower is better) for regression. Default: from the model's loss. */
+  metric?: Metric;
+  onIteration?: (info: IterationInfo) => void;
+  onEpoch?: (info: EpochInfo) => void;
+}
+
+const DEFAULT_OPTIONS: SolverOptions = {
+  updateRule: 'sgd', optimConfig: {}, lrDecay: 1, batchSize: 100, numEpochs: 10,
+  numTrainSamples: 1000, numValSamples: null, printEvery: 10, verbose: false, seed: 0, checkpoint: null,
+};
+const OPTION_KEYS = [...Object.keys(DEFAULT_OPTIONS), 'augment', 'metric', 'onIteration', 'onEpoch'];
+
+export const CHECKPOINT_FORMAT = 'nnlab.SolverCheckpoint';
+export const CHECKPOINT_VERSION = 1;
+
+export interface TrainResult {
+  bestValMetric: number;
+  bestEpoch: number;
+  lossHistory: number[];
+  trainMetricHistory: number[];
+  valMetricHistory: number[];
+  epochSeconds: number[];
+  metric: Metric;
+}
+
+function checkPositiveInt(what: string, v: unknown): void {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw new Error(`Solver: ${what} must be a positive integer, got ${JSON.stringify(v)}`);
+}
+
+function validateOptions(options: Partial<SolverOptions>): SolverOptions {
+  for (const key of Object.keys(options)) {
+    if (!OPTION_KEYS.includes(key)) throw new Error(`Solver: unknown option '${key}', expected one of ${OPTION_KEYS.join(', ')}`);
+  }
+  const o: SolverOptions = { ...DEFAULT_OPTIONS, ...options, optimConfig: { ...(options.optimConfig ?? {}) } };
+  if (!UPDATE_RULE_NAMES.includes(o.updateRule)) throw new Error(`Solver: unknown updateRule '${o.updateRule}', expected one of ${UPDATE_RULE_NAMES.join(', ')}`);
+  checkPositiveInt('batchSize', o.batchSize);
+  checkPositiveInt('numEpochs', o.numEpochs);
+  checkPositiveInt('printEvery', o.printEvery);
+  if (o.numTrainSamples !== null) checkPositiveInt('numTrainSamples', o.numTrainSamples);
+  if (o.numValSamples !== null) checkPositiveInt('numValSamples', o.numValSamples);
+  if (!(o.lrDecay > 0 && Number.isFinite(o.lrDecay))) throw new Error(`Solver: lrDecay must be a positive number, got ${o.lrDecay}`);
+  const lr = o.optimConfig.learningRate;
+  if (lr !== undefined && !(lr > 0 && Number.isFinite(lr))) throw new Error(`Solver: optimConfig.learningRate must be a positive number, got ${lr}`);
+  if (!Number.isInteger(o.seed)) throw new Error(`Solver: seed must be an integer, got ${o.seed}`);
+  if (o.metric !== undefined && o.metric !== 'accuracy' && o.metric !== 'mse') throw new Error(`Solver: metric must be 'accuracy' or 'mse', got '${o.metric}'`);
+  return o;
+}
+
+function rowsOf(y: Targets): number {
+  return y instanceof Matrix ? y.rows : y.length;
+}
+
+function selectTargets(y: Targets, idx: ArrayLike<number>): Targets {
+  if (y instanceof Matrix) return y.selectRows(idx);
+  const out = new Int32Array(idx.length);
+  for (let k = 0; k < idx.length; k++) out[k] = y[idx[k]];
+  return out;
+}
+
+export class Solver {
+  readonly model: FullyConnectedNet;
+  readonly data: SolverData;
+  readonly options: SolverOptions;
+  readonly metric: Metric;
+  /** One optimiser config (hyperparameters and state) per parameter. */
+  optimConfigs: Record<string, OptimConfig> = {};
+  /** Epochs completed so far (a resumed solver starts from its checkpoint's). */
+  epoch = 0;
+  lossHistory: number[] = [];
+  trainMetricHistory: number[] = [];
+  valMetricHistory: number[] = [];
+  epochSeconds: number[] = [];
+  bestValMetric: number;
+  bestEpoch = 0;
+  bestParams: Params = {};
+  private bestBatchnorm: { runningMean?: Matrix; runningVar?: Matrix }[] = [];
+
+  constructor(model: FullyConnectedNet, data: SolverData, options: Partial<SolverOptions> = {}) {
+    this.model = model;
+    this.options = validateOptions(options);
+    this.metric = this.options.metric ?? (model.config.loss === 'mse' ? 'mse' : 'accuracy');
+    this.data = data;
+    this.validateData();
+    this.bestValMetric = this.metric === 'accuracy' ? -Infinity : Infinity;
+    for (const k of Object.keys(model.params)) this.optimConfigs[k] = { ...this.options.optimConfig };
+  }
+
+  get trainAccHistory(): number[] { return this.trainMetricHistory; }
+  get valAccHistory(): number[] { return this.valMetricHistory; }
+  /** Best validation accuracy (for a regression metric, the best validation MSE). */
+  get bestValAcc(): number { return this.bestValMetric; }
+
+  private validateData(): void {
+    const { XTrain, yTrain, XVal, yVal } = this.data;
+    const d = this.model.config.inputDim;
+    for (const [name, X] of [['XTrain', XTrain], ['XVal', XVal]] as const) {
+      if (!(X instanceof Matrix)) throw new Error(`Solver: data.${name} must be a Matrix`);
+      if (X.cols !== d) throw new Error(`Solver: data.${name} has ${X.cols} columns, expected the model's inputDim = ${d}`);
+      if (X.rows < 1) throw new Error(`Solver: data.${name} is empty`);
+      checkFinite(`Solver: data.${name}`, X);
+    }
+    this.model.checkTargets('Solver: data.yTrain', yTrain, XTrain.rows);
+    this.model.checkTargets('Solver: data.yVal', yVal, XVal.rows);
+  }
+
+  /** One gradient step on a minibatch; returns the loss before the step. */
+  step(X: Matrix, y: Targets, rng?: Rng): number {
+    const { loss, grads } = this.model.loss(X, y, rng);
+    const rule = updateRules[this.options.updateRule];
+    for (const [k, w] of Object.entries(this.model.params)) {
+      const [nextW, nextConfig] = rule(w, grads[k], this.optimConfigs[k]);
+      this.model.params[k] = nextW;
+      this.optimConfigs[k] = nextConfig;
+    }
+    return loss;
+  }
+
+  /**
+   * Accuracy of the model on (X, y), or its MSE for a regression metric, on at most `numSamples`
+   * samples drawn with `rng` (all of them when numSamples is null or ≥ N), in batches.
+   */
+  checkAccuracy(X: Matrix, y: Targets, numSamples: number | null = null, rng?: Rng, batchSize = 1024): number {
+    const n = X.rows;
+    let idx: Int32Array = new Int32Array(n).map((_, i) => i);
+    if (numSamples !== null && numSamples < n) {
+      if (!rng) throw new Error('Solver.checkAccuracy: subsampling needs an rng');
+      idx = rng.permutation(n).subarray(0, numSamples);
+    }
+    let total = 0;
+    for (let start = 0; start < idx.length; start += batchSize) {
+      const batch = idx.subarray(start, Math.min(start + batchSize, idx.length));
+      const scores = this.model.loss(X.selectRows(batch));
+      const yb = selectTargets(y, batch);
+      if (this.metric === 'accuracy') {
+        const pred = argmaxRows(scores);
+        const labels = yb as Int32Array;
+        for (let k = 0; k < pred.length; k++) if (pred[k] === labels[k]) total++;
+      } else {
+        const T = (yb as Matrix).data, S = scores.data;
+        for (let k = 0; k < S.length; k++) total += (S[k] - T[k]) ** 2 / scores.cols;
+      }
+    }
+    return total / idx.length;
+  }
+
+  private isBetter(value: number): boolean {
+    return this.metric === 'accuracy' ? value > this.bestValMetric : value < this.bestValMetric;
+  }
+
+  /** Runs the remaining epochs, then restores the best parameters seen. */
+  train(): TrainResult {
+    const o = this.options;
+    const { XTrain, yTrain, XVal, yVal } = this.data;
+    const n = XTrain.rows;
+    const iterationsPerEpoch = Math.ceil(n / o.batchSize);
+    const totalIterations = iterationsPerEpoch * o.numEpochs;
+
+    for (let epoch = this.epoch + 1; epoch <= o.numEpochs; epoch++) {
+      const rng = new Rng(deriveSeed(o.seed, 'epoch', epoch));
+      const t0 = performance.now();
+      const order = rng.permutation(n);
+      let lossSum = 0;
+      for (let it = 0; it < iterationsPerEpoch; it++) {
+        const idx = order.subarray(it * o.batchSize, Math.min((it + 1) * o.batchSize, n));
+        let Xb = XTrain.selectRows(idx);
+        if (o.augment) Xb = o.augment(Xb, rng);
+        const loss = this.step(Xb, selectTargets(yTrain, idx), rng);
+        if (!Number.isFinite(loss)) {
+          throw new Error(
+            `Solver.train: the loss became ${loss} at epoch ${epoch}, iteration ${it + 1} of ${iterationsPerEpoch} ` +
+            `(learning rate ${this.optimConfigs[Object.keys(this.optimConfigs)[0]].learningRate}); try a smaller learning rate`,
+          );
+        }
+        this.lossHistory.push(loss);
+        lossSum += loss;
+        const globalIt = (epoch - 1) * iterationsPerEpoch + it + 1;
+        if (o.verbose && globalIt % o.printEvery === 0) console.log(`(Iteration ${globalIt} / ${totalIterations}) loss: ${loss.toFixed(6)}`);
+        o.onIteration?.({ epoch, iteration: it + 1, iterationsPerEpoch, loss });
+      }
+      for (const config of Object.values(this.optimConfigs)) {
+        if (config.learningRate !== undefined) config.learningRate *= o.lrDecay;
+      }
+
+      const trainMetric = this.checkAccuracy(XTrain, yTrain, o.numTrainSamples, rng);
+      const valMetric = this.checkAccuracy(XVal, yVal, o.numValSamples, rng);
+      const seconds = (performance.now() - t0) / 1000;
+      this.trainMetricHistory.push(trainMetric);
+      this.valMetricHistory.push(valMetric);
+      this.epochSeconds.push(seconds);
+      this.epoch = epoch;
+      if (this.isBetter(valMetric)) {
+        this.bestValMetric = valMetric;
+        this.bestEpoch = epoch;
+        this.bestParams = Object.fromEntries(Object.entries(this.model.params).map(([k, m]) => [k, m.clone()]));
+        this.bestBatchnorm = this.model.bnParams.map((bn) => ({ runningMean: bn.runningMean?.clone(), runningVar: bn.runningVar?.clone() }));
+      }
+      const label = this.metric === 'accuracy' ? 'acc' : 'mse';
+      if (o.verbose) console.log(`(Epoch ${epoch} / ${o.numEpochs}) train ${label}: ${trainMetric.toFixed(6)}; val ${label}: ${valMetric.toFixed(6)}`);
+      o.onEpoch?.({ epoch, numEpochs: o.numEpochs, loss: lossSum / iterationsPerEpoch, trainAcc: trainMetric, valAcc: valMetric, trainMetric, valMetric, seconds });
+      if (o.checkpoint) this.saveCheckpoint(o.checkpoint);
+    }
+
+    this.restoreBest();
+    return {
+      bestValMetric: this.bestValMetric, bestEpoch: this.bestEpoch, metric: this.metric,
+      lossHistory: this.lossHistory, trainMetricHistory: this.trainMetricHistory,
+      valMetricHistory: this.valMetricHistory, epochSeconds: this.epochSeconds,
+    };
+  }
+
+  private restoreBest(): void {
+    if (this.bestEpoch === 0) return;
+    for (const [k, m] of Object.entries(this.bestParams)) this.model.params[k] = m.clone();
+    this.bestBatchnorm.forEach((bn, i) => {
+      this.model.bnParams[i].runningMean = bn.runningMean?.clone();
+      this.model.bnParams[i].runningVar = bn.runningVar?.clone();
+    });
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Checkpoints: the model, the optimiser state, the histories and the best parameters, so that
+  // a resumed run continues exactly where the interrupted one stopped.
+  // -------------------------------------------------------------------------------------------
+
+  toCheckpoint(): object {
+    const { augment, onIteration, onEpoch, ...plainOptions } = this.options;
+    void augment; void onIteration; void onEpoch;
+    return {
+      format: CHECKPOINT_FORMAT,
+      version: CHECKPOINT_VERSION,
+      options: plainOptions,
+      epoch: this.epoch,
+      model: this.model.toJSON(),
+      optimConfigs: Object.fromEntries(Object.entries(this.optimConfigs).map(([k, c]) => [k, configToJSON(c)])),
+      lossHistory: this.lossHistory,
+      trainMetricHistory: this.trainMetricHistory,
+      valMetricHistory: this.valMetricHistory,
+      epochSeconds: this.epochSeconds,
+      bestValMetric: this.bestValMetric,
+      bestEpoch: this.bestEpoch,
+      bestParams: Object.fromEntries(Object.entries(this.bestParams).map(([k, m]) => [k, matrixToJSON(m)])),
+      bestBatchnorm: this.bestBatchnorm.map((bn) => ({
+        runningMean: bn.runningMean && matrixToJSON(bn.runningMean),
+        runningVar: bn.runningVar && matrixToJSON(bn.runningVar),
+      })),
+    };
+  }
+
+  saveCheckpoint(path: string): void {
+    writeFileAtomic(path, JSON.stringify(this.toCheckpoint()));
+  }
+
+  /**
+   * A solver that continues the run saved at `path`. `options` may change what is not part of
+   * the run's identity: numEpochs (to train further), checkpoint, hooks, verbosity.
+   */
+  static resume(path: string, data: SolverData, options: Partial<SolverOptions> = {}): Solver {
+    let ck: any;
+    try {
+      ck = JSON.parse(readFileSync(path, 'utf8'));
+    } catch (err) {
+      throw new Error(`cannot resume from checkpoint ${path}: ${(err as Error).message}`);
+    }
+    if (ck?.format !== CHECKPOINT_FORMAT || ck.version !== CHECKPOINT_VERSION) {
+      throw new Error(`${path}: not an nnlab solver checkpoint (format ${CHECKPOINT_FORMAT} version ${CHECKPOINT_VERSION})`);
+    }
+    const model = FullyConnectedNet.fromJSON(ck.model, `checkpoint ${path}`);
+    const solver = new Solver(model, data, { ...ck.options, ...options });
+    solver.epoch = ck.epoch;
+    solver.optimConfigs = Object.fromEntries(Object.entries(ck.optimConfigs).map(([k, c]) => [k, configFromJSON(c as object, `checkpoint ${path}: ${k}`)]));
+    solver.lossHistory = ck.lossHistory;
+    solver.trainMetricHistory = ck.trainMetricHistory;
+    solver.valMetricHistory = ck.valMetricHistory;
+    solver.epochSeconds = ck.epochSeconds;
+    solver.bestValMetric = ck.bestValMetric ?? solver.bestValMetric;
+    solver.bestEpoch = ck.bestEpoch;
+    solver.bestParams = Object.fromEntries(Object.entries(ck.bestParams).map(([k, m]) => [k, matrixFromJSON(m, `checkpoint ${path}: best ${k}`)]));
+    solver.bestBatchnorm = (ck.bestBatchnorm as { runningMean?: MatrixJSON; runningVar?: MatrixJSON }[]).map((bn) => ({
+      runningMean: bn.runningMean && matrixFromJSON(bn.runningMean, `checkpoint ${path}: best runningMean`),
+      runningVar: bn.runningVar && matrixFromJSON(bn.runningVar, `checkpoint ${path}: best runningVar`),
+    }));
+    return solver;
+  }
+}
+
+/** Optimiser configs hold numbers and state matrices; JSON keeps both exactly. */
+function configToJSON(c: OptimConfig): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(c).map(([k, v]) => [k, v instanceof Matrix ? { matrix: matrixToJSON(v) } : v]));
+}
+
+function configFromJSON(j: object, what: string): OptimConfig {
+  return Object.fromEntries(Object.entries(j).map(([k, v]) => [k, v && typeof v === 'object' && 'matrix' in v ? matrixFromJSON(v.matrix, `${what}.${k}`) : v])) as OptimConfig;
+}
