@@ -1,0 +1,6 @@
+/** Rich output for notebooks: Plotly charts, HTML tables of DataFrames, live progress. */
+export { show, figureHtml, loadPlotly, plotlyLoaderHtml, resetPlotly, type Figure } from './plotly.js';
+export { showTable, tableHtml, formatValue, type TableOptions, type TableInput, type ColumnFormat } from './table.js';
+export { liveProgress, progressHtml, type LiveProgress, type ProgressRow } from './progress.js';
+export { output, newOutput, inKernel, setOutputSink, type Output, type Sink } from './output.js';
+export { showMarkdown, showHtml } from './text.js';

@@ -1,0 +1,105 @@
+/**
+ * Plotly charts as `text/html` outputs that work offline: in JupyterLab (trusted outputs run
+ * their scripts) and in nbconvert's HTML export. plotly.js is inlined once per notebook (per
+ * kernel session), the first time a chart is shown or when `loadPlotly()` is called; later
+ * charts wait for `window.Plotly`.
+ *
+ * Pages exported by nbconvert's classic templates load require.js, whose global AMD `define`
+ * makes UMD bundles register an anonymous module instead of setting `window.Plotly` (and raise
+ * "Mismatched anonymous define()"). The inlined bundle therefore runs with `define` (and any
+ * CommonJS `module`/`exports`) hidden, restored right after.
+ */
+import { createRequire } from 'node:module';
+import { readFileSync } from 'node:fs';
+import { output, type Output } from './output.js';
+
+/** A Plotly figure: traces, layout and config, as plotly.js takes them. */
+export interface Figure {
+  data: Array<Record<string, unknown>>;
+  layout?: Record<string, unknown>;
+  config?: Record<string, unknown>;
+}
+
+let bundleCache: string | undefined;
+let injected = false;
+let plotCounter = 0;
+
+/** The plotly.js-dist-min bundle source, escaped for inlining in a <script> element. */
+export function plotlyBundleSource(): string {
+  if (bundleCache === undefined) {
+    const req = createRequire(import.meta.url);
+    const file = req.resolve('plotly.js-dist-min');
+    bundleCache = readFileSync(file, 'utf8').replace(/<\/(script)/gi, '<\\/$1').replace(/<!--/g, '<\\!--');
+  }
+  return bundleCache;
+}
+
+/** The <script> that defines `window.Plotly`, with require.js's `define` and CommonJS globals hidden. */
+export function plotlyLoaderHtml(): string {
+  return (
+    '<div class="nnlab-plotly-loader" style="display:none" data-nnlab="plotly-loader"></div>' +
+    '<script type="text/javascript">(function(){' +
+    'if (window.Plotly && window.Plotly.newPlot) return;' +
+    'var w = window, saved = {define: w.define, module: w.module, exports: w.exports};' +
+    'w.define = undefined; w.module = undefined; w.exports = undefined;' +
+    'try {\n' +
+    plotlyBundleSource() +
+    '\n} finally { w.define = saved.define; w.module = saved.module; w.exports = saved.exports; }' +
+    '})();</script>'
+  );
+}
+
+/** JSON for embedding in a script: no "</script>" or "<!--" can end the element early. */
+function scriptJson(value: unknown): string {
+  return JSON.stringify(value ?? null)
+    .replace(/</g, '\\u003c')
+    .replace(/>/g, '\\u003e')
+    .replace(/\u2028/g, '\\u2028')
+    .replace(/\u2029/g, '\\u2029');
+}
+
+const DEFAULT_LAYOUT: Record<string, unknown> = {
+  margin: { l: 60, r: 20, t: 50, b: 55 },
+  hovermode: 'closest',
+  font: { family: 'system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans CJK SC", "WenQuanYi Zen Hei", sans-serif' },
+};
+
+/**
+ * The HTML of one chart: a div and a script that draws it once plotly.js is there (it waits up
+ * to 20 s, then says how to load it). `includePlotly` prepends the bundle.
+ */
+export function figureHtml(figure: Figure, options: { includePlotly?: boolean; height?: number } = {}): string {
+  const id = `nnlab-plot-${Date.now().toString(36)}-${(plotCounter++).toString(36)}`;
+  const layout = { ...DEFAULT_LAYOUT, height: options.height ?? 420, ...(figure.layout ?? {}) };
+  const config = { responsive: true, displaylogo: false, ...(figure.config ?? {}) };
+  const draw =
+    '<script type="text/javascript">(function(){' +
+    `var id=${scriptJson(id)}, data=${scriptJson(figure.data)}, layout=${scriptJson(layout)}, config=${scriptJson(config)};` +
+    'var tries=0;function draw(){var el=document.getElementById(id);' +
+    'if(!el){if(++tries<400)setTimeout(draw,50);return;}' +
+    'if(window.Plotly&&window.Plotly.newPlot){window.Plotly.newPlot(el,data,layout,config);return;}' +
+    'if(++tries<400){setTimeout(draw,50);return;}' +
+    'el.textContent="plotly.js is not loaded: run the notebook from its first cell (lab.start) or call loadPlotly().";}' +
+    'draw();})();</script>';
+  const div = `<div id="${id}" class="nnlab-plot" style="width:100%;min-height:${layout.height as number}px"></div>`;
+  return (options.includePlotly ? plotlyLoaderHtml() : '') + div + draw;
+}
+
+/** Sends the plotly.js bundle to the notebook now (once per kernel session unless `force`). */
+export function loadPlotly(options: { force?: boolean; out?: Output } = {}): void {
+  if (injected && !options.force) return;
+  (options.out ?? output()).html(plotlyLoaderHtml());
+  injected = true;
+}
+
+/** Shows a Plotly figure as one text/html output (inlining plotly.js first if this session has not yet). */
+export function show(figure: Figure, options: { height?: number; out?: Output } = {}): void {
+  const includePlotly = !injected;
+  (options.out ?? output()).html(figureHtml(figure, { includePlotly, height: options.height }));
+  injected = true;
+}
+
+/** Forgets that plotly.js was sent (tests; a notebook whose outputs were cleared). */
+export function resetPlotly(): void {
+  injected = false;
+}

@@ -1,0 +1,78 @@
+/**
+ * Live progress: one output (tslab's `newDisplay`) that is replaced as training goes on, rather
+ * than a wall of log lines. Updates are throttled; `done()` always sends the final state, which
+ * is what stays in the saved notebook and the exported HTML.
+ */
+import { newOutput, type Output } from './output.js';
+
+export interface ProgressRow {
+  label: string;
+  /** 0..1 */
+  fraction: number;
+  /** e.g. "epoch 3/10 · loss 0.41" */
+  detail?: string;
+  state?: 'queued' | 'running' | 'done' | 'cached' | 'failed';
+}
+
+function escapeHtml(s: string): string {
+  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+const COLORS: Record<NonNullable<ProgressRow['state']>, string> = {
+  queued: '#c9d1d9',
+  running: '#3b82f6',
+  done: '#22a06b',
+  cached: '#8b949e',
+  failed: '#d1242f',
+};
+
+/** The HTML of a progress board. */
+export function progressHtml(title: string, rows: ProgressRow[], footer?: string): string {
+  const trs = rows
+    .map((r) => {
+      const state = r.state ?? (r.fraction >= 1 ? 'done' : 'running');
+      const pct = Math.max(0, Math.min(1, r.fraction)) * 100;
+      const bar =
+        `<div style="width:140px;height:9px;background:#eef1f4;border-radius:4px;overflow:hidden">` +
+        `<div style="width:${pct.toFixed(1)}%;height:100%;background:${COLORS[state]}"></div></div>`;
+      return (
+        `<tr><td style="padding:1px 8px;text-align:left;white-space:nowrap">${escapeHtml(r.label)}</td>` +
+        `<td style="padding:1px 8px">${bar}</td>` +
+        `<td style="padding:1px 8px;text-align:left;color:#57606a;white-space:nowrap">${escapeHtml(state)}${r.detail ? ' · ' + escapeHtml(r.detail) : ''}</td></tr>`
+      );
+    })
+    .join('');
+  return (
+    `<div class="nnlab-progress" style="font-size:12px;font-family:ui-monospace,Menlo,Consolas,monospace">` +
+    `<div style="font-weight:600;margin-bottom:2px">${escapeHtml(title)}</div>` +
+    `<table style="border-collapse:collapse">${trs}</table>` +
+    (footer ? `<div style="color:#57606a;margin-top:2px">${escapeHtml(footer)}</div>` : '') +
+    `</div>`
+  );
+}
+
+export interface LiveProgress {
+  /** Replaces the board (throttled). */
+  update(rows: ProgressRow[], footer?: string): void;
+  /** Sends the final board. */
+  done(rows: ProgressRow[], footer?: string): void;
+}
+
+/** A progress board in one updating output. `intervalMs` throttles updates (default 250 ms). */
+export function liveProgress(title: string, options: { intervalMs?: number; out?: Output } = {}): LiveProgress {
+  const out = options.out ?? newOutput();
+  const interval = options.intervalMs ?? 250;
+  let last = 0;
+  return {
+    update(rows, footer) {
+      const now = Date.now();
+      if (now - last < interval) return;
+      last = now;
+      out.html(progressHtml(title, rows, footer));
+    },
+    done(rows, footer) {
+      last = Date.now();
+      out.html(progressHtml(title, rows, footer));
+    },
+  };
+}

@@ -1,0 +1,93 @@
+/**
+ * Finding the project's Jupyter: the Python of `NNLAB_PYTHON`, else the project's `.venv`
+ * (made by scripts/setup.sh), else `python3` when it has Jupyter. All Jupyter commands run as
+ * `<python> -m jupyter ...`, so the venv need not be activated.
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The project root: the folder holding package.json, lib/ (or dist/) and notebooks/. */
+export function projectRoot(): string {
+  // This file is lib/report/jupyter.ts or dist/report/jupyter.js: the root is two levels up.
+  return path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+}
+
+export interface JupyterEnv {
+  python: string;
+  /** Where it was found, for messages. */
+  source: string;
+}
+
+function hasModules(python: string, modules: string[]): boolean {
+  try {
+    execFileSync(python, ['-c', `import ${modules.join(', ')}`], { stdio: 'ignore', timeout: 60_000 });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Finds a Python with the given modules (default: nbconvert and nbclient), or null. */
+export function findJupyter(modules: string[] = ['nbconvert', 'nbclient']): JupyterEnv | null {
+  const root = projectRoot();
+  const candidates: JupyterEnv[] = [];
+  if (process.env.NNLAB_PYTHON) candidates.push({ python: process.env.NNLAB_PYTHON, source: 'NNLAB_PYTHON' });
+  const venv = path.join(root, '.venv', 'bin', 'python');
+  if (existsSync(venv)) candidates.push({ python: venv, source: '.venv' });
+  candidates.push({ python: 'python3', source: 'python3 on PATH' });
+  for (const c of candidates) if (hasModules(c.python, modules)) return c;
+  return null;
+}
+
+/** True when the tslab kernel is registered for that Python's Jupyter. */
+export function hasTslabKernel(env: JupyterEnv): boolean {
+  try {
+    const out = execFileSync(env.python, ['-m', 'jupyter', 'kernelspec', 'list', '--json'], { encoding: 'utf8', timeout: 60_000 });
+    const specs = JSON.parse(out) as { kernelspecs: Record<string, unknown> };
+    return 'tslab' in specs.kernelspecs;
+  } catch {
+    return false;
+  }
+}
+
+/** Finds Jupyter with the tslab kernel, or throws saying to run scripts/setup.sh. */
+export function requireJupyter(modules?: string[]): JupyterEnv {
+  const env = findJupyter(modules);
+  if (!env) throw new Error('no Jupyter found (nbconvert/nbclient): run `bash scripts/setup.sh` first');
+  if (!hasTslabKernel(env)) throw new Error(`the tslab kernel is not registered with ${env.python}: run \`bash scripts/setup.sh\``);
+  return env;
+}
+
+/** Runs `<python> -m jupyter <args>`; resolves with the exit code, output teed to `onLine`. */
+export function runJupyter(
+  env: JupyterEnv,
+  args: string[],
+  options: { cwd?: string; onLine?: (line: string) => void; env?: NodeJS.ProcessEnv } = {},
+): Promise<{ code: number; output: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(env.python, ['-m', 'jupyter', ...args], {
+      cwd: options.cwd,
+      env: options.env ?? process.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    let partial = '';
+    const onData = (chunk: Buffer) => {
+      const s = chunk.toString('utf8');
+      output += s;
+      partial += s;
+      const lines = partial.split('\n');
+      partial = lines.pop() ?? '';
+      for (const l of lines) options.onLine?.(l);
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      if (partial) options.onLine?.(partial);
+      resolve({ code: code ?? 1, output });
+    });
+  });
+}
