@@ -1,0 +1,247 @@
+/**
+ * Reads the course's handwritten-character dataset from disk.
+ *
+ * Layout: one folder per class, named by number (`1`..`12`), each holding images `1.bmp`,
+ * `2.bmp`, …. Class folders are taken in numeric order and labelled 0..K−1; files are taken in
+ * numeric order too (`2.bmp` before `10.bmp`), so a run is reproducible on any file system.
+ *
+ * Every image becomes one row of X with values in [0, 1] and **ink = 1**, whatever the file's
+ * polarity: the course files are black ink on white paper, but a scan or an export may be the
+ * other way round. 'auto' looks at the image's border (paper, almost always) to decide.
+ *
+ * Bad input (a truncated or corrupt BMP, a file that is not an image, an image of the wrong size,
+ * an empty or non-numeric class folder) throws an error naming the file; with `skipBad` it becomes
+ * a warning instead and the file is left out.
+ */
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { Matrix } from '../matrix.js';
+import { decodeBmp, luminance } from './bmp.js';
+import { COURSE_CLASS_NAMES, IMAGE_HEIGHT, IMAGE_WIDTH } from './classes.js';
+
+/** 'dark-ink': dark strokes on light paper (the course files); 'light-ink': the reverse. */
+export type Polarity = 'auto' | 'dark-ink' | 'light-ink';
+
+export interface LoadOptions {
+  /** Names for the class folders in numeric order; default the course's twelve characters. */
+  classNames?: readonly string[];
+  polarity?: Polarity;
+  /** Leave bad files and folders out with a warning instead of throwing. */
+  skipBad?: boolean;
+  width?: number;
+  height?: number;
+}
+
+export interface ImageSet {
+  /** N×(width·height), values in [0, 1], ink = 1. */
+  X: Matrix;
+  /** Path of each row's file. */
+  files: string[];
+  /** One line per skipped file or folder (only with skipBad). */
+  warnings: string[];
+  /** Number of files left out (only with skipBad). */
+  skipped: number;
+  /** How many images were read as dark ink on light paper and how many the other way round. */
+  polarity: { darkInk: number; lightInk: number };
+  width: number;
+  height: number;
+}
+
+export interface CharacterFolder extends ImageSet {
+  y: Int32Array;
+  classNames: string[];
+  /** The class folder names in label order, e.g. ['1', '2', …, '12']. */
+  classFolders: string[];
+  /** Images per class, in label order. */
+  classCounts: number[];
+}
+
+/** Files an operating system leaves in image folders; they are not part of the dataset. */
+const SYSTEM_FILES = new Set(['thumbs.db', 'desktop.ini', '.ds_store']);
+
+const naturalOrder = new Intl.Collator('en', { numeric: true }).compare;
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+function listDirectory(dir: string, what: string): string[] {
+  let entries: string[];
+  try {
+    entries = readdirSync(dir);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new Error(`${what} ${dir} does not exist`);
+    if (code === 'ENOTDIR') throw new Error(`${what} ${dir} is not a folder`);
+    throw new Error(`${what} ${dir} cannot be read: ${(err as Error).message}`);
+  }
+  return entries.filter((name) => !name.startsWith('.') && !SYSTEM_FILES.has(name.toLowerCase())).sort(naturalOrder);
+}
+
+/** True when `dir` holds class folders (the labelled layout) rather than images directly. */
+export function isLabelledFolder(dir: string): boolean {
+  return listDirectory(dir, 'data folder').some((name) => /^\d+$/.test(name) && isDirectory(join(dir, name)));
+}
+
+/**
+ * Reads one character image as a row of ink values. Throws an error naming `path` for anything
+ * that is not a width×height BMP.
+ */
+export function readCharacterImage(
+  path: string,
+  options: { width?: number; height?: number; polarity?: Polarity } = {},
+): { pixels: Float64Array; lightInk: boolean } {
+  const width = options.width ?? IMAGE_WIDTH, height = options.height ?? IMAGE_HEIGHT;
+  let bytes: Uint8Array;
+  try {
+    bytes = readFileSync(path);
+  } catch (err) {
+    throw new Error(`${path}: cannot be read: ${(err as Error).message}`);
+  }
+  if (bytes.length === 0) throw new Error(`${path}: empty file, expected a BMP image`);
+  const image = decodeBmp(bytes, path);
+  if (image.width !== width || image.height !== height) {
+    throw new Error(`${path}: image is ${image.width}x${image.height}, expected ${width}x${height}`);
+  }
+  const lum = luminance(image);
+  const lightInk = options.polarity === 'light-ink' || (options.polarity !== 'dark-ink' && borderIsDark(lum, width, height));
+  const pixels = new Float64Array(lum.length);
+  for (let k = 0; k < lum.length; k++) pixels[k] = lightInk ? lum[k] : 1 - lum[k];
+  return { pixels, lightInk };
+}
+
+/**
+ * Guesses the paper colour from the outermost ring of pixels: a character rarely touches more
+ * than a few border pixels, so the ring is mostly paper. Dark paper means light ink.
+ */
+function borderIsDark(lum: Float64Array, width: number, height: number): boolean {
+  let sum = 0, count = 0;
+  for (let x = 0; x < width; x++) {
+    sum += lum[x] + lum[(height - 1) * width + x];
+    count += 2;
+  }
+  for (let y = 1; y < height - 1; y++) {
+    sum += lum[y * width] + lum[y * width + width - 1];
+    count += 2;
+  }
+  return sum / count < 0.5;
+}
+
+/** Collects images into an ImageSet, turning per-file errors into warnings when `skipBad` is set. */
+class ImageCollector {
+  readonly rows: Float64Array[] = [];
+  readonly files: string[] = [];
+  readonly warnings: string[] = [];
+  skipped = 0;
+  darkInk = 0;
+  lightInk = 0;
+
+  constructor(private readonly options: LoadOptions) {}
+
+  /** Reads `path`; returns false if it was skipped. */
+  add(path: string): boolean {
+    try {
+      const { pixels, lightInk } = readCharacterImage(path, this.options);
+      this.rows.push(pixels);
+      this.files.push(path);
+      if (lightInk) this.lightInk++;
+      else this.darkInk++;
+      return true;
+    } catch (err) {
+      this.problem((err as Error).message);
+      this.skipped++;
+      return false;
+    }
+  }
+
+  /** Throws `message`, or records it as a warning with skipBad. */
+  problem(message: string): void {
+    if (!this.options.skipBad) throw new Error(message);
+    this.warnings.push(message);
+  }
+
+  finish(): ImageSet {
+    const width = this.options.width ?? IMAGE_WIDTH, height = this.options.height ?? IMAGE_HEIGHT;
+    const X = new Matrix(this.rows.length, width * height);
+    this.rows.forEach((row, i) => X.data.set(row, i * width * height));
+    return {
+      X, files: this.files, warnings: this.warnings, skipped: this.skipped,
+      polarity: { darkInk: this.darkInk, lightInk: this.lightInk }, width, height,
+    };
+  }
+}
+
+/** Loads a labelled folder in the course layout (class folders 1..K of numbered BMPs). */
+export function loadCharacterFolder(dir: string, options: LoadOptions = {}): CharacterFolder {
+  const collector = new ImageCollector(options);
+  const classFolders: string[] = [];
+  for (const name of listDirectory(dir, 'data folder')) {
+    const path = join(dir, name);
+    if (!isDirectory(path)) {
+      collector.problem(`${path}: unexpected file in the data folder, expected only class folders named 1, 2, 3, …`);
+      continue;
+    }
+    if (!/^\d+$/.test(name)) {
+      collector.problem(`${path}: class folder name '${name}' is not a number, expected folders named 1, 2, 3, …`);
+      continue;
+    }
+    classFolders.push(name);
+  }
+  classFolders.sort((a, b) => Number(a) - Number(b));
+  if (classFolders.length === 0) throw new Error(`${dir}: no class folders found, expected subfolders named 1, 2, 3, … holding .bmp images`);
+
+  const classNames = classNamesFor(classFolders, options.classNames);
+  const labels: number[] = [];
+  const classCounts: number[] = [];
+  classFolders.forEach((folder, label) => {
+    const folderPath = join(dir, folder);
+    const files = listDirectory(folderPath, 'class folder');
+    let count = 0;
+    for (const file of files) {
+      if (collector.add(join(folderPath, file))) {
+        labels.push(label);
+        count++;
+      }
+    }
+    if (files.length === 0) collector.problem(`${folderPath}: class folder is empty, expected .bmp images`);
+    classCounts.push(count);
+  });
+
+  const images = collector.finish();
+  if (images.X.rows === 0) throw new Error(`${dir}: no readable images found${images.warnings.length ? ` (${images.warnings.length} problems, first: ${images.warnings[0]})` : ''}`);
+  return { ...images, y: Int32Array.from(labels), classNames, classFolders, classCounts };
+}
+
+/** Loads every image of a flat folder (no class folders), e.g. new samples to classify. */
+export function loadImageFolder(dir: string, options: LoadOptions = {}): ImageSet {
+  const collector = new ImageCollector(options);
+  for (const name of listDirectory(dir, 'image folder')) {
+    const path = join(dir, name);
+    if (isDirectory(path)) {
+      collector.problem(`${path}: unexpected folder among the images`);
+      continue;
+    }
+    collector.add(path);
+  }
+  const images = collector.finish();
+  if (images.X.rows === 0) throw new Error(`${dir}: no readable images found`);
+  return images;
+}
+
+/**
+ * Class names for the folders in label order. An explicit list must name every folder; by default
+ * folder n gets the course's n-th character (falling back to the folder name past the twelfth).
+ */
+function classNamesFor(classFolders: string[], names: readonly string[] | undefined): string[] {
+  if (names !== undefined) {
+    if (names.length !== classFolders.length) {
+      throw new Error(`classNames has ${names.length} names, but the data folder has ${classFolders.length} class folders (${classFolders.join(', ')})`);
+    }
+    return [...names];
+  }
+  return classFolders.map((folder) => COURSE_CLASS_NAMES[Number(folder) - 1] ?? folder);
+}

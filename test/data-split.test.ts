@@ -1,0 +1,85 @@
+import { describe, it, expect } from 'vitest';
+import { Matrix } from '../lib/matrix.js';
+import { splitDataset, findDuplicateGroups } from '../lib/data/split.js';
+
+/** n images per class, each a distinct row of small integers; `copies` lists [from, to] rows to overwrite. */
+function makeImages(numClasses: number, perClass: number, dim: number, copies: [number, number][] = []) {
+  const N = numClasses * perClass;
+  const X = new Matrix(N, dim);
+  const y = new Int32Array(N);
+  for (let i = 0; i < N; i++) {
+    y[i] = Math.floor(i / perClass);
+    for (let j = 0; j < dim; j++) X.set(i, j, ((i * 31 + j * 7) % 13) / 13 + (j === 0 ? i : 0));
+  }
+  for (const [from, to] of copies) X.row(to).set(X.row(from));
+  return { X, y, classNames: Array.from({ length: numClasses }, (_, c) => `class${c}`) };
+}
+
+describe('splitDataset', () => {
+  it('holds out the same fraction of every class', () => {
+    const data = makeImages(4, 50, 6);
+    const split = splitDataset(data, { valFraction: 0.2, seed: 1 });
+    expect(split.XTrain.rows).toBe(160);
+    expect(split.XVal.rows).toBe(40);
+    for (let c = 0; c < 4; c++) expect(split.yVal.filter((v) => v === c).length).toBe(10);
+    expect(split.duplicates).toBe(0);
+    // Every input row is on exactly one side.
+    expect([...split.trainIndices, ...split.valIndices].sort((a, b) => a - b)).toEqual(Array.from({ length: 200 }, (_, i) => i));
+  });
+
+  it('is deterministic by seed, and a different seed gives a different split', () => {
+    const data = makeImages(3, 40, 5);
+    const a = splitDataset(data, { valFraction: 0.25, seed: 7 });
+    const b = splitDataset(data, { valFraction: 0.25, seed: 7 });
+    const c = splitDataset(data, { valFraction: 0.25, seed: 8 });
+    expect(Array.from(a.valIndices)).toEqual(Array.from(b.valIndices));
+    expect(Array.from(a.XVal.data)).toEqual(Array.from(b.XVal.data));
+    expect(Array.from(a.valIndices)).not.toEqual(Array.from(c.valIndices));
+  });
+
+  it('keeps exact duplicates on the same side and counts them', () => {
+    // Row 0 is copied to rows 1, 2 and 3; row 10 to row 11 (4 extra copies in 2 groups).
+    const copies: [number, number][] = [[0, 1], [0, 2], [0, 3], [10, 11]];
+    const data = makeImages(2, 20, 4, copies);
+    expect(findDuplicateGroups(data.X).filter((g) => g.length > 1)).toEqual([[0, 1, 2, 3], [10, 11]]);
+    for (let seed = 0; seed < 30; seed++) {
+      const split = splitDataset(data, { valFraction: 0.3, seed });
+      expect(split.duplicates).toBe(4);
+      expect(split.duplicateGroups).toBe(2);
+      const val = new Set(split.valIndices);
+      expect(new Set([0, 1, 2, 3].map((i) => val.has(i))).size).toBe(1);
+      expect(new Set([10, 11].map((i) => val.has(i))).size).toBe(1);
+    }
+  });
+
+  it('reports duplicates whose copies carry different labels', () => {
+    const data = makeImages(2, 5, 3, [[0, 7]]); // row 7 is in class 1 but equals row 0 of class 0
+    const split = splitDataset(data, { valFraction: 0.2, seed: 0 });
+    expect(split.duplicates).toBe(1);
+    expect(split.conflictingLabels).toBe(1);
+  });
+
+  it('centres both parts on the mean of the training part only', () => {
+    const data = makeImages(2, 10, 3);
+    const split = splitDataset(data, { valFraction: 0.5, seed: 3 });
+    const trainMean = [0, 1, 2].map((j) => split.trainIndices.reduce((s, i) => s + data.X.get(i, j), 0) / split.trainIndices.length);
+    expect(Array.from(split.mean)).toEqual(trainMean.map((v) => expect.closeTo(v, 12)));
+    for (let j = 0; j < 3; j++) {
+      let colSum = 0;
+      for (let i = 0; i < split.XTrain.rows; i++) colSum += split.XTrain.get(i, j);
+      expect(colSum).toBeCloseTo(0, 9);
+      // Validation rows are the originals minus the training mean, not minus their own mean.
+      expect(split.XVal.get(0, j)).toBeCloseTo(data.X.get(split.valIndices[0], j) - trainMean[j], 12);
+    }
+    // The input is left untouched.
+    expect(data.X.get(0, 1)).toBe(makeImages(2, 10, 3).X.get(0, 1));
+  });
+
+  it('rejects bad arguments by name', () => {
+    const data = makeImages(2, 5, 3);
+    expect(() => splitDataset(data, { valFraction: 1, seed: 0 })).toThrow(/valFraction must be in \[0, 1\), got 1/);
+    expect(() => splitDataset(data, { valFraction: -0.1, seed: 0 })).toThrow(/valFraction/);
+    expect(() => splitDataset({ ...data, y: new Int32Array(3) }, { valFraction: 0.2, seed: 0 })).toThrow(/X has 10 rows but y has 3 labels/);
+    expect(() => splitDataset({ ...data, y: new Int32Array(10).fill(5) }, { valFraction: 0.2, seed: 0 })).toThrow(/label y\[0\] = 5 is outside 0\.\.1/);
+  });
+});
