@@ -5,6 +5,7 @@
  * made faster (blocked, SIMD, WebAssembly) without touching a single layer. Kernels take an
  * optional `out` argument: the training loop passes reusable workspaces to avoid allocating.
  */
+import { gemm } from './kernels/index.js';
 
 export class Matrix {
   readonly rows: number;
@@ -123,26 +124,29 @@ function output(what: string, out: Matrix | undefined, rows: number, cols: numbe
 }
 
 // ---------------------------------------------------------------------------------------------
-// Matrix products. The i-k-j loop order streams through rows of B and C contiguously; the
-// transposed forms index their operand so that the innermost loop stays contiguous too.
+// Matrix products. All three forms go to one strided kernel, C[i, j] = Σ_p A(i, p)·B(p, j),
+// from lib/kernels/: WebAssembly SIMD when it loads, register-tiled TypeScript otherwise. Both
+// sum each element in the order p = 0, 1, …, k-1 (as the textbook loop does), so results are
+// identical whichever runs. The transposed forms only change the strides, never copy.
 // ---------------------------------------------------------------------------------------------
+
+/** The kernels read their operands while writing C, so C must not share storage with them. */
+function checkNoAlias(what: string, c: Matrix, a: Matrix, b: Matrix): void {
+  if (overlaps(c.data, a.data) || overlaps(c.data, b.data)) throw new Error(`${what}: out must not share storage with an operand`);
+}
+
+function overlaps(x: Float64Array, y: Float64Array): boolean {
+  return x.buffer === y.buffer && x.byteOffset < y.byteOffset + y.byteLength && y.byteOffset < x.byteOffset + x.byteLength;
+}
 
 /** C = A·B, A: n×k, B: k×m → C: n×m. */
 export function matmul(a: Matrix, b: Matrix, out?: Matrix): Matrix {
   if (a.cols !== b.rows) throw new Error(`matmul: inner dimensions differ, A is ${a.rows}x${a.cols}, B is ${b.rows}x${b.cols}`);
   const n = a.rows, k = a.cols, m = b.cols;
   const c = output('matmul', out, n, m);
-  const A = a.data, B = b.data, C = c.data;
-  C.fill(0);
-  for (let i = 0; i < n; i++) {
-    const ci = i * m;
-    for (let p = 0; p < k; p++) {
-      const aip = A[i * k + p];
-      if (aip === 0) continue; // ReLU activations are often zero
-      const bp = p * m;
-      for (let j = 0; j < m; j++) C[ci + j] += aip * B[bp + j];
-    }
-  }
+  checkNoAlias('matmul', c, a, b);
+  // A(i, p) = A[i·k + p], B(p, j) = B[p·m + j].
+  gemm(n, m, k, a.data, k, 1, b.data, m, 1, c.data);
   return c;
 }
 
@@ -151,17 +155,9 @@ export function matmulTN(a: Matrix, b: Matrix, out?: Matrix): Matrix {
   if (a.rows !== b.rows) throw new Error(`matmulTN: row counts differ, A is ${a.rows}x${a.cols}, B is ${b.rows}x${b.cols}`);
   const k = a.rows, n = a.cols, m = b.cols;
   const c = output('matmulTN', out, n, m);
-  const A = a.data, B = b.data, C = c.data;
-  C.fill(0);
-  for (let p = 0; p < k; p++) {
-    const ap = p * n, bp = p * m;
-    for (let i = 0; i < n; i++) {
-      const api = A[ap + i];
-      if (api === 0) continue;
-      const ci = i * m;
-      for (let j = 0; j < m; j++) C[ci + j] += api * B[bp + j];
-    }
-  }
+  checkNoAlias('matmulTN', c, a, b);
+  // Aᵀ(i, p) = A[p·n + i]: step down a column of A.
+  gemm(n, m, k, a.data, 1, n, b.data, m, 1, c.data);
   return c;
 }
 
@@ -170,16 +166,9 @@ export function matmulNT(a: Matrix, b: Matrix, out?: Matrix): Matrix {
   if (a.cols !== b.cols) throw new Error(`matmulNT: column counts differ, A is ${a.rows}x${a.cols}, B is ${b.rows}x${b.cols}`);
   const n = a.rows, k = a.cols, m = b.rows;
   const c = output('matmulNT', out, n, m);
-  const A = a.data, B = b.data, C = c.data;
-  for (let i = 0; i < n; i++) {
-    const ai = i * k;
-    for (let j = 0; j < m; j++) {
-      const bj = j * k;
-      let s = 0;
-      for (let p = 0; p < k; p++) s += A[ai + p] * B[bj + p];
-      C[i * m + j] = s;
-    }
-  }
+  checkNoAlias('matmulNT', c, a, b);
+  // Bᵀ(p, j) = B[j·k + p]: step along a row of B.
+  gemm(n, m, k, a.data, k, 1, b.data, 1, k, c.data);
   return c;
 }
 
