@@ -4,3 +4,4 @@ export { showTable, tableHtml, formatValue, type TableOptions, type TableInput, 
 export { liveProgress, progressHtml, type LiveProgress, type ProgressRow } from './progress.js';
 export { output, newOutput, inKernel, setOutputSink, type Output, type Sink } from './output.js';
 export { showMarkdown, showHtml } from './text.js';
+export { lineChart, barChart, heatmap, imageGridHtml, type Series, type AxesOptions, type HeatmapOptions } from './charts.js';

@@ -1,0 +1,85 @@
+/**
+ * The classification data the notebooks use: the built-in synthetic characters, or the course
+ * dataset when NNLAB_DATA names its folder (class folders 1..12 of BMPs). Either way it is split
+ * (stratified, 20% validation) and mean-centred, and fingerprinted for the experiment cache.
+ */
+import { createHash } from 'node:crypto';
+import { Matrix } from '../matrix.js';
+import { synthesizeCharacters } from '../data/synth.js';
+import { loadCharacterFolder } from '../data/loader.js';
+import { splitDataset, type Dataset } from '../data/split.js';
+import type { Profile } from './profile.js';
+
+export interface LabData extends Dataset {
+  /** 'synthetic' (built in) or 'course' (NNLAB_DATA). */
+  source: 'synthetic' | 'course';
+  /** One line saying which data this is, for the notebook and the report. */
+  description: string;
+  /** sha256 of the split data (pixels, labels, class names): part of every cache key. */
+  fingerprint: string;
+  width: number;
+  height: number;
+}
+
+export interface LabDataOptions {
+  /** Folder of the course dataset; default NNLAB_DATA; unset = built-in synthetic data. */
+  dir?: string | null;
+  seed?: number;
+}
+
+function hashMatrix(h: ReturnType<typeof createHash>, m: Matrix): void {
+  h.update(`${m.rows}x${m.cols};`);
+  h.update(new Uint8Array(m.data.buffer, m.data.byteOffset, m.data.byteLength));
+}
+
+/** A fingerprint of a dataset: any change in a pixel, label or split changes it. */
+export function fingerprintDataset(d: Pick<Dataset, 'XTrain' | 'yTrain' | 'XVal' | 'yVal' | 'classNames'>): string {
+  const h = createHash('sha256');
+  hashMatrix(h, d.XTrain);
+  h.update(new Uint8Array(d.yTrain.buffer, d.yTrain.byteOffset, d.yTrain.byteLength));
+  hashMatrix(h, d.XVal);
+  h.update(new Uint8Array(d.yVal.buffer, d.yVal.byteOffset, d.yVal.byteLength));
+  h.update(d.classNames.join('\u0000'));
+  return h.digest('hex').slice(0, 24);
+}
+
+/** Keeps at most `max` rows of each class, in order. */
+function capPerClass(X: Matrix, y: Int32Array, max: number): { X: Matrix; y: Int32Array } {
+  const seen = new Map<number, number>();
+  const keep: number[] = [];
+  for (let i = 0; i < y.length; i++) {
+    const c = seen.get(y[i]) ?? 0;
+    if (c < max) keep.push(i);
+    seen.set(y[i], c + 1);
+  }
+  return { X: X.selectRows(keep), y: Int32Array.from(keep, (i) => y[i]) };
+}
+
+/** Loads (or synthesises) and splits the data for a profile. */
+export function loadLabData(profile: Profile, options: LabDataOptions = {}): LabData {
+  const dir = options.dir === undefined ? process.env.NNLAB_DATA || null : options.dir;
+  const seed = options.seed ?? 0;
+  let X: Matrix, y: Int32Array, classNames: string[], width: number, height: number, description: string;
+  let source: LabData['source'];
+  if (dir) {
+    const folder = loadCharacterFolder(dir);
+    ({ X, y } = profile.maxPerClass ? capPerClass(folder.X, folder.y, profile.maxPerClass) : folder);
+    classNames = folder.classNames;
+    width = folder.width;
+    height = folder.height;
+    source = 'course';
+    const cap = profile.maxPerClass ? `, at most ${profile.maxPerClass} per class (${profile.name} profile)` : '';
+    description = `course dataset from ${dir}: ${X.rows} images of ${classNames.length} characters${cap}`;
+  } else {
+    const synth = synthesizeCharacters({ perClass: profile.perClass, seed });
+    ({ X, y, classNames, width, height } = synth);
+    source = 'synthetic';
+    description = `built-in synthetic characters: ${profile.perClass} per class × ${classNames.length} characters (${X.rows} images, ${width}×${height})`;
+  }
+  const split = splitDataset({ X, y, classNames }, { valFraction: profile.valFraction, seed });
+  const fingerprint = fingerprintDataset(split);
+  return {
+    ...split, source, width, height, fingerprint,
+    description: `${description}; ${split.XTrain.rows} train / ${split.XVal.rows} validation`,
+  };
+}

@@ -1,0 +1,9 @@
+/** Experiments for the notebooks: profiles, data, the grid runner with its cache, and the report's numbers. */
+export { startLab, type Lab, type StartOptions } from './lab.js';
+export { runGrid, resultsTable, stat, workerFile, type GridResult, type GroupResult, type RunResult, type RunOptions, type RunnerData, type Stat } from './runner.js';
+export { RunCache, runKey, libraryVersion, defaultCacheDir, CACHE_FORMAT } from './cache.js';
+export { getProfile, PROFILES, type Profile, type ProfileName } from './profile.js';
+export { loadLabData, fingerprintDataset, type LabData, type LabDataOptions } from './data.js';
+export { trainRun, type RunRecord, type TrainData, type Progress } from './train.js';
+export { grid, layers, resolvePoint, describeSettings, stableStringify, SETTING_KEYS, type TrainSettings, type GridPoint } from './settings.js';
+export { REPORT } from './report_numbers.js';

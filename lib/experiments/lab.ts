@@ -1,0 +1,63 @@
+/**
+ * What a notebook opens with: `const lab = await startLab("02_architecture")` picks the profile
+ * (NNLAB_PROFILE), loads the data (built-in or NNLAB_DATA), says both at the top of the notebook,
+ * inlines plotly.js once, and returns `lab.run(grid)` for experiments over the profile's baseline.
+ */
+import { availableParallelism } from 'node:os';
+import { loadPlotly } from '../display/plotly.js';
+import { output } from '../display/output.js';
+import { getProfile, type Profile } from './profile.js';
+import { loadLabData, type LabData } from './data.js';
+import { runGrid, type GridResult, type RunOptions } from './runner.js';
+import { libraryVersion, defaultCacheDir } from './cache.js';
+import type { GridPoint, TrainSettings } from './settings.js';
+
+export interface Lab {
+  notebook: string;
+  profile: Profile;
+  data: LabData;
+  /** The report's baseline: 3 layers (2 hidden) of 50, ReLU, in this profile's training budget. */
+  baseline: TrainSettings;
+  workers: number;
+  /** Trains each grid point (over the baseline) for each of the profile's seeds; cached. */
+  run(points: GridPoint[], options?: RunOptions): Promise<GridResult>;
+}
+
+function escapeHtml(s: string): string {
+  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+}
+
+export interface StartOptions {
+  /** Course data folder (default NNLAB_DATA). */
+  dataDir?: string | null;
+  /** Profile name (default NNLAB_PROFILE, else quick). */
+  profile?: string;
+}
+
+export async function startLab(notebook: string, options: StartOptions = {}): Promise<Lab> {
+  const profile = getProfile(options.profile);
+  const data = loadLabData(profile, { dir: options.dataDir });
+  const workers = profile.workers ?? availableParallelism();
+  const seeds = profile.seeds.length > 1 ? `${profile.seeds.length} seeds per configuration, tables show mean ± std` : '1 seed per configuration';
+  const out = output();
+  out.html(
+    `<div class="nnlab-banner" data-nnlab-profile="${escapeHtml(profile.name)}" data-nnlab-data="${escapeHtml(data.description)}" ` +
+      `style="border:1px solid #d0d7de;border-radius:6px;padding:8px 12px;background:#f6f8fa;font:13px/1.5 system-ui,sans-serif">` +
+      `<div><b>Profile:</b> ${escapeHtml(profile.description)} — ${escapeHtml(seeds)}</div>` +
+      `<div><b>Data:</b> ${escapeHtml(data.description)}${data.source === 'synthetic' ? ' (set NNLAB_DATA=/path/to/course/train for the course dataset)' : ''}</div>` +
+      `<div><b>Baseline:</b> 3-layer network (2 hidden layers of 50), ReLU, ${profile.baseline.updateRule} lr ${profile.baseline.learningRate}, batch ${profile.baseline.batchSize}, ${profile.baseline.numEpochs} epochs</div>` +
+      `<div style="color:#57606a"><b>nnlab</b> ${escapeHtml(libraryVersion())} · ${workers} worker thread(s) · cache ${escapeHtml(defaultCacheDir())}</div>` +
+      `</div>`,
+  );
+  loadPlotly({ force: true, out });
+  const baseline = { ...profile.baseline, hiddenDims: [...profile.baseline.hiddenDims] };
+  return {
+    notebook,
+    profile,
+    data,
+    baseline,
+    workers,
+    run: (points, runOptions = {}) =>
+      runGrid(points, { ...data, numClasses: data.classNames.length }, baseline, { seeds: profile.seeds, workers, ...runOptions }),
+  };
+}

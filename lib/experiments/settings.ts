@@ -1,0 +1,110 @@
+/**
+ * One training run, fully described by plain data (so it can go to a worker thread and into a
+ * cache key): the network, the update rule and schedule, augmentation and the seed.
+ */
+import type { Activation } from '../layer_utils.js';
+import type { Normalization, WeightInit } from '../fc_net.js';
+import type { UpdateRuleName } from '../optim.js';
+
+export interface TrainSettings {
+  hiddenDims: number[];
+  activation: Activation;
+  normalization: Normalization;
+  dropout: number;
+  /** L2 strength: the loss gets 0.5·reg·Σ‖W‖². */
+  reg: number;
+  weightInit: WeightInit;
+  /** 'softmax' (cross-entropy) or 'mse' on one-hot targets. */
+  loss: 'softmax' | 'mse';
+  updateRule: UpdateRuleName;
+  learningRate: number;
+  lrDecay: number;
+  batchSize: number;
+  numEpochs: number;
+  /** Random translation (whole pixels) and rotation (degrees) of every training minibatch; null for none. */
+  augment: { shift: number; rotate: number } | null;
+  seed: number;
+}
+
+/** A point of a grid: settings to change, plus any other scalar keys, which become table columns. */
+export type GridPoint = Partial<TrainSettings> & { label?: string } & Record<string, unknown>;
+
+export const SETTING_KEYS: readonly (keyof TrainSettings)[] = [
+  'hiddenDims', 'activation', 'normalization', 'dropout', 'reg', 'weightInit', 'loss',
+  'updateRule', 'learningRate', 'lrDecay', 'batchSize', 'numEpochs', 'augment', 'seed',
+];
+
+/** Splits a grid point into training settings (over `base`) and extra columns. */
+export function resolvePoint(base: TrainSettings, point: GridPoint): { settings: TrainSettings; columns: Record<string, string | number | boolean>; label: string } {
+  const settings: TrainSettings = { ...base, hiddenDims: [...base.hiddenDims] };
+  const columns: Record<string, string | number | boolean> = {};
+  for (const [k, v] of Object.entries(point)) {
+    if (k === 'label') continue;
+    if ((SETTING_KEYS as readonly string[]).includes(k)) {
+      if (v !== undefined) (settings as unknown as Record<string, unknown>)[k] = v;
+    } else if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') {
+      columns[k] = v;
+    } else if (v !== undefined) {
+      throw new Error(`grid point: column '${k}' must be a string, number or boolean (settings are ${SETTING_KEYS.join(', ')})`);
+    }
+  }
+  validateSettings(settings);
+  const label = typeof point.label === 'string' ? point.label : describeSettings(settings, base);
+  return { settings, columns, label };
+}
+
+export function validateSettings(s: TrainSettings): void {
+  const posInt = (k: string, v: number) => {
+    if (!Number.isInteger(v) || v < 1) throw new Error(`settings: ${k} must be a positive integer, got ${v}`);
+  };
+  if (!Array.isArray(s.hiddenDims) || s.hiddenDims.length === 0) throw new Error('settings: hiddenDims must list at least one hidden layer size');
+  s.hiddenDims.forEach((d, i) => posInt(`hiddenDims[${i}]`, d));
+  posInt('batchSize', s.batchSize);
+  posInt('numEpochs', s.numEpochs);
+  if (!(s.learningRate > 0)) throw new Error(`settings: learningRate must be positive, got ${s.learningRate}`);
+  if (!(s.reg >= 0)) throw new Error(`settings: reg must be ≥ 0, got ${s.reg}`);
+  if (!Number.isInteger(s.seed)) throw new Error(`settings: seed must be an integer, got ${s.seed}`);
+  if (s.loss !== 'softmax' && s.loss !== 'mse') throw new Error(`settings: loss must be 'softmax' or 'mse', got ${s.loss}`);
+}
+
+/** A short description of how settings differ from a base, e.g. "lr=3e-3, batch=32". */
+export function describeSettings(s: TrainSettings, base?: TrainSettings): string {
+  const parts: string[] = [];
+  const differs = (k: keyof TrainSettings) => !base || stableStringify(s[k]) !== stableStringify(base[k]);
+  if (differs('hiddenDims')) parts.push(`${s.hiddenDims.length + 1} layers × ${s.hiddenDims.join('/')}`.replace(/(\d+)(\/\1)+$/, '$1'));
+  if (differs('activation')) parts.push(s.activation);
+  if (differs('normalization')) parts.push(s.normalization === 'batchnorm' ? 'batchnorm' : 'no batchnorm');
+  if (differs('learningRate')) parts.push(`lr=${s.learningRate.toExponential(0)}`);
+  if (differs('reg')) parts.push(`reg=${s.reg}`);
+  if (differs('batchSize')) parts.push(`batch=${s.batchSize}`);
+  if (differs('loss')) parts.push(s.loss === 'mse' ? 'MSE' : 'cross-entropy');
+  if (differs('augment')) parts.push(s.augment ? `augment ±${s.augment.shift}px ±${s.augment.rotate}°` : 'no augmentation');
+  if (differs('updateRule')) parts.push(s.updateRule);
+  if (differs('numEpochs')) parts.push(`${s.numEpochs} epochs`);
+  if (differs('dropout')) parts.push(`dropout=${s.dropout}`);
+  if (differs('weightInit')) parts.push(`init=${s.weightInit}`);
+  return parts.join(', ') || 'baseline';
+}
+
+/** JSON with object keys sorted, so equal settings give equal strings (cache keys). */
+export function stableStringify(value: unknown): string {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
+  if (Array.isArray(value) || ArrayBuffer.isView(value)) return `[${Array.from(value as ArrayLike<unknown>, stableStringify).join(',')}]`;
+  const keys = Object.keys(value as object).filter((k) => (value as Record<string, unknown>)[k] !== undefined).sort();
+  return `{${keys.map((k) => `${JSON.stringify(k)}:${stableStringify((value as Record<string, unknown>)[k])}`).join(',')}}`;
+}
+
+/** The report's "N-layer network with W neurons": N−1 hidden layers of W (N counts the output layer). */
+export function layers(depth: number, width: number): number[] {
+  if (!Number.isInteger(depth) || depth < 2) throw new Error(`layers: depth must be an integer ≥ 2 (hidden layers + output), got ${depth}`);
+  return Array.from({ length: depth - 1 }, () => width);
+}
+
+/** Every combination of the listed values, e.g. grid({depth: [2, 3], width: [10, 50]}) → 4 points. */
+export function grid<T extends Record<string, readonly unknown[]>>(axes: T): Array<{ [K in keyof T]: T[K][number] }> {
+  let points: Array<Record<string, unknown>> = [{}];
+  for (const [k, values] of Object.entries(axes)) {
+    points = points.flatMap((p) => values.map((v) => ({ ...p, [k]: v })));
+  }
+  return points as Array<{ [K in keyof T]: T[K][number] }>;
+}

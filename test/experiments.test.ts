@@ -1,0 +1,170 @@
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { Matrix } from '../lib/matrix.js';
+import { Rng } from '../lib/random.js';
+import {
+  grid, layers, resolvePoint, stableStringify, runKey, RunCache, runGrid, stat, libraryVersion,
+  getProfile, PROFILES, fingerprintDataset, describeSettings, type RunnerData, type TrainSettings,
+} from '../lib/experiments/index.js';
+import { setOutputSink } from '../lib/display/index.js';
+
+const dirs: string[] = [];
+function tempDir(): string {
+  const d = mkdtempSync(path.join(tmpdir(), 'nnlab-exp-'));
+  dirs.push(d);
+  return d;
+}
+afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+/** A small, learnable 3-class problem on 4×4 "images". */
+function toyData(): RunnerData {
+  const rng = new Rng(7);
+  const make = (n: number) => {
+    const X = new Matrix(n, 16);
+    const y = new Int32Array(n);
+    for (let i = 0; i < n; i++) {
+      y[i] = i % 3;
+      for (let j = 0; j < 16; j++) X.data[i * 16 + j] = 0.3 * rng.gaussian() + (j % 3 === y[i] ? 1 : 0);
+    }
+    return { X, y };
+  };
+  const tr = make(90), va = make(30);
+  const d = { XTrain: tr.X, yTrain: tr.y, XVal: va.X, yVal: va.y, classNames: ['a', 'b', 'c'] };
+  return { ...d, mean: new Float64Array(16), width: 4, height: 4, numClasses: 3, fingerprint: fingerprintDataset(d) };
+}
+
+const BASE: TrainSettings = { ...PROFILES.quick.baseline, hiddenDims: [8], numEpochs: 3, batchSize: 16 };
+
+describe('grid points and settings', () => {
+  it('grid() takes every combination; layers() is the report\'s depth convention', () => {
+    expect(grid({ depth: [2, 3], width: [10, 50] })).toEqual([
+      { depth: 2, width: 10 }, { depth: 2, width: 50 }, { depth: 3, width: 10 }, { depth: 3, width: 50 },
+    ]);
+    expect(layers(3, 50)).toEqual([50, 50]);
+    expect(layers(2, 10)).toEqual([10]);
+    expect(() => layers(1, 10)).toThrow(/depth/);
+  });
+
+  it('splits a point into settings and table columns, and names it', () => {
+    const r = resolvePoint(BASE, { depth: 3, learningRate: 3e-3, hiddenDims: [5, 5] });
+    expect(r.settings.learningRate).toBe(3e-3);
+    expect(r.settings.hiddenDims).toEqual([5, 5]);
+    expect(r.columns).toEqual({ depth: 3 });
+    expect(r.label).toBe('3 layers × 5, lr=3e-3');
+    expect(resolvePoint(BASE, { label: 'mine' }).label).toBe('mine');
+    expect(describeSettings(BASE, BASE)).toBe('baseline');
+    expect(() => resolvePoint(BASE, { batchSize: 0 })).toThrow(/batchSize/);
+    expect(() => resolvePoint(BASE, { extra: { a: 1 } })).toThrow(/column 'extra'/);
+  });
+
+  it('stableStringify ignores key order', () => {
+    expect(stableStringify({ b: 1, a: [1, { d: 2, c: 3 }] })).toBe(stableStringify({ a: [1, { c: 3, d: 2 }], b: 1 }));
+  });
+});
+
+describe('profiles', () => {
+  it('quick is one seed, full is three', () => {
+    expect(getProfile('quick').seeds).toEqual([0]);
+    expect(getProfile('full').seeds).toEqual([0, 1, 2]);
+    expect(getProfile('full').perClass).toBe(620);
+    expect(() => getProfile('medium')).toThrow(/quick' or 'full/);
+  });
+});
+
+describe('cache', () => {
+  it('keys by settings, data fingerprint and library version', () => {
+    const k = runKey(BASE, 'data1', 'v1');
+    expect(runKey({ ...BASE }, 'data1', 'v1')).toBe(k);
+    expect(runKey({ ...BASE, learningRate: 2e-3 }, 'data1', 'v1')).not.toBe(k);
+    expect(runKey(BASE, 'data2', 'v1')).not.toBe(k);
+    expect(runKey(BASE, 'data1', 'v2')).not.toBe(k);
+    expect(libraryVersion()).toMatch(/^\d+\.\d+\.\d+\+[0-9a-f]{12}$/);
+  });
+
+  it('stores and reads records; a corrupt file is a miss', () => {
+    const cache = new RunCache(tempDir());
+    expect(cache.get('abc')).toBeNull();
+    const record = { bestValAcc: 0.5 } as never;
+    cache.set('abc', BASE, 'fp', record);
+    expect(cache.get('abc')).toEqual(record);
+    writeFileSync(path.join(cache.dir, 'abc.json'), '{"format":1,"key":"ab');
+    expect(cache.get('abc')).toBeNull();
+    cache.clear();
+    expect(cache.get('abc')).toBeNull();
+  });
+});
+
+describe('runGrid', () => {
+  const data = toyData();
+  const points = [{ learningRate: 1e-2 }, { learningRate: 3e-2, variant: 'fast' }, { hiddenDims: [4, 4] }];
+
+  it('gives identical results with 0, 1 or 2 workers', async () => {
+    const runs = await Promise.all([0, 1, 2].map((workers) => runGrid(points, data, BASE, { workers, cache: false, progress: false })));
+    const strip = (r: (typeof runs)[number]) => r.runs.map(({ seconds, epochSeconds, ...rest }) => (void seconds, void epochSeconds, rest));
+    expect(strip(runs[1])).toEqual(strip(runs[0]));
+    expect(strip(runs[2])).toEqual(strip(runs[0]));
+    expect(runs[0].runs[0].lossHistory).toHaveLength(3 * Math.ceil(90 / 16));
+    expect(runs[0].groups[1].bestValAcc.mean).toBeGreaterThan(0.6);
+  }, 120_000);
+
+  it('returns a DataFrame with mean ± std over seeds and the point\'s columns', async () => {
+    const r = await runGrid(points, data, BASE, { workers: 0, seeds: [0, 1, 2], cache: false, progress: false });
+    expect(r.runs).toHaveLength(9);
+    expect(r.table.shape[0]).toBe(3);
+    expect(r.table.columns).toEqual(expect.arrayContaining(['setting', 'variant', 'params', 'valAcc', 'valAccStd', 'trainAcc', 'seconds', 'seeds']));
+    const g = r.groups[0];
+    const accs = g.runs.map((x) => x.bestValAcc);
+    expect(g.bestValAcc.mean).toBeCloseTo(accs.reduce((a, b) => a + b) / 3, 12);
+    expect(new Set(g.runs.map((x) => x.seed))).toEqual(new Set([0, 1, 2]));
+    expect(g.paramCount).toBe(16 * 8 + 8 + 8 * 3 + 3);
+  });
+
+  it('reads a rerun from the cache, and retrains with force', async () => {
+    const cache = new RunCache(tempDir());
+    const first = await runGrid(points, data, BASE, { workers: 0, cache, progress: false });
+    expect(first.trained).toBe(3);
+    expect(readdirSync(cache.dir)).toHaveLength(3);
+    const second = await runGrid(points, data, BASE, { workers: 0, cache, progress: false });
+    expect(second.trained).toBe(0);
+    expect(second.cached).toBe(3);
+    expect(second.runs.every((r) => r.cached)).toBe(true);
+    expect(second.runs.map((r) => r.bestValAcc)).toEqual(first.runs.map((r) => r.bestValAcc));
+    const forced = await runGrid(points, data, BASE, { workers: 0, cache, force: true, progress: false });
+    expect(forced.trained).toBe(3);
+    const otherData = { ...data, fingerprint: 'different' };
+    expect((await runGrid(points.slice(0, 1), otherData, BASE, { workers: 0, cache, progress: false })).trained).toBe(1);
+  });
+
+  it('trains a configuration that appears twice only once', async () => {
+    const r = await runGrid([{ label: 'a' }, { label: 'b' }], data, BASE, { workers: 0, cache: false, progress: false });
+    expect(r.trained).toBe(1);
+    expect(r.runs[1].bestValAcc).toBe(r.runs[0].bestValAcc);
+    expect(r.runs[1].label).toBe('b');
+  });
+
+  it('records a diverging run instead of failing the grid', async () => {
+    const r = await runGrid([{ learningRate: 1e300, updateRule: 'sgd' }], data, BASE, { workers: 0, cache: false, progress: false });
+    expect(r.runs[0].diverged).toMatch(/loss became/);
+  });
+
+  it('shows live progress in one updating output', async () => {
+    const sent: Array<{ id?: string; content: string }> = [];
+    setOutputSink((_mime, content, id) => sent.push({ id, content }));
+    try {
+      await runGrid(points, data, BASE, { workers: 0, cache: false, title: 'toy grid' });
+    } finally {
+      setOutputSink(null);
+    }
+    expect(sent.length).toBeGreaterThan(0);
+    expect(new Set(sent.map((s) => s.id)).size).toBe(1);
+    expect(sent[sent.length - 1].content).toContain('3/3 runs finished');
+  });
+
+  it('mean and std', () => {
+    expect(stat([1, 2, 3])).toEqual({ mean: 2, std: 1 });
+    expect(stat([0.5]).std).toBeNaN();
+    expect(stat([]).mean).toBeNaN();
+  });
+});
