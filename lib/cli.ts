@@ -4,6 +4,7 @@
  */
 import { Command } from 'commander';
 import { registerSin } from './commands/sin.js';
+import { registerReport } from './commands/report.js';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -13,6 +14,7 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .exitOverride();
   registerSin(program);
+  registerReport(program);
   return program;
 }
 
