@@ -5,6 +5,7 @@
 import { Command } from 'commander';
 import { registerSin } from './commands/sin.js';
 import { registerReport } from './commands/report.js';
+import { registerBench } from './commands/bench.js';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -15,6 +16,7 @@ export function buildProgram(): Command {
     .exitOverride();
   registerSin(program);
   registerReport(program);
+  registerBench(program);
   return program;
 }
 

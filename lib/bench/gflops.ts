@@ -1,0 +1,96 @@
+/**
+ * Kernel figures: GFLOP/s of the three matrix products as an affine layer uses them, for a
+ * batch of N samples, D inputs and M outputs:
+ *
+ *     forward        x·W      (N×D)·(D×M)      matmul
+ *     weight grad    xᵀ·dout  (D×N)·(N×M)      matmulTN
+ *     input grad     dout·Wᵀ  (N×M)·(M×D)      matmulNT
+ *
+ * each 2·N·D·M floating-point operations. Timed through lib/matrix.ts with preallocated
+ * outputs, so the figure includes everything a layer pays (copies into WebAssembly memory too).
+ */
+import { performance } from 'node:perf_hooks';
+import { Matrix, matmul, matmulNT, matmulTN } from '../matrix.js';
+import { Rng } from '../random.js';
+
+export type ProductForm = 'forward' | 'weightGrad' | 'inputGrad';
+export const PRODUCT_FORMS: readonly ProductForm[] = ['forward', 'weightGrad', 'inputGrad'];
+
+/** N×D×M: the kernel shapes the issue asks for. */
+export const KERNEL_SHAPES: readonly [number, number, number][] = [[32, 784, 100], [128, 784, 100], [512, 512, 512]];
+
+export interface KernelRecord {
+  system: string;
+  shape: [number, number, number];
+  form: ProductForm;
+  gflops: number;
+  seconds: number;
+}
+
+/** Median seconds of one call, over repetitions filling about `budget` seconds. */
+function timeCall(f: () => void, budget: number): number {
+  f(); // compile and warm the caches
+  const t0 = performance.now();
+  f();
+  const once = Math.max((performance.now() - t0) / 1000, 1e-7);
+  const reps = Math.max(3, Math.min(2000, Math.round(budget / once / 5)));
+  const samples: number[] = [];
+  for (let s = 0; s < 5; s++) {
+    const t1 = performance.now();
+    for (let r = 0; r < reps; r++) f();
+    samples.push((performance.now() - t1) / 1000 / reps);
+  }
+  samples.sort((a, b) => a - b);
+  return samples[2];
+}
+
+/** GFLOP/s of nnlab's products with the kernel backend currently selected. */
+export function benchKernels(system: string, shapes = KERNEL_SHAPES, budget = 0.3): KernelRecord[] {
+  const rng = new Rng(5);
+  const records: KernelRecord[] = [];
+  for (const [N, D, M] of shapes) {
+    const x = rng.gaussianMatrix(N, D), w = rng.gaussianMatrix(D, M), dout = rng.gaussianMatrix(N, M);
+    const out = { forward: new Matrix(N, M), weightGrad: new Matrix(D, M), inputGrad: new Matrix(N, D) };
+    const calls: Record<ProductForm, () => void> = {
+      forward: () => matmul(x, w, out.forward),
+      weightGrad: () => matmulTN(x, dout, out.weightGrad),
+      inputGrad: () => matmulNT(dout, w, out.inputGrad),
+    };
+    for (const form of PRODUCT_FORMS) {
+      const seconds = timeCall(calls[form], budget);
+      records.push({ system, shape: [N, D, M], form, seconds, gflops: (2 * N * D * M) / seconds / 1e9 });
+    }
+  }
+  return records;
+}
+
+/**
+ * The same measurement for NumPy, as a Python program printing one JSON line: the products
+ * are x @ w, x.T @ dout and dout @ w.T on float64 C-ordered arrays, as numpy_mlp.py computes
+ * them.
+ */
+export function numpyKernelScript(shapes = KERNEL_SHAPES, budget = 0.3): string {
+  return `
+import json, time
+import numpy as np
+rng = np.random.default_rng(5)
+def time_call(f, budget=${budget}):
+    f()
+    t0 = time.perf_counter(); f(); once = max(time.perf_counter() - t0, 1e-7)
+    reps = max(3, min(2000, round(budget / once / 5)))
+    samples = []
+    for _ in range(5):
+        t1 = time.perf_counter()
+        for _ in range(reps): f()
+        samples.append((time.perf_counter() - t1) / reps)
+    return sorted(samples)[2]
+records = []
+for N, D, M in ${JSON.stringify(shapes)}:
+    x = rng.standard_normal((N, D)); w = rng.standard_normal((D, M)); dout = rng.standard_normal((N, M))
+    calls = {"forward": lambda: x @ w, "weightGrad": lambda: x.T @ dout, "inputGrad": lambda: dout @ w.T}
+    for form, f in calls.items():
+        s = time_call(f)
+        records.append({"system": "numpy-f64", "shape": [N, D, M], "form": form, "seconds": s, "gflops": 2 * N * D * M / s / 1e9})
+print(json.dumps(records))
+`;
+}

@@ -1,0 +1,41 @@
+/**
+ * `nnlab bench`: times nnlab on the report workload beside the NumPy reference and prints
+ * the markdown tables (see lib/bench/). A script that prints figures, never a test: speed
+ * depends on the machine and its load, so it is reported, not asserted.
+ */
+import { Command } from 'commander';
+import { DEFAULT_REFERENCE, formatBench, runBench } from '../bench/index.js';
+import { MODEL_NAMES, WORKLOAD, type ModelName } from '../bench/workload.js';
+import { parseIntList } from './options.js';
+
+interface BenchCliOptions {
+  models: string;
+  batch: string;
+  /** A path, or false for --no-reference. */
+  reference: string | false;
+  json?: string;
+}
+
+export function registerBench(program: Command): void {
+  program
+    .command('bench')
+    .description('time training and inference of the report\'s networks (M1–M4) and the matrix kernels, side by side with the NumPy reference')
+    .option('--models <list>', `models, comma-separated (${MODEL_NAMES.join(',')})`, MODEL_NAMES.join(','))
+    .option('--batch <sizes>', 'batch sizes, comma-separated', WORKLOAD.batchSizes.join(','))
+    .option('--reference <path>', 'the NumPy reference numpy_mlp.py (runs when python3 has NumPy)', DEFAULT_REFERENCE)
+    .option('--no-reference', 'time nnlab alone')
+    .option('--json <file>', 'also write every figure to this JSON file')
+    .action((opts: BenchCliOptions) => {
+      const models = opts.models.split(',').map((s) => s.trim()).filter((s) => s !== '');
+      for (const m of models) {
+        if (!(MODEL_NAMES as readonly string[]).includes(m)) throw new Error(`--models: unknown model '${m}', expected some of ${MODEL_NAMES.join(',')}`);
+      }
+      const result = runBench({
+        models: models as ModelName[],
+        batches: parseIntList('--batch', opts.batch),
+        reference: opts.reference === false ? null : opts.reference,
+        json: opts.json,
+      });
+      console.log(formatBench(result));
+    });
+}

@@ -1,0 +1,100 @@
+/**
+ * The benchmark's data and bookkeeping (not its timings: speed is printed by `nnlab bench`,
+ * never asserted). The workload must reproduce the published check values exactly, or the
+ * comparison with the NumPy reference would not be like for like.
+ */
+import { describe, expect, it } from 'vitest';
+import { checkWorkload, hash32, makeWorkload, WORKLOAD, WORKLOAD_CHECK } from '../lib/bench/workload.js';
+import { benchTrain } from '../lib/bench/protocol.js';
+import { buildModel } from '../lib/bench/nnlab.js';
+import { formatBench, type BenchResult } from '../lib/bench/index.js';
+
+describe('bench workload', () => {
+  it('hash32 is lowbias32 on uint32 (wrapping multiplication)', () => {
+    // Reference values from workload.py (NumPy uint32 arithmetic).
+    expect(hash32(0)).toBe(0);
+    expect(hash32(1)).toBe(1753845952);
+    expect(hash32(0xffffffff)).toBe(1734902346);
+    // Inputs past 2^32 wrap like the uint32 counter of the specification.
+    expect(hash32(2 ** 32 + 1)).toBe(hash32(1));
+  });
+
+  it('reproduces the published check values: X[0,0], y[0..7], sum(X)', () => {
+    const { X, y, check } = makeWorkload();
+    expect(X.rows).toBe(7440);
+    expect(X.cols).toBe(784);
+    expect(X.get(0, 0)).toBe(WORKLOAD_CHECK.x00);
+    expect(Array.from(y.subarray(0, 8))).toEqual([3, 0, 9, 2, 2, 2, 1, 8]);
+    expect(check.xSum).toBeCloseTo(2915896.186004, 6);
+    expect(check.yHist.reduce((s, v) => s + v, 0)).toBe(7440);
+    // The class histogram printed by the NumPy reference for the same data.
+    expect(check.yHist).toEqual([599, 621, 627, 635, 616, 586, 593, 643, 631, 620, 629, 640]);
+    expect(checkWorkload(check)).toEqual([]);
+  });
+
+  it('checkWorkload reports a mismatch', () => {
+    const { check } = makeWorkload();
+    expect(checkWorkload({ ...check, x00: 0.5 })).toHaveLength(1);
+    expect(checkWorkload({ ...check, yFirst: [0, 0, 0, 0, 0, 0, 0, 0], xSum: 1 })).toHaveLength(2);
+  });
+
+  it('builds the four models with the specified layer sizes and batchnorm', () => {
+    expect(buildModel('M1').config.hiddenDims).toEqual([50, 50]);
+    const m3 = buildModel('M3');
+    expect(m3.numLayers).toBe(16);
+    expect(m3.params.W16.shape).toEqual([100, 12]);
+    expect(buildModel('M4').params.gamma2.shape).toEqual([1, 100]);
+    expect(buildModel('M2').params.gamma1).toBeUndefined();
+    expect(buildModel('M2').config.reg).toBe(WORKLOAD.reg);
+  });
+});
+
+describe('bench protocol', () => {
+  it('runs probes, a warm-up and 3 timed full epochs when an epoch fits the cap', () => {
+    const calls: [number, number][] = [];
+    const r = benchTrain((epoch, k) => { calls.push([epoch, k]); return 1.5; }, 128);
+    const nb = Math.ceil(7440 / 128);
+    expect(calls).toEqual([[-2, 8], [-1, 8], [0, nb], [1, nb], [2, nb], [3, nb]]);
+    expect(r.extrapolated).toBe(false);
+    expect(r.totalBatches).toBe(nb);
+    expect(r.lastLoss).toBe(1.5);
+    expect(r.epochSRuns).toHaveLength(3);
+  });
+
+  it('measures part of an epoch and extrapolates when a full one would exceed the cap', () => {
+    const old = process.env.BENCH_CAP_S;
+    process.env.BENCH_CAP_S = '0.002';
+    try {
+      const calls: number[] = [];
+      const busy = (ms: number) => { const t = performance.now(); while (performance.now() - t < ms) { /* spin */ } };
+      const r = benchTrain((_e, k) => { calls.push(k); busy(k * 0.5); return 0; }, 32);
+      expect(r.extrapolated).toBe(true);
+      expect(r.measuredBatches).toBe(8); // the minimum: 0.002 s holds only 4 batches of 0.5 ms
+      expect(calls).toEqual([8, 8, 8, 8, 8, 8]);
+      // 8 batches of 32 timed, scaled to the 7440 samples of an epoch (233 batches).
+      expect(r.epochS).toBeGreaterThan(0.5e-3 * 232);
+      expect(r.totalBatches).toBe(233);
+    } finally {
+      if (old === undefined) delete process.env.BENCH_CAP_S;
+      else process.env.BENCH_CAP_S = old;
+    }
+  });
+
+  it('formats the table with ratios nnlab/NumPy', () => {
+    const rec = { epochS: 0.1, samplesPerS: 74400, epochSRuns: [], extrapolated: false, measuredBatches: 1, totalBatches: 1, lastLoss: 2, inferS: 0.01, inferSamplesPerS: 744000, inferExtrapolated: false, inferMeasuredSamples: 7440 };
+    const result: BenchResult = {
+      system: 'nnlab', env: { node: 'v20', kernels: 'wasm', cpus: 2, cpuModel: 'x' }, dataCheck: makeWorkload().check,
+      referenceStatus: 'test',
+      rows: [{
+        model: 'M2', batch: 32, nnlab: { system: 'nnlab', model: 'M2', batch: 32, ...rec },
+        numpy: { system: 'numpy-f64', model: 'M2', batch: 32, epoch_s: 0.2, samples_per_s: 37200, infer_s: 0.02, infer_samples_per_s: 372000, extrapolated: true, last_loss: 2 },
+        trainRatio: 0.5, inferRatio: 0.5,
+      }],
+      kernels: [{ system: 'nnlab-wasm', shape: [32, 784, 100], form: 'forward', gflops: 17.25, seconds: 1 }],
+      reference: [],
+    };
+    const text = formatBench(result);
+    expect(text).toMatch(/\| M2 +\| 32 +\| +0\.100 \| +0\.200\* \| +0\.50 \|/);
+    expect(text).toMatch(/\| 32×784×100 +\| forward +\| +17\.3 \|/);
+  });
+});
