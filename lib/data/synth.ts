@@ -23,8 +23,19 @@ import { Matrix } from '../matrix.js';
 import { Rng, deriveSeed } from '../random.js';
 import { COURSE_CLASS_NAMES, IMAGE_HEIGHT, IMAGE_WIDTH } from './classes.js';
 
-/** Calibrated: the baseline (2 hidden layers of 50, ReLU, Adam) reaches ~89% best validation accuracy. */
-export const DEFAULT_DIFFICULTY = 1;
+/**
+ * Calibrated so the report's baseline (784-50-50-12, ReLU, Adam lr 1e-3, batch 32, 20 epochs,
+ * 20% validation, no augmentation; 620 images per class) lands near the report's ~90% best
+ * validation accuracy. Measured (data seed 1 unless noted, training seed 0):
+ *
+ *   difficulty   0.9    1.0    1.05                       1.1    1.15   1.2
+ *   best val     94.7%  92.6%  89.7% (91.7%, 89.7% with   87.8%  86.3%  83.1%
+ *                              data seeds 2, 3)
+ *
+ * With the report's augmentation (shift ±2 px, rotate ±10°) the baseline reaches ~96% at 1.05,
+ * as the report's went from ~91% to 97%. Easier data would make the report's comparisons moot.
+ */
+export const DEFAULT_DIFFICULTY = 1.05;
 
 export interface SynthOptions {
   /** Samples per character (the course dataset has 620). */

@@ -1,0 +1,96 @@
+/**
+ * `nnlab predict`: applies a classifier saved by `nnlab train --save` to a folder of images.
+ * A labelled folder (class folders 1..K) gets an accuracy and a confusion matrix; a flat folder
+ * of images gets one predicted character per file.
+ */
+import { Command, Option } from 'commander';
+import { loadClassifier, classify, confusionMatrix, CharacterClassifier } from '../data/classifier.js';
+import { isLabelledFolder, loadCharacterFolder, loadImageFolder, Polarity } from '../data/loader.js';
+
+interface PredictCliOptions {
+  model: string;
+  data: string;
+  json?: boolean;
+  skipBad?: boolean;
+  polarity: Polarity;
+}
+
+function reportWarnings(warnings: string[], skipped: number): void {
+  for (const w of warnings.slice(0, 10)) process.stderr.write(`warning: ${w}\n`);
+  if (warnings.length > 10) process.stderr.write(`warning: … and ${warnings.length - 10} more\n`);
+  if (skipped > 0) process.stderr.write(`warning: skipped ${skipped} bad file(s) (--skip-bad)\n`);
+}
+
+/** Terminal columns taken by `s`: CJK characters are two columns wide. */
+function displayWidth(s: string): number {
+  let w = 0;
+  for (const ch of s) w += /[\u2e80-\u9fff\uf900-\ufaff\uff00-\uff60]/.test(ch) ? 2 : 1;
+  return w;
+}
+
+/** A fixed-width table: the first column left-aligned, the others right-aligned. */
+function formatTable(rows: string[][]): string {
+  const widths = rows[0].map((_, j) => Math.max(...rows.map((r) => displayWidth(r[j]))));
+  const pad = (cell: string, j: number) => {
+    const fill = ' '.repeat(widths[j] - displayWidth(cell));
+    return j === 0 ? cell + fill : fill + cell;
+  };
+  return rows.map((r) => r.map(pad).join('  ')).join('\n');
+}
+
+function predictLabelled(c: CharacterClassifier, opts: PredictCliOptions): void {
+  const folder = loadCharacterFolder(opts.data, { width: c.width, height: c.height, skipBad: opts.skipBad, polarity: opts.polarity });
+  reportWarnings(folder.warnings, folder.skipped);
+  // Folder n holds class n−1 of the model, whichever folders this particular folder has.
+  const K = c.classNames.length;
+  const truth = Int32Array.from(folder.y, (label) => {
+    const n = Number(folder.classFolders[label]);
+    if (n < 1 || n > K) throw new Error(`${opts.data}: class folder ${n} has no class in the model, which knows folders 1..${K}`);
+    return n - 1;
+  });
+  const predicted = classify(c, folder.X);
+  const confusion = confusionMatrix(truth, predicted, K);
+  const correct = confusion.reduce((s, row, t) => s + row[t], 0);
+  const accuracy = correct / truth.length;
+  const perClass = confusion.map((row, t) => {
+    const total = row.reduce((s, v) => s + v, 0);
+    return { class: c.classNames[t], total, correct: row[t], accuracy: total > 0 ? row[t] / total : null };
+  });
+  if (opts.json) {
+    console.log(JSON.stringify({ accuracy, correct, total: truth.length, classNames: c.classNames, confusion, perClass, skipped: folder.skipped }));
+    return;
+  }
+  console.log(`accuracy: ${(100 * accuracy).toFixed(1)}% (${correct} of ${truth.length} images)`);
+  console.log('confusion matrix (rows: true class, columns: predicted class):');
+  const header = ['', ...c.classNames, 'acc'];
+  const rows = confusion.map((row, t) => [c.classNames[t], ...row.map(String), perClass[t].accuracy === null ? '-' : `${(100 * perClass[t].accuracy!).toFixed(0)}%`]);
+  console.log(formatTable([header, ...rows]));
+}
+
+function predictFlat(c: CharacterClassifier, opts: PredictCliOptions): void {
+  const images = loadImageFolder(opts.data, { width: c.width, height: c.height, skipBad: opts.skipBad, polarity: opts.polarity });
+  reportWarnings(images.warnings, images.skipped);
+  const predicted = classify(c, images.X);
+  const predictions = images.files.map((file, i) => ({ file, label: predicted[i], class: c.classNames[predicted[i]] }));
+  if (opts.json) {
+    console.log(JSON.stringify({ predictions, skipped: images.skipped }));
+    return;
+  }
+  for (const p of predictions) console.log(`${p.file}\t${p.class}`);
+}
+
+export function registerPredict(program: Command): void {
+  program
+    .command('predict')
+    .description('classify images with a model saved by `nnlab train --save`: accuracy and confusion matrix for a labelled folder (1..12), one class per file for a flat folder')
+    .requiredOption('--model <file>', 'classifier JSON written by nnlab train --save')
+    .requiredOption('--data <dir>', 'a course-layout folder, or a folder of images')
+    .option('--skip-bad', 'skip unreadable or wrong-size images with a warning instead of stopping')
+    .addOption(new Option('--polarity <p>', 'which way round the ink is').choices(['auto', 'dark-ink', 'light-ink']).default('auto'))
+    .option('--json', 'print one JSON object on the last line')
+    .action((opts: PredictCliOptions) => {
+      const classifier = loadClassifier(opts.model);
+      if (isLabelledFolder(opts.data)) predictLabelled(classifier, opts);
+      else predictFlat(classifier, opts);
+    });
+}

@@ -1,0 +1,92 @@
+/**
+ * A saved character classifier: the network plus everything needed to use it on new images —
+ * the training mean image (inputs must be centred exactly as in training), the class names and
+ * the image size — and a short record of how it was trained.
+ */
+import { readFileSync } from 'node:fs';
+import { Matrix } from '../matrix.js';
+import { FullyConnectedNet, NetJSON } from '../fc_net.js';
+import { writeFileAtomic } from '../io.js';
+import { subtractRow } from './split.js';
+
+export const CLASSIFIER_FORMAT = 'nnlab.CharacterClassifier';
+export const CLASSIFIER_VERSION = 1;
+
+export interface CharacterClassifier {
+  net: FullyConnectedNet;
+  /** The training mean image, subtracted from every input before the network sees it. */
+  mean: Float64Array;
+  classNames: string[];
+  width: number;
+  height: number;
+  /** Free-form facts about the training run (options, accuracies, dataset sizes). */
+  training: Record<string, unknown>;
+}
+
+interface ClassifierJSON {
+  format: typeof CLASSIFIER_FORMAT;
+  version: number;
+  classNames: string[];
+  width: number;
+  height: number;
+  mean: number[];
+  training: Record<string, unknown>;
+  model: NetJSON;
+}
+
+export function saveClassifier(path: string, c: CharacterClassifier): void {
+  const json: ClassifierJSON = {
+    format: CLASSIFIER_FORMAT,
+    version: CLASSIFIER_VERSION,
+    classNames: c.classNames,
+    width: c.width,
+    height: c.height,
+    mean: Array.from(c.mean),
+    training: c.training,
+    model: c.net.toJSON(),
+  };
+  writeFileAtomic(path, JSON.stringify(json));
+}
+
+export function loadClassifier(path: string): CharacterClassifier {
+  let json: Omit<Partial<ClassifierJSON>, 'format'> & { format?: unknown };
+  try {
+    json = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new Error(`model file ${path} does not exist`);
+    throw new Error(`model file ${path} cannot be read (corrupt or truncated?): ${(err as Error).message}`);
+  }
+  const source = `model file ${path}`;
+  if (json?.format === 'nnlab.FullyConnectedNet') {
+    throw new Error(`${source} is a bare network without the training mean image and class names; save one with \`nnlab train --save\``);
+  }
+  if (json?.format !== CLASSIFIER_FORMAT) throw new Error(`${source}: not an nnlab character classifier (expected format '${CLASSIFIER_FORMAT}')`);
+  if (json.version !== CLASSIFIER_VERSION) throw new Error(`${source}: classifier version ${json.version} is not supported (this nnlab reads version ${CLASSIFIER_VERSION})`);
+  const { width, height, mean, classNames } = json;
+  if (!Number.isInteger(width) || !Number.isInteger(height) || width! < 1 || height! < 1) throw new Error(`${source}: invalid image size ${width}x${height}`);
+  if (!Array.isArray(mean) || mean.length !== width! * height! || !mean.every(Number.isFinite)) {
+    throw new Error(`${source}: mean must be ${width! * height!} finite numbers`);
+  }
+  const net = FullyConnectedNet.fromJSON(json.model, source);
+  if (!Array.isArray(classNames) || classNames.length !== net.config.outputDim) {
+    throw new Error(`${source}: has ${Array.isArray(classNames) ? classNames.length : 'no'} class names for ${net.config.outputDim} outputs`);
+  }
+  if (net.config.inputDim !== width! * height!) throw new Error(`${source}: network input ${net.config.inputDim} does not match ${width}x${height} images`);
+  return { net, mean: Float64Array.from(mean), classNames, width: width!, height: height!, training: json.training ?? {} };
+}
+
+/** Predicted class index of each row of X (raw ink images in [0, 1], not centred). */
+export function classify(c: CharacterClassifier, X: Matrix): Int32Array {
+  if (X.cols !== c.mean.length) throw new Error(`classify: images have ${X.cols} pixels, the classifier expects ${c.width}x${c.height} = ${c.mean.length}`);
+  const centred = X.clone();
+  subtractRow(centred, c.mean);
+  return c.net.predict(centred);
+}
+
+/** confusion[t][p]: how many images of true class t were predicted as class p. */
+export function confusionMatrix(truth: ArrayLike<number>, predicted: ArrayLike<number>, numClasses: number): number[][] {
+  const m = Array.from({ length: numClasses }, () => new Array<number>(numClasses).fill(0));
+  for (let i = 0; i < truth.length; i++) m[truth[i]][predicted[i]]++;
+  return m;
+}
