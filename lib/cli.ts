@@ -6,6 +6,7 @@ import { Command } from 'commander';
 import { registerSin } from './commands/sin.js';
 import { registerReport } from './commands/report.js';
 import { registerBench } from './commands/bench.js';
+import { registerCharacterCommands } from './commands/characters.js';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -17,6 +18,7 @@ export function buildProgram(): Command {
   registerSin(program);
   registerReport(program);
   registerBench(program);
+  registerCharacterCommands(program);
   return program;
 }
 
