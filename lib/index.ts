@@ -10,3 +10,5 @@ export * from './gradient_check.js';
 export * from './serialize.js';
 export * from './io.js';
 export * from './tasks/sine.js';
+export * from './display/index.js';
+export * from './experiments/index.js';

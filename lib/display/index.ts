@@ -5,3 +5,5 @@ export { liveProgress, progressHtml, type LiveProgress, type ProgressRow } from 
 export { output, newOutput, inKernel, setOutputSink, type Output, type Sink } from './output.js';
 export { showMarkdown, showHtml } from './text.js';
 export { lineChart, barChart, heatmap, imageGridHtml, type Series, type AxesOptions, type HeatmapOptions } from './charts.js';
+export { matrixHtml, showMatrices } from './matrix.js';
+export { liveLineChart, type LiveChart } from './live_chart.js';
