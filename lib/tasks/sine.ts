@@ -3,7 +3,7 @@
  * then measure the error on a grid of step 0.01 (the report gives its signed mean, −0.00019).
  */
 import { Matrix } from '../matrix.js';
-import { FullyConnectedNet } from '../fc_net.js';
+import { FullyConnectedNet, WeightInit } from '../fc_net.js';
 import { Solver, EpochInfo } from '../solver.js';
 import { Activation } from '../layer_utils.js';
 import { Rng, deriveSeed } from '../random.js';
@@ -13,6 +13,8 @@ export interface SineOptions {
   /** Hidden layer sizes; the report's "3 layers, 50 neurons" is [50, 50]. */
   hiddenDims: number[];
   activation: Activation;
+  /** Initial weight scale; see FullyConnectedNet. */
+  weightInit: WeightInit;
   numTrain: number;
   numVal: number;
   epochs: number;
@@ -25,8 +27,10 @@ export interface SineOptions {
 }
 
 export const SINE_DEFAULTS: SineOptions = {
-  hiddenDims: [50, 50], activation: 'tanh', numTrain: 1000, numVal: 200,
-  epochs: 200, batchSize: 50, learningRate: 5e-3, lrDecay: 0.98, updateRule: 'adam', seed: 0,
+  // Tuned on this task (see README): a tanh net started with N(0, 0.5²) weights bends to the
+  // sine faster than with Xavier's smaller ones, and the decaying step settles the last digits.
+  hiddenDims: [50, 50], activation: 'tanh', weightInit: 0.5, numTrain: 1000, numVal: 200,
+  epochs: 300, batchSize: 20, learningRate: 1e-2, lrDecay: 0.98, updateRule: 'adam', seed: 0,
 };
 
 export interface SineResult {
@@ -80,7 +84,7 @@ export function fitSine(options: Partial<SineOptions> = {}): SineResult {
   const val = sineSamples(o.numVal, new Rng(deriveSeed(o.seed, 'sine-val')));
   const net = new FullyConnectedNet({
     inputDim: 1, hiddenDims: o.hiddenDims, outputDim: 1, activation: o.activation,
-    loss: 'mse', weightInit: 'xavier', seed: o.seed,
+    loss: 'mse', weightInit: o.weightInit, seed: o.seed,
   });
   const solver = new Solver(net, { XTrain: train.X, yTrain: train.y, XVal: val.X, yVal: val.y }, {
     updateRule: o.updateRule, optimConfig: { learningRate: o.learningRate }, lrDecay: o.lrDecay,
