@@ -114,6 +114,9 @@ describe('nnlab train and predict', () => {
     await expect(nnlab('train', '--synthetic', '--data', root)).rejects.toThrow(/either --data DIR or --synthetic, not both/);
     await expect(nnlab('train', '--synthetic', '--per-class', '2', '--val-fraction', '1.5')).rejects.toThrow(/--val-fraction: expected a number between 0 and 1/);
     await expect(nnlab('train', '--data', join(root, 'nowhere'))).rejects.toThrow(/nowhere does not exist/);
+    await expect(nnlab('train', '--synthetic', '--lr', '0')).rejects.toThrow(/--lr: expected a number > 0, got '0'/);
+    await expect(nnlab('train', '--synthetic', '--dropout', '1')).rejects.toThrow(/--dropout: expected a probability below 1/);
+    await expect(nnlab('train', '--synthetic', '--hidden', '50,x')).rejects.toThrow(/--hidden: expected an integer >= 1, got 'x'/);
     const bare = join(root, 'bare.json');
     writeFileSync(bare, JSON.stringify({ format: 'nnlab.FullyConnectedNet' }));
     await expect(nnlab('predict', '--model', bare, '--data', root)).rejects.toThrow(/bare network without the training mean image/);

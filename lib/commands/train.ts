@@ -7,7 +7,7 @@ import { Command, Option } from 'commander';
 import cliProgress from 'cli-progress';
 import { loadCharacterFolder, Polarity } from '../data/loader.js';
 import { synthesizeCharacters, DEFAULT_DIFFICULTY } from '../data/synth.js';
-import { splitDataset, Dataset } from '../data/split.js';
+import { splitDataset, Dataset, LabelledImages } from '../data/split.js';
 import { trainCharacterClassifier, CHARACTER_BASELINE, CharacterTrainOptions } from '../data/train.js';
 import { saveClassifier } from '../data/classifier.js';
 import { IMAGE_HEIGHT, IMAGE_WIDTH } from '../data/classes.js';
@@ -65,7 +65,7 @@ function prepareDataset(opts: TrainCliOptions, seed: number): { dataset: Dataset
   const valFraction = parseNumber('--val-fraction', opts.valFraction, 0);
   if (!(valFraction > 0 && valFraction < 1)) throw new Error(`--val-fraction: expected a number between 0 and 1, got '${opts.valFraction}'`);
 
-  let images: { X: import('../matrix.js').Matrix; y: Int32Array; classNames: readonly string[] };
+  let images: LabelledImages;
   let source: string;
   let warnings = 0;
   if (opts.data !== undefined) {
@@ -122,6 +122,12 @@ function trainingProgress(enabled: boolean, epochs: number) {
 
 const pct = (v: number) => `${(100 * v).toFixed(1)}%`;
 
+function parsePositive(option: string, text: string): number {
+  const v = parseNumber(option, text, 0);
+  if (v === 0) throw new Error(`${option}: expected a number > 0, got '${text}'`);
+  return v;
+}
+
 export function registerTrain(program: Command): void {
   const B = CHARACTER_BASELINE;
   program
@@ -150,16 +156,16 @@ export function registerTrain(program: Command): void {
     .option('--save <file>', 'write the trained classifier (network, mean image, class names) as JSON')
     .option('--json', 'print one JSON object with the results on the last line (no progress bar)')
     .action((opts: TrainCliOptions) => {
+      // Every option is checked before the (possibly slow) data loading starts.
       const seed = parseInteger('--seed', opts.seed);
-      const { dataset, source, warnings } = prepareDataset(opts, seed);
       const options: CharacterTrainOptions = {
         hiddenDims: parseIntList('--hidden', opts.hidden),
         activation: checkActivation('--activation', opts.activation),
         batchnorm: opts.batchnorm === true,
         dropout: parseNumber('--dropout', opts.dropout, 0),
         updateRule: OPTIMIZERS[opts.optimizer],
-        learningRate: parseNumber('--lr', opts.lr, Number.MIN_VALUE),
-        lrDecay: parseNumber('--lr-decay', opts.lrDecay, Number.MIN_VALUE),
+        learningRate: parsePositive('--lr', opts.lr),
+        lrDecay: parsePositive('--lr-decay', opts.lrDecay),
         reg: parseNumber('--reg', opts.reg, 0),
         batchSize: parseInteger('--batch-size', opts.batchSize, 1),
         epochs: parseInteger('--epochs', opts.epochs, 1),
@@ -167,6 +173,7 @@ export function registerTrain(program: Command): void {
         seed,
       };
       if (options.dropout >= 1) throw new Error(`--dropout: expected a probability below 1, got '${opts.dropout}'`);
+      const { dataset, source, warnings } = prepareDataset(opts, seed);
 
       const progress = trainingProgress(!opts.json, options.epochs);
       const logEpochs = !opts.json && progress === null;
