@@ -12,3 +12,12 @@ export * from './io.js';
 export * from './tasks/sine.js';
 export * from './display/index.js';
 export * from './experiments/index.js';
+export * from './data/classes.js';
+export * from './data/bmp.js';
+export * from './data/loader.js';
+export * from './data/split.js';
+export * from './data/synth.js';
+export * from './data/train.js';
+// confusionMatrix is exported once, through ./experiments (which re-exports the same function).
+export { CLASSIFIER_FORMAT, CLASSIFIER_VERSION, type CharacterClassifier, saveClassifier, loadClassifier, classify } from './data/classifier.js';
+export * from './augment.js';
