@@ -5,7 +5,7 @@
  * made faster (blocked, SIMD, WebAssembly) without touching a single layer. Kernels take an
  * optional `out` argument: the training loop passes reusable workspaces to avoid allocating.
  */
-import { gemm } from './kernels/index.js';
+import { kernels } from './kernels/index.js';
 
 export class Matrix {
   readonly rows: number;
@@ -146,7 +146,7 @@ export function matmul(a: Matrix, b: Matrix, out?: Matrix): Matrix {
   const c = output('matmul', out, n, m);
   checkNoAlias('matmul', c, a, b);
   // A(i, p) = A[i·k + p], B(p, j) = B[p·m + j].
-  gemm(n, m, k, a.data, k, 1, b.data, m, 1, c.data);
+  kernels.gemm(n, m, k, a.data, k, 1, b.data, m, 1, c.data);
   return c;
 }
 
@@ -157,7 +157,7 @@ export function matmulTN(a: Matrix, b: Matrix, out?: Matrix): Matrix {
   const c = output('matmulTN', out, n, m);
   checkNoAlias('matmulTN', c, a, b);
   // Aᵀ(i, p) = A[p·n + i]: step down a column of A.
-  gemm(n, m, k, a.data, 1, n, b.data, m, 1, c.data);
+  kernels.gemm(n, m, k, a.data, 1, n, b.data, m, 1, c.data);
   return c;
 }
 
@@ -168,8 +168,52 @@ export function matmulNT(a: Matrix, b: Matrix, out?: Matrix): Matrix {
   const c = output('matmulNT', out, n, m);
   checkNoAlias('matmulNT', c, a, b);
   // Bᵀ(p, j) = B[j·k + p]: step along a row of B.
-  gemm(n, m, k, a.data, k, 1, b.data, 1, k, c.data);
+  kernels.gemm(n, m, k, a.data, k, 1, b.data, 1, k, c.data);
   return c;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Resident matrices and the Adam update.
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * A zero matrix whose storage lives where the kernels compute (WebAssembly memory when that
+ * backend is in use), so products and updates read and write it in place instead of copying
+ * it in and out on every call. Meant for long-lived data touched every step: parameters and
+ * optimiser state. It behaves as any Matrix, with one caveat: `data.buffer` is the kernels'
+ * whole memory, so code that reads raw bytes must use data.byteOffset and data.byteLength.
+ * Falls back to an ordinary matrix when the resident area is full or the backend is 'js'.
+ */
+export function residentMatrix(rows: number, cols: number): Matrix {
+  return new Matrix(rows, cols, kernels.alloc(rows * cols));
+}
+
+/** A resident copy of `m` (see residentMatrix). */
+export function toResident(m: Matrix): Matrix {
+  const r = residentMatrix(m.rows, m.cols);
+  r.data.set(m.data);
+  return r;
+}
+
+export interface AdamHyper {
+  learningRate: number;
+  beta1: number;
+  beta2: number;
+  epsilon: number;
+  /** Bias corrections 1 − β1ᵗ and 1 − β2ᵗ for step t. */
+  c1: number;
+  c2: number;
+}
+
+/**
+ * One Adam step on every element, in place (the math is in lib/optim.ts):
+ * m ← β1·m + (1 − β1)·dw; v ← β2·v + (1 − β2)·dw²; w ← w − lr·(m / c1) / (√(v / c2) + ε).
+ */
+export function adamUpdate(w: Matrix, dw: Matrix, m: Matrix, v: Matrix, h: AdamHyper): void {
+  checkShape('adamUpdate dw', dw, w.rows, w.cols);
+  checkShape('adamUpdate m', m, w.rows, w.cols);
+  checkShape('adamUpdate v', v, w.rows, w.cols);
+  kernels.adam(w.data, dw.data, m.data, v.data, h.learningRate, h.beta1, h.beta2, h.epsilon, h.c1, h.c2);
 }
 
 // ---------------------------------------------------------------------------------------------

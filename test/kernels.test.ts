@@ -5,10 +5,10 @@
  * Speed is measured by `nnlab bench`, never here.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { gemmJs, gemmNaive, type Gemm } from '../lib/kernels/js.js';
-import { gemmWasm, wasmLoadError } from '../lib/kernels/wasm.js';
+import { adamJs, gemmJs, gemmNaive, type Adam, type Gemm } from '../lib/kernels/js.js';
+import { adamWasm, allocResident, gemmWasm, residentUsage, wasmLoadError } from '../lib/kernels/wasm.js';
 import { kernelBackend, setKernelBackend, type KernelBackend } from '../lib/kernels/index.js';
-import { Matrix, matmul, matmulNT, matmulTN } from '../lib/matrix.js';
+import { Matrix, adamUpdate, matmul, matmulNT, matmulTN, residentMatrix, toResident } from '../lib/matrix.js';
 import { Rng } from '../lib/random.js';
 
 type Form = 'NN' | 'TN' | 'NT';
@@ -91,10 +91,10 @@ describe('matrix-product kernels', () => {
     });
   }
 
-  it('wasm: operands larger than the module memory make it grow, and later calls still agree', () => {
+  it('wasm: multi-megabyte operands, then small ones, agree (staging offsets and copies)', () => {
     expect(gemmWasm).not.toBeNull();
     const rng = new Rng(13);
-    // 600×600 operands are 2.9 MB each, far beyond the module's initial 64 KB.
+    // 600×600 operands are 2.9 MB each; the small product after them reuses the same scratch.
     for (const [n, m, k] of [[600, 7, 600], [3, 600, 600], [5, 5, 5]] as const) {
       const a = randomArray(rng, n * k), b = randomArray(rng, k * m);
       expect(firstDifference(product(gemmWasm!, 'NN', n, m, k, a, b), product(gemmNaive, 'NN', n, m, k, a, b))).toBeNull();
@@ -163,5 +163,81 @@ describe('matmul, matmulTN, matmulNT on either backend', () => {
   it('an empty inner dimension gives zeros; an unknown backend name is an error', () => {
     expect(matmul(new Matrix(2, 0), new Matrix(0, 3)).data).toEqual(new Float64Array(6));
     expect(() => setKernelBackend('gpu' as KernelBackend)).toThrow(/unknown kernel backend/);
+  });
+});
+
+describe('Adam kernel', () => {
+  /** lib/optim.ts's loop as it was written before the kernels existed: the definition. */
+  function adamReference(w: Float64Array, g: Float64Array, m: Float64Array, v: Float64Array, lr: number, b1: number, b2: number, eps: number, t: number) {
+    const c1 = 1 - Math.pow(b1, t), c2 = 1 - Math.pow(b2, t);
+    for (let k = 0; k < w.length; k++) {
+      m[k] = b1 * m[k] + (1 - b1) * g[k];
+      v[k] = b2 * v[k] + (1 - b2) * g[k] * g[k];
+      w[k] -= (lr * (m[k] / c1)) / (Math.sqrt(v[k] / c2) + eps);
+    }
+  }
+
+  const adams: [string, Adam | null][] = [['js', adamJs], ['wasm', adamWasm]];
+  for (const [name, adam] of adams) {
+    it(`${name}: 20 steps equal the reference loop bit for bit (odd and even lengths)`, () => {
+      expect(adam).not.toBeNull();
+      const rng = new Rng(31);
+      for (const len of [1, 2, 7, 100, 1001]) {
+        const w0 = randomArray(rng, len);
+        const [w, m, v] = [w0.slice(), new Float64Array(len), new Float64Array(len)];
+        const [wr, mr, vr] = [w0.slice(), new Float64Array(len), new Float64Array(len)];
+        for (let t = 1; t <= 20; t++) {
+          const g = randomArray(rng, len);
+          const c1 = 1 - Math.pow(0.9, t), c2 = 1 - Math.pow(0.999, t);
+          adam!(w, g, m, v, 1e-3, 0.9, 0.999, 1e-8, c1, c2);
+          adamReference(wr, g, mr, vr, 1e-3, 0.9, 0.999, 1e-8, t);
+        }
+        expect(firstDifference(w, wr), `w, length ${len}`).toBeNull();
+        expect(firstDifference(m, mr), `m, length ${len}`).toBeNull();
+        expect(firstDifference(v, vr), `v, length ${len}`).toBeNull();
+      }
+    });
+  }
+
+  it('adamUpdate checks shapes', () => {
+    const w = new Matrix(2, 3);
+    const h = { learningRate: 1e-3, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, c1: 0.1, c2: 0.001 };
+    expect(() => adamUpdate(w, new Matrix(3, 2), new Matrix(2, 3), new Matrix(2, 3), h)).toThrow(/adamUpdate dw/);
+  });
+});
+
+describe('resident matrices (WebAssembly memory, used in place)', () => {
+  it('are zero-filled, disjoint views of the module memory, and products on them agree', () => {
+    const before = residentUsage().arrays;
+    const x = allocResident(37)!, y = allocResident(5)!;
+    expect(x).not.toBeNull();
+    expect(x.length).toBe(37);
+    expect(Array.from(x).every((e) => e === 0)).toBe(true);
+    expect(x.buffer).toBe(y.buffer);
+    expect(y.byteOffset >= x.byteOffset + x.byteLength || x.byteOffset >= y.byteOffset + y.byteLength).toBe(true);
+    expect(residentUsage().arrays).toBe(before + 2);
+
+    const rng = new Rng(41);
+    const a = toResident(rng.gaussianMatrix(9, 13)), b = residentMatrix(13, 6), plainB = rng.gaussianMatrix(13, 6);
+    b.data.set(plainB.data);
+    const c = residentMatrix(9, 6);
+    // Resident A, B and C (no copies), then mixed: every combination computes the same.
+    matmul(a, b, c);
+    const expected = new Float64Array(9 * 6);
+    gemmNaive(9, 6, 13, a.data, 13, 1, plainB.data, 6, 1, expected);
+    expect(firstDifference(c.data, expected)).toBeNull();
+    expect(firstDifference(matmul(a, plainB).data, expected)).toBeNull();
+    expect(firstDifference(matmul(a.clone(), b).data, expected)).toBeNull();
+  });
+
+  it('the Adam kernel updates resident state in place', () => {
+    const w = toResident(Matrix.from([[1, -2, 3]])), dw = Matrix.from([[0.5, 0.5, -1]]);
+    const m = residentMatrix(1, 3), v = residentMatrix(1, 3);
+    const wr = w.data.slice(), mr = new Float64Array(3), vr = new Float64Array(3);
+    adamUpdate(w, dw, m, v, { learningRate: 0.1, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, c1: 1 - 0.9, c2: 1 - 0.999 });
+    adamJs(wr, dw.data, mr, vr, 0.1, 0.9, 0.999, 1e-8, 1 - 0.9, 1 - 0.999);
+    expect(firstDifference(w.data, wr)).toBeNull();
+    expect(firstDifference(m.data, mr)).toBeNull();
+    expect(w.get(0, 0)).toBeCloseTo(0.9, 6); // the first Adam step moves each weight by lr against the gradient sign
   });
 });

@@ -1,28 +1,40 @@
 /**
- * Chooses the matrix-product backend used by lib/matrix.ts: the WebAssembly SIMD kernel when
- * it loads, the pure TypeScript one otherwise. Both sum in the same order and give identical
- * results, so the choice only changes speed.
+ * Chooses the numeric backend used by lib/matrix.ts: the WebAssembly SIMD kernels when they
+ * load, the pure TypeScript ones otherwise. Both compute every value with the same operations
+ * in the same order and give identical results, so the choice only changes speed.
  *
  * The environment variable NNLAB_KERNELS=js|wasm forces a backend (`wasm` fails loudly if
- * the module cannot be loaded, instead of quietly running ten times slower).
+ * the module cannot be loaded, instead of quietly running several times slower).
  */
-import { gemmJs, type Gemm } from './js.js';
-import { gemmWasm, wasmLoadError } from './wasm.js';
+import { adamJs, gemmJs, type Adam, type Gemm } from './js.js';
+import { adamWasm, allocResident, gemmWasm, wasmLoadError } from './wasm.js';
 
-export type { Gemm } from './js.js';
+export type { Adam, Gemm } from './js.js';
 export type KernelBackend = 'wasm' | 'js';
 
-let current: KernelBackend = 'js';
-/** The product in use; lib/matrix.ts calls it through this binding. */
-export let gemm: Gemm = gemmJs;
+export interface Kernels {
+  gemm: Gemm;
+  adam: Adam;
+  /** Storage for long-lived arrays that the kernels read in place (see residentMatrix in matrix.ts). */
+  alloc(length: number): Float64Array;
+}
 
-/** Switches the product backend for the whole process (the bench and tests compare both). */
+const JS_KERNELS: Kernels = { gemm: gemmJs, adam: adamJs, alloc: (n) => new Float64Array(n) };
+const WASM_KERNELS: Kernels | null = gemmWasm && adamWasm
+  ? { gemm: gemmWasm, adam: adamWasm, alloc: (n) => allocResident(n) ?? new Float64Array(n) }
+  : null;
+
+let current: KernelBackend = 'js';
+/** The kernels in use; lib/matrix.ts calls them through this binding. */
+export let kernels: Kernels = JS_KERNELS;
+
+/** Switches the backend for the whole process (the bench and tests compare both). */
 export function setKernelBackend(name: KernelBackend): void {
   if (name === 'wasm') {
-    if (gemmWasm === null) throw new Error(`nnlab: the WebAssembly kernels are unavailable: ${wasmLoadError}`);
-    gemm = gemmWasm;
+    if (WASM_KERNELS === null) throw new Error(`nnlab: the WebAssembly kernels are unavailable: ${wasmLoadError}`);
+    kernels = WASM_KERNELS;
   } else if (name === 'js') {
-    gemm = gemmJs;
+    kernels = JS_KERNELS;
   } else {
     throw new Error(`nnlab: unknown kernel backend '${String(name)}' (expected 'wasm' or 'js')`);
   }
@@ -36,7 +48,7 @@ export function kernelBackend(): KernelBackend {
 
 /** Whether the WebAssembly kernels loaded (and why not, if they did not). */
 export function wasmAvailable(): { ok: boolean; reason: string | null } {
-  return { ok: gemmWasm !== null, reason: wasmLoadError };
+  return { ok: WASM_KERNELS !== null, reason: wasmLoadError };
 }
 
 const requested = typeof process !== 'undefined' ? process.env.NNLAB_KERNELS : undefined;
@@ -44,9 +56,9 @@ if (requested === 'js' || requested === 'wasm') {
   setKernelBackend(requested);
 } else if (requested !== undefined && requested !== '') {
   throw new Error(`nnlab: NNLAB_KERNELS must be 'js' or 'wasm', got '${requested}'`);
-} else if (gemmWasm !== null) {
+} else if (WASM_KERNELS !== null) {
   setKernelBackend('wasm');
 } else {
   // Correct but several times slower; say so once rather than leave a mystery.
-  process.emitWarning(`nnlab: using the pure TypeScript matrix kernels (${wasmLoadError})`);
+  process.emitWarning(`nnlab: using the pure TypeScript kernels (${wasmLoadError})`);
 }

@@ -77,3 +77,22 @@ export const gemmNaive: Gemm = (n, m, k, a, aRow, aStep, b, bStep, bCol, c) => {
     }
   }
 };
+
+/**
+ * The Adam update of lib/optim.ts on flat arrays, in place: w (parameters), g (gradient),
+ * m and v (moment estimates), with c1 = 1 − β1ᵗ and c2 = 1 − β2ᵗ. The WebAssembly version
+ * (assembly/adam.ts) evaluates the same expression in the same order, so both give the same
+ * bits.
+ */
+export type Adam = (
+  w: Float64Array, g: Float64Array, m: Float64Array, v: Float64Array,
+  lr: number, b1: number, b2: number, eps: number, c1: number, c2: number,
+) => void;
+
+export const adamJs: Adam = (w, g, m, v, lr, b1, b2, eps, c1, c2) => {
+  for (let k = 0; k < w.length; k++) {
+    m[k] = b1 * m[k] + (1 - b1) * g[k];
+    v[k] = b2 * v[k] + (1 - b2) * g[k] * g[k];
+    w[k] -= (lr * (m[k] / c1)) / (Math.sqrt(v[k] / c2) + eps);
+  }
+};

@@ -1,18 +1,22 @@
 /**
- * Loads the WebAssembly matrix product (assembly/gemm.ts, built by `npm run build:wasm` into
- * dist/kernels/gemm.wasm) and wraps it in the `Gemm` signature of lib/kernels/js.ts.
+ * Loads the WebAssembly kernels (assembly/, built by `npm run build:wasm` into
+ * dist/kernels/nnlab.wasm) and wraps them in the signatures of lib/kernels/js.ts.
  *
  * Loading is synchronous (`new WebAssembly.Module` on the file's bytes) because lib/ is also
  * `require`d from CommonJS (tslab), where a module with top-level await cannot be loaded.
  *
- * WebAssembly code can only read its own linear memory, so each product copies A and B into
- * a scratch area of that memory and C back out. The copies are plain memcpy (about 15 µs for
- * a 784×100 weight matrix here, against about 300 µs for the product that uses it). An
- * operand that already lives in the module's memory (a Float64Array view of `memory.buffer`)
- * is used in place.
+ * WebAssembly code can only read its own linear memory. That memory is laid out as
+ *
+ *     [ static data | resident arrays (RESIDENT_BYTES) | scratch … ]
+ *
+ * A kernel call copies each operand that lives in ordinary JavaScript memory into the
+ * scratch area, runs, and copies its outputs back: plain memcpy, about 15 µs for a 784×100
+ * weight matrix against about 300 µs for the product that uses it. Operands that live in the
+ * resident area (allocated by `allocResident`, used for parameters and optimiser state that
+ * every step touches) are used in place, with no copy at all.
  */
 import { readFileSync } from 'node:fs';
-import type { Gemm } from './js.js';
+import { adamJs, gemmJs, type Adam, type Gemm } from './js.js';
 
 /**
  * The few WebAssembly APIs used here. The project compiles without the DOM typings, which is
@@ -20,29 +24,40 @@ import type { Gemm } from './js.js';
  */
 interface WasmMemory { readonly buffer: ArrayBuffer; grow(pages: number): number }
 interface WasmApi {
+  Memory: new (descriptor: { initial: number; maximum?: number }) => WasmMemory;
   Module: new (bytes: Uint8Array) => object;
   Instance: new (module: object, imports: object) => { exports: unknown };
 }
 const WA = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
 
-interface GemmExports {
-  memory: WasmMemory;
+interface KernelExports {
   heapBase(): number;
   gemm(n: number, m: number, k: number,
        a: number, aRow: number, aStep: number,
        b: number, bStep: number, bCol: number, c: number): void;
+  adam(n: number, w: number, g: number, m: number, v: number,
+       lr: number, b1: number, oneMinusB1: number, b2: number, oneMinusB2: number,
+       eps: number, c1: number, c2: number): void;
 }
 
+const PAGE = 65536;
+/** Room for parameters and optimiser state: 64 MB is 8 M float64, ~30 copies of the largest report model. */
+const RESIDENT_BYTES = 64 * 1024 * 1024;
 /**
- * Where the built module may be: beside this file (dist/kernels/ after `tsc`), or in dist/
- * when this file runs from its TypeScript source (vitest, tsx).
+ * The memory is made this large up front (256 MB) so that it never has to grow while resident
+ * arrays exist: growing a WebAssembly memory detaches every view of it. The operating system
+ * only backs the pages that are touched, so the reservation itself costs no RAM.
  */
-const CANDIDATES = ['./gemm.wasm', '../../dist/kernels/gemm.wasm'];
+const INITIAL_BYTES = 256 * 1024 * 1024;
+const ALIGN = 64;
+
+/** Where the built module may be: beside this file (dist/kernels/ after `tsc`), or in dist/ when this file runs from its TypeScript source (vitest, tsx). */
+const CANDIDATES = ['./nnlab.wasm', '../../dist/kernels/nnlab.wasm'];
 
 /** Why the module could not be loaded, or null if it was. */
 export let wasmLoadError: string | null = null;
 
-function load(): GemmExports | null {
+function load(): { exports: KernelExports; memory: WasmMemory } | null {
   if (WA === undefined) {
     wasmLoadError = 'this JavaScript engine has no WebAssembly';
     return null;
@@ -58,63 +73,147 @@ function load(): GemmExports | null {
       continue;
     }
     try {
-      const instance = new WA.Instance(new WA.Module(bytes), {});
-      return instance.exports as unknown as GemmExports;
+      const memory = new WA.Memory({ initial: INITIAL_BYTES / PAGE });
+      const instance = new WA.Instance(new WA.Module(bytes), { env: { memory } });
+      return { exports: instance.exports as KernelExports, memory };
     } catch (err) {
       // Most likely an engine without SIMD (Node < 16.4).
       wasmLoadError = `${url.pathname}: ${err instanceof Error ? err.message : String(err)}`;
       return null;
     }
   }
-  wasmLoadError = `gemm.wasm not found (run \`npm run build\`); looked at ${tried.join(', ')}`;
+  wasmLoadError = `nnlab.wasm not found (run \`npm run build\`); looked at ${tried.join(', ')}`;
   return null;
 }
 
 const wasm = load();
+const alignUp = (bytes: number) => Math.ceil(bytes / ALIGN) * ALIGN;
+const residentStart = wasm ? alignUp(wasm.exports.heapBase()) : 0;
+const scratchStart = residentStart + RESIDENT_BYTES;
+let heap = wasm ? new Float64Array(wasm.memory.buffer) : new Float64Array(0);
 
-/** Bytes of the scratch area in use by one call; offsets are kept 64-byte aligned. */
-const ALIGN = 64;
-const PAGE = 65536;
-let heap: Float64Array = wasm ? new Float64Array(wasm.memory.buffer) : new Float64Array(0);
-const scratchStart = wasm ? Math.ceil(wasm.heapBase() / ALIGN) * ALIGN : 0;
+// ---------------------------------------------------------------------------------------------
+// Resident arrays: a first-fit free list over [residentStart, scratchStart). A block returns to
+// the list when the Float64Array handed out for it is garbage-collected.
+// ---------------------------------------------------------------------------------------------
 
-/** Makes the module's memory at least `bytes` long (growing it detaches the old views). */
-function ensureMemory(bytes: number): void {
-  const mem = wasm!.memory;
-  if (mem.buffer.byteLength < bytes) {
-    mem.grow(Math.ceil((bytes - mem.buffer.byteLength) / PAGE));
+/** Free blocks as [offset, bytes], sorted by offset, never adjacent (they are merged). */
+const freeBlocks: [number, number][] = wasm ? [[residentStart, RESIDENT_BYTES]] : [];
+let residentLive = 0;
+
+function release(block: [number, number]): void {
+  residentLive--;
+  const [at, size] = block;
+  let i = 0;
+  while (i < freeBlocks.length && freeBlocks[i][0] < at) i++;
+  freeBlocks.splice(i, 0, [at, size]);
+  // Merge with the following block, then with the preceding one.
+  if (i + 1 < freeBlocks.length && at + size === freeBlocks[i + 1][0]) {
+    freeBlocks[i][1] += freeBlocks[i + 1][1];
+    freeBlocks.splice(i + 1, 1);
   }
-  if (heap.buffer !== mem.buffer) heap = new Float64Array(mem.buffer);
+  if (i > 0 && freeBlocks[i - 1][0] + freeBlocks[i - 1][1] === at) {
+    freeBlocks[i - 1][1] += freeBlocks[i][1];
+    freeBlocks.splice(i, 1);
+  }
 }
 
-function inMemory(x: Float64Array): boolean {
+const registry = new FinalizationRegistry<[number, number]>(release);
+
+/**
+ * A zero-filled Float64Array of `length` elements in the module's memory, or null when the
+ * module is not loaded or the resident area is full (the caller then uses ordinary memory).
+ * Its `buffer` is the whole module memory: use byteOffset/byteLength, and do not keep
+ * subarray views after the array itself is dropped (its block is then reused).
+ */
+export function allocResident(length: number): Float64Array | null {
+  if (!wasm || length <= 0) return null;
+  const size = alignUp(length * 8);
+  const i = freeBlocks.findIndex(([, bytes]) => bytes >= size);
+  if (i < 0) return null;
+  const [at, bytes] = freeBlocks[i];
+  if (bytes === size) freeBlocks.splice(i, 1);
+  else freeBlocks[i] = [at + size, bytes - size];
+  const view = new Float64Array(wasm.memory.buffer, at, length);
+  view.fill(0); // the block may have held an earlier array
+  registry.register(view, [at, size]);
+  residentLive++;
+  return view;
+}
+
+/** Bytes of the resident area in use and in total (for tests and diagnostics). */
+export function residentUsage(): { used: number; total: number; arrays: number } {
+  const free = freeBlocks.reduce((s, [, b]) => s + b, 0);
+  return { used: wasm ? RESIDENT_BYTES - free : 0, total: wasm ? RESIDENT_BYTES : 0, arrays: residentLive };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Staging operands for a call.
+// ---------------------------------------------------------------------------------------------
+
+type Mode = 'in' | 'out' | 'inout';
+
+function isResident(x: Float64Array): boolean {
   return x.buffer === wasm!.memory.buffer;
 }
 
-function alignUp(bytes: number): number {
-  return Math.ceil(bytes / ALIGN) * ALIGN;
+/**
+ * Byte offsets of `arrays` in module memory for one call, copying in those that are read and
+ * are not resident. Returns null when the scratch area cannot hold them and the memory may not
+ * grow (resident arrays exist): the caller then runs the JavaScript kernel instead.
+ */
+function stage(arrays: Float64Array[], modes: Mode[]): number[] | null {
+  const mem = wasm!.memory;
+  const at: number[] = [];
+  let top = scratchStart;
+  for (const x of arrays) {
+    if (isResident(x)) at.push(x.byteOffset);
+    else {
+      at.push(top);
+      top += alignUp(x.length * 8);
+    }
+  }
+  if (top > mem.buffer.byteLength) {
+    if (residentLive > 0) return null;
+    mem.grow(Math.ceil((top - mem.buffer.byteLength) / PAGE));
+  }
+  if (heap.buffer !== mem.buffer) heap = new Float64Array(mem.buffer);
+  arrays.forEach((x, i) => {
+    if (modes[i] !== 'out' && !isResident(x)) heap.set(x, at[i] / 8);
+  });
+  return at;
 }
 
+/** Copies the outputs that were staged in scratch back to their JavaScript arrays. */
+function unstage(arrays: Float64Array[], modes: Mode[], at: number[]): void {
+  arrays.forEach((x, i) => {
+    if (modes[i] !== 'in' && !isResident(x)) x.set(heap.subarray(at[i] / 8, at[i] / 8 + x.length));
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// The kernels, with the same signatures as lib/kernels/js.ts (which they fall back to).
+// ---------------------------------------------------------------------------------------------
+
+const GEMM_MODES: Mode[] = ['in', 'in', 'out'];
 const gemmWasmImpl: Gemm = (n, m, k, a, aRow, aStep, b, bStep, bCol, c) => {
-  const w = wasm!;
-  // Lay out the operands that must be copied, one after the other.
-  const aIn = inMemory(a), bIn = inMemory(b), cIn = inMemory(c);
-  let top = scratchStart;
-  const aAt = aIn ? -1 : top;
-  if (!aIn) top += alignUp(a.length * 8);
-  const bAt = bIn ? -1 : top;
-  if (!bIn) top += alignUp(b.length * 8);
-  const cAt = cIn ? -1 : top;
-  if (!cIn) top += alignUp(n * m * 8);
-  ensureMemory(top);
-  if (!aIn) heap.set(a, aAt / 8);
-  if (!bIn) heap.set(b, bAt / 8);
-  w.gemm(n, m, k,
-    aIn ? a.byteOffset : aAt, aRow, aStep,
-    bIn ? b.byteOffset : bAt, bStep, bCol,
-    cIn ? c.byteOffset : cAt);
-  if (!cIn) c.set(heap.subarray(cAt / 8, cAt / 8 + n * m));
+  const ops = [a, b, c];
+  const at = stage(ops, GEMM_MODES);
+  if (at === null) return gemmJs(n, m, k, a, aRow, aStep, b, bStep, bCol, c);
+  wasm!.exports.gemm(n, m, k, at[0], aRow, aStep, at[1], bStep, bCol, at[2]);
+  unstage(ops, GEMM_MODES, at);
+};
+
+const ADAM_MODES: Mode[] = ['inout', 'in', 'inout', 'inout'];
+const adamWasmImpl: Adam = (w, g, m, v, lr, b1, b2, eps, c1, c2) => {
+  const ops = [w, g, m, v];
+  const at = stage(ops, ADAM_MODES);
+  if (at === null) return adamJs(w, g, m, v, lr, b1, b2, eps, c1, c2);
+  wasm!.exports.adam(w.length, at[0], at[1], at[2], at[3], lr, b1, 1 - b1, b2, 1 - b2, eps, c1, c2);
+  unstage(ops, ADAM_MODES, at);
 };
 
 /** The WebAssembly product, or null when the module could not be loaded. */
 export const gemmWasm: Gemm | null = wasm ? gemmWasmImpl : null;
+/** The WebAssembly Adam update, or null when the module could not be loaded. */
+export const adamWasm: Adam | null = wasm ? adamWasmImpl : null;

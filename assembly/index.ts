@@ -1,0 +1,6 @@
+/**
+ * The WebAssembly kernels of nnlab (one module, built by `npm run build:wasm` into
+ * dist/kernels/nnlab.wasm and loaded by lib/kernels/wasm.ts).
+ */
+export { heapBase, gemm } from './gemm';
+export { adam } from './adam';
