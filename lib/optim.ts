@@ -6,7 +6,7 @@
  * where `config` holds the hyperparameters (defaults filled in on the first call) and any state
  * the rule keeps between steps (velocity, moving averages). Updates are made in place: nextW is w.
  */
-import { Matrix, checkShape } from './matrix.js';
+import { Matrix, checkShape, residentMatrix, adamUpdate } from './matrix.js';
 
 export interface SgdConfig { learningRate?: number }
 export interface SgdMomentumConfig { learningRate?: number; momentum?: number; velocity?: Matrix }
@@ -20,7 +20,8 @@ export type OptimConfig = SgdConfig & SgdMomentumConfig & RmspropConfig & AdamCo
 export type UpdateRule = (w: Matrix, dw: Matrix, config: OptimConfig) => [Matrix, OptimConfig];
 
 function stateLike(w: Matrix, state: Matrix | undefined, what: string): Matrix {
-  if (state === undefined) return new Matrix(w.rows, w.cols);
+  // Resident: the state is read and written every step, so the kernels keep it where they compute.
+  if (state === undefined) return residentMatrix(w.rows, w.cols);
   checkShape(what, state, w.rows, w.cols);
   return state;
 }
@@ -83,12 +84,9 @@ export function adam(w: Matrix, dw: Matrix, config: AdamConfig = {}): [Matrix, A
   const v = (config.v = stateLike(w, config.v, 'adam v'));
   const t = (config.t = (config.t ?? 0) + 1);
   const c1 = 1 - Math.pow(b1, t), c2 = 1 - Math.pow(b2, t);
-  const W = w.data, G = dw.data, M = m.data, V = v.data;
-  for (let k = 0; k < W.length; k++) {
-    M[k] = b1 * M[k] + (1 - b1) * G[k];
-    V[k] = b2 * V[k] + (1 - b2) * G[k] * G[k];
-    W[k] -= (lr * (M[k] / c1)) / (Math.sqrt(V[k] / c2) + eps);
-  }
+  // The elementwise loop is a kernel of matrix.ts (its divisions and square root dominate a
+  // training step; the WebAssembly version does two at a time, with identical results).
+  adamUpdate(w, dw, m, v, { learningRate: lr, beta1: b1, beta2: b2, epsilon: eps, c1, c2 });
   return [w, config];
 }
 
