@@ -7,7 +7,7 @@
  * scores (test mode); `loss(X, y)` gives the loss and the gradient of every parameter.
  */
 import { readFileSync } from 'node:fs';
-import { Matrix, checkFinite, sumOfSquares, addScaledInPlace, argmaxRows } from './matrix.js';
+import { Matrix, checkFinite, sumOfSquares, addScaledInPlace, argmaxRows, toResident } from './matrix.js';
 import { affineForward, affineBackward, softmaxLoss, mseLoss, BatchnormParam, checkLabels } from './layers.js';
 import { Activation, checkActivation, hiddenLayerForward, hiddenLayerBackward, HiddenLayerCache } from './layer_utils.js';
 import { Rng, deriveSeed } from './random.js';
@@ -114,6 +114,8 @@ export class FullyConnectedNet {
         this.bnParams.push({ mode: 'train' });
       }
     }
+    // Every step reads and updates every parameter: keep them where the kernels compute.
+    for (const k of Object.keys(this.params)) this.params[k] = toResident(this.params[k]);
   }
 
   /** Scores for X (N×inputDim) in test mode: running batchnorm statistics, no dropout. */
@@ -237,7 +239,7 @@ export class FullyConnectedNet {
       if (loaded.rows !== m.rows || loaded.cols !== m.cols) {
         throw new Error(`${source}: parameter ${k} is ${loaded.rows}x${loaded.cols}, expected ${m.rows}x${m.cols}`);
       }
-      net.params[k] = loaded;
+      net.params[k] = toResident(loaded);
     }
     if (j.batchnorm.length !== net.bnParams.length) {
       throw new Error(`${source}: has ${j.batchnorm.length} batchnorm entries, expected ${net.bnParams.length}`);
