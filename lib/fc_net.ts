@@ -9,7 +9,7 @@
 import { readFileSync } from 'node:fs';
 import { Matrix, checkFinite, sumOfSquares, addScaledInPlace, argmaxRows, toResident } from './matrix.js';
 import { affineForward, affineBackward, softmaxLoss, mseLoss, BatchnormParam, checkLabels } from './layers.js';
-import { Activation, checkActivation, hiddenLayerForward, hiddenLayerBackward, HiddenLayerCache } from './layer_utils.js';
+import { Activation, checkActivation, hiddenLayerForward, hiddenLayerBackward, HiddenLayerCache, HiddenLayerParamGrads } from './layer_utils.js';
 import { Rng, deriveSeed } from './random.js';
 import { matrixToJSON, matrixFromJSON, MatrixJSON } from './serialize.js';
 import { writeFileAtomic } from './io.js';
@@ -162,12 +162,19 @@ export class FullyConnectedNet {
     grads[`b${L}`] = last.db;
     let dh = last.dx;
     for (let i = L - 1; i >= 1; i--) {
-      const g = hiddenLayerBackward(dh, caches[i - 1]);
+      let g: HiddenLayerParamGrads;
+      if (i > 1) {
+        const withDx = hiddenLayerBackward(dh, caches[i - 1]);
+        dh = withDx.dx;
+        g = withDx;
+      } else {
+        // The first layer's dx would be the gradient with respect to X: never used, so not computed.
+        g = hiddenLayerBackward(dh, caches[0], false);
+      }
       grads[`W${i}`] = g.dw;
       grads[`b${i}`] = g.db;
       if (g.dgamma) grads[`gamma${i}`] = g.dgamma;
       if (g.dbeta) grads[`beta${i}`] = g.dbeta;
-      dh = g.dx;
     }
 
     let regLoss = 0;

@@ -5,7 +5,7 @@
  */
 import { Matrix } from './matrix.js';
 import {
-  affineForward, affineBackward, AffineCache,
+  affineForward, affineBackward, affineBackwardParams, AffineCache,
   batchnormForward, batchnormBackward, BatchnormCache, BatchnormParam,
   reluForward, reluBackward, sigmoidForward, sigmoidBackward, tanhForward, tanhBackward,
   leakyReluForward, leakyReluBackward, LeakyReluCache,
@@ -54,6 +54,8 @@ export interface HiddenLayerCache {
 }
 
 export interface HiddenLayerGrads { dx: Matrix; dw: Matrix; db: Matrix; dgamma?: Matrix; dbeta?: Matrix }
+/** The gradients of the block's parameters only (see hiddenLayerBackward's inputGrad). */
+export type HiddenLayerParamGrads = Omit<HiddenLayerGrads, 'dx'>;
 
 /** x: N×D, w: D×M → out: N×M through affine → [batchnorm] → activation → [dropout]. */
 export function hiddenLayerForward(x: Matrix, p: HiddenLayerParams): [Matrix, HiddenLayerCache] {
@@ -68,14 +70,20 @@ export function hiddenLayerForward(x: Matrix, p: HiddenLayerParams): [Matrix, Hi
 }
 
 /** The same block backwards: dropout → activation → [batchnorm] → affine. */
-export function hiddenLayerBackward(dout: Matrix, cache: HiddenLayerCache): HiddenLayerGrads {
+export function hiddenLayerBackward(dout: Matrix, cache: HiddenLayerCache): HiddenLayerGrads;
+/**
+ * With inputGrad false, without dx: for the first layer of a network, whose dx is the gradient
+ * with respect to the data (see affineBackwardParams).
+ */
+export function hiddenLayerBackward(dout: Matrix, cache: HiddenLayerCache, inputGrad: false): HiddenLayerParamGrads;
+export function hiddenLayerBackward(dout: Matrix, cache: HiddenLayerCache, inputGrad = true): HiddenLayerGrads | HiddenLayerParamGrads {
   let d = dout;
   if (cache.dropout) d = dropoutBackward(d, cache.dropout).dx;
   d = activationLayers[cache.activationName].backward(d, cache.activation).dx;
+  const affine = (g: Matrix) => (inputGrad ? affineBackward(g, cache.affine) : affineBackwardParams(g, cache.affine));
   if (cache.batchnorm) {
     const bn = batchnormBackward(d, cache.batchnorm);
-    const aff = affineBackward(bn.dx, cache.affine);
-    return { ...aff, dgamma: bn.dgamma, dbeta: bn.dbeta };
+    return { ...affine(bn.dx), dgamma: bn.dgamma, dbeta: bn.dbeta };
   }
-  return affineBackward(d, cache.affine);
+  return affine(d);
 }

@@ -27,10 +27,18 @@ export function affineForward(x: Matrix, w: Matrix, b: Matrix): [Matrix, AffineC
 
 /** dout: N×M → dx: N×D, dw: D×M, db: 1×M. */
 export function affineBackward(dout: Matrix, cache: AffineCache): { dx: Matrix; dw: Matrix; db: Matrix } {
+  return { dx: matmulNT(dout, cache.w), ...affineBackwardParams(dout, cache) }; // dx = dout·Wᵀ
+}
+
+/**
+ * Only the parameter gradients dw, db. For a network's first layer dx would be the gradient
+ * with respect to the input data, which training never uses, and dout·Wᵀ is the largest
+ * product of the backward pass (N×M·M×D with D = 784 inputs).
+ */
+export function affineBackwardParams(dout: Matrix, cache: AffineCache): { dw: Matrix; db: Matrix } {
   const { x, w } = cache;
   checkShape('affineBackward dout', dout, x.rows, w.cols);
   return {
-    dx: matmulNT(dout, w), // dout·Wᵀ
     dw: matmulTN(x, dout), // xᵀ·dout
     db: colSums(dout),
   };
