@@ -10,6 +10,9 @@ import { adamWasm, allocResident, gemmWasm, residentUsage, wasmLoadError } from 
 import { kernelBackend, setKernelBackend, type KernelBackend } from '../lib/kernels/index.js';
 import { Matrix, adamUpdate, matmul, matmulNT, matmulTN, residentMatrix, toResident } from '../lib/matrix.js';
 import { Rng } from '../lib/random.js';
+import { hiddenLayerBackward, hiddenLayerForward } from '../lib/layer_utils.js';
+import { FullyConnectedNet } from '../lib/fc_net.js';
+import { Solver } from '../lib/solver.js';
 
 type Form = 'NN' | 'TN' | 'NT';
 
@@ -239,5 +242,40 @@ describe('resident matrices (WebAssembly memory, used in place)', () => {
     expect(firstDifference(w.data, wr)).toBeNull();
     expect(firstDifference(m.data, mr)).toBeNull();
     expect(w.get(0, 0)).toBeCloseTo(0.9, 6); // the first Adam step moves each weight by lr against the gradient sign
+  });
+});
+
+describe('training with the kernels', () => {
+  const initial = kernelBackend();
+  afterEach(() => setKernelBackend(initial));
+
+  it('the first layer skips dx and leaves dw, db unchanged', () => {
+    const rng = new Rng(51);
+    const x = rng.gaussianMatrix(6, 9);
+    const [, cache] = hiddenLayerForward(x, { w: rng.gaussianMatrix(9, 5), b: rng.gaussianMatrix(1, 5), activation: 'relu' });
+    const dout = rng.gaussianMatrix(6, 5);
+    const full = hiddenLayerBackward(dout, cache);
+    const params = hiddenLayerBackward(dout, cache, false);
+    expect('dx' in params).toBe(false);
+    expect(params.dw.data).toEqual(full.dw.data);
+    expect(params.db.data).toEqual(full.db.data);
+  });
+
+  it('an Adam training run gives the same losses, bit for bit, on both backends', () => {
+    const rng = new Rng(52);
+    const X = rng.uniformMatrix(90, 20), y = Int32Array.from({ length: 90 }, (_, i) => i % 4);
+    const losses = (backend: KernelBackend) => {
+      setKernelBackend(backend);
+      const model = new FullyConnectedNet({ inputDim: 20, hiddenDims: [13, 7], outputDim: 4, normalization: 'batchnorm', reg: 1e-3, seed: 1 });
+      const solver = new Solver(model, { XTrain: X, yTrain: y, XVal: X, yVal: y }, {
+        updateRule: 'adam', optimConfig: { learningRate: 1e-2 }, batchSize: 16, numEpochs: 3, seed: 2,
+      });
+      solver.train();
+      return solver.lossHistory;
+    };
+    const wasm = losses('wasm'), js = losses('js');
+    expect(wasm.length).toBe(18);
+    expect(wasm).toEqual(js);
+    expect(wasm[wasm.length - 1]).toBeLessThan(wasm[0]);
   });
 });
