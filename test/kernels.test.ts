@@ -202,6 +202,22 @@ describe('Adam kernel', () => {
     });
   }
 
+  it('late steps, where 1 − β1ᵗ (and later 1 − β2ᵗ) round to exactly 1, still equal the reference', () => {
+    // The WebAssembly kernel leaves out the division by c1 = 1 (and c2 = 1) there: exact.
+    const rng = new Rng(32);
+    for (const t of [355, 356, 400, 40000]) {
+      const c1 = 1 - Math.pow(0.9, t), c2 = 1 - Math.pow(0.999, t);
+      const w0 = randomArray(rng, 51), m0 = randomArray(rng, 51), v0 = randomArray(rng, 51).map(Math.abs), g = randomArray(rng, 51);
+      const [w, m, v] = [w0.slice(), m0.slice(), v0.slice()];
+      const [wr, mr, vr] = [w0.slice(), m0.slice(), v0.slice()];
+      adamWasm!(w, g, m, v, 1e-3, 0.9, 0.999, 1e-8, c1, c2);
+      adamReference(wr, g, mr, vr, 1e-3, 0.9, 0.999, 1e-8, t);
+      expect(firstDifference(w, wr), `t = ${t}, c1 = ${c1}, c2 = ${c2}`).toBeNull();
+    }
+    expect(1 - Math.pow(0.9, 356)).toBe(1);
+    expect(1 - Math.pow(0.999, 40000)).toBe(1);
+  });
+
   it('adamUpdate checks shapes', () => {
     const w = new Matrix(2, 3);
     const h = { learningRate: 1e-3, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, c1: 0.1, c2: 0.001 };
