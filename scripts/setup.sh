@@ -55,6 +55,12 @@ if ! "$PY" -c 'import jupyterlab, nbconvert, nbclient, ipykernel, numpy' 2>/dev/
   "$PY" -c 'import jupyterlab, nbconvert, nbclient, ipykernel, numpy'
 fi
 
+# The project's package.json says "type": "module", which Node would apply to the JavaScript
+# files inside .venv too (JupyterLab runs a few with node); mark the venv as CommonJS.
+if [ -z "${NNLAB_PYTHON:-}" ] && [ ! -f .venv/package.json ]; then
+  echo '{"type": "commonjs"}' > .venv/package.json
+fi
+
 # 3. tslab kernel --------------------------------------------------------------------------------
 PREFIX="$("$PY" -c 'import sys; print(sys.prefix)')"
 KERNEL_JSON="$PREFIX/share/jupyter/kernels/tslab/kernel.json"

@@ -6,6 +6,6 @@ export { getProfile, PROFILES, type Profile, type ProfileName } from './profile.
 export { loadLabData, fingerprintDataset, type LabData, type LabDataOptions } from './data.js';
 export { trainRun, type RunRecord, type TrainData, type Progress } from './train.js';
 export { grid, layers, resolvePoint, describeSettings, stableStringify, SETTING_KEYS, type TrainSettings, type GridPoint } from './settings.js';
-export { REPORT } from './report_numbers.js';
+export { REPORT, type ReportNumbers } from './report_numbers.js';
 export { showResults, resultsFrame, reportValues, confusionMatrix, movingAverage, augmentedSamples, type ResultsOptions } from './present.js';
 export { layerStatistics, type LayerStats } from './layer_stats.js';

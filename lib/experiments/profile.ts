@@ -39,7 +39,7 @@ const BASELINE: TrainSettings = {
   loss: 'softmax',
   updateRule: 'adam',
   learningRate: 1e-3,
-  lrDecay: 0.95,
+  lrDecay: 1,
   batchSize: 64,
   numEpochs: 20,
   augment: null,
@@ -49,12 +49,12 @@ const BASELINE: TrainSettings = {
 export const PROFILES: Record<ProfileName, Profile> = {
   quick: {
     name: 'quick',
-    description: 'quick: 100 images per class, 5 epochs, 1 seed (a smoke run, not the report\'s setting)',
-    perClass: 100,
-    maxPerClass: 100,
+    description: 'quick: 200 images per class, 8 epochs, 1 seed (a smoke run, not the report\'s setting)',
+    perClass: 200,
+    maxPerClass: 200,
     valFraction: 0.2,
     seeds: [0],
-    baseline: { ...BASELINE, numEpochs: 5, lrDecay: 1 },
+    baseline: { ...BASELINE, numEpochs: 8 },
     sineEpochs: 60,
   },
   full: {

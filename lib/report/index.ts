@@ -5,12 +5,12 @@
  */
 import { mkdirSync, readdirSync, writeFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { requireJupyter, runJupyter, projectRoot, type JupyterEnv } from './jupyter.js';
+import { requireJupyter, runJupyter, projectRoot, ensureSelfLink, type JupyterEnv } from './jupyter.js';
 import { inspectNotebook, readNotebook, type NotebookSummary } from './inspect.js';
 import { writeTemplate, TEMPLATE_NAME } from './template.js';
 
 export { inspectNotebook, readNotebook, type NotebookSummary, type NotebookProblem, type Notebook } from './inspect.js';
-export { findJupyter, requireJupyter, hasTslabKernel, runJupyter, projectRoot, type JupyterEnv } from './jupyter.js';
+export { findJupyter, requireJupyter, hasTslabKernel, runJupyter, projectRoot, ensureSelfLink, type JupyterEnv } from './jupyter.js';
 export { writeTemplate, TEMPLATE_NAME } from './template.js';
 
 export interface ReportOptions {
@@ -89,6 +89,7 @@ export async function buildReport(options: ReportOptions = {}): Promise<ReportRe
   const started = Date.now();
   const log = options.log ?? ((l: string) => process.stdout.write(l + '\n'));
   const jupyter = options.jupyter ?? requireJupyter();
+  ensureSelfLink();
   const outDir = path.resolve(options.outDir ?? path.join(projectRoot(), 'report'));
   mkdirSync(outDir, { recursive: true });
   const templates = writeTemplate(path.join(outDir, '.templates'));

@@ -65,7 +65,8 @@ export function inspectNotebook(nb: Notebook): NotebookSummary {
     for (const o of outputs) {
       if (o.output_type === 'error') {
         s.problems.push({ cell: i, kind: 'error', message: `${o.ename}: ${o.evalue}` });
-      } else if (o.output_type === 'stream' && o.name === 'stderr' && /error|exception|warn/i.test(join(o.text))) {
+      } else if (o.output_type === 'stream' && o.name === 'stderr') {
+        // tslab reports compile (type) errors on stderr, not as error outputs.
         s.problems.push({ cell: i, kind: 'stderr', message: join(o.text).slice(0, 500) });
       }
       if (o.data) html += join(o.data['text/html']);

@@ -4,7 +4,7 @@
  * `<python> -m jupyter ...`, so the venv need not be activated.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readlinkSync, rmSync, symlinkSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -90,4 +90,19 @@ export function runJupyter(
       resolve({ code: code ?? 1, output });
     });
   });
+}
+
+/**
+ * Makes node_modules/nnlab a link to the project, so that notebooks resolve `import … from "nnlab"`
+ * (tslab type-checks with TypeScript's node10 resolution, which has no package self-reference).
+ * `npm ci` removes the link; scripts/setup.sh and the report recreate it.
+ */
+export function ensureSelfLink(root = projectRoot()): void {
+  const link = path.join(root, 'node_modules', 'nnlab');
+  try {
+    if (readlinkSync(link) === '..') return;
+  } catch { /* missing or not a link */ }
+  if (!existsSync(path.join(root, 'node_modules'))) return;
+  rmSync(link, { recursive: true, force: true });
+  symlinkSync('..', link, 'dir');
 }
