@@ -9,6 +9,9 @@ import {
   getProfile, PROFILES, fingerprintDataset, describeSettings, type RunnerData, type TrainSettings,
 } from '../lib/experiments/index.js';
 import { setOutputSink } from '../lib/display/index.js';
+import { encodeGrayBmp } from '../lib/data/bmp.js';
+import { loadLabData } from '../lib/experiments/index.js';
+import { mkdirSync } from 'node:fs';
 
 const dirs: string[] = [];
 function tempDir(): string {
@@ -166,5 +169,33 @@ describe('runGrid', () => {
     expect(stat([1, 2, 3])).toEqual({ mean: 2, std: 1 });
     expect(stat([0.5]).std).toBeNaN();
     expect(stat([]).mean).toBeNaN();
+  });
+});
+
+describe('lab data', () => {
+  it('uses the built-in synthetic characters by default, and says so', () => {
+    const d = loadLabData({ ...getProfile('quick'), perClass: 5 }, { dir: null });
+    expect(d.source).toBe('synthetic');
+    expect(d.description).toMatch(/^built-in synthetic characters: 5 per class × 12 characters/);
+    expect(d.XTrain.rows + d.XVal.rows).toBe(60);
+    expect(d.fingerprint).toBe(loadLabData({ ...getProfile('quick'), perClass: 5 }, { dir: null }).fingerprint);
+  });
+
+  it('switches to a course-layout folder (NNLAB_DATA), capped per class by the profile', () => {
+    const dir = tempDir();
+    const rng = new Rng(3);
+    for (let c = 1; c <= 3; c++) {
+      mkdirSync(path.join(dir, String(c)));
+      for (let i = 1; i <= 12; i++) {
+        const gray = new Uint8Array(28 * 28).map(() => (rng.uniform() < 0.15 ? 0 : 255)); // dark ink on white paper
+        writeFileSync(path.join(dir, String(c), `${i}.bmp`), encodeGrayBmp({ width: 28, height: 28, gray }));
+      }
+    }
+    const d = loadLabData({ ...getProfile('quick'), maxPerClass: 10 }, { dir });
+    expect(d.source).toBe('course');
+    expect(d.classNames).toEqual(['博', '学', '笃']);
+    expect(d.XTrain.rows + d.XVal.rows).toBe(30);
+    expect(d.description).toContain(`course dataset from ${dir}`);
+    expect(d.description).toContain('at most 10 per class');
   });
 });
