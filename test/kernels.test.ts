@@ -6,7 +6,8 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { adamJs, gemmJs, gemmNaive, type Adam, type Gemm } from '../lib/kernels/js.js';
-import { adamWasm, allocResident, gemmWasm, residentUsage, wasmLoadError } from '../lib/kernels/wasm.js';
+import { adamWasm, allocResident, gemmWasm, kernelThreads, residentUsage, wasmLoadError } from '../lib/kernels/wasm.js';
+import { threadsWanted } from '../lib/kernels/parallel.js';
 import { kernelBackend, setKernelBackend, type KernelBackend } from '../lib/kernels/index.js';
 import { Matrix, adamUpdate, matmul, matmulNT, matmulTN, residentMatrix, toResident } from '../lib/matrix.js';
 import { Rng } from '../lib/random.js';
@@ -93,6 +94,10 @@ describe('matrix-product kernels', () => {
       }
     });
   }
+
+  it('wasm: large products are shared between threads as configured (NNLAB_THREADS, default 2 on a multi-core main thread)', () => {
+    expect(kernelThreads).toBe(threadsWanted());
+  });
 
   it('wasm: multi-megabyte operands, then small ones, agree (staging offsets and copies)', () => {
     expect(gemmWasm).not.toBeNull();
@@ -216,6 +221,18 @@ describe('Adam kernel', () => {
     }
     expect(1 - Math.pow(0.9, 356)).toBe(1);
     expect(1 - Math.pow(0.999, 40000)).toBe(1);
+  });
+
+  it('wasm: a long update (split across threads when there are two) equals the reference', () => {
+    const rng = new Rng(33);
+    const len = 40001; // above the threshold for sharing, odd so that one chunk ends in a scalar
+    const w0 = randomArray(rng, len), g = randomArray(rng, len);
+    const [w, m, v] = [w0.slice(), new Float64Array(len), new Float64Array(len)];
+    const [wr, mr, vr] = [w0.slice(), new Float64Array(len), new Float64Array(len)];
+    adamWasm!(w, g, m, v, 1e-3, 0.9, 0.999, 1e-8, 1 - 0.9, 1 - 0.999);
+    adamReference(wr, g, mr, vr, 1e-3, 0.9, 0.999, 1e-8, 1);
+    expect(firstDifference(w, wr)).toBeNull();
+    expect(firstDifference(v, vr)).toBeNull();
   });
 
   it('adamUpdate checks shapes', () => {

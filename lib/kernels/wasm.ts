@@ -5,9 +5,10 @@
  * Loading is synchronous (`new WebAssembly.Module` on the file's bytes) because lib/ is also
  * `require`d from CommonJS (tslab), where a module with top-level await cannot be loaded.
  *
- * WebAssembly code can only read its own linear memory. That memory is laid out as
+ * WebAssembly code can only read its own linear memory. That memory is shared with a helper
+ * thread (lib/kernels/parallel.ts) and laid out as
  *
- *     [ static data | resident arrays (RESIDENT_BYTES) | scratch … ]
+ *     [ static data | thread control block | resident arrays (RESIDENT_BYTES) | scratch … ]
  *
  * A kernel call copies each operand that lives in ordinary JavaScript memory into the
  * scratch area, runs, and copies its outputs back: plain memcpy, about 15 µs for a 784×100
@@ -17,14 +18,15 @@
  */
 import { readFileSync } from 'node:fs';
 import { adamJs, gemmJs, type Adam, type Gemm } from './js.js';
+import { CONTROL_BYTES, ParallelRunner, threadsWanted } from './parallel.js';
 
 /**
  * The few WebAssembly APIs used here. The project compiles without the DOM typings, which is
  * where TypeScript declares WebAssembly, so they are typed by hand.
  */
-interface WasmMemory { readonly buffer: ArrayBuffer; grow(pages: number): number }
+interface WasmMemory { readonly buffer: ArrayBufferLike; grow(pages: number): number }
 interface WasmApi {
-  Memory: new (descriptor: { initial: number; maximum?: number }) => WasmMemory;
+  Memory: new (descriptor: { initial: number; maximum: number; shared: boolean }) => WasmMemory;
   Module: new (bytes: Uint8Array) => object;
   Instance: new (module: object, imports: object) => { exports: unknown };
 }
@@ -44,11 +46,13 @@ const PAGE = 65536;
 /** Room for parameters and optimiser state: 64 MB is 8 M float64, ~30 copies of the largest report model. */
 const RESIDENT_BYTES = 64 * 1024 * 1024;
 /**
- * The memory is made this large up front (256 MB) so that it never has to grow while resident
- * arrays exist: growing a WebAssembly memory detaches every view of it. The operating system
- * only backs the pages that are touched, so the reservation itself costs no RAM.
+ * 256 MB up front, up to 1 GB (the maximum the module declares, see build:wasm). The operating
+ * system only backs the pages that are touched, so the reservation itself costs no RAM. The
+ * memory is shared (a SharedArrayBuffer) because the helper thread works in it; a shared
+ * memory never moves when it grows, so views of it, resident arrays included, stay valid.
  */
 const INITIAL_BYTES = 256 * 1024 * 1024;
+const MAXIMUM_BYTES = 1024 * 1024 * 1024;
 const ALIGN = 64;
 
 /** Where the built module may be: beside this file (dist/kernels/ after `tsc`), or in dist/ when this file runs from its TypeScript source (vitest, tsx). */
@@ -57,7 +61,7 @@ const CANDIDATES = ['./nnlab.wasm', '../../dist/kernels/nnlab.wasm'];
 /** Why the module could not be loaded, or null if it was. */
 export let wasmLoadError: string | null = null;
 
-function load(): { exports: KernelExports; memory: WasmMemory } | null {
+function load(): { exports: KernelExports; memory: WasmMemory; module: object } | null {
   if (WA === undefined) {
     wasmLoadError = 'this JavaScript engine has no WebAssembly';
     return null;
@@ -73,9 +77,10 @@ function load(): { exports: KernelExports; memory: WasmMemory } | null {
       continue;
     }
     try {
-      const memory = new WA.Memory({ initial: INITIAL_BYTES / PAGE });
-      const instance = new WA.Instance(new WA.Module(bytes), { env: { memory } });
-      return { exports: instance.exports as KernelExports, memory };
+      const memory = new WA.Memory({ initial: INITIAL_BYTES / PAGE, maximum: MAXIMUM_BYTES / PAGE, shared: true });
+      const module = new WA.Module(bytes);
+      const instance = new WA.Instance(module, { env: { memory } });
+      return { exports: instance.exports as KernelExports, memory, module };
     } catch (err) {
       // Most likely an engine without SIMD (Node < 16.4).
       wasmLoadError = `${url.pathname}: ${err instanceof Error ? err.message : String(err)}`;
@@ -88,9 +93,23 @@ function load(): { exports: KernelExports; memory: WasmMemory } | null {
 
 const wasm = load();
 const alignUp = (bytes: number) => Math.ceil(bytes / ALIGN) * ALIGN;
-const residentStart = wasm ? alignUp(wasm.exports.heapBase()) : 0;
+const controlStart = wasm ? alignUp(wasm.exports.heapBase()) : 0;
+const residentStart = controlStart + CONTROL_BYTES;
 const scratchStart = residentStart + RESIDENT_BYTES;
 let heap = wasm ? new Float64Array(wasm.memory.buffer) : new Float64Array(0);
+/**
+ * Every buffer object the memory has had: growing a shared memory keeps the old views valid
+ * but gives `memory.buffer` a new identity, and an array is resident if it views any of them.
+ */
+const memoryBuffers: ArrayBufferLike[] = wasm ? [wasm.memory.buffer] : [];
+
+/** Splits large calls across threads (null: single-threaded). */
+const parallel = wasm && threadsWanted() > 1
+  ? new ParallelRunner(wasm.exports, wasm.module, wasm.memory, controlStart, threadsWanted())
+  : null;
+/** Below these sizes a call is too short (under ~10 µs) to be worth sharing. */
+const PARALLEL_MIN_FLOPS = 131072;
+const PARALLEL_MIN_ELEMENTS = 16384;
 
 // ---------------------------------------------------------------------------------------------
 // Resident arrays: a first-fit free list over [residentStart, scratchStart). A block returns to
@@ -154,13 +173,13 @@ export function residentUsage(): { used: number; total: number; arrays: number }
 type Mode = 'in' | 'out' | 'inout';
 
 function isResident(x: Float64Array): boolean {
-  return x.buffer === wasm!.memory.buffer;
+  return memoryBuffers.includes(x.buffer);
 }
 
 /**
  * Byte offsets of `arrays` in module memory for one call, copying in those that are read and
- * are not resident. Returns null when the scratch area cannot hold them and the memory may not
- * grow (resident arrays exist): the caller then runs the JavaScript kernel instead.
+ * are not resident. Returns null when they do not fit even in the largest memory: the caller
+ * then runs the JavaScript kernel instead.
  */
 function stage(arrays: Float64Array[], modes: Mode[]): number[] | null {
   const mem = wasm!.memory;
@@ -174,10 +193,11 @@ function stage(arrays: Float64Array[], modes: Mode[]): number[] | null {
     }
   }
   if (top > mem.buffer.byteLength) {
-    if (residentLive > 0) return null;
+    if (top > MAXIMUM_BYTES) return null;
     mem.grow(Math.ceil((top - mem.buffer.byteLength) / PAGE));
+    memoryBuffers.push(mem.buffer);
+    heap = new Float64Array(mem.buffer);
   }
-  if (heap.buffer !== mem.buffer) heap = new Float64Array(mem.buffer);
   arrays.forEach((x, i) => {
     if (modes[i] !== 'out' && !isResident(x)) heap.set(x, at[i] / 8);
   });
@@ -200,7 +220,8 @@ const gemmWasmImpl: Gemm = (n, m, k, a, aRow, aStep, b, bStep, bCol, c) => {
   const ops = [a, b, c];
   const at = stage(ops, GEMM_MODES);
   if (at === null) return gemmJs(n, m, k, a, aRow, aStep, b, bStep, bCol, c);
-  wasm!.exports.gemm(n, m, k, at[0], aRow, aStep, at[1], bStep, bCol, at[2]);
+  if (parallel !== null && n >= 8 && 2 * n * m * k >= PARALLEL_MIN_FLOPS) parallel.gemm(n, m, k, at[0], aRow, aStep, at[1], bStep, bCol, at[2]);
+  else wasm!.exports.gemm(n, m, k, at[0], aRow, aStep, at[1], bStep, bCol, at[2]);
   unstage(ops, GEMM_MODES, at);
 };
 
@@ -209,7 +230,8 @@ const adamWasmImpl: Adam = (w, g, m, v, lr, b1, b2, eps, c1, c2) => {
   const ops = [w, g, m, v];
   const at = stage(ops, ADAM_MODES);
   if (at === null) return adamJs(w, g, m, v, lr, b1, b2, eps, c1, c2);
-  wasm!.exports.adam(w.length, at[0], at[1], at[2], at[3], lr, b1, 1 - b1, b2, 1 - b2, eps, c1, c2);
+  const run = parallel !== null && w.length >= PARALLEL_MIN_ELEMENTS ? parallel : wasm!.exports;
+  run.adam(w.length, at[0], at[1], at[2], at[3], lr, b1, 1 - b1, b2, 1 - b2, eps, c1, c2);
   unstage(ops, ADAM_MODES, at);
 };
 
@@ -217,3 +239,6 @@ const adamWasmImpl: Adam = (w, g, m, v, lr, b1, b2, eps, c1, c2) => {
 export const gemmWasm: Gemm | null = wasm ? gemmWasmImpl : null;
 /** The WebAssembly Adam update, or null when the module could not be loaded. */
 export const adamWasm: Adam | null = wasm ? adamWasmImpl : null;
+
+/** Threads the WebAssembly kernels split large calls across (1: no helper). */
+export const kernelThreads: number = parallel ? parallel.threads : 1;

@@ -1,0 +1,166 @@
+/**
+ * Splitting one kernel call across two threads that share the WebAssembly memory.
+ *
+ * A job (one matrix product or one Adam update) is cut into independent chunks: row ranges of
+ * C for a product, element ranges for Adam. Every value is still computed by one thread with
+ * the same operations in the same order, so the result is bit-for-bit the one of a
+ * single-threaded call, whichever thread takes which chunk.
+ *
+ * The main thread publishes a job in a small control block of the shared memory, then takes
+ * chunks itself; a helper worker that spins on the block takes chunks too. Chunks are claimed
+ * one at a time with an atomic compare-and-swap, so when the helper is busy elsewhere, asleep
+ * or not started yet, the main thread simply does all the work and never waits for it (only
+ * for a chunk the helper has already claimed). Waking a sleeping thread through
+ * Atomics.wait/notify costs about 50 µs, as much as a whole batch-32 product, which is why
+ * the helper spins for a couple of milliseconds after each job before it sleeps: during
+ * training, jobs follow each other much faster than that.
+ *
+ * Only the main thread of a process starts a helper (NNLAB_THREADS=1 turns it off): when
+ * training runs in worker threads, one per core (parallel sweeps), a helper per worker would
+ * only fight them for the cores.
+ */
+import { Worker, isMainThread } from 'node:worker_threads';
+import { cpus } from 'node:os';
+
+/** Layout of the control block: Int32 slots, then Float64 slots from byte 64. */
+export const CONTROL_BYTES = 128;
+const SEQ = 0, CLAIM = 1, DONE = 2, KIND = 3, CHUNKS = 4, P = 5; // P: first integer parameter
+export const KIND_GEMM = 1, KIND_ADAM = 2;
+
+/** The exports of the WebAssembly module the chunks call (see lib/kernels/wasm.ts). */
+export interface ChunkKernels {
+  gemm(n: number, m: number, k: number, a: number, aRow: number, aStep: number, b: number, bStep: number, bCol: number, c: number): void;
+  adam(n: number, w: number, g: number, m: number, v: number, lr: number, b1: number, oneMinusB1: number,
+       b2: number, oneMinusB2: number, eps: number, c1: number, c2: number): void;
+}
+
+/**
+ * Claims and runs chunks of the job numbered `seq` until none is left. Runs on both threads:
+ * the helper gets this function's source text, so it must use nothing but its arguments.
+ * A claim is the word (seq << 8 | next chunk): a thread still finishing an older job can never
+ * claim a chunk of a newer one, whose word has a different seq.
+ */
+export function workOnJob(ex: ChunkKernels, ctl: Int32Array, f64: Float64Array, seq: number): void {
+  const chunks = ctl[4], kind = ctl[3];
+  const p = ctl.slice(5, 16); // parameters, read before claiming (see the claim rule above)
+  const tag = (seq & 0xffffff) << 8;
+  for (;;) {
+    const word = Atomics.load(ctl, 1);
+    const i = word & 0xff;
+    if ((word & ~0xff) !== tag || i >= chunks) return;
+    if (Atomics.compareExchange(ctl, 1, word, word + 1) !== word) continue;
+    if (kind === 1) {
+      // gemm on rows [r0, r1) of C: p = n, m, k, a, aRow, aStep, b, bStep, bCol, c, rowsPerChunk.
+      const r0 = i * p[10], r1 = Math.min(p[0], r0 + p[10]);
+      if (r1 > r0) ex.gemm(r1 - r0, p[1], p[2], p[3] + r0 * p[4] * 8, p[4], p[5], p[6], p[7], p[8], p[9] + r0 * p[1] * 8);
+    } else {
+      // adam on elements [e0, e1): p = n, w, g, m, v, perChunk; f64 = lr, b1, 1-b1, b2, 1-b2, eps, c1, c2.
+      const e0 = i * p[5], e1 = Math.min(p[0], e0 + p[5]), off = e0 * 8;
+      if (e1 > e0) ex.adam(e1 - e0, p[1] + off, p[2] + off, p[3] + off, p[4] + off, f64[0], f64[1], f64[2], f64[3], f64[4], f64[5], f64[6], f64[7]);
+    }
+    Atomics.add(ctl, 2, 1);
+  }
+}
+
+/** The helper's program: instantiate the module on the shared memory, then serve jobs forever. */
+const HELPER_SOURCE = `
+const { workerData } = require('node:worker_threads');
+const { module, memory, control, spins } = workerData;
+const ex = new WebAssembly.Instance(module, { env: { memory } }).exports;
+const ctl = new Int32Array(memory.buffer, control, 16);
+const f64 = new Float64Array(memory.buffer, control + 64, 8);
+const workOnJob = ${workOnJob.toString()};
+let seen = Atomics.load(ctl, 0);
+for (;;) {
+  let n = 0;
+  while (Atomics.load(ctl, 0) === seen) {
+    if (++n > spins) { Atomics.wait(ctl, 0, seen); n = 0; }
+  }
+  seen = Atomics.load(ctl, 0);
+  workOnJob(ex, ctl, f64, seen);
+}
+`;
+
+/** Spins before sleeping: about 2 ms of Atomics.load. */
+const HELPER_SPINS = 1 << 20;
+
+/** How many threads kernels use: NNLAB_THREADS, else 2 on a multi-core main thread, else 1. */
+export function threadsWanted(): number {
+  const env = process.env.NNLAB_THREADS;
+  if (env !== undefined && env !== '') {
+    const n = Number(env);
+    if (!Number.isInteger(n) || n < 1) throw new Error(`nnlab: NNLAB_THREADS must be a positive integer, got '${env}'`);
+    return n;
+  }
+  return isMainThread && cpus().length > 1 ? 2 : 1;
+}
+
+export class ParallelRunner {
+  private readonly ctl: Int32Array;
+  private readonly f64: Float64Array;
+  private helpers: Worker[] = [];
+  private started = false;
+  private seq = 0;
+
+  constructor(
+    private readonly ex: ChunkKernels,
+    private readonly module: object,
+    private readonly memory: { buffer: ArrayBufferLike },
+    private readonly control: number,
+    /** Threads in all, the main one included. */
+    readonly threads: number,
+  ) {
+    this.ctl = new Int32Array(memory.buffer, control, 16);
+    this.f64 = new Float64Array(memory.buffer, control + 64, 8);
+  }
+
+  /** Starts the helpers on first use, so that importing nnlab starts no thread. */
+  private start(): void {
+    this.started = true;
+    for (let h = 1; h < this.threads; h++) {
+      const worker = new Worker(HELPER_SOURCE, {
+        eval: true,
+        workerData: { module: this.module, memory: this.memory, control: this.control, spins: HELPER_SPINS },
+      });
+      worker.unref(); // a spinning helper must not keep the process alive
+      // If a helper dies, the main thread still completes every job alone.
+      worker.on('error', (err) => process.emitWarning(`nnlab: kernel helper thread failed: ${err.message}`));
+      this.helpers.push(worker);
+    }
+  }
+
+  /** Runs `chunks` chunks of a job whose parameters the caller wrote with `setParams`. */
+  private run(kind: number, chunks: number): void {
+    if (!this.started) this.start();
+    const ctl = this.ctl;
+    const seq = (this.seq = (this.seq + 1) & 0xffffff);
+    ctl[KIND] = kind;
+    ctl[CHUNKS] = chunks;
+    Atomics.store(ctl, DONE, 0);
+    Atomics.store(ctl, CLAIM, seq << 8);
+    Atomics.store(ctl, SEQ, seq);
+    Atomics.notify(ctl, SEQ);
+    workOnJob(this.ex, ctl, this.f64, seq);
+    // Wait only for chunks a helper has claimed and not finished.
+    while (Atomics.load(ctl, DONE) < chunks) { /* spin */ }
+  }
+
+  /** C = A·B-style product (the arguments of ChunkKernels.gemm), split by rows of C. */
+  gemm(n: number, m: number, k: number, a: number, aRow: number, aStep: number, b: number, bStep: number, bCol: number, c: number): void {
+    // Rows in multiples of the kernel's 4-row tile, at most 4 chunks per helper-thread pair.
+    const chunks = Math.min(4 * (this.threads - 1), Math.ceil(n / 4));
+    const rows = Math.ceil(n / chunks / 4) * 4;
+    this.ctl.set([n, m, k, a, aRow, aStep, b, bStep, bCol, c, rows], P);
+    this.run(KIND_GEMM, Math.ceil(n / rows));
+  }
+
+  /** Adam over n elements, split into ranges of an even length (whole SIMD pairs). */
+  adam(n: number, w: number, g: number, m: number, v: number, lr: number, b1: number, oneMinusB1: number,
+       b2: number, oneMinusB2: number, eps: number, c1: number, c2: number): void {
+    const chunks = 4 * (this.threads - 1);
+    const per = Math.ceil(n / chunks / 2) * 2;
+    this.ctl.set([n, w, g, m, v, per], P);
+    this.f64.set([lr, b1, oneMinusB1, b2, oneMinusB2, eps, c1, c2]);
+    this.run(KIND_ADAM, Math.ceil(n / per));
+  }
+}
