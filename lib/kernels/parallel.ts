@@ -21,6 +21,7 @@
  */
 import { Worker, isMainThread } from 'node:worker_threads';
 import { cpus } from 'node:os';
+import { performance } from 'node:perf_hooks';
 
 /** Layout of the control block: Int32 slots, then Float64 slots from byte 64. */
 export const CONTROL_BYTES = 128;
@@ -35,20 +36,23 @@ export interface ChunkKernels {
 }
 
 /**
- * Claims and runs chunks of the job numbered `seq` until none is left. Runs on both threads:
+ * Claims and runs chunks of the job numbered `seq` until none is left, and returns how many it
+ * ran. Runs on both threads:
  * the helper gets this function's source text, so it must use nothing but its arguments.
  * A claim is the word (seq << 8 | next chunk): a thread still finishing an older job can never
  * claim a chunk of a newer one, whose word has a different seq.
  */
-export function workOnJob(ex: ChunkKernels, ctl: Int32Array, f64: Float64Array, seq: number): void {
+export function workOnJob(ex: ChunkKernels, ctl: Int32Array, f64: Float64Array, seq: number): number {
   const chunks = ctl[4], kind = ctl[3];
   const p = ctl.slice(5, 16); // parameters, read before claiming (see the claim rule above)
   const tag = (seq & 0xffffff) << 8;
+  let ran = 0;
   for (;;) {
     const word = Atomics.load(ctl, 1);
     const i = word & 0xff;
-    if ((word & ~0xff) !== tag || i >= chunks) return;
+    if ((word & ~0xff) !== tag || i >= chunks) return ran;
     if (Atomics.compareExchange(ctl, 1, word, word + 1) !== word) continue;
+    ran++;
     if (kind === 1) {
       // gemm on rows [r0, r1) of C: p = n, m, k, a, aRow, aStep, b, bStep, bCol, c, rowsPerChunk.
       const r0 = i * p[10], r1 = Math.min(p[0], r0 + p[10]);
@@ -83,6 +87,8 @@ for (;;) {
 
 /** Spins before sleeping: about 2 ms of Atomics.load. */
 const HELPER_SPINS = 1 << 20;
+/** Jobs per measurement window, and jobs run alone after a window with too much waiting. */
+const WINDOW = 32, PAUSE = 8192;
 
 /** How many threads kernels use: NNLAB_THREADS, else 2 on a multi-core main thread, else 1. */
 export function threadsWanted(): number {
@@ -101,6 +107,19 @@ export class ParallelRunner {
   private helpers: Worker[] = [];
   private started = false;
   private seq = 0;
+  // Backing off under load. When another process keeps the second core busy, the helper gets
+  // little CPU time: it takes few chunks, the main thread sometimes waits for one it claimed,
+  // and its spinning takes turns on the cores with the main thread. Then one thread is faster
+  // (measured here: 0.43–0.70 s instead of 0.35 s per M2 epoch). So jobs are measured in windows
+  // of WINDOW; after a window in which the helpers ran fewer than a quarter of the chunks, or
+  // the main thread waited more than a quarter of the time it worked, sharing stops for PAUSE
+  // jobs (the helper falls asleep) and is then tried again.
+  private windowJobs = 0;
+  private windowChunks = 0;
+  private helperChunks = 0;
+  private worked = 0;
+  private waited = 0;
+  private pausedJobs = 0;
 
   constructor(
     private readonly ex: ChunkKernels,
@@ -129,7 +148,14 @@ export class ParallelRunner {
     }
   }
 
-  /** Runs `chunks` chunks of a job whose parameters the caller wrote with `setParams`. */
+  /** Whether to share the next large job (false while backing off, see above). */
+  share(): boolean {
+    if (this.pausedJobs === 0) return true;
+    this.pausedJobs--;
+    return false;
+  }
+
+  /** Runs `chunks` chunks of a job whose parameters are in the control block. */
   private run(kind: number, chunks: number): void {
     if (!this.started) this.start();
     const ctl = this.ctl;
@@ -140,9 +166,19 @@ export class ParallelRunner {
     Atomics.store(ctl, CLAIM, seq << 8);
     Atomics.store(ctl, SEQ, seq);
     Atomics.notify(ctl, SEQ);
-    workOnJob(this.ex, ctl, this.f64, seq);
+    const t0 = performance.now();
+    const mine = workOnJob(this.ex, ctl, this.f64, seq);
+    const t1 = performance.now();
     // Wait only for chunks a helper has claimed and not finished.
     while (Atomics.load(ctl, DONE) < chunks) { /* spin */ }
+    this.worked += t1 - t0;
+    this.waited += performance.now() - t1;
+    this.windowChunks += chunks;
+    this.helperChunks += chunks - mine;
+    if (++this.windowJobs === WINDOW) {
+      if (this.helperChunks < 0.25 * this.windowChunks || this.waited > 0.25 * this.worked) this.pausedJobs = PAUSE;
+      this.windowJobs = this.windowChunks = this.helperChunks = this.worked = this.waited = 0;
+    }
   }
 
   /** C = A·B-style product (the arguments of ChunkKernels.gemm), split by rows of C. */

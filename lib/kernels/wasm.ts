@@ -220,7 +220,7 @@ const gemmWasmImpl: Gemm = (n, m, k, a, aRow, aStep, b, bStep, bCol, c) => {
   const ops = [a, b, c];
   const at = stage(ops, GEMM_MODES);
   if (at === null) return gemmJs(n, m, k, a, aRow, aStep, b, bStep, bCol, c);
-  if (parallel !== null && n >= 8 && 2 * n * m * k >= PARALLEL_MIN_FLOPS) parallel.gemm(n, m, k, at[0], aRow, aStep, at[1], bStep, bCol, at[2]);
+  if (parallel !== null && n >= 8 && 2 * n * m * k >= PARALLEL_MIN_FLOPS && parallel.share()) parallel.gemm(n, m, k, at[0], aRow, aStep, at[1], bStep, bCol, at[2]);
   else wasm!.exports.gemm(n, m, k, at[0], aRow, aStep, at[1], bStep, bCol, at[2]);
   unstage(ops, GEMM_MODES, at);
 };
@@ -230,7 +230,7 @@ const adamWasmImpl: Adam = (w, g, m, v, lr, b1, b2, eps, c1, c2) => {
   const ops = [w, g, m, v];
   const at = stage(ops, ADAM_MODES);
   if (at === null) return adamJs(w, g, m, v, lr, b1, b2, eps, c1, c2);
-  const run = parallel !== null && w.length >= PARALLEL_MIN_ELEMENTS ? parallel : wasm!.exports;
+  const run = parallel !== null && w.length >= PARALLEL_MIN_ELEMENTS && parallel.share() ? parallel : wasm!.exports;
   run.adam(w.length, at[0], at[1], at[2], at[3], lr, b1, 1 - b1, b2, 1 - b2, eps, c1, c2);
   unstage(ops, ADAM_MODES, at);
 };
