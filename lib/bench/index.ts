@@ -9,7 +9,7 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { dirname, resolve } from 'node:path';
-import { kernelBackend, setKernelBackend, wasmAvailable, type KernelBackend } from '../kernels/index.js';
+import { kernelBackend, kernelThreadCount, setKernelBackend, wasmAvailable, type KernelBackend } from '../kernels/index.js';
 import { checkWorkload, makeWorkload, MODEL_NAMES, WORKLOAD, type ModelName } from './workload.js';
 import { benchModel, type NnlabRecord } from './nnlab.js';
 import { benchKernels, numpyKernelScript, PRODUCT_FORMS, KERNEL_SHAPES, type KernelRecord } from './gflops.js';
@@ -61,6 +61,7 @@ export function runBench(options: BenchOptions): BenchResult {
   for (const m of options.models) if (!MODEL_NAMES.includes(m)) throw new Error(`unknown model '${m}', expected some of ${MODEL_NAMES.join(',')}`);
   for (const b of options.batches) if (!Number.isInteger(b) || b < 1) throw new Error(`batch sizes must be positive integers, got ${b}`);
 
+  const loadAtStart = loadavg();
   const data = makeWorkload();
   const problems = checkWorkload(data.check);
   if (problems.length > 0) throw new Error(`the workload data do not match their published check values: ${problems.join('; ')}`);
@@ -85,7 +86,7 @@ export function runBench(options: BenchOptions): BenchResult {
     }
   }
   log(`[nnlab] NumPy reference: ${referenceStatus}`);
-  log(`[nnlab] kernels: ${kernelBackend()}${wasmAvailable().ok ? '' : ` (WebAssembly unavailable: ${wasmAvailable().reason})`}`);
+  log(`[nnlab] kernels: ${kernelBackend()}, ${kernelThreadCount()} thread(s)${wasmAvailable().ok ? '' : ` (WebAssembly unavailable: ${wasmAvailable().reason})`}`);
 
   const rows: BenchRow[] = [];
   const referenceRuns: ReferenceResult[] = [];
@@ -132,8 +133,10 @@ export function runBench(options: BenchOptions): BenchResult {
       nnlab: nnlabVersion(),
       node: process.version,
       kernels: backend,
+      kernelThreads: kernelThreadCount(),
       cpus: cpus().length,
       cpuModel: cpus()[0]?.model ?? 'unknown',
+      loadavgAtStart: loadAtStart,
       loadavgAtEnd: loadavg(),
       numpy: numpyVersion,
       capS: process.env.BENCH_CAP_S ?? '3.0',
@@ -195,7 +198,7 @@ export function formatBench(r: BenchResult): string {
   }
   const kernels = table(['N×D×M', 'product', ...systems.map((s) => `${s} GFLOP/s`)], kernelRows);
   return [
-    `nnlab bench — ${r.env.node}, kernels ${r.env.kernels}, ${r.env.cpus} CPUs (${r.env.cpuModel}); NumPy reference: ${r.referenceStatus}`,
+    `nnlab bench — ${r.env.node}, kernels ${r.env.kernels} (${r.env.kernelThreads ?? 1} thread(s)), ${r.env.cpus} CPUs (${r.env.cpuModel}); load average ${[r.env.loadavgAtStart, r.env.loadavgAtEnd].map((l) => (l as number[] | undefined)?.[0]?.toFixed(2) ?? '?').join(' → ')}; NumPy reference: ${r.referenceStatus}`,
     '',
     train,
     '',

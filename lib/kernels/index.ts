@@ -7,7 +7,7 @@
  * the module cannot be loaded, instead of quietly running several times slower).
  */
 import { adamJs, gemmJs, type Adam, type Gemm } from './js.js';
-import { adamWasm, allocResident, gemmWasm, wasmLoadError } from './wasm.js';
+import { adamWasm, allocResident, gemmWasm, kernelThreads, wasmLoadError } from './wasm.js';
 
 export type { Adam, Gemm } from './js.js';
 export type KernelBackend = 'wasm' | 'js';
@@ -44,6 +44,11 @@ export function setKernelBackend(name: KernelBackend): void {
 /** The backend in use. */
 export function kernelBackend(): KernelBackend {
   return current;
+}
+
+/** Threads the kernels in use share large calls across (see lib/kernels/parallel.ts). */
+export function kernelThreadCount(): number {
+  return current === 'wasm' ? kernelThreads : 1;
 }
 
 /** Whether the WebAssembly kernels loaded (and why not, if they did not). */
