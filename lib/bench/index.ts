@@ -9,7 +9,9 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { dirname, resolve } from 'node:path';
-import { kernelBackend, kernelThreadCount, setKernelBackend, wasmAvailable, type KernelBackend } from '../kernels/index.js';
+import {
+  forceThreadSharing, kernelBackend, kernelThreadCount, setKernelBackend, wasmAvailable, type KernelBackend,
+} from '../kernels/index.js';
 import { checkWorkload, makeWorkload, MODEL_NAMES, WORKLOAD, type ModelName } from './workload.js';
 import { benchModel, type NnlabRecord } from './nnlab.js';
 import { benchKernels, numpyKernelScript, PRODUCT_FORMS, KERNEL_SHAPES, type KernelRecord } from './gflops.js';
@@ -115,7 +117,20 @@ export function runBench(options: BenchOptions): BenchResult {
   log('[nnlab] kernel GFLOP/s…');
   const kernels: KernelRecord[] = [];
   const backend = kernelBackend();
-  kernels.push(...benchKernels(`nnlab-${backend}`));
+  const threads = kernelThreadCount();
+  if (threads > 1) {
+    // One thread and all of them, each forced (training lets the kernels choose by the load).
+    try {
+      forceThreadSharing(false);
+      kernels.push(...benchKernels(`nnlab-${backend} 1 thread`));
+      forceThreadSharing(true);
+      kernels.push(...benchKernels(`nnlab-${backend} ${threads} threads`));
+    } finally {
+      forceThreadSharing(null);
+    }
+  } else {
+    kernels.push(...benchKernels(`nnlab-${backend}`));
+  }
   // The fallback too, so the table shows what the WebAssembly kernels buy.
   if (backend === 'wasm') {
     setKernelBackend('js');

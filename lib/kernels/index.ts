@@ -9,6 +9,8 @@
 import { adamJs, gemmJs, type Adam, type Gemm } from './js.js';
 import { adamWasm, allocResident, gemmWasm, kernelThreads, wasmLoadError } from './wasm.js';
 
+export { forceThreadSharing } from './wasm.js';
+
 export type { Adam, Gemm } from './js.js';
 export type KernelBackend = 'wasm' | 'js';
 

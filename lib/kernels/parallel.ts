@@ -148,8 +148,12 @@ export class ParallelRunner {
     }
   }
 
+  /** true or false: always or never share (for measurements); null: decide as above. */
+  forced: boolean | null = null;
+
   /** Whether to share the next large job (false while backing off, see above). */
   share(): boolean {
+    if (this.forced !== null) return this.forced;
     if (this.pausedJobs === 0) return true;
     this.pausedJobs--;
     return false;

@@ -242,3 +242,11 @@ export const adamWasm: Adam | null = wasm ? adamWasmImpl : null;
 
 /** Threads the WebAssembly kernels split large calls across (1: no helper). */
 export const kernelThreads: number = parallel ? parallel.threads : 1;
+
+/**
+ * Forces large calls to be shared between threads (true) or not (false), or lets the kernels
+ * decide by how much CPU time the helper gets (null, the default). For measurements.
+ */
+export function forceThreadSharing(value: boolean | null): void {
+  if (parallel) parallel.forced = value;
+}
