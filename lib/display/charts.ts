@@ -90,6 +90,8 @@ export interface HeatmapOptions {
   /** Print the values in the cells. */
   annotate?: boolean;
   colorscale?: string;
+  /** Flip the colour scale (e.g. 'Blues' with dark = high). */
+  reverseScale?: boolean;
   height?: number;
   reverseY?: boolean;
 }
@@ -107,6 +109,7 @@ export function heatmap(z: number[][], x: Array<string | number>, y: Array<strin
       text,
       texttemplate: o.annotate === false ? undefined : '%{text}',
       colorscale: o.colorscale ?? 'Viridis',
+      reversescale: o.reverseScale || undefined,
       colorbar: { title: { text: o.zTitle }, tickformat: o.zPercent ? '.0%' : undefined },
       hovertemplate: `${o.yTitle}: %{y}<br>${o.xTitle}: %{x}<br>${o.zTitle}: %{text}<extra></extra>`,
     }],
