@@ -4,7 +4,9 @@
  * in the same order and give identical results, so the choice only changes speed.
  *
  * The environment variable NNLAB_KERNELS=js|wasm forces a backend (`wasm` fails loudly if
- * the module cannot be loaded, instead of quietly running several times slower).
+ * the module cannot be loaded, instead of quietly running several times slower), and
+ * NNLAB_THREADS=N the number of threads the WebAssembly kernels may use for one large call
+ * (default: 2 on the main thread of a multi-core machine, 1 in worker threads).
  */
 import { adamJs, gemmJs, type Adam, type Gemm } from './js.js';
 import { adamWasm, allocResident, gemmWasm, kernelThreads, wasmLoadError } from './wasm.js';

@@ -27,7 +27,8 @@ export type Gemm = (
  * Register tiling: each pass over p updates a 2×4 block of C held in eight local variables,
  * so every value loaded from A is used four times and every value from B twice. Eight
  * accumulators plus six operands fit in the CPU's 16 vector registers; larger blocks spill
- * to the stack and get slower, not faster. (About 4× the naive i-j-p loop.)
+ * to the stack and get slower, not faster. (About 4 GFLOP/s here, against 1.1 for the naive
+ * loop this replaced and 15 for the WebAssembly kernel on one thread.)
  */
 export const gemmJs: Gemm = (n, m, k, a, aRow, aStep, b, bStep, bCol, c) => {
   const n2 = n - (n % 2), m4 = m - (m % 4);

@@ -11,7 +11,7 @@
  *     [ static data | thread control block | resident arrays (RESIDENT_BYTES) | scratch … ]
  *
  * A kernel call copies each operand that lives in ordinary JavaScript memory into the
- * scratch area, runs, and copies its outputs back: plain memcpy, about 15 µs for a 784×100
+ * scratch area, runs, and copies its outputs back: plain memcpy, about 20 µs for a 784×100
  * weight matrix against about 300 µs for the product that uses it. Operands that live in the
  * resident area (allocated by `allocResident`, used for parameters and optimiser state that
  * every step touches) are used in place, with no copy at all.
