@@ -173,7 +173,7 @@ table{border-collapse:collapse}td,th{border:1px solid #d0d7de;padding:4px 10px;t
 <h1>Lab 1 Part 1, rerun with nnlab</h1>
 <p>The lab report's experiments, rerun section by section with nnlab, a neural-network library written by hand in TypeScript. Each page is an executed notebook; charts are interactive (hover for values) and work offline.</p>
 <div class="meta">
-<div><b>Profile:</b> ${escapeHtml(profiles)}</div>
+<div><b>Profile:</b> ${escapeHtml(profiles)}${profiles === 'quick' ? ' — a smoke run on small data with few epochs and one seed; <code>NNLAB_PROFILE=full npm run report</code> reruns everything with the report\'s settings (full dataset, 20 epochs, 3 seeds, mean ± std)' : profiles === 'full' ? ' — the report\'s settings: full dataset, 20 epochs, 3 seeds per configuration (mean ± std)' : ''}</div>
 <div><b>Data:</b> ${escapeHtml(datas)}</div>
 <div><b>Generated:</b> ${escapeHtml(new Date().toISOString().replace('T', ' ').slice(0, 19))} UTC, in ${seconds.toFixed(0)} s</div>
 </div>
