@@ -71,12 +71,8 @@ export function reportValues<R extends Record<string, unknown>>(groups: GroupRes
   });
 }
 
-/** counts[true][predicted] for labels 0..k-1. */
-export function confusionMatrix(yTrue: ArrayLike<number>, yPred: ArrayLike<number>, k: number): number[][] {
-  const m = Array.from({ length: k }, () => new Array<number>(k).fill(0));
-  for (let i = 0; i < yTrue.length; i++) m[yTrue[i]][yPred[i]]++;
-  return m;
-}
+/** counts[true][predicted]: the same function `nnlab predict` prints. */
+export { confusionMatrix } from '../data/classifier.js';
 
 /** Moving average over a window (for noisy per-iteration losses). */
 export function movingAverage(values: ArrayLike<number>, window: number): number[] {
