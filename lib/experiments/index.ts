@@ -9,3 +9,4 @@ export { grid, layers, resolvePoint, describeSettings, stableStringify, SETTING_
 export { REPORT, type ReportNumbers } from './report_numbers.js';
 export { showResults, resultsFrame, reportValues, confusionMatrix, movingAverage, augmentedSamples, type ResultsOptions } from './present.js';
 export { layerStatistics, type LayerStats } from './layer_stats.js';
+export { cell, pivot, pivotOf, pivotRows, pivotRecords, type Pivot } from './pivot.js';
