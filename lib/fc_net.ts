@@ -7,7 +7,7 @@
  * scores (test mode); `loss(X, y)` gives the loss and the gradient of every parameter.
  */
 import { readFileSync } from 'node:fs';
-import { Matrix, checkFinite, sumOfSquares, addScaledInPlace, argmaxRows, toResident } from './matrix.js';
+import { Matrix, checkFinite, addL2Gradient, argmaxRows, toResident } from './matrix.js';
 import { affineForward, affineBackward, softmaxLoss, mseLoss, BatchnormParam, checkLabels } from './layers.js';
 import { Activation, checkActivation, hiddenLayerForward, hiddenLayerBackward, HiddenLayerCache, HiddenLayerParamGrads } from './layer_utils.js';
 import { Rng, deriveSeed } from './random.js';
@@ -123,9 +123,22 @@ export class FullyConnectedNet {
   /** Loss and gradients for X (N×inputDim) and its targets, in train mode. `rng` draws the dropout masks. */
   loss(X: Matrix, y: Targets, rng?: Rng): LossResult;
   loss(X: Matrix, y?: Targets, rng?: Rng): Matrix | LossResult {
+    return this.run(X, y, rng, true);
+  }
+
+  /**
+   * loss(X, y, rng) for a minibatch of data already checked where it entered: the Solver
+   * checks its data sets for non-finite values once, in its constructor, so scanning every
+   * minibatch again (as costly as a small layer) would only repeat that check.
+   */
+  lossOnCheckedData(X: Matrix, y: Targets, rng?: Rng): LossResult {
+    return this.run(X, y, rng, false) as LossResult;
+  }
+
+  private run(X: Matrix, y: Targets | undefined, rng: Rng | undefined, checkValues: boolean): Matrix | LossResult {
     const { inputDim, outputDim, loss: lossKind, reg, dropout, activation } = this.config;
     if (X.cols !== inputDim) throw new Error(`FullyConnectedNet.loss: X has ${X.cols} columns, expected inputDim = ${inputDim}`);
-    checkFinite('FullyConnectedNet.loss X', X);
+    if (checkValues) checkFinite('FullyConnectedNet.loss X', X);
     const mode = y === undefined ? 'test' : 'train';
     const p = this.params;
     const L = this.numLayers;
@@ -152,7 +165,7 @@ export class FullyConnectedNet {
       ({ loss: dataLoss, dscores } = softmaxLoss(scores, y));
     } else {
       if (!(y instanceof Matrix)) throw new Error(`FullyConnectedNet.loss: mse loss needs y as an N×${outputDim} Matrix of targets`);
-      checkFinite('FullyConnectedNet.loss y', y);
+      if (checkValues) checkFinite('FullyConnectedNet.loss y', y);
       ({ loss: dataLoss, dpred: dscores } = mseLoss(scores, y));
     }
 
@@ -178,11 +191,7 @@ export class FullyConnectedNet {
     }
 
     let regLoss = 0;
-    for (let i = 1; i <= L; i++) {
-      const W = p[`W${i}`];
-      regLoss += 0.5 * reg * sumOfSquares(W);
-      addScaledInPlace(grads[`W${i}`], W, reg);
-    }
+    for (let i = 1; i <= L; i++) regLoss += 0.5 * reg * addL2Gradient(grads[`W${i}`], p[`W${i}`], reg);
     return { loss: dataLoss + regLoss, grads };
   }
 

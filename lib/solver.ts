@@ -163,9 +163,12 @@ export class Solver {
     this.model.checkTargets('Solver: data.yVal', yVal, XVal.rows);
   }
 
-  /** One gradient step on a minibatch; returns the loss before the step. */
+  /**
+   * One gradient step on a minibatch of the solver's data (already checked for non-finite
+   * values in the constructor, so not scanned again); returns the loss before the step.
+   */
   step(X: Matrix, y: Targets, rng?: Rng): number {
-    const { loss, grads } = this.model.loss(X, y, rng);
+    const { loss, grads } = this.model.lossOnCheckedData(X, y, rng);
     const rule = updateRules[this.options.updateRule];
     for (const [k, w] of Object.entries(this.model.params)) {
       const [nextW, nextConfig] = rule(w, grads[k], this.optimConfigs[k]);
@@ -223,7 +226,10 @@ export class Solver {
       for (let it = 0; it < iterationsPerEpoch; it++) {
         const idx = order.subarray(it * o.batchSize, Math.min((it + 1) * o.batchSize, n));
         let Xb = XTrain.selectRows(idx);
-        if (o.augment) Xb = o.augment(Xb, rng);
+        if (o.augment) {
+          Xb = o.augment(Xb, rng);
+          checkFinite('Solver.train: the augmented minibatch', Xb); // new values, not checked yet
+        }
         const loss = this.step(Xb, selectTargets(yTrain, idx), rng);
         if (!Number.isFinite(loss)) {
           throw new Error(
