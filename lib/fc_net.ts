@@ -7,7 +7,7 @@
  * scores (test mode); `loss(X, y)` gives the loss and the gradient of every parameter.
  */
 import { readFileSync } from 'node:fs';
-import { Matrix, checkFinite, addL2Gradient, argmaxRows, toResident } from './matrix.js';
+import { Matrix, checkFinite, addL2Gradient, argmaxRows, residentMatrix, toResident } from './matrix.js';
 import { affineForward, affineBackward, softmaxLoss, mseLoss, BatchnormParam, checkLabels } from './layers.js';
 import { Activation, checkActivation, hiddenLayerForward, hiddenLayerBackward, HiddenLayerCache, HiddenLayerParamGrads } from './layer_utils.js';
 import { Rng, deriveSeed } from './random.js';
@@ -127,15 +127,28 @@ export class FullyConnectedNet {
   }
 
   /**
-   * loss(X, y, rng) for a minibatch of data already checked where it entered: the Solver
-   * checks its data sets for non-finite values once, in its constructor, so scanning every
-   * minibatch again (as costly as a small layer) would only repeat that check.
+   * loss(X, y, rng) as the Solver's update step uses it, with two differences that save time:
+   * - X is not scanned for non-finite values: it is a minibatch of data checked once where it
+   *   entered (the Solver's constructor), and the scan costs as much as a small layer;
+   * - the weight and bias gradients are written into workspaces that the next call overwrites,
+   *   kept where the kernels compute: no allocation, and no copy in or out of the kernels'
+   *   memory. Use the gradients before calling again (the Solver applies them at once).
    */
-  lossOnCheckedData(X: Matrix, y: Targets, rng?: Rng): LossResult {
-    return this.run(X, y, rng, false) as LossResult;
+  lossForStep(X: Matrix, y: Targets, rng?: Rng): LossResult {
+    this.gradWorkspace ??= Object.fromEntries(Object.entries(this.params)
+      .filter(([k]) => /^[Wb]\d+$/.test(k))
+      .map(([k, m]) => [k, residentMatrix(m.rows, m.cols)]));
+    return this.run(X, y, rng, false, this.gradWorkspace) as LossResult;
   }
 
-  private run(X: Matrix, y: Targets | undefined, rng: Rng | undefined, checkValues: boolean): Matrix | LossResult {
+  /** lossForStep's gradient workspaces (W1, b1, …), allocated on its first call. */
+  private gradWorkspace: Params | null = null;
+
+  /**
+   * The forward and backward passes. `checkValues`: scan X (and MSE targets) for non-finite
+   * values; `gradOut`: workspaces for the weight and bias gradients, else they are allocated.
+   */
+  private run(X: Matrix, y: Targets | undefined, rng: Rng | undefined, checkValues: boolean, gradOut?: Params): Matrix | LossResult {
     const { inputDim, outputDim, loss: lossKind, reg, dropout, activation } = this.config;
     if (X.cols !== inputDim) throw new Error(`FullyConnectedNet.loss: X has ${X.cols} columns, expected inputDim = ${inputDim}`);
     if (checkValues) checkFinite('FullyConnectedNet.loss X', X);
@@ -170,19 +183,20 @@ export class FullyConnectedNet {
     }
 
     const grads: Params = {};
-    const last = affineBackward(dscores, lastCache);
+    const outFor = (i: number) => gradOut && { dw: gradOut[`W${i}`], db: gradOut[`b${i}`] };
+    const last = affineBackward(dscores, lastCache, outFor(L));
     grads[`W${L}`] = last.dw;
     grads[`b${L}`] = last.db;
     let dh = last.dx;
     for (let i = L - 1; i >= 1; i--) {
       let g: HiddenLayerParamGrads;
       if (i > 1) {
-        const withDx = hiddenLayerBackward(dh, caches[i - 1]);
+        const withDx = hiddenLayerBackward(dh, caches[i - 1], true, outFor(i));
         dh = withDx.dx;
         g = withDx;
       } else {
         // The first layer's dx would be the gradient with respect to X: never used, so not computed.
-        g = hiddenLayerBackward(dh, caches[0], false);
+        g = hiddenLayerBackward(dh, caches[0], false, outFor(1));
       }
       grads[`W${i}`] = g.dw;
       grads[`b${i}`] = g.db;

@@ -9,7 +9,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
-import { Matrix, checkFinite, argmaxRows } from './matrix.js';
+import { Matrix, checkFinite, argmaxRows, residentMatrix } from './matrix.js';
 import { FullyConnectedNet, Params, Targets } from './fc_net.js';
 import { OptimConfig, updateRules, UpdateRuleName, UPDATE_RULE_NAMES } from './optim.js';
 import { Rng, deriveSeed } from './random.js';
@@ -117,6 +117,11 @@ function selectTargets(y: Targets, idx: ArrayLike<number>): Targets {
   return out;
 }
 
+/** The first `rows` rows of m as a view (no copy): a short last minibatch in the batch buffer. */
+function leadingRows(m: Matrix, rows: number): Matrix {
+  return rows === m.rows ? m : new Matrix(rows, m.cols, m.data.subarray(0, rows * m.cols));
+}
+
 export class Solver {
   readonly model: FullyConnectedNet;
   readonly data: SolverData;
@@ -168,7 +173,7 @@ export class Solver {
    * values in the constructor, so not scanned again); returns the loss before the step.
    */
   step(X: Matrix, y: Targets, rng?: Rng): number {
-    const { loss, grads } = this.model.lossOnCheckedData(X, y, rng);
+    const { loss, grads } = this.model.lossForStep(X, y, rng);
     const rule = updateRules[this.options.updateRule];
     for (const [k, w] of Object.entries(this.model.params)) {
       const [nextW, nextConfig] = rule(w, grads[k], this.optimConfigs[k]);
@@ -218,6 +223,9 @@ export class Solver {
     const iterationsPerEpoch = Math.ceil(n / o.batchSize);
     const totalIterations = iterationsPerEpoch * o.numEpochs;
 
+    // Every minibatch is gathered into this one buffer, kept where the kernels compute, so the
+    // first layer's product reads it in place (no allocation and no copy per step).
+    const batchBuffer = residentMatrix(Math.min(o.batchSize, n), XTrain.cols);
     for (let epoch = this.epoch + 1; epoch <= o.numEpochs; epoch++) {
       const rng = new Rng(deriveSeed(o.seed, 'epoch', epoch));
       const t0 = performance.now();
@@ -225,7 +233,7 @@ export class Solver {
       let lossSum = 0;
       for (let it = 0; it < iterationsPerEpoch; it++) {
         const idx = order.subarray(it * o.batchSize, Math.min((it + 1) * o.batchSize, n));
-        let Xb = XTrain.selectRows(idx);
+        let Xb = XTrain.selectRows(idx, leadingRows(batchBuffer, idx.length));
         if (o.augment) {
           Xb = o.augment(Xb, rng);
           checkFinite('Solver.train: the augmented minibatch', Xb); // new values, not checked yet

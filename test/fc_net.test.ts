@@ -67,6 +67,21 @@ describe('FullyConnectedNet', () => {
     expect(b.loss(X, y).loss - a.loss(X, y).loss).toBeCloseTo(0.5 * 0.5 * sq, 10);
   });
 
+  it("lossForStep (the Solver's) gives loss()'s loss and gradients bit for bit, in workspaces reused by the next call", () => {
+    for (const normalization of ['none', 'batchnorm'] as Normalization[]) {
+      const { X, y } = problem('softmax', 7);
+      const net = new FullyConnectedNet({ inputDim: D, hiddenDims: [6, 5], outputDim: C, normalization, reg: 0.1, seed: 3 });
+      const step = net.lossForStep(X, y);
+      const plain = net.loss(X, y);
+      expect(step.loss).toBe(plain.loss);
+      expect(Object.keys(step.grads).sort()).toEqual(Object.keys(plain.grads).sort());
+      for (const k of Object.keys(plain.grads)) expect(step.grads[k].data).toEqual(plain.grads[k].data);
+      const again = net.lossForStep(X, y);
+      expect(again.grads.W1.data).toBe(step.grads.W1.data);
+      expect(again.grads.W1.data).toEqual(plain.grads.W1.data);
+    }
+  });
+
   it('initialises by seed: same seed same weights, He std ≈ sqrt(2/fanIn)', () => {
     const a = new FullyConnectedNet({ inputDim: 400, hiddenDims: [300], outputDim: 10, seed: 7 });
     const b = new FullyConnectedNet({ inputDim: 400, hiddenDims: [300], outputDim: 10, seed: 7 });
