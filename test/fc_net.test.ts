@@ -2,7 +2,10 @@ import { describe, it, expect } from 'vitest';
 import { mkdtempSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Matrix, Rng, FullyConnectedNet, evalNumericalGradient, relError, Activation, Normalization, LossKind } from '../lib/index.js';
+import {
+  Matrix, Rng, FullyConnectedNet, evalNumericalGradient, relError, Activation, Normalization, LossKind,
+  addL2Gradient, addScaledInPlace, sumOfSquares,
+} from '../lib/index.js';
 
 const N = 6, D = 5, C = 4;
 
@@ -65,6 +68,16 @@ describe('FullyConnectedNet', () => {
     let sq = 0;
     for (const k of ['W1', 'W2']) for (const v of a.params[k].data) sq += v * v;
     expect(b.loss(X, y).loss - a.loss(X, y).loss).toBeCloseTo(0.5 * 0.5 * sq, 10);
+  });
+
+  it('addL2Gradient gives sumOfSquares and addScaledInPlace bit for bit, at every length', () => {
+    const rng = new Rng(5);
+    for (const cols of [1, 2, 3, 4, 5, 7, 100]) {
+      const w = rng.gaussianMatrix(3, cols), dw = rng.gaussianMatrix(3, cols);
+      const expected = addScaledInPlace(dw.clone(), w, 0.3);
+      expect(addL2Gradient(dw, w, 0.3)).toBe(sumOfSquares(w));
+      expect(dw.data).toEqual(expected.data);
+    }
   });
 
   it("lossForStep (the Solver's) gives loss()'s loss and gradients bit for bit, in workspaces reused by the next call", () => {
