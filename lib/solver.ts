@@ -173,6 +173,11 @@ export class Solver {
    * values in the constructor, so not scanned again); returns the loss before the step.
    */
   step(X: Matrix, y: Targets, rng?: Rng): number {
+    const buffer = this.minibatchBuffer(X.rows, X.cols);
+    if (X.data.buffer !== buffer.data.buffer || X.data.byteOffset !== buffer.data.byteOffset) {
+      buffer.data.set(X.data);
+      X = buffer;
+    }
     const { loss, grads } = this.model.lossForStep(X, y, rng);
     const rule = updateRules[this.options.updateRule];
     for (const [k, w] of Object.entries(this.model.params)) {
@@ -182,6 +187,21 @@ export class Solver {
     }
     return loss;
   }
+
+  /**
+   * Where minibatches are gathered: one buffer, kept where the kernels compute and reused for
+   * the whole run. Two products read the minibatch every step (the first layer's forward pass
+   * and its weight gradient); from here they read it in place, instead of each copying it into
+   * the kernels' memory (train() gathers straight into it; step() copies other matrices once).
+   */
+  private minibatchBuffer(rows: number, cols: number): Matrix {
+    if (this.batchBuffer === null || this.batchBuffer.rows < rows || this.batchBuffer.cols !== cols) {
+      this.batchBuffer = residentMatrix(rows, cols);
+    }
+    return leadingRows(this.batchBuffer, rows);
+  }
+
+  private batchBuffer: Matrix | null = null;
 
   /**
    * Accuracy of the model on (X, y), or its MSE for a regression metric, on at most `numSamples`
@@ -223,9 +243,6 @@ export class Solver {
     const iterationsPerEpoch = Math.ceil(n / o.batchSize);
     const totalIterations = iterationsPerEpoch * o.numEpochs;
 
-    // Every minibatch is gathered into this one buffer, kept where the kernels compute, so the
-    // first layer's product reads it in place (no allocation and no copy per step).
-    const batchBuffer = residentMatrix(Math.min(o.batchSize, n), XTrain.cols);
     for (let epoch = this.epoch + 1; epoch <= o.numEpochs; epoch++) {
       const rng = new Rng(deriveSeed(o.seed, 'epoch', epoch));
       const t0 = performance.now();
@@ -233,7 +250,7 @@ export class Solver {
       let lossSum = 0;
       for (let it = 0; it < iterationsPerEpoch; it++) {
         const idx = order.subarray(it * o.batchSize, Math.min((it + 1) * o.batchSize, n));
-        let Xb = XTrain.selectRows(idx, leadingRows(batchBuffer, idx.length));
+        let Xb = XTrain.selectRows(idx, this.minibatchBuffer(idx.length, XTrain.cols));
         if (o.augment) {
           Xb = o.augment(Xb, rng);
           checkFinite('Solver.train: the augmented minibatch', Xb); // new values, not checked yet
