@@ -109,12 +109,31 @@ export function checkShape(what: string, m: Matrix, rows: number, cols: number):
 /** Throws unless every value of `m` is finite; `what` names the argument in the message. */
 export function checkFinite(what: string, m: Matrix): void {
   const d = m.data;
+  if (allFinite(d)) return;
   for (let k = 0; k < d.length; k++) {
     if (!Number.isFinite(d[k])) {
       const i = Math.floor(k / m.cols);
       throw new Error(`${what}: expected finite values, found ${d[k]} at (${i}, ${k - i * m.cols})`);
     }
   }
+}
+
+/**
+ * Whether every value is finite, about twice as fast as testing them one by one: x·0 is 0 for
+ * a finite x and NaN for NaN or ±Infinity, and a sum with a NaN in it is NaN. Four running
+ * sums, so that the additions do not wait for each other.
+ */
+function allFinite(d: Float64Array): boolean {
+  const n = d.length;
+  let z0 = 0, z1 = 0, z2 = 0, z3 = 0, k = 0;
+  for (; k + 3 < n; k += 4) {
+    z0 += d[k] * 0;
+    z1 += d[k + 1] * 0;
+    z2 += d[k + 2] * 0;
+    z3 += d[k + 3] * 0;
+  }
+  for (; k < n; k++) z0 += d[k] * 0;
+  return z0 + z1 + z2 + z3 === 0;
 }
 
 function output(what: string, out: Matrix | undefined, rows: number, cols: number): Matrix {

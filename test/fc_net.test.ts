@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   Matrix, Rng, FullyConnectedNet, evalNumericalGradient, relError, Activation, Normalization, LossKind,
-  addL2Gradient, addScaledInPlace, sumOfSquares,
+  addL2Gradient, addScaledInPlace, sumOfSquares, checkFinite,
 } from '../lib/index.js';
 
 const N = 6, D = 5, C = 4;
@@ -68,6 +68,23 @@ describe('FullyConnectedNet', () => {
     let sq = 0;
     for (const k of ['W1', 'W2']) for (const v of a.params[k].data) sq += v * v;
     expect(b.loss(X, y).loss - a.loss(X, y).loss).toBeCloseTo(0.5 * 0.5 * sq, 10);
+  });
+
+  it('checkFinite finds NaN and ±Infinity anywhere, naming the first one, and passes finite extremes', () => {
+    for (const cols of [1, 3, 4, 5, 9]) {
+      const m = new Matrix(3, cols);
+      m.data.set([Number.MAX_VALUE, -Number.MAX_VALUE, -0, Number.MIN_VALUE].slice(0, m.size));
+      expect(() => checkFinite('m', m)).not.toThrow();
+      for (const bad of [NaN, Infinity, -Infinity]) {
+        for (const at of [0, m.size - 1, Math.floor(m.size / 2)]) {
+          const b = m.clone();
+          b.data[at] = bad;
+          if (at < m.size - 1) b.data[m.size - 1] = NaN; // a later one, not the one named
+          const i = Math.floor(at / cols);
+          expect(() => checkFinite('m', b)).toThrow(`m: expected finite values, found ${bad} at (${i}, ${at - i * cols})`);
+        }
+      }
+    }
   });
 
   it('addL2Gradient gives sumOfSquares and addScaledInPlace bit for bit, at every length', () => {
