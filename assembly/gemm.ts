@@ -14,136 +14,249 @@
  * separate multiply and add (WebAssembly SIMD has no fused multiply-add). So each element is
  * summed in exactly the order of the textbook triple loop, and the result is bit-for-bit the
  * same as the pure TypeScript kernels (lib/kernels/js.ts): switching backends never changes a
- * loss.
+ * loss. (Long sums are done KC terms at a time, the running sum parked in C in between: a
+ * float64 stored and loaded back is the same float64, so that changes no bit either.)
  *
- * Why these shapes: C is computed in tiles of 4 rows × 4 columns, held in 8 f64x2 registers.
- * Per step p the tile loads 2 vectors of B and 4 broadcast values of A and does 8 multiplies
- * and 8 adds. V8 gives WebAssembly about 15 vector registers; bigger tiles (3×6, 4×6) spill an
- * accumulator to the stack, and measured at about 10 GFLOP/s instead of 17.
+ * How it is fast: packing, then one branch-free inner loop.
+ *
+ * 1. Packing. Before the products, a block of B (KC rows × NC columns) is copied into a
+ *    scratch area as panels of 4 columns, and a block of A (MC rows × KC columns) as panels
+ *    of 4 rows, each panel laid out in the order the inner loop reads it:
+ *
+ *        B panel: B(p, j..j+3) for p = 0, 1, …      A panel: A(i..i+3, p) for p = 0, 1, …
+ *
+ *    So whatever the product form (transposed or not), the inner loop reads two sequential
+ *    streams through two pointers with constant offsets, and the blocks are small enough to
+ *    stay in cache while they are reused (a B panel, 8 KB, is read by every A panel of the
+ *    block; an A block, up to 128 KB, by every B panel). Rows and columns past the edge of
+ *    the matrix are packed as zeros, so the inner loop never has an edge case; their results
+ *    are simply not stored.
+ *
+ * 2. The tile: 4 rows × 4 columns of C in 8 f64x2 accumulators. Per step p it loads 2
+ *    vectors of B and broadcasts 4 values of A, and does 8 multiplies and 8 adds. Why this
+ *    shape: V8 gives WebAssembly 15 vector registers, and its scheduler issues all of a step's
+ *    loads before the arithmetic, so 8 accumulators + 2 B + 4 A + 1 product = 15 just fits.
+ *    A 3×6 tile (9 accumulators, better on paper) needs 16 and spills an accumulator to the
+ *    stack every step; unrolling the loop over p spills too. Both measured slower. With one
+ *    pointer per operand the loop body is 16 arithmetic instructions and 10 others, about
+ *    22 GFLOP/s on this machine, against ~17 for the same tile reading A and B in place (four
+ *    row pointers for A, strided B, lane-by-lane loads for A·Bᵀ).
  *
  * Memory is raw: the glue copies operands to byte offsets it chooses and passes pointers.
- * This module allocates nothing (it is built with the stub runtime).
+ * This module allocates nothing (it is built with the stub runtime). The packing scratch of
+ * the first instance lies just below heapBase(); each helper thread's instance is given its
+ * own area (setPackArea), since all instances share one memory.
  */
 
-/** First byte the glue may use; everything below belongs to the compiler's static data. */
+/** Tile: MR rows × NR columns of C (see the header for why 4 × 4). */
+const MR = 4, NR = 4;
+/** Block sizes: KC steps of p, MC rows of A, NC columns of B packed at a time. */
+const KC = 256, MC = 64, NC = 128;
+/** Bytes of packing scratch one thread needs: an A block, a B block and one edge tile. */
+const PACK_A_BYTES = MC * KC * 8, PACK_B_BYTES = NC * KC * 8, EDGE_BYTES = MR * NR * 8;
+/** Rows of C up to which B is read in place rather than packed (see gemm). */
+const DIRECT_B_ROWS = 32;
+const PACK_BYTES: usize = PACK_A_BYTES + PACK_B_BYTES + EDGE_BYTES;
+
+/**
+ * This instance's packing scratch. By default it is the PACK_BYTES just past the compiler's
+ * static data (heapBase() reports the first byte after it); helper threads' instances, which
+ * share the memory, are each given their own area by setPackArea.
+ */
+const DEFAULT_PACK_AREA: usize = (__heap_base + 63) & ~(<usize>63);
+let packA: usize = DEFAULT_PACK_AREA;
+let packB: usize = packA + PACK_A_BYTES;
+let edgeTile: usize = packB + PACK_B_BYTES;
+
+/** First byte the glue may use; everything below belongs to static data and packing scratch. */
 export function heapBase(): usize {
-  return __heap_base;
+  return DEFAULT_PACK_AREA + PACK_BYTES;
+}
+
+/** Bytes of packing scratch per thread (for the glue, which reserves one area per helper). */
+export function packBytes(): usize {
+  return PACK_BYTES;
+}
+
+/** Moves this instance's packing scratch to `at` (packBytes() bytes, 64-byte aligned). */
+export function setPackArea(at: usize): void {
+  packA = at;
+  packB = at + PACK_A_BYTES;
+  edgeTile = packB + PACK_B_BYTES;
 }
 
 /**
- * One tile of C: R rows (1–4) × 2·V columns (V = 1 or 2 vectors) or, with V = 0, a single
- * column held in scalars. R, V and contiguousB are compile-time constants at every call (the
- * function is inlined), so the unused accumulators and branches fold away.
- * contiguousB: B(p, j) and B(p, j+1) are adjacent (bCol = 8) and load as one vector;
- * otherwise (A·Bᵀ) each lane is loaded on its own.
+ * The inner loop: a 4×4 tile of C from k steps of a packed A panel (4 values per step) and a
+ * packed B panel (4 values per step). The tile starts from zero, or with `accumulate` from
+ * the values in C (the running sums of the previous KC steps). No branch inside the loop.
  */
-// @ts-ignore: decorator
-@inline
-function tile(R: i32, V: i32, contiguousB: bool, k: i32,
-              pa: usize, aRow: usize, aStep: usize,
-              pb: usize, bStep: usize, bCol: usize,
-              pc: usize, cRow: usize): void {
-  if (V == 0) {
-    // The last odd column: plain f64 accumulators.
-    let s0: f64 = 0, s1: f64 = 0, s2: f64 = 0, s3: f64 = 0;
-    let a0p = pa, a1p = pa + aRow, a2p = pa + 2 * aRow, a3p = pa + 3 * aRow;
-    for (let p = 0; p < k; p++) {
-      const bv = load<f64>(pb);
-      s0 += load<f64>(a0p) * bv;
-      if (R > 1) s1 += load<f64>(a1p) * bv;
-      if (R > 2) s2 += load<f64>(a2p) * bv;
-      if (R > 3) s3 += load<f64>(a3p) * bv;
-      a0p += aStep; a1p += aStep; a2p += aStep; a3p += aStep; pb += bStep;
-    }
-    store<f64>(pc, s0);
-    if (R > 1) store<f64>(pc + cRow, s1);
-    if (R > 2) store<f64>(pc + 2 * cRow, s2);
-    if (R > 3) store<f64>(pc + 3 * cRow, s3);
-    return;
-  }
+function tile(k: i32, pa: usize, aStep: usize, pb: usize, bStep: usize, pc: usize, cRow: usize, accumulate: bool): void {
   let c00 = f64x2.splat(0), c01 = f64x2.splat(0);
   let c10 = f64x2.splat(0), c11 = f64x2.splat(0);
   let c20 = f64x2.splat(0), c21 = f64x2.splat(0);
   let c30 = f64x2.splat(0), c31 = f64x2.splat(0);
-  let a0p = pa, a1p = pa + aRow, a2p = pa + 2 * aRow, a3p = pa + 3 * aRow;
-  for (let p = 0; p < k; p++) {
-    let b0: v128, b1: v128;
-    if (contiguousB) {
-      b0 = v128.load(pb);
-      b1 = V > 1 ? v128.load(pb, 16) : b0;
-    } else {
-      b0 = v128.load64_lane(pb + bCol, v128.load64_zero(pb), 1);
-      b1 = V > 1 ? v128.load64_lane(pb + 3 * bCol, v128.load64_zero(pb + 2 * bCol), 1) : b0;
-    }
-    const a0 = v128.load64_splat(a0p);
-    c00 = f64x2.add(c00, f64x2.mul(a0, b0));
-    if (V > 1) c01 = f64x2.add(c01, f64x2.mul(a0, b1));
-    if (R > 1) {
-      const a1 = v128.load64_splat(a1p);
-      c10 = f64x2.add(c10, f64x2.mul(a1, b0));
-      if (V > 1) c11 = f64x2.add(c11, f64x2.mul(a1, b1));
-    }
-    if (R > 2) {
-      const a2 = v128.load64_splat(a2p);
-      c20 = f64x2.add(c20, f64x2.mul(a2, b0));
-      if (V > 1) c21 = f64x2.add(c21, f64x2.mul(a2, b1));
-    }
-    if (R > 3) {
-      const a3 = v128.load64_splat(a3p);
-      c30 = f64x2.add(c30, f64x2.mul(a3, b0));
-      if (V > 1) c31 = f64x2.add(c31, f64x2.mul(a3, b1));
-    }
-    a0p += aStep; a1p += aStep; a2p += aStep; a3p += aStep; pb += bStep;
+  if (accumulate) {
+    c00 = v128.load(pc); c01 = v128.load(pc, 16);
+    c10 = v128.load(pc + cRow); c11 = v128.load(pc + cRow, 16);
+    c20 = v128.load(pc + 2 * cRow); c21 = v128.load(pc + 2 * cRow, 16);
+    c30 = v128.load(pc + 3 * cRow); c31 = v128.load(pc + 3 * cRow, 16);
   }
-  v128.store(pc, c00);
-  if (V > 1) v128.store(pc, c01, 16);
-  if (R > 1) { v128.store(pc + cRow, c10); if (V > 1) v128.store(pc + cRow, c11, 16); }
-  if (R > 2) { v128.store(pc + 2 * cRow, c20); if (V > 1) v128.store(pc + 2 * cRow, c21, 16); }
-  if (R > 3) { v128.store(pc + 3 * cRow, c30); if (V > 1) v128.store(pc + 3 * cRow, c31, 16); }
+  const end = pa + <usize>k * aStep;
+  while (pa < end) {
+    const b0 = v128.load(pb), b1 = v128.load(pb, 16);
+    let x = v128.load64_splat(pa);
+    c00 = f64x2.add(c00, f64x2.mul(x, b0));
+    c01 = f64x2.add(c01, f64x2.mul(x, b1));
+    x = v128.load64_splat(pa, 8);
+    c10 = f64x2.add(c10, f64x2.mul(x, b0));
+    c11 = f64x2.add(c11, f64x2.mul(x, b1));
+    x = v128.load64_splat(pa, 16);
+    c20 = f64x2.add(c20, f64x2.mul(x, b0));
+    c21 = f64x2.add(c21, f64x2.mul(x, b1));
+    x = v128.load64_splat(pa, 24);
+    c30 = f64x2.add(c30, f64x2.mul(x, b0));
+    c31 = f64x2.add(c31, f64x2.mul(x, b1));
+    pa += aStep; pb += bStep;
+  }
+  v128.store(pc, c00); v128.store(pc, c01, 16);
+  v128.store(pc + cRow, c10); v128.store(pc + cRow, c11, 16);
+  v128.store(pc + 2 * cRow, c20); v128.store(pc + 2 * cRow, c21, 16);
+  v128.store(pc + 3 * cRow, c30); v128.store(pc + 3 * cRow, c31, 16);
 }
 
 /**
- * One panel of C: all n rows × 2·V columns (V as in tile), in 4-row tiles plus a 1–3 row
- * remainder.
+ * A tile at the bottom or right edge of C (rows × cols < 4 × 4): computed in full into a
+ * small buffer (the padded rows and columns are zeros), then only the real part is copied.
  */
-// @ts-ignore: decorator
-@inline
-function colPanel(V: i32, contiguousB: bool, n: i32, k: i32,
-               a: usize, aRow: usize, aStep: usize,
-               pb: usize, bStep: usize, bCol: usize,
-               pc: usize, cRow: usize): void {
-  let i = 0;
-  for (; i + 4 <= n; i += 4) tile(4, V, contiguousB, k, a + <usize>i * aRow, aRow, aStep, pb, bStep, bCol, pc + <usize>i * cRow, cRow);
-  const rest = n - i;
-  const pa = a + <usize>i * aRow; pc += <usize>i * cRow;
-  if (rest == 3) tile(3, V, contiguousB, k, pa, aRow, aStep, pb, bStep, bCol, pc, cRow);
-  else if (rest == 2) tile(2, V, contiguousB, k, pa, aRow, aStep, pb, bStep, bCol, pc, cRow);
-  else if (rest == 1) tile(1, V, contiguousB, k, pa, aRow, aStep, pb, bStep, bCol, pc, cRow);
-}
-// @ts-ignore: decorator
-@inline
-function gemmImpl(contiguousB: bool, n: i32, m: i32, k: i32,
-                  a: usize, aRow: usize, aStep: usize,
-                  b: usize, bStep: usize, bCol: usize, c: usize): void {
-  const cRow = <usize>m << 3;
-  // Column panels outside, row tiles inside: the panel of B (k rows × 4 columns) is reused
-  // by every row tile while it is still in cache. (Rows outside measured 10–25% slower on
-  // the 32×784·784×100 forward product, which sweeps all of B once per 4 rows.)
-  let j = 0;
-  for (; j + 4 <= m; j += 4) colPanel(2, contiguousB, n, k, a, aRow, aStep, b + <usize>j * bCol, bStep, bCol, c + (<usize>j << 3), cRow);
-  if (m - j >= 2) { colPanel(1, contiguousB, n, k, a, aRow, aStep, b + <usize>j * bCol, bStep, bCol, c + (<usize>j << 3), cRow); j += 2; }
-  if (m - j == 1) colPanel(0, contiguousB, n, k, a, aRow, aStep, b + <usize>j * bCol, bStep, bCol, c + (<usize>j << 3), cRow);
+function edge(rows: i32, cols: i32, k: i32, pa: usize, aStep: usize, pb: usize, bStep: usize, pc: usize, cRow: usize, accumulate: bool): void {
+  const t = edgeTile;
+  if (accumulate) {
+    for (let r = 0; r < rows; r++) for (let j = 0; j < cols; j++) {
+      store<f64>(t + <usize>(r * NR + j) * 8, load<f64>(pc + <usize>r * cRow + <usize>j * 8));
+    }
+  }
+  tile(k, pa, aStep, pb, bStep, t, NR * 8, accumulate);
+  for (let r = 0; r < rows; r++) for (let j = 0; j < cols; j++) {
+    store<f64>(pc + <usize>r * cRow + <usize>j * 8, load<f64>(t + <usize>(r * NR + j) * 8));
+  }
 }
 
 /**
- * C[i, j] = Σ_p A(i, p) · B(p, j) for i < n, j < m, p < k. Strides are in elements; either
- * bCol = 1 (A·B and Aᵀ·B: rows of B are contiguous) or bStep = 1 (A·Bᵀ). C is overwritten.
+ * Packs rows i0 … i0+rows-1, steps p0 … p0+kc-1 of A into panels of 4 rows:
+ * panel q holds A(i0+4q+r, p0+p) at packA + 8·(q·4·kc + 4p + r). Missing rows are zeros.
+ */
+function packRowsOfA(rows: i32, kc: i32, a: usize, aRow: usize, aStep: usize): void {
+  let dst = packA;
+  for (let q = 0; q < rows; q += MR) {
+    const live = min(MR, rows - q);
+    const pa = a + <usize>q * aRow;
+    if (live == MR && aRow == 8) {
+      // Aᵀ·B: the 4 values of a step are adjacent.
+      let src = pa;
+      for (let p = 0; p < kc; p++) {
+        v128.store(dst, v128.load(src)); v128.store(dst, v128.load(src, 16), 16);
+        src += aStep; dst += 32;
+      }
+    } else if (live == MR) {
+      let s0 = pa, s1 = pa + aRow, s2 = pa + 2 * aRow, s3 = pa + 3 * aRow;
+      for (let p = 0; p < kc; p++) {
+        store<f64>(dst, load<f64>(s0)); store<f64>(dst, load<f64>(s1), 8);
+        store<f64>(dst, load<f64>(s2), 16); store<f64>(dst, load<f64>(s3), 24);
+        s0 += aStep; s1 += aStep; s2 += aStep; s3 += aStep; dst += 32;
+      }
+    } else {
+      for (let p = 0; p < kc; p++) {
+        for (let r = 0; r < MR; r++) {
+          store<f64>(dst + <usize>r * 8, r < live ? load<f64>(pa + <usize>r * aRow + <usize>p * aStep) : 0.0);
+        }
+        dst += 32;
+      }
+    }
+  }
+}
+
+/**
+ * Packs columns j0 … j0+cols-1, steps p0 … p0+kc-1 of B into panels of 4 columns:
+ * panel q holds B(p0+p, j0+4q+j) at packB + 8·(q·4·kc + 4p + j). Missing columns are zeros.
+ */
+function packColumnsOfB(cols: i32, kc: i32, b: usize, bStep: usize, bCol: usize): void {
+  let dst = packB;
+  for (let q = 0; q < cols; q += NR) {
+    const live = min(NR, cols - q);
+    const pb = b + <usize>q * bCol;
+    if (live == NR && bCol == 8) {
+      // A·B and Aᵀ·B: the 4 values of a step are adjacent.
+      let src = pb;
+      for (let p = 0; p < kc; p++) {
+        v128.store(dst, v128.load(src)); v128.store(dst, v128.load(src, 16), 16);
+        src += bStep; dst += 32;
+      }
+    } else if (live == NR) {
+      // A·Bᵀ: the 4 values come from 4 rows of B.
+      let s0 = pb, s1 = pb + bCol, s2 = pb + 2 * bCol, s3 = pb + 3 * bCol;
+      for (let p = 0; p < kc; p++) {
+        store<f64>(dst, load<f64>(s0)); store<f64>(dst, load<f64>(s1), 8);
+        store<f64>(dst, load<f64>(s2), 16); store<f64>(dst, load<f64>(s3), 24);
+        s0 += bStep; s1 += bStep; s2 += bStep; s3 += bStep; dst += 32;
+      }
+    } else {
+      for (let p = 0; p < kc; p++) {
+        for (let j = 0; j < NR; j++) {
+          store<f64>(dst + <usize>j * 8, j < live ? load<f64>(pb + <usize>p * bStep + <usize>j * bCol) : 0.0);
+        }
+        dst += 32;
+      }
+    }
+  }
+}
+
+/**
+ * C[i, j] = Σ_p A(i, p) · B(p, j) for i < n, j < m, p < k. Strides are in elements. C is
+ * overwritten.
  */
 export function gemm(n: i32, m: i32, k: i32,
                      a: usize, aRow: i32, aStep: i32,
                      b: usize, bStep: i32, bCol: i32, c: usize): void {
   const aRow8 = <usize>aRow << 3, aStep8 = <usize>aStep << 3;
   const bStep8 = <usize>bStep << 3, bCol8 = <usize>bCol << 3;
-  if (bCol == 1) gemmImpl(true, n, m, k, a, aRow8, aStep8, b, bStep8, bCol8, c);
-  else gemmImpl(false, n, m, k, a, aRow8, aStep8, b, bStep8, bCol8, c);
+  const cRow = <usize>m << 3;
+  if (k <= 0) {
+    // An empty sum: C = 0.
+    for (let i = 0; i < n; i++) memory.fill(c + <usize>i * cRow, 0, cRow);
+    return;
+  }
+  // When C has few rows, each B panel is used by few tiles and packing B costs more than it
+  // saves: B is then read in place if its 4 values per step are adjacent (A·B, Aᵀ·B) and no
+  // edge panel would read past its last column. (A is always packed: in place it measured
+  // slower, even for Aᵀ·B where its 4 values per step are adjacent too.)
+  const directB = bCol == 1 && m % NR == 0 && n <= DIRECT_B_ROWS;
+  for (let j0 = 0; j0 < m; j0 += NC) {
+    const nc = min(NC, m - j0);
+    // k in equal blocks of at most KC steps (784 = 4 × 196, not 3 × 256 + 16).
+    const blocks = (k + KC - 1) / KC, step = (k + blocks - 1) / blocks;
+    for (let p0 = 0; p0 < k; p0 += step) {
+      const kc = min(step, k - p0);
+      const accumulate = p0 > 0;
+      const b0 = b + <usize>p0 * bStep8 + <usize>j0 * bCol8;
+      if (!directB) packColumnsOfB(nc, kc, b0, bStep8, bCol8);
+      for (let i0 = 0; i0 < n; i0 += MC) {
+        const mc = min(MC, n - i0);
+        const a0 = a + <usize>i0 * aRow8 + <usize>p0 * aStep8;
+        packRowsOfA(mc, kc, a0, aRow8, aStep8);
+        // Each B panel stays in the L1 cache while all A panels of the block pass by.
+        for (let jr = 0; jr < nc; jr += NR) {
+          const pb = directB ? b0 + (<usize>jr << 3) : packB + <usize>jr * kc * 8;
+          const bs: usize = directB ? bStep8 : NR * 8;
+          const cols = min(NR, nc - jr);
+          for (let ir = 0; ir < mc; ir += MR) {
+            const pa = packA + <usize>ir * kc * 8;
+            const pc = c + <usize>(i0 + ir) * cRow + (<usize>(j0 + jr) << 3);
+            const rows = min(MR, mc - ir);
+            if (rows == MR && cols == NR) tile(kc, pa, MR * 8, pb, bs, pc, cRow, accumulate);
+            else edge(rows, cols, kc, pa, MR * 8, pb, bs, pc, cRow, accumulate);
+          }
+        }
+      }
+    }
+  }
 }

@@ -6,7 +6,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { adamJs, gemmJs, gemmNaive, type Adam, type Gemm } from '../lib/kernels/js.js';
-import { adamWasm, allocResident, gemmWasm, kernelThreads, residentUsage, wasmLoadError } from '../lib/kernels/wasm.js';
+import { adamWasm, allocResident, forceThreadSharing, gemmWasm, kernelThreads, residentUsage, wasmLoadError } from '../lib/kernels/wasm.js';
 import { threadsWanted } from '../lib/kernels/parallel.js';
 import { kernelBackend, setKernelBackend, type KernelBackend } from '../lib/kernels/index.js';
 import { Matrix, adamUpdate, matmul, matmulNT, matmulTN, residentMatrix, toResident } from '../lib/matrix.js';
@@ -97,6 +97,30 @@ describe('matrix-product kernels', () => {
 
   it('wasm: large products are shared between threads as configured (NNLAB_THREADS, default 2 on a multi-core main thread)', () => {
     expect(kernelThreads).toBe(threadsWanted());
+  });
+
+  it('wasm: blocked products (long sums, many rows and columns, ragged edges) equal the naive loop, on one thread and shared', () => {
+    // The kernel packs blocks of at most 256 steps of p × 64 rows of A × 128 columns of B and
+    // parks running sums in C between blocks of p; B is read in place when C has ≤ 32 rows.
+    // These shapes cross every block boundary, with edge tiles, in all three forms.
+    expect(gemmWasm).not.toBeNull();
+    const rng = new Rng(15);
+    const shapes: [number, number, number][] = [[67, 133, 521], [5, 130, 600], [130, 6, 777], [32, 64, 300], [33, 64, 257], [32, 100, 784]];
+    try {
+      for (const shared of [false, true]) {
+        forceThreadSharing(shared);
+        for (const [n, m, k] of shapes) {
+          for (const form of FORMS) {
+            const l = layout(form, n, m, k);
+            const a = randomArray(rng, l.aLen), b = randomArray(rng, l.bLen);
+            const diff = firstDifference(product(gemmWasm!, form, n, m, k, a, b), product(gemmNaive, form, n, m, k, a, b));
+            expect(diff, `${form} n=${n} m=${m} k=${k} shared=${shared}`).toBeNull();
+          }
+        }
+      }
+    } finally {
+      forceThreadSharing(null);
+    }
   });
 
   it('wasm: multi-megabyte operands, then small ones, agree (staging offsets and copies)', () => {

@@ -69,8 +69,9 @@ export function workOnJob(ex: ChunkKernels, ctl: Int32Array, f64: Float64Array, 
 /** The helper's program: instantiate the module on the shared memory, then serve jobs forever. */
 const HELPER_SOURCE = `
 const { workerData } = require('node:worker_threads');
-const { module, memory, control, spins } = workerData;
+const { module, memory, control, spins, packArea } = workerData;
 const ex = new WebAssembly.Instance(module, { env: { memory } }).exports;
+ex.setPackArea(packArea); // the main thread's instance uses the default area: never share it
 const ctl = new Int32Array(memory.buffer, control, 16);
 const f64 = new Float64Array(memory.buffer, control + 64, 8);
 const workOnJob = ${workOnJob.toString()};
@@ -128,6 +129,9 @@ export class ParallelRunner {
     private readonly control: number,
     /** Threads in all, the main one included. */
     readonly threads: number,
+    /** Packing scratch of helper h (1, 2, …) at packStart + (h − 1)·packStride (see assembly/gemm.ts). */
+    private readonly packStart: number,
+    private readonly packStride: number,
   ) {
     this.ctl = new Int32Array(memory.buffer, control, 16);
     this.f64 = new Float64Array(memory.buffer, control + 64, 8);
@@ -139,7 +143,10 @@ export class ParallelRunner {
     for (let h = 1; h < this.threads; h++) {
       const worker = new Worker(HELPER_SOURCE, {
         eval: true,
-        workerData: { module: this.module, memory: this.memory, control: this.control, spins: HELPER_SPINS },
+        workerData: {
+          module: this.module, memory: this.memory, control: this.control, spins: HELPER_SPINS,
+          packArea: this.packStart + (h - 1) * this.packStride,
+        },
       });
       worker.unref(); // a spinning helper must not keep the process alive
       // If a helper dies, the main thread still completes every job alone.
@@ -188,6 +195,7 @@ export class ParallelRunner {
   /** C = A·B-style product (the arguments of ChunkKernels.gemm), split by rows of C. */
   gemm(n: number, m: number, k: number, a: number, aRow: number, aStep: number, b: number, bStep: number, bCol: number, c: number): void {
     // Rows in multiples of the kernel's 4-row tile, at most 4 chunks per helper-thread pair.
+    // (Each chunk packs its own copy of B's blocks, a small cost next to its products.)
     const chunks = Math.min(4 * (this.threads - 1), Math.ceil(n / 4));
     const rows = Math.ceil(n / chunks / 4) * 4;
     this.ctl.set([n, m, k, a, aRow, aStep, b, bStep, bCol, c, rows], P);

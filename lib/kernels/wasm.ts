@@ -8,7 +8,11 @@
  * WebAssembly code can only read its own linear memory. That memory is shared with a helper
  * thread (lib/kernels/parallel.ts) and laid out as
  *
- *     [ static data | thread control block | resident arrays (RESIDENT_BYTES) | scratch … ]
+ *     [ static data, packing scratch | thread control block | helpers' packing scratch |
+ *       resident arrays (RESIDENT_BYTES) | scratch … ]
+ *
+ * (the packing scratch is where the product kernel copies blocks of its operands, one area
+ * per thread, see assembly/gemm.ts).
  *
  * A kernel call copies each operand that lives in ordinary JavaScript memory into the
  * scratch area, runs, and copies its outputs back: plain memcpy, about 20 µs for a 784×100
@@ -34,6 +38,8 @@ const WA = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
 
 interface KernelExports {
   heapBase(): number;
+  packBytes(): number;
+  setPackArea(at: number): void;
   gemm(n: number, m: number, k: number,
        a: number, aRow: number, aStep: number,
        b: number, bStep: number, bCol: number, c: number): void;
@@ -94,7 +100,10 @@ function load(): { exports: KernelExports; memory: WasmMemory; module: object } 
 const wasm = load();
 const alignUp = (bytes: number) => Math.ceil(bytes / ALIGN) * ALIGN;
 const controlStart = wasm ? alignUp(wasm.exports.heapBase()) : 0;
-const residentStart = controlStart + CONTROL_BYTES;
+/** One packing area per helper thread (the main thread's lies below heapBase). */
+const packStride = wasm ? alignUp(wasm.exports.packBytes()) : 0;
+const helperPackStart = controlStart + CONTROL_BYTES;
+const residentStart = helperPackStart + packStride * (threadsWanted() - 1);
 const scratchStart = residentStart + RESIDENT_BYTES;
 let heap = wasm ? new Float64Array(wasm.memory.buffer) : new Float64Array(0);
 /**
@@ -105,7 +114,7 @@ const memoryBuffers: ArrayBufferLike[] = wasm ? [wasm.memory.buffer] : [];
 
 /** Splits large calls across threads (null: single-threaded). */
 const parallel = wasm && threadsWanted() > 1
-  ? new ParallelRunner(wasm.exports, wasm.module, wasm.memory, controlStart, threadsWanted())
+  ? new ParallelRunner(wasm.exports, wasm.module, wasm.memory, controlStart, threadsWanted(), helperPackStart, packStride)
   : null;
 /** Below these sizes a call is too short (under ~10 µs) to be worth sharing. */
 const PARALLEL_MIN_FLOPS = 131072;
