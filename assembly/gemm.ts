@@ -142,67 +142,47 @@ function edge(rows: i32, cols: i32, k: i32, pa: usize, aStep: usize, pb: usize, 
 }
 
 /**
- * Packs rows i0 … i0+rows-1, steps p0 … p0+kc-1 of A into panels of 4 rows:
- * panel q holds A(i0+4q+r, p0+p) at packA + 8·(q·4·kc + 4p + r). Missing rows are zeros.
+ * Packs `count` lines of an operand (rows of A or columns of B), kc steps each, into panels
+ * of 4 lines: line l of a panel, step p, goes to dst + 8·(4p + l), and panel q starts at
+ * dst + 8·(q·4·kc). The value of line l at step p is at src + l·across + p·along. Missing
+ * lines of the last panel are zeros.
+ *
+ *   A: lines = rows, across = aRow, along = aStep.     B: lines = columns, across = bCol, along = bStep.
  */
-function packRowsOfA(rows: i32, kc: i32, a: usize, aRow: usize, aStep: usize): void {
-  let dst = packA;
-  for (let q = 0; q < rows; q += MR) {
-    const live = min(MR, rows - q);
-    const pa = a + <usize>q * aRow;
-    if (live == MR && aRow == 8) {
-      // Aᵀ·B: the 4 values of a step are adjacent.
-      let src = pa;
+function packPanels(count: i32, kc: i32, src: usize, across: usize, along: usize, dst: usize): void {
+  for (let q = 0; q < count; q += 4) {
+    const live = min(4, count - q);
+    const s = src + <usize>q * across;
+    if (live == 4 && across == 8) {
+      // The 4 values of a step are adjacent (A in Aᵀ·B, B in A·B and Aᵀ·B): copy 2 vectors.
+      let at = s;
       for (let p = 0; p < kc; p++) {
-        v128.store(dst, v128.load(src)); v128.store(dst, v128.load(src, 16), 16);
-        src += aStep; dst += 32;
+        v128.store(dst, v128.load(at)); v128.store(dst, v128.load(at, 16), 16);
+        at += along; dst += 32;
       }
-    } else if (live == MR) {
-      let s0 = pa, s1 = pa + aRow, s2 = pa + 2 * aRow, s3 = pa + 3 * aRow;
-      for (let p = 0; p < kc; p++) {
+    } else if (live == 4 && along == 8) {
+      // Each line is contiguous (A in A·B and A·Bᵀ, B in A·Bᵀ): load 2 steps of each line as
+      // one vector and transpose 2×2 blocks.
+      let s0 = s, s1 = s + across, s2 = s + 2 * across, s3 = s + 3 * across;
+      let p = 0;
+      for (; p + 2 <= kc; p += 2) {
+        const l0 = v128.load(s0), l1 = v128.load(s1), l2 = v128.load(s2), l3 = v128.load(s3);
+        v128.store(dst, v128.shuffle<f64>(l0, l1, 0, 2));
+        v128.store(dst, v128.shuffle<f64>(l2, l3, 0, 2), 16);
+        v128.store(dst, v128.shuffle<f64>(l0, l1, 1, 3), 32);
+        v128.store(dst, v128.shuffle<f64>(l2, l3, 1, 3), 48);
+        s0 += 16; s1 += 16; s2 += 16; s3 += 16; dst += 64;
+      }
+      if (p < kc) {
         store<f64>(dst, load<f64>(s0)); store<f64>(dst, load<f64>(s1), 8);
         store<f64>(dst, load<f64>(s2), 16); store<f64>(dst, load<f64>(s3), 24);
-        s0 += aStep; s1 += aStep; s2 += aStep; s3 += aStep; dst += 32;
-      }
-    } else {
-      for (let p = 0; p < kc; p++) {
-        for (let r = 0; r < MR; r++) {
-          store<f64>(dst + <usize>r * 8, r < live ? load<f64>(pa + <usize>r * aRow + <usize>p * aStep) : 0.0);
-        }
         dst += 32;
       }
-    }
-  }
-}
-
-/**
- * Packs columns j0 … j0+cols-1, steps p0 … p0+kc-1 of B into panels of 4 columns:
- * panel q holds B(p0+p, j0+4q+j) at packB + 8·(q·4·kc + 4p + j). Missing columns are zeros.
- */
-function packColumnsOfB(cols: i32, kc: i32, b: usize, bStep: usize, bCol: usize): void {
-  let dst = packB;
-  for (let q = 0; q < cols; q += NR) {
-    const live = min(NR, cols - q);
-    const pb = b + <usize>q * bCol;
-    if (live == NR && bCol == 8) {
-      // A·B and Aᵀ·B: the 4 values of a step are adjacent.
-      let src = pb;
-      for (let p = 0; p < kc; p++) {
-        v128.store(dst, v128.load(src)); v128.store(dst, v128.load(src, 16), 16);
-        src += bStep; dst += 32;
-      }
-    } else if (live == NR) {
-      // A·Bᵀ: the 4 values come from 4 rows of B.
-      let s0 = pb, s1 = pb + bCol, s2 = pb + 2 * bCol, s3 = pb + 3 * bCol;
-      for (let p = 0; p < kc; p++) {
-        store<f64>(dst, load<f64>(s0)); store<f64>(dst, load<f64>(s1), 8);
-        store<f64>(dst, load<f64>(s2), 16); store<f64>(dst, load<f64>(s3), 24);
-        s0 += bStep; s1 += bStep; s2 += bStep; s3 += bStep; dst += 32;
-      }
     } else {
+      // Any strides, or the last, partial panel.
       for (let p = 0; p < kc; p++) {
-        for (let j = 0; j < NR; j++) {
-          store<f64>(dst + <usize>j * 8, j < live ? load<f64>(pb + <usize>p * bStep + <usize>j * bCol) : 0.0);
+        for (let l = 0; l < 4; l++) {
+          store<f64>(dst + <usize>l * 8, l < live ? load<f64>(s + <usize>l * across + <usize>p * along) : 0.0);
         }
         dst += 32;
       }
@@ -238,11 +218,11 @@ export function gemm(n: i32, m: i32, k: i32,
       const kc = min(step, k - p0);
       const accumulate = p0 > 0;
       const b0 = b + <usize>p0 * bStep8 + <usize>j0 * bCol8;
-      if (!directB) packColumnsOfB(nc, kc, b0, bStep8, bCol8);
+      if (!directB) packPanels(nc, kc, b0, bCol8, bStep8, packB);
       for (let i0 = 0; i0 < n; i0 += MC) {
         const mc = min(MC, n - i0);
         const a0 = a + <usize>i0 * aRow8 + <usize>p0 * aStep8;
-        packRowsOfA(mc, kc, a0, aRow8, aStep8);
+        packPanels(mc, kc, a0, aRow8, aStep8, packA);
         // Each B panel stays in the L1 cache while all A panels of the block pass by.
         for (let jr = 0; jr < nc; jr += NR) {
           const pb = directB ? b0 + (<usize>jr << 3) : packB + <usize>jr * kc * 8;
