@@ -198,17 +198,18 @@ function packPanels(count: i32, kc: i32, src: usize, across: usize, along: usize
 
 /**
  * C[i, j] = Σ_p A(i, p) · B(p, j) for i < n, j < m, p < k. Strides are in elements. C is
- * overwritten.
+ * overwritten; its row stride is cStride, or m when cStride is 0 (a thread that
+ * computes a band of C's columns passes the stride of the whole C).
  */
 export function gemm(n: i32, m: i32, k: i32,
                      a: usize, aRow: i32, aStep: i32,
-                     b: usize, bStep: i32, bCol: i32, c: usize): void {
+                     b: usize, bStep: i32, bCol: i32, c: usize, cStride: i32): void {
   const aRow8 = <usize>aRow << 3, aStep8 = <usize>aStep << 3;
   const bStep8 = <usize>bStep << 3, bCol8 = <usize>bCol << 3;
-  const cRow = <usize>m << 3;
+  const cRow = <usize>(cStride > 0 ? cStride : m) << 3;
   if (k <= 0) {
     // An empty sum: C = 0.
-    for (let i = 0; i < n; i++) memory.fill(c + <usize>i * cRow, 0, cRow);
+    for (let i = 0; i < n; i++) memory.fill(c + <usize>i * cRow, 0, <usize>m << 3);
     return;
   }
   // When C has few rows, each B panel is used by few tiles and packing B costs more than it

@@ -30,7 +30,7 @@ export const KIND_GEMM = 1, KIND_ADAM = 2;
 
 /** The exports of the WebAssembly module the chunks call (see lib/kernels/wasm.ts). */
 export interface ChunkKernels {
-  gemm(n: number, m: number, k: number, a: number, aRow: number, aStep: number, b: number, bStep: number, bCol: number, c: number): void;
+  gemm(n: number, m: number, k: number, a: number, aRow: number, aStep: number, b: number, bStep: number, bCol: number, c: number, cStride: number): void;
   adam(n: number, w: number, g: number, m: number, v: number, lr: number, b1: number, oneMinusB1: number,
        b2: number, oneMinusB2: number, eps: number, c1: number, c2: number): void;
 }
@@ -54,9 +54,15 @@ export function workOnJob(ex: ChunkKernels, ctl: Int32Array, f64: Float64Array, 
     if (Atomics.compareExchange(ctl, 1, word, word + 1) !== word) continue;
     ran++;
     if (kind === 1) {
-      // gemm on rows [r0, r1) of C: p = n, m, k, a, aRow, aStep, b, bStep, bCol, c, rowsPerChunk.
-      const r0 = i * p[10], r1 = Math.min(p[0], r0 + p[10]);
-      if (r1 > r0) ex.gemm(r1 - r0, p[1], p[2], p[3] + r0 * p[4] * 8, p[4], p[5], p[6], p[7], p[8], p[9] + r0 * p[1] * 8);
+      // gemm: p = n, m, k, a, aRow, aStep, b, bStep, bCol, c, then rows per chunk (> 0: the
+      // chunk is rows [r0, r1) of C) or minus the columns per chunk (< 0: columns [j0, j1)).
+      if (p[10] > 0) {
+        const r0 = i * p[10], r1 = Math.min(p[0], r0 + p[10]);
+        if (r1 > r0) ex.gemm(r1 - r0, p[1], p[2], p[3] + r0 * p[4] * 8, p[4], p[5], p[6], p[7], p[8], p[9] + r0 * p[1] * 8, p[1]);
+      } else {
+        const j0 = i * -p[10], j1 = Math.min(p[1], j0 - p[10]);
+        if (j1 > j0) ex.gemm(p[0], j1 - j0, p[2], p[3], p[4], p[5], p[6] + j0 * p[8] * 8, p[7], p[8], p[9] + j0 * 8, p[1]);
+      }
     } else {
       // adam on elements [e0, e1): p = n, w, g, m, v, perChunk; f64 = lr, b1, 1-b1, b2, 1-b2, eps, c1, c2.
       const e0 = i * p[5], e1 = Math.min(p[0], e0 + p[5]), off = e0 * 8;
@@ -192,11 +198,23 @@ export class ParallelRunner {
     }
   }
 
-  /** C = A·B-style product (the arguments of ChunkKernels.gemm), split by rows of C. */
+  /**
+   * C = A·B-style product (the arguments of ChunkKernels.gemm), split by rows of C, or for
+   * A·Bᵀ by columns. The kernel packs B into a transposed copy, and each chunk packs the part
+   * of B it reads: a band of columns reads only its share of B (A, packed by every chunk, is
+   * small when C has few rows), where a band of rows would pack all of B.
+   */
   gemm(n: number, m: number, k: number, a: number, aRow: number, aStep: number, b: number, bStep: number, bCol: number, c: number): void {
-    // Rows in multiples of the kernel's 4-row tile, at most 4 chunks per helper-thread pair.
-    // (Each chunk packs its own copy of B's blocks, a small cost next to its products.)
-    const chunks = Math.min(4 * (this.threads - 1), Math.ceil(n / 4));
+    const maxChunks = 4 * (this.threads - 1); // at most 4 chunks per helper-thread pair
+    if (bCol !== 1 && m >= 4 * maxChunks) {
+      // Columns in multiples of the kernel's 4-column tile.
+      const cols = Math.ceil(m / maxChunks / 4) * 4;
+      this.ctl.set([n, m, k, a, aRow, aStep, b, bStep, bCol, c, -cols], P);
+      this.run(KIND_GEMM, Math.ceil(m / cols));
+      return;
+    }
+    // Rows in multiples of the kernel's 4-row tile.
+    const chunks = Math.min(maxChunks, Math.ceil(n / 4));
     const rows = Math.ceil(n / chunks / 4) * 4;
     this.ctl.set([n, m, k, a, aRow, aStep, b, bStep, bCol, c, rows], P);
     this.run(KIND_GEMM, Math.ceil(n / rows));

@@ -42,7 +42,7 @@ interface KernelExports {
   setPackArea(at: number): void;
   gemm(n: number, m: number, k: number,
        a: number, aRow: number, aStep: number,
-       b: number, bStep: number, bCol: number, c: number): void;
+       b: number, bStep: number, bCol: number, c: number, cStride: number): void;
   adam(n: number, w: number, g: number, m: number, v: number,
        lr: number, b1: number, oneMinusB1: number, b2: number, oneMinusB2: number,
        eps: number, c1: number, c2: number): void;
@@ -230,7 +230,7 @@ const gemmWasmImpl: Gemm = (n, m, k, a, aRow, aStep, b, bStep, bCol, c) => {
   const at = stage(ops, GEMM_MODES);
   if (at === null) return gemmJs(n, m, k, a, aRow, aStep, b, bStep, bCol, c);
   if (parallel !== null && n >= 8 && 2 * n * m * k >= PARALLEL_MIN_FLOPS && parallel.share()) parallel.gemm(n, m, k, at[0], aRow, aStep, at[1], bStep, bCol, at[2]);
-  else wasm!.exports.gemm(n, m, k, at[0], aRow, aStep, at[1], bStep, bCol, at[2]);
+  else wasm!.exports.gemm(n, m, k, at[0], aRow, aStep, at[1], bStep, bCol, at[2], m);
   unstage(ops, GEMM_MODES, at);
 };
 
