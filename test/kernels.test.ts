@@ -46,8 +46,8 @@ function firstDifference(x: Float64Array, y: Float64Array): string | null {
   return null;
 }
 
-// Sizes around the tile edges: 4-row tiles with 1–3 leftover rows, 4-column tiles with a
-// 2-column and a 1-column remainder, k = 0 (an empty sum) and the layer sizes of the report.
+// Sizes around the tile edges: 4×4 tiles with 1–3 leftover rows and columns (edge tiles,
+// packed with zeros), k = 0 (an empty sum) and the layer sizes of the report.
 const SIZES = [1, 2, 3, 4, 5, 6, 7, 8, 9, 13];
 const FORMS: Form[] = ['NN', 'TN', 'NT'];
 
