@@ -2,5 +2,5 @@
  * The WebAssembly kernels of nnlab (one module, built by `npm run build:wasm` into
  * dist/kernels/nnlab.wasm and loaded by lib/kernels/wasm.ts).
  */
-export { heapBase, packBytes, setPackArea, gemm } from './gemm';
-export { adam } from './adam';
+export { heapBase, packBytes, setPackArea, gemm, gemm32 } from './gemm';
+export { adam, adam32 } from './adam';
