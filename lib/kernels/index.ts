@@ -1,7 +1,8 @@
 /**
  * Chooses the numeric backend used by lib/matrix.ts: the WebAssembly SIMD kernels when they
  * load, the pure TypeScript ones otherwise. Both compute every value with the same operations
- * in the same order and give identical results, so the choice only changes speed.
+ * in the same order and give identical results, so the choice only changes speed. Both take
+ * float64 or float32 operands (float32 arithmetic, equally identical across backends).
  *
  * The environment variable NNLAB_KERNELS=js|wasm forces a backend (`wasm` fails loudly if
  * the module cannot be loaded, instead of quietly running several times slower), and
@@ -9,23 +10,32 @@
  * (default: 2 on the main thread of a multi-core machine, 1 in worker threads).
  */
 import { adamJs, gemmJs, type Adam, type Gemm } from './js.js';
-import { adamWasm, allocResident, gemmWasm, kernelThreads, wasmLoadError } from './wasm.js';
+import { adamWasm, allocResident, allocResident32, gemmWasm, kernelThreads, wasmLoadError } from './wasm.js';
 
 export { forceThreadSharing } from './wasm.js';
 
-export type { Adam, Gemm } from './js.js';
+export type { Adam, Floats, Gemm } from './js.js';
 export type KernelBackend = 'wasm' | 'js';
 
 export interface Kernels {
+  /** Products and Adam on all-Float64Array or all-Float32Array operands (float32 arithmetic for the latter). */
   gemm: Gemm;
   adam: Adam;
   /** Storage for long-lived arrays that the kernels read in place (see residentMatrix in matrix.ts). */
   alloc(length: number): Float64Array;
+  /** The same for float32 arrays. */
+  alloc32(length: number): Float32Array;
 }
 
-const JS_KERNELS: Kernels = { gemm: gemmJs, adam: adamJs, alloc: (n) => new Float64Array(n) };
+const JS_KERNELS: Kernels = {
+  gemm: gemmJs, adam: adamJs, alloc: (n) => new Float64Array(n), alloc32: (n) => new Float32Array(n),
+};
 const WASM_KERNELS: Kernels | null = gemmWasm && adamWasm
-  ? { gemm: gemmWasm, adam: adamWasm, alloc: (n) => allocResident(n) ?? new Float64Array(n) }
+  ? {
+    gemm: gemmWasm, adam: adamWasm,
+    alloc: (n) => allocResident(n) ?? new Float64Array(n),
+    alloc32: (n) => allocResident32(n) ?? new Float32Array(n),
+  }
   : null;
 
 let current: KernelBackend = 'js';

@@ -5,12 +5,19 @@
  * Like assembly/gemm.ts it computes C[i, j] = Σ_p A(i, p) · B(p, j) with strides, and it sums
  * every element in the same order, p = 0, 1, …, k-1, starting from 0: the two backends give
  * bit-for-bit the same results.
+ *
+ * Operands are all Float64Array (float64 arithmetic) or all Float32Array: then every product
+ * and every sum is rounded to float32 (Math.fround), as the f32x4 kernels of assembly/ do, so
+ * the float32 results are bit-for-bit the same on both backends too.
  */
+
+/** The operand types of the kernels: one call's operands are all of one type. */
+export type Floats = Float64Array | Float32Array;
 
 /**
  * The signature both backends share. A(i, p) is a[i·aRow + p·aStep], B(p, j) is
  * b[p·bStep + j·bCol], and C (n×m, row-major) is overwritten; strides count elements.
- * The three products of lib/matrix.ts are:
+ * All operands have the same type (see Floats). The three products of lib/matrix.ts are:
  *
  *     A·B  (A n×k, B k×m):  aRow = k, aStep = 1, bStep = m, bCol = 1
  *     Aᵀ·B (A k×n, B k×m):  aRow = 1, aStep = n, bStep = m, bCol = 1
@@ -18,9 +25,9 @@
  */
 export type Gemm = (
   n: number, m: number, k: number,
-  a: Float64Array, aRow: number, aStep: number,
-  b: Float64Array, bStep: number, bCol: number,
-  c: Float64Array,
+  a: Floats, aRow: number, aStep: number,
+  b: Floats, bStep: number, bCol: number,
+  c: Floats,
 ) => void;
 
 /**
@@ -31,6 +38,13 @@ export type Gemm = (
  * loop this replaced and 15 for the WebAssembly kernel on one thread.)
  */
 export const gemmJs: Gemm = (n, m, k, a, aRow, aStep, b, bStep, bCol, c) => {
+  // Dispatch first, so that each loop only ever sees one array type (V8 keeps it monomorphic).
+  if (a instanceof Float32Array) gemmJs32(n, m, k, a, aRow, aStep, b as Float32Array, bStep, bCol, c as Float32Array);
+  else gemmJs64(n, m, k, a, aRow, aStep, b as Float64Array, bStep, bCol, c as Float64Array);
+};
+
+function gemmJs64(n: number, m: number, k: number, a: Float64Array, aRow: number, aStep: number,
+                  b: Float64Array, bStep: number, bCol: number, c: Float64Array): void {
   const n2 = n - (n % 2), m4 = m - (m % 4);
   for (let i = 0; i < n2; i += 2) {
     const ci = i * m;
@@ -63,17 +77,61 @@ export const gemmJs: Gemm = (n, m, k, a, aRow, aStep, b, bStep, bCol, c) => {
       c[i * m + j] = s;
     }
   }
-};
+}
+
+/**
+ * gemmJs on float32 operands: the same tiling, each product and each sum rounded to float32.
+ * (A product of two float32 values is exact in float64, and a float64 sum of two float32
+ * values rounded to float32 is the correctly rounded float32 sum, so Math.fround after each
+ * operation gives exactly the f32x4.mul and f32x4.add of the WebAssembly kernel.)
+ */
+export function gemmJs32(n: number, m: number, k: number, a: Float32Array, aRow: number, aStep: number,
+                         b: Float32Array, bStep: number, bCol: number, c: Float32Array): void {
+  const f = Math.fround;
+  const n2 = n - (n % 2), m4 = m - (m % 4);
+  for (let i = 0; i < n2; i += 2) {
+    const ci = i * m;
+    for (let j = 0; j < m4; j += 4) {
+      let c00 = 0, c01 = 0, c02 = 0, c03 = 0;
+      let c10 = 0, c11 = 0, c12 = 0, c13 = 0;
+      let pa = i * aRow, pb = j * bCol;
+      for (let p = 0; p < k; p++) {
+        const a0 = a[pa], a1 = a[pa + aRow];
+        const b0 = b[pb], b1 = b[pb + bCol], b2 = b[pb + 2 * bCol], b3 = b[pb + 3 * bCol];
+        c00 = f(c00 + f(a0 * b0)); c01 = f(c01 + f(a0 * b1)); c02 = f(c02 + f(a0 * b2)); c03 = f(c03 + f(a0 * b3));
+        c10 = f(c10 + f(a1 * b0)); c11 = f(c11 + f(a1 * b1)); c12 = f(c12 + f(a1 * b2)); c13 = f(c13 + f(a1 * b3));
+        pa += aStep;
+        pb += bStep;
+      }
+      c[ci + j] = c00; c[ci + j + 1] = c01; c[ci + j + 2] = c02; c[ci + j + 3] = c03;
+      c[ci + m + j] = c10; c[ci + m + j + 1] = c11; c[ci + m + j + 2] = c12; c[ci + m + j + 3] = c13;
+    }
+  }
+  for (let i = 0; i < n; i++) {
+    for (let j = i < n2 ? m4 : 0; j < m; j++) {
+      let s = 0;
+      let pa = i * aRow, pb = j * bCol;
+      for (let p = 0; p < k; p++) {
+        s = f(s + f(a[pa] * b[pb]));
+        pa += aStep;
+        pb += bStep;
+      }
+      c[i * m + j] = s;
+    }
+  }
+}
 
 /**
  * The textbook triple loop, for tests: the definition both fast kernels must reproduce
  * exactly.
  */
 export const gemmNaive: Gemm = (n, m, k, a, aRow, aStep, b, bStep, bCol, c) => {
+  // float32 operands: every operation rounded to float32.
+  const r = a instanceof Float32Array ? Math.fround : (x: number) => x;
   for (let i = 0; i < n; i++) {
     for (let j = 0; j < m; j++) {
       let s = 0;
-      for (let p = 0; p < k; p++) s += a[i * aRow + p * aStep] * b[p * bStep + j * bCol];
+      for (let p = 0; p < k; p++) s = r(s + r(a[i * aRow + p * aStep] * b[p * bStep + j * bCol]));
       c[i * m + j] = s;
     }
   }
@@ -86,14 +144,40 @@ export const gemmNaive: Gemm = (n, m, k, a, aRow, aStep, b, bStep, bCol, c) => {
  * bits.
  */
 export type Adam = (
-  w: Float64Array, g: Float64Array, m: Float64Array, v: Float64Array,
+  w: Floats, g: Floats, m: Floats, v: Floats,
   lr: number, b1: number, b2: number, eps: number, c1: number, c2: number,
 ) => void;
 
 export const adamJs: Adam = (w, g, m, v, lr, b1, b2, eps, c1, c2) => {
+  if (w instanceof Float32Array) adamJs32(w, g as Float32Array, m as Float32Array, v as Float32Array, lr, b1, b2, eps, c1, c2);
+  else adamJs64(w, g as Float64Array, m as Float64Array, v as Float64Array, lr, b1, b2, eps, c1, c2);
+};
+
+function adamJs64(w: Float64Array, g: Float64Array, m: Float64Array, v: Float64Array,
+                  lr: number, b1: number, b2: number, eps: number, c1: number, c2: number): void {
   for (let k = 0; k < w.length; k++) {
     m[k] = b1 * m[k] + (1 - b1) * g[k];
     v[k] = b2 * v[k] + (1 - b2) * g[k] * g[k];
     w[k] -= (lr * (m[k] / c1)) / (Math.sqrt(v[k] / c2) + eps);
   }
-};
+}
+
+/**
+ * adamJs on float32 arrays: the hyperparameters rounded to float32 once (1 − β1 and 1 − β2
+ * computed in float64 first, as the WebAssembly glue passes them), every operation rounded
+ * to float32. Division and square root of float32 values computed in float64 and rounded
+ * once are the correctly rounded float32 results, so this equals adam32 bit for bit.
+ */
+export function adamJs32(w: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array,
+                         lr: number, b1: number, b2: number, eps: number, c1: number, c2: number): void {
+  const f = Math.fround;
+  const flr = f(lr), fb1 = f(b1), f1b1 = f(1 - b1), fb2 = f(b2), f1b2 = f(1 - b2), feps = f(eps), fc1 = f(c1), fc2 = f(c2);
+  for (let k = 0; k < w.length; k++) {
+    const gk = g[k];
+    const mk = f(f(fb1 * m[k]) + f(f1b1 * gk));
+    const vk = f(f(fb2 * v[k]) + f(f(f1b2 * gk) * gk));
+    m[k] = mk;
+    v[k] = vk;
+    w[k] = f(w[k] - f(f(flr * f(mk / fc1)) / f(f(Math.sqrt(f(vk / fc2))) + feps)));
+  }
+}

@@ -26,13 +26,16 @@ import { performance } from 'node:perf_hooks';
 /** Layout of the control block: Int32 slots, then Float64 slots from byte 64. */
 export const CONTROL_BYTES = 128;
 const SEQ = 0, CLAIM = 1, DONE = 2, KIND = 3, CHUNKS = 4, P = 5; // P: first integer parameter
-export const KIND_GEMM = 1, KIND_ADAM = 2;
+export const KIND_GEMM = 1, KIND_ADAM = 2, KIND_GEMM32 = 3, KIND_ADAM32 = 4;
 
 /** The exports of the WebAssembly module the chunks call (see lib/kernels/wasm.ts). */
 export interface ChunkKernels {
   gemm(n: number, m: number, k: number, a: number, aRow: number, aStep: number, b: number, bStep: number, bCol: number, c: number, cStride: number): void;
   adam(n: number, w: number, g: number, m: number, v: number, lr: number, b1: number, oneMinusB1: number,
        b2: number, oneMinusB2: number, eps: number, c1: number, c2: number): void;
+  gemm32(n: number, m: number, k: number, a: number, aRow: number, aStep: number, b: number, bStep: number, bCol: number, c: number, cStride: number): void;
+  adam32(n: number, w: number, g: number, m: number, v: number, lr: number, b1: number, oneMinusB1: number,
+         b2: number, oneMinusB2: number, eps: number, c1: number, c2: number): void;
 }
 
 /**
@@ -53,20 +56,23 @@ export function workOnJob(ex: ChunkKernels, ctl: Int32Array, f64: Float64Array, 
     if ((word & ~0xff) !== tag || i >= chunks) return ran;
     if (Atomics.compareExchange(ctl, 1, word, word + 1) !== word) continue;
     ran++;
-    if (kind === 1) {
+    // Kinds 1 and 2 are float64 gemm and adam, 3 and 4 the float32 ones (4-byte elements).
+    const es = kind >= 3 ? 4 : 8;
+    const gemm = kind === 3 ? ex.gemm32 : ex.gemm, adam = kind === 4 ? ex.adam32 : ex.adam;
+    if (kind === 1 || kind === 3) {
       // gemm: p = n, m, k, a, aRow, aStep, b, bStep, bCol, c, then rows per chunk (> 0: the
       // chunk is rows [r0, r1) of C) or minus the columns per chunk (< 0: columns [j0, j1)).
       if (p[10] > 0) {
         const r0 = i * p[10], r1 = Math.min(p[0], r0 + p[10]);
-        if (r1 > r0) ex.gemm(r1 - r0, p[1], p[2], p[3] + r0 * p[4] * 8, p[4], p[5], p[6], p[7], p[8], p[9] + r0 * p[1] * 8, p[1]);
+        if (r1 > r0) gemm(r1 - r0, p[1], p[2], p[3] + r0 * p[4] * es, p[4], p[5], p[6], p[7], p[8], p[9] + r0 * p[1] * es, p[1]);
       } else {
         const j0 = i * -p[10], j1 = Math.min(p[1], j0 - p[10]);
-        if (j1 > j0) ex.gemm(p[0], j1 - j0, p[2], p[3], p[4], p[5], p[6] + j0 * p[8] * 8, p[7], p[8], p[9] + j0 * 8, p[1]);
+        if (j1 > j0) gemm(p[0], j1 - j0, p[2], p[3], p[4], p[5], p[6] + j0 * p[8] * es, p[7], p[8], p[9] + j0 * es, p[1]);
       }
     } else {
       // adam on elements [e0, e1): p = n, w, g, m, v, perChunk; f64 = lr, b1, 1-b1, b2, 1-b2, eps, c1, c2.
-      const e0 = i * p[5], e1 = Math.min(p[0], e0 + p[5]), off = e0 * 8;
-      if (e1 > e0) ex.adam(e1 - e0, p[1] + off, p[2] + off, p[3] + off, p[4] + off, f64[0], f64[1], f64[2], f64[3], f64[4], f64[5], f64[6], f64[7]);
+      const e0 = i * p[5], e1 = Math.min(p[0], e0 + p[5]), off = e0 * es;
+      if (e1 > e0) adam(e1 - e0, p[1] + off, p[2] + off, p[3] + off, p[4] + off, f64[0], f64[1], f64[2], f64[3], f64[4], f64[5], f64[6], f64[7]);
     }
     Atomics.add(ctl, 2, 1);
   }
@@ -204,29 +210,41 @@ export class ParallelRunner {
    * of B it reads: a band of columns reads only its share of B (A, packed by every chunk, is
    * small when C has few rows), where a band of rows would pack all of B.
    */
-  gemm(n: number, m: number, k: number, a: number, aRow: number, aStep: number, b: number, bStep: number, bCol: number, c: number): void {
+  gemm(f32: boolean, n: number, m: number, k: number, a: number, aRow: number, aStep: number, b: number, bStep: number, bCol: number, c: number): void {
     const maxChunks = 4 * (this.threads - 1); // at most 4 chunks per helper-thread pair
-    if (bCol !== 1 && m >= 4 * maxChunks) {
-      // Columns in multiples of the kernel's 4-column tile.
-      const cols = Math.ceil(m / maxChunks / 4) * 4;
+    const kind = f32 ? KIND_GEMM32 : KIND_GEMM;
+    const tileCols = f32 ? 8 : 4; // the kernel's tile: 4 rows × 4 float64 or 8 float32 columns
+    if (bCol !== 1 && m >= tileCols * maxChunks) {
+      // Columns in multiples of the tile's width.
+      const cols = Math.ceil(m / maxChunks / tileCols) * tileCols;
       this.ctl.set([n, m, k, a, aRow, aStep, b, bStep, bCol, c, -cols], P);
-      this.run(KIND_GEMM, Math.ceil(m / cols));
+      this.run(kind, Math.ceil(m / cols));
       return;
     }
     // Rows in multiples of the kernel's 4-row tile.
     const chunks = Math.min(maxChunks, Math.ceil(n / 4));
     const rows = Math.ceil(n / chunks / 4) * 4;
     this.ctl.set([n, m, k, a, aRow, aStep, b, bStep, bCol, c, rows], P);
-    this.run(KIND_GEMM, Math.ceil(n / rows));
+    this.run(kind, Math.ceil(n / rows));
   }
 
-  /** Adam over n elements, split into ranges of an even length (whole SIMD pairs). */
+  /** Adam over n float64 elements, split into ranges of an even length (whole SIMD pairs). */
   adam(n: number, w: number, g: number, m: number, v: number, lr: number, b1: number, oneMinusB1: number,
        b2: number, oneMinusB2: number, eps: number, c1: number, c2: number): void {
+    this.adamJob(KIND_ADAM, 2, n, w, g, m, v, [lr, b1, oneMinusB1, b2, oneMinusB2, eps, c1, c2]);
+  }
+
+  /** Adam over n float32 elements, in ranges of a multiple of 4 (whole f32x4 vectors). */
+  adam32(n: number, w: number, g: number, m: number, v: number, lr: number, b1: number, oneMinusB1: number,
+         b2: number, oneMinusB2: number, eps: number, c1: number, c2: number): void {
+    this.adamJob(KIND_ADAM32, 4, n, w, g, m, v, [lr, b1, oneMinusB1, b2, oneMinusB2, eps, c1, c2]);
+  }
+
+  private adamJob(kind: number, lanes: number, n: number, w: number, g: number, m: number, v: number, hyper: number[]): void {
     const chunks = 4 * (this.threads - 1);
-    const per = Math.ceil(n / chunks / 2) * 2;
+    const per = Math.ceil(n / chunks / lanes) * lanes;
     this.ctl.set([n, w, g, m, v, per], P);
-    this.f64.set([lr, b1, oneMinusB1, b2, oneMinusB2, eps, c1, c2]);
-    this.run(KIND_ADAM, Math.ceil(n / per));
+    this.f64.set(hyper);
+    this.run(kind, Math.ceil(n / per));
   }
 }

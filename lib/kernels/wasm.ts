@@ -21,7 +21,7 @@
  * every step touches) are used in place, with no copy at all.
  */
 import { readFileSync } from 'node:fs';
-import { adamJs, gemmJs, type Adam, type Gemm } from './js.js';
+import { adamJs, gemmJs, type Adam, type Floats, type Gemm } from './js.js';
 import { CONTROL_BYTES, ParallelRunner, threadsWanted } from './parallel.js';
 
 /**
@@ -46,6 +46,13 @@ interface KernelExports {
   adam(n: number, w: number, g: number, m: number, v: number,
        lr: number, b1: number, oneMinusB1: number, b2: number, oneMinusB2: number,
        eps: number, c1: number, c2: number): void;
+  /** gemm and adam on float32 operands (see assembly/gemm.ts, assembly/adam.ts). */
+  gemm32(n: number, m: number, k: number,
+         a: number, aRow: number, aStep: number,
+         b: number, bStep: number, bCol: number, c: number, cStride: number): void;
+  adam32(n: number, w: number, g: number, m: number, v: number,
+         lr: number, b1: number, oneMinusB1: number, b2: number, oneMinusB2: number,
+         eps: number, c1: number, c2: number): void;
 }
 
 const PAGE = 65536;
@@ -106,6 +113,7 @@ const helperPackStart = controlStart + CONTROL_BYTES;
 const residentStart = helperPackStart + packStride * (threadsWanted() - 1);
 const scratchStart = residentStart + RESIDENT_BYTES;
 let heap = wasm ? new Float64Array(wasm.memory.buffer) : new Float64Array(0);
+let heap32 = wasm ? new Float32Array(wasm.memory.buffer) : new Float32Array(0);
 /**
  * Every buffer object the memory has had: growing a shared memory keeps the old views valid
  * but gives `memory.buffer` a new identity, and an array is resident if it views any of them.
@@ -122,7 +130,7 @@ const PARALLEL_MIN_ELEMENTS = 16384;
 
 // ---------------------------------------------------------------------------------------------
 // Resident arrays: a first-fit free list over [residentStart, scratchStart). A block returns to
-// the list when the Float64Array handed out for it is garbage-collected.
+// the list when the array handed out for it is garbage-collected.
 // ---------------------------------------------------------------------------------------------
 
 /** Free blocks as [offset, bytes], sorted by offset, never adjacent (they are merged). */
@@ -155,14 +163,23 @@ const registry = new FinalizationRegistry<[number, number]>(release);
  * subarray views after the array itself is dropped (its block is then reused).
  */
 export function allocResident(length: number): Float64Array | null {
+  return allocBlock(length, Float64Array);
+}
+
+/** allocResident for a Float32Array (the same area and free list). */
+export function allocResident32(length: number): Float32Array | null {
+  return allocBlock(length, Float32Array);
+}
+
+function allocBlock<T extends Floats>(length: number, type: { new (buffer: ArrayBufferLike, at: number, length: number): T; BYTES_PER_ELEMENT: number }): T | null {
   if (!wasm || length <= 0) return null;
-  const size = alignUp(length * 8);
+  const size = alignUp(length * type.BYTES_PER_ELEMENT);
   const i = freeBlocks.findIndex(([, bytes]) => bytes >= size);
   if (i < 0) return null;
   const [at, bytes] = freeBlocks[i];
   if (bytes === size) freeBlocks.splice(i, 1);
   else freeBlocks[i] = [at + size, bytes - size];
-  const view = new Float64Array(wasm.memory.buffer, at, length);
+  const view = new type(wasm.memory.buffer, at, length);
   view.fill(0); // the block may have held an earlier array
   registry.register(view, [at, size]);
   residentLive++;
@@ -181,7 +198,7 @@ export function residentUsage(): { used: number; total: number; arrays: number }
 
 type Mode = 'in' | 'out' | 'inout';
 
-function isResident(x: Float64Array): boolean {
+function isResident(x: Floats): boolean {
   return memoryBuffers.includes(x.buffer);
 }
 
@@ -190,7 +207,7 @@ function isResident(x: Float64Array): boolean {
  * are not resident. Returns null when they do not fit even in the largest memory: the caller
  * then runs the JavaScript kernel instead.
  */
-function stage(arrays: Float64Array[], modes: Mode[]): number[] | null {
+function stage(arrays: Floats[], modes: Mode[]): number[] | null {
   const mem = wasm!.memory;
   const at: number[] = [];
   let top = scratchStart;
@@ -198,7 +215,7 @@ function stage(arrays: Float64Array[], modes: Mode[]): number[] | null {
     if (isResident(x)) at.push(x.byteOffset);
     else {
       at.push(top);
-      top += alignUp(x.length * 8);
+      top += alignUp(x.byteLength);
     }
   }
   if (top > mem.buffer.byteLength) {
@@ -206,17 +223,22 @@ function stage(arrays: Float64Array[], modes: Mode[]): number[] | null {
     mem.grow(Math.ceil((top - mem.buffer.byteLength) / PAGE));
     memoryBuffers.push(mem.buffer);
     heap = new Float64Array(mem.buffer);
+    heap32 = new Float32Array(mem.buffer);
   }
   arrays.forEach((x, i) => {
-    if (modes[i] !== 'out' && !isResident(x)) heap.set(x, at[i] / 8);
+    if (modes[i] === 'out' || isResident(x)) return;
+    if (x instanceof Float32Array) heap32.set(x, at[i] / 4);
+    else heap.set(x, at[i] / 8);
   });
   return at;
 }
 
 /** Copies the outputs that were staged in scratch back to their JavaScript arrays. */
-function unstage(arrays: Float64Array[], modes: Mode[], at: number[]): void {
+function unstage(arrays: Floats[], modes: Mode[], at: number[]): void {
   arrays.forEach((x, i) => {
-    if (modes[i] !== 'in' && !isResident(x)) x.set(heap.subarray(at[i] / 8, at[i] / 8 + x.length));
+    if (modes[i] === 'in' || isResident(x)) return;
+    if (x instanceof Float32Array) x.set(heap32.subarray(at[i] / 4, at[i] / 4 + x.length));
+    else x.set(heap.subarray(at[i] / 8, at[i] / 8 + x.length));
   });
 }
 
@@ -229,7 +251,9 @@ const gemmWasmImpl: Gemm = (n, m, k, a, aRow, aStep, b, bStep, bCol, c) => {
   const ops = [a, b, c];
   const at = stage(ops, GEMM_MODES);
   if (at === null) return gemmJs(n, m, k, a, aRow, aStep, b, bStep, bCol, c);
-  if (parallel !== null && n >= 8 && 2 * n * m * k >= PARALLEL_MIN_FLOPS && parallel.share()) parallel.gemm(n, m, k, at[0], aRow, aStep, at[1], bStep, bCol, at[2]);
+  const f32 = a instanceof Float32Array;
+  if (parallel !== null && n >= 8 && 2 * n * m * k >= PARALLEL_MIN_FLOPS && parallel.share()) parallel.gemm(f32, n, m, k, at[0], aRow, aStep, at[1], bStep, bCol, at[2]);
+  else if (f32) wasm!.exports.gemm32(n, m, k, at[0], aRow, aStep, at[1], bStep, bCol, at[2], m);
   else wasm!.exports.gemm(n, m, k, at[0], aRow, aStep, at[1], bStep, bCol, at[2], m);
   unstage(ops, GEMM_MODES, at);
 };
@@ -240,7 +264,10 @@ const adamWasmImpl: Adam = (w, g, m, v, lr, b1, b2, eps, c1, c2) => {
   const at = stage(ops, ADAM_MODES);
   if (at === null) return adamJs(w, g, m, v, lr, b1, b2, eps, c1, c2);
   const run = parallel !== null && w.length >= PARALLEL_MIN_ELEMENTS && parallel.share() ? parallel : wasm!.exports;
-  run.adam(w.length, at[0], at[1], at[2], at[3], lr, b1, 1 - b1, b2, 1 - b2, eps, c1, c2);
+  // The float32 kernel takes float32 hyperparameters: these float64 values are rounded once,
+  // at the call, exactly as adamJs32 rounds them with Math.fround.
+  if (w instanceof Float32Array) run.adam32(w.length, at[0], at[1], at[2], at[3], lr, b1, 1 - b1, b2, 1 - b2, eps, c1, c2);
+  else run.adam(w.length, at[0], at[1], at[2], at[3], lr, b1, 1 - b1, b2, 1 - b2, eps, c1, c2);
   unstage(ops, ADAM_MODES, at);
 };
 
