@@ -5,10 +5,10 @@
  * Speed is measured by `nnlab bench`, never here.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { adamJs, gemmJs, gemmNaive, type Adam, type Gemm } from '../lib/kernels/js.js';
-import { adamWasm, allocResident, forceThreadSharing, gemmWasm, kernelThreads, residentUsage, wasmLoadError } from '../lib/kernels/wasm.js';
+import { adamJs, adamJs32, gemmJs, gemmJs32, gemmNaive, type Adam, type Floats, type Gemm } from '../lib/kernels/js.js';
+import { adamWasm, allocResident, allocResident32, forceThreadSharing, gemmWasm, kernelThreads, residentUsage, wasmLoadError } from '../lib/kernels/wasm.js';
 import { threadsWanted } from '../lib/kernels/parallel.js';
-import { kernelBackend, setKernelBackend, type KernelBackend } from '../lib/kernels/index.js';
+import { kernels, kernelBackend, setKernelBackend, type KernelBackend } from '../lib/kernels/index.js';
 import { Matrix, adamUpdate, matmul, matmulNT, matmulTN, residentMatrix, toResident } from '../lib/matrix.js';
 import { Rng } from '../lib/random.js';
 import { hiddenLayerBackward, hiddenLayerForward } from '../lib/layer_utils.js';
@@ -40,7 +40,7 @@ function product(g: Gemm, form: Form, n: number, m: number, k: number, a: Float6
 }
 
 /** Index and values of the first difference, for a readable failure. */
-function firstDifference(x: Float64Array, y: Float64Array): string | null {
+function firstDifference(x: Floats, y: Floats): string | null {
   if (x.length !== y.length) return `lengths ${x.length} vs ${y.length}`;
   for (let i = 0; i < x.length; i++) if (!Object.is(x[i], y[i])) return `element ${i}: ${x[i]} vs ${y[i]}`;
   return null;
@@ -334,5 +334,272 @@ describe('training with the kernels', () => {
     expect(wasm.length).toBe(18);
     expect(wasm).toEqual(js);
     expect(wasm[wasm.length - 1]).toBeLessThan(wasm[0]);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Float32: gemm32 and adam32 in assembly/, gemmJs32 and adamJs32 in lib/kernels/js.ts.
+// ---------------------------------------------------------------------------------------------
+
+function randomArray32(rng: Rng, len: number): Float32Array {
+  return Float32Array.from(randomArray(rng, len));
+}
+
+function product32(g: Gemm, form: Form, n: number, m: number, k: number, a: Float32Array, b: Float32Array): Float32Array {
+  const l = layout(form, n, m, k);
+  const c = new Float32Array(n * m).fill(Number.NaN); // every element must be written
+  g(n, m, k, a, l.aRow, l.aStep, b, l.bStep, l.bCol, c);
+  return c;
+}
+
+/** The definition in float32: each product and each sum rounded to float32, p in order. */
+function naive32(form: Form, n: number, m: number, k: number, a: Float32Array, b: Float32Array): Float32Array {
+  const l = layout(form, n, m, k);
+  const c = new Float32Array(n * m);
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < m; j++) {
+      let s = Math.fround(0);
+      for (let p = 0; p < k; p++) s = Math.fround(s + Math.fround(a[i * l.aRow + p * l.aStep] * b[p * l.bStep + j * l.bCol]));
+      c[i * m + j] = s;
+    }
+  }
+  return c;
+}
+
+describe('float32 matrix-product kernels', () => {
+  // The float32 tile is 4 rows × 8 columns: sizes around multiples of 4 and 8.
+  const SIZES32 = [1, 2, 3, 4, 5, 7, 8, 9, 12, 15, 16, 17];
+
+  const backends32: [string, Gemm | null][] = [['js', gemmJs], ['wasm', gemmWasm]];
+  for (const [name, g] of backends32) {
+    it(`${name}: equals the float32 triple loop bit for bit on edge sizes, all three forms`, () => {
+      expect(g).not.toBeNull();
+      const rng = new Rng(61);
+      for (const form of FORMS) {
+        for (const n of SIZES32) {
+          for (const m of SIZES32) {
+            for (const k of [0, 1, 3, 8, 19]) {
+              const l = layout(form, n, m, k);
+              const a = randomArray32(rng, l.aLen), b = randomArray32(rng, l.bLen);
+              const diff = firstDifference(product32(g!, form, n, m, k, a, b), naive32(form, n, m, k, a, b));
+              expect(diff, `${form} n=${n} m=${m} k=${k}`).toBeNull();
+            }
+          }
+        }
+      }
+    });
+  }
+
+  it('float32 arithmetic really is float32: the result differs from the float64 sum rounded once', () => {
+    const rng = new Rng(62);
+    const [n, m, k] = [8, 16, 300];
+    const a = randomArray32(rng, n * k), b = randomArray32(rng, k * m);
+    const c32 = product32(gemmWasm!, 'NN', n, m, k, a, b);
+    const c64 = product(gemmNaive, 'NN', n, m, k, Float64Array.from(a), Float64Array.from(b));
+    expect(firstDifference(c32, Float32Array.from(c64))).not.toBeNull();
+    // …and is close to it (relative to the size of the terms summed).
+    for (let i = 0; i < n * m; i++) expect(Math.abs(c32[i] - c64[i])).toBeLessThan(1e-5 * k);
+  });
+
+  it('wasm: blocked products and the report shapes equal js and the float32 loop, on one thread and shared', () => {
+    // Blocks: at most 256 steps of p × 64 rows of A × 128 columns of B; B is read in place
+    // when C has ≤ 32 rows and B's columns are adjacent, except a last panel of < 8 columns.
+    expect(gemmWasm).not.toBeNull();
+    const rng = new Rng(63);
+    const shapes: [number, number, number][] = [
+      [67, 133, 521], [5, 130, 600], [130, 6, 777], [32, 64, 300], [33, 64, 257], [32, 100, 784],
+      [128, 100, 784], [784, 100, 32], [32, 784, 100], [1, 1, 1], [31, 37, 513], [64, 129, 256],
+    ];
+    for (let t = 0; t < 8; t++) shapes.push([rng.int(1, 90), rng.int(1, 150), rng.int(1, 600)]);
+    try {
+      for (const shared of [false, true]) {
+        forceThreadSharing(shared);
+        for (const [n, m, k] of shapes) {
+          for (const form of FORMS) {
+            const l = layout(form, n, m, k);
+            const a = randomArray32(rng, l.aLen), b = randomArray32(rng, l.bLen);
+            const wasm = product32(gemmWasm!, form, n, m, k, a, b);
+            const label = `${form} n=${n} m=${m} k=${k} shared=${shared}`;
+            expect(firstDifference(wasm, product32(gemmJs, form, n, m, k, a, b)), label).toBeNull();
+            expect(firstDifference(wasm, naive32(form, n, m, k, a, b)), label).toBeNull();
+          }
+        }
+      }
+    } finally {
+      forceThreadSharing(null);
+    }
+  });
+
+  it('wasm: two threads and one give the same bits (large shapes, every form)', () => {
+    const rng = new Rng(64);
+    try {
+      for (const [n, m, k] of [[128, 100, 784], [784, 100, 128], [40, 784, 100], [100, 300, 64]] as const) {
+        for (const form of FORMS) {
+          const l = layout(form, n, m, k);
+          const a = randomArray32(rng, l.aLen), b = randomArray32(rng, l.bLen);
+          forceThreadSharing(false);
+          const one = product32(gemmWasm!, form, n, m, k, a, b);
+          forceThreadSharing(true);
+          const two = product32(gemmWasm!, form, n, m, k, a, b);
+          expect(firstDifference(one, two), `${form} n=${n} m=${m} k=${k}`).toBeNull();
+        }
+      }
+    } finally {
+      forceThreadSharing(null);
+    }
+  });
+
+  it('the float32 product is close to the float64 product of the same values', () => {
+    const rng = new Rng(65);
+    for (const [n, m, k] of [[32, 100, 784], [100, 12, 128]] as const) {
+      for (const form of FORMS) {
+        const l = layout(form, n, m, k);
+        const a = randomArray(rng, l.aLen), b = randomArray(rng, l.bLen);
+        const c64 = product(gemmWasm!, form, n, m, k, a, b);
+        const c32 = product32(gemmWasm!, form, n, m, k, Float32Array.from(a), Float32Array.from(b));
+        // Errors of ~k rounding steps of 2⁻²⁴ on terms of size ~1: compare with √k (the size of the sum).
+        const scale = Math.sqrt(k);
+        for (let i = 0; i < n * m; i++) expect(Math.abs(c32[i] - c64[i]) / scale, `${form} element ${i}`).toBeLessThan(1e-5);
+      }
+    }
+  });
+
+  it('gemmJs32 is what gemmJs runs on Float32Array operands; mixed staging of resident and plain float32 arrays agrees', () => {
+    const rng = new Rng(66);
+    const [n, m, k] = [9, 13, 21];
+    const a = randomArray32(rng, n * k), b = randomArray32(rng, k * m);
+    const expected = naive32('NN', n, m, k, a, b);
+    const c = new Float32Array(n * m);
+    gemmJs32(n, m, k, a, k, 1, b, m, 1, c);
+    expect(firstDifference(c, expected)).toBeNull();
+    const ra = allocResident32(n * k)!, rb = allocResident32(k * m)!, rc = allocResident32(n * m)!;
+    ra.set(a); rb.set(b);
+    for (const [x, y, z] of [[ra, rb, rc], [a, rb, rc], [ra, b, new Float32Array(n * m)], [ra, rb, new Float32Array(n * m)]]) {
+      z.fill(Number.NaN);
+      gemmWasm!(n, m, k, x, k, 1, y, m, 1, z);
+      expect(firstDifference(z, expected)).toBeNull();
+    }
+  });
+});
+
+describe('float32 Adam kernel', () => {
+  const adams32: [string, Adam | null][] = [['js', adamJs], ['wasm', adamWasm]];
+  for (const [name, adam] of adams32) {
+    it(`${name}: 20 steps equal adamJs32 bit for bit (lengths around the 4-lane vectors) and stay float32`, () => {
+      expect(adam).not.toBeNull();
+      const rng = new Rng(71);
+      for (const len of [1, 2, 3, 4, 5, 7, 100, 1001]) {
+        const w0 = randomArray32(rng, len);
+        const [w, m, v] = [w0.slice(), new Float32Array(len), new Float32Array(len)];
+        const [wr, mr, vr] = [w0.slice(), new Float32Array(len), new Float32Array(len)];
+        for (let t = 1; t <= 20; t++) {
+          const g = randomArray32(rng, len);
+          const c1 = 1 - Math.pow(0.9, t), c2 = 1 - Math.pow(0.999, t);
+          adam!(w, g, m, v, 1e-3, 0.9, 0.999, 1e-8, c1, c2);
+          adamJs32(wr, g, mr, vr, 1e-3, 0.9, 0.999, 1e-8, c1, c2);
+        }
+        expect(firstDifference(w, wr), `w, length ${len}`).toBeNull();
+        expect(firstDifference(m, mr), `m, length ${len}`).toBeNull();
+        expect(firstDifference(v, vr), `v, length ${len}`).toBeNull();
+      }
+    });
+  }
+
+  it('adamJs32 rounds each operation to float32 and stays close to the float64 update', () => {
+    const rng = new Rng(72);
+    const len = 200;
+    const w0 = randomArray32(rng, len), g = randomArray32(rng, len);
+    const w = w0.slice(), m = new Float32Array(len), v = new Float32Array(len);
+    adamJs32(w, g, m, v, 1e-2, 0.9, 0.999, 1e-8, 1 - 0.9, 1 - 0.999);
+    const w64 = Float64Array.from(w0), m64 = new Float64Array(len), v64 = new Float64Array(len);
+    adamJs(w64, Float64Array.from(g), m64, v64, 1e-2, 0.9, 0.999, 1e-8, 1 - 0.9, 1 - 0.999);
+    for (let i = 0; i < len; i++) {
+      expect(Math.abs(w[i] - w64[i])).toBeLessThan(1e-6 * Math.max(1, Math.abs(w64[i])));
+      // One element by hand: the float32 formula, rounding after each operation.
+      const f = Math.fround;
+      const mk = f(f(f(0.9) * 0) + f(f(1 - 0.9) * g[i]));
+      expect(m[i]).toBe(mk);
+    }
+  });
+
+  it('wasm: late steps, where c1 and c2 round to exactly 1 in float32, still equal adamJs32', () => {
+    // In float32, 1 − 0.9ᵗ rounds to 1 from t ≈ 160 and 1 − 0.999ᵗ from t ≈ 17,000; the kernel
+    // then leaves out the divisions.
+    const rng = new Rng(73);
+    for (const t of [150, 170, 400, 20000]) {
+      const c1 = 1 - Math.pow(0.9, t), c2 = 1 - Math.pow(0.999, t);
+      const w0 = randomArray32(rng, 51), m0 = randomArray32(rng, 51), v0 = randomArray32(rng, 51).map(Math.abs), g = randomArray32(rng, 51);
+      const [w, m, v] = [w0.slice(), m0.slice(), v0.slice()];
+      const [wr, mr, vr] = [w0.slice(), m0.slice(), v0.slice()];
+      adamWasm!(w, g, m, v, 1e-3, 0.9, 0.999, 1e-8, c1, c2);
+      adamJs32(wr, g, mr, vr, 1e-3, 0.9, 0.999, 1e-8, c1, c2);
+      expect(firstDifference(w, wr), `t = ${t}, c1 = ${c1}, c2 = ${c2}`).toBeNull();
+    }
+    expect(Math.fround(1 - Math.pow(0.9, 170))).toBe(1);
+    expect(Math.fround(1 - Math.pow(0.999, 20000))).toBe(1);
+  });
+
+  it('wasm: a long update, one thread and shared, equals adamJs32 (resident and plain arrays)', () => {
+    const rng = new Rng(74);
+    const len = 40003; // above the threshold for sharing; n % 4 = 3, so a chunk ends in scalars
+    const w0 = randomArray32(rng, len), g = randomArray32(rng, len);
+    const [wr, mr, vr] = [w0.slice(), new Float32Array(len), new Float32Array(len)];
+    adamJs32(wr, g, mr, vr, 1e-3, 0.9, 0.999, 1e-8, 1 - 0.9, 1 - 0.999);
+    try {
+      for (const shared of [false, true]) {
+        forceThreadSharing(shared);
+        const [w, m, v] = [w0.slice(), new Float32Array(len), new Float32Array(len)];
+        adamWasm!(w, g, m, v, 1e-3, 0.9, 0.999, 1e-8, 1 - 0.9, 1 - 0.999);
+        expect(firstDifference(w, wr), `shared=${shared}`).toBeNull();
+        expect(firstDifference(v, vr), `shared=${shared}`).toBeNull();
+        const [rw, rm, rv] = [allocResident32(len)!, allocResident32(len)!, allocResident32(len)!];
+        rw.set(w0);
+        adamWasm!(rw, g, rm, rv, 1e-3, 0.9, 0.999, 1e-8, 1 - 0.9, 1 - 0.999);
+        expect(firstDifference(rw, wr), `resident, shared=${shared}`).toBeNull();
+        expect(firstDifference(rm, mr), `resident, shared=${shared}`).toBeNull();
+      }
+    } finally {
+      forceThreadSharing(null);
+    }
+  });
+});
+
+describe('resident float32 arrays', () => {
+  const initial = kernelBackend();
+  afterEach(() => setKernelBackend(initial));
+
+  it('are zero-filled views of the module memory, disjoint from float64 ones, and their blocks are reused', () => {
+    const before = residentUsage().arrays;
+    const x = allocResident32(37)!, y = allocResident(5)!, z = allocResident32(1)!;
+    expect(x).toBeInstanceOf(Float32Array);
+    expect(x.length).toBe(37);
+    expect(Array.from(x).every((e) => e === 0)).toBe(true);
+    expect(x.buffer).toBe(y.buffer);
+    expect(x.byteOffset % 64).toBe(0);
+    const spans = [x, y, z].map((a) => [a.byteOffset, a.byteOffset + a.byteLength]);
+    for (let i = 0; i < 3; i++) for (let j = i + 1; j < 3; j++) {
+      expect(spans[i][1] <= spans[j][0] || spans[j][1] <= spans[i][0]).toBe(true);
+    }
+    expect(residentUsage().arrays).toBe(before + 3);
+    x.fill(1);
+    expect(y.every((e) => e === 0) && z[0] === 0).toBe(true);
+  });
+
+  it('kernels.alloc32 gives Float32Arrays on both backends, and kernels.gemm/adam take them', () => {
+    for (const backend of ['wasm', 'js'] as KernelBackend[]) {
+      setKernelBackend(backend);
+      const rng = new Rng(81);
+      const [n, m, k] = [5, 11, 19];
+      const a = kernels.alloc32(n * k), b = kernels.alloc32(k * m), c = kernels.alloc32(n * m);
+      expect(a).toBeInstanceOf(Float32Array);
+      a.set(randomArray32(rng, n * k)); b.set(randomArray32(rng, k * m));
+      kernels.gemm(n, m, k, a, k, 1, b, m, 1, c);
+      expect(firstDifference(c, naive32('NN', n, m, k, a, b)), backend).toBeNull();
+      const w = kernels.alloc32(9), g = randomArray32(rng, 9), mm = kernels.alloc32(9), v = kernels.alloc32(9);
+      const wr = w.slice(), mr = mm.slice(), vr = v.slice();
+      kernels.adam(w, g, mm, v, 1e-3, 0.9, 0.999, 1e-8, 0.1, 0.001);
+      adamJs32(wr, g, mr, vr, 1e-3, 0.9, 0.999, 1e-8, 0.1, 0.001);
+      expect(firstDifference(w, wr), backend).toBeNull();
+    }
   });
 });
