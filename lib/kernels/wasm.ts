@@ -19,6 +19,9 @@
  * weight matrix against about 300 µs for the product that uses it. Operands that live in the
  * resident area (allocated by `allocResident`, used for parameters and optimiser state that
  * every step touches) are used in place, with no copy at all.
+ *
+ * Float32Array operands go the same way (`allocResident32` shares the area and free list) and
+ * run the float32 kernels, gemm32 and adam32: a call's operands are all of one type.
  */
 import { readFileSync } from 'node:fs';
 import { adamJs, gemmJs, type Adam, type Floats, type Gemm } from './js.js';
