@@ -58,7 +58,7 @@ export function affineBackwardParams(dout: Matrix, cache: AffineCache, out?: Aff
 
 /** out = max(0, x), any shape. */
 export function reluForward(x: Matrix): [Matrix, Matrix] {
-  const out = new Matrix(x.rows, x.cols);
+  const out = Matrix.like(x);
   const X = x.data, O = out.data;
   for (let k = 0; k < X.length; k++) O[k] = X[k] > 0 ? X[k] : 0;
   return [out, x];
@@ -67,7 +67,7 @@ export function reluForward(x: Matrix): [Matrix, Matrix] {
 /** dx = dout where x > 0, else 0. */
 export function reluBackward(dout: Matrix, x: Matrix): { dx: Matrix } {
   checkShape('reluBackward dout', dout, x.rows, x.cols);
-  const dx = new Matrix(x.rows, x.cols);
+  const dx = Matrix.like(x);
   const X = x.data, D = dout.data, G = dx.data;
   for (let k = 0; k < X.length; k++) G[k] = X[k] > 0 ? D[k] : 0;
   return { dx };
@@ -77,7 +77,7 @@ export interface LeakyReluCache { x: Matrix; alpha: number }
 
 /** out = x for x > 0, alpha·x otherwise (alpha defaults to 0.01). */
 export function leakyReluForward(x: Matrix, alpha = 0.01): [Matrix, LeakyReluCache] {
-  const out = new Matrix(x.rows, x.cols);
+  const out = Matrix.like(x);
   const X = x.data, O = out.data;
   for (let k = 0; k < X.length; k++) O[k] = X[k] > 0 ? X[k] : alpha * X[k];
   return [out, { x, alpha }];
@@ -86,7 +86,7 @@ export function leakyReluForward(x: Matrix, alpha = 0.01): [Matrix, LeakyReluCac
 export function leakyReluBackward(dout: Matrix, cache: LeakyReluCache): { dx: Matrix } {
   const { x, alpha } = cache;
   checkShape('leakyReluBackward dout', dout, x.rows, x.cols);
-  const dx = new Matrix(x.rows, x.cols);
+  const dx = Matrix.like(x);
   const X = x.data, D = dout.data, G = dx.data;
   for (let k = 0; k < X.length; k++) G[k] = X[k] > 0 ? D[k] : alpha * D[k];
   return { dx };
@@ -94,7 +94,7 @@ export function leakyReluBackward(dout: Matrix, cache: LeakyReluCache): { dx: Ma
 
 /** out = 1 / (1 + e^(−x)), written to stay finite for large |x|. */
 export function sigmoidForward(x: Matrix): [Matrix, Matrix] {
-  const out = new Matrix(x.rows, x.cols);
+  const out = Matrix.like(x);
   const X = x.data, O = out.data;
   for (let k = 0; k < X.length; k++) {
     const v = X[k];
@@ -107,7 +107,7 @@ export function sigmoidForward(x: Matrix): [Matrix, Matrix] {
 /** dx = dout · σ(x)(1 − σ(x)); the cache is the forward output σ(x). */
 export function sigmoidBackward(dout: Matrix, out: Matrix): { dx: Matrix } {
   checkShape('sigmoidBackward dout', dout, out.rows, out.cols);
-  const dx = new Matrix(out.rows, out.cols);
+  const dx = Matrix.like(out);
   const S = out.data, D = dout.data, G = dx.data;
   for (let k = 0; k < S.length; k++) G[k] = D[k] * S[k] * (1 - S[k]);
   return { dx };
@@ -115,7 +115,7 @@ export function sigmoidBackward(dout: Matrix, out: Matrix): { dx: Matrix } {
 
 /** out = tanh(x). */
 export function tanhForward(x: Matrix): [Matrix, Matrix] {
-  const out = new Matrix(x.rows, x.cols);
+  const out = Matrix.like(x);
   const X = x.data, O = out.data;
   for (let k = 0; k < X.length; k++) O[k] = Math.tanh(X[k]);
   return [out, out];
@@ -124,7 +124,7 @@ export function tanhForward(x: Matrix): [Matrix, Matrix] {
 /** dx = dout · (1 − tanh²(x)); the cache is the forward output tanh(x). */
 export function tanhBackward(dout: Matrix, out: Matrix): { dx: Matrix } {
   checkShape('tanhBackward dout', dout, out.rows, out.cols);
-  const dx = new Matrix(out.rows, out.cols);
+  const dx = Matrix.like(out);
   const T = out.data, D = dout.data, G = dx.data;
   for (let k = 0; k < T.length; k++) G[k] = D[k] * (1 - T[k] * T[k]);
   return { dx };
@@ -159,8 +159,8 @@ export function batchnormForward(x: Matrix, gamma: Matrix, beta: Matrix, bnParam
   checkShape('batchnormForward beta', beta, 1, d);
   const eps = bnParam.eps ?? 1e-5;
   const momentum = bnParam.momentum ?? 0.9;
-  if (bnParam.runningMean === undefined) bnParam.runningMean = new Matrix(1, d);
-  if (bnParam.runningVar === undefined) bnParam.runningVar = Matrix.filled(1, d, 1);
+  if (bnParam.runningMean === undefined) bnParam.runningMean = Matrix.zeros(1, d, x.dtype);
+  if (bnParam.runningVar === undefined) bnParam.runningVar = Matrix.filled(1, d, 1, x.dtype);
   const runMean = bnParam.runningMean.data, runVar = bnParam.runningVar.data;
 
   const mean = new Float64Array(d);
@@ -185,9 +185,9 @@ export function batchnormForward(x: Matrix, gamma: Matrix, beta: Matrix, bnParam
     throw new Error(`batchnormForward: bnParam.mode must be 'train' or 'test', got '${String(bnParam.mode)}'`);
   }
 
-  const invStd = new Matrix(1, d);
+  const invStd = Matrix.like(x, 1, d);
   for (let j = 0; j < d; j++) invStd.data[j] = 1 / Math.sqrt(variance[j] + eps);
-  const xhat = new Matrix(n, d);
+  const xhat = Matrix.like(x);
   const X = x.data, H = xhat.data;
   for (let i = 0; i < n; i++) {
     for (let j = 0; j < d; j++) H[i * d + j] = (X[i * d + j] - mean[j]) * invStd.data[j];
@@ -207,11 +207,11 @@ export function batchnormBackward(dout: Matrix, cache: BatchnormCache): { dx: Ma
   const n = xhat.rows, d = xhat.cols;
   checkShape('batchnormBackward dout', dout, n, d);
   const dbeta = colSums(dout);
-  const dgamma = new Matrix(1, d);
+  const dgamma = Matrix.like(xhat, 1, d);
   const D = dout.data, H = xhat.data, G = gamma.data, S = invStd.data;
   for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) dgamma.data[j] += D[i * d + j] * H[i * d + j];
 
-  const dx = new Matrix(n, d);
+  const dx = Matrix.like(xhat);
   const DX = dx.data;
   if (mode === 'test') {
     for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) DX[i * d + j] = D[i * d + j] * G[j] * S[j];
@@ -251,10 +251,10 @@ export function dropoutForward(x: Matrix, param: DropoutParam): [Matrix, Dropout
   if (!(p >= 0 && p < 1)) throw new Error(`dropoutForward: p must be in [0, 1), got ${p}`);
   if (mode === 'test' || p === 0) return [x, { mask: null }];
   if (param.rng === undefined) throw new Error('dropoutForward: train mode needs param.rng (a seeded Rng)');
-  const mask = new Matrix(x.rows, x.cols);
+  const mask = Matrix.like(x);
   const keep = 1 / (1 - p);
   for (let k = 0; k < mask.data.length; k++) mask.data[k] = param.rng.uniform() >= p ? keep : 0;
-  const out = new Matrix(x.rows, x.cols);
+  const out = Matrix.like(x);
   for (let k = 0; k < out.data.length; k++) out.data[k] = x.data[k] * mask.data[k];
   return [out, { mask }];
 }
@@ -263,7 +263,7 @@ export function dropoutBackward(dout: Matrix, cache: DropoutCache): { dx: Matrix
   const { mask } = cache;
   if (mask === null) return { dx: dout };
   checkShape('dropoutBackward dout', dout, mask.rows, mask.cols);
-  const dx = new Matrix(dout.rows, dout.cols);
+  const dx = Matrix.like(dout);
   for (let k = 0; k < dx.data.length; k++) dx.data[k] = dout.data[k] * mask.data[k];
   return { dx };
 }
@@ -292,7 +292,7 @@ export function softmaxLoss(scores: Matrix, y: ArrayLike<number>): { loss: numbe
   const n = scores.rows, c = scores.cols;
   checkLabels('softmaxLoss y', y, n, c);
   const S = scores.data;
-  const dscores = new Matrix(n, c);
+  const dscores = Matrix.like(scores);
   const G = dscores.data;
   let loss = 0;
   for (let i = 0; i < n; i++) {
@@ -316,7 +316,7 @@ export function softmaxLoss(scores: Matrix, y: ArrayLike<number>): { loss: numbe
 export function mseLoss(pred: Matrix, target: Matrix): { loss: number; dpred: Matrix } {
   checkShape('mseLoss target', target, pred.rows, pred.cols);
   const count = pred.size;
-  const dpred = new Matrix(pred.rows, pred.cols);
+  const dpred = Matrix.like(pred);
   const P = pred.data, T = target.data, G = dpred.data;
   let loss = 0;
   for (let k = 0; k < count; k++) {

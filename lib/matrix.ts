@@ -1,19 +1,36 @@
 /**
- * A dense, row-major matrix of float64 and the numeric kernels the layers need.
+ * A dense, row-major matrix of float64 (or float32) and the numeric kernels the layers need.
  *
  * Every loop that touches many numbers lives in this module, so that the kernels can be
  * made faster (blocked, SIMD, WebAssembly) without touching a single layer. Kernels take an
  * optional `out` argument: the training loop passes reusable workspaces to avoid allocating.
+ *
+ * float64 is the default and what gradient checks need. float32 is an optional training path:
+ * the WebAssembly kernels then work on four numbers per instruction instead of two. A result
+ * has the type of its operands (see Matrix.like), so a network whose parameters are float32
+ * computes in float32 all the way through; the products refuse to mix the two types.
  */
 import { kernels } from './kernels/index.js';
+
+export type DType = 'float64' | 'float32';
+/** The storage of a Matrix. */
+export type Floats = Float64Array | Float32Array;
+export const DTYPES: readonly DType[] = ['float64', 'float32'];
+
+/** A zero-filled array of `length` numbers of type `dtype`. */
+export function floatsOf(dtype: DType, length: number): Floats {
+  if (dtype === 'float64') return new Float64Array(length);
+  if (dtype === 'float32') return new Float32Array(length);
+  throw new Error(`dtype must be 'float64' or 'float32', got '${String(dtype)}'`);
+}
 
 export class Matrix {
   readonly rows: number;
   readonly cols: number;
   /** Element (i, j) is data[i * cols + j]. */
-  readonly data: Float64Array;
+  readonly data: Floats;
 
-  constructor(rows: number, cols: number, data?: Float64Array) {
+  constructor(rows: number, cols: number, data?: Floats) {
     if (!Number.isInteger(rows) || rows < 0) throw new Error(`Matrix: rows must be a non-negative integer, got ${rows}`);
     if (!Number.isInteger(cols) || cols < 0) throw new Error(`Matrix: cols must be a non-negative integer, got ${cols}`);
     if (data !== undefined && data.length !== rows * cols) {
@@ -24,13 +41,31 @@ export class Matrix {
     this.data = data ?? new Float64Array(rows * cols);
   }
 
-  static zeros(rows: number, cols: number): Matrix {
-    return new Matrix(rows, cols);
+  static zeros(rows: number, cols: number, dtype: DType = 'float64'): Matrix {
+    return new Matrix(rows, cols, floatsOf(dtype, rows * cols));
   }
 
-  static filled(rows: number, cols: number, value: number): Matrix {
-    const m = new Matrix(rows, cols);
+  static filled(rows: number, cols: number, value: number, dtype: DType = 'float64'): Matrix {
+    const m = Matrix.zeros(rows, cols, dtype);
     m.data.fill(value);
+    return m;
+  }
+
+  /** A zero matrix of the same number type as `m`, by default also of its shape (how layers allocate their outputs). */
+  static like(m: Matrix, rows = m.rows, cols = m.cols): Matrix {
+    return new Matrix(rows, cols, m.data instanceof Float32Array ? new Float32Array(rows * cols) : new Float64Array(rows * cols));
+  }
+
+  /** 'float64' or 'float32': the type of the numbers in `data`. */
+  get dtype(): DType {
+    return this.data instanceof Float32Array ? 'float32' : 'float64';
+  }
+
+  /** This matrix if it already holds `dtype` numbers, else a converted copy (float32 rounds to nearest). */
+  astype(dtype: DType): Matrix {
+    if (dtype === this.dtype) return this;
+    const m = Matrix.zeros(this.rows, this.cols, dtype);
+    m.data.set(this.data);
     return m;
   }
 
@@ -68,7 +103,7 @@ export class Matrix {
   }
 
   /** Row i as a view (no copy). */
-  row(i: number): Float64Array {
+  row(i: number): Floats {
     return this.data.subarray(i * this.cols, (i + 1) * this.cols);
   }
 
@@ -76,10 +111,13 @@ export class Matrix {
     return new Matrix(this.rows, this.cols, this.data.slice());
   }
 
-  /** The rows listed in `indices`, copied into a new matrix (minibatch gathering). */
+  /**
+   * The rows listed in `indices`, copied into a new matrix of the same type (minibatch
+   * gathering), or into `out`, converting if `out` holds the other type.
+   */
   selectRows(indices: ArrayLike<number>, out?: Matrix): Matrix {
     const c = this.cols;
-    const res = out ?? new Matrix(indices.length, c);
+    const res = out ?? Matrix.like(this, indices.length, c);
     checkShape('selectRows out', res, indices.length, c);
     for (let k = 0; k < indices.length; k++) {
       const i = indices[k];
@@ -123,7 +161,7 @@ export function checkFinite(what: string, m: Matrix): void {
  * a finite x and NaN for NaN or ±Infinity, and a sum with a NaN in it is NaN. Four running
  * sums, so that the additions do not wait for each other.
  */
-function allFinite(d: Float64Array): boolean {
+function allFinite(d: Floats): boolean {
   const n = d.length;
   let z0 = 0, z1 = 0, z2 = 0, z3 = 0, k = 0;
   for (; k + 3 < n; k += 4) {
@@ -136,8 +174,9 @@ function allFinite(d: Float64Array): boolean {
   return z0 + z1 + z2 + z3 === 0;
 }
 
-function output(what: string, out: Matrix | undefined, rows: number, cols: number): Matrix {
-  if (out === undefined) return new Matrix(rows, cols);
+/** `out` after checking its shape, or a new rows×cols matrix of the type of `like`. */
+function output(what: string, out: Matrix | undefined, rows: number, cols: number, like: Matrix): Matrix {
+  if (out === undefined) return Matrix.like(like, rows, cols);
   checkShape(`${what} out`, out, rows, cols);
   return out;
 }
@@ -149,12 +188,24 @@ function output(what: string, out: Matrix | undefined, rows: number, cols: numbe
 // identical whichever runs. The transposed forms only change the strides, never copy.
 // ---------------------------------------------------------------------------------------------
 
-/** The kernels read their operands while writing C, so C must not share storage with them. */
-function checkNoAlias(what: string, c: Matrix, a: Matrix, b: Matrix): void {
+/**
+ * The kernels read their operands while writing C, so C must not share storage with them; and
+ * one kernel call computes in one number type, so A, B and C must all hold the same one.
+ */
+function checkOperands(what: string, c: Matrix, a: Matrix, b: Matrix): void {
   if (overlaps(c.data, a.data) || overlaps(c.data, b.data)) throw new Error(`${what}: out must not share storage with an operand`);
+  checkSameDType(what, ['A', a], ['B', b], ['out', c]);
 }
 
-function overlaps(x: Float64Array, y: Float64Array): boolean {
+/** Throws unless all the named matrices hold the same number type. */
+export function checkSameDType(what: string, ...named: [string, Matrix][]): void {
+  const [first, m0] = named[0];
+  for (const [name, m] of named) {
+    if (m.dtype !== m0.dtype) throw new Error(`${what}: ${first} is ${m0.dtype} but ${name} is ${m.dtype} (convert one with .astype())`);
+  }
+}
+
+function overlaps(x: Floats, y: Floats): boolean {
   return x.buffer === y.buffer && x.byteOffset < y.byteOffset + y.byteLength && y.byteOffset < x.byteOffset + x.byteLength;
 }
 
@@ -162,8 +213,8 @@ function overlaps(x: Float64Array, y: Float64Array): boolean {
 export function matmul(a: Matrix, b: Matrix, out?: Matrix): Matrix {
   if (a.cols !== b.rows) throw new Error(`matmul: inner dimensions differ, A is ${a.rows}x${a.cols}, B is ${b.rows}x${b.cols}`);
   const n = a.rows, k = a.cols, m = b.cols;
-  const c = output('matmul', out, n, m);
-  checkNoAlias('matmul', c, a, b);
+  const c = output('matmul', out, n, m, a);
+  checkOperands('matmul', c, a, b);
   // A(i, p) = A[i·k + p], B(p, j) = B[p·m + j].
   kernels.gemm(n, m, k, a.data, k, 1, b.data, m, 1, c.data);
   return c;
@@ -173,8 +224,8 @@ export function matmul(a: Matrix, b: Matrix, out?: Matrix): Matrix {
 export function matmulTN(a: Matrix, b: Matrix, out?: Matrix): Matrix {
   if (a.rows !== b.rows) throw new Error(`matmulTN: row counts differ, A is ${a.rows}x${a.cols}, B is ${b.rows}x${b.cols}`);
   const k = a.rows, n = a.cols, m = b.cols;
-  const c = output('matmulTN', out, n, m);
-  checkNoAlias('matmulTN', c, a, b);
+  const c = output('matmulTN', out, n, m, a);
+  checkOperands('matmulTN', c, a, b);
   // Aᵀ(i, p) = A[p·n + i]: step down a column of A.
   kernels.gemm(n, m, k, a.data, 1, n, b.data, m, 1, c.data);
   return c;
@@ -184,8 +235,8 @@ export function matmulTN(a: Matrix, b: Matrix, out?: Matrix): Matrix {
 export function matmulNT(a: Matrix, b: Matrix, out?: Matrix): Matrix {
   if (a.cols !== b.cols) throw new Error(`matmulNT: column counts differ, A is ${a.rows}x${a.cols}, B is ${b.rows}x${b.cols}`);
   const n = a.rows, k = a.cols, m = b.rows;
-  const c = output('matmulNT', out, n, m);
-  checkNoAlias('matmulNT', c, a, b);
+  const c = output('matmulNT', out, n, m, a);
+  checkOperands('matmulNT', c, a, b);
   // Bᵀ(p, j) = B[j·k + p]: step along a row of B.
   kernels.gemm(n, m, k, a.data, k, 1, b.data, 1, k, c.data);
   return c;
@@ -203,13 +254,14 @@ export function matmulNT(a: Matrix, b: Matrix, out?: Matrix): Matrix {
  * whole memory, so code that reads raw bytes must use data.byteOffset and data.byteLength.
  * Falls back to an ordinary matrix when the resident area is full or the backend is 'js'.
  */
-export function residentMatrix(rows: number, cols: number): Matrix {
-  return new Matrix(rows, cols, kernels.alloc(rows * cols));
+export function residentMatrix(rows: number, cols: number, dtype: DType = 'float64'): Matrix {
+  if (dtype !== 'float64' && dtype !== 'float32') floatsOf(dtype, 0); // throws, naming the bad dtype
+  return new Matrix(rows, cols, dtype === 'float32' ? kernels.alloc32(rows * cols) : kernels.alloc(rows * cols));
 }
 
-/** A resident copy of `m` (see residentMatrix). */
-export function toResident(m: Matrix): Matrix {
-  const r = residentMatrix(m.rows, m.cols);
+/** A resident copy of `m` (see residentMatrix), converted to `dtype` (by default m's own). */
+export function toResident(m: Matrix, dtype: DType = m.dtype): Matrix {
+  const r = residentMatrix(m.rows, m.cols, dtype);
   r.data.set(m.data);
   return r;
 }
@@ -232,6 +284,7 @@ export function adamUpdate(w: Matrix, dw: Matrix, m: Matrix, v: Matrix, h: AdamH
   checkShape('adamUpdate dw', dw, w.rows, w.cols);
   checkShape('adamUpdate m', m, w.rows, w.cols);
   checkShape('adamUpdate v', v, w.rows, w.cols);
+  checkSameDType('adamUpdate', ['w', w], ['dw', dw], ['m', m], ['v', v]);
   kernels.adam(w.data, dw.data, m.data, v.data, h.learningRate, h.beta1, h.beta2, h.epsilon, h.c1, h.c2);
 }
 
@@ -242,7 +295,7 @@ export function adamUpdate(w: Matrix, dw: Matrix, m: Matrix, v: Matrix, h: AdamH
 /** out[i, j] = a[i, j] + v[0, j]: adds a 1×m row vector to every row of an n×m matrix. */
 export function addRowVector(a: Matrix, v: Matrix, out?: Matrix): Matrix {
   checkShape('addRowVector v', v, 1, a.cols);
-  const c = output('addRowVector', out, a.rows, a.cols);
+  const c = output('addRowVector', out, a.rows, a.cols, a);
   const A = a.data, V = v.data, C = c.data, m = a.cols;
   for (let i = 0; i < a.rows; i++) {
     const r = i * m;
@@ -254,7 +307,7 @@ export function addRowVector(a: Matrix, v: Matrix, out?: Matrix): Matrix {
 /** out[i, j] = a[i, j] * v[0, j]: scales every row by a 1×m row vector. */
 export function mulRowVector(a: Matrix, v: Matrix, out?: Matrix): Matrix {
   checkShape('mulRowVector v', v, 1, a.cols);
-  const c = output('mulRowVector', out, a.rows, a.cols);
+  const c = output('mulRowVector', out, a.rows, a.cols, a);
   const A = a.data, V = v.data, C = c.data, m = a.cols;
   for (let i = 0; i < a.rows; i++) {
     const r = i * m;
@@ -265,7 +318,7 @@ export function mulRowVector(a: Matrix, v: Matrix, out?: Matrix): Matrix {
 
 /** Column sums of an n×m matrix as a 1×m row vector (the bias gradient). */
 export function colSums(a: Matrix, out?: Matrix): Matrix {
-  const c = output('colSums', out, 1, a.cols);
+  const c = output('colSums', out, 1, a.cols, a);
   const A = a.data, C = c.data, m = a.cols;
   C.fill(0);
   for (let i = 0; i < a.rows; i++) {
@@ -306,7 +359,7 @@ export function dot(a: Matrix, b: Matrix): number {
 
 /** out = f(a) elementwise. */
 export function map(a: Matrix, f: (x: number) => number, out?: Matrix): Matrix {
-  const c = output('map', out, a.rows, a.cols);
+  const c = output('map', out, a.rows, a.cols, a);
   const A = a.data, C = c.data;
   for (let k = 0; k < A.length; k++) C[k] = f(A[k]);
   return c;
@@ -315,7 +368,7 @@ export function map(a: Matrix, f: (x: number) => number, out?: Matrix): Matrix {
 /** out = f(a, b) elementwise; a and b have the same shape. */
 export function zip(a: Matrix, b: Matrix, f: (x: number, y: number) => number, out?: Matrix): Matrix {
   checkShape('zip b', b, a.rows, a.cols);
-  const c = output('zip', out, a.rows, a.cols);
+  const c = output('zip', out, a.rows, a.cols, a);
   const A = a.data, B = b.data, C = c.data;
   for (let k = 0; k < A.length; k++) C[k] = f(A[k], B[k]);
   return c;
@@ -324,7 +377,7 @@ export function zip(a: Matrix, b: Matrix, f: (x: number, y: number) => number, o
 /** out = a + b. */
 export function add(a: Matrix, b: Matrix, out?: Matrix): Matrix {
   checkShape('add b', b, a.rows, a.cols);
-  const c = output('add', out, a.rows, a.cols);
+  const c = output('add', out, a.rows, a.cols, a);
   const A = a.data, B = b.data, C = c.data;
   for (let k = 0; k < A.length; k++) C[k] = A[k] + B[k];
   return c;
@@ -333,7 +386,7 @@ export function add(a: Matrix, b: Matrix, out?: Matrix): Matrix {
 /** out = a - b. */
 export function sub(a: Matrix, b: Matrix, out?: Matrix): Matrix {
   checkShape('sub b', b, a.rows, a.cols);
-  const c = output('sub', out, a.rows, a.cols);
+  const c = output('sub', out, a.rows, a.cols, a);
   const A = a.data, B = b.data, C = c.data;
   for (let k = 0; k < A.length; k++) C[k] = A[k] - B[k];
   return c;
@@ -342,7 +395,7 @@ export function sub(a: Matrix, b: Matrix, out?: Matrix): Matrix {
 /** out = a ⊙ b (Hadamard product). */
 export function mul(a: Matrix, b: Matrix, out?: Matrix): Matrix {
   checkShape('mul b', b, a.rows, a.cols);
-  const c = output('mul', out, a.rows, a.cols);
+  const c = output('mul', out, a.rows, a.cols, a);
   const A = a.data, B = b.data, C = c.data;
   for (let k = 0; k < A.length; k++) C[k] = A[k] * B[k];
   return c;
@@ -350,7 +403,7 @@ export function mul(a: Matrix, b: Matrix, out?: Matrix): Matrix {
 
 /** out = s · a. */
 export function scale(a: Matrix, s: number, out?: Matrix): Matrix {
-  const c = output('scale', out, a.rows, a.cols);
+  const c = output('scale', out, a.rows, a.cols, a);
   const A = a.data, C = c.data;
   for (let k = 0; k < A.length; k++) C[k] = s * A[k];
   return c;

@@ -21,7 +21,7 @@ export type UpdateRule = (w: Matrix, dw: Matrix, config: OptimConfig) => [Matrix
 
 function stateLike(w: Matrix, state: Matrix | undefined, what: string): Matrix {
   // Resident: the state is read and written every step, so the kernels keep it where they compute.
-  if (state === undefined) return residentMatrix(w.rows, w.cols);
+  if (state === undefined) return residentMatrix(w.rows, w.cols, w.dtype);
   checkShape(what, state, w.rows, w.cols);
   return state;
 }

@@ -196,7 +196,7 @@ export class Solver {
    */
   private minibatchBuffer(rows: number, cols: number): Matrix {
     if (this.batchBuffer === null || this.batchBuffer.rows < rows || this.batchBuffer.cols !== cols) {
-      this.batchBuffer = residentMatrix(rows, cols);
+      this.batchBuffer = residentMatrix(rows, cols, this.model.config.dtype); // gathering converts float64 data
     }
     return leadingRows(this.batchBuffer, rows);
   }

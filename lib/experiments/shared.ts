@@ -17,8 +17,9 @@ export interface SharedTrainData {
   numClasses: number;
 }
 
-function shareFloat64(a: Float64Array): SharedArrayBuffer {
-  const buf = new SharedArrayBuffer(a.byteLength);
+/** A float64 copy of `a` in shared memory (a float32 matrix is widened: the workers read float64). */
+function shareFloat64(a: ArrayLike<number>): SharedArrayBuffer {
+  const buf = new SharedArrayBuffer(a.length * 8);
   new Float64Array(buf).set(a);
   return buf;
 }

@@ -93,6 +93,6 @@ export function fitSine(options: Partial<SineOptions> = {}): SineResult {
   solver.train();
 
   const gridX = sineGrid();
-  const gridPred = net.loss(new Matrix(gridX.length, 1, gridX.slice())).data;
+  const gridPred = Float64Array.from(net.loss(new Matrix(gridX.length, 1, gridX.slice())).data);
   return { net, solver, gridX, gridPred, ...sineErrors(gridX, gridPred), seconds: (performance.now() - t0) / 1000 };
 }
