@@ -80,21 +80,29 @@ describe('bench protocol', () => {
     }
   });
 
-  it('formats the table with ratios nnlab/NumPy', () => {
+  it('formats the table with ratios nnlab/NumPy, like for like and to float64, and a kernel table per dtype', () => {
     const rec = { epochS: 0.1, samplesPerS: 74400, epochSRuns: [], extrapolated: false, measuredBatches: 1, totalBatches: 1, lastLoss: 2, inferS: 0.01, inferSamplesPerS: 744000, inferExtrapolated: false, inferMeasuredSamples: 7440 };
+    const np = (system: string, epoch_s: number, extrapolated: boolean) =>
+      ({ system, model: 'M2', batch: 32, epoch_s, samples_per_s: 7440 / epoch_s, infer_s: 0.02, infer_samples_per_s: 372000, extrapolated, last_loss: 2 });
+    const f64 = np('numpy-f64', 0.2, true), f32 = np('numpy-f32', 0.125, false);
     const result: BenchResult = {
       system: 'nnlab', env: { node: 'v20', kernels: 'wasm', cpus: 2, cpuModel: 'x' }, dataCheck: makeWorkload().check,
       referenceStatus: 'test',
-      rows: [{
-        model: 'M2', batch: 32, nnlab: { system: 'nnlab', model: 'M2', batch: 32, ...rec },
-        numpy: { system: 'numpy-f64', model: 'M2', batch: 32, epoch_s: 0.2, samples_per_s: 37200, infer_s: 0.02, infer_samples_per_s: 372000, extrapolated: true, last_loss: 2 },
-        trainRatio: 0.5, inferRatio: 0.5,
-      }],
-      kernels: [{ system: 'nnlab-wasm', shape: [32, 784, 100], form: 'forward', gflops: 17.25, seconds: 1 }],
+      rows: [
+        { model: 'M2', batch: 32, dtype: 'float64', nnlab: { system: 'nnlab', model: 'M2', batch: 32, dtype: 'float64', ...rec },
+          numpy: f64, numpyF64: f64, trainRatio: 0.5, trainRatioF64: 0.5, inferRatio: 0.5 },
+        { model: 'M2', batch: 32, dtype: 'float32', nnlab: { system: 'nnlab', model: 'M2', batch: 32, dtype: 'float32', ...rec },
+          numpy: f32, numpyF64: f64, trainRatio: 0.8, trainRatioF64: 0.5, inferRatio: 0.5 },
+      ],
+      kernels: [
+        { system: 'nnlab-wasm', dtype: 'float64', shape: [32, 784, 100], form: 'forward', gflops: 17.25, seconds: 1 },
+        { system: 'nnlab-wasm', dtype: 'float32', shape: [32, 784, 100], form: 'forward', gflops: 40.04, seconds: 1 },
+      ],
       reference: [],
     };
     const text = formatBench(result);
-    expect(text).toMatch(/\| M2 +\| 32 +\| +0\.100 \| +0\.200\* \| +0\.50 \|/);
-    expect(text).toMatch(/\| 32×784×100 +\| forward +\| +17\.3 \|/);
+    expect(text).toMatch(/\| M2 +\| 32 +\| float64 \| +0\.100 \| +0\.200\* \| +0\.50 \| +0\.200\* \| +0\.50 \|/);
+    expect(text).toMatch(/\| M2 +\| 32 +\| float32 \| +0\.100 \| +0\.125 \| +0\.80 \| +0\.200\* \| +0\.50 \|/);
+    expect(text).toMatch(/float64 products:\n\n[^]*\| 32×784×100 +\| forward +\| +17\.3 \|[^]*float32 products:\n\n[^]*\| 32×784×100 +\| forward +\| +40\.0 \|/);
   });
 });

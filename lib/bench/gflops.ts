@@ -10,7 +10,7 @@
  * outputs, so the figure includes everything a layer pays (copies into WebAssembly memory too).
  */
 import { performance } from 'node:perf_hooks';
-import { Matrix, matmul, matmulNT, matmulTN } from '../matrix.js';
+import { Matrix, matmul, matmulNT, matmulTN, type DType } from '../matrix.js';
 import { Rng } from '../random.js';
 
 export type ProductForm = 'forward' | 'weightGrad' | 'inputGrad';
@@ -21,6 +21,7 @@ export const KERNEL_SHAPES: readonly [number, number, number][] = [[32, 784, 100
 
 export interface KernelRecord {
   system: string;
+  dtype: DType;
   shape: [number, number, number];
   form: ProductForm;
   gflops: number;
@@ -44,13 +45,13 @@ function timeCall(f: () => void, budget: number): number {
   return samples[2];
 }
 
-/** GFLOP/s of nnlab's products with the kernel backend currently selected. */
-export function benchKernels(system: string, shapes = KERNEL_SHAPES, budget = 0.3): KernelRecord[] {
+/** GFLOP/s of nnlab's products in `dtype` with the kernel backend currently selected. */
+export function benchKernels(system: string, dtype: DType = 'float64', shapes = KERNEL_SHAPES, budget = 0.3): KernelRecord[] {
   const rng = new Rng(5);
   const records: KernelRecord[] = [];
   for (const [N, D, M] of shapes) {
-    const x = rng.gaussianMatrix(N, D), w = rng.gaussianMatrix(D, M), dout = rng.gaussianMatrix(N, M);
-    const out = { forward: new Matrix(N, M), weightGrad: new Matrix(D, M), inputGrad: new Matrix(N, D) };
+    const [x, w, dout] = [rng.gaussianMatrix(N, D), rng.gaussianMatrix(D, M), rng.gaussianMatrix(N, M)].map((m) => m.astype(dtype));
+    const out = { forward: Matrix.zeros(N, M, dtype), weightGrad: Matrix.zeros(D, M, dtype), inputGrad: Matrix.zeros(N, D, dtype) };
     const calls: Record<ProductForm, () => void> = {
       forward: () => matmul(x, w, out.forward),
       weightGrad: () => matmulTN(x, dout, out.weightGrad),
@@ -58,7 +59,7 @@ export function benchKernels(system: string, shapes = KERNEL_SHAPES, budget = 0.
     };
     for (const form of PRODUCT_FORMS) {
       const seconds = timeCall(calls[form], budget);
-      records.push({ system, shape: [N, D, M], form, seconds, gflops: (2 * N * D * M) / seconds / 1e9 });
+      records.push({ system, dtype, shape: [N, D, M], form, seconds, gflops: (2 * N * D * M) / seconds / 1e9 });
     }
   }
   return records;
@@ -66,10 +67,10 @@ export function benchKernels(system: string, shapes = KERNEL_SHAPES, budget = 0.
 
 /**
  * The same measurement for NumPy, as a Python program printing one JSON line: the products
- * are x @ w, x.T @ dout and dout @ w.T on float64 C-ordered arrays, as numpy_mlp.py computes
- * them.
+ * are x @ w, x.T @ dout and dout @ w.T on C-ordered arrays of each dtype, as numpy_mlp.py
+ * computes them.
  */
-export function numpyKernelScript(shapes = KERNEL_SHAPES, budget = 0.3): string {
+export function numpyKernelScript(dtypes: readonly DType[] = ['float64'], shapes = KERNEL_SHAPES, budget = 0.3): string {
   return `
 import json, time
 import numpy as np
@@ -85,12 +86,13 @@ def time_call(f, budget=${budget}):
         samples.append((time.perf_counter() - t1) / reps)
     return sorted(samples)[2]
 records = []
-for N, D, M in ${JSON.stringify(shapes)}:
-    x = rng.standard_normal((N, D)); w = rng.standard_normal((D, M)); dout = rng.standard_normal((N, M))
-    calls = {"forward": lambda: x @ w, "weightGrad": lambda: x.T @ dout, "inputGrad": lambda: dout @ w.T}
-    for form, f in calls.items():
-        s = time_call(f)
-        records.append({"system": "numpy-f64", "shape": [N, D, M], "form": form, "seconds": s, "gflops": 2 * N * D * M / s / 1e9})
+for dtype in ${JSON.stringify(dtypes)}:
+    for N, D, M in ${JSON.stringify(shapes)}:
+        x, w, dout = (rng.standard_normal(s).astype(dtype) for s in ((N, D), (D, M), (N, M)))
+        calls = {"forward": lambda: x @ w, "weightGrad": lambda: x.T @ dout, "inputGrad": lambda: dout @ w.T}
+        for form, f in calls.items():
+            s = time_call(f)
+            records.append({"system": "numpy", "dtype": dtype, "shape": [N, D, M], "form": form, "seconds": s, "gflops": 2 * N * D * M / s / 1e9})
 print(json.dumps(records))
 `;
 }

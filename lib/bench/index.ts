@@ -6,12 +6,14 @@
  * 2-core machine drift from minute to minute. Ratios are nnlab time / NumPy time: below 1.0
  * nnlab is faster.
  */
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import {
   forceThreadSharing, kernelBackend, kernelThreadCount, setKernelBackend, wasmAvailable, type KernelBackend,
 } from '../kernels/index.js';
+import { writeFileAtomic } from '../io.js';
+import { DTYPES, type DType } from '../matrix.js';
 import { checkWorkload, makeWorkload, MODEL_NAMES, WORKLOAD, type ModelName } from './workload.js';
 import { benchModel, type NnlabRecord } from './nnlab.js';
 import { benchKernels, numpyKernelScript, PRODUCT_FORMS, KERNEL_SHAPES, type KernelRecord } from './gflops.js';
@@ -24,6 +26,8 @@ export { DEFAULT_REFERENCE } from './reference.js';
 export interface BenchOptions {
   models: ModelName[];
   batches: number[];
+  /** Number types nnlab trains in (default float64 and float32); NumPy runs in each as well. */
+  dtypes?: DType[];
   /** Path of numpy_mlp.py, or null to run nnlab alone. */
   reference: string | null;
   /** Where to write every figure as JSON. */
@@ -35,11 +39,17 @@ export interface BenchOptions {
 export interface BenchRow {
   model: ModelName;
   batch: number;
+  dtype: DType;
   nnlab: NnlabRecord;
+  /** The NumPy reference in the same number type (like for like); null without the reference. */
   numpy: ReferenceRecord | null;
-  /** nnlab epoch time / NumPy epoch time (below 1: nnlab faster); null without the reference. */
+  /** The NumPy reference in float64: the report's original stack, which the targets are set against. */
+  numpyF64: ReferenceRecord | null;
+  /** nnlab epoch time / NumPy epoch time, same number type (below 1: nnlab faster). */
   trainRatio: number | null;
-  /** nnlab inference time / NumPy inference time. */
+  /** nnlab epoch time / NumPy float64 epoch time. */
+  trainRatioF64: number | null;
+  /** nnlab inference time / NumPy inference time, same number type. */
   inferRatio: number | null;
 }
 
@@ -62,6 +72,8 @@ export function runBench(options: BenchOptions): BenchResult {
   const log = options.log ?? ((line: string) => process.stderr.write(line + '\n'));
   for (const m of options.models) if (!MODEL_NAMES.includes(m)) throw new Error(`unknown model '${m}', expected some of ${MODEL_NAMES.join(',')}`);
   for (const b of options.batches) if (!Number.isInteger(b) || b < 1) throw new Error(`batch sizes must be positive integers, got ${b}`);
+  const dtypes = options.dtypes ?? [...DTYPES];
+  for (const d of dtypes) if (!DTYPES.includes(d)) throw new Error(`unknown dtype '${d}', expected some of ${DTYPES.join(',')}`);
 
   const loadAtStart = loadavg();
   const data = makeWorkload();
@@ -93,24 +105,32 @@ export function runBench(options: BenchOptions): BenchResult {
   const rows: BenchRow[] = [];
   const referenceRuns: ReferenceResult[] = [];
   for (const model of options.models) {
-    let ref: ReferenceResult | null = null;
+    // NumPy in float64 always (the targets are set against it), and in every other dtype asked for.
+    const refs = new Map<DType, ReferenceResult>();
     if (python !== null) {
-      ref = runReference(python, resolve(options.reference!), [model]);
-      referenceRuns.push(ref);
-      if (ref.data_check.x00 !== data.check.x00 || ref.data_check.y_hist.join() !== data.check.yHist.join()) {
-        throw new Error('the NumPy reference generated different data from nnlab: the comparison would not be like for like');
+      for (const dtype of new Set<DType>(['float64', ...dtypes])) {
+        const ref = runReference(python, resolve(options.reference!), [model], dtype);
+        referenceRuns.push(ref);
+        if (ref.data_check.x00 !== data.check.x00 || ref.data_check.y_hist.join() !== data.check.yHist.join()) {
+          throw new Error('the NumPy reference generated different data from nnlab: the comparison would not be like for like');
+        }
+        refs.set(dtype, ref);
       }
     }
+    const find = (dtype: DType, batch: number) => refs.get(dtype)?.records.find((x) => x.model === model && x.batch === batch) ?? null;
     for (const batch of options.batches) {
-      const r = benchModel(data, model, batch);
-      log(`[nnlab] ${model} b=${batch}: epoch ${r.epochS.toFixed(3)}s (${r.samplesPerS.toFixed(0)} samples/s${r.extrapolated ? ', extrapolated' : ''}), ` +
-        `infer ${r.inferSamplesPerS.toFixed(0)} samples/s, loss ${r.lastLoss.toFixed(3)}`);
-      const np = ref?.records.find((x) => x.model === model && x.batch === batch) ?? null;
-      rows.push({
-        model, batch, nnlab: r, numpy: np,
-        trainRatio: np ? r.epochS / np.epoch_s : null,
-        inferRatio: np ? r.inferS / np.infer_s : null,
-      });
+      for (const dtype of dtypes) {
+        const r = benchModel(data, model, batch, dtype);
+        log(`[nnlab] ${model} b=${batch} ${dtype}: epoch ${r.epochS.toFixed(3)}s (${r.samplesPerS.toFixed(0)} samples/s${r.extrapolated ? ', extrapolated' : ''}), ` +
+          `infer ${r.inferSamplesPerS.toFixed(0)} samples/s, loss ${r.lastLoss.toFixed(3)}`);
+        const np = find(dtype, batch), np64 = find('float64', batch);
+        rows.push({
+          model, batch, dtype, nnlab: r, numpy: np, numpyF64: np64,
+          trainRatio: np ? r.epochS / np.epoch_s : null,
+          trainRatioF64: np64 ? r.epochS / np64.epoch_s : null,
+          inferRatio: np ? r.inferS / np.infer_s : null,
+        });
+      }
     }
   }
 
@@ -118,29 +138,31 @@ export function runBench(options: BenchOptions): BenchResult {
   const kernels: KernelRecord[] = [];
   const backend = kernelBackend();
   const threads = kernelThreadCount();
-  if (threads > 1) {
-    // One thread and all of them, each forced (training lets the kernels choose by the load).
-    try {
-      forceThreadSharing(false);
-      kernels.push(...benchKernels(`nnlab-${backend} 1 thread`));
-      forceThreadSharing(true);
-      kernels.push(...benchKernels(`nnlab-${backend} ${threads} threads`));
-    } finally {
-      forceThreadSharing(null);
+  for (const dtype of dtypes) {
+    if (threads > 1) {
+      // One thread and all of them, each forced (training lets the kernels choose by the load).
+      try {
+        forceThreadSharing(false);
+        kernels.push(...benchKernels(`nnlab-${backend} 1 thread`, dtype));
+        forceThreadSharing(true);
+        kernels.push(...benchKernels(`nnlab-${backend} ${threads} threads`, dtype));
+      } finally {
+        forceThreadSharing(null);
+      }
+    } else {
+      kernels.push(...benchKernels(`nnlab-${backend}`, dtype));
     }
-  } else {
-    kernels.push(...benchKernels(`nnlab-${backend}`));
-  }
-  // The fallback too, so the table shows what the WebAssembly kernels buy.
-  if (backend === 'wasm') {
-    setKernelBackend('js');
-    try {
-      kernels.push(...benchKernels('nnlab-js'));
-    } finally {
-      setKernelBackend(backend as KernelBackend);
+    // The fallback too, so the table shows what the WebAssembly kernels buy.
+    if (backend === 'wasm') {
+      setKernelBackend('js');
+      try {
+        kernels.push(...benchKernels('nnlab-js', dtype));
+      } finally {
+        setKernelBackend(backend as KernelBackend);
+      }
     }
   }
-  if (python !== null) kernels.push(...runPythonKernels(python, numpyKernelScript()));
+  if (python !== null) kernels.push(...runPythonKernels(python, numpyKernelScript(dtypes)));
 
   const result: BenchResult = {
     system: 'nnlab',
@@ -164,7 +186,7 @@ export function runBench(options: BenchOptions): BenchResult {
   };
   if (options.json) {
     mkdirSync(dirname(resolve(options.json)), { recursive: true });
-    writeFileSync(options.json, JSON.stringify(result, null, 1) + '\n');
+    writeFileAtomic(options.json, JSON.stringify(result, null, 1) + '\n');
     log(`[nnlab] wrote ${options.json}`);
   }
   return result;
@@ -174,10 +196,11 @@ export function runBench(options: BenchOptions): BenchResult {
 // The terminal report: markdown tables.
 // ---------------------------------------------------------------------------------------------
 
-function table(header: string[], rows: string[][]): string {
+/** A markdown table: the first `textCols` columns left-aligned, the numbers right-aligned. */
+function table(header: string[], rows: string[][], textCols = 2): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (cells: string[]) => '| ' + cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(' | ') + ' |';
-  const rule = '|' + widths.map((w, i) => (i < 2 ? ` ${'-'.repeat(w)} ` : ` ${'-'.repeat(w - 1)}: `)).join('|') + '|';
+  const line = (cells: string[]) => '| ' + cells.map((c, i) => (i < textCols ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(' | ') + ' |';
+  const rule = '|' + widths.map((w, i) => (i < textCols ? ` ${'-'.repeat(w)} ` : ` ${'-'.repeat(w - 1)}: `)).join('|') + '|';
   return [line(header), rule, ...rows.map(line)].join('\n');
 }
 
@@ -187,37 +210,43 @@ const count = (x: number) => Math.round(x).toLocaleString('en-US');
 /** The result as markdown: the training table, then the kernel table. */
 export function formatBench(r: BenchResult): string {
   const star = (e: boolean) => (e ? '*' : '');
+  const ratio = (x: number | null) => (x !== null ? fixed(x, 2) : '–');
+  const seconds = (x: ReferenceRecord | null) => (x ? fixed(x.epoch_s, 3) + star(x.extrapolated) : '–');
   const train = table(
-    ['model', 'batch', 'nnlab s/epoch', 'NumPy s/epoch', 'ratio', 'nnlab samples/s', 'nnlab infer/s', 'NumPy infer/s', 'infer ratio'],
+    ['model', 'batch', 'dtype', 'nnlab s/epoch', 'NumPy s/epoch', 'ratio', 'NumPy f64 s/epoch', 'ratio to f64', 'nnlab infer/s', 'NumPy infer/s', 'infer ratio'],
     r.rows.map((row) => [
-      row.model, String(row.batch),
+      row.model, String(row.batch), row.dtype,
       fixed(row.nnlab.epochS, 3) + star(row.nnlab.extrapolated),
-      row.numpy ? fixed(row.numpy.epoch_s, 3) + star(row.numpy.extrapolated) : '–',
-      row.trainRatio !== null ? fixed(row.trainRatio, 2) : '–',
-      count(row.nnlab.samplesPerS),
+      seconds(row.numpy), ratio(row.trainRatio),
+      seconds(row.numpyF64), ratio(row.trainRatioF64),
       count(row.nnlab.inferSamplesPerS),
       row.numpy ? count(row.numpy.infer_samples_per_s) : '–',
-      row.inferRatio !== null ? fixed(row.inferRatio, 2) : '–',
+      ratio(row.inferRatio),
     ]),
+    3,
   );
-  const systems = [...new Set(r.kernels.map((k) => k.system))];
-  const kernelRows: string[][] = [];
-  for (const [N, D, M] of KERNEL_SHAPES) {
-    for (const form of PRODUCT_FORMS) {
-      const cells = systems.map((s) => {
-        const k = r.kernels.find((x) => x.system === s && x.form === form && x.shape.join() === [N, D, M].join());
-        return k ? fixed(k.gflops, 1) : '–';
-      });
-      kernelRows.push([`${N}×${D}×${M}`, form, ...cells]);
+  // One kernel table per number type.
+  const kernels = DTYPES.filter((d) => r.kernels.some((k) => (k.dtype ?? 'float64') === d)).map((dtype) => {
+    const ofType = r.kernels.filter((k) => (k.dtype ?? 'float64') === dtype);
+    const systems = [...new Set(ofType.map((k) => k.system))];
+    const kernelRows: string[][] = [];
+    for (const [N, D, M] of KERNEL_SHAPES) {
+      for (const form of PRODUCT_FORMS) {
+        const cells = systems.map((s) => {
+          const k = ofType.find((x) => x.system === s && x.form === form && x.shape.join() === [N, D, M].join());
+          return k ? fixed(k.gflops, 1) : '–';
+        });
+        kernelRows.push([`${N}×${D}×${M}`, form, ...cells]);
+      }
     }
-  }
-  const kernels = table(['N×D×M', 'product', ...systems.map((s) => `${s} GFLOP/s`)], kernelRows);
+    return `${dtype} products:\n\n` + table(['N×D×M', 'product', ...systems.map((s) => `${s} GFLOP/s`)], kernelRows);
+  }).join('\n\n');
   return [
     `nnlab bench — ${r.env.node}, kernels ${r.env.kernels} (${r.env.kernelThreads ?? 1} thread(s)), ${r.env.cpus} CPUs (${r.env.cpuModel}); load average ${[r.env.loadavgAtStart, r.env.loadavgAtEnd].map((l) => (l as number[] | undefined)?.[0]?.toFixed(2) ?? '?').join(' → ')}; NumPy reference: ${r.referenceStatus}`,
     '',
     train,
     '',
-    'ratio = nnlab time / NumPy time (below 1.00: nnlab faster), same run. * = extrapolated from part of an epoch (time cap BENCH_CAP_S).',
+    'ratio = nnlab time / NumPy time in the same dtype; ratio to f64 = nnlab time / NumPy float64 time (below 1.00: nnlab faster); all in the same run. * = extrapolated from part of an epoch (time cap BENCH_CAP_S).',
     '',
     kernels,
     '',

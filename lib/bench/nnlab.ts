@@ -2,7 +2,7 @@
  * nnlab's side of the benchmark: the workload's models built with FullyConnectedNet and
  * trained by Solver.step with Adam, exactly as a user would, timed by the shared protocol.
  */
-import { Matrix } from '../matrix.js';
+import { Matrix, type DType } from '../matrix.js';
 import { FullyConnectedNet } from '../fc_net.js';
 import { Solver } from '../solver.js';
 import { Rng } from '../random.js';
@@ -13,10 +13,11 @@ export interface NnlabRecord extends TrainTiming, InferTiming {
   system: 'nnlab';
   model: ModelName;
   batch: number;
+  dtype: DType;
 }
 
 /** The workload's network: ReLU hidden layers, softmax loss, L2 1e-3, He initialisation. */
-export function buildModel(name: ModelName, seed = 0): FullyConnectedNet {
+export function buildModel(name: ModelName, seed = 0, dtype: DType = 'float64'): FullyConnectedNet {
   const spec = WORKLOAD.models[name];
   return new FullyConnectedNet({
     inputDim: WORKLOAD.inputDim,
@@ -28,6 +29,7 @@ export function buildModel(name: ModelName, seed = 0): FullyConnectedNet {
     reg: WORKLOAD.reg,
     weightInit: 'he',
     seed,
+    dtype,
   });
 }
 
@@ -36,11 +38,16 @@ function rowsView(X: Matrix, first: number, count: number): Matrix {
   return new Matrix(count, X.cols, X.data.subarray(first * X.cols, (first + count) * X.cols));
 }
 
-/** Times one model at one batch size: training epochs and inference throughput. */
-export function benchModel(data: Workload, name: ModelName, batch: number): NnlabRecord {
-  const { X, y } = data;
+/**
+ * Times one model at one batch size and number type: training epochs and inference
+ * throughput. As numpy_mlp.py --dtype float32 does, the data are converted to the net's
+ * number type once, before timing.
+ */
+export function benchModel(data: Workload, name: ModelName, batch: number, dtype: DType = 'float64'): NnlabRecord {
+  const { y } = data;
+  const X = data.X.astype(dtype);
   const n = X.rows;
-  const model = buildModel(name);
+  const model = buildModel(name, 0, dtype);
   const solver = new Solver(model, { XTrain: X, yTrain: y, XVal: X, yVal: y }, {
     updateRule: 'adam',
     optimConfig: { ...WORKLOAD.adam },
@@ -66,5 +73,5 @@ export function benchModel(data: Workload, name: ModelName, batch: number): Nnla
 
   const train = benchTrain(runBatches, batch);
   const infer = benchInfer(runInfer);
-  return { system: 'nnlab', model: name, batch, ...train, ...infer };
+  return { system: 'nnlab', model: name, batch, dtype, ...train, ...infer };
 }

@@ -71,9 +71,9 @@ let benchOut: string | null = null;
  * Runs numpy_mlp.py for the given models (both batch sizes each); its progress goes to our
  * stderr. Its own result file goes to a fresh temporary folder (BENCH_OUT).
  */
-export function runReference(python: string, script: string, models: string[]): ReferenceResult {
+export function runReference(python: string, script: string, models: string[], dtype: 'float64' | 'float32' = 'float64'): ReferenceResult {
   benchOut ??= mkdtempSync(join(tmpdir(), 'nnlab-bench-'));
-  const r = spawnSync(python, [script, '--models', models.join(',')], {
+  const r = spawnSync(python, [script, '--models', models.join(','), '--dtype', dtype], {
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'inherit'],
     env: { ...process.env, BENCH_OUT: benchOut },

@@ -6,11 +6,13 @@
 import { Command } from 'commander';
 import { DEFAULT_REFERENCE, formatBench, runBench } from '../bench/index.js';
 import { MODEL_NAMES, WORKLOAD, type ModelName } from '../bench/workload.js';
-import { parseIntList } from './options.js';
+import { DTYPES } from '../matrix.js';
+import { parseDTypeList, parseIntList } from './options.js';
 
 interface BenchCliOptions {
   models: string;
   batch: string;
+  dtype: string;
   /** A path, or false for --no-reference. */
   reference: string | false;
   json?: string;
@@ -22,6 +24,7 @@ export function registerBench(program: Command): void {
     .description('time training and inference of the report\'s networks (M1–M4) and the matrix kernels, side by side with the NumPy reference')
     .option('--models <list>', `models, comma-separated (${MODEL_NAMES.join(',')})`, MODEL_NAMES.join(','))
     .option('--batch <sizes>', 'batch sizes, comma-separated', WORKLOAD.batchSizes.join(','))
+    .option('--dtype <list>', `number types nnlab (and NumPy) train in, comma-separated (${DTYPES.join(',')})`, DTYPES.join(','))
     .option('--reference <path>', 'the NumPy reference numpy_mlp.py (runs when python3 has NumPy)', DEFAULT_REFERENCE)
     .option('--no-reference', 'time nnlab alone')
     .option('--json <file>', 'also write every figure to this JSON file')
@@ -31,6 +34,7 @@ export function registerBench(program: Command): void {
         if (!(MODEL_NAMES as readonly string[]).includes(m)) throw new Error(`--models: unknown model '${m}', expected some of ${MODEL_NAMES.join(',')}`);
       }
       const result = runBench({
+        dtypes: parseDTypeList('--dtype', opts.dtype),
         models: models as ModelName[],
         batches: parseIntList('--batch', opts.batch),
         reference: opts.reference === false ? null : opts.reference,
