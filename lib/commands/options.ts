@@ -3,6 +3,7 @@
  * epoch progress bar that shows only on a terminal.
  */
 import cliProgress from 'cli-progress';
+import { DTYPES, type DType } from '../matrix.js';
 
 export function parseInteger(option: string, text: string, min = -Infinity): number {
   const v = Number(text);
@@ -18,6 +19,20 @@ export function parseNumber(option: string, text: string, min = -Infinity): numb
     throw new Error(`${option}: expected a number${min > -Infinity ? ` >= ${min}` : ''}, got '${text}'`);
   }
   return v;
+}
+
+/** 'float64' or 'float32'. */
+export function parseDType(option: string, text: string): DType {
+  const v = text.trim();
+  if (!(DTYPES as readonly string[]).includes(v)) throw new Error(`${option}: expected one of ${DTYPES.join(', ')}, got '${text}'`);
+  return v as DType;
+}
+
+/** Comma-separated number types, e.g. "float64,float32". */
+export function parseDTypeList(option: string, text: string): DType[] {
+  const parts = text.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  if (parts.length === 0) throw new Error(`${option}: expected some of ${DTYPES.join(', ')}, got '${text}'`);
+  return parts.map((p) => parseDType(option, p));
 }
 
 /** "100,100" → [100, 100]; each entry a positive integer. */
