@@ -7,7 +7,7 @@
  * matrix.ts; what is written out here is the math of each layer.
  */
 import {
-  Matrix, matmul, matmulNT, matmulTN, addRowVector, colSums, checkShape, mulRowVector,
+  Matrix, matmul, matmulNT, matmulTN, addRowVector, colSums, checkShape,
 } from './matrix.js';
 import { Rng } from './random.js';
 
@@ -186,13 +186,19 @@ export function batchnormForward(x: Matrix, gamma: Matrix, beta: Matrix, bnParam
   }
 
   const invStd = Matrix.like(x, 1, d);
-  for (let j = 0; j < d; j++) invStd.data[j] = 1 / Math.sqrt(variance[j] + eps);
-  const xhat = Matrix.like(x);
-  const X = x.data, H = xhat.data;
+  const S = invStd.data;
+  for (let j = 0; j < d; j++) S[j] = 1 / Math.sqrt(variance[j] + eps);
+  const xhat = Matrix.like(x), out = Matrix.like(x);
+  const X = x.data, H = xhat.data, O = out.data, G = gamma.data, B = beta.data;
+  // One pass over the batch: x̂ = (x − μ)·invStd, then out = gamma·x̂ + beta.
   for (let i = 0; i < n; i++) {
-    for (let j = 0; j < d; j++) H[i * d + j] = (X[i * d + j] - mean[j]) * invStd.data[j];
+    const r = i * d;
+    for (let j = 0; j < d; j++) {
+      const h = (X[r + j] - mean[j]) * S[j];
+      H[r + j] = h;
+      O[r + j] = H[r + j] * G[j] + B[j]; // x̂ as stored (rounded to float32 in a float32 net)
+    }
   }
-  const out = addRowVector(mulRowVector(xhat, gamma), beta);
   return [out, { xhat, gamma, invStd, mode: bnParam.mode }];
 }
 
@@ -208,8 +214,11 @@ export function batchnormBackward(dout: Matrix, cache: BatchnormCache): { dx: Ma
   checkShape('batchnormBackward dout', dout, n, d);
   const dbeta = colSums(dout);
   const dgamma = Matrix.like(xhat, 1, d);
-  const D = dout.data, H = xhat.data, G = gamma.data, S = invStd.data;
-  for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) dgamma.data[j] += D[i * d + j] * H[i * d + j];
+  const D = dout.data, H = xhat.data, G = gamma.data, S = invStd.data, DG = dgamma.data, DB = dbeta.data;
+  for (let i = 0; i < n; i++) {
+    const r = i * d;
+    for (let j = 0; j < d; j++) DG[j] += D[r + j] * H[r + j];
+  }
 
   const dx = Matrix.like(xhat);
   const DX = dx.data;
@@ -217,15 +226,17 @@ export function batchnormBackward(dout: Matrix, cache: BatchnormCache): { dx: Ma
     for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) DX[i * d + j] = D[i * d + j] * G[j] * S[j];
     return { dx, dgamma, dbeta };
   }
-  // Σ dx̂ = gamma · dbeta and Σ dx̂ ⊙ x̂ = gamma · dgamma, so no extra pass is needed.
+  // Σ dx̂ = gamma · dbeta and Σ dx̂ ⊙ x̂ = gamma · dgamma, so no extra pass is needed. The
+  // per-feature factors first (in float64 whatever the dtype), then one row-by-row pass.
+  const sumDxhat = new Float64Array(d), sumDxhatXhat = new Float64Array(d), k = new Float64Array(d);
   for (let j = 0; j < d; j++) {
-    const sumDxhat = G[j] * dbeta.data[j];
-    const sumDxhatXhat = G[j] * dgamma.data[j];
-    const k = S[j] / n;
-    for (let i = 0; i < n; i++) {
-      const idx = i * d + j;
-      DX[idx] = k * (n * D[idx] * G[j] - sumDxhat - H[idx] * sumDxhatXhat);
-    }
+    sumDxhat[j] = G[j] * DB[j];
+    sumDxhatXhat[j] = G[j] * DG[j];
+    k[j] = S[j] / n;
+  }
+  for (let i = 0; i < n; i++) {
+    const r = i * d;
+    for (let j = 0; j < d; j++) DX[r + j] = k[j] * (n * D[r + j] * G[j] - sumDxhat[j] - H[r + j] * sumDxhatXhat[j]);
   }
   return { dx, dgamma, dbeta };
 }
