@@ -87,12 +87,13 @@ describe('bench protocol', () => {
     const f64 = np('numpy-f64', 0.2, true), f32 = np('numpy-f32', 0.125, false);
     const result: BenchResult = {
       system: 'nnlab', env: { node: 'v20', kernels: 'wasm', cpus: 2, cpuModel: 'x' }, dataCheck: makeWorkload().check,
-      referenceStatus: 'test',
+      referenceStatus: 'test', tfjsStatus: 'test',
       rows: [
         { model: 'M2', batch: 32, dtype: 'float64', nnlab: { system: 'nnlab', model: 'M2', batch: 32, dtype: 'float64', ...rec },
-          numpy: f64, numpyF64: f64, trainRatio: 0.5, trainRatioF64: 0.5, inferRatio: 0.5 },
+          numpy: f64, numpyF64: f64, trainRatio: 0.5, trainRatioF64: 0.5, inferRatio: 0.5, tfjs: null, tfjsSpeedup: null },
         { model: 'M2', batch: 32, dtype: 'float32', nnlab: { system: 'nnlab', model: 'M2', batch: 32, dtype: 'float32', ...rec },
-          numpy: f32, numpyF64: f64, trainRatio: 0.8, trainRatioF64: 0.5, inferRatio: 0.5 },
+          numpy: f32, numpyF64: f64, trainRatio: 0.8, trainRatioF64: 0.5, inferRatio: 0.5,
+          tfjs: { system: 'tfjs-wasm', model: 'M2', batch: 32, ...rec, epochS: 0.9 }, tfjsSpeedup: 9 },
       ],
       kernels: [
         { system: 'nnlab-wasm', dtype: 'float64', shape: [32, 784, 100], form: 'forward', gflops: 17.25, seconds: 1 },
@@ -101,8 +102,8 @@ describe('bench protocol', () => {
       reference: [],
     };
     const text = formatBench(result);
-    expect(text).toMatch(/\| M2 +\| 32 +\| float64 \| +0\.100 \| +0\.200\* \| +0\.50 \| +0\.200\* \| +0\.50 \|/);
-    expect(text).toMatch(/\| M2 +\| 32 +\| float32 \| +0\.100 \| +0\.125 \| +0\.80 \| +0\.200\* \| +0\.50 \|/);
+    expect(text).toMatch(/\| M2 +\| 32 +\| float64 \| +0\.100 \| +0\.200\* \| +0\.50 \| +0\.200\* \| +0\.50 \| +– \| +– \|/);
+    expect(text).toMatch(/\| M2 +\| 32 +\| float32 \| +0\.100 \| +0\.125 \| +0\.80 \| +0\.200\* \| +0\.50 \| +0\.900 \| +9\.0× \|/);
     expect(text).toMatch(/float64 products:\n\n[^]*\| 32×784×100 +\| forward +\| +17\.3 \|[^]*float32 products:\n\n[^]*\| 32×784×100 +\| forward +\| +40\.0 \|/);
   });
 });

@@ -16,6 +16,7 @@ import { writeFileAtomic } from '../io.js';
 import { DTYPES, type DType } from '../matrix.js';
 import { checkWorkload, makeWorkload, MODEL_NAMES, WORKLOAD, type ModelName } from './workload.js';
 import { benchModel, type NnlabRecord } from './nnlab.js';
+import { benchTfjsModel, loadTfjs, type TfjsHandle, type TfjsRecord } from './tfjs.js';
 import { benchKernels, numpyKernelScript, PRODUCT_FORMS, KERNEL_SHAPES, type KernelRecord } from './gflops.js';
 import {
   DEFAULT_REFERENCE, findPython, runPythonKernels, runReference, type ReferenceRecord, type ReferenceResult,
@@ -30,6 +31,8 @@ export interface BenchOptions {
   dtypes?: DType[];
   /** Path of numpy_mlp.py, or null to run nnlab alone. */
   reference: string | null;
+  /** Also time TensorFlow.js's WebAssembly backend (default true; skipped if not installed). */
+  tfjs?: boolean;
   /** Where to write every figure as JSON. */
   json?: string;
   /** Progress lines (stderr by default). */
@@ -51,6 +54,10 @@ export interface BenchRow {
   trainRatioF64: number | null;
   /** nnlab inference time / NumPy inference time, same number type. */
   inferRatio: number | null;
+  /** TensorFlow.js (wasm backend, float32) on the same model and batch size. */
+  tfjs: TfjsRecord | null;
+  /** TensorFlow.js epoch time / nnlab epoch time: how many times faster nnlab trains. */
+  tfjsSpeedup: number | null;
 }
 
 export interface BenchResult {
@@ -58,6 +65,7 @@ export interface BenchResult {
   env: Record<string, unknown>;
   dataCheck: ReturnType<typeof makeWorkload>['check'];
   referenceStatus: string;
+  tfjsStatus: string;
   rows: BenchRow[];
   kernels: KernelRecord[];
   reference: ReferenceResult[];
@@ -68,7 +76,7 @@ function nnlabVersion(): string {
 }
 
 /** Runs the whole benchmark; returns every figure (also written to options.json). */
-export function runBench(options: BenchOptions): BenchResult {
+export async function runBench(options: BenchOptions): Promise<BenchResult> {
   const log = options.log ?? ((line: string) => process.stderr.write(line + '\n'));
   for (const m of options.models) if (!MODEL_NAMES.includes(m)) throw new Error(`unknown model '${m}', expected some of ${MODEL_NAMES.join(',')}`);
   for (const b of options.batches) if (!Number.isInteger(b) || b < 1) throw new Error(`batch sizes must be positive integers, got ${b}`);
@@ -100,6 +108,17 @@ export function runBench(options: BenchOptions): BenchResult {
     }
   }
   log(`[nnlab] NumPy reference: ${referenceStatus}`);
+  let tfjs: TfjsHandle | null = null;
+  let tfjsStatus = 'disabled (--no-tfjs)';
+  if (options.tfjs !== false) {
+    const loaded = await loadTfjs();
+    if ('problem' in loaded) tfjsStatus = `skipped: ${loaded.problem}`;
+    else {
+      tfjs = loaded;
+      tfjsStatus = `@tensorflow/tfjs ${loaded.version}, wasm backend`;
+    }
+  }
+  log(`[nnlab] TensorFlow.js: ${tfjsStatus}`);
   log(`[nnlab] kernels: ${kernelBackend()}, ${kernelThreadCount()} thread(s)${wasmAvailable().ok ? '' : ` (WebAssembly unavailable: ${wasmAvailable().reason})`}`);
 
   const rows: BenchRow[] = [];
@@ -119,6 +138,8 @@ export function runBench(options: BenchOptions): BenchResult {
     }
     const find = (dtype: DType, batch: number) => refs.get(dtype)?.records.find((x) => x.model === model && x.batch === batch) ?? null;
     for (const batch of options.batches) {
+      const tf = tfjs ? benchTfjsModel(tfjs, data, model, batch) : null;
+      if (tf) log(`[tfjs-wasm] ${model} b=${batch}: epoch ${tf.epochS.toFixed(3)}s${tf.extrapolated ? ' (extrapolated)' : ''}, infer ${tf.inferSamplesPerS.toFixed(0)} samples/s, loss ${tf.lastLoss.toFixed(3)}`);
       for (const dtype of dtypes) {
         const r = benchModel(data, model, batch, dtype);
         log(`[nnlab] ${model} b=${batch} ${dtype}: epoch ${r.epochS.toFixed(3)}s (${r.samplesPerS.toFixed(0)} samples/s${r.extrapolated ? ', extrapolated' : ''}), ` +
@@ -129,6 +150,8 @@ export function runBench(options: BenchOptions): BenchResult {
           trainRatio: np ? r.epochS / np.epoch_s : null,
           trainRatioF64: np64 ? r.epochS / np64.epoch_s : null,
           inferRatio: np ? r.inferS / np.infer_s : null,
+          tfjs: tf,
+          tfjsSpeedup: tf ? tf.epochS / r.epochS : null,
         });
       }
     }
@@ -176,10 +199,12 @@ export function runBench(options: BenchOptions): BenchResult {
       loadavgAtStart: loadAtStart,
       loadavgAtEnd: loadavg(),
       numpy: numpyVersion,
+      tfjs: tfjs?.version ?? null,
       capS: process.env.BENCH_CAP_S ?? '3.0',
     },
     dataCheck: data.check,
     referenceStatus,
+    tfjsStatus,
     rows,
     kernels,
     reference: referenceRuns,
@@ -213,12 +238,14 @@ export function formatBench(r: BenchResult): string {
   const ratio = (x: number | null) => (x !== null ? fixed(x, 2) : '–');
   const seconds = (x: ReferenceRecord | null) => (x ? fixed(x.epoch_s, 3) + star(x.extrapolated) : '–');
   const train = table(
-    ['model', 'batch', 'dtype', 'nnlab s/epoch', 'NumPy s/epoch', 'ratio', 'NumPy f64 s/epoch', 'ratio to f64', 'nnlab infer/s', 'NumPy infer/s', 'infer ratio'],
+    ['model', 'batch', 'dtype', 'nnlab s/epoch', 'NumPy s/epoch', 'ratio', 'NumPy f64 s/epoch', 'ratio to f64', 'tfjs s/epoch', 'tfjs / nnlab', 'nnlab infer/s', 'NumPy infer/s', 'infer ratio'],
     r.rows.map((row) => [
       row.model, String(row.batch), row.dtype,
       fixed(row.nnlab.epochS, 3) + star(row.nnlab.extrapolated),
       seconds(row.numpy), ratio(row.trainRatio),
       seconds(row.numpyF64), ratio(row.trainRatioF64),
+      row.tfjs ? fixed(row.tfjs.epochS, 3) + star(row.tfjs.extrapolated) : '–',
+      row.tfjsSpeedup !== null ? fixed(row.tfjsSpeedup, 1) + '×' : '–',
       count(row.nnlab.inferSamplesPerS),
       row.numpy ? count(row.numpy.infer_samples_per_s) : '–',
       ratio(row.inferRatio),
@@ -242,11 +269,11 @@ export function formatBench(r: BenchResult): string {
     return `${dtype} products:\n\n` + table(['N×D×M', 'product', ...systems.map((s) => `${s} GFLOP/s`)], kernelRows);
   }).join('\n\n');
   return [
-    `nnlab bench — ${r.env.node}, kernels ${r.env.kernels} (${r.env.kernelThreads ?? 1} thread(s)), ${r.env.cpus} CPUs (${r.env.cpuModel}); load average ${[r.env.loadavgAtStart, r.env.loadavgAtEnd].map((l) => (l as number[] | undefined)?.[0]?.toFixed(2) ?? '?').join(' → ')}; NumPy reference: ${r.referenceStatus}`,
+    `nnlab bench — ${r.env.node}, kernels ${r.env.kernels} (${r.env.kernelThreads ?? 1} thread(s)), ${r.env.cpus} CPUs (${r.env.cpuModel}); load average ${[r.env.loadavgAtStart, r.env.loadavgAtEnd].map((l) => (l as number[] | undefined)?.[0]?.toFixed(2) ?? '?').join(' → ')}; NumPy reference: ${r.referenceStatus}; TensorFlow.js: ${r.tfjsStatus ?? 'not run'}`,
     '',
     train,
     '',
-    'ratio = nnlab time / NumPy time in the same dtype; ratio to f64 = nnlab time / NumPy float64 time (below 1.00: nnlab faster); all in the same run. * = extrapolated from part of an epoch (time cap BENCH_CAP_S).',
+    'ratio = nnlab time / NumPy time in the same dtype; ratio to f64 = nnlab time / NumPy float64 time (below 1.00: nnlab faster); tfjs / nnlab = TensorFlow.js (wasm, float32) time / nnlab time; all in the same run. * = extrapolated from part of an epoch (time cap BENCH_CAP_S).',
     '',
     kernels,
     '',

@@ -16,6 +16,7 @@ interface BenchCliOptions {
   /** A path, or false for --no-reference. */
   reference: string | false;
   json?: string;
+  tfjs: boolean;
 }
 
 export function registerBench(program: Command): void {
@@ -26,14 +27,16 @@ export function registerBench(program: Command): void {
     .option('--batch <sizes>', 'batch sizes, comma-separated', WORKLOAD.batchSizes.join(','))
     .option('--dtype <list>', `number types nnlab (and NumPy) train in, comma-separated (${DTYPES.join(',')})`, DTYPES.join(','))
     .option('--reference <path>', 'the NumPy reference numpy_mlp.py (runs when python3 has NumPy)', DEFAULT_REFERENCE)
-    .option('--no-reference', 'time nnlab alone')
+    .option('--no-reference', 'do not run the NumPy reference')
+    .option('--no-tfjs', 'do not time TensorFlow.js (wasm backend)')
     .option('--json <file>', 'also write every figure to this JSON file')
-    .action((opts: BenchCliOptions) => {
+    .action(async (opts: BenchCliOptions) => {
       const models = opts.models.split(',').map((s) => s.trim()).filter((s) => s !== '');
       for (const m of models) {
         if (!(MODEL_NAMES as readonly string[]).includes(m)) throw new Error(`--models: unknown model '${m}', expected some of ${MODEL_NAMES.join(',')}`);
       }
-      const result = runBench({
+      const result = await runBench({
+        tfjs: opts.tfjs,
         dtypes: parseDTypeList('--dtype', opts.dtype),
         models: models as ModelName[],
         batches: parseIntList('--batch', opts.batch),
