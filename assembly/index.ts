@@ -4,3 +4,7 @@
  */
 export { heapBase, packBytes, setPackArea, gemm, gemm32 } from './gemm';
 export { adam, adam32 } from './adam';
+export {
+  relu, relu32, reluBackward, reluBackward32, addRowVector, addRowVector32, colSums, colSums32,
+  addL2Gradient, addL2Gradient32,
+} from './elementwise';

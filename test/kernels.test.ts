@@ -5,8 +5,14 @@
  * Speed is measured by `nnlab bench`, never here.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { adamJs, adamJs32, gemmJs, gemmJs32, gemmNaive, type Adam, type Floats, type Gemm } from '../lib/kernels/js.js';
-import { adamWasm, allocResident, allocResident32, forceThreadSharing, gemmWasm, kernelThreads, residentUsage, wasmLoadError } from '../lib/kernels/wasm.js';
+import {
+  adamJs, adamJs32, addL2GradientJs, addRowVectorJs, colSumsJs, gemmJs, gemmJs32, gemmNaive, reluBackwardJs, reluJs,
+  type Adam, type Floats, type Gemm,
+} from '../lib/kernels/js.js';
+import {
+  adamWasm, addL2GradientWasm, addRowVectorWasm, allocResident, allocResident32, colSumsWasm, forceThreadSharing,
+  gemmWasm, kernelThreads, reluBackwardWasm, reluWasm, residentUsage, wasmLoadError,
+} from '../lib/kernels/wasm.js';
 import { threadsWanted } from '../lib/kernels/parallel.js';
 import { kernels, kernelBackend, setKernelBackend, type KernelBackend } from '../lib/kernels/index.js';
 import { Matrix, adamUpdate, matmul, matmulNT, matmulTN, residentMatrix, toResident } from '../lib/matrix.js';
@@ -601,5 +607,182 @@ describe('resident float32 arrays', () => {
       adamJs32(wr, g, mr, vr, 1e-3, 0.9, 0.999, 1e-8, 0.1, 0.001);
       expect(firstDifference(w, wr), backend).toBeNull();
     }
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Elementwise kernels: relu, reluBackward, addRowVector, colSums, addL2Gradient.
+// ---------------------------------------------------------------------------------------------
+
+type DT = 'f64' | 'f32';
+/** Where a test array lives: ordinary JavaScript memory, or resident in the module memory. */
+type Home = 'plain' | 'resident';
+
+const SPECIALS = [Number.NaN, -0, 0, Infinity, -Infinity, 5e-324, -5e-324, 1e-45, -1e-45, 1, -1];
+
+/** Gaussian values with the special ones sprinkled in (about one in eight) when `specials`. */
+function values(rng: Rng, len: number, specials: boolean): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < len; i++) {
+    out.push(specials && rng.int(0, 7) === 0 ? SPECIALS[rng.int(0, SPECIALS.length - 1)] : rng.gaussian());
+  }
+  return out;
+}
+
+function makeArray(dt: DT, home: Home, data: ArrayLike<number>): Floats {
+  const len = data.length;
+  const x = home === 'resident'
+    ? (dt === 'f32' ? allocResident32(len) : allocResident(len)) ?? (dt === 'f32' ? new Float32Array(len) : new Float64Array(len))
+    : (dt === 'f32' ? new Float32Array(len) : new Float64Array(len));
+  // allocResident gives null for length 0: an ordinary empty array then.
+  if (home === 'resident' && len > 0) expect(x.buffer).toBe(allocResident(1)!.buffer);
+  x.set(data);
+  return x;
+}
+
+const EW_LENGTHS = [0, 1, 3, 5, 17, 12800 + 3];
+/** n×m shapes for the row-vector kernels: empty, single, odd, the report's layers. */
+const EW_SHAPES: [number, number][] = [[0, 5], [5, 0], [1, 1], [3, 5], [7, 17], [2, 3], [128, 100], [32, 100], [33, 12], [5, 31], [129, 101]];
+
+const r32 = Math.fround, r64 = (x: number) => x;
+const rounder = (dt: DT) => (dt === 'f32' ? r32 : r64);
+
+/** The sum of addL2Gradient, in its defined order, written independently of the kernels. */
+function l2SumDefined(w: ArrayLike<number>): number {
+  const s = [0, 0, 0, 0];
+  for (let k = 0; k < w.length; k++) s[k % 4] += w[k] * w[k];
+  return ((s[0] + s[1]) + s[2]) + s[3];
+}
+
+const ewBackends = [
+  ['js', { relu: reluJs, reluBackward: reluBackwardJs, addRowVector: addRowVectorJs, colSums: colSumsJs, addL2Gradient: addL2GradientJs }],
+  ['wasm', { relu: reluWasm!, reluBackward: reluBackwardWasm!, addRowVector: addRowVectorWasm!, colSums: colSumsWasm!, addL2Gradient: addL2GradientWasm! }],
+] as const;
+
+describe('elementwise kernels', () => {
+  it('the WebAssembly versions load', () => {
+    for (const f of [reluWasm, reluBackwardWasm, addRowVectorWasm, colSumsWasm, addL2GradientWasm]) expect(f).not.toBeNull();
+  });
+
+  for (const dt of ['f64', 'f32'] as DT[]) {
+    for (const [name, k] of ewBackends) {
+      it(`${name} ${dt}: relu and reluBackward equal the ternary bit for bit (NaN, ±0, ±Infinity, odd lengths, in place)`, () => {
+        const rng = new Rng(dt === 'f32' ? 201 : 202);
+        for (const len of EW_LENGTHS) {
+          for (const home of ['plain', 'resident'] as Home[]) {
+            const xs = values(rng, len, true), ds = values(rng, len, true);
+            const x = makeArray(dt, home, xs), d = makeArray(dt, home, ds);
+            const X = x.slice(), D = d.slice(); // the values as stored (float32: rounded)
+            const want = X.map((v) => (v > 0 ? v : 0)), wantDx = X.map((v, i) => (v > 0 ? D[i] : 0));
+            const out = makeArray(dt, home, new Array(len).fill(7));
+            k.relu(x, out);
+            expect(firstDifference(out, want), `relu len=${len} ${home}`).toBeNull();
+            expect(firstDifference(x, X), 'relu leaves x alone').toBeNull();
+            const dx = makeArray(dt, home, new Array(len).fill(7));
+            k.reluBackward(x, d, dx);
+            expect(firstDifference(dx, wantDx), `reluBackward len=${len} ${home}`).toBeNull();
+            expect(firstDifference(d, D), 'reluBackward leaves dout alone').toBeNull();
+            // In place: dx written over dout, then relu of x into x itself.
+            k.reluBackward(x, d, d);
+            expect(firstDifference(d, wantDx), `reluBackward into dout len=${len} ${home}`).toBeNull();
+            k.relu(x, x);
+            expect(firstDifference(x, want), `relu in place len=${len} ${home}`).toBeNull();
+          }
+        }
+      });
+
+      it(`${name} ${dt}: addRowVector and colSums equal the naive loops bit for bit (odd shapes, in place, mixed homes)`, () => {
+        const rng = new Rng(dt === 'f32' ? 203 : 204);
+        const r = rounder(dt);
+        for (const [n, m] of EW_SHAPES) {
+          for (const homes of [['plain', 'plain'], ['resident', 'resident'], ['plain', 'resident'], ['resident', 'plain']] as Home[][]) {
+            const a = makeArray(dt, homes[0], values(rng, n * m, false)), v = makeArray(dt, homes[1], values(rng, m, false));
+            const A = a.slice(), V = v.slice();
+            const want = A.map((x, i) => r(x + V[i % m]));
+            const c = makeArray(dt, homes[1], new Array(n * m).fill(Number.NaN));
+            k.addRowVector(n, m, a, v, c);
+            expect(firstDifference(c, want), `addRowVector ${n}×${m} ${homes}`).toBeNull();
+            expect(firstDifference(a, A), 'addRowVector leaves a alone').toBeNull();
+
+            const sums = V.slice().fill(0);
+            for (let j = 0; j < m; j++) {
+              let s = 0;
+              for (let i = 0; i < n; i++) s = r(s + A[i * m + j]);
+              sums[j] = s;
+            }
+            const cs = makeArray(dt, homes[1], new Array(m).fill(Number.NaN));
+            k.colSums(n, m, a, cs);
+            expect(firstDifference(cs, sums), `colSums ${n}×${m} ${homes}`).toBeNull();
+
+            k.addRowVector(n, m, a, v, a); // in place
+            expect(firstDifference(a, want), `addRowVector in place ${n}×${m} ${homes}`).toBeNull();
+          }
+        }
+      });
+
+      it(`${name} ${dt}: addL2Gradient adds reg·w in float64 rounded once, and sums w² as four partial sums by k mod 4`, () => {
+        const rng = new Rng(dt === 'f32' ? 205 : 206);
+        for (const len of [...EW_LENGTHS, 2, 4, 6, 7, 8, 784 * 100]) {
+          for (const home of ['plain', 'resident'] as Home[]) {
+            const w = makeArray(dt, home, values(rng, len, false)), dw = makeArray(dt, home, values(rng, len, false));
+            const W = w.slice(), G = dw.slice();
+            const reg = 0.1 + rng.uniform();
+            const want = G.map((g, i) => g + reg * W[i]); // float64 ops, rounded once by the typed array
+            const s = k.addL2Gradient(dw, w, reg);
+            expect(firstDifference(dw, want), `dw len=${len} ${home}`).toBeNull();
+            expect(firstDifference(w, W), 'leaves w alone').toBeNull();
+            expect(Object.is(s, l2SumDefined(W)), `sum len=${len}: ${s} vs ${l2SumDefined(W)}`).toBe(true);
+            let seq = 0;
+            for (let i = 0; i < len; i++) seq += W[i] * W[i];
+            // Both orders are within (len − 1)·2⁻⁵³ of the exact sum of these positive terms
+            // (1e-15 relative holds for short arrays only: at 78,400 terms the sequential sum
+            // itself is off by ~1e-14).
+            expect(Math.abs(s - seq)).toBeLessThanOrEqual(Math.max(1e-15, 2 * len * 2 ** -53) * seq);
+          }
+        }
+      });
+    }
+
+    it(`${dt}: wasm and js agree bit for bit on the same random inputs, resident and plain, through the kernels binding`, () => {
+      const initial = kernelBackend();
+      try {
+        const rng = new Rng(dt === 'f32' ? 207 : 208);
+        const [n, m] = [129, 101];
+        const xs = values(rng, n * m, true), ds = values(rng, n * m, true), vs = values(rng, m, false);
+        const results: Record<string, Floats[]> = {};
+        const sums: Record<string, number> = {};
+        for (const backend of ['js', 'wasm'] as KernelBackend[]) {
+          setKernelBackend(backend);
+          const alloc = (len: number) => (dt === 'f32' ? kernels.alloc32(len) : kernels.alloc(len));
+          const x = alloc(n * m), d = alloc(n * m), v = alloc(m);
+          x.set(xs); d.set(ds); v.set(vs);
+          const out = alloc(n * m), dx = alloc(n * m), c = alloc(n * m), cs = alloc(m);
+          kernels.relu(x, out);
+          kernels.reluBackward(x, d, dx);
+          kernels.addRowVector(n, m, out, v, c);
+          kernels.colSums(n, m, dx, cs);
+          const dw = dt === 'f32' ? Float32Array.from(ds) : Float64Array.from(ds);
+          // Finite values for the L2 term (the specials include infinities).
+          const w = dt === 'f32' ? Float32Array.from(vs) : Float64Array.from(vs);
+          sums[backend] = kernels.addL2Gradient(dw.subarray(0, m), w, 1e-3);
+          results[backend] = [out, dx, c, cs, dw];
+        }
+        results.js.forEach((x, i) => expect(firstDifference(results.wasm[i], x), `output ${i}`).toBeNull());
+        expect(Object.is(sums.js, sums.wasm)).toBe(true);
+      } finally {
+        setKernelBackend(initial);
+      }
+    });
+  }
+
+  it('wasm: an output longer than what is written keeps its other elements; subarray views are read at their offset', () => {
+    const a = Float64Array.from([1, 2, 3, 4, 5, 6]);
+    const c = new Float64Array(5).fill(9);
+    colSumsWasm!(2, 3, a, c);
+    expect(Array.from(c)).toEqual([5, 7, 9, 9, 9]);
+    const big = Float32Array.from([-1, 2, -3, 4, 5, -6]);
+    const out = new Float32Array(6).fill(8);
+    reluWasm!(big.subarray(2, 5), out.subarray(1, 4));
+    expect(Array.from(out)).toEqual([8, 0, 4, 5, 8, 8]);
   });
 });

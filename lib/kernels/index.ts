@@ -9,18 +9,41 @@
  * NNLAB_THREADS=N the number of threads the WebAssembly kernels may use for one large call
  * (default: 2 on the main thread of a multi-core machine, 1 in worker threads).
  */
-import { adamJs, gemmJs, type Adam, type Gemm } from './js.js';
-import { adamWasm, allocResident, allocResident32, gemmWasm, kernelThreads, wasmLoadError } from './wasm.js';
+import {
+  adamJs, addL2GradientJs, addRowVectorJs, colSumsJs, gemmJs, reluBackwardJs, reluJs,
+  type Adam, type AddL2Gradient, type AddRowVector, type ColSums, type Gemm, type Relu, type ReluBackward,
+} from './js.js';
+import {
+  adamWasm, addL2GradientWasm, addRowVectorWasm, allocResident, allocResident32, colSumsWasm, gemmWasm,
+  kernelThreads, reluBackwardWasm, reluWasm, wasmLoadError,
+} from './wasm.js';
 
 export { forceThreadSharing } from './wasm.js';
 
-export type { Adam, Floats, Gemm } from './js.js';
+export type { Adam, AddL2Gradient, AddRowVector, ColSums, Floats, Gemm, Relu, ReluBackward } from './js.js';
 export type KernelBackend = 'wasm' | 'js';
 
 export interface Kernels {
   /** Products and Adam on all-Float64Array or all-Float32Array operands (float32 arithmetic for the latter). */
   gemm: Gemm;
   adam: Adam;
+  /**
+   * Elementwise kernels of the training step (definitions in lib/kernels/js.ts and
+   * assembly/elementwise.ts). A call's arrays are all Float64Array or all Float32Array,
+   * contiguous; outputs may be resident or ordinary arrays (then copied, as for gemm).
+   *
+   *     relu(x, out)                     out[k] = x[k] > 0 ? x[k] : 0      (out may be x)
+   *     reluBackward(x, dout, dx)        dx[k] = x[k] > 0 ? dout[k] : 0
+   *     addRowVector(n, m, a, v, c)      c[i·m+j] = a[i·m+j] + v[j]        (c may be a)
+   *     colSums(n, m, a, c)              c[j] = Σ_i a[i·m+j], rows in order
+   *     addL2Gradient(dw, w, reg)        dw += reg·w (float64, one rounding); returns Σw²
+   *                                      as four partial sums by k mod 4
+   */
+  relu: Relu;
+  reluBackward: ReluBackward;
+  addRowVector: AddRowVector;
+  colSums: ColSums;
+  addL2Gradient: AddL2Gradient;
   /** Storage for long-lived arrays that the kernels read in place (see residentMatrix in matrix.ts). */
   alloc(length: number): Float64Array;
   /** The same for float32 arrays. */
@@ -28,11 +51,14 @@ export interface Kernels {
 }
 
 const JS_KERNELS: Kernels = {
-  gemm: gemmJs, adam: adamJs, alloc: (n) => new Float64Array(n), alloc32: (n) => new Float32Array(n),
+  gemm: gemmJs, adam: adamJs,
+  relu: reluJs, reluBackward: reluBackwardJs, addRowVector: addRowVectorJs, colSums: colSumsJs, addL2Gradient: addL2GradientJs,
+  alloc: (n) => new Float64Array(n), alloc32: (n) => new Float32Array(n),
 };
-const WASM_KERNELS: Kernels | null = gemmWasm && adamWasm
+const WASM_KERNELS: Kernels | null = gemmWasm && adamWasm && reluWasm && reluBackwardWasm && addRowVectorWasm && colSumsWasm && addL2GradientWasm
   ? {
     gemm: gemmWasm, adam: adamWasm,
+    relu: reluWasm, reluBackward: reluBackwardWasm, addRowVector: addRowVectorWasm, colSums: colSumsWasm, addL2Gradient: addL2GradientWasm,
     alloc: (n) => allocResident(n) ?? new Float64Array(n),
     alloc32: (n) => allocResident32(n) ?? new Float32Array(n),
   }

@@ -181,3 +181,111 @@ export function adamJs32(w: Float32Array, g: Float32Array, m: Float32Array, v: F
     w[k] = f(w[k] - f(f(flr * f(mk / fc1)) / f(f(Math.sqrt(f(vk / fc2))) + feps)));
   }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Elementwise kernels of the training step (assembly/elementwise.ts is the WebAssembly version;
+// its header gives the definitions). Each is dispatched on the array type first, so that every
+// loop sees one element type only, and each loop computes every value with the operations of
+// the WebAssembly kernel in its order: on Float32Arrays, a double add of two float32 values
+// stored to the array is the float32 add, and addL2Gradient's `G[k] + reg * W[k]` is float64
+// arithmetic rounded once at the store, as the kernel's promote, f64x2 mul/add, demote.
+// ---------------------------------------------------------------------------------------------
+
+/** out[k] = x[k] > 0 ? x[k] : 0 for k < x.length (NaN and −0 give +0); out may be x. */
+export type Relu = (x: Floats, out: Floats) => void;
+/** dx[k] = x[k] > 0 ? dout[k] : 0 for k < x.length. */
+export type ReluBackward = (x: Floats, dout: Floats, dx: Floats) => void;
+/** c[i·m + j] = a[i·m + j] + v[j] for an n×m row-major a; c may be a. */
+export type AddRowVector = (n: number, m: number, a: Floats, v: Floats, c: Floats) => void;
+/** c[j] = Σ_i a[i·m + j], from 0, i = 0, 1, … in order (each partial sum of the element type). */
+export type ColSums = (n: number, m: number, a: Floats, c: Floats) => void;
+/**
+ * dw[k] = dw[k] + reg·w[k] in place (float64 arithmetic, one rounding to the array type), and
+ * returns Σ w[k]² in float64: four partial sums s_r of the k ≡ r (mod 4), each in increasing
+ * k, combined as ((s0 + s1) + s2) + s3.
+ */
+export type AddL2Gradient = (dw: Floats, w: Floats, reg: number) => number;
+
+export const reluJs: Relu = (x, out) => {
+  if (x instanceof Float32Array) relu32(x, out as Float32Array);
+  else relu64(x, out as Float64Array);
+};
+function relu64(x: Float64Array, out: Float64Array): void {
+  for (let k = 0; k < x.length; k++) { const v = x[k]; out[k] = v > 0 ? v : 0; }
+}
+function relu32(x: Float32Array, out: Float32Array): void {
+  for (let k = 0; k < x.length; k++) { const v = x[k]; out[k] = v > 0 ? v : 0; }
+}
+
+export const reluBackwardJs: ReluBackward = (x, dout, dx) => {
+  if (x instanceof Float32Array) reluBackward32(x, dout as Float32Array, dx as Float32Array);
+  else reluBackward64(x, dout as Float64Array, dx as Float64Array);
+};
+function reluBackward64(x: Float64Array, dout: Float64Array, dx: Float64Array): void {
+  for (let k = 0; k < x.length; k++) dx[k] = x[k] > 0 ? dout[k] : 0;
+}
+function reluBackward32(x: Float32Array, dout: Float32Array, dx: Float32Array): void {
+  for (let k = 0; k < x.length; k++) dx[k] = x[k] > 0 ? dout[k] : 0;
+}
+
+export const addRowVectorJs: AddRowVector = (n, m, a, v, c) => {
+  if (a instanceof Float32Array) addRowVector32(n, m, a, v as Float32Array, c as Float32Array);
+  else addRowVector64(n, m, a, v as Float64Array, c as Float64Array);
+};
+function addRowVector64(n: number, m: number, a: Float64Array, v: Float64Array, c: Float64Array): void {
+  for (let i = 0, r = 0; i < n; i++, r += m) {
+    for (let j = 0; j < m; j++) c[r + j] = a[r + j] + v[j];
+  }
+}
+function addRowVector32(n: number, m: number, a: Float32Array, v: Float32Array, c: Float32Array): void {
+  for (let i = 0, r = 0; i < n; i++, r += m) {
+    for (let j = 0; j < m; j++) c[r + j] = a[r + j] + v[j];
+  }
+}
+
+export const colSumsJs: ColSums = (n, m, a, c) => {
+  if (a instanceof Float32Array) colSums32(n, m, a, c as Float32Array);
+  else colSums64(n, m, a, c as Float64Array);
+};
+function colSums64(n: number, m: number, a: Float64Array, c: Float64Array): void {
+  c.fill(0, 0, m);
+  for (let i = 0, r = 0; i < n; i++, r += m) {
+    for (let j = 0; j < m; j++) c[j] += a[r + j];
+  }
+}
+function colSums32(n: number, m: number, a: Float32Array, c: Float32Array): void {
+  c.fill(0, 0, m);
+  for (let i = 0, r = 0; i < n; i++, r += m) {
+    for (let j = 0; j < m; j++) c[j] += a[r + j]; // rounded to float32 at every store
+  }
+}
+
+export const addL2GradientJs: AddL2Gradient = (dw, w, reg) =>
+  w instanceof Float32Array ? addL2Gradient32(dw as Float32Array, w, reg) : addL2Gradient64(dw as Float64Array, w, reg);
+
+function addL2Gradient64(G: Float64Array, W: Float64Array, reg: number): number {
+  const n = W.length;
+  let s0 = 0, s1 = 0, s2 = 0, s3 = 0, k = 0;
+  for (; k + 3 < n; k += 4) {
+    const x0 = W[k], x1 = W[k + 1], x2 = W[k + 2], x3 = W[k + 3];
+    s0 += x0 * x0; s1 += x1 * x1; s2 += x2 * x2; s3 += x3 * x3;
+    G[k] += reg * x0; G[k + 1] += reg * x1; G[k + 2] += reg * x2; G[k + 3] += reg * x3;
+  }
+  if (k < n) { const x = W[k]; s0 += x * x; G[k] += reg * x; k++; }
+  if (k < n) { const x = W[k]; s1 += x * x; G[k] += reg * x; k++; }
+  if (k < n) { const x = W[k]; s2 += x * x; G[k] += reg * x; }
+  return ((s0 + s1) + s2) + s3;
+}
+function addL2Gradient32(G: Float32Array, W: Float32Array, reg: number): number {
+  const n = W.length;
+  let s0 = 0, s1 = 0, s2 = 0, s3 = 0, k = 0;
+  for (; k + 3 < n; k += 4) {
+    const x0 = W[k], x1 = W[k + 1], x2 = W[k + 2], x3 = W[k + 3];
+    s0 += x0 * x0; s1 += x1 * x1; s2 += x2 * x2; s3 += x3 * x3;
+    G[k] += reg * x0; G[k + 1] += reg * x1; G[k + 2] += reg * x2; G[k + 3] += reg * x3;
+  }
+  if (k < n) { const x = W[k]; s0 += x * x; G[k] += reg * x; k++; }
+  if (k < n) { const x = W[k]; s1 += x * x; G[k] += reg * x; k++; }
+  if (k < n) { const x = W[k]; s2 += x * x; G[k] += reg * x; }
+  return ((s0 + s1) + s2) + s3;
+}

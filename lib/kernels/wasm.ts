@@ -22,9 +22,17 @@
  *
  * Float32Array operands go the same way (`allocResident32` shares the area and free list) and
  * run the float32 kernels, gemm32 and adam32: a call's operands are all of one type.
+ *
+ * The elementwise kernels (relu, reluBackward, addRowVector, colSums, addL2Gradient, see
+ * assembly/elementwise.ts) are staged the same way and never shared between threads (a few
+ * µs each). For them the copies cost more than the kernel (128×100 float64 ReLU: 3 µs
+ * resident, 10 µs from ordinary arrays, 22 µs in JavaScript): resident operands pay.
  */
 import { readFileSync } from 'node:fs';
-import { adamJs, gemmJs, type Adam, type Floats, type Gemm } from './js.js';
+import {
+  adamJs, addL2GradientJs, addRowVectorJs, colSumsJs, gemmJs, reluBackwardJs, reluJs,
+  type Adam, type AddL2Gradient, type AddRowVector, type ColSums, type Floats, type Gemm, type Relu, type ReluBackward,
+} from './js.js';
 import { CONTROL_BYTES, ParallelRunner, threadsWanted } from './parallel.js';
 
 /**
@@ -56,6 +64,17 @@ interface KernelExports {
   adam32(n: number, w: number, g: number, m: number, v: number,
          lr: number, b1: number, oneMinusB1: number, b2: number, oneMinusB2: number,
          eps: number, c1: number, c2: number): void;
+  /** The elementwise kernels (assembly/elementwise.ts); the …32 ones on float32 arrays. */
+  relu(n: number, x: number, out: number): void;
+  relu32(n: number, x: number, out: number): void;
+  reluBackward(n: number, x: number, dout: number, dx: number): void;
+  reluBackward32(n: number, x: number, dout: number, dx: number): void;
+  addRowVector(n: number, m: number, a: number, v: number, c: number): void;
+  addRowVector32(n: number, m: number, a: number, v: number, c: number): void;
+  colSums(n: number, m: number, a: number, c: number): void;
+  colSums32(n: number, m: number, a: number, c: number): void;
+  addL2Gradient(n: number, dw: number, w: number, reg: number): number;
+  addL2Gradient32(n: number, dw: number, w: number, reg: number): number;
 }
 
 const PAGE = 65536;
@@ -273,6 +292,78 @@ const adamWasmImpl: Adam = (w, g, m, v, lr, b1, b2, eps, c1, c2) => {
   else run.adam(w.length, at[0], at[1], at[2], at[3], lr, b1, 1 - b1, b2, 1 - b2, eps, c1, c2);
   unstage(ops, ADAM_MODES, at);
 };
+
+// The elementwise kernels. Too short to share between threads (a few µs); the staging copies
+// are what costs when the operands are ordinary arrays (see the measurements in
+// assembly/elementwise.ts). An output that is also an input (relu in place, addRowVector with
+// c = a) is staged once, read and written; an output longer than what the kernel writes is
+// copied in too, so that its other elements survive the copy back.
+
+const IN_OUT: Mode[] = ['inout'];
+const outMode = (out: Floats, written: number): Mode => (out.length > written ? 'inout' : 'out');
+
+const reluWasmImpl: Relu = (x, out) => {
+  const n = x.length;
+  const ops = out === x ? [x] : [x, out];
+  const modes = out === x ? IN_OUT : ['in', outMode(out, n)] as Mode[];
+  const at = stage(ops, modes);
+  if (at === null) return reluJs(x, out);
+  const o = at[at.length - 1];
+  if (x instanceof Float32Array) wasm!.exports.relu32(n, at[0], o);
+  else wasm!.exports.relu(n, at[0], o);
+  unstage(ops, modes, at);
+};
+
+const reluBackwardWasmImpl: ReluBackward = (x, dout, dx) => {
+  const n = x.length;
+  const ops = [x, dout, dx];
+  const modes: Mode[] = ['in', 'in', dx === x || dx === dout ? 'inout' : outMode(dx, n)];
+  const at = stage(ops, modes);
+  if (at === null) return reluBackwardJs(x, dout, dx);
+  if (x instanceof Float32Array) wasm!.exports.reluBackward32(n, at[0], at[1], at[2]);
+  else wasm!.exports.reluBackward(n, at[0], at[1], at[2]);
+  unstage(ops, modes, at);
+};
+
+const addRowVectorWasmImpl: AddRowVector = (n, m, a, v, c) => {
+  const ops = c === a ? [a, v] : [a, v, c];
+  const modes: Mode[] = c === a ? ['inout', 'in'] : ['in', 'in', outMode(c, n * m)];
+  const at = stage(ops, modes);
+  if (at === null) return addRowVectorJs(n, m, a, v, c);
+  const pc = c === a ? at[0] : at[2];
+  if (a instanceof Float32Array) wasm!.exports.addRowVector32(n, m, at[0], at[1], pc);
+  else wasm!.exports.addRowVector(n, m, at[0], at[1], pc);
+  unstage(ops, modes, at);
+};
+
+const colSumsWasmImpl: ColSums = (n, m, a, c) => {
+  const ops = [a, c];
+  const modes: Mode[] = ['in', outMode(c, m)];
+  const at = stage(ops, modes);
+  if (at === null) return colSumsJs(n, m, a, c);
+  if (a instanceof Float32Array) wasm!.exports.colSums32(n, m, at[0], at[1]);
+  else wasm!.exports.colSums(n, m, at[0], at[1]);
+  unstage(ops, modes, at);
+};
+
+const L2_MODES: Mode[] = ['inout', 'in'];
+const addL2GradientWasmImpl: AddL2Gradient = (dw, w, reg) => {
+  const ops = [dw, w];
+  const at = stage(ops, L2_MODES);
+  if (at === null) return addL2GradientJs(dw, w, reg);
+  const s = w instanceof Float32Array
+    ? wasm!.exports.addL2Gradient32(w.length, at[0], at[1], reg)
+    : wasm!.exports.addL2Gradient(w.length, at[0], at[1], reg);
+  unstage(ops, L2_MODES, at);
+  return s;
+};
+
+/** The WebAssembly elementwise kernels, or null when the module could not be loaded. */
+export const reluWasm: Relu | null = wasm ? reluWasmImpl : null;
+export const reluBackwardWasm: ReluBackward | null = wasm ? reluBackwardWasmImpl : null;
+export const addRowVectorWasm: AddRowVector | null = wasm ? addRowVectorWasmImpl : null;
+export const colSumsWasm: ColSums | null = wasm ? colSumsWasmImpl : null;
+export const addL2GradientWasm: AddL2Gradient | null = wasm ? addL2GradientWasmImpl : null;
 
 /** The WebAssembly product, or null when the module could not be loaded. */
 export const gemmWasm: Gemm | null = wasm ? gemmWasmImpl : null;
