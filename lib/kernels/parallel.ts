@@ -23,8 +23,13 @@ import { Worker, isMainThread } from 'node:worker_threads';
 import { cpus } from 'node:os';
 import { performance } from 'node:perf_hooks';
 
-/** Layout of the control block: Int32 slots, then Float64 slots from byte 64. */
-export const CONTROL_BYTES = 128;
+/**
+ * Layout of the control block: Int32 slots, then Float64 slots from byte 64, then (on a cache
+ * line of their own, away from the words the threads spin on) the helper's status: READY
+ * once it has instantiated the module, SLEEPS counts its Atomics.wait calls.
+ */
+export const CONTROL_BYTES = 192;
+const READY = 0, SLEEPS = 1;
 const SEQ = 0, CLAIM = 1, DONE = 2, KIND = 3, CHUNKS = 4, P = 5; // P: first integer parameter
 export const KIND_GEMM = 1, KIND_ADAM = 2, KIND_GEMM32 = 3, KIND_ADAM32 = 4;
 
@@ -86,12 +91,14 @@ const ex = new WebAssembly.Instance(module, { env: { memory } }).exports;
 ex.setPackArea(packArea); // the main thread's instance uses the default area: never share it
 const ctl = new Int32Array(memory.buffer, control, 16);
 const f64 = new Float64Array(memory.buffer, control + 64, 8);
+const status = new Int32Array(memory.buffer, control + 128, 16);
 const workOnJob = ${workOnJob.toString()};
 let seen = Atomics.load(ctl, 0);
+Atomics.store(status, ${READY}, 1);
 for (;;) {
   let n = 0;
   while (Atomics.load(ctl, 0) === seen) {
-    if (++n > spins) { Atomics.wait(ctl, 0, seen); n = 0; }
+    if (++n > spins) { Atomics.add(status, ${SLEEPS}, 1); Atomics.wait(ctl, 0, seen); n = 0; }
   }
   seen = Atomics.load(ctl, 0);
   workOnJob(ex, ctl, f64, seen);
@@ -100,8 +107,21 @@ for (;;) {
 
 /** Spins before sleeping: about 2 ms of Atomics.load. */
 const HELPER_SPINS = 1 << 20;
-/** Jobs per measurement window, and jobs run alone after a window with too much waiting. */
-const WINDOW = 32, PAUSE = 8192;
+/**
+ * Jobs per measurement window; alone windows at the start; alone windows after sharing did
+ * not pay, at first and at most; shared windows between two alone ones that renew the alone
+ * costs; the share of the alone cost a shared window may take at most to count as paying; and
+ * the longest gap (ms) between two jobs that counts in a job's cost (see ParallelRunner).
+ */
+const WINDOW = 64, START = 2, PAUSE_MIN = 4, PAUSE_MAX = 64, REFRESH = 16, PAYS = 0.95, GAP = 20;
+
+/**
+ * A number naming a job's kind and shape, so that shared and single-thread timings of the
+ * same job can be compared (training repeats the same few jobs every step).
+ */
+export function jobKey(kind: number, n: number, m: number, k: number, form: number): number {
+  return (((kind * 4 + form) * 8192 + (n & 8191)) * 8192 + (m & 8191)) * 8192 + (k & 8191);
+}
 
 /** How many threads kernels use: NNLAB_THREADS, else 2 on a multi-core main thread, else 1. */
 export function threadsWanted(): number {
@@ -114,25 +134,57 @@ export function threadsWanted(): number {
   return isMainThread && cpus().length > 1 ? 2 : 1;
 }
 
+/** jobKey of a product (the form told apart by its strides). */
+export function gemmKey(f32: boolean, n: number, m: number, k: number, aRow: number, bCol: number): number {
+  return jobKey(f32 ? KIND_GEMM32 : KIND_GEMM, n, m, k, (aRow === 1 ? 1 : 0) + (bCol !== 1 ? 2 : 0));
+}
+
+/** jobKey of an Adam update. */
+export function adamKey(f32: boolean, n: number): number {
+  return jobKey(f32 ? KIND_ADAM32 : KIND_ADAM, n, 0, 0, 0);
+}
+
 export class ParallelRunner {
   private readonly ctl: Int32Array;
   private readonly f64: Float64Array;
   private helpers: Worker[] = [];
   private started = false;
   private seq = 0;
-  // Backing off under load. When another process keeps the second core busy, the helper gets
-  // little CPU time: it takes few chunks, the main thread sometimes waits for one it claimed,
-  // and its spinning takes turns on the cores with the main thread. Then one thread is faster
-  // (measured here: 0.43–0.70 s instead of 0.35 s per M2 epoch). So jobs are measured in windows
-  // of WINDOW; after a window in which the helpers ran fewer than a quarter of the chunks, or
-  // the main thread waited more than a quarter of the time it worked, sharing stops for PAUSE
-  // jobs (the helper falls asleep) and is then tried again.
+  // Sharing only when it pays. Two threads are not always faster than one: when another
+  // process keeps the second core busy, the helper gets little CPU time, takes few chunks, the
+  // main thread waits for the ones it claimed, and the spinning helper takes CPU time from the
+  // main thread's JavaScript between jobs (measured: 0.43–0.70 s instead of 0.35 s per M2
+  // epoch); and this virtual machine has periods in which two busy threads each run ~40%
+  // slower (its two virtual CPUs on one physical core, it seems: M2 float32 batch 128 epochs of
+  // 0.13 s shared against 0.11 s alone, the helper taking its half of the chunks, against
+  // 0.085–0.09 s shared at other times). So the runner measures, in windows of WINDOW jobs:
+  // - an alone window records what each job costs the main thread (see cost: the job and the
+  //   work since the previous job), per job kind and shape (jobKey), smoothed;
+  // - a shared window sums the costs of its jobs and the alone costs of the same jobs. If the
+  //   shared sum is more than PAYS of the alone one, or the helpers ran less than 80% of their
+  //   share of the chunks, sharing stops for a pause of alone windows, PAUSE_MIN at first,
+  //   doubling up to PAUSE_MAX while it keeps failing (halving back after a window that paid),
+  //   after which it is tried again; while sharing pays, one alone window in REFRESH renews
+  //   the alone costs.
+  // The first START windows run alone (the helper starts, the JIT warms up, the alone costs
+  // are measured); nothing is shared before the helper reports that it is ready, and a helper
+  // that fell asleep during a pause is woken a few jobs before sharing resumes.
   private windowJobs = 0;
   private windowChunks = 0;
   private helperChunks = 0;
   private worked = 0;
   private waited = 0;
-  private pausedJobs = 0;
+  private sharedMs = 0;
+  private aloneMs = 0;
+  /** When the last large job ended (performance.now(), ms). */
+  private lastEnd = 0;
+  /** Alone windows left to run; the next pause's length; shared windows since the last alone one. */
+  private aloneWindows = START;
+  private pause = PAUSE_MIN;
+  private sharedWindows = 0;
+  /** Alone cost in ms of each job seen (smoothed, see ranAlone), by jobKey. */
+  private readonly aloneTime = new Map<number, number>();
+  private readonly status: Int32Array;
 
   constructor(
     private readonly ex: ChunkKernels,
@@ -147,6 +199,7 @@ export class ParallelRunner {
   ) {
     this.ctl = new Int32Array(memory.buffer, control, 16);
     this.f64 = new Float64Array(memory.buffer, control + 64, 8);
+    this.status = new Int32Array(memory.buffer, control + 128, 16);
   }
 
   /** Starts the helpers on first use, so that importing nnlab starts no thread. */
@@ -170,38 +223,123 @@ export class ParallelRunner {
   /** true or false: always or never share (for measurements); null: decide as above. */
   forced: boolean | null = null;
 
-  /** Whether to share the next large job (false while backing off, see above). */
+  /** Counters for diagnostics: jobs shared and alone, chunks, pauses, the helper's sleeps. */
+  readonly stats = {
+    shared: 0, alone: 0, chunks: 0, helperChunks: 0, pauses: 0, workedMs: 0, waitedMs: 0, sleeps: 0,
+    /** Shared cost / alone cost of the same jobs, for the last 64 shared windows (see cost). */
+    ratios: [] as number[],
+    /** Why the last 64 pauses began: r = ratio, h = chunks the helpers ran, w = ms waited / worked. */
+    pauseLog: [] as string[],
+  };
+
+  /**
+   * Whether to share the next large job (see above). When it says no, the caller runs the job
+   * on this thread and reports its time with ranAlone.
+   */
   share(): boolean {
     if (this.forced !== null) return this.forced;
-    if (this.pausedJobs === 0) return true;
-    this.pausedJobs--;
-    return false;
+    if (!this.started) this.start();
+    if (this.aloneWindows > 0) return false;
+    return Atomics.load(this.status, READY) === 1;
+  }
+
+  /** A job that share() kept on this thread ran from t0 to t1 (performance.now(), ms). */
+  ranAlone(key: number, t0: number, t1: number): void {
+    const cost = this.cost(t0, t1);
+    if (this.forced !== null) return;
+    if (cost > 0) {
+      // Smoothed, and a sample more than twice the estimate (a garbage collection in the gap,
+      // say) counted as twice: one outlier should not decide.
+      const t = this.aloneTime.get(key);
+      this.aloneTime.set(key, t === undefined ? cost : 0.5 * (t + Math.min(cost, 2 * t)));
+    }
+    this.stats.alone++;
+    ++this.windowJobs;
+    // Shortly before sharing resumes, wake the helper (it has fallen asleep), so that the first
+    // shared jobs are not left to the main thread while it wakes up (~50 µs or more).
+    if (this.aloneWindows === 1 && this.windowJobs === WINDOW - 4) this.wake();
+    if (this.windowJobs < WINDOW) return;
+    this.windowJobs = 0;
+    // A window of the pause is over (or, when the helper is not ready yet, of waiting for it).
+    if (this.aloneWindows > 0) this.aloneWindows--;
+  }
+
+  /**
+   * What a job cost the main thread: its own time plus the time since the previous large job
+   * ended, i.e. the JavaScript work between the two (which a spinning helper can slow down
+   * when the cores are busy). 0 after a long gap (more than GAP ms: not the steady rhythm of
+   * training, say a validation pass), which is then left out of the comparisons.
+   */
+  private cost(t0: number, t1: number): number {
+    const gap = t0 - this.lastEnd;
+    this.lastEnd = t1;
+    return gap >= 0 && gap <= GAP ? gap + (t1 - t0) : 0;
+  }
+
+  /** Publishes an empty job: wakes a sleeping helper, which then spins for the next one. */
+  private wake(): void {
+    const seq = (this.seq = (this.seq + 1) & 0xffffff);
+    this.ctl[CHUNKS] = 0;
+    Atomics.store(this.ctl, CLAIM, seq << 8);
+    Atomics.store(this.ctl, SEQ, seq);
+    Atomics.notify(this.ctl, SEQ);
   }
 
   /** Runs `chunks` chunks of a job whose parameters are in the control block. */
-  private run(kind: number, chunks: number): void {
+  private run(kind: number, chunks: number, key: number): void {
     if (!this.started) this.start();
     const ctl = this.ctl;
     const seq = (this.seq = (this.seq + 1) & 0xffffff);
+    const t0 = performance.now();
     ctl[KIND] = kind;
     ctl[CHUNKS] = chunks;
     Atomics.store(ctl, DONE, 0);
     Atomics.store(ctl, CLAIM, seq << 8);
     Atomics.store(ctl, SEQ, seq);
     Atomics.notify(ctl, SEQ);
-    const t0 = performance.now();
     const mine = workOnJob(this.ex, ctl, this.f64, seq);
     const t1 = performance.now();
     // Wait only for chunks a helper has claimed and not finished.
     while (Atomics.load(ctl, DONE) < chunks) { /* spin */ }
+    const t2 = performance.now();
+    const st = this.stats;
+    st.workedMs += t1 - t0; st.waitedMs += t2 - t1;
+    st.shared++; st.chunks += chunks; st.helperChunks += chunks - mine;
+    if (this.forced !== null) { this.lastEnd = t2; return; }
     this.worked += t1 - t0;
-    this.waited += performance.now() - t1;
+    this.waited += t2 - t1;
     this.windowChunks += chunks;
     this.helperChunks += chunks - mine;
-    if (++this.windowJobs === WINDOW) {
-      if (this.helperChunks < 0.25 * this.windowChunks || this.waited > 0.25 * this.worked) this.pausedJobs = PAUSE;
-      this.windowJobs = this.windowChunks = this.helperChunks = this.worked = this.waited = 0;
+    const cost = this.cost(t0, t2), alone = this.aloneTime.get(key);
+    if (alone !== undefined && cost > 0) {
+      this.sharedMs += Math.min(cost, 2 * alone); // an outlier counts as twice (see ranAlone)
+      this.aloneMs += alone;
     }
+    if (++this.windowJobs < WINDOW) return;
+    const ratio = this.aloneMs > 0 ? this.sharedMs / this.aloneMs : 0;
+    if (this.aloneMs > 0) st.ratios.push(Math.round(ratio * 1000) / 1000);
+    if (st.ratios.length > 64) st.ratios.shift();
+    // Sharing pays when the jobs and the work between them took less time than alone (time
+    // spent waiting for a helper's chunk included), and the helpers took nearly their share of
+    // the chunks (when another process holds a core, a helper gets little time and takes few).
+    const helperShare = this.helperChunks / this.windowChunks, fair = (this.threads - 1) / this.threads;
+    const fails = ratio > PAYS || helperShare < 0.8 * fair;
+    if (fails) {
+      this.aloneWindows = this.pause;
+      this.pause = Math.min(PAUSE_MAX, 2 * this.pause);
+      this.sharedWindows = 0;
+      st.pauses++;
+      if (st.pauseLog.length >= 64) st.pauseLog.shift();
+      st.pauseLog.push(`r=${ratio.toFixed(2)} h=${this.helperChunks}/${this.windowChunks} w=${this.waited.toFixed(2)}/${this.worked.toFixed(2)}`);
+    } else {
+      this.pause = Math.max(PAUSE_MIN, this.pause / 2);
+      if (++this.sharedWindows >= REFRESH) {
+        this.aloneWindows = 1;
+        this.sharedWindows = 0;
+      }
+    }
+    this.windowJobs = this.windowChunks = this.helperChunks = this.worked = this.waited = this.sharedMs = this.aloneMs = 0;
+    st.sleeps = Atomics.load(this.status, SLEEPS);
   }
 
   /**
@@ -213,19 +351,20 @@ export class ParallelRunner {
   gemm(f32: boolean, n: number, m: number, k: number, a: number, aRow: number, aStep: number, b: number, bStep: number, bCol: number, c: number): void {
     const maxChunks = 4 * (this.threads - 1); // at most 4 chunks per helper-thread pair
     const kind = f32 ? KIND_GEMM32 : KIND_GEMM;
+    const key = gemmKey(f32, n, m, k, aRow, bCol);
     const tileCols = f32 ? 8 : 4; // the kernel's tile: 4 rows × 4 float64 or 8 float32 columns
     if (bCol !== 1 && m >= tileCols * maxChunks) {
       // Columns in multiples of the tile's width.
       const cols = Math.ceil(m / maxChunks / tileCols) * tileCols;
       this.ctl.set([n, m, k, a, aRow, aStep, b, bStep, bCol, c, -cols], P);
-      this.run(kind, Math.ceil(m / cols));
+      this.run(kind, Math.ceil(m / cols), key);
       return;
     }
     // Rows in multiples of the kernel's 4-row tile.
     const chunks = Math.min(maxChunks, Math.ceil(n / 4));
     const rows = Math.ceil(n / chunks / 4) * 4;
     this.ctl.set([n, m, k, a, aRow, aStep, b, bStep, bCol, c, rows], P);
-    this.run(kind, Math.ceil(n / rows));
+    this.run(kind, Math.ceil(n / rows), key);
   }
 
   /** Adam over n float64 elements, split into ranges of an even length (whole SIMD pairs). */
@@ -245,6 +384,6 @@ export class ParallelRunner {
     const per = Math.ceil(n / chunks / lanes) * lanes;
     this.ctl.set([n, w, g, m, v, per], P);
     this.f64.set(hyper);
-    this.run(kind, Math.ceil(n / per));
+    this.run(kind, Math.ceil(n / per), adamKey(kind === KIND_ADAM32, n));
   }
 }

@@ -33,7 +33,8 @@ import {
   adamJs, addL2GradientJs, addRowVectorJs, colSumsJs, gemmJs, reluBackwardJs, reluJs,
   type Adam, type AddL2Gradient, type AddRowVector, type ColSums, type Floats, type Gemm, type Relu, type ReluBackward,
 } from './js.js';
-import { CONTROL_BYTES, ParallelRunner, threadsWanted } from './parallel.js';
+import { CONTROL_BYTES, ParallelRunner, adamKey, gemmKey, threadsWanted } from './parallel.js';
+import { performance } from 'node:perf_hooks';
 
 /**
  * The few WebAssembly APIs used here. The project compiles without the DOM typings, which is
@@ -274,9 +275,15 @@ const gemmWasmImpl: Gemm = (n, m, k, a, aRow, aStep, b, bStep, bCol, c) => {
   const at = stage(ops, GEMM_MODES);
   if (at === null) return gemmJs(n, m, k, a, aRow, aStep, b, bStep, bCol, c);
   const f32 = a instanceof Float32Array;
-  if (parallel !== null && n >= 8 && 2 * n * m * k >= PARALLEL_MIN_FLOPS && parallel.share()) parallel.gemm(f32, n, m, k, at[0], aRow, aStep, at[1], bStep, bCol, at[2]);
-  else if (f32) wasm!.exports.gemm32(n, m, k, at[0], aRow, aStep, at[1], bStep, bCol, at[2], m);
-  else wasm!.exports.gemm(n, m, k, at[0], aRow, aStep, at[1], bStep, bCol, at[2], m);
+  const large = parallel !== null && n >= 8 && 2 * n * m * k >= PARALLEL_MIN_FLOPS;
+  if (large && parallel.share()) parallel.gemm(f32, n, m, k, at[0], aRow, aStep, at[1], bStep, bCol, at[2]);
+  else {
+    // A large job kept on this thread is timed: the runner compares it with shared ones.
+    const t0 = large ? performance.now() : 0;
+    if (f32) wasm!.exports.gemm32(n, m, k, at[0], aRow, aStep, at[1], bStep, bCol, at[2], m);
+    else wasm!.exports.gemm(n, m, k, at[0], aRow, aStep, at[1], bStep, bCol, at[2], m);
+    if (large) parallel.ranAlone(gemmKey(f32, n, m, k, aRow, bCol), t0, performance.now());
+  }
   unstage(ops, GEMM_MODES, at);
 };
 
@@ -285,11 +292,16 @@ const adamWasmImpl: Adam = (w, g, m, v, lr, b1, b2, eps, c1, c2) => {
   const ops = [w, g, m, v];
   const at = stage(ops, ADAM_MODES);
   if (at === null) return adamJs(w, g, m, v, lr, b1, b2, eps, c1, c2);
-  const run = parallel !== null && w.length >= PARALLEL_MIN_ELEMENTS && parallel.share() ? parallel : wasm!.exports;
+  const large = parallel !== null && w.length >= PARALLEL_MIN_ELEMENTS;
+  const shared = large && parallel.share();
+  const run = shared ? parallel : wasm!.exports;
+  const t0 = large && !shared ? performance.now() : 0;
   // The float32 kernel takes float32 hyperparameters: these float64 values are rounded once,
   // at the call, exactly as adamJs32 rounds them with Math.fround.
-  if (w instanceof Float32Array) run.adam32(w.length, at[0], at[1], at[2], at[3], lr, b1, 1 - b1, b2, 1 - b2, eps, c1, c2);
+  const f32 = w instanceof Float32Array;
+  if (f32) run.adam32(w.length, at[0], at[1], at[2], at[3], lr, b1, 1 - b1, b2, 1 - b2, eps, c1, c2);
   else run.adam(w.length, at[0], at[1], at[2], at[3], lr, b1, 1 - b1, b2, 1 - b2, eps, c1, c2);
+  if (large && !shared) parallel.ranAlone(adamKey(f32, w.length), t0, performance.now());
   unstage(ops, ADAM_MODES, at);
 };
 
@@ -379,4 +391,9 @@ export const kernelThreads: number = parallel ? parallel.threads : 1;
  */
 export function forceThreadSharing(value: boolean | null): void {
   if (parallel) parallel.forced = value;
+}
+
+/** Counters of the thread sharing (null: single-threaded), for diagnostics. */
+export function threadSharingStats(): ParallelRunner['stats'] | null {
+  return parallel ? parallel.stats : null;
 }
