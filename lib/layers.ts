@@ -7,7 +7,7 @@
  * matrix.ts; what is written out here is the math of each layer.
  */
 import {
-  Matrix, matmul, matmulNT, matmulTN, addRowVector, colSums, checkShape,
+  Matrix, matmul, matmulNT, matmulTN, addRowVector, colSums, checkShape, positivePart, wherePositive,
 } from './matrix.js';
 import { Rng } from './random.js';
 
@@ -56,21 +56,15 @@ export function affineBackwardParams(dout: Matrix, cache: AffineCache, out?: Aff
 // sigmoid and tanh (σ' = σ(1−σ), tanh' = 1−tanh²).
 // ---------------------------------------------------------------------------------------------
 
-/** out = max(0, x), any shape. */
+/** out = max(0, x), any shape. (The loop is a kernel of matrix.ts, as are the ones below.) */
 export function reluForward(x: Matrix): [Matrix, Matrix] {
-  const out = Matrix.like(x);
-  const X = x.data, O = out.data;
-  for (let k = 0; k < X.length; k++) O[k] = X[k] > 0 ? X[k] : 0;
-  return [out, x];
+  return [positivePart(x), x];
 }
 
 /** dx = dout where x > 0, else 0. */
 export function reluBackward(dout: Matrix, x: Matrix): { dx: Matrix } {
   checkShape('reluBackward dout', dout, x.rows, x.cols);
-  const dx = Matrix.like(x);
-  const X = x.data, D = dout.data, G = dx.data;
-  for (let k = 0; k < X.length; k++) G[k] = X[k] > 0 ? D[k] : 0;
-  return { dx };
+  return { dx: wherePositive(x, dout) };
 }
 
 export interface LeakyReluCache { x: Matrix; alpha: number }

@@ -292,15 +292,15 @@ export function adamUpdate(w: Matrix, dw: Matrix, m: Matrix, v: Matrix, h: AdamH
 // Broadcasts and reductions.
 // ---------------------------------------------------------------------------------------------
 
-/** out[i, j] = a[i, j] + v[0, j]: adds a 1×m row vector to every row of an n×m matrix. */
+/**
+ * out[i, j] = a[i, j] + v[0, j]: adds a 1×m row vector to every row of an n×m matrix (the bias
+ * of an affine layer). `out` may be `a` itself.
+ */
 export function addRowVector(a: Matrix, v: Matrix, out?: Matrix): Matrix {
   checkShape('addRowVector v', v, 1, a.cols);
   const c = output('addRowVector', out, a.rows, a.cols, a);
-  const A = a.data, V = v.data, C = c.data, m = a.cols;
-  for (let i = 0; i < a.rows; i++) {
-    const r = i * m;
-    for (let j = 0; j < m; j++) C[r + j] = A[r + j] + V[j];
-  }
+  checkSameDType('addRowVector', ['a', a], ['v', v], ['out', c]);
+  kernels.addRowVector(a.rows, a.cols, a.data, v.data, c.data);
   return c;
 }
 
@@ -316,15 +316,11 @@ export function mulRowVector(a: Matrix, v: Matrix, out?: Matrix): Matrix {
   return c;
 }
 
-/** Column sums of an n×m matrix as a 1×m row vector (the bias gradient). */
+/** Column sums of an n×m matrix as a 1×m row vector (the bias gradient), rows added in order. */
 export function colSums(a: Matrix, out?: Matrix): Matrix {
   const c = output('colSums', out, 1, a.cols, a);
-  const A = a.data, C = c.data, m = a.cols;
-  C.fill(0);
-  for (let i = 0; i < a.rows; i++) {
-    const r = i * m;
-    for (let j = 0; j < m; j++) C[j] += A[r + j];
-  }
+  checkSameDType('colSums', ['a', a], ['out', c]);
+  kernels.colSums(a.rows, a.cols, a.data, c.data);
   return c;
 }
 
@@ -356,6 +352,23 @@ export function dot(a: Matrix, b: Matrix): number {
 // ---------------------------------------------------------------------------------------------
 // Elementwise maps.
 // ---------------------------------------------------------------------------------------------
+
+/** out = max(0, a) elementwise (a NaN gives 0): the positive part, ReLU's forward pass. */
+export function positivePart(a: Matrix, out?: Matrix): Matrix {
+  const c = output('positivePart', out, a.rows, a.cols, a);
+  checkSameDType('positivePart', ['a', a], ['out', c]);
+  kernels.relu(a.data, c.data);
+  return c;
+}
+
+/** out = values where x > 0, else 0, elementwise: ReLU's backward pass (values = dout). */
+export function wherePositive(x: Matrix, values: Matrix, out?: Matrix): Matrix {
+  checkShape('wherePositive values', values, x.rows, x.cols);
+  const c = output('wherePositive', out, x.rows, x.cols, x);
+  checkSameDType('wherePositive', ['x', x], ['values', values], ['out', c]);
+  kernels.reluBackward(x.data, values.data, c.data);
+  return c;
+}
 
 /** out = f(a) elementwise. */
 export function map(a: Matrix, f: (x: number) => number, out?: Matrix): Matrix {
@@ -419,31 +432,16 @@ export function addScaledInPlace(a: Matrix, b: Matrix, s: number): Matrix {
 
 /**
  * The L2 penalty 0.5·reg·ΣW² of one weight matrix, in one pass over W: adds its gradient
- * reg·W to dw in place and returns ΣW². The same operations in the same order as
- * sumOfSquares(w) followed by addScaledInPlace(dw, w, reg), so the results are identical;
- * reading W once instead of twice is what saves time.
+ * reg·W to dw in place (in float64, rounded once to dw's type) and returns ΣW². Reading W once
+ * instead of twice (sumOfSquares, then addScaledInPlace) is what saves time. The sum is taken
+ * as four running sums, of the elements k ≡ 0, 1, 2, 3 (mod 4), added together at the end: the
+ * order two-lane SIMD sums in, which both backends follow so that they agree bit for bit. (It
+ * differs from sumOfSquares's left-to-right order in the last bits only.)
  */
 export function addL2Gradient(dw: Matrix, w: Matrix, reg: number): number {
   checkShape('addL2Gradient w', w, dw.rows, dw.cols);
-  const G = dw.data, W = w.data, n = W.length;
-  let s = 0, k = 0;
-  // Four elements per iteration: a quarter of the loop overhead, about 30% faster. The sum is
-  // still taken one term at a time, left to right (s + a + b = (s + a) + b), so that it stays
-  // bit for bit the sum of sumOfSquares.
-  for (; k + 3 < n; k += 4) {
-    const x0 = W[k], x1 = W[k + 1], x2 = W[k + 2], x3 = W[k + 3];
-    s = s + x0 * x0 + x1 * x1 + x2 * x2 + x3 * x3;
-    G[k] += reg * x0;
-    G[k + 1] += reg * x1;
-    G[k + 2] += reg * x2;
-    G[k + 3] += reg * x3;
-  }
-  for (; k < n; k++) {
-    const x = W[k];
-    s += x * x;
-    G[k] += reg * x;
-  }
-  return s;
+  checkSameDType('addL2Gradient', ['dw', dw], ['w', w]);
+  return kernels.addL2Gradient(dw.data, w.data, reg);
 }
 
 /** Index of the largest value in each row (class predictions from scores). */

@@ -87,12 +87,16 @@ describe('FullyConnectedNet', () => {
     }
   });
 
-  it('addL2Gradient gives sumOfSquares and addScaledInPlace bit for bit, at every length', () => {
+  it('addL2Gradient gives addScaledInPlace bit for bit, and ΣW² as four running sums by index mod 4', () => {
     const rng = new Rng(5);
     for (const cols of [1, 2, 3, 4, 5, 7, 100]) {
       const w = rng.gaussianMatrix(3, cols), dw = rng.gaussianMatrix(3, cols);
       const expected = addScaledInPlace(dw.clone(), w, 0.3);
-      expect(addL2Gradient(dw, w, 0.3)).toBe(sumOfSquares(w));
+      const s = [0, 0, 0, 0];
+      w.data.forEach((x, k) => { s[k % 4] += x * x; });
+      const sum = addL2Gradient(dw, w, 0.3);
+      expect(sum).toBe(((s[0] + s[1]) + s[2]) + s[3]);
+      expect(Math.abs(sum - sumOfSquares(w))).toBeLessThanOrEqual(1e-15 * sumOfSquares(w));
       expect(dw.data).toEqual(expected.data);
     }
   });
