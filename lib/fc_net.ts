@@ -7,7 +7,7 @@
  * scores (test mode); `loss(X, y)` gives the loss and the gradient of every parameter.
  */
 import { readFileSync } from 'node:fs';
-import { Matrix, checkFinite, addL2Gradient, argmaxRows, residentMatrix, toResident, type DType } from './matrix.js';
+import { Matrix, checkFinite, addL2Gradient, argmaxRows, residentMatrix, toResident, StepArena, withArena, type DType } from './matrix.js';
 import { affineForward, affineBackward, softmaxLoss, mseLoss, BatchnormParam, checkLabels } from './layers.js';
 import { Activation, checkActivation, hiddenLayerForward, hiddenLayerBackward, HiddenLayerCache, HiddenLayerParamGrads } from './layer_utils.js';
 import { Rng, deriveSeed } from './random.js';
@@ -140,15 +140,20 @@ export class FullyConnectedNet {
    * - X is not scanned for non-finite values: it is a minibatch of data checked once where it
    *   entered (the Solver's constructor), and the scan costs as much as a small layer;
    * - the weight and bias gradients are written into workspaces that the next call overwrites,
-   *   kept where the kernels compute: no allocation, and no copy in or out of the kernels'
-   *   memory. Use the gradients before calling again (the Solver applies them at once).
+   *   kept where the kernels compute, and every other matrix of the step (activations, caches,
+   *   batchnorm gradients) comes from a step arena (see StepArena in matrix.ts): no copy in or
+   *   out of the kernels' memory. Use the gradients before calling again (the Solver applies
+   *   them at once).
    */
   lossForStep(X: Matrix, y: Targets, rng?: Rng): LossResult {
     this.gradWorkspace ??= Object.fromEntries(Object.entries(this.params)
       .filter(([k]) => /^[Wb]\d+$/.test(k))
       .map(([k, m]) => [k, residentMatrix(m.rows, m.cols, m.dtype)]));
-    return this.run(X, y, rng, false, this.gradWorkspace) as LossResult;
+    const gradOut = this.gradWorkspace;
+    return withArena(this.arena, () => this.run(X, y, rng, false, gradOut) as LossResult);
   }
+
+  private readonly arena = new StepArena();
 
   /** lossForStep's gradient workspaces (W1, b1, …), allocated on its first call. */
   private gradWorkspace: Params | null = null;
