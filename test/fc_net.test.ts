@@ -7,14 +7,10 @@ import {
   addL2Gradient, addScaledInPlace, sumOfSquares, checkFinite, StepArena, withArena,
 } from '../lib/index.js';
 
-const N = 6, D = 5, C = 4;
+import { problem as makeProblem } from './problems.js';
 
-function problem(loss: LossKind, seed: number) {
-  const rng = new Rng(seed);
-  const X = rng.gaussianMatrix(N, D);
-  const y = loss === 'softmax' ? Int32Array.from({ length: N }, () => rng.int(0, C - 1)) : rng.gaussianMatrix(N, C);
-  return { X, y, rng };
-}
+const N = 6, D = 5, C = 4;
+const problem = (loss: LossKind, seed: number) => makeProblem(loss, seed, N, D, C);
 
 describe('FullyConnectedNet gradients', () => {
   let worst = 0;

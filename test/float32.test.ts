@@ -9,18 +9,14 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  Matrix, Rng, FullyConnectedNet, Solver, matmul, type LossKind, type Normalization, type Activation,
+  Matrix, FullyConnectedNet, Solver, matmul, type LossKind, type Normalization, type Activation,
 } from '../lib/index.js';
 import { kernelBackend, setKernelBackend, type KernelBackend } from '../lib/kernels/index.js';
 
-const N = 16, D = 12, C = 5;
+import { blobs, problem as makeProblem } from './problems.js';
 
-function problem(loss: LossKind, seed: number) {
-  const rng = new Rng(seed);
-  const X = rng.gaussianMatrix(N, D);
-  const y = loss === 'softmax' ? Int32Array.from({ length: N }, () => rng.int(0, C - 1)) : rng.gaussianMatrix(N, C);
-  return { X, y };
-}
+const N = 16, D = 12, C = 5;
+const problem = (loss: LossKind, seed: number) => makeProblem(loss, seed, N, D, C);
 
 /** The largest |a − b| over all entries, relative to the largest |b|. */
 function maxRelDiff(a: Matrix, b: Matrix): number {
@@ -119,18 +115,6 @@ describe('training in float32', () => {
   const initial = kernelBackend();
   afterEach(() => setKernelBackend(initial));
 
-  /** Gaussian blobs: an easy 3-class problem. */
-  function blobs(n: number, seed: number) {
-    const rng = new Rng(seed);
-    const centres = rng.gaussianMatrix(3, 10, 2);
-    const X = new Matrix(n, 10);
-    const y = new Int32Array(n);
-    for (let i = 0; i < n; i++) {
-      y[i] = i % 3;
-      for (let j = 0; j < 10; j++) X.set(i, j, centres.get(y[i], j) + rng.gaussian());
-    }
-    return { X, y };
-  }
   const all = blobs(135, 1);
   const tr = { X: all.X.selectRows(Array.from({ length: 90 }, (_, i) => i)), y: all.y.subarray(0, 90) };
   const va = { X: all.X.selectRows(Array.from({ length: 45 }, (_, i) => 90 + i)), y: all.y.subarray(90) };

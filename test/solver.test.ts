@@ -3,19 +3,7 @@ import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Matrix, Rng, FullyConnectedNet, Solver, SolverOptions, fitSine, sineGrid } from '../lib/index.js';
-
-/** A small 3-class problem: Gaussian blobs in 10 dimensions. */
-function blobs(n: number, seed: number) {
-  const rng = new Rng(seed);
-  const centres = rng.gaussianMatrix(3, 10, 2);
-  const X = new Matrix(n, 10);
-  const y = new Int32Array(n);
-  for (let i = 0; i < n; i++) {
-    y[i] = i % 3;
-    for (let j = 0; j < 10; j++) X.set(i, j, centres.get(y[i], j) + rng.gaussian());
-  }
-  return { X, y };
-}
+import { blobs } from './problems.js';
 
 const train = blobs(60, 1), val = blobs(30, 2);
 const data = { XTrain: train.X, yTrain: train.y, XVal: val.X, yVal: val.y };
