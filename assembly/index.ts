@@ -8,3 +8,7 @@ export {
   relu, relu32, reluBackward, reluBackward32, addRowVector, addRowVector32, colSums, colSums32,
   addL2Gradient, addL2Gradient32,
 } from './elementwise';
+export {
+  columnMoments, columnMoments32, batchnormNormalize, batchnormNormalize32, columnDot, columnDot32,
+  batchnormInputGrad, batchnormInputGrad32,
+} from './batchnorm';

@@ -6,12 +6,14 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import {
-  adamJs, adamJs32, addL2GradientJs, addRowVectorJs, colSumsJs, gemmJs, gemmJs32, gemmNaive, reluBackwardJs, reluJs,
+  adamJs, adamJs32, addL2GradientJs, addRowVectorJs, batchnormInputGradJs, batchnormNormalizeJs, colSumsJs, columnDotJs,
+  columnMomentsJs, gemmJs, gemmJs32, gemmNaive, reluBackwardJs, reluJs,
   type Adam, type Floats, type Gemm,
 } from '../lib/kernels/js.js';
 import {
-  adamWasm, addL2GradientWasm, addRowVectorWasm, allocResident, allocResident32, colSumsWasm, forceThreadSharing,
-  gemmWasm, kernelThreads, reluBackwardWasm, reluWasm, residentUsage, wasmLoadError,
+  adamWasm, addL2GradientWasm, addRowVectorWasm, allocResident, allocResident32, batchnormInputGradWasm,
+  batchnormNormalizeWasm, colSumsWasm, columnDotWasm, columnMomentsWasm, forceThreadSharing, gemmWasm, kernelThreads,
+  reluBackwardWasm, reluWasm, residentUsage, wasmLoadError,
 } from '../lib/kernels/wasm.js';
 import { threadsWanted } from '../lib/kernels/parallel.js';
 import { kernels, kernelBackend, setKernelBackend, type KernelBackend } from '../lib/kernels/index.js';
@@ -784,5 +786,172 @@ describe('elementwise kernels', () => {
     const out = new Float32Array(6).fill(8);
     reluWasm!(big.subarray(2, 5), out.subarray(1, 4));
     expect(Array.from(out)).toEqual([8, 0, 4, 5, 8, 8]);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Batch normalisation kernels: columnMoments, batchnormNormalize, columnDot, batchnormInputGrad.
+// ---------------------------------------------------------------------------------------------
+
+/** A float64 per-feature array (mean, variance, k, Σdx̂, Σdx̂x̂), plain or resident. */
+function makeF64(home: Home, data: ArrayLike<number>): Float64Array {
+  return makeArray('f64', home, data) as Float64Array;
+}
+
+const bnBackends = [
+  ['js', { columnMoments: columnMomentsJs, batchnormNormalize: batchnormNormalizeJs, columnDot: columnDotJs, batchnormInputGrad: batchnormInputGradJs }],
+  ['wasm', { columnMoments: columnMomentsWasm!, batchnormNormalize: batchnormNormalizeWasm!, columnDot: columnDotWasm!, batchnormInputGrad: batchnormInputGradWasm! }],
+] as const;
+
+/** [data home, per-feature float64 home] */
+const BN_HOMES: Home[][] = [['plain', 'plain'], ['resident', 'resident'], ['plain', 'resident'], ['resident', 'plain']];
+
+describe('batch normalisation kernels', () => {
+  it('the WebAssembly versions load', () => {
+    for (const f of [columnMomentsWasm, batchnormNormalizeWasm, columnDotWasm, batchnormInputGradWasm]) expect(f).not.toBeNull();
+  });
+
+  for (const dt of ['f64', 'f32'] as DT[]) {
+    const r = rounder(dt);
+    for (const [name, k] of bnBackends) {
+      it(`${name} ${dt}: columnMoments and batchnormNormalize equal the scalar definitions bit for bit (odd shapes, mixed homes)`, () => {
+        const rng = new Rng(dt === 'f32' ? 301 : 302);
+        for (const [n, d] of EW_SHAPES) {
+          for (const [home, fhome] of BN_HOMES) {
+            for (const specials of [false, true]) {
+              // Values away from 0 so that the variance is not tiny; specials put NaN and ±Infinity in some columns.
+              const x = makeArray(dt, home, values(rng, n * d, specials).map((v) => 3 + 2 * v));
+              const X = x.slice();
+              const mean = makeF64(fhome, new Array(d).fill(Number.NaN)), variance = makeF64(fhome, new Array(d).fill(Number.NaN));
+              k.columnMoments(n, d, x, mean, variance);
+              const M: number[] = [], V: number[] = [];
+              for (let j = 0; j < d; j++) {
+                let s = 0;
+                for (let i = 0; i < n; i++) s = s + X[i * d + j];
+                const m = s / n;
+                let v = 0;
+                for (let i = 0; i < n; i++) { const c = X[i * d + j] - m; v = v + c * c; }
+                M.push(m); V.push(v / n);
+              }
+              const tag = `${n}×${d} ${home}/${fhome} specials=${specials}`;
+              expect(firstDifference(mean, Float64Array.from(M)), `mean ${tag}`).toBeNull();
+              expect(firstDifference(variance, Float64Array.from(V)), `variance ${tag}`).toBeNull();
+              expect(firstDifference(x, X), 'columnMoments leaves x alone').toBeNull();
+
+              const invStd = makeArray(dt, home, V.map((v) => 1 / Math.sqrt(v + 1e-5)));
+              const gamma = makeArray(dt, home, values(rng, d, false)), beta = makeArray(dt, home, values(rng, d, false));
+              const S = invStd.slice(), G = gamma.slice(), B = beta.slice();
+              const xhat = makeArray(dt, home, new Array(n * d).fill(Number.NaN)), out = makeArray(dt, home, new Array(n * d).fill(Number.NaN));
+              k.batchnormNormalize(n, d, x, mean, invStd, gamma, beta, xhat, out);
+              const H = X.slice(), O = X.slice();
+              for (let i = 0; i < n; i++) {
+                for (let j = 0; j < d; j++) {
+                  const h = r((X[i * d + j] - M[j]) * S[j]);
+                  H[i * d + j] = h;
+                  O[i * d + j] = r(h * G[j] + B[j]);
+                }
+              }
+              expect(firstDifference(xhat, H), `xhat ${tag}`).toBeNull();
+              expect(firstDifference(out, O), `out ${tag}`).toBeNull();
+              expect(firstDifference(x, X), 'batchnormNormalize leaves x alone').toBeNull();
+            }
+          }
+        }
+      });
+
+      it(`${name} ${dt}: columnDot and batchnormInputGrad equal the scalar definitions bit for bit (odd shapes, mixed homes)`, () => {
+        const rng = new Rng(dt === 'f32' ? 303 : 304);
+        for (const [n, d] of EW_SHAPES) {
+          for (const [home, fhome] of BN_HOMES) {
+            const a = makeArray(dt, home, values(rng, n * d, false)), b = makeArray(dt, home, values(rng, n * d, false));
+            const A = a.slice(), Bv = b.slice();
+            const c = makeArray(dt, home, new Array(d).fill(Number.NaN));
+            k.columnDot(n, d, a, b, c);
+            const C = c.slice();
+            for (let j = 0; j < d; j++) {
+              let s = 0;
+              for (let i = 0; i < n; i++) s = r(s + A[i * d + j] * Bv[i * d + j]);
+              C[j] = s;
+            }
+            const tag = `${n}×${d} ${home}/${fhome}`;
+            expect(firstDifference(c, C), `columnDot ${tag}`).toBeNull();
+            expect(firstDifference(a, A), 'columnDot leaves a alone').toBeNull();
+
+            // dout = a, xhat = b; the per-feature factors as batchnormBackward forms them.
+            const gamma = makeArray(dt, home, values(rng, d, false));
+            const G = gamma.slice();
+            const s1v = values(rng, d, false), s2v = values(rng, d, false), kv = values(rng, d, false).map((v) => Math.abs(v) / n);
+            const kk = makeF64(fhome, kv), s1 = makeF64(fhome, s1v), s2 = makeF64(fhome, s2v);
+            const dx = makeArray(dt, home, new Array(n * d).fill(Number.NaN));
+            k.batchnormInputGrad(n, d, a, b, gamma, kk, s1, s2, dx);
+            const DX = A.slice();
+            for (let i = 0; i < n; i++) {
+              for (let j = 0; j < d; j++) {
+                const t = ((n * A[i * d + j]) * G[j] - s1v[j]) - Bv[i * d + j] * s2v[j];
+                DX[i * d + j] = r(kv[j] * t);
+              }
+            }
+            expect(firstDifference(dx, DX), `batchnormInputGrad ${tag}`).toBeNull();
+            expect(firstDifference(a, A), 'batchnormInputGrad leaves dout alone').toBeNull();
+          }
+        }
+      });
+    }
+
+    it(`${dt}: wasm and js agree bit for bit on a batchnorm forward and backward step, resident and plain, through the kernels binding`, () => {
+      const initial = kernelBackend();
+      try {
+        for (const [n, d] of [[128, 100], [32, 100], [7, 17], [1, 1], [129, 101]]) {
+          const rng = new Rng(305 + n + d);
+          const xs = values(rng, n * d, false).map((v) => 1 + 3 * v), ds = values(rng, n * d, false);
+          const gs = values(rng, d, false), bs = values(rng, d, false);
+          const results: Record<string, Floats[]> = {};
+          for (const backend of ['js', 'wasm', 'wasm-plain'] as const) {
+            setKernelBackend(backend === 'js' ? 'js' : 'wasm');
+            const alloc = backend === 'wasm-plain'
+              ? (len: number) => (dt === 'f32' ? new Float32Array(len) : new Float64Array(len))
+              : (len: number) => (dt === 'f32' ? kernels.alloc32(len) : kernels.alloc(len));
+            const alloc64 = backend === 'wasm-plain' ? (len: number) => new Float64Array(len) : (len: number) => kernels.alloc(len);
+            const x = alloc(n * d), dout = alloc(n * d), gamma = alloc(d), beta = alloc(d);
+            x.set(xs); dout.set(ds); gamma.set(gs); beta.set(bs);
+            const mean = alloc64(d), variance = alloc64(d);
+            kernels.columnMoments(n, d, x, mean, variance);
+            const invStd = alloc(d);
+            for (let j = 0; j < d; j++) invStd[j] = 1 / Math.sqrt(variance[j] + 1e-5);
+            const xhat = alloc(n * d), out = alloc(n * d);
+            kernels.batchnormNormalize(n, d, x, mean, invStd, gamma, beta, xhat, out);
+            const dbeta = alloc(d), dgamma = alloc(d);
+            kernels.colSums(n, d, dout, dbeta);
+            kernels.columnDot(n, d, dout, xhat, dgamma);
+            const s1 = alloc64(d), s2 = alloc64(d), kk = alloc64(d);
+            for (let j = 0; j < d; j++) { s1[j] = gamma[j] * dbeta[j]; s2[j] = gamma[j] * dgamma[j]; kk[j] = invStd[j] / n; }
+            const dx = alloc(n * d);
+            kernels.batchnormInputGrad(n, d, dout, xhat, gamma, kk, s1, s2, dx);
+            results[backend] = [mean, variance, xhat, out, dgamma, dx];
+          }
+          for (const other of ['wasm', 'wasm-plain']) {
+            results.js.forEach((x, i) => expect(firstDifference(results[other][i], x), `${other} ${n}×${d} output ${i}`).toBeNull());
+          }
+        }
+      } finally {
+        setKernelBackend(initial);
+      }
+    });
+  }
+
+  it('float32 columnDot rounds the float64 sum once per step (not a float32 product then a float32 add), as `C[j] += A·B` does', () => {
+    const rng = new Rng(309);
+    const [n, d] = [128, 100];
+    const a = Float32Array.from(values(rng, n * d, false)), b = Float32Array.from(values(rng, n * d, false));
+    const c = new Float32Array(d);
+    columnDotWasm!(n, d, a, b, c);
+    let differs = 0;
+    for (let j = 0; j < d; j++) {
+      let s = 0;
+      for (let i = 0; i < n; i++) s = Math.fround(s + Math.fround(a[i * d + j] * b[i * d + j]));
+      if (!Object.is(s, c[j])) differs++;
+    }
+    // The products of float32 values are exact in float64; rounding them to float32 first changes some sums.
+    expect(differs).toBeGreaterThan(0);
   });
 });

@@ -289,3 +289,129 @@ function addL2Gradient32(G: Float32Array, W: Float32Array, reg: number): number 
   if (k < n) { const x = W[k]; s2 += x * x; G[k] += reg * x; }
   return ((s0 + s1) + s2) + s3;
 }
+
+// ---------------------------------------------------------------------------------------------
+// Batch normalisation kernels (assembly/batchnorm.ts is the WebAssembly version; its header
+// gives the definitions). The loops are those of batchnormForward and batchnormBackward in
+// lib/layers.ts: float64 arithmetic throughout, each value rounded once when it is stored into
+// an array of the data type (a Float32Array store is the rounding). mean, variance, k,
+// sumDxhat and sumDxhatXhat are Float64Arrays of length d whatever the data type; the other
+// arrays are all Float64Array or all Float32Array. Outputs are overwritten (no need to zero
+// them) and must not be inputs.
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * mean[j] = (Σ_i x[i·d+j]) / n, then variance[j] = (Σ_i (x[i·d+j] − mean[j])²) / n: float64
+ * sums from 0, rows in order, the variance from the already divided mean. n = 0 gives NaN.
+ */
+export type ColumnMoments = (n: number, d: number, x: Floats, mean: Float64Array, variance: Float64Array) => void;
+/**
+ * xhat[i·d+j] = (x[i·d+j] − mean[j]) · invStd[j], then out[i·d+j] = xhat[i·d+j] · gamma[j] +
+ * beta[j] from the stored (rounded) xhat; each in float64, rounded once at its store.
+ */
+export type BatchnormNormalize = (n: number, d: number, x: Floats, mean: Float64Array, invStd: Floats,
+                                  gamma: Floats, beta: Floats, xhat: Floats, out: Floats) => void;
+/** c[j] = Σ_i a[i·d+j]·b[i·d+j] as `c[j] += a·b` from 0, rows in order: each step rounded to the type. */
+export type ColumnDot = (n: number, d: number, a: Floats, b: Floats, c: Floats) => void;
+/**
+ * dx[i·d+j] = k[j] · (((n · dout[i·d+j]) · gamma[j] − sumDxhat[j]) − xhat[i·d+j] · sumDxhatXhat[j]),
+ * float64, rounded once at the store.
+ */
+export type BatchnormInputGrad = (n: number, d: number, dout: Floats, xhat: Floats, gamma: Floats,
+                                  k: Float64Array, sumDxhat: Float64Array, sumDxhatXhat: Float64Array, dx: Floats) => void;
+
+export const columnMomentsJs: ColumnMoments = (n, d, x, mean, variance) => {
+  if (x instanceof Float32Array) columnMoments32(n, d, x, mean, variance);
+  else columnMoments64(n, d, x, mean, variance);
+};
+function columnMoments64(n: number, d: number, X: Float64Array, mean: Float64Array, variance: Float64Array): void {
+  mean.fill(0, 0, d);
+  variance.fill(0, 0, d);
+  for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) mean[j] += X[i * d + j];
+  for (let j = 0; j < d; j++) mean[j] /= n;
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < d; j++) { const c = X[i * d + j] - mean[j]; variance[j] += c * c; }
+  }
+  for (let j = 0; j < d; j++) variance[j] /= n;
+}
+function columnMoments32(n: number, d: number, X: Float32Array, mean: Float64Array, variance: Float64Array): void {
+  mean.fill(0, 0, d);
+  variance.fill(0, 0, d);
+  for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) mean[j] += X[i * d + j];
+  for (let j = 0; j < d; j++) mean[j] /= n;
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < d; j++) { const c = X[i * d + j] - mean[j]; variance[j] += c * c; }
+  }
+  for (let j = 0; j < d; j++) variance[j] /= n;
+}
+
+export const batchnormNormalizeJs: BatchnormNormalize = (n, d, x, mean, invStd, gamma, beta, xhat, out) => {
+  if (x instanceof Float32Array) {
+    batchnormNormalize32(n, d, x, mean, invStd as Float32Array, gamma as Float32Array, beta as Float32Array,
+                         xhat as Float32Array, out as Float32Array);
+  } else {
+    batchnormNormalize64(n, d, x, mean, invStd as Float64Array, gamma as Float64Array, beta as Float64Array,
+                         xhat as Float64Array, out as Float64Array);
+  }
+};
+function batchnormNormalize64(n: number, d: number, X: Float64Array, mean: Float64Array, S: Float64Array,
+                              G: Float64Array, B: Float64Array, H: Float64Array, O: Float64Array): void {
+  for (let i = 0; i < n; i++) {
+    const r = i * d;
+    for (let j = 0; j < d; j++) {
+      H[r + j] = (X[r + j] - mean[j]) * S[j];
+      O[r + j] = H[r + j] * G[j] + B[j];
+    }
+  }
+}
+function batchnormNormalize32(n: number, d: number, X: Float32Array, mean: Float64Array, S: Float32Array,
+                              G: Float32Array, B: Float32Array, H: Float32Array, O: Float32Array): void {
+  for (let i = 0; i < n; i++) {
+    const r = i * d;
+    for (let j = 0; j < d; j++) {
+      H[r + j] = (X[r + j] - mean[j]) * S[j];
+      O[r + j] = H[r + j] * G[j] + B[j]; // x̂ as stored, rounded to float32
+    }
+  }
+}
+
+export const columnDotJs: ColumnDot = (n, d, a, b, c) => {
+  if (a instanceof Float32Array) columnDot32(n, d, a, b as Float32Array, c as Float32Array);
+  else columnDot64(n, d, a, b as Float64Array, c as Float64Array);
+};
+function columnDot64(n: number, d: number, A: Float64Array, B: Float64Array, C: Float64Array): void {
+  C.fill(0, 0, d);
+  for (let i = 0; i < n; i++) {
+    const r = i * d;
+    for (let j = 0; j < d; j++) C[j] += A[r + j] * B[r + j];
+  }
+}
+function columnDot32(n: number, d: number, A: Float32Array, B: Float32Array, C: Float32Array): void {
+  C.fill(0, 0, d);
+  for (let i = 0; i < n; i++) {
+    const r = i * d;
+    for (let j = 0; j < d; j++) C[j] += A[r + j] * B[r + j]; // float64 product and sum, rounded at the store
+  }
+}
+
+export const batchnormInputGradJs: BatchnormInputGrad = (n, d, dout, xhat, gamma, k, s1, s2, dx) => {
+  if (dout instanceof Float32Array) {
+    batchnormInputGrad32(n, d, dout, xhat as Float32Array, gamma as Float32Array, k, s1, s2, dx as Float32Array);
+  } else {
+    batchnormInputGrad64(n, d, dout, xhat as Float64Array, gamma as Float64Array, k, s1, s2, dx as Float64Array);
+  }
+};
+function batchnormInputGrad64(n: number, d: number, D: Float64Array, H: Float64Array, G: Float64Array,
+                              k: Float64Array, s1: Float64Array, s2: Float64Array, DX: Float64Array): void {
+  for (let i = 0; i < n; i++) {
+    const r = i * d;
+    for (let j = 0; j < d; j++) DX[r + j] = k[j] * (n * D[r + j] * G[j] - s1[j] - H[r + j] * s2[j]);
+  }
+}
+function batchnormInputGrad32(n: number, d: number, D: Float32Array, H: Float32Array, G: Float32Array,
+                              k: Float64Array, s1: Float64Array, s2: Float64Array, DX: Float32Array): void {
+  for (let i = 0; i < n; i++) {
+    const r = i * d;
+    for (let j = 0; j < d; j++) DX[r + j] = k[j] * (n * D[r + j] * G[j] - s1[j] - H[r + j] * s2[j]);
+  }
+}

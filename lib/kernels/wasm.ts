@@ -27,11 +27,18 @@
  * assembly/elementwise.ts) are staged the same way and never shared between threads (a few
  * µs each). For them the copies cost more than the kernel (128×100 float64 ReLU: 3 µs
  * resident, 10 µs from ordinary arrays, 22 µs in JavaScript): resident operands pay.
+ *
+ * The batch normalisation kernels (columnMoments, batchnormNormalize, columnDot,
+ * batchnormInputGrad, see assembly/batchnorm.ts) likewise, with one difference: a call mixes
+ * float64 per-feature arrays (mean, variance, k, Σdx̂, Σdx̂x̂) with data of either type, each
+ * staged by its own type, and the …32 kernel runs when the data is float32.
  */
 import { readFileSync } from 'node:fs';
 import {
-  adamJs, addL2GradientJs, addRowVectorJs, colSumsJs, gemmJs, reluBackwardJs, reluJs,
-  type Adam, type AddL2Gradient, type AddRowVector, type ColSums, type Floats, type Gemm, type Relu, type ReluBackward,
+  adamJs, addL2GradientJs, addRowVectorJs, batchnormInputGradJs, batchnormNormalizeJs, colSumsJs, columnDotJs,
+  columnMomentsJs, gemmJs, reluBackwardJs, reluJs,
+  type Adam, type AddL2Gradient, type AddRowVector, type BatchnormInputGrad, type BatchnormNormalize, type ColSums,
+  type ColumnDot, type ColumnMoments, type Floats, type Gemm, type Relu, type ReluBackward,
 } from './js.js';
 import { CONTROL_BYTES, ParallelRunner, adamKey, gemmKey, threadsWanted } from './parallel.js';
 import { performance } from 'node:perf_hooks';
@@ -76,6 +83,19 @@ interface KernelExports {
   colSums32(n: number, m: number, a: number, c: number): void;
   addL2Gradient(n: number, dw: number, w: number, reg: number): number;
   addL2Gradient32(n: number, dw: number, w: number, reg: number): number;
+  /** The batch normalisation kernels (assembly/batchnorm.ts); the …32 ones on float32 data. */
+  columnMoments(n: number, d: number, x: number, mean: number, variance: number): void;
+  columnMoments32(n: number, d: number, x: number, mean: number, variance: number): void;
+  batchnormNormalize(n: number, d: number, x: number, mean: number, invStd: number, gamma: number, beta: number,
+                     xhat: number, out: number): void;
+  batchnormNormalize32(n: number, d: number, x: number, mean: number, invStd: number, gamma: number, beta: number,
+                       xhat: number, out: number): void;
+  columnDot(n: number, d: number, a: number, b: number, c: number): void;
+  columnDot32(n: number, d: number, a: number, b: number, c: number): void;
+  batchnormInputGrad(n: number, d: number, dout: number, xhat: number, gamma: number, k: number, s1: number, s2: number,
+                     dx: number): void;
+  batchnormInputGrad32(n: number, d: number, dout: number, xhat: number, gamma: number, k: number, s1: number, s2: number,
+                       dx: number): void;
 }
 
 const PAGE = 65536;
@@ -369,6 +389,56 @@ const addL2GradientWasmImpl: AddL2Gradient = (dw, w, reg) => {
   unstage(ops, L2_MODES, at);
   return s;
 };
+
+// The batch normalisation kernels (assembly/batchnorm.ts), staged like the elementwise ones:
+// a call mixes float64 per-feature arrays with data of either type, each staged by its own
+// type. Outputs must not be inputs (each is staged, and copied back, on its own).
+
+const columnMomentsWasmImpl: ColumnMoments = (n, d, x, mean, variance) => {
+  const ops = [x, mean, variance];
+  const modes: Mode[] = ['in', outMode(mean, d), outMode(variance, d)];
+  const at = stage(ops, modes);
+  if (at === null) return columnMomentsJs(n, d, x, mean, variance);
+  if (x instanceof Float32Array) wasm!.exports.columnMoments32(n, d, at[0], at[1], at[2]);
+  else wasm!.exports.columnMoments(n, d, at[0], at[1], at[2]);
+  unstage(ops, modes, at);
+};
+
+const batchnormNormalizeWasmImpl: BatchnormNormalize = (n, d, x, mean, invStd, gamma, beta, xhat, out) => {
+  const ops = [x, mean, invStd, gamma, beta, xhat, out];
+  const modes: Mode[] = ['in', 'in', 'in', 'in', 'in', outMode(xhat, n * d), outMode(out, n * d)];
+  const at = stage(ops, modes);
+  if (at === null) return batchnormNormalizeJs(n, d, x, mean, invStd, gamma, beta, xhat, out);
+  if (x instanceof Float32Array) wasm!.exports.batchnormNormalize32(n, d, at[0], at[1], at[2], at[3], at[4], at[5], at[6]);
+  else wasm!.exports.batchnormNormalize(n, d, at[0], at[1], at[2], at[3], at[4], at[5], at[6]);
+  unstage(ops, modes, at);
+};
+
+const columnDotWasmImpl: ColumnDot = (n, d, a, b, c) => {
+  const ops = [a, b, c];
+  const modes: Mode[] = ['in', 'in', outMode(c, d)];
+  const at = stage(ops, modes);
+  if (at === null) return columnDotJs(n, d, a, b, c);
+  if (a instanceof Float32Array) wasm!.exports.columnDot32(n, d, at[0], at[1], at[2]);
+  else wasm!.exports.columnDot(n, d, at[0], at[1], at[2]);
+  unstage(ops, modes, at);
+};
+
+const batchnormInputGradWasmImpl: BatchnormInputGrad = (n, d, dout, xhat, gamma, k, s1, s2, dx) => {
+  const ops = [dout, xhat, gamma, k, s1, s2, dx];
+  const modes: Mode[] = ['in', 'in', 'in', 'in', 'in', 'in', outMode(dx, n * d)];
+  const at = stage(ops, modes);
+  if (at === null) return batchnormInputGradJs(n, d, dout, xhat, gamma, k, s1, s2, dx);
+  if (dout instanceof Float32Array) wasm!.exports.batchnormInputGrad32(n, d, at[0], at[1], at[2], at[3], at[4], at[5], at[6]);
+  else wasm!.exports.batchnormInputGrad(n, d, at[0], at[1], at[2], at[3], at[4], at[5], at[6]);
+  unstage(ops, modes, at);
+};
+
+/** The WebAssembly batch normalisation kernels, or null when the module could not be loaded. */
+export const columnMomentsWasm: ColumnMoments | null = wasm ? columnMomentsWasmImpl : null;
+export const batchnormNormalizeWasm: BatchnormNormalize | null = wasm ? batchnormNormalizeWasmImpl : null;
+export const columnDotWasm: ColumnDot | null = wasm ? columnDotWasmImpl : null;
+export const batchnormInputGradWasm: BatchnormInputGrad | null = wasm ? batchnormInputGradWasmImpl : null;
 
 /** The WebAssembly elementwise kernels, or null when the module could not be loaded. */
 export const reluWasm: Relu | null = wasm ? reluWasmImpl : null;
