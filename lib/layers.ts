@@ -8,6 +8,7 @@
  */
 import {
   Matrix, matmul, matmulNT, matmulTN, addRowVector, colSums, checkShape, positivePart, wherePositive,
+  columnMoments, normalizeColumns, columnDot, batchnormInputGrad,
 } from './matrix.js';
 import { Rng } from './random.js';
 
@@ -158,24 +159,17 @@ export function batchnormForward(x: Matrix, gamma: Matrix, beta: Matrix, bnParam
   if (bnParam.runningVar === undefined) bnParam.runningVar = Matrix.filled(1, d, 1, x.dtype);
   const runMean = bnParam.runningMean.data, runVar = bnParam.runningVar.data;
 
-  const mean = new Float64Array(d);
-  const variance = new Float64Array(d);
+  let mean: Float64Array, variance: Float64Array; // μ and σ² per feature
   if (bnParam.mode === 'train') {
     if (n < 1) throw new Error('batchnormForward: train mode needs at least one sample');
-    const X = x.data;
-    for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) mean[j] += X[i * d + j];
-    for (let j = 0; j < d; j++) mean[j] /= n;
-    for (let i = 0; i < n; i++) {
-      for (let j = 0; j < d; j++) { const c = X[i * d + j] - mean[j]; variance[j] += c * c; }
-    }
+    ({ mean, variance } = columnMoments(x));
     for (let j = 0; j < d; j++) {
-      variance[j] /= n;
       runMean[j] = momentum * runMean[j] + (1 - momentum) * mean[j];
       runVar[j] = momentum * runVar[j] + (1 - momentum) * variance[j];
     }
   } else if (bnParam.mode === 'test') {
-    mean.set(runMean);
-    variance.set(runVar);
+    mean = Float64Array.from(runMean);
+    variance = Float64Array.from(runVar);
   } else {
     throw new Error(`batchnormForward: bnParam.mode must be 'train' or 'test', got '${String(bnParam.mode)}'`);
   }
@@ -183,17 +177,8 @@ export function batchnormForward(x: Matrix, gamma: Matrix, beta: Matrix, bnParam
   const invStd = Matrix.like(x, 1, d);
   const S = invStd.data;
   for (let j = 0; j < d; j++) S[j] = 1 / Math.sqrt(variance[j] + eps);
-  const xhat = Matrix.like(x), out = Matrix.like(x);
-  const X = x.data, H = xhat.data, O = out.data, G = gamma.data, B = beta.data;
-  // One pass over the batch: x̂ = (x − μ)·invStd, then out = gamma·x̂ + beta.
-  for (let i = 0; i < n; i++) {
-    const r = i * d;
-    for (let j = 0; j < d; j++) {
-      const h = (X[r + j] - mean[j]) * S[j];
-      H[r + j] = h;
-      O[r + j] = H[r + j] * G[j] + B[j]; // x̂ as stored (rounded to float32 in a float32 net)
-    }
-  }
+  // x̂ = (x − μ)·invStd, then out = gamma·x̂ + beta, in one pass over the batch.
+  const { xhat, out } = normalizeColumns(x, mean, invStd, gamma, beta);
   return [out, { xhat, gamma, invStd, mode: bnParam.mode }];
 }
 
@@ -207,33 +192,24 @@ export function batchnormBackward(dout: Matrix, cache: BatchnormCache): { dx: Ma
   const { xhat, gamma, invStd, mode } = cache;
   const n = xhat.rows, d = xhat.cols;
   checkShape('batchnormBackward dout', dout, n, d);
-  const dbeta = colSums(dout);
-  const dgamma = Matrix.like(xhat, 1, d);
-  const D = dout.data, H = xhat.data, G = gamma.data, S = invStd.data, DG = dgamma.data, DB = dbeta.data;
-  for (let i = 0; i < n; i++) {
-    const r = i * d;
-    for (let j = 0; j < d; j++) DG[j] += D[r + j] * H[r + j];
-  }
+  const dbeta = colSums(dout); // Σ_i dout
+  const dgamma = columnDot(dout, xhat); // Σ_i dout ⊙ x̂
+  const G = gamma.data, S = invStd.data, DG = dgamma.data, DB = dbeta.data;
 
-  const dx = Matrix.like(xhat);
-  const DX = dx.data;
   if (mode === 'test') {
+    const dx = Matrix.like(xhat), D = dout.data, DX = dx.data;
     for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) DX[i * d + j] = D[i * d + j] * G[j] * S[j];
     return { dx, dgamma, dbeta };
   }
-  // Σ dx̂ = gamma · dbeta and Σ dx̂ ⊙ x̂ = gamma · dgamma, so no extra pass is needed. The
-  // per-feature factors first (in float64 whatever the dtype), then one row-by-row pass.
+  // Σ dx̂ = gamma · dbeta and Σ dx̂ ⊙ x̂ = gamma · dgamma, so no extra pass is needed: the
+  // per-feature factors (in float64 whatever the dtype), then one pass over the batch.
   const sumDxhat = new Float64Array(d), sumDxhatXhat = new Float64Array(d), k = new Float64Array(d);
   for (let j = 0; j < d; j++) {
     sumDxhat[j] = G[j] * DB[j];
     sumDxhatXhat[j] = G[j] * DG[j];
     k[j] = S[j] / n;
   }
-  for (let i = 0; i < n; i++) {
-    const r = i * d;
-    for (let j = 0; j < d; j++) DX[r + j] = k[j] * (n * D[r + j] * G[j] - sumDxhat[j] - H[r + j] * sumDxhatXhat[j]);
-  }
-  return { dx, dgamma, dbeta };
+  return { dx: batchnormInputGrad(dout, xhat, gamma, k, sumDxhat, sumDxhatXhat), dgamma, dbeta };
 }
 
 // ---------------------------------------------------------------------------------------------

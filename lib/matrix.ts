@@ -439,6 +439,56 @@ export function wherePositive(x: Matrix, values: Matrix, out?: Matrix): Matrix {
   return c;
 }
 
+// ---------------------------------------------------------------------------------------------
+// Per-column statistics and the batchnorm passes (the math is in lib/layers.ts).
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Per-column mean and biased variance of an n×d matrix, in float64: μ_j = Σ_i x_ij / n, then
+ * σ²_j = Σ_i (x_ij − μ_j)² / n (two passes, for accuracy), rows summed in order.
+ */
+export function columnMoments(x: Matrix): { mean: Float64Array; variance: Float64Array } {
+  const mean = new Float64Array(x.cols), variance = new Float64Array(x.cols);
+  kernels.columnMoments(x.rows, x.cols, x.data, mean, variance);
+  return { mean, variance };
+}
+
+/**
+ * x̂_ij = (x_ij − mean_j)·invStd_j and out_ij = gamma_j·x̂_ij + beta_j for an n×d matrix x
+ * (mean in float64; invStd, gamma, beta 1×d). Each value is computed in float64 and rounded
+ * once to x's type, out from x̂ as stored.
+ */
+export function normalizeColumns(x: Matrix, mean: Float64Array, invStd: Matrix, gamma: Matrix, beta: Matrix): { xhat: Matrix; out: Matrix } {
+  for (const [what, v] of [['invStd', invStd], ['gamma', gamma], ['beta', beta]] as const) checkShape(`normalizeColumns ${what}`, v, 1, x.cols);
+  checkSameDType('normalizeColumns', ['x', x], ['invStd', invStd], ['gamma', gamma], ['beta', beta]);
+  if (mean.length !== x.cols) throw new Error(`normalizeColumns: mean has ${mean.length} values, expected ${x.cols}`);
+  const xhat = Matrix.like(x), out = Matrix.like(x);
+  kernels.batchnormNormalize(x.rows, x.cols, x.data, mean, invStd.data, gamma.data, beta.data, xhat.data, out.data);
+  return { xhat, out };
+}
+
+/** Σ_i a_ij · b_ij for each column j, as a 1×d row vector (rows in order; a and b are n×d). */
+export function columnDot(a: Matrix, b: Matrix): Matrix {
+  checkShape('columnDot b', b, a.rows, a.cols);
+  checkSameDType('columnDot', ['a', a], ['b', b]);
+  const c = Matrix.like(a, 1, a.cols);
+  kernels.columnDot(a.rows, a.cols, a.data, b.data, c.data);
+  return c;
+}
+
+/**
+ * Train-mode batchnorm input gradient for n×d dout and x̂, from per-column factors (float64):
+ * dx_ij = k_j · (n·dout_ij·gamma_j − sumDxhat_j − x̂_ij·sumDxhatXhat_j).
+ */
+export function batchnormInputGrad(dout: Matrix, xhat: Matrix, gamma: Matrix, k: Float64Array, sumDxhat: Float64Array, sumDxhatXhat: Float64Array): Matrix {
+  checkShape('batchnormInputGrad dout', dout, xhat.rows, xhat.cols);
+  checkShape('batchnormInputGrad gamma', gamma, 1, xhat.cols);
+  checkSameDType('batchnormInputGrad', ['dout', dout], ['xhat', xhat], ['gamma', gamma]);
+  const dx = Matrix.like(xhat);
+  kernels.batchnormInputGrad(xhat.rows, xhat.cols, dout.data, xhat.data, gamma.data, k, sumDxhat, sumDxhatXhat, dx.data);
+  return dx;
+}
+
 /** out = f(a) elementwise. */
 export function map(a: Matrix, f: (x: number) => number, out?: Matrix): Matrix {
   const c = output('map', out, a.rows, a.cols, a);
