@@ -7,7 +7,8 @@
  * scores (test mode); `loss(X, y)` gives the loss and the gradient of every parameter.
  */
 import { readFileSync } from 'node:fs';
-import { Matrix, checkFinite, addL2Gradient, argmaxRows, residentMatrix, toResident, StepArena, withArena, type DType } from './matrix.js';
+import { Matrix, checkFinite, addL2Gradient, argmaxRows, residentMatrix, toResident, type DType } from './matrix.js';
+import { StepArena, withArena } from './arena.js';
 import { affineForward, affineBackward, softmaxLoss, mseLoss, BatchnormParam, checkLabels } from './layers.js';
 import { Activation, checkActivation, hiddenLayerForward, hiddenLayerBackward, HiddenLayerCache, HiddenLayerParamGrads } from './layer_utils.js';
 import { Rng, deriveSeed } from './random.js';
@@ -141,7 +142,7 @@ export class FullyConnectedNet {
    *   entered (the Solver's constructor), and the scan costs as much as a small layer;
    * - the weight and bias gradients are written into workspaces that the next call overwrites,
    *   kept where the kernels compute, and every other matrix of the step (activations, caches,
-   *   batchnorm gradients) comes from a step arena (see StepArena in matrix.ts): no copy in or
+   *   batchnorm gradients) comes from a step arena (see lib/arena.ts): no copy in or
    *   out of the kernels' memory. Use the gradients before calling again (the Solver applies
    *   them at once).
    */

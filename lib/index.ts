@@ -1,5 +1,6 @@
 /** nnlab: the public API. */
 export * from './matrix.js';
+export * from './arena.js';
 export * from './random.js';
 export * from './layers.js';
 export * from './layer_utils.js';

@@ -154,7 +154,7 @@ export function batchnormForward(x: Matrix, gamma: Matrix, beta: Matrix, bnParam
   checkShape('batchnormForward beta', beta, 1, d);
   const eps = bnParam.eps ?? 1e-5;
   const momentum = bnParam.momentum ?? 0.9;
-  // Matrix.zeros, not Matrix.like: the running statistics outlive the training step (see withArena).
+  // Matrix.zeros, not Matrix.like: the running statistics outlive the training step (see lib/arena.ts).
   if (bnParam.runningMean === undefined) bnParam.runningMean = Matrix.zeros(1, d, x.dtype);
   if (bnParam.runningVar === undefined) bnParam.runningVar = Matrix.filled(1, d, 1, x.dtype);
   const runMean = bnParam.runningMean.data, runVar = bnParam.runningVar.data;

@@ -11,6 +11,7 @@
  * computes in float32 all the way through; the products refuse to mix the two types.
  */
 import { kernels } from './kernels/index.js';
+import { activeArena } from './arena.js';
 
 export type DType = 'float64' | 'float32';
 /** The storage of a Matrix. */
@@ -53,12 +54,12 @@ export class Matrix {
 
   /**
    * A zero matrix of the same number type as `m`, by default also of its shape. This is how
-   * layers allocate their outputs, so inside `withArena` (one training step) it takes its
-   * storage from the arena instead of the garbage-collected heap.
+   * layers allocate their outputs, so inside `withArena` (one training step, see arena.ts) it
+   * takes its storage from the arena instead of the garbage-collected heap.
    */
   static like(m: Matrix, rows = m.rows, cols = m.cols): Matrix {
     const f32 = m.data instanceof Float32Array;
-    const data = activeArena?.take(f32, rows * cols) ?? (f32 ? new Float32Array(rows * cols) : new Float64Array(rows * cols));
+    const data = activeArena()?.take(f32, rows * cols) ?? (f32 ? new Float32Array(rows * cols) : new Float64Array(rows * cols));
     return new Matrix(rows, cols, data);
   }
 
@@ -270,69 +271,6 @@ export function toResident(m: Matrix, dtype: DType = m.dtype): Matrix {
   const r = residentMatrix(m.rows, m.cols, dtype);
   r.data.set(m.data);
   return r;
-}
-
-// ---------------------------------------------------------------------------------------------
-// The step arena: resident storage for the temporaries of one training step.
-// ---------------------------------------------------------------------------------------------
-
-/**
- * A training step allocates a few dozen matrices (activations, caches, gradients) and drops
- * them all when it ends. Allocated one by one, each is an ordinary typed array that every
- * kernel call must copy into the WebAssembly memory and back out (about 3.5 µs per 100 KB,
- * as long as a ReLU over it). An arena is one resident block handed out front to back and
- * reset at the start of every step, so the kernels read and write the temporaries in place.
- *
- * Only Matrix.like draws from the arena, and only inside `withArena`: whatever must outlive the
- * step (parameters, running statistics, optimiser state, gradient workspaces) is allocated
- * otherwise. A step that needs more than the block gets ordinary arrays for the rest, and the
- * next step a block large enough.
- */
-export class StepArena {
-  private block: Float64Array | null = null;
-  private used = 0;
-  /** Bytes the current step has asked for, whether they fitted or not. */
-  private wanted = 0;
-
-  /** Starts a step: everything handed out before is free again. */
-  reset(): void {
-    if (this.wanted > (this.block?.byteLength ?? 0)) {
-      // A quarter more than the largest step so far, so that a step a little larger (a net
-      // called with varying batch sizes) does not reallocate every time.
-      this.block = kernels.alloc(Math.ceil((this.wanted * 1.25) / 8));
-    }
-    this.used = this.wanted = 0;
-  }
-
-  /** `length` zeros of float32 or float64 from the block, or null when it is full. */
-  take(f32: boolean, length: number): Floats | null {
-    const bytes = Math.ceil((length * (f32 ? 4 : 8)) / 64) * 64; // 64-byte aligned
-    const at = this.used;
-    this.wanted += bytes;
-    if (this.block === null || at + bytes > this.block.byteLength) return null;
-    this.used = at + bytes;
-    const offset = this.block.byteOffset + at;
-    const view = f32 ? new Float32Array(this.block.buffer, offset, length) : new Float64Array(this.block.buffer, offset, length);
-    view.fill(0);
-    return view;
-  }
-}
-
-let activeArena: StepArena | null = null;
-
-/**
- * Runs `step` with Matrix.like allocating from `arena`, reset first. Matrices allocated inside
- * are valid only until the next reset of the same arena: do not keep them.
- */
-export function withArena<T>(arena: StepArena, step: () => T): T {
-  const previous = activeArena;
-  arena.reset();
-  activeArena = arena;
-  try {
-    return step();
-  } finally {
-    activeArena = previous;
-  }
 }
 
 export interface AdamHyper {
