@@ -1,0 +1,41 @@
+/**
+ * `nnlab bench` end to end, on one model with a tiny time cap: every system it compares runs
+ * (nnlab in both number types, the NumPy reference in both, TensorFlow.js) and the figures
+ * land in the table and the JSON. Only the structure is asserted, never a speed.
+ */
+import { describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { BenchResult } from '../lib/bench/index.js';
+
+describe('nnlab bench', () => {
+  it('runs nnlab (float64, float32), NumPy (float64, float32) and TensorFlow.js side by side, and writes every figure', () => {
+    const json = join(mkdtempSync(join(tmpdir(), 'nnlab-bench-')), 'bench.json');
+    const run = spawnSync(process.execPath, ['bin/nnlab.js', 'bench', '--models', 'M1', '--batch', '128', '--json', json], {
+      encoding: 'utf8',
+      env: { ...process.env, BENCH_CAP_S: '0.05' },
+      timeout: 180_000,
+    });
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/\| M1 +\| 128 +\| float64 \|/);
+    expect(run.stdout).toMatch(/\| M1 +\| 128 +\| float32 \|/);
+    expect(run.stdout).toMatch(/float64 products:[^]*float32 products:/);
+
+    const r = JSON.parse(readFileSync(json, 'utf8')) as BenchResult;
+    expect(r.rows.map((row) => row.dtype)).toEqual(['float64', 'float32']);
+    for (const row of r.rows) {
+      expect(row.nnlab.epochS).toBeGreaterThan(0);
+      // The reference of the same number type, and float64 for the target's ratio.
+      expect(row.numpy?.system).toBe(row.dtype === 'float32' ? 'numpy-f32' : 'numpy-f64');
+      expect(row.numpyF64?.system).toBe('numpy-f64');
+      expect(row.trainRatioF64).toBeCloseTo(row.nnlab.epochS / row.numpyF64!.epoch_s, 10);
+      // All three trained the same network on the same data: the loss is still near ln 12.
+      for (const loss of [row.nnlab.lastLoss, row.numpy!.last_loss, row.tfjs!.lastLoss]) expect(Math.abs(loss - Math.log(12))).toBeLessThan(0.3);
+      expect(row.tfjsSpeedup).toBeCloseTo(row.tfjs!.epochS / row.nnlab.epochS, 10);
+    }
+    expect(new Set(r.kernels.map((k) => `${k.system} ${k.dtype ?? 'float64'}`)).size).toBeGreaterThanOrEqual(4);
+    expect(r.kernels.every((k) => k.gflops > 0)).toBe(true);
+  }, 240_000); // about 30 s alone; more beside the notebook tests
+});
