@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { Matrix } from '../lib/matrix.js';
 import { Rng } from '../lib/random.js';
 import {
-  grid, layers, resolvePoint, stableStringify, runKey, RunCache, runGrid, stat, libraryVersion,
+  grid, layers, resolvePoint, stableStringify, runKey, RunCache, runGrid, defaultWorkers, stat, libraryVersion,
   getProfile, PROFILES, fingerprintDataset, describeSettings, type RunnerData, type TrainSettings,
 } from '../lib/experiments/index.js';
 import { setOutputSink } from '../lib/display/index.js';
@@ -111,6 +111,14 @@ describe('runGrid', () => {
     expect(runs[0].runs[0].lossHistory).toHaveLength(3 * Math.ceil(90 / 16));
     expect(runs[0].groups[1].bestValAcc.mean).toBeGreaterThan(0.6);
   }, 120_000);
+
+  it('takes its default worker count from NNLAB_WORKERS (nnlab report --workers), else one per core', () => {
+    expect(defaultWorkers({ NNLAB_WORKERS: '3' })).toBe(3);
+    expect(defaultWorkers({ NNLAB_WORKERS: '0' })).toBe(0);
+    expect(defaultWorkers({})).toBeGreaterThanOrEqual(1);
+    expect(() => defaultWorkers({ NNLAB_WORKERS: 'two' })).toThrow(/NNLAB_WORKERS must be a whole number of worker threads .* got 'two'/);
+    expect(() => defaultWorkers({ NNLAB_WORKERS: '-1' })).toThrow(/NNLAB_WORKERS/);
+  });
 
   it('returns a DataFrame with mean ± std over seeds and the point\'s columns', async () => {
     const r = await runGrid(points, data, BASE, { workers: 0, seeds: [0, 1, 2], cache: false, progress: false });

@@ -7,6 +7,7 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { buildReport, defaultNotebooks } from '../report/index.js';
 import { ensureSelfLink, projectRoot, requireJupyter } from '../report/jupyter.js';
+import { parseInteger } from './options.js';
 
 export function registerReport(program: Command): void {
   program
@@ -17,10 +18,12 @@ export function registerReport(program: Command): void {
     .option('-d, --data <dir>', 'course dataset folder (default: $NNLAB_DATA, else the built-in synthetic data)')
     .option('-n, --notebook <name...>', 'only these notebooks (file names or prefixes, e.g. 01)')
     .option('--timeout <seconds>', 'per-cell timeout', '1800')
-    .action(async (opts: { out: string; profile?: string; data?: string; notebook?: string[]; timeout: string }) => {
+    .option('-w, --workers <n>', 'worker threads for the experiment grids (default: $NNLAB_WORKERS, else one per core)')
+    .action(async (opts: { out: string; profile?: string; data?: string; notebook?: string[]; timeout: string; workers?: string }) => {
       const env = { ...process.env };
       if (opts.profile) env.NNLAB_PROFILE = opts.profile;
       if (opts.data) env.NNLAB_DATA = path.resolve(opts.data);
+      if (opts.workers !== undefined) env.NNLAB_WORKERS = String(parseInteger('--workers', opts.workers, 0));
       let notebooks = defaultNotebooks();
       if (opts.notebook) notebooks = notebooks.filter((f) => opts.notebook!.some((n) => path.basename(f).startsWith(n)));
       const result = await buildReport({ outDir: opts.out, env, notebooks, cellTimeoutSec: Number(opts.timeout) });
@@ -33,13 +36,15 @@ export function registerReport(program: Command): void {
     .option('-p, --profile <profile>', 'experiment profile for the notebooks: quick or full')
     .option('-d, --data <dir>', 'course dataset folder (default: $NNLAB_DATA, else the built-in synthetic data)')
     .option('--port <port>', 'port (default: JupyterLab chooses)')
+    .option('-w, --workers <n>', 'worker threads for the experiment grids (default: $NNLAB_WORKERS, else one per core)')
     .allowUnknownOption(true)
-    .action(async (opts: { profile?: string; data?: string; port?: string }, cmd: Command) => {
+    .action(async (opts: { profile?: string; data?: string; port?: string; workers?: string }, cmd: Command) => {
       const jupyter = requireJupyter(['jupyterlab']);
       ensureSelfLink();
       const env = { ...process.env };
       if (opts.profile) env.NNLAB_PROFILE = opts.profile;
       if (opts.data) env.NNLAB_DATA = path.resolve(opts.data);
+      if (opts.workers !== undefined) env.NNLAB_WORKERS = String(parseInteger('--workers', opts.workers, 0));
       const args = ['-m', 'jupyter', 'lab', `--ServerApp.root_dir=${path.join(projectRoot(), 'notebooks')}`];
       if (opts.port) args.push(`--ServerApp.port=${opts.port}`);
       if (process.getuid?.() === 0) args.push('--allow-root'); // containers and CI run as root

@@ -3,10 +3,9 @@
  * (NNLAB_PROFILE), loads the data (built-in or NNLAB_DATA), says both at the top of the notebook,
  * inlines plotly.js once, and returns `lab.run(grid)` for experiments over the profile's baseline.
  */
-import { availableParallelism } from 'node:os';
 import { loadPlotly } from '../display/plotly.js';
 import { output } from '../display/output.js';
-import { getProfile, type Profile } from './profile.js';
+import { defaultWorkers, getProfile, type Profile } from './profile.js';
 import { loadLabData, type LabData } from './data.js';
 import { runGrid, type GridResult, type RunOptions } from './runner.js';
 import { libraryVersion, defaultCacheDir } from './cache.js';
@@ -37,7 +36,7 @@ export interface StartOptions {
 export async function startLab(notebook: string, options: StartOptions = {}): Promise<Lab> {
   const profile = getProfile(options.profile);
   const data = loadLabData(profile, { dir: options.dataDir });
-  const workers = profile.workers ?? availableParallelism();
+  const workers = profile.workers ?? defaultWorkers();
   const seeds = profile.seeds.length > 1 ? `${profile.seeds.length} seeds per configuration, tables show mean ± std` : '1 seed per configuration';
   const out = output();
   out.html(

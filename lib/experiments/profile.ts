@@ -8,6 +8,7 @@
  *
  * Chosen by NNLAB_PROFILE (default quick).
  */
+import { availableParallelism } from 'node:os';
 import type { TrainSettings } from './settings.js';
 
 export type ProfileName = 'quick' | 'full';
@@ -69,11 +70,23 @@ export const PROFILES: Record<ProfileName, Profile> = {
   },
 };
 
+/**
+ * The default number of worker threads: NNLAB_WORKERS (set by `nnlab report --workers N`, so
+ * that it reaches the notebooks' kernels), else one per core.
+ */
+export function defaultWorkers(env: NodeJS.ProcessEnv = process.env): number {
+  const text = env.NNLAB_WORKERS;
+  if (text === undefined || text.trim() === '') return availableParallelism();
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`NNLAB_WORKERS must be a whole number of worker threads (0 = train in the notebook's own thread), got '${text}'`);
+  return n;
+}
+
 /** The profile named by NNLAB_PROFILE (or `name`), default quick. */
 export function getProfile(name: string | undefined = process.env.NNLAB_PROFILE): Profile {
   const n = (name ?? 'quick').trim().toLowerCase() || 'quick';
   if (n !== 'quick' && n !== 'full') throw new Error(`NNLAB_PROFILE must be 'quick' or 'full', got '${name}'`);
   const p = PROFILES[n];
-  const workers = process.env.NNLAB_WORKERS ? Number(process.env.NNLAB_WORKERS) : undefined;
+  const workers = process.env.NNLAB_WORKERS?.trim() ? defaultWorkers() : undefined; // checked
   return { ...p, baseline: { ...p.baseline, hiddenDims: [...p.baseline.hiddenDims] }, seeds: [...p.seeds], workers };
 }

@@ -5,7 +5,6 @@
  *
  * Results do not depend on the number of workers: a run's randomness comes only from its seed.
  */
-import { availableParallelism } from 'node:os';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -15,6 +14,7 @@ import { Piscina } from 'piscina';
 import * as dfd from 'danfojs-node';
 import { liveProgress, type ProgressRow } from '../display/progress.js';
 import { RunCache, runKey } from './cache.js';
+import { defaultWorkers } from './profile.js';
 import { resolvePoint, type GridPoint, type TrainSettings } from './settings.js';
 import { toShared } from './shared.js';
 import { trainRun, type Progress, type RunRecord, type TrainData } from './train.js';
@@ -30,7 +30,7 @@ export interface RunOptions {
   title?: string;
   /** Seeds for points that do not set one (default [0]). */
   seeds?: number[];
-  /** Worker threads: default one per core; 0 trains in this thread. */
+  /** Worker threads: default $NNLAB_WORKERS, else one per core; 0 trains in this thread. */
   workers?: number;
   /** Retrain even when cached (and overwrite the cache). */
   force?: boolean;
@@ -182,7 +182,7 @@ export async function runGrid(points: GridPoint[], data: RunnerData, base: Train
     refresh();
   };
 
-  const workers = Math.max(0, Math.min(options.workers ?? availableParallelism(), toTrain.length));
+  const workers = Math.max(0, Math.min(options.workers ?? defaultWorkers(), toTrain.length));
   if (toTrain.length > 0 && workers === 0) {
     for (const t of toTrain) {
       rows[t.index] = { ...rows[t.index], state: 'running' };
