@@ -1,5 +1,6 @@
 /**
- * The Adam update of lib/optim.ts as a WebAssembly SIMD loop, two float64 lanes at a time.
+ * The Adam update of lib/optim.ts as a WebAssembly SIMD loop, two float64 lanes at a time
+ * (adam32 below: four float32 lanes; both are the one generic loop adamLoop<T>).
  *
  * Adam's cost is its divisions and square root (three divides and one sqrt per parameter:
  * about 20 cycles each, which no amount of loop tuning in JavaScript hides). f64x2.div and
@@ -17,48 +18,7 @@
 export function adam(n: i32, w: usize, g: usize, m: usize, v: usize,
                      lr: f64, b1: f64, oneMinusB1: f64, b2: f64, oneMinusB2: f64,
                      eps: f64, c1: f64, c2: f64): void {
-  // After about 355 steps β1ᵗ < 2⁻⁵⁴, so c1 = 1 − β1ᵗ rounds to exactly 1 and m / c1 = m: the
-  // division can be left out with no change to any bit (likewise c2, after ~37,000 steps).
-  // Division is the costliest operation here, so this saves about a fifth of the time.
-  if (c1 == 1.0) {
-    if (c2 == 1.0) adamLoop(true, true, n, w, g, m, v, lr, b1, oneMinusB1, b2, oneMinusB2, eps, c1, c2);
-    else adamLoop(true, false, n, w, g, m, v, lr, b1, oneMinusB1, b2, oneMinusB2, eps, c1, c2);
-  } else {
-    adamLoop(false, false, n, w, g, m, v, lr, b1, oneMinusB1, b2, oneMinusB2, eps, c1, c2);
-  }
-}
-
-// @ts-ignore: decorator
-@inline
-function adamLoop(c1IsOne: bool, c2IsOne: bool, n: i32, w: usize, g: usize, m: usize, v: usize,
-                  lr: f64, b1: f64, oneMinusB1: f64, b2: f64, oneMinusB2: f64,
-                  eps: f64, c1: f64, c2: f64): void {
-  const vlr = f64x2.splat(lr), vb1 = f64x2.splat(b1), v1b1 = f64x2.splat(oneMinusB1);
-  const vb2 = f64x2.splat(b2), v1b2 = f64x2.splat(oneMinusB2), veps = f64x2.splat(eps);
-  const vc1 = f64x2.splat(c1), vc2 = f64x2.splat(c2);
-  let k = 0;
-  for (; k + 2 <= n; k += 2) {
-    const off = <usize>k << 3;
-    const gk = v128.load(g + off);
-    const mk = f64x2.add(f64x2.mul(vb1, v128.load(m + off)), f64x2.mul(v1b1, gk));
-    const vk = f64x2.add(f64x2.mul(vb2, v128.load(v + off)), f64x2.mul(f64x2.mul(v1b2, gk), gk));
-    v128.store(m + off, mk);
-    v128.store(v + off, vk);
-    const mhat = c1IsOne ? mk : f64x2.div(mk, vc1);
-    const vhat = c2IsOne ? vk : f64x2.div(vk, vc2);
-    const step = f64x2.div(f64x2.mul(vlr, mhat), f64x2.add(f64x2.sqrt(vhat), veps));
-    v128.store(w + off, f64x2.sub(v128.load(w + off), step));
-  }
-  if (k < n) {
-    // The odd last element, in scalars.
-    const off = <usize>k << 3;
-    const gk = load<f64>(g + off);
-    const mk = b1 * load<f64>(m + off) + oneMinusB1 * gk;
-    const vk = b2 * load<f64>(v + off) + oneMinusB2 * gk * gk;
-    store<f64>(m + off, mk);
-    store<f64>(v + off, vk);
-    store<f64>(w + off, load<f64>(w + off) - (lr * (mk / c1)) / (Math.sqrt(vk / c2) + eps));
-  }
+  adamOf<f64>(n, w, g, m, v, lr, b1, oneMinusB1, b2, oneMinusB2, eps, c1, c2);
 }
 
 /**
@@ -70,43 +30,57 @@ function adamLoop(c1IsOne: bool, c2IsOne: bool, n: i32, w: usize, g: usize, m: u
 export function adam32(n: i32, w: usize, g: usize, m: usize, v: usize,
                        lr: f32, b1: f32, oneMinusB1: f32, b2: f32, oneMinusB2: f32,
                        eps: f32, c1: f32, c2: f32): void {
-  if (c1 == 1.0) {
-    if (c2 == 1.0) adamLoop32(true, true, n, w, g, m, v, lr, b1, oneMinusB1, b2, oneMinusB2, eps, c1, c2);
-    else adamLoop32(true, false, n, w, g, m, v, lr, b1, oneMinusB1, b2, oneMinusB2, eps, c1, c2);
+  adamOf<f32>(n, w, g, m, v, lr, b1, oneMinusB1, b2, oneMinusB2, eps, c1, c2);
+}
+
+/**
+ * Both kernels, for T = f64 (two lanes) or f32 (four): the generic v128 operations compile to
+ * exactly the f64x2 or f32x4 instructions, so each export is the same code as if written out.
+ */
+// @ts-ignore: decorator
+@inline
+function adamOf<T>(n: i32, w: usize, g: usize, m: usize, v: usize,
+                   lr: T, b1: T, oneMinusB1: T, b2: T, oneMinusB2: T, eps: T, c1: T, c2: T): void {
+  // After about 355 steps β1ᵗ < 2⁻⁵⁴, so c1 = 1 − β1ᵗ rounds to exactly 1 and m / c1 = m: the
+  // division can be left out with no change to any bit (likewise c2, after ~37,000 steps).
+  // Division is the costliest operation here, so this saves about a fifth of the time.
+  if (c1 == <T>1) {
+    if (c2 == <T>1) adamLoop<T>(true, true, n, w, g, m, v, lr, b1, oneMinusB1, b2, oneMinusB2, eps, c1, c2);
+    else adamLoop<T>(true, false, n, w, g, m, v, lr, b1, oneMinusB1, b2, oneMinusB2, eps, c1, c2);
   } else {
-    adamLoop32(false, false, n, w, g, m, v, lr, b1, oneMinusB1, b2, oneMinusB2, eps, c1, c2);
+    adamLoop<T>(false, false, n, w, g, m, v, lr, b1, oneMinusB1, b2, oneMinusB2, eps, c1, c2);
   }
 }
 
 // @ts-ignore: decorator
 @inline
-function adamLoop32(c1IsOne: bool, c2IsOne: bool, n: i32, w: usize, g: usize, m: usize, v: usize,
-                    lr: f32, b1: f32, oneMinusB1: f32, b2: f32, oneMinusB2: f32,
-                    eps: f32, c1: f32, c2: f32): void {
-  const vlr = f32x4.splat(lr), vb1 = f32x4.splat(b1), v1b1 = f32x4.splat(oneMinusB1);
-  const vb2 = f32x4.splat(b2), v1b2 = f32x4.splat(oneMinusB2), veps = f32x4.splat(eps);
-  const vc1 = f32x4.splat(c1), vc2 = f32x4.splat(c2);
+function adamLoop<T>(c1IsOne: bool, c2IsOne: bool, n: i32, w: usize, g: usize, m: usize, v: usize,
+                     lr: T, b1: T, oneMinusB1: T, b2: T, oneMinusB2: T, eps: T, c1: T, c2: T): void {
+  const lanes = 16 / sizeof<T>();
+  const vlr = v128.splat<T>(lr), vb1 = v128.splat<T>(b1), v1b1 = v128.splat<T>(oneMinusB1);
+  const vb2 = v128.splat<T>(b2), v1b2 = v128.splat<T>(oneMinusB2), veps = v128.splat<T>(eps);
+  const vc1 = v128.splat<T>(c1), vc2 = v128.splat<T>(c2);
   let k = 0;
-  for (; k + 4 <= n; k += 4) {
-    const off = <usize>k << 2;
+  for (; k + lanes <= n; k += lanes) {
+    const off = <usize>k * sizeof<T>();
     const gk = v128.load(g + off);
-    const mk = f32x4.add(f32x4.mul(vb1, v128.load(m + off)), f32x4.mul(v1b1, gk));
-    const vk = f32x4.add(f32x4.mul(vb2, v128.load(v + off)), f32x4.mul(f32x4.mul(v1b2, gk), gk));
+    const mk = v128.add<T>(v128.mul<T>(vb1, v128.load(m + off)), v128.mul<T>(v1b1, gk));
+    const vk = v128.add<T>(v128.mul<T>(vb2, v128.load(v + off)), v128.mul<T>(v128.mul<T>(v1b2, gk), gk));
     v128.store(m + off, mk);
     v128.store(v + off, vk);
-    const mhat = c1IsOne ? mk : f32x4.div(mk, vc1);
-    const vhat = c2IsOne ? vk : f32x4.div(vk, vc2);
-    const step = f32x4.div(f32x4.mul(vlr, mhat), f32x4.add(f32x4.sqrt(vhat), veps));
-    v128.store(w + off, f32x4.sub(v128.load(w + off), step));
+    const mhat = c1IsOne ? mk : v128.div<T>(mk, vc1);
+    const vhat = c2IsOne ? vk : v128.div<T>(vk, vc2);
+    const step = v128.div<T>(v128.mul<T>(vlr, mhat), v128.add<T>(v128.sqrt<T>(vhat), veps));
+    v128.store(w + off, v128.sub<T>(v128.load(w + off), step));
   }
   for (; k < n; k++) {
-    // The last n % 4 elements, in scalars.
-    const off = <usize>k << 2;
-    const gk = load<f32>(g + off);
-    const mk = b1 * load<f32>(m + off) + oneMinusB1 * gk;
-    const vk = b2 * load<f32>(v + off) + oneMinusB2 * gk * gk;
-    store<f32>(m + off, mk);
-    store<f32>(v + off, vk);
-    store<f32>(w + off, load<f32>(w + off) - (lr * (mk / c1)) / (Mathf.sqrt(vk / c2) + eps));
+    // The last n % lanes elements, in scalars.
+    const off = <usize>k * sizeof<T>();
+    const gk = load<T>(g + off);
+    const mk = b1 * load<T>(m + off) + oneMinusB1 * gk;
+    const vk = b2 * load<T>(v + off) + oneMinusB2 * gk * gk;
+    store<T>(m + off, mk);
+    store<T>(v + off, vk);
+    store<T>(w + off, load<T>(w + off) - (lr * (mk / c1)) / (sqrt<T>(vk / c2) + eps));
   }
 }
