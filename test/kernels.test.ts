@@ -40,9 +40,18 @@ function randomArray(rng: Rng, len: number): Float64Array {
   return x;
 }
 
-function product(g: Gemm, form: Form, n: number, m: number, k: number, a: Float64Array, b: Float64Array): Float64Array {
+/** Random A and B, stored as `form` has them, for an n×m product over k (random: randomArray or randomArray32). */
+function operands<A extends Floats>(rng: Rng, form: Form, n: number, m: number, k: number,
+                                    random: (rng: Rng, len: number) => A): [A, A] {
   const l = layout(form, n, m, k);
-  const c = new Float64Array(n * m).fill(Number.NaN); // every element must be written
+  return [random(rng, l.aLen), random(rng, l.bLen)];
+}
+
+/** C = the product by g, in the operands' type (float64 or float32). */
+function product<A extends Floats>(g: Gemm, form: Form, n: number, m: number, k: number, a: A, b: A): A {
+  const l = layout(form, n, m, k);
+  const c = (a instanceof Float32Array ? new Float32Array(n * m) : new Float64Array(n * m)) as A;
+  c.fill(Number.NaN); // every element must be written
   g(n, m, k, a, l.aRow, l.aStep, b, l.bStep, l.bCol, c);
   return c;
 }
@@ -61,6 +70,23 @@ const FORMS: Form[] = ['NN', 'TN', 'NT'];
 
 const backends: [string, Gemm | null][] = [['js', gemmJs], ['wasm', gemmWasm]];
 
+/** Every form, with every n and m from `sizes` and every k from `ks` (in that nesting). */
+function* edgeCases(sizes: number[], ks: number[]): Generator<[Form, number, number, number]> {
+  for (const form of FORMS) for (const n of sizes) for (const m of sizes) for (const k of ks) yield [form, n, m, k];
+}
+
+/** Runs `body` with the WebAssembly kernels kept on one thread, then shared; then back to the default. */
+function onOneThreadThenShared(body: (shared: boolean) => void): void {
+  try {
+    for (const shared of [false, true]) {
+      forceThreadSharing(shared);
+      body(shared);
+    }
+  } finally {
+    forceThreadSharing(null);
+  }
+}
+
 describe('matrix-product kernels', () => {
   it('the WebAssembly kernel is built and loads (run `npm run build` first)', () => {
     expect(wasmLoadError).toBeNull();
@@ -71,17 +97,10 @@ describe('matrix-product kernels', () => {
     it(`${name}: equals the naive triple loop bit for bit on edge sizes, all three forms`, () => {
       expect(g).not.toBeNull();
       const rng = new Rng(11);
-      for (const form of FORMS) {
-        for (const n of SIZES) {
-          for (const m of SIZES) {
-            for (const k of [0, 1, 2, 5, 17]) {
-              const l = layout(form, n, m, k);
-              const a = randomArray(rng, l.aLen), b = randomArray(rng, l.bLen);
-              const diff = firstDifference(product(g!, form, n, m, k, a, b), product(gemmNaive, form, n, m, k, a, b));
-              expect(diff, `${form} n=${n} m=${m} k=${k}`).toBeNull();
-            }
-          }
-        }
+      for (const [form, n, m, k] of edgeCases(SIZES, [0, 1, 2, 5, 17])) {
+        const [a, b] = operands(rng, form, n, m, k, randomArray);
+        const diff = firstDifference(product(g!, form, n, m, k, a, b), product(gemmNaive, form, n, m, k, a, b));
+        expect(diff, `${form} n=${n} m=${m} k=${k}`).toBeNull();
       }
     });
 
@@ -94,8 +113,7 @@ describe('matrix-product kernels', () => {
       for (let t = 0; t < 12; t++) shapes.push([rng.int(1, 70), rng.int(1, 70), rng.int(1, 300)]);
       for (const [n, m, k] of shapes) {
         for (const form of FORMS) {
-          const l = layout(form, n, m, k);
-          const a = randomArray(rng, l.aLen), b = randomArray(rng, l.bLen);
+          const [a, b] = operands(rng, form, n, m, k, randomArray);
           const diff = firstDifference(product(g!, form, n, m, k, a, b), product(gemmNaive, form, n, m, k, a, b));
           expect(diff, `${form} n=${n} m=${m} k=${k}`).toBeNull();
         }
@@ -114,21 +132,15 @@ describe('matrix-product kernels', () => {
     expect(gemmWasm).not.toBeNull();
     const rng = new Rng(15);
     const shapes: [number, number, number][] = [[67, 133, 521], [5, 130, 600], [130, 6, 777], [32, 64, 300], [33, 64, 257], [32, 100, 784]];
-    try {
-      for (const shared of [false, true]) {
-        forceThreadSharing(shared);
-        for (const [n, m, k] of shapes) {
-          for (const form of FORMS) {
-            const l = layout(form, n, m, k);
-            const a = randomArray(rng, l.aLen), b = randomArray(rng, l.bLen);
-            const diff = firstDifference(product(gemmWasm!, form, n, m, k, a, b), product(gemmNaive, form, n, m, k, a, b));
-            expect(diff, `${form} n=${n} m=${m} k=${k} shared=${shared}`).toBeNull();
-          }
+    onOneThreadThenShared((shared) => {
+      for (const [n, m, k] of shapes) {
+        for (const form of FORMS) {
+          const [a, b] = operands(rng, form, n, m, k, randomArray);
+          const diff = firstDifference(product(gemmWasm!, form, n, m, k, a, b), product(gemmNaive, form, n, m, k, a, b));
+          expect(diff, `${form} n=${n} m=${m} k=${k} shared=${shared}`).toBeNull();
         }
       }
-    } finally {
-      forceThreadSharing(null);
-    }
+    });
   });
 
   it('wasm: multi-megabyte operands, then small ones, agree (staging offsets and copies)', () => {
@@ -206,6 +218,17 @@ describe('matmul, matmulTN, matmulNT on either backend', () => {
   });
 });
 
+/** Adam's w, m and v for a test: copies of w0, and of m0 and v0 or zeros. */
+function adamState<A extends Floats>(w0: A, m0?: A, v0?: A): [A, A, A] {
+  const zeros = () => w0.slice().fill(0) as A;
+  return [w0.slice() as A, (m0?.slice() as A | undefined) ?? zeros(), (v0?.slice() as A | undefined) ?? zeros()];
+}
+
+/** w, m and v equal the reference ones bit for bit. */
+function expectSameState(state: Floats[], reference: Floats[], label: string): void {
+  ['w', 'm', 'v'].forEach((name, i) => expect(firstDifference(state[i], reference[i]), `${name}, ${label}`).toBeNull());
+}
+
 describe('Adam kernel', () => {
   /** lib/optim.ts's loop as it was written before the kernels existed: the definition. */
   function adamReference(w: Float64Array, g: Float64Array, m: Float64Array, v: Float64Array, lr: number, b1: number, b2: number, eps: number, t: number) {
@@ -224,17 +247,14 @@ describe('Adam kernel', () => {
       const rng = new Rng(31);
       for (const len of [1, 2, 7, 100, 1001]) {
         const w0 = randomArray(rng, len);
-        const [w, m, v] = [w0.slice(), new Float64Array(len), new Float64Array(len)];
-        const [wr, mr, vr] = [w0.slice(), new Float64Array(len), new Float64Array(len)];
+        const [w, m, v] = adamState(w0), [wr, mr, vr] = adamState(w0);
         for (let t = 1; t <= 20; t++) {
           const g = randomArray(rng, len);
           const c1 = 1 - Math.pow(0.9, t), c2 = 1 - Math.pow(0.999, t);
           adam!(w, g, m, v, 1e-3, 0.9, 0.999, 1e-8, c1, c2);
           adamReference(wr, g, mr, vr, 1e-3, 0.9, 0.999, 1e-8, t);
         }
-        expect(firstDifference(w, wr), `w, length ${len}`).toBeNull();
-        expect(firstDifference(m, mr), `m, length ${len}`).toBeNull();
-        expect(firstDifference(v, vr), `v, length ${len}`).toBeNull();
+        expectSameState([w, m, v], [wr, mr, vr], `length ${len}`);
       }
     });
   }
@@ -245,11 +265,10 @@ describe('Adam kernel', () => {
     for (const t of [355, 356, 400, 40000]) {
       const c1 = 1 - Math.pow(0.9, t), c2 = 1 - Math.pow(0.999, t);
       const w0 = randomArray(rng, 51), m0 = randomArray(rng, 51), v0 = randomArray(rng, 51).map(Math.abs), g = randomArray(rng, 51);
-      const [w, m, v] = [w0.slice(), m0.slice(), v0.slice()];
-      const [wr, mr, vr] = [w0.slice(), m0.slice(), v0.slice()];
+      const [w, m, v] = adamState(w0, m0, v0), [wr, mr, vr] = adamState(w0, m0, v0);
       adamWasm!(w, g, m, v, 1e-3, 0.9, 0.999, 1e-8, c1, c2);
       adamReference(wr, g, mr, vr, 1e-3, 0.9, 0.999, 1e-8, t);
-      expect(firstDifference(w, wr), `t = ${t}, c1 = ${c1}, c2 = ${c2}`).toBeNull();
+      expectSameState([w, m, v], [wr, mr, vr], `t = ${t}, c1 = ${c1}, c2 = ${c2}`);
     }
     expect(1 - Math.pow(0.9, 356)).toBe(1);
     expect(1 - Math.pow(0.999, 40000)).toBe(1);
@@ -259,12 +278,10 @@ describe('Adam kernel', () => {
     const rng = new Rng(33);
     const len = 40001; // above the threshold for sharing, odd so that one chunk ends in a scalar
     const w0 = randomArray(rng, len), g = randomArray(rng, len);
-    const [w, m, v] = [w0.slice(), new Float64Array(len), new Float64Array(len)];
-    const [wr, mr, vr] = [w0.slice(), new Float64Array(len), new Float64Array(len)];
+    const [w, m, v] = adamState(w0), [wr, mr, vr] = adamState(w0);
     adamWasm!(w, g, m, v, 1e-3, 0.9, 0.999, 1e-8, 1 - 0.9, 1 - 0.999);
     adamReference(wr, g, mr, vr, 1e-3, 0.9, 0.999, 1e-8, 1);
-    expect(firstDifference(w, wr)).toBeNull();
-    expect(firstDifference(v, vr)).toBeNull();
+    expectSameState([w, m, v], [wr, mr, vr], `length ${len}`);
   });
 
   it('adamUpdate checks shapes', () => {
@@ -353,13 +370,6 @@ function randomArray32(rng: Rng, len: number): Float32Array {
   return Float32Array.from(randomArray(rng, len));
 }
 
-function product32(g: Gemm, form: Form, n: number, m: number, k: number, a: Float32Array, b: Float32Array): Float32Array {
-  const l = layout(form, n, m, k);
-  const c = new Float32Array(n * m).fill(Number.NaN); // every element must be written
-  g(n, m, k, a, l.aRow, l.aStep, b, l.bStep, l.bCol, c);
-  return c;
-}
-
 /** The definition in float32: each product and each sum rounded to float32, p in order. */
 function naive32(form: Form, n: number, m: number, k: number, a: Float32Array, b: Float32Array): Float32Array {
   const l = layout(form, n, m, k);
@@ -383,17 +393,10 @@ describe('float32 matrix-product kernels', () => {
     it(`${name}: equals the float32 triple loop bit for bit on edge sizes, all three forms`, () => {
       expect(g).not.toBeNull();
       const rng = new Rng(61);
-      for (const form of FORMS) {
-        for (const n of SIZES32) {
-          for (const m of SIZES32) {
-            for (const k of [0, 1, 3, 8, 19]) {
-              const l = layout(form, n, m, k);
-              const a = randomArray32(rng, l.aLen), b = randomArray32(rng, l.bLen);
-              const diff = firstDifference(product32(g!, form, n, m, k, a, b), naive32(form, n, m, k, a, b));
-              expect(diff, `${form} n=${n} m=${m} k=${k}`).toBeNull();
-            }
-          }
-        }
+      for (const [form, n, m, k] of edgeCases(SIZES32, [0, 1, 3, 8, 19])) {
+        const [a, b] = operands(rng, form, n, m, k, randomArray32);
+        const diff = firstDifference(product(g!, form, n, m, k, a, b), naive32(form, n, m, k, a, b));
+        expect(diff, `${form} n=${n} m=${m} k=${k}`).toBeNull();
       }
     });
   }
@@ -402,7 +405,7 @@ describe('float32 matrix-product kernels', () => {
     const rng = new Rng(62);
     const [n, m, k] = [8, 16, 300];
     const a = randomArray32(rng, n * k), b = randomArray32(rng, k * m);
-    const c32 = product32(gemmWasm!, 'NN', n, m, k, a, b);
+    const c32 = product(gemmWasm!, 'NN', n, m, k, a, b);
     const c64 = product(gemmNaive, 'NN', n, m, k, Float64Array.from(a), Float64Array.from(b));
     expect(firstDifference(c32, Float32Array.from(c64))).not.toBeNull();
     // …and is close to it (relative to the size of the terms summed).
@@ -419,23 +422,17 @@ describe('float32 matrix-product kernels', () => {
       [128, 100, 784], [784, 100, 32], [32, 784, 100], [1, 1, 1], [31, 37, 513], [64, 129, 256],
     ];
     for (let t = 0; t < 8; t++) shapes.push([rng.int(1, 90), rng.int(1, 150), rng.int(1, 600)]);
-    try {
-      for (const shared of [false, true]) {
-        forceThreadSharing(shared);
-        for (const [n, m, k] of shapes) {
-          for (const form of FORMS) {
-            const l = layout(form, n, m, k);
-            const a = randomArray32(rng, l.aLen), b = randomArray32(rng, l.bLen);
-            const wasm = product32(gemmWasm!, form, n, m, k, a, b);
-            const label = `${form} n=${n} m=${m} k=${k} shared=${shared}`;
-            expect(firstDifference(wasm, product32(gemmJs, form, n, m, k, a, b)), label).toBeNull();
-            expect(firstDifference(wasm, naive32(form, n, m, k, a, b)), label).toBeNull();
-          }
+    onOneThreadThenShared((shared) => {
+      for (const [n, m, k] of shapes) {
+        for (const form of FORMS) {
+          const [a, b] = operands(rng, form, n, m, k, randomArray32);
+          const wasm = product(gemmWasm!, form, n, m, k, a, b);
+          const label = `${form} n=${n} m=${m} k=${k} shared=${shared}`;
+          expect(firstDifference(wasm, product(gemmJs, form, n, m, k, a, b)), label).toBeNull();
+          expect(firstDifference(wasm, naive32(form, n, m, k, a, b)), label).toBeNull();
         }
       }
-    } finally {
-      forceThreadSharing(null);
-    }
+    });
   });
 
   it('wasm: two threads and one give the same bits (large shapes, every form)', () => {
@@ -443,12 +440,11 @@ describe('float32 matrix-product kernels', () => {
     try {
       for (const [n, m, k] of [[128, 100, 784], [784, 100, 128], [40, 784, 100], [100, 300, 64]] as const) {
         for (const form of FORMS) {
-          const l = layout(form, n, m, k);
-          const a = randomArray32(rng, l.aLen), b = randomArray32(rng, l.bLen);
+          const [a, b] = operands(rng, form, n, m, k, randomArray32);
           forceThreadSharing(false);
-          const one = product32(gemmWasm!, form, n, m, k, a, b);
+          const one = product(gemmWasm!, form, n, m, k, a, b);
           forceThreadSharing(true);
-          const two = product32(gemmWasm!, form, n, m, k, a, b);
+          const two = product(gemmWasm!, form, n, m, k, a, b);
           expect(firstDifference(one, two), `${form} n=${n} m=${m} k=${k}`).toBeNull();
         }
       }
@@ -461,10 +457,9 @@ describe('float32 matrix-product kernels', () => {
     const rng = new Rng(65);
     for (const [n, m, k] of [[32, 100, 784], [100, 12, 128]] as const) {
       for (const form of FORMS) {
-        const l = layout(form, n, m, k);
-        const a = randomArray(rng, l.aLen), b = randomArray(rng, l.bLen);
+        const [a, b] = operands(rng, form, n, m, k, randomArray);
         const c64 = product(gemmWasm!, form, n, m, k, a, b);
-        const c32 = product32(gemmWasm!, form, n, m, k, Float32Array.from(a), Float32Array.from(b));
+        const c32 = product(gemmWasm!, form, n, m, k, Float32Array.from(a), Float32Array.from(b));
         // Errors of ~k rounding steps of 2⁻²⁴ on terms of size ~1: compare with √k (the size of the sum).
         const scale = Math.sqrt(k);
         for (let i = 0; i < n * m; i++) expect(Math.abs(c32[i] - c64[i]) / scale, `${form} element ${i}`).toBeLessThan(1e-5);
@@ -498,17 +493,14 @@ describe('float32 Adam kernel', () => {
       const rng = new Rng(71);
       for (const len of [1, 2, 3, 4, 5, 7, 100, 1001]) {
         const w0 = randomArray32(rng, len);
-        const [w, m, v] = [w0.slice(), new Float32Array(len), new Float32Array(len)];
-        const [wr, mr, vr] = [w0.slice(), new Float32Array(len), new Float32Array(len)];
+        const [w, m, v] = adamState(w0), [wr, mr, vr] = adamState(w0);
         for (let t = 1; t <= 20; t++) {
           const g = randomArray32(rng, len);
           const c1 = 1 - Math.pow(0.9, t), c2 = 1 - Math.pow(0.999, t);
           adam!(w, g, m, v, 1e-3, 0.9, 0.999, 1e-8, c1, c2);
           adamJs32(wr, g, mr, vr, 1e-3, 0.9, 0.999, 1e-8, c1, c2);
         }
-        expect(firstDifference(w, wr), `w, length ${len}`).toBeNull();
-        expect(firstDifference(m, mr), `m, length ${len}`).toBeNull();
-        expect(firstDifference(v, vr), `v, length ${len}`).toBeNull();
+        expectSameState([w, m, v], [wr, mr, vr], `length ${len}`);
       }
     });
   }
@@ -537,11 +529,10 @@ describe('float32 Adam kernel', () => {
     for (const t of [150, 170, 400, 20000]) {
       const c1 = 1 - Math.pow(0.9, t), c2 = 1 - Math.pow(0.999, t);
       const w0 = randomArray32(rng, 51), m0 = randomArray32(rng, 51), v0 = randomArray32(rng, 51).map(Math.abs), g = randomArray32(rng, 51);
-      const [w, m, v] = [w0.slice(), m0.slice(), v0.slice()];
-      const [wr, mr, vr] = [w0.slice(), m0.slice(), v0.slice()];
+      const [w, m, v] = adamState(w0, m0, v0), [wr, mr, vr] = adamState(w0, m0, v0);
       adamWasm!(w, g, m, v, 1e-3, 0.9, 0.999, 1e-8, c1, c2);
       adamJs32(wr, g, mr, vr, 1e-3, 0.9, 0.999, 1e-8, c1, c2);
-      expect(firstDifference(w, wr), `t = ${t}, c1 = ${c1}, c2 = ${c2}`).toBeNull();
+      expectSameState([w, m, v], [wr, mr, vr], `t = ${t}, c1 = ${c1}, c2 = ${c2}`);
     }
     expect(Math.fround(1 - Math.pow(0.9, 170))).toBe(1);
     expect(Math.fround(1 - Math.pow(0.999, 20000))).toBe(1);
@@ -551,24 +542,17 @@ describe('float32 Adam kernel', () => {
     const rng = new Rng(74);
     const len = 40003; // above the threshold for sharing; n % 4 = 3, so a chunk ends in scalars
     const w0 = randomArray32(rng, len), g = randomArray32(rng, len);
-    const [wr, mr, vr] = [w0.slice(), new Float32Array(len), new Float32Array(len)];
+    const [wr, mr, vr] = adamState(w0);
     adamJs32(wr, g, mr, vr, 1e-3, 0.9, 0.999, 1e-8, 1 - 0.9, 1 - 0.999);
-    try {
-      for (const shared of [false, true]) {
-        forceThreadSharing(shared);
-        const [w, m, v] = [w0.slice(), new Float32Array(len), new Float32Array(len)];
-        adamWasm!(w, g, m, v, 1e-3, 0.9, 0.999, 1e-8, 1 - 0.9, 1 - 0.999);
-        expect(firstDifference(w, wr), `shared=${shared}`).toBeNull();
-        expect(firstDifference(v, vr), `shared=${shared}`).toBeNull();
-        const [rw, rm, rv] = [allocResident32(len)!, allocResident32(len)!, allocResident32(len)!];
-        rw.set(w0);
-        adamWasm!(rw, g, rm, rv, 1e-3, 0.9, 0.999, 1e-8, 1 - 0.9, 1 - 0.999);
-        expect(firstDifference(rw, wr), `resident, shared=${shared}`).toBeNull();
-        expect(firstDifference(rm, mr), `resident, shared=${shared}`).toBeNull();
-      }
-    } finally {
-      forceThreadSharing(null);
-    }
+    onOneThreadThenShared((shared) => {
+      const [w, m, v] = adamState(w0);
+      adamWasm!(w, g, m, v, 1e-3, 0.9, 0.999, 1e-8, 1 - 0.9, 1 - 0.999);
+      expectSameState([w, m, v], [wr, mr, vr], `shared=${shared}`);
+      const [rw, rm, rv] = [allocResident32(len)!, allocResident32(len)!, allocResident32(len)!];
+      rw.set(w0);
+      adamWasm!(rw, g, rm, rv, 1e-3, 0.9, 0.999, 1e-8, 1 - 0.9, 1 - 0.999);
+      expectSameState([rw, rm, rv], [wr, mr, vr], `resident, shared=${shared}`);
+    });
   });
 });
 
