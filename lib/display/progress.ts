@@ -4,6 +4,7 @@
  * is what stays in the saved notebook and the exported HTML.
  */
 import { newOutput, type Output } from './output.js';
+import { escapeHtml } from '../html.js';
 
 export interface ProgressRow {
   label: string;
@@ -14,9 +15,6 @@ export interface ProgressRow {
   state?: 'queued' | 'running' | 'done' | 'cached' | 'failed';
 }
 
-function escapeHtml(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-}
 
 const COLORS: Record<NonNullable<ProgressRow['state']>, string> = {
   queued: '#c9d1d9',

@@ -4,6 +4,7 @@
  * best cell highlighted.
  */
 import { output, type Output } from './output.js';
+import { escapeHtml } from '../html.js';
 
 /** Anything with danfo's DataFrame shape (`columns`, `values`), or plain records. */
 export interface TableLike {
@@ -37,9 +38,6 @@ export interface TableOptions {
   out?: Output;
 }
 
-function escapeHtml(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-}
 
 function toRows(table: TableInput): { columns: string[]; rows: unknown[][] } {
   if (Array.isArray(table)) {

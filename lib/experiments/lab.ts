@@ -10,6 +10,7 @@ import { loadLabData, type LabData } from './data.js';
 import { runGrid, type GridResult, type RunOptions } from './runner.js';
 import { libraryVersion, defaultCacheDir } from './cache.js';
 import type { GridPoint, TrainSettings } from './settings.js';
+import { escapeHtml } from '../html.js';
 
 export interface Lab {
   notebook: string;
@@ -22,9 +23,6 @@ export interface Lab {
   run(points: GridPoint[], options?: RunOptions): Promise<GridResult>;
 }
 
-function escapeHtml(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-}
 
 export interface StartOptions {
   /** Course data folder (default NNLAB_DATA). */

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { requireJupyter, runJupyter, projectRoot, ensureSelfLink, type JupyterEnv } from './jupyter.js';
 import { inspectNotebook, readNotebook, type NotebookSummary } from './inspect.js';
 import { writeTemplate, TEMPLATE_NAME } from './template.js';
+import { escapeHtml } from '../html.js';
 
 export { inspectNotebook, readNotebook, type NotebookSummary, type NotebookProblem, type Notebook } from './inspect.js';
 export { findJupyter, requireJupyter, hasTslabKernel, runJupyter, projectRoot, ensureSelfLink, type JupyterEnv } from './jupyter.js';
@@ -55,9 +56,6 @@ export function defaultNotebooks(): string[] {
     .map((f) => path.join(dir, f));
 }
 
-function escapeHtml(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-}
 
 /** The notebook's title: its first markdown heading. */
 function notebookTitle(nb: ReturnType<typeof readNotebook>, fallback: string): string {
