@@ -26,7 +26,8 @@ export interface Notebook {
 
 export interface NotebookProblem {
   cell: number;
-  kind: 'error' | 'stderr' | 'no-output' | 'no-plot' | 'no-table';
+  /** `export`: the HTML export failed; `headline`: a headline output could not be read. */
+  kind: 'error' | 'stderr' | 'no-output' | 'no-plot' | 'no-table' | 'export' | 'headline';
   message: string;
 }
 
@@ -53,9 +54,14 @@ export function readNotebook(file: string): Notebook {
   return JSON.parse(readFileSync(file, 'utf8')) as Notebook;
 }
 
+/** The summary of a notebook with no cells: nothing found, no problems yet. */
+export function emptySummary(): NotebookSummary {
+  return { codeCells: 0, plots: 0, expectedPlots: 0, tables: 0, expectedTables: 0, plotlyInlined: 0, problems: [] };
+}
+
 /** Summarises an executed notebook (see the module comment for the rules). */
 export function inspectNotebook(nb: Notebook): NotebookSummary {
-  const s: NotebookSummary = { codeCells: 0, plots: 0, expectedPlots: 0, tables: 0, expectedTables: 0, plotlyInlined: 0, problems: [] };
+  const s = emptySummary();
   nb.cells.forEach((cell, i) => {
     if (cell.cell_type !== 'code') return;
     s.codeCells++;
