@@ -5,28 +5,59 @@
 import type { Command } from 'commander';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { buildReport, defaultNotebooks } from '../report/index.js';
 import { ensureSelfLink, projectRoot, requireJupyter } from '../report/jupyter.js';
+import { PROFILES } from '../experiments/profile.js';
 import { parseInteger } from './options.js';
+
+function parseProfile(text: string): string {
+  const name = text.trim().toLowerCase();
+  if (!Object.hasOwn(PROFILES, name)) throw new Error(`--profile: expected one of ${Object.keys(PROFILES).join(', ')}, got '${text}'`);
+  return name;
+}
+
+/** The notebooks `--notebook` names (file names or prefixes); an unknown name is an error listing the known ones. */
+function selectNotebooks(all: string[], wanted: string[] | undefined): string[] {
+  if (!wanted) return all;
+  for (const w of wanted) {
+    if (!all.some((f) => path.basename(f).startsWith(w))) {
+      throw new Error(`--notebook: no notebook named '${w}…' (have ${all.map((f) => path.basename(f, '.ipynb')).join(', ')})`);
+    }
+  }
+  return all.filter((f) => wanted.some((w) => path.basename(f).startsWith(w)));
+}
+
+/** What to do with the report once it is written: the last lines of `npm run report`. */
+function closingLines(index: string, ok: boolean): string[] {
+  return [
+    `report: ${pathToFileURL(index).href}`,
+    ok
+      ? 'Next: open that link in a browser; `npm test` runs the tests; `npm run lab` opens the notebooks in JupyterLab.'
+      : 'Next: the index lists each failing page\'s problems; fix them and rebuild just that page with `npm run nnlab -- report --notebook NN`.',
+  ];
+}
 
 export function registerReport(program: Command): void {
   program
     .command('report')
     .description('execute all notebooks (tslab kernel, nbconvert) and write the HTML report to report/index.html')
     .option('-o, --out <dir>', 'output folder', 'report')
-    .option('-p, --profile <profile>', 'experiment profile: quick or full (default: $NNLAB_PROFILE or quick)')
+    .option('-p, --profile <profile>', "experiment profile: full (the report's settings, 3 seeds) or quick (a smoke run) (default: $NNLAB_PROFILE, else full)")
     .option('-d, --data <dir>', 'course dataset folder (default: $NNLAB_DATA, else the built-in synthetic data)')
-    .option('-n, --notebook <name...>', 'only these notebooks (file names or prefixes, e.g. 01)')
+    .option('-n, --notebook <name...>', 'only these notebooks (file names or prefixes, e.g. 01); the index keeps the other pages')
     .option('--timeout <seconds>', 'per-cell timeout', '1800')
     .option('-w, --workers <n>', 'worker threads for the experiment grids (default: $NNLAB_WORKERS, else one per core)')
-    .action(async (opts: { out: string; profile?: string; data?: string; notebook?: string[]; timeout: string; workers?: string }) => {
+    .option('--keep-notebooks', 'also keep the executed notebooks (<name>.ipynb, about 5 MB each) in the output folder')
+    .action(async (opts: { out: string; profile?: string; data?: string; notebook?: string[]; timeout: string; workers?: string; keepNotebooks?: boolean }) => {
       const env = { ...process.env };
-      if (opts.profile) env.NNLAB_PROFILE = opts.profile;
+      if (opts.profile !== undefined) env.NNLAB_PROFILE = parseProfile(opts.profile);
       if (opts.data) env.NNLAB_DATA = path.resolve(opts.data);
       if (opts.workers !== undefined) env.NNLAB_WORKERS = String(parseInteger('--workers', opts.workers, 0));
-      let notebooks = defaultNotebooks();
-      if (opts.notebook) notebooks = notebooks.filter((f) => opts.notebook!.some((n) => path.basename(f).startsWith(n)));
-      const result = await buildReport({ outDir: opts.out, env, notebooks, cellTimeoutSec: Number(opts.timeout) });
+      const cellTimeoutSec = parseInteger('--timeout', opts.timeout, 1);
+      const notebooks = selectNotebooks(defaultNotebooks(), opts.notebook);
+      const result = await buildReport({ outDir: opts.out, env, notebooks, cellTimeoutSec, keepNotebooks: opts.keepNotebooks === true });
+      for (const line of closingLines(result.index, result.ok)) console.log(line);
       if (!result.ok) process.exitCode = 1;
     });
 

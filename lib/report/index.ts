@@ -1,18 +1,33 @@
 /**
- * The HTML lab report: executes every notebook with nbconvert (the tslab kernel, the project's
- * Jupyter), exports each to an offline HTML page, and writes `report/index.html` linking them,
- * with the profile and data each notebook says it used, timings and any problems.
+ * The HTML lab report: executes each notebook with nbconvert (the tslab kernel, the project's
+ * Jupyter) in a temporary folder, exports it to an offline page that loads the shared
+ * `plotly.min.js`, and writes `report/index.html`, the report's summary, from `summary.json`,
+ * which keeps the entries of notebooks not rebuilt this time.
+ *
+ * Every file in the report folder is written to a temporary file and renamed into place, so an
+ * interrupted build leaves the previous pages whole. The executed notebooks are not kept there
+ * unless asked for (`keepNotebooks`): each inlines plotly.js and weighs about 5 MB.
  */
-import { mkdirSync, readdirSync, writeFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { requireJupyter, runJupyter, projectRoot, ensureSelfLink, type JupyterEnv } from './jupyter.js';
-import { inspectNotebook, readNotebook, type NotebookSummary } from './inspect.js';
-import { writeTemplate, TEMPLATE_NAME } from './template.js';
-import { escapeHtml } from '../html.js';
+import { emptySummary, inspectNotebook, readNotebook, type Notebook, type NotebookProblem } from './inspect.js';
+import { writeTemplate, exportArgs } from './template.js';
+import { notebookFacts, notebookTitle } from './facts.js';
+import { fillNavigation, refreshNavigation, withSharedPlotly, writeSharedPlotly, type PageLink } from './page.js';
+import { entryOk, mergeEntries, readSummary, writeSummary, type NotebookEntry } from './summary.js';
+import { indexHtml } from './index_page.js';
+import { createConsole, followProgress, NotebookProgress, type Console } from './progress.js';
+import { writeFileAtomic } from '../io.js';
+import { getProfile } from '../experiments/profile.js';
 
 export { inspectNotebook, readNotebook, type NotebookSummary, type NotebookProblem, type Notebook } from './inspect.js';
 export { findJupyter, requireJupyter, hasTslabKernel, runJupyter, projectRoot, ensureSelfLink, type JupyterEnv } from './jupyter.js';
 export { writeTemplate, TEMPLATE_NAME } from './template.js';
+export { notebookFacts, type HeadlineRow } from './facts.js';
+export { readSummary, type NotebookEntry } from './summary.js';
+export { createConsole, NotebookProgress, type Console } from './progress.js';
 
 export interface ReportOptions {
   /** Notebooks to run (paths); default: notebooks/*.ipynb of the project, in name order. */
@@ -21,30 +36,32 @@ export interface ReportOptions {
   outDir?: string;
   /** Per-cell timeout in seconds (default 1800). */
   cellTimeoutSec?: number;
-  /** Progress lines. */
+  /** Plain lines (default: stdout). Giving it turns the redrawn status line off unless `isTTY`. */
   log?: (line: string) => void;
+  /** Redraw one status line in place (default: stdout is a terminal and no `log` was given). */
+  isTTY?: boolean;
+  /** Raw output for the status line (default: stdout). */
+  write?: (text: string) => void;
   /** Environment for the kernels (default: process.env). NNLAB_PROFILE / NNLAB_DATA pass through it. */
   env?: NodeJS.ProcessEnv;
   jupyter?: JupyterEnv;
+  /** Also write the executed notebooks (`<name>.ipynb`, plotly.js inlined) into the report folder. */
+  keepNotebooks?: boolean;
 }
 
-export interface NotebookResult {
-  name: string;
-  title: string;
-  html: string;
-  executed: string;
-  seconds: number;
-  /** What the notebook printed at its top (lab.start). */
-  profile: string | null;
-  data: string | null;
-  summary: NotebookSummary;
-  exitCode: number;
+/** One notebook of this build: its summary entry, and where its executed copy was kept, if it was. */
+export interface NotebookResult extends NotebookEntry {
+  executed: string | null;
 }
 
 export interface ReportResult {
   index: string;
+  /** The notebooks built this time. */
   notebooks: NotebookResult[];
+  /** Every entry of the index, including those kept from earlier builds. */
+  entries: NotebookEntry[];
   seconds: number;
+  /** Whether every notebook of this build executed and exported without problems. */
   ok: boolean;
 }
 
@@ -56,130 +73,169 @@ export function defaultNotebooks(): string[] {
     .map((f) => path.join(dir, f));
 }
 
-
-/** The notebook's title: its first markdown heading. */
-function notebookTitle(nb: ReturnType<typeof readNotebook>, fallback: string): string {
-  for (const c of nb.cells) {
-    if (c.cell_type !== 'markdown') continue;
-    const src = Array.isArray(c.source) ? c.source.join('') : c.source;
-    const m = /^#\s+(.+)$/m.exec(src);
-    if (m) return m[1].trim();
-  }
-  return fallback;
+/** What every notebook's build shares. */
+interface BuildContext {
+  jupyter: JupyterEnv;
+  env: NodeJS.ProcessEnv;
+  timeout: string;
+  /** The temporary folder: executed notebooks, exports, progress files. */
+  work: string;
+  templates: string;
+  outDir: string;
+  /** The report's pages once this build is done, for the navigation. */
+  pages: PageLink[];
+  /** Entries of the previous build, for the time estimates. */
+  previous: Map<string, NotebookEntry>;
+  profile: string;
+  keepNotebooks: boolean;
+  out: Console;
 }
 
-/** The profile and data a notebook announced (lab.start writes data-nnlab-* attributes). */
-function announced(nb: ReturnType<typeof readNotebook>): { profile: string | null; data: string | null } {
-  for (const c of nb.cells) {
-    for (const o of c.outputs ?? []) {
-      const html = o.data?.['text/html'];
-      const s = Array.isArray(html) ? html.join('') : html ?? '';
-      const p = /data-nnlab-profile="([^"]*)"/.exec(s);
-      const d = /data-nnlab-data="([^"]*)"/.exec(s);
-      if (p || d) return { profile: p ? p[1] : null, data: d ? d[1] : null };
-    }
-  }
-  return { profile: null, data: null };
-}
+const nameOf = (file: string) => path.basename(file, '.ipynb');
 
 /** Executes the notebooks and writes the report. */
 export async function buildReport(options: ReportOptions = {}): Promise<ReportResult> {
   const started = Date.now();
-  const log = options.log ?? ((l: string) => process.stdout.write(l + '\n'));
+  const out = createConsole({ log: options.log, isTTY: options.isTTY, write: options.write });
+  const notebooks = options.notebooks ?? defaultNotebooks();
+  if (notebooks.length === 0) throw new Error('buildReport: no notebooks to build');
+  const env = { ...(options.env ?? process.env) };
+  const profile = getProfile(env.NNLAB_PROFILE).name; // also checks NNLAB_PROFILE before Jupyter starts
   const jupyter = options.jupyter ?? requireJupyter();
   ensureSelfLink();
   const outDir = path.resolve(options.outDir ?? path.join(projectRoot(), 'report'));
   mkdirSync(outDir, { recursive: true });
-  const templates = writeTemplate(path.join(outDir, '.templates'));
-  const notebooks = options.notebooks ?? defaultNotebooks();
-  const env = { ...(options.env ?? process.env) };
-  const timeout = String(options.cellTimeoutSec ?? 1800);
-  const results: NotebookResult[] = [];
-
-  for (const file of notebooks) {
-    const name = path.basename(file, '.ipynb');
-    const t0 = Date.now();
-    log(`report: executing ${name} ...`);
-    const exec = await runJupyter(
-      jupyter,
-      [
-        'nbconvert', '--to', 'notebook', '--execute', '--allow-errors',
-        '--ExecutePreprocessor.kernel_name=tslab', `--ExecutePreprocessor.timeout=${timeout}`,
-        '--output-dir', outDir, '--output', name, file,
-      ],
-      { env, onLine: (l) => { if (/error|Traceback/i.test(l)) log(`  ${l}`); } },
-    );
-    const executed = path.join(outDir, `${name}.ipynb`);
-    const seconds = (Date.now() - t0) / 1000;
-    let exitCode = exec.code;
-    let nb: ReturnType<typeof readNotebook> | null = null;
-    try {
-      nb = readNotebook(executed);
-    } catch {
-      exitCode = exitCode || 1;
+  const previous = readSummary(outDir, out.line).filter((e) => !e.html || existsSync(path.join(outDir, e.html)));
+  const work = mkdtempSync(path.join(os.tmpdir(), 'nnlab-report-'));
+  try {
+    const ctx: BuildContext = {
+      jupyter, env, work, outDir, profile, out,
+      timeout: String(options.cellTimeoutSec ?? 1800),
+      templates: writeTemplate(path.join(work, 'templates')),
+      pages: plannedPages(previous, notebooks),
+      previous: new Map(previous.map((e) => [e.name, e])),
+      keepNotebooks: options.keepNotebooks ?? false,
+    };
+    writeSharedPlotly(outDir);
+    const results: NotebookResult[] = [];
+    for (const [i, file] of notebooks.entries()) {
+      out.line(`report: executing ${nameOf(file)} (${i + 1} of ${notebooks.length}, profile ${profile}) …`);
+      results.push(await buildNotebook(file, ctx));
     }
-    if (!nb) {
-      log(exec.output.slice(-4000));
-      results.push({ name, title: name, html: '', executed, seconds, profile: null, data: null, exitCode, summary: { codeCells: 0, plots: 0, expectedPlots: 0, tables: 0, expectedTables: 0, plotlyInlined: 0, problems: [{ cell: -1, kind: 'error', message: 'notebook did not execute' }] } });
-      continue;
-    }
-    const conv = await runJupyter(jupyter, [
-      'nbconvert', '--to', 'html', '--template', TEMPLATE_NAME,
-      `--TemplateExporter.extra_template_basedirs=${templates}`,
-      '--output-dir', outDir, '--output', name, executed,
-    ]);
-    if (conv.code !== 0) log(conv.output.slice(-4000));
-    const summary = inspectNotebook(nb);
-    const { profile, data } = announced(nb);
-    results.push({
-      name, title: notebookTitle(nb, name), html: `${name}.html`, executed, seconds, profile, data, summary,
-      exitCode: exitCode || conv.code,
-    });
-    const problems = summary.problems.length ? `, ${summary.problems.length} problem(s)` : '';
-    log(`report: ${name} done in ${seconds.toFixed(0)} s: ${summary.plots} charts, ${summary.tables} tables${problems}`);
-    for (const p of summary.problems) log(`  cell ${p.cell}: ${p.kind}: ${p.message}`);
+    const entries = mergeEntries(previous, results.map(({ executed: _, ...entry }) => entry));
+    refreshNavigation(outDir, pageLinks(entries));
+    writeSummary(outDir, entries);
+    const index = path.join(outDir, 'index.html');
+    writeFileAtomic(index, indexHtml(entries));
+    const seconds = (Date.now() - started) / 1000;
+    const ok = results.every(entryOk);
+    out.line(`report: ${ok ? 'written' : 'written WITH PROBLEMS'} to ${index} in ${seconds.toFixed(0)} s`);
+    return { index, notebooks: results, entries, seconds, ok };
+  } finally {
+    rmSync(work, { recursive: true, force: true });
   }
-
-  const total = (Date.now() - started) / 1000;
-  const index = path.join(outDir, 'index.html');
-  writeFileSync(index, indexHtml(results, total));
-  writeFileSync(path.join(outDir, 'summary.json'), JSON.stringify({ seconds: total, notebooks: results }, null, 2));
-  rmSync(path.join(outDir, '.templates'), { recursive: true, force: true });
-  const ok = results.every((r) => r.exitCode === 0 && r.summary.problems.length === 0);
-  log(`report: ${ok ? 'written' : 'written WITH PROBLEMS'} to ${index} in ${total.toFixed(0)} s`);
-  return { index, notebooks: results, seconds: total, ok };
 }
 
-function indexHtml(results: NotebookResult[], seconds: number): string {
-  const profiles = [...new Set(results.map((r) => r.profile).filter(Boolean))].join(', ') || 'unknown';
-  const datas = [...new Set(results.map((r) => r.data).filter(Boolean))].join('; ') || 'unknown';
-  const rows = results
-    .map((r) => {
-      const status = r.exitCode === 0 && r.summary.problems.length === 0 ? 'ok' : `${r.summary.problems.length || 'failed'} problem(s)`;
-      const link = r.html ? `<a href="${escapeHtml(r.html)}">${escapeHtml(r.title)}</a>` : escapeHtml(r.title);
-      return `<tr><td>${link}<div class="file">${escapeHtml(r.name)}.ipynb</div></td><td>${r.summary.plots}</td><td>${r.summary.tables}</td><td>${r.seconds.toFixed(0)} s</td><td>${escapeHtml(status)}</td></tr>`;
-    })
-    .join('\n');
-  return `<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>nnlab — the lab report, rerun</title>
-<style>
-body{font:15px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;max-width:60em;margin:2em auto;padding:0 1em;color:#1f2328}
-table{border-collapse:collapse}td,th{border:1px solid #d0d7de;padding:4px 10px;text-align:left}th{background:#f6f8fa}
-.file{color:#57606a;font-size:12px}.meta{background:#f6f8fa;border:1px solid #d0d7de;padding:8px 12px;border-radius:6px}
-</style></head>
-<body>
-<h1>Lab 1 Part 1, rerun with nnlab</h1>
-<p>The lab report's experiments, rerun section by section with nnlab, a neural-network library written by hand in TypeScript. Each page is an executed notebook; charts are interactive (hover for values) and work offline.</p>
-<div class="meta">
-<div><b>Profile:</b> ${escapeHtml(profiles)}${profiles === 'quick' ? ' — a smoke run on small data with few epochs and one seed; <code>NNLAB_PROFILE=full npm run report</code> reruns everything with the report\'s settings (full dataset, 20 epochs, 3 seeds, mean ± std)' : profiles === 'full' ? ' — the report\'s settings: full dataset, 20 epochs, 3 seeds per configuration (mean ± std)' : ''}</div>
-<div><b>Data:</b> ${escapeHtml(datas)}</div>
-<div><b>Generated:</b> ${escapeHtml(new Date().toISOString().replace('T', ' ').slice(0, 19))} UTC, in ${seconds.toFixed(0)} s</div>
-</div>
-<h2>Notebooks</h2>
-<table><thead><tr><th>Notebook</th><th>Charts</th><th>Tables</th><th>Run time</th><th>Status</th></tr></thead>
-<tbody>
-${rows}
-</tbody></table>
-</body></html>
-`;
+function pageLinks(entries: Array<Pick<NotebookEntry, 'name' | 'title' | 'html'>>): PageLink[] {
+  return entries.filter((e) => e.html).map((e) => ({ name: e.name, title: e.title, href: e.html }));
+}
+
+/** The pages the report will hold: the earlier ones and this build's, titled from the source notebooks. */
+function plannedPages(previous: NotebookEntry[], notebooks: string[]): PageLink[] {
+  const planned = notebooks.map((file) => {
+    const name = nameOf(file);
+    let title = name;
+    try {
+      title = notebookTitle(readNotebook(file), name);
+    } catch { /* unreadable: nbconvert will say why */ }
+    return { name, title, href: `${name}.html` };
+  });
+  return mergeEntries(pageLinks(previous), planned);
+}
+
+/** Executes one notebook, exports its page and returns its entry. */
+async function buildNotebook(file: string, ctx: BuildContext): Promise<NotebookResult> {
+  const name = nameOf(file);
+  const builtAt = new Date().toISOString();
+  const { code, output, seconds } = await executeNotebook(file, ctx);
+  const executedFile = path.join(ctx.work, `${name}.ipynb`);
+  let nb: Notebook;
+  try {
+    nb = readNotebook(executedFile);
+  } catch {
+    ctx.out.line(output.slice(-4000));
+    ctx.out.line(`report: ${name} did not execute (nbconvert exit code ${code})`);
+    return {
+      name, title: name, html: '', seconds, builtAt, profile: null, data: null, dtype: null, seeds: null, headlines: [],
+      summary: { ...emptySummary(), problems: [{ cell: -1, kind: 'error', message: 'notebook did not execute' }] },
+      exitCode: code || 1, executed: null,
+    };
+  }
+  const facts = notebookFacts(nb, name);
+  const summary = inspectNotebook(nb);
+  summary.problems.push(...facts.headlineProblems.map((message): NotebookProblem => ({ cell: -1, kind: 'headline', message })));
+  const exported = await exportPage(nb, name, ctx);
+  if (!exported.ok) summary.problems.push({ cell: -1, kind: 'export', message: exported.message });
+  const executed = keepExecuted(executedFile, name, ctx);
+  const { headlineProblems: _, ...entryFacts } = facts;
+  const problems = summary.problems.length ? `, ${summary.problems.length} problem(s)` : '';
+  ctx.out.line(`report: ${name} done in ${seconds.toFixed(0)} s: ${summary.plots} charts, ${summary.tables} tables, ${facts.headlines.length} headline results${problems}`);
+  for (const p of summary.problems) ctx.out.line(`  cell ${p.cell}: ${p.kind}: ${p.message}`);
+  return { ...entryFacts, name, html: exported.ok ? `${name}.html` : '', seconds, builtAt, summary, exitCode: code, executed };
+}
+
+/** Runs the notebook into the temporary folder, showing the progress its grids report meanwhile. */
+async function executeNotebook(file: string, ctx: BuildContext): Promise<{ code: number; output: string; seconds: number }> {
+  const name = nameOf(file);
+  const progressFile = path.join(ctx.work, `${name}.progress.jsonl`);
+  writeFileSync(progressFile, '');
+  const last = ctx.previous.get(name);
+  const t0 = Date.now();
+  const progress = new NotebookProgress(name, t0, last && last.profile === ctx.profile && entryOk(last) ? last.seconds : null);
+  const follower = followProgress(progressFile, progress, ctx.out);
+  try {
+    const { code, output } = await runJupyter(
+      ctx.jupyter,
+      [
+        'nbconvert', '--to', 'notebook', '--execute', '--allow-errors',
+        '--ExecutePreprocessor.kernel_name=tslab', `--ExecutePreprocessor.timeout=${ctx.timeout}`,
+        '--output-dir', ctx.work, '--output', name, file,
+      ],
+      {
+        env: { ...ctx.env, NNLAB_PROGRESS_FILE: progressFile },
+        onLine: (l) => { if (/error|Traceback/i.test(l)) ctx.out.line(`  ${l}`); },
+      },
+    );
+    return { code, output, seconds: (Date.now() - t0) / 1000 };
+  } finally {
+    follower.stop();
+  }
+}
+
+/** Exports the executed notebook, plotly.js shared, to `<outDir>/<name>.html` with its navigation. */
+async function exportPage(nb: Notebook, name: string, ctx: BuildContext): Promise<{ ok: true } | { ok: false; message: string }> {
+  const dir = path.join(ctx.work, 'export');
+  mkdirSync(dir, { recursive: true });
+  const source = path.join(dir, `${name}.ipynb`);
+  writeFileSync(source, JSON.stringify(withSharedPlotly(nb)));
+  const conv = await runJupyter(ctx.jupyter, exportArgs(ctx.templates, dir, name, source));
+  const exported = path.join(dir, `${name}.html`);
+  if (conv.code !== 0 || !existsSync(exported)) {
+    ctx.out.line(conv.output.slice(-4000));
+    return { ok: false, message: `nbconvert --to html exited with code ${conv.code}` };
+  }
+  const page = fillNavigation(readFileSync(exported, 'utf8'), ctx.pages, name, { toc: true });
+  writeFileAtomic(path.join(ctx.outDir, `${name}.html`), page);
+  return { ok: true };
+}
+
+/** Copies the executed notebook into the report when asked; otherwise removes a copy left by an earlier build. */
+function keepExecuted(executedFile: string, name: string, ctx: BuildContext): string | null {
+  const target = path.join(ctx.outDir, `${name}.ipynb`);
+  if (!ctx.keepNotebooks) {
+    rmSync(target, { force: true });
+    return null;
+  }
+  writeFileAtomic(target, readFileSync(executedFile));
+  return target;
 }
