@@ -1,14 +1,16 @@
 /**
  * The report as a reader sees it, in headless Chromium (Debian's chromium + playwright-core) with
- * the network blocked: every chart of every exported page renders, no console errors; the
- * require.js guard of the inlined plotly.js; and JupyterLab itself running 01_sin_fit.ipynb.
- * Screenshots go to artifacts/screenshots/.
+ * the network blocked: every chart of every exported page renders from the one shared
+ * plotly.min.js, code is folded, each page has its table of contents and previous/next links,
+ * no console errors, and the index shows each notebook's headline rows; the require.js guard of
+ * the inlined plotly.js; and JupyterLab itself running 01_sin_fit.ipynb. Screenshots go to
+ * artifacts/screenshots/; the log gives each page's size and open time.
  *
  * Needs chromium and the project's Jupyter: without them the tests fail under CI=true and are
  * skipped locally, saying why.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { copyFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -59,32 +61,73 @@ describe.skipIf(problem !== null && !IN_CI)('in the browser', () => {
     await browser?.close();
   });
 
-  it('renders every chart of every exported notebook offline, without console errors', async () => {
+  it('renders every page offline: charts from the shared plotly.js, code folded, contents and previous/next links, no console errors', async () => {
     const report = await quickReport();
     const { context, blocked } = await offlineContext();
+    const names = report.notebooks.map((nb) => nb.name);
     try {
-      for (const nb of report.notebooks) {
+      for (const [i, nb] of report.notebooks.entries()) {
+        const file = path.join(REPORT_DIR, `${nb.name}.html`);
+        const html = readFileSync(file, 'utf8');
+        expect(html, `${nb.name}: the page inlines plotly.js`).not.toMatch(/\* plotly\.js v\d/);
         const page = await context.newPage();
         const errors = watchErrors(page);
-        await page.goto(pathToFileURL(path.join(REPORT_DIR, `${nb.name}.html`)).href);
+        const t0 = Date.now();
+        await page.goto(pathToFileURL(file).href, { waitUntil: 'load' });
+        const loaded = Date.now() - t0;
         const expected = nb.summary.plots;
         // A chart is rendered when plotly has drawn its SVG inside the nnlab-plot element.
         await page.waitForFunction((n) => document.querySelectorAll('.nnlab-plot.js-plotly-plot .main-svg').length >= n, expected, { timeout: 60_000 })
           .catch(() => undefined);
-        const divs = await page.locator('.nnlab-plot').count();
-        const rendered = await page.locator('.nnlab-plot.js-plotly-plot').count();
+        console.log(`browser.test.ts: ${nb.name}.html ${(statSync(file).size / 1024).toFixed(0)} KiB: load event ${loaded} ms, all ${expected} charts drawn ${Date.now() - t0} ms`);
         await page.screenshot({ path: path.join(SHOTS, `${nb.name}.png`), fullPage: true });
-        expect(divs, `${nb.name}: chart elements`).toBe(expected);
-        expect(rendered, `${nb.name}: charts rendered`).toBe(expected);
+
+        // Charts: every one drawn, by the plotly.js the page loaded from plotly.min.js beside it.
+        expect(await page.locator('.nnlab-plot').count(), `${nb.name}: chart elements`).toBe(expected);
+        expect(await page.locator('.nnlab-plot.js-plotly-plot').count(), `${nb.name}: charts rendered`).toBe(expected);
+        expect(await page.evaluate(() => typeof (window as unknown as { Plotly?: unknown }).Plotly), `${nb.name}: window.Plotly`).toBe('object');
+        expect(await page.evaluate(() => Array.from(document.scripts).filter((s) => s.src).map((s) => s.getAttribute('src'))), `${nb.name}: scripts loaded`).toEqual(['plotly.min.js']);
         expect(await page.locator('.nnlab-table').count(), `${nb.name}: tables`).toBe(nb.summary.tables);
+
+        // Code folded, outputs shown, no prompts; the page's toggle unfolds all of it.
+        const code = page.locator('details.nnlab-code');
+        expect(await code.count(), `${nb.name}: one fold per code cell`).toBe(nb.summary.codeCells);
+        expect(await page.locator('details.nnlab-code[open]').count(), `${nb.name}: folds open`).toBe(0);
+        expect(await code.first().locator('.jp-InputArea-editor').isVisible(), `${nb.name}: code visible by default`).toBe(false);
+        expect(await code.first().locator('summary').isVisible()).toBe(true);
+        expect(await page.locator('.jp-InputPrompt, .jp-OutputPrompt').count(), `${nb.name}: prompts`).toBe(0);
+        await page.locator('.nnlab-pager .nnlab-toggle-code').click();
+        expect(await page.locator('details.nnlab-code[open]').count(), `${nb.name}: "show all code" opens every fold`).toBe(nb.summary.codeCells);
+        const overflow = await code.first().locator('.jp-InputArea-editor').evaluate((el) => getComputedStyle(el).overflow);
+        expect(overflow, `${nb.name}: shown code is not cut off`).not.toBe('hidden');
+
+        // Contents: links to headings that exist on the page.
+        const toc = await page.locator('.nnlab-toc a').evaluateAll((as) => as.map((a) => a.getAttribute('href') ?? ''));
+        expect(toc.length, `${nb.name}: table of contents`).toBeGreaterThanOrEqual(3);
+        const missing = await page.evaluate((hrefs) => hrefs.filter((h) => !document.getElementById(decodeURIComponent(h.slice(1)))), toc);
+        expect(missing, `${nb.name}: contents entries without their heading`).toEqual([]);
+
+        // Previous/next between the pages, in order, and the index, at the top and the bottom.
+        const links = async (sel: string) => page.locator(sel).evaluateAll((as) => as.map((a) => a.getAttribute('href')));
+        expect(await links('.nnlab-pager a.nnlab-index'), `${nb.name}: index links`).toEqual(['index.html', 'index.html']);
+        expect(await links('.nnlab-pager a[rel=prev]'), `${nb.name}: previous`).toEqual(i > 0 ? Array(2).fill(`${names[i - 1]}.html`) : []);
+        expect(await links('.nnlab-pager a[rel=next]'), `${nb.name}: next`).toEqual(i < names.length - 1 ? Array(2).fill(`${names[i + 1]}.html`) : []);
+
         expect(errors, `${nb.name}: console errors`).toEqual([]);
         await page.close();
       }
       const index = await context.newPage();
       const errors = watchErrors(index);
       await index.goto(pathToFileURL(path.join(REPORT_DIR, 'index.html')).href);
-      expect(await index.locator('a[href$=".html"]').count()).toBe(report.notebooks.length);
       await index.screenshot({ path: path.join(SHOTS, 'index.png'), fullPage: true });
+      const pageLinks = await index.locator('.nnlab-overview a[href$=".html"]').evaluateAll((as) => as.map((a) => a.getAttribute('href')));
+      expect(pageLinks).toEqual(names.map((n) => `${n}.html`));
+      for (const name of names) {
+        const section = index.locator(`section.nnlab-entry[data-notebook="${name}"]`);
+        expect(await section.count(), `index: a section for ${name}`).toBe(1);
+        expect(await section.locator('tr.nnlab-headline-row').count(), `index: headline rows of ${name}`).toBeGreaterThanOrEqual(1);
+        expect(await section.locator('.entry-meta').innerText(), `index: how ${name} was made`).toMatch(/profile quick · data .+ · number type float(32|64) · seeds 0 · run time .+ · built \d{4}-/);
+      }
       expect(errors).toEqual([]);
     } finally {
       await context.close();

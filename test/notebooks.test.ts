@@ -1,15 +1,19 @@
 /**
  * Executes all four notebooks in the quick profile (nbconvert → nbclient, tslab kernel) and checks
  * every cell: no error output, nothing on stderr (tslab prints type errors there), every code cell
- * with output, every cell tagged "plot" with a chart and "table" with a table; and the report index.
+ * with output, every cell tagged "plot" with a chart and "table" with a table; the report folder
+ * (one shared plotly.js, no executed notebooks, ≤ 8 MB), its summary.json and index, the progress
+ * the build printed, and a partial rebuild (`--notebook 01`) that keeps the other pages.
  *
  * Needs the project's Jupyter (bash scripts/setup.sh). Without it the tests fail under CI=true and
  * are skipped locally, saying why.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { cpSync, existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { IN_CI, jupyterProblem, quickReport, REPORT_DIR } from './notebooks.fixture.js';
+import { buildReport, readSummary } from '../lib/report/index.js';
+import { plotlyBundlePath } from '../lib/report/page.js';
+import { ARTIFACTS, IN_CI, jupyterProblem, quickReport, REPORT_DIR, ROOT } from './notebooks.fixture.js';
 
 const problem = jupyterProblem();
 if (problem && !IN_CI) console.warn(`notebooks.test.ts: skipped: ${problem}`);
@@ -32,7 +36,7 @@ describe.skipIf(problem !== null && !IN_CI)('notebooks (quick profile)', () => {
     const report = await quickReport();
     expect(report.notebooks.map((n) => n.name)).toEqual(Object.keys(EXPECTED));
     for (const nb of report.notebooks) {
-      const where = `${nb.name} (see ${path.relative(process.cwd(), REPORT_DIR)}/${nb.name}.ipynb)`;
+      const where = `${nb.name} (see ${path.relative(process.cwd(), REPORT_DIR)}/build.log and ${nb.name}.html)`;
       expect(nb.summary.problems, where).toEqual([]);
       expect(nb.exitCode, where).toBe(0);
       expect(nb.summary.plots, `${where}: charts`).toBeGreaterThanOrEqual(EXPECTED[nb.name].plots);
@@ -55,7 +59,89 @@ describe.skipIf(problem !== null && !IN_CI)('notebooks (quick profile)', () => {
       expect(existsSync(path.join(REPORT_DIR, `${nb.name}.html`))).toBe(true);
     }
     expect(index).toMatch(/<b>Profile:<\/b> quick/);
+    expect(index).not.toContain('class="warning mixed-profiles"');
     expect(index).toMatch(/<b>Data:<\/b> built-in synthetic characters/);
+  }, 30 * 60_000);
+
+  it('keeps report/ small: one shared plotly.js, no executed notebooks, at most 8 MB', async () => {
+    expect(problem).toBeNull();
+    await quickReport();
+    const files = readdirSync(REPORT_DIR);
+    const sizes = Object.fromEntries(files.map((f) => [f, statSync(path.join(REPORT_DIR, f)).size]));
+    const total = Object.values(sizes).reduce((a, b) => a + b, 0);
+    expect(total, `report folder: ${JSON.stringify(sizes)}`).toBeLessThanOrEqual(8 * 1024 * 1024);
+    expect(files.filter((f) => f.endsWith('.ipynb')), 'executed notebooks kept without --keep-notebooks').toEqual([]);
+    expect(readFileSync(path.join(REPORT_DIR, 'plotly.min.js')).equals(readFileSync(plotlyBundlePath())), 'plotly.min.js is the installed bundle').toBe(true);
+    for (const page of files.filter((f) => /^\d\d_.*\.html$/.test(f))) {
+      const html = readFileSync(path.join(REPORT_DIR, page), 'utf8');
+      expect(html, `${page} inlines plotly.js`).not.toMatch(/\* plotly\.js v\d/);
+      expect(html, `${page}: the inlined loader is replaced`).not.toContain('data-nnlab="plotly-loader"');
+      expect(html).toContain('data-nnlab="plotly-shared"');
+      expect(sizes[page], page).toBeLessThan(1024 * 1024);
+    }
+  }, 30 * 60_000);
+
+  it('records each notebook in summary.json: profile, data, number type, seeds, headline results, run and build time', async () => {
+    expect(problem).toBeNull();
+    const report = await quickReport();
+    const entries = readSummary(REPORT_DIR);
+    expect(entries.map((e) => e.name)).toEqual(Object.keys(EXPECTED));
+    for (const e of entries) {
+      expect(e.profile, e.name).toBe('quick');
+      expect(e.data, e.name).toMatch(/built-in synthetic characters/);
+      expect(e.dtype, `${e.name}: number type in the banner (data-nnlab-dtype)`).toMatch(/^float(32|64)$/);
+      expect(e.seeds, `${e.name}: seeds in the banner (data-nnlab-seeds)`).toBe('0');
+      expect(e.headlines.length, `${e.name}: headline results (nnlab-headline outputs)`).toBeGreaterThanOrEqual(1);
+      expect(e.seconds).toBeGreaterThan(0);
+      expect(Date.parse(e.builtAt)).toBeGreaterThan(Date.now() - 24 * 3600_000);
+    }
+    expect(report.entries.map((e) => e.name)).toEqual(entries.map((e) => e.name));
+  }, 30 * 60_000);
+
+  it('printed the grids\' progress while building: run i of N, label, seed, best validation accuracy', async () => {
+    expect(problem).toBeNull();
+    await quickReport();
+    const log = readFileSync(path.join(REPORT_DIR, 'build.log'), 'utf8');
+    expect(log).toMatch(/^report: executing 02_architecture \(2 of 4, profile quick\)/m);
+    // The fixture trains with an empty cache, so every run is trained and gets its line.
+    expect(log).toMatch(/^ {2}.+ · run 1\/\d+ · .+ · seed 0: best val \d+\.\d%/m);
+    expect(log).toMatch(/^ {2}.+: \d+ runs? done in /m);
+  }, 30 * 60_000);
+
+  it('rebuilds one notebook (--notebook 01): its own page and row, the other pages and rows kept; --keep-notebooks keeps its executed copy', async () => {
+    expect(problem).toBeNull();
+    await quickReport();
+    // A copy, since other test files read the shared report meanwhile.
+    const dir = path.join(ARTIFACTS, 'report-partial');
+    rmSync(dir, { recursive: true, force: true });
+    cpSync(REPORT_DIR, dir, { recursive: true });
+    // Say 02 was built in the full profile: the index must then warn that the profiles differ.
+    const summaryFile = path.join(dir, 'summary.json');
+    const summary = JSON.parse(readFileSync(summaryFile, 'utf8')) as { notebooks: Array<{ name: string; profile: string }> };
+    summary.notebooks.find((e) => e.name === '02_architecture')!.profile = 'full';
+    writeFileSync(summaryFile, JSON.stringify(summary));
+    const before = readSummary(dir);
+    const pageBefore = readFileSync(path.join(dir, '03_hyperparams.html'), 'utf8');
+    const log: string[] = [];
+    const result = await buildReport({
+      outDir: dir,
+      notebooks: [path.join(ROOT, 'notebooks', '01_sin_fit.ipynb')],
+      env: { ...process.env, NNLAB_PROFILE: 'quick', NNLAB_CACHE_DIR: path.join(ARTIFACTS, 'test-cache'), NNLAB_DATA: '' },
+      log: (l) => log.push(l),
+      cellTimeoutSec: 600,
+      keepNotebooks: true,
+    });
+    expect(result.ok, log.join('\n')).toBe(true);
+    const after = readSummary(dir);
+    expect(after.map((e) => e.name)).toEqual(Object.keys(EXPECTED));
+    expect(after[0].builtAt > before[0].builtAt, '01 rebuilt').toBe(true);
+    expect(after.slice(1), 'the other rows kept as they were').toEqual(before.slice(1));
+    expect(readFileSync(path.join(dir, '03_hyperparams.html'), 'utf8'), 'the other pages kept').toBe(pageBefore);
+    const index = readFileSync(path.join(dir, 'index.html'), 'utf8');
+    for (const name of Object.keys(EXPECTED)) expect(index).toContain(`href="${name}.html"`);
+    expect(index).toMatch(/class="warning mixed-profiles"[^>]*><b>The pages were built in different profiles<\/b> — <b>quick<\/b>: 01_sin_fit, 03_hyperparams, 04_bn_augment; <b>full<\/b>: 02_architecture/);
+    expect(readdirSync(dir).filter((f) => f.endsWith('.ipynb'))).toEqual(['01_sin_fit.ipynb']);
+    expect(readFileSync(path.join(dir, '01_sin_fit.ipynb'), 'utf8'), 'the executed notebook, plotly.js inlined for JupyterLab').toContain('data-nnlab=\\"plotly-loader\\"');
   }, 30 * 60_000);
 
   it('keeps the notebooks in the repository free of outputs', () => {
