@@ -57,6 +57,58 @@ function fresh(hash: string): ReportResult | null {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+export interface BuildLockOptions {
+  /** A lock older than this is left from a dead run and is removed (default 40 minutes). */
+  staleMs?: number;
+  /** Give up, with an error, after waiting this long for another holder (default: staleMs). */
+  timeoutMs?: number;
+  /** How often to look again while another process holds the lock (default 2 s). */
+  pollMs?: number;
+}
+
+/**
+ * Runs `fn` holding `lockDir`, a directory whose creation is the atomic "I build" (its parent is
+ * created first). While another process holds it (EEXIST), waits, removing a lock older than
+ * `staleMs`, and fails after `timeoutMs`; any other error creating it is thrown, never taken for
+ * "someone else builds". The lock is removed when `fn` settles.
+ */
+export async function withBuildLock<T>(lockDir: string, fn: () => T | Promise<T>, opts: BuildLockOptions = {}): Promise<T> {
+  const staleMs = opts.staleMs ?? 40 * 60_000;
+  const timeoutMs = opts.timeoutMs ?? staleMs;
+  const pollMs = opts.pollMs ?? 2000;
+  const start = Date.now();
+  for (;;) {
+    mkdirSync(path.dirname(lockDir), { recursive: true });
+    try {
+      mkdirSync(lockDir);
+      break;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+    let age: number;
+    try {
+      age = Date.now() - statSync(lockDir).mtimeMs;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue; // released in between: try again at once
+      throw err;
+    }
+    if (age > staleMs) {
+      rmSync(lockDir, { recursive: true, force: true });
+      continue;
+    }
+    const waited = Date.now() - start;
+    if (waited >= timeoutMs) {
+      throw new Error(`${lockDir} is still held after ${Math.round(waited / 1000)} s: another test run is building, or one died and left it (remove it then)`);
+    }
+    await sleep(Math.min(pollMs, timeoutMs - waited));
+  }
+  try {
+    return await fn();
+  } finally {
+    rmSync(lockDir, { recursive: true, force: true });
+  }
+}
+
 let memo: Promise<ReportResult> | undefined;
 
 /** The quick report, built by this process or another one. */
@@ -67,39 +119,27 @@ export function quickReport(): Promise<ReportResult> {
 
 async function buildOrWait(): Promise<ReportResult> {
   const hash = inputsHash();
-  for (;;) {
-    const hit = fresh(hash);
-    if (hit) return hit;
-    try {
-      mkdirSync(LOCK, { recursive: false });
-    } catch {
-      // Someone else builds. A lock older than 40 minutes is from a dead run.
-      try {
-        if (Date.now() - statSync(LOCK).mtimeMs > 40 * 60_000) rmSync(LOCK, { recursive: true, force: true });
-      } catch { /* gone */ }
-      await sleep(2000);
-      continue;
-    }
-    try {
-      const again = fresh(hash);
-      if (again) return again;
-      rmSync(REPORT_DIR, { recursive: true, force: true });
-      const cacheDir = path.join(ARTIFACTS, 'test-cache');
-      rmSync(cacheDir, { recursive: true, force: true }); // train for real, not from an earlier cache
-      const log: string[] = [];
-      const result = await buildReport({
-        outDir: REPORT_DIR,
-        env: { ...process.env, NNLAB_PROFILE: 'quick', NNLAB_CACHE_DIR: cacheDir, NNLAB_DATA: '' },
-        log: (l) => log.push(l),
-        cellTimeoutSec: 600,
-      });
-      writeFileSync(path.join(REPORT_DIR, 'build.log'), log.join('\n') + '\n');
-      writeFileSync(STAMP, JSON.stringify({ hash, time: Date.now(), result }));
-      return result;
-    } finally {
-      rmSync(LOCK, { recursive: true, force: true });
-    }
-  }
+  const hit = fresh(hash);
+  if (hit) return hit;
+  // Test files run in parallel processes: one builds, the others wait for the lock and then find
+  // its build fresh.
+  return withBuildLock(LOCK, async () => {
+    const again = fresh(hash);
+    if (again) return again;
+    rmSync(REPORT_DIR, { recursive: true, force: true });
+    const cacheDir = path.join(ARTIFACTS, 'test-cache');
+    rmSync(cacheDir, { recursive: true, force: true }); // train for real, not from an earlier cache
+    const log: string[] = [];
+    const result = await buildReport({
+      outDir: REPORT_DIR,
+      env: { ...process.env, NNLAB_PROFILE: 'quick', NNLAB_CACHE_DIR: cacheDir, NNLAB_DATA: '' },
+      log: (l) => log.push(l),
+      cellTimeoutSec: 600,
+    });
+    writeFileSync(path.join(REPORT_DIR, 'build.log'), log.join('\n') + '\n');
+    writeFileSync(STAMP, JSON.stringify({ hash, time: Date.now(), result }));
+    return result;
+  });
 }
 
 /** The Chromium to drive, or null. */
