@@ -1,16 +1,20 @@
 #!/usr/bin/env bash
 # Sets up everything the notebooks, `npm run lab` and `npm run report` need. Safe to rerun: every
-# step checks first and does nothing when it is already done.
+# step checks first and does nothing when it is already done (a rerun takes a few seconds).
 #
-#   1. builds the library (tsc -> dist/) and links it as node_modules/nnlab, so that notebooks
-#      can `import { Solver } from "nnlab"` (tslab cannot import a relative path outside the
-#      notebook folder);
+#   1. builds the library (tsc -> dist/) unless dist/ is newer than its sources
+#      (scripts/build-current.sh), and links it as node_modules/nnlab, so that notebooks can
+#      `import { Solver } from "nnlab"` (tslab cannot import a relative path outside the notebook
+#      folder);
 #   2. creates a project-local Python environment .venv/ with JupyterLab, nbconvert, nbclient
 #      (and numpy, for the NumPy reference benchmark) from PyPI;
 #   3. registers the tslab kernel ("TypeScript") in that environment, pointing at this project's
 #      own node_modules/.bin/tslab;
 #   4. installs Debian's chromium (used by the browser tests) when it is missing and we are root.
 #
+# Usage: bash scripts/setup.sh [--quiet]
+#   --quiet                        print only what is being done, not the closing "Next:" line
+#                                  (`npm run report` and `npm run lab` pass it).
 # Environment:
 #   NNLAB_PYTHON=/path/to/python   use an existing Python (with or without Jupyter) instead of
 #                                  creating .venv; the kernel is registered in its sys.prefix.
@@ -18,6 +22,14 @@
 #
 # It assumes node_modules is installed (npm ci).
 set -euo pipefail
+
+QUIET=0
+for arg in "$@"; do
+  case "$arg" in
+    --quiet) QUIET=1 ;;
+    *) echo "setup: unknown argument '$arg' (usage: bash scripts/setup.sh [--quiet])" >&2; exit 2 ;;
+  esac
+done
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 ROOT="$PWD"
@@ -29,8 +41,10 @@ if [ ! -d node_modules ]; then
 fi
 
 # 1. Build and link ----------------------------------------------------------------------------
-say "building the library (npm run build)"
-npm run --silent build
+if ! why="$(bash scripts/build-current.sh)"; then
+  say "building the library ($why)"
+  npm run --silent build
+fi
 
 if [ "$(readlink node_modules/nnlab 2>/dev/null || true)" != ".." ]; then
   say "linking node_modules/nnlab -> project root"
@@ -47,12 +61,33 @@ if [ -z "${NNLAB_PYTHON:-}" ] && [ ! -x "$PY" ]; then
     exit 1
   fi
 fi
-if ! "$PY" -c 'import jupyterlab, nbconvert, nbclient, ipykernel, numpy' 2>/dev/null; then
-  say "installing JupyterLab, nbconvert, nbclient, ipykernel, numpy into $("$PY" -c 'import sys; print(sys.prefix)')"
-  "$PY" -m pip install --quiet --disable-pip-version-check \
-    'jupyterlab>=4,<5' 'nbconvert>=7,<8' 'nbclient>=0.10' 'ipykernel>=6' 'numpy>=1.24' 2>&1 \
+PREFIX="$("$PY" -c 'import sys; print(sys.prefix)')"
+WHERE="$PREFIX"
+if [ -z "${NNLAB_PYTHON:-}" ]; then WHERE=".venv"; fi
+
+# Which of the packages are missing (find_spec does not import them: a check in milliseconds).
+REQUIRED="jupyterlab nbconvert nbclient ipykernel numpy"
+missing="$("$PY" -c '
+import importlib.util, sys
+print(" ".join(m for m in sys.argv[1:] if importlib.util.find_spec(m) is None))' $REQUIRED)"
+if [ -n "$missing" ]; then
+  specs=()
+  for m in $missing; do
+    case "$m" in
+      jupyterlab) specs+=('jupyterlab>=4,<5') ;;
+      nbconvert) specs+=('nbconvert>=7,<8') ;;
+      nbclient) specs+=('nbclient>=0.10') ;;
+      ipykernel) specs+=('ipykernel>=6') ;;
+      numpy) specs+=('numpy>=1.24') ;;
+    esac
+  done
+  say "installing ${missing// /, } into $WHERE (PyPI)"
+  "$PY" -m pip install --quiet --disable-pip-version-check "${specs[@]}" 2>&1 \
     | grep -v "is ignored: it is neither a file nor a directory" || true
-  "$PY" -c 'import jupyterlab, nbconvert, nbclient, ipykernel, numpy'
+  if ! "$PY" -c "import ${REQUIRED// /, }"; then
+    echo "setup: pip could not install ${REQUIRED// /, } into $WHERE (see above)" >&2
+    exit 1
+  fi
 fi
 
 # The project's package.json says "type": "module", which Node would apply to the JavaScript
@@ -61,15 +96,14 @@ if [ -z "${NNLAB_PYTHON:-}" ] && [ ! -f .venv/package.json ]; then
   echo '{"type": "commonjs"}' > .venv/package.json
 fi
 
-# 3. tslab kernel --------------------------------------------------------------------------------
-PREFIX="$("$PY" -c 'import sys; print(sys.prefix)')"
+# 3. tslab kernel ------------------------------------------------------------------------------
 KERNEL_JSON="$PREFIX/share/jupyter/kernels/tslab/kernel.json"
 TSLAB="$ROOT/node_modules/.bin/tslab"
 if [ ! -f "$KERNEL_JSON" ] || ! grep -qF "\"$TSLAB\"" "$KERNEL_JSON"; then
-  say "registering the tslab kernel in $PREFIX"
+  say "registering the tslab kernel in $WHERE"
   "$TSLAB" install --python "$PY" --binary "$TSLAB" --sys-prefix
+  "$PY" -m jupyter kernelspec list | grep -q ' tslab ' || { echo "setup: tslab kernel not registered" >&2; exit 1; }
 fi
-"$PY" -m jupyter kernelspec list | grep -q ' tslab ' || { echo "setup: tslab kernel not registered" >&2; exit 1; }
 
 # 4. Chromium for the browser tests (and a font with the Chinese character labels) ------------------
 if [ -z "${NNLAB_SKIP_CHROMIUM:-}" ]; then
@@ -87,4 +121,6 @@ if [ -z "${NNLAB_SKIP_CHROMIUM:-}" ]; then
   fi
 fi
 
-say "done. Next: 'npm run lab' (JupyterLab on notebooks/) or 'npm run report' (HTML report in report/)"
+if [ "$QUIET" = 0 ]; then
+  say "done. Next: 'npm run lab' (JupyterLab on notebooks/) or 'npm run report' (HTML report in report/)"
+fi

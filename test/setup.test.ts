@@ -70,3 +70,62 @@ describe('withBuildLock (the notebook fixture waits for one build)', () => {
     expect(existsSync(lock)).toBe(false);
   });
 });
+
+describe('scripts/build-current.sh (setup skips an unchanged library)', () => {
+  const script = path.join(ROOT, 'scripts', 'build-current.sh');
+  const check = () => spawnSync('bash', [script, tmp], { encoding: 'utf8' });
+  const past = new Date(Date.now() - 3600_000);
+  const setTime = (rel: string, t: Date) => utimesSync(path.join(tmp, rel), t, t);
+  const sources = ['lib/index.ts', 'lib/report/build.ts', 'assembly/index.ts', 'tsconfig.json', 'tsconfig.build.json', 'package.json', 'package-lock.json'];
+
+  beforeEach(() => {
+    for (const f of [...sources, 'dist/index.js', 'dist/cli.js', 'dist/kernels/nnlab.wasm']) {
+      mkdirSync(path.dirname(path.join(tmp, f)), { recursive: true });
+      writeFileSync(path.join(tmp, f), '');
+    }
+    for (const f of [...sources, 'lib', 'lib/report', 'assembly']) setTime(f, past);
+    execFileSync('node', [path.join(ROOT, 'scripts', 'build-stamp.mjs'), 'start', path.join(tmp, 'dist')]);
+    execFileSync('node', [path.join(ROOT, 'scripts', 'build-stamp.mjs'), 'done', path.join(tmp, 'dist')]);
+  });
+
+  it('says current when no source is newer than the last build', () => {
+    expect(existsSync(path.join(tmp, 'dist', '.build-started'))).toBe(false);
+    const r = check();
+    expect(r.stdout).toBe('');
+    expect(r.status).toBe(0);
+  });
+
+  it.each(sources)('says stale when %s changed after the build started', (f) => {
+    setTime(f, new Date(Date.now() + 60_000));
+    const r = check();
+    expect(r.status).toBe(1);
+    expect(r.stdout).toContain(`${f} changed`);
+  });
+
+  it('says stale when a source was deleted (its directory changed)', () => {
+    rmSync(path.join(tmp, 'lib/report/build.ts'));
+    setTime('lib/report', new Date(Date.now() + 60_000));
+    expect(check().status).toBe(1);
+  });
+
+  it('says stale without a stamp (never built, or a build started and did not finish)', () => {
+    execFileSync('node', [path.join(ROOT, 'scripts', 'build-stamp.mjs'), 'start', path.join(tmp, 'dist')]);
+    const r = check();
+    expect(r.status).toBe(1);
+    expect(r.stdout).toContain('no dist/.build-stamp');
+  });
+
+  it('says stale when an output is missing', () => {
+    rmSync(path.join(tmp, 'dist/kernels/nnlab.wasm'));
+    expect(check().status).toBe(1);
+  });
+
+  it('is wired into npm run build and setup.sh', () => {
+    const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+    expect(pkg.scripts.prebuild).toBe('node scripts/build-stamp.mjs start');
+    expect(pkg.scripts.postbuild).toBe('node scripts/build-stamp.mjs done');
+    expect(pkg.scripts.report).toContain('scripts/setup.sh --quiet');
+    expect(pkg.scripts.lab).toContain('scripts/setup.sh --quiet');
+    expect(readFileSync(path.join(ROOT, 'scripts', 'setup.sh'), 'utf8')).toContain('scripts/build-current.sh');
+  });
+});
