@@ -6,11 +6,13 @@
 #      (scripts/build-current.sh), and links it as node_modules/nnlab, so that notebooks can
 #      `import { Solver } from "nnlab"` (tslab cannot import a relative path outside the notebook
 #      folder);
-#   2. creates a project-local Python environment .venv/ with JupyterLab, nbconvert, nbclient
-#      (and numpy, for the NumPy reference benchmark) from PyPI;
+#   2. creates a project-local Python environment .venv/ with JupyterLab, nbconvert, nbclient,
+#      nbstripout (and numpy, for the NumPy reference benchmark) from PyPI;
 #   3. registers the tslab kernel ("TypeScript") in that environment, pointing at this project's
 #      own node_modules/.bin/tslab;
-#   4. installs Debian's chromium (used by the browser tests) when it is missing and we are root.
+#   4. registers nbstripout as this git checkout's filter for notebooks (.gitattributes), so that
+#      outputs saved in JupyterLab are never committed (skipped outside a git checkout);
+#   5. installs Debian's chromium (used by the browser tests) when it is missing and we are root.
 #
 # Usage: bash scripts/setup.sh [--quiet]
 #   --quiet                        print only what is being done, not the closing "Next:" line
@@ -69,7 +71,7 @@ if [ -z "${NNLAB_PYTHON:-}" ]; then WHERE=".venv"; fi
 REQUIRED="jupyterlab nbconvert nbclient ipykernel numpy"
 missing="$("$PY" -c '
 import importlib.util, sys
-print(" ".join(m for m in sys.argv[1:] if importlib.util.find_spec(m) is None))' $REQUIRED)"
+print(" ".join(m for m in sys.argv[1:] if importlib.util.find_spec(m) is None))' $REQUIRED nbstripout)"
 if [ -n "$missing" ]; then
   specs=()
   for m in $missing; do
@@ -79,6 +81,7 @@ if [ -n "$missing" ]; then
       nbclient) specs+=('nbclient>=0.10') ;;
       ipykernel) specs+=('ipykernel>=6') ;;
       numpy) specs+=('numpy>=1.24') ;;
+      nbstripout) specs+=('nbstripout>=0.7') ;;
     esac
   done
   say "installing ${missing// /, } into $WHERE (PyPI)"
@@ -105,7 +108,14 @@ if [ ! -f "$KERNEL_JSON" ] || ! grep -qF "\"$TSLAB\"" "$KERNEL_JSON"; then
   "$PY" -m jupyter kernelspec list | grep -q ' tslab ' || { echo "setup: tslab kernel not registered" >&2; exit 1; }
 fi
 
-# 4. Chromium for the browser tests (and a font with the Chinese character labels) ------------------
+# 4. Notebooks are committed without outputs -----------------------------------------------------
+if ! out="$(bash scripts/git-nbstripout.sh "$PY" 2>&1)"; then
+  say "warning: $out"
+elif [ -n "$out" ]; then
+  say "$out"
+fi
+
+# 5. Chromium for the browser tests (and a font with the Chinese character labels) ------------------
 if [ -z "${NNLAB_SKIP_CHROMIUM:-}" ]; then
   missing=()
   command -v chromium >/dev/null 2>&1 || missing+=(chromium)

@@ -129,3 +129,103 @@ describe('scripts/build-current.sh (setup skips an unchanged library)', () => {
     expect(readFileSync(path.join(ROOT, 'scripts', 'setup.sh'), 'utf8')).toContain('scripts/build-current.sh');
   });
 });
+
+/** A Python with nbstripout (setup installs it into .venv), or null. */
+function nbstripoutPython(): string | null {
+  const py = process.env.NNLAB_PYTHON ?? path.join(ROOT, '.venv', 'bin', 'python');
+  return spawnSync(py, ['-c', 'import importlib.util, sys; sys.exit(importlib.util.find_spec("nbstripout") is None)'], { stdio: 'ignore' }).status === 0 ? py : null;
+}
+const PY = nbstripoutPython();
+const gitOk = spawnSync('git', ['--version'], { stdio: 'ignore' }).status === 0;
+const stripProblem = !gitOk ? 'no git' : !PY ? 'nbstripout is not installed (run `bash scripts/setup.sh`)' : null;
+if (stripProblem && IN_CI) throw new Error(`nbstripout filter tests cannot run in CI: ${stripProblem}`);
+
+function notebook(withOutputs: boolean): string {
+  const cell = (id: string, n: number) => ({
+    cell_type: 'code', id,
+    execution_count: withOutputs ? n : null,
+    metadata: withOutputs ? { ExecuteTime: { start_time: '2026-01-01T00:00:00Z' }, scrolled: true, tags: ['keep'] } : { tags: ['keep'] },
+    outputs: withOutputs ? [{ output_type: 'stream', name: 'stdout', text: ['x'.repeat(5000)] }, { output_type: 'display_data', data: { 'text/html': ['<div>plot</div>'] }, metadata: {} }] : [],
+    source: [`console.log(${n})`],
+  });
+  return JSON.stringify({
+    cells: [{ cell_type: 'markdown', id: 'c00', metadata: {}, source: ['# title'] }, cell('c01', 1), cell('c02', 2)],
+    metadata: { kernelspec: { display_name: 'TypeScript', language: 'typescript', name: 'tslab' }, ...(withOutputs ? { widgets: { state: {} } } : {}) },
+    nbformat: 4, nbformat_minor: 5,
+  }, null, 1) + '\n';
+}
+
+// Each run of the filter starts Python and imports nbformat: seconds on a busy machine.
+describe.skipIf(stripProblem !== null)(`nbstripout git filter (scripts/git-nbstripout.sh)${stripProblem ? ` — skipped: ${stripProblem}` : ''}`, { timeout: 180_000 }, () => {
+  const git = (...args: string[]) => execFileSync('git', args, { cwd: tmp, encoding: 'utf8' });
+  const install = (cwd = tmp) => execFileSync('bash', [path.join(ROOT, 'scripts', 'git-nbstripout.sh'), PY!], { cwd, encoding: 'utf8' });
+
+  beforeEach(() => {
+    git('init', '-q');
+    git('config', 'user.email', 'test@example.com');
+    git('config', 'user.name', 'test');
+    copyFileSync(path.join(ROOT, '.gitattributes'), path.join(tmp, '.gitattributes'));
+  });
+
+  it('keeps outputs saved in a notebook out of git diff, commits and the stored blob', () => {
+    expect(install()).toContain('registered');
+    writeFileSync(path.join(tmp, 'a.ipynb'), notebook(false));
+    git('add', '.');
+    git('commit', '-qm', 'clean notebook');
+
+    writeFileSync(path.join(tmp, 'a.ipynb'), notebook(true)); // run and saved in JupyterLab
+    expect(statSync(path.join(tmp, 'a.ipynb')).size).toBeGreaterThan(5000);
+    expect(git('diff')).toBe('');
+    expect(git('diff', 'HEAD')).toBe('');
+    // `git status` lists the file until it is added (git sees the size change without running the
+    // filter); adding it stores nothing new, and then the checkout is clean.
+    git('add', '-u');
+    expect(git('status', '--porcelain')).toBe('');
+    expect(git('diff', '--cached')).toBe('');
+
+    writeFileSync(path.join(tmp, 'b.ipynb'), notebook(true));
+    git('add', 'b.ipynb');
+    const stored = JSON.parse(git('show', ':b.ipynb')) as { cells: { id: string; outputs?: unknown[]; execution_count?: number | null; metadata: Record<string, unknown> }[]; metadata: Record<string, unknown> };
+    expect(stored.cells.map((c) => c.id)).toEqual(['c00', 'c01', 'c02']); // ids kept (--keep-id)
+    for (const c of stored.cells.slice(1)) {
+      expect(c.outputs).toEqual([]);
+      expect(c.execution_count).toBeNull();
+      expect(c.metadata).toEqual({ tags: ['keep'] });
+    }
+    expect(stored.metadata.widgets).toBeUndefined();
+    expect(readFileSync(path.join(tmp, 'b.ipynb'), 'utf8')).toBe(notebook(true)); // the file on disk keeps them
+  });
+
+  it('is idempotent', () => {
+    install();
+    const config = git('config', '--local', '--list');
+    expect(install()).toBe('');
+    expect(git('config', '--local', '--list')).toBe(config);
+  });
+
+  it('does nothing, and succeeds, outside the top level of a git checkout', () => {
+    const plain = mkdtempSync(path.join(tmpdir(), 'nnlab-nogit-'));
+    try {
+      expect(install(plain)).toBe(''); // e.g. an unpacked tarball
+    } finally {
+      rmSync(plain, { recursive: true, force: true });
+    }
+    mkdirSync(path.join(tmp, 'sub'));
+    expect(install(path.join(tmp, 'sub'))).toBe(''); // a project unpacked inside someone else's checkout
+    expect(git('config', '--local', '--list')).not.toContain('nbstripout');
+  });
+
+  it("leaves the repository's committed notebooks unchanged (they are stored clean)", () => {
+    install();
+    const clean = git('config', 'filter.nbstripout.clean');
+    const tracked = spawnSync('git', ['ls-files', 'notebooks/*.ipynb'], { cwd: ROOT, encoding: 'utf8' });
+    if (tracked.status !== 0) return; // not a git checkout (a tarball): nothing is committed
+    const files = tracked.stdout.split('\n').filter(Boolean);
+    expect(files.length).toBeGreaterThan(0);
+    for (const f of files) {
+      const blob = execFileSync('git', ['show', `HEAD:${f}`], { cwd: ROOT, encoding: 'utf8', maxBuffer: 64 << 20 });
+      const cleaned = execFileSync('sh', ['-c', clean], { input: blob, encoding: 'utf8', maxBuffer: 64 << 20 });
+      expect(cleaned, f).toBe(blob);
+    }
+  });
+});
