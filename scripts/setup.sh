@@ -9,7 +9,7 @@
 #   2. creates a project-local Python environment .venv/ with JupyterLab, nbconvert, nbclient,
 #      nbstripout (and numpy, for the NumPy reference benchmark) from PyPI;
 #   3. registers the tslab kernel ("TypeScript") in that environment, pointing at this project's
-#      own node_modules/.bin/tslab;
+#      own node_modules/.bin/tslab, and sets JupyterLab's defaults there (no Jupyter news pop-up);
 #   4. registers nbstripout as this git checkout's filter for notebooks (.gitattributes), so that
 #      outputs saved in JupyterLab are never committed (skipped outside a git checkout);
 #   5. installs Debian's chromium (used by the browser tests) when it is missing and we are root.
@@ -99,13 +99,19 @@ if [ -z "${NNLAB_PYTHON:-}" ] && [ ! -f .venv/package.json ]; then
   echo '{"type": "commonjs"}' > .venv/package.json
 fi
 
-# 3. tslab kernel ------------------------------------------------------------------------------
+# 3. tslab kernel, JupyterLab defaults -----------------------------------------------------------
 KERNEL_JSON="$PREFIX/share/jupyter/kernels/tslab/kernel.json"
 TSLAB="$ROOT/node_modules/.bin/tslab"
 if [ ! -f "$KERNEL_JSON" ] || ! grep -qF "\"$TSLAB\"" "$KERNEL_JSON"; then
   say "registering the tslab kernel in $WHERE"
   "$TSLAB" install --python "$PY" --binary "$TSLAB" --sys-prefix
   "$PY" -m jupyter kernelspec list | grep -q ' tslab ' || { echo "setup: tslab kernel not registered" >&2; exit 1; }
+fi
+
+if ! out="$("$PY" scripts/jupyterlab-settings.py 2>&1)"; then
+  say "warning: $out"
+elif [ -n "$out" ]; then
+  say "$out"
 fi
 
 # 4. Notebooks are committed without outputs -----------------------------------------------------

@@ -229,3 +229,47 @@ describe.skipIf(stripProblem !== null)(`nbstripout git filter (scripts/git-nbstr
     }
   });
 });
+
+describe('scripts/jupyterlab-settings.py (no Jupyter news pop-up)', () => {
+  const py = PY ?? 'python3';
+  const run = () => spawnSync(py, [path.join(ROOT, 'scripts', 'jupyterlab-settings.py'), tmp], { encoding: 'utf8' });
+  const file = () => path.join(tmp, 'overrides.json');
+  const NOTIFY = '@jupyterlab/apputils-extension:notification';
+
+  it('writes fetchNews "false", keeping what an existing overrides.json says', () => {
+    writeFileSync(file(), JSON.stringify({ '@jupyterlab/apputils-extension:themes': { theme: 'JupyterLab Dark' }, [NOTIFY]: { doNotDisturbMode: true, fetchNews: 'none' } }));
+    const r = run();
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('fetchNews="false"');
+    expect(JSON.parse(readFileSync(file(), 'utf8'))).toEqual({
+      '@jupyterlab/apputils-extension:themes': { theme: 'JupyterLab Dark' },
+      [NOTIFY]: { doNotDisturbMode: true, fetchNews: 'false' },
+    });
+    const before = readFileSync(file(), 'utf8');
+    const again = run();
+    expect(again.status).toBe(0);
+    expect(again.stdout).toBe('');
+    expect(readFileSync(file(), 'utf8')).toBe(before);
+  });
+
+  it('creates the settings folder and file when there are none', () => {
+    rmSync(tmp, { recursive: true });
+    expect(run().status).toBe(0);
+    expect(JSON.parse(readFileSync(file(), 'utf8'))).toEqual({ [NOTIFY]: { fetchNews: 'false' } });
+  });
+
+  it('leaves a broken overrides.json alone and says so', () => {
+    writeFileSync(file(), '{ not json');
+    const r = run();
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('not valid JSON');
+    expect(readFileSync(file(), 'utf8')).toBe('{ not json');
+  });
+
+  it("matches the setting in the installed JupyterLab's schema", () => {
+    const schema = PY && path.join(execFileSync(PY, ['-c', 'import sys; print(sys.prefix)'], { encoding: 'utf8' }).trim(), 'share/jupyter/lab/schemas/@jupyterlab/apputils-extension/notification.json');
+    if (!schema || !existsSync(schema)) return; // no JupyterLab installed here
+    const props = (JSON.parse(readFileSync(schema, 'utf8')) as { properties: Record<string, { oneOf?: { const: string }[] }> }).properties;
+    expect(props.fetchNews.oneOf?.map((o) => o.const)).toContain('false');
+  });
+});
