@@ -140,3 +140,95 @@ export function imageGridHtml(images: ArrayLike<number>[], width: number, height
   const title = options.title ? `<div style="font-weight:600;margin-bottom:4px">${options.title.replace(/</g, '&lt;')}</div>` : '';
   return `<div class="nnlab-images">${title}<div style="display:grid;grid-template-columns:repeat(${cols}, max-content);gap:2px">${cells.join('')}</div></div>`;
 }
+
+/** One panel of a heatmap pair: its values z[row][col], column labels x and row labels y. */
+export interface HeatmapPanel {
+  title: string;
+  z: number[][];
+  x: Array<string | number>;
+  y: Array<string | number>;
+}
+
+/** The smallest and largest finite values of some grids. */
+function finiteRange(grids: number[][][]): [number, number] {
+  const all = grids.flat(2).filter(Number.isFinite);
+  return all.length ? [Math.min(...all), Math.max(...all)] : [0, 1];
+}
+
+/**
+ * Two heatmaps side by side on one colour scale (ours beside the report's): one colour means one
+ * value in both panels, and one colour bar serves them.
+ */
+export function heatmapPair(panels: [HeatmapPanel, HeatmapPanel], o: HeatmapOptions): Figure {
+  const [cmin, cmax] = finiteRange(panels.map((p) => p.z));
+  const single = panels.map((p) => heatmap(p.z, p.x, p.y, o).data[0]);
+  const data = single.map((trace, i) => {
+    const { colorscale: _c, reversescale: _r, colorbar: _b, ...rest } = trace;
+    void _c; void _r; void _b;
+    return { ...rest, coloraxis: 'coloraxis', xaxis: i ? 'x2' : 'x', yaxis: i ? 'y2' : 'y' };
+  });
+  const axis = (title: string, domain: [number, number], anchor: string) => ({ title: { text: title }, type: 'category', domain, anchor });
+  const yAxis = (anchor: string) => ({ ...axis(o.yTitle, [0, 1], anchor), autorange: o.reverseY ? 'reversed' : undefined });
+  return {
+    data,
+    layout: {
+      title: { text: o.title },
+      height: o.height,
+      xaxis: axis(o.xTitle, [0, 0.42], 'y'),
+      xaxis2: axis(o.xTitle, [0.5, 0.92], 'y2'),
+      yaxis: yAxis('x'),
+      yaxis2: yAxis('x2'),
+      coloraxis: {
+        cmin, cmax,
+        colorscale: o.colorscale ?? 'Viridis',
+        reversescale: o.reverseScale || undefined,
+        colorbar: { title: { text: o.zTitle }, tickformat: o.zPercent ? '.0%' : undefined },
+      },
+      annotations: panels.map((p, i) => ({
+        text: `<b>${p.title}</b>`, showarrow: false, xref: 'paper', yref: 'paper', x: i ? 0.71 : 0.21, y: 1.0, yanchor: 'bottom', xanchor: 'center',
+      })),
+    },
+  };
+}
+
+/** One choice of an interactive chart: its label on the slider or menu, and its curves. */
+export interface Choice {
+  label: string;
+  series: Series[];
+}
+
+/**
+ * A line chart whose curves are chosen with a slider or a drop-down menu (Plotly's own controls:
+ * all the data is in the page, so it works in the exported HTML, offline). The axes keep one
+ * range for every choice, so that moving the slider compares like with like.
+ */
+export function choiceChart(choices: Choice[], o: AxesOptions & { control?: 'slider' | 'dropdown'; prefix?: string; active?: number }): Figure {
+  if (choices.length === 0) throw new Error('choiceChart: no choices');
+  const active = o.active ?? 0;
+  const traces = choices.flatMap((c, i) => lineChart(c.series, o).data.map((t) => ({ ...t, visible: i === active })));
+  const owner = choices.flatMap((c, i) => c.series.map(() => i));
+  const visible = (i: number) => owner.map((k) => k === i);
+  const range = (values: number[], log?: boolean) => {
+    const v = values.filter((x) => Number.isFinite(x) && (!log || x > 0));
+    if (v.length === 0) return undefined;
+    const [lo, hi] = log ? [Math.log10(Math.min(...v)), Math.log10(Math.max(...v))] : [Math.min(...v), Math.max(...v)];
+    const pad = (hi - lo) * 0.05 || 0.05;
+    return [lo - pad, hi + pad];
+  };
+  const ys = choices.flatMap((c) => c.series.flatMap((s) => Array.from(s.y)));
+  const xs = choices.flatMap((c) => c.series.flatMap((s) => (s.x ? Array.from(s.x) : Array.from({ length: s.y.length }, (_, k) => k + 1))));
+  const base = axes(o);
+  const layout: Record<string, unknown> = {
+    ...base,
+    xaxis: { ...(base.xaxis as object), range: range(xs, o.logX) },
+    yaxis: { ...(base.yaxis as object), range: range(ys, o.logY) },
+    margin: { b: 120 },
+  };
+  const steps = choices.map((c, i) => ({ label: c.label, method: 'restyle', args: [{ visible: visible(i) }] }));
+  if ((o.control ?? 'slider') === 'slider') {
+    layout.sliders = [{ active, steps, currentvalue: { prefix: o.prefix ?? '' }, pad: { t: 50 } }];
+  } else {
+    layout.updatemenus = [{ type: 'dropdown', active, buttons: steps, x: 0, xanchor: 'left', y: 1.12, yanchor: 'bottom' }];
+  }
+  return { data: traces, layout };
+}

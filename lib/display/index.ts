@@ -4,6 +4,7 @@ export { showTable, tableHtml, formatValue, type TableOptions, type TableInput, 
 export { liveProgress, progressHtml, type LiveProgress, type ProgressRow } from './progress.js';
 export { output, newOutput, inKernel, setOutputSink, type Output, type Sink } from './output.js';
 export { showMarkdown, showHtml } from './text.js';
-export { lineChart, barChart, heatmap, imageGridHtml, type Series, type AxesOptions, type HeatmapOptions } from './charts.js';
+export { lineChart, barChart, heatmap, heatmapPair, choiceChart, imageGridHtml, type Series, type AxesOptions, type HeatmapOptions, type HeatmapPanel, type Choice } from './charts.js';
+export { setCaptionMark, currentCaptionMark } from './mark.js';
 export { matrixHtml, showMatrices } from './matrix.js';
 export { liveLineChart, type LiveChart } from './live_chart.js';

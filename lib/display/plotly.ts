@@ -12,6 +12,7 @@
 import { createRequire } from 'node:module';
 import { readFileSync } from 'node:fs';
 import { output, type Output } from './output.js';
+import { currentCaptionMark, markedTitle } from './mark.js';
 
 /** A Plotly figure: traces, layout and config, as plotly.js takes them. */
 export interface Figure {
@@ -70,7 +71,13 @@ const DEFAULT_LAYOUT: Record<string, unknown> = {
  */
 export function figureHtml(figure: Figure, options: { includePlotly?: boolean; height?: number } = {}): string {
   const id = `nnlab-plot-${Date.now().toString(36)}-${(plotCounter++).toString(36)}`;
-  const layout = { ...DEFAULT_LAYOUT, height: options.height ?? 420, ...(figure.layout ?? {}) };
+  const layout: Record<string, unknown> = { ...DEFAULT_LAYOUT, height: options.height ?? 420, ...(figure.layout ?? {}) };
+  if (currentCaptionMark()) {
+    const title = layout.title as { text?: string } | string | undefined;
+    const text = typeof title === 'string' ? title : title?.text ?? '';
+    layout.title = { ...(typeof title === 'object' ? title : {}), text: markedTitle(text) };
+    layout.margin = { ...(layout.margin as object), t: 80 };
+  }
   const config = { responsive: true, displaylogo: false, ...(figure.config ?? {}) };
   const draw =
     '<script type="text/javascript">(function(){' +

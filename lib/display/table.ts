@@ -5,6 +5,7 @@
  */
 import { output, type Output } from './output.js';
 import { escapeHtml } from '../html.js';
+import { captionMarkHtml } from './mark.js';
 
 /** Anything with danfo's DataFrame shape (`columns`, `values`), or plain records. */
 export interface TableLike {
@@ -34,6 +35,8 @@ export interface TableOptions {
   /** Header labels (column name → label). */
   labels?: Record<string, string>;
   caption?: string;
+  /** A line of small print under the table (what a column means). */
+  note?: string;
   /** Output to send to (default: the notebook's). */
   out?: Output;
 }
@@ -145,8 +148,10 @@ export function tableHtml(table: TableInput, options: Omit<TableOptions, 'out'> 
       return `<tr>${tds}</tr>`;
     })
     .join('');
-  const caption = options.caption ? `<caption>${escapeHtml(options.caption)}</caption>` : '';
-  return `${STYLE}<table class="nnlab-table">${caption}<thead><tr>${head}</tr></thead><tbody>${body}</tbody></table>`;
+  const mark = captionMarkHtml(escapeHtml);
+  const caption = options.caption || mark ? `<caption>${escapeHtml(options.caption ?? '')}${mark}</caption>` : '';
+  const note = options.note ? `<div class="nnlab-table-note" style="font-size:12px;color:#57606a;margin:-2px 0 6px">${escapeHtml(options.note)}</div>` : '';
+  return `${STYLE}<table class="nnlab-table">${caption}<thead><tr>${head}</tr></thead><tbody>${body}</tbody></table>${note}`;
 }
 
 /** Shows a DataFrame (or records) as one text/html output. */

@@ -7,6 +7,9 @@ export { loadLabData, fingerprintDataset, type LabData, type LabDataOptions } fr
 export { trainRun, type RunRecord, type TrainData, type Progress } from './train.js';
 export { grid, layers, resolvePoint, describeSettings, stableStringify, SETTING_KEYS, type TrainSettings, type GridPoint } from './settings.js';
 export { REPORT, type ReportNumbers } from './report_numbers.js';
-export { showResults, resultsFrame, reportValues, confusionMatrix, movingAverage, augmentedSamples, type ResultsOptions } from './present.js';
+export { showResults, resultsFrame, beyondSpread, reportValues, confusionMatrix, movingAverage, augmentedSamples, type ResultsOptions } from './present.js';
 export { layerStatistics, type LayerStats } from './layer_stats.js';
 export { cell, pivot, pivotOf, pivotRows, pivotRecords, type Pivot } from './pivot.js';
+export { showHeadline, headlineHtml, bestGroup, pct, type HeadlineRow } from './headline.js';
+export { emitProgress, parseProgress, type ProgressEvent, type GridStartEvent, type RunDoneEvent, type GridDoneEvent } from './events.js';
+export { describeError, whenReached, countOf } from './narrate.js';

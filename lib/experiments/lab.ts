@@ -5,6 +5,7 @@
  */
 import { loadPlotly } from '../display/plotly.js';
 import { output } from '../display/output.js';
+import { setCaptionMark } from '../display/mark.js';
 import { defaultWorkers, getProfile, type Profile } from './profile.js';
 import { loadLabData, type LabData } from './data.js';
 import { runGrid, type GridResult, type RunOptions } from './runner.js';
@@ -36,13 +37,18 @@ export async function startLab(notebook: string, options: StartOptions = {}): Pr
   const data = loadLabData(profile, { dir: options.dataDir });
   const workers = profile.workers ?? defaultWorkers();
   const seeds = profile.seeds.length > 1 ? `${profile.seeds.length} seeds per configuration, tables show mean ± std` : '1 seed per configuration';
+  const dtype = profile.baseline.dtype;
+  setCaptionMark(profile.mark);
   const out = output();
   out.html(
     `<div class="nnlab-banner" data-nnlab-profile="${escapeHtml(profile.name)}" data-nnlab-data="${escapeHtml(data.description)}" ` +
+      `data-nnlab-dtype="${dtype}" data-nnlab-seeds="${profile.seeds.join(',')}" ` +
       `style="border:1px solid #d0d7de;border-radius:6px;padding:8px 12px;background:#f6f8fa;font:13px/1.5 system-ui,sans-serif">` +
       `<div><b>Profile:</b> ${escapeHtml(profile.description)} — ${escapeHtml(seeds)}</div>` +
       `<div><b>Data:</b> ${escapeHtml(data.description)}${data.source === 'synthetic' ? ' (set NNLAB_DATA=/path/to/course/train for the course dataset)' : ''}</div>` +
       `<div><b>Baseline:</b> 3-layer network (2 hidden layers of 50), ReLU, ${profile.baseline.updateRule} lr ${profile.baseline.learningRate}, batch ${profile.baseline.batchSize}, ${profile.baseline.numEpochs} epochs</div>` +
+      `<div><b>Number type:</b> the experiments train in ${dtype}${dtype === 'float32' ? ' (about 1.5× faster than float64; set NNLAB_DTYPE=float64 to rerun them in float64)' : ''}; gradient checks and the backprop walk-through use float64</div>` +
+      (profile.mark ? `<div style="color:#9a3412;font-weight:600">⚠ ${escapeHtml(profile.mark)}: <code>npm run report</code> builds the full profile</div>` : '') +
       `<div style="color:#57606a"><b>nnlab</b> ${escapeHtml(libraryVersion())} · ${workers} worker thread(s) · cache ${escapeHtml(defaultCacheDir())}</div>` +
       `</div>`,
   );
@@ -55,6 +61,6 @@ export async function startLab(notebook: string, options: StartOptions = {}): Pr
     baseline,
     workers,
     run: (points, runOptions = {}) =>
-      runGrid(points, { ...data, numClasses: data.classNames.length }, baseline, { seeds: profile.seeds, workers, ...runOptions }),
+      runGrid(points, { ...data, numClasses: data.classNames.length }, baseline, { seeds: profile.seeds, workers, notebook, ...runOptions }),
   };
 }

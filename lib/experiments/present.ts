@@ -22,24 +22,50 @@ export interface ResultsOptions {
   labels?: Record<string, string>;
 }
 
+/** Differences from the report, in percentage points, signed. */
+const points = (v: unknown) => `${(v as number) >= 0 ? '+' : '−'}${Math.abs((v as number) * 100).toFixed(1)} pts`;
+
 const FORMATS: Record<string, ColumnFormat> = {
   valAcc: 'pct', trainAcc: 'pct', report: 'pct', params: 'int', seconds: 'sec', 'report s': 'sec', finalLoss: 'fixed4', bestEpoch: 'fixed2',
+  delta: points,
 };
 const LABELS: Record<string, string> = {
   setting: 'setting', params: 'parameters', valAcc: 'best val acc (ours)', trainAcc: 'train acc at best', seconds: 'time / run',
   report: 'report', 'report s': 'report time', seeds: 'seeds', finalLoss: 'final loss', bestEpoch: 'best epoch',
+  delta: 'Δ vs report', beyond: 'Δ beyond 2σ of our seeds?', status: 'status',
 };
 
-/** The results table with the report's numbers as extra columns. */
+/**
+ * Whether our mean differs from the report's number by more than the spread of our seeds
+ * (twice their standard deviation): 'yes', 'no', or null with fewer than two seeds.
+ */
+export function beyondSpread(g: GroupResult, report: number | null): 'yes' | 'no' | null {
+  if (report === null || !Number.isFinite(g.bestValAcc.mean) || !Number.isFinite(g.bestValAcc.std)) return null;
+  return Math.abs(g.bestValAcc.mean - report) > 2 * g.bestValAcc.std ? 'yes' : 'no';
+}
+
+/** What to say of a group whose runs diverged ('' when none did). */
+function divergedText(g: GroupResult): string {
+  if (g.diverged === 0) return '';
+  return g.diverged === g.runs.length ? 'diverged' : `${g.diverged} of ${g.runs.length} seeds diverged`;
+}
+
+/** The results table with the report's numbers, and our difference from them, as extra columns. */
 export function resultsFrame(result: GridResult, options: ResultsOptions = {}): dfd.DataFrame {
   let df = result.table;
   const n = df.shape[0];
-  const col = (values: ReadonlyArray<number | null>, name: string) => {
+  const col = (values: ReadonlyArray<number | string | null>, name: string) => {
     if (values.length !== n) throw new Error(`${name}: ${values.length} values for ${n} rows`);
     df = df.addColumn(name, values.map((v) => (v === null ? NaN : v)), { inplace: false }) as dfd.DataFrame;
   };
-  if (options.report) col(options.report, 'report');
+  if (options.report) {
+    const report = options.report;
+    col(report, 'report');
+    col(result.groups.map((g, i) => (report[i] === null ? null : g.bestValAcc.mean - report[i]!)), 'delta');
+    col(result.groups.map((g, i) => beyondSpread(g, report[i]) ?? '–'), 'beyond');
+  }
   if (options.reportSeconds) col(options.reportSeconds, 'report s');
+  if (result.groups.some((g) => g.diverged > 0)) col(result.groups.map(divergedText), 'status');
   return df;
 }
 
@@ -47,7 +73,7 @@ export function resultsFrame(result: GridResult, options: ResultsOptions = {}): 
 export function showResults(result: GridResult, options: ResultsOptions = {}): void {
   const df = resultsFrame(result, options);
   const oneSeed = result.groups.every((g) => g.runs.length === 1);
-  const hide = ['finalLoss', 'bestEpoch', ...(oneSeed ? ['seeds'] : []), ...(options.hide ?? [])];
+  const hide = ['finalLoss', 'bestEpoch', 'diverged', ...(oneSeed ? ['seeds', 'beyond'] : []), ...(options.hide ?? [])];
   const opts: TableOptions = {
     caption: options.caption,
     format: { ...FORMATS, ...(options.format ?? {}) },
@@ -55,6 +81,9 @@ export function showResults(result: GridResult, options: ResultsOptions = {}): v
     std: { valAcc: 'valAccStd', trainAcc: 'trainAccStd', seconds: 'secondsStd' },
     highlight: { valAcc: 'max' },
     hide,
+    note: options.report && !oneSeed
+      ? 'Δ vs report: our mean minus the report\'s number. "yes" where the difference is larger than twice the standard deviation of our seeds, i.e. more than seed-to-seed noise.'
+      : undefined,
   };
   if (options.report) opts.highlight = { ...opts.highlight, report: 'max' };
   showTable(df, opts);

@@ -17,6 +17,7 @@ import { RunCache, runKey } from './cache.js';
 import { defaultWorkers } from './profile.js';
 import { resolvePoint, type GridPoint, type TrainSettings } from './settings.js';
 import { toShared } from './shared.js';
+import { emitProgress } from './events.js';
 import { trainRun, type Progress, type RunRecord, type TrainData } from './train.js';
 import type { WorkerTask } from './worker.js';
 
@@ -38,6 +39,8 @@ export interface RunOptions {
   cache?: RunCache | false;
   /** Show live progress (default true). */
   progress?: boolean;
+  /** The notebook running the grid, for the report builder's progress line. */
+  notebook?: string;
 }
 
 export interface RunResult extends RunRecord {
@@ -64,6 +67,8 @@ export interface GroupResult {
   seconds: Stat;
   bestEpoch: Stat;
   paramCount: number;
+  /** How many of the runs diverged (their accuracies are left out of the statistics). */
+  diverged: number;
 }
 
 export interface GridResult {
@@ -154,6 +159,15 @@ export async function runGrid(points: GridPoint[], data: RunnerData, base: Train
   toTrain.sort((a, b) => cost(b.settings, data.XTrain.rows, data.XTrain.cols) - cost(a.settings, data.XTrain.rows, data.XTrain.cols));
 
   const title = options.title ?? 'Training';
+  const notebook = options.notebook ?? '';
+  const totalCost = toTrain.reduce((a, t) => a + cost(t.settings, data.XTrain.rows, data.XTrain.cols), 0);
+  let doneCost = 0, finished = cachedCount;
+  emitProgress({ type: 'grid-start', notebook, title, runs: tasks.length, cached: cachedCount });
+  /** Seconds left, assuming the rest trains at the pace (cost per second) seen so far. */
+  const eta = (): number | null => {
+    const elapsed = (performance.now() - started) / 1000;
+    return doneCost > 0 ? ((totalCost - doneCost) * elapsed) / doneCost : null;
+  };
   const board = options.progress === false ? null : liveProgress(title);
   const footer = () => {
     const done = rows.filter((r) => r.state === 'done' || r.state === 'cached').length;
@@ -177,6 +191,11 @@ export async function runGrid(points: GridPoint[], data: RunnerData, base: Train
   };
   const finish = (t: Task, record: RunRecord) => {
     cache?.set(t.key, t.settings, data.fingerprint, record);
+    doneCost += cost(t.settings, data.XTrain.rows, data.XTrain.cols);
+    emitProgress({
+      type: 'run-done', notebook, title, index: ++finished, total: tasks.length, label: t.label, seed: t.seed,
+      bestValAcc: record.diverged ? null : record.bestValAcc, seconds: record.seconds, cached: false, etaSeconds: eta(),
+    });
     results[t.index] = { ...record, label: t.label, seed: t.seed, settings: t.settings, columns: t.columns, key: t.key, cached: false };
     rows[t.index] = { ...rows[t.index], fraction: 1, state: record.diverged ? 'failed' : 'done', detail: `val ${(record.bestValAcc * 100).toFixed(1)}% · ${record.seconds.toFixed(1)} s${record.diverged ? ' · diverged' : ''}` };
     refresh();
@@ -219,22 +238,25 @@ export async function runGrid(points: GridPoint[], data: RunnerData, base: Train
     rows[dup.index] = { ...rows[dup.index], fraction: 1, state: 'cached', detail: `same as “${original.label}”` };
   }
   refresh(true);
+  emitProgress({ type: 'grid-done', notebook, title, runs: tasks.length, seconds: (performance.now() - started) / 1000 });
 
   const runs = results as RunResult[];
   const groups: GroupResult[] = groupMeta.map((meta, g) => {
     const rs = runs.filter((_, i) => tasks[i].group === g);
+    const ok = rs.filter((r) => !r.diverged);
     return {
       label: meta.label,
       columns: meta.columns,
       settings: rs[0].settings,
       runs: rs,
-      bestValAcc: stat(rs.map((r) => r.bestValAcc)),
-      trainAccAtBest: stat(rs.map((r) => r.trainAccAtBest)),
-      finalTrainAcc: stat(rs.map((r) => r.finalTrainAcc)),
-      finalLoss: stat(rs.map((r) => r.finalLoss)),
+      bestValAcc: stat(ok.map((r) => r.bestValAcc)),
+      trainAccAtBest: stat(ok.map((r) => r.trainAccAtBest)),
+      finalTrainAcc: stat(ok.map((r) => r.finalTrainAcc)),
+      finalLoss: stat(ok.map((r) => r.finalLoss)),
       seconds: stat(rs.map((r) => r.seconds)),
       bestEpoch: stat(rs.map((r) => r.bestEpoch)),
       paramCount: rs[0].paramCount,
+      diverged: rs.length - ok.length,
     };
   });
   return {
@@ -264,6 +286,7 @@ export function resultsTable(groups: GroupResult[]): dfd.DataFrame {
     secondsStd: g.seconds.std,
     bestEpoch: g.bestEpoch.mean,
     seeds: g.runs.length,
+    diverged: g.diverged,
   }));
   return new dfd.DataFrame(records);
 }

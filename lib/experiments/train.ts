@@ -76,7 +76,7 @@ export function trainRun(settings: TrainSettings, data: TrainData, onProgress?: 
   const net = new FullyConnectedNet({
     inputDim: data.XTrain.cols, hiddenDims: s.hiddenDims, outputDim: data.numClasses,
     activation: s.activation, normalization: s.normalization, dropout: s.dropout,
-    loss: s.loss, reg: s.reg, weightInit: s.weightInit, seed: s.seed,
+    loss: s.loss, reg: s.reg, weightInit: s.weightInit, seed: s.seed, dtype: s.dtype,
   });
   const mse = s.loss === 'mse';
   const epochLoss: number[] = [], trainAcc: number[] = [], valAcc: number[] = [];

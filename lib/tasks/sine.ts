@@ -24,6 +24,8 @@ export interface SineOptions {
   updateRule: UpdateRuleName;
   seed: number;
   onEpoch?: (info: EpochInfo) => void;
+  /** Epochs after which to record the network's predictions on the test grid (for a slider). */
+  snapshotEpochs?: number[];
 }
 
 export const SINE_DEFAULTS: SineOptions = {
@@ -44,6 +46,8 @@ export interface SineResult {
   meanAbsError: number;
   maxAbsError: number;
   seconds: number;
+  /** Predictions on the grid after each of `snapshotEpochs` (training weights at that epoch). */
+  snapshots: Array<{ epoch: number; pred: Float64Array }>;
 }
 
 /** n points drawn uniformly from (−π/2, π/2) with their sines, as N×1 matrices. */
@@ -86,13 +90,20 @@ export function fitSine(options: Partial<SineOptions> = {}): SineResult {
     inputDim: 1, hiddenDims: o.hiddenDims, outputDim: 1, activation: o.activation,
     loss: 'mse', weightInit: o.weightInit, seed: o.seed,
   });
+  const gridX = sineGrid();
+  const predictGrid = () => Float64Array.from(net.loss(new Matrix(gridX.length, 1, gridX.slice())).data);
+  const snapshotAt = new Set(o.snapshotEpochs ?? []);
+  const snapshots: SineResult['snapshots'] = [];
   const solver = new Solver(net, { XTrain: train.X, yTrain: train.y, XVal: val.X, yVal: val.y }, {
     updateRule: o.updateRule, optimConfig: { learningRate: o.learningRate }, lrDecay: o.lrDecay,
-    batchSize: o.batchSize, numEpochs: o.epochs, numTrainSamples: null, seed: o.seed, onEpoch: o.onEpoch,
+    batchSize: o.batchSize, numEpochs: o.epochs, numTrainSamples: null, seed: o.seed,
+    onEpoch: (info) => {
+      if (snapshotAt.has(info.epoch)) snapshots.push({ epoch: info.epoch, pred: predictGrid() });
+      o.onEpoch?.(info);
+    },
   });
   solver.train();
 
-  const gridX = sineGrid();
-  const gridPred = Float64Array.from(net.loss(new Matrix(gridX.length, 1, gridX.slice())).data);
-  return { net, solver, gridX, gridPred, ...sineErrors(gridX, gridPred), seconds: (performance.now() - t0) / 1000 };
+  const gridPred = predictGrid();
+  return { net, solver, gridX, gridPred, ...sineErrors(gridX, gridPred), seconds: (performance.now() - t0) / 1000, snapshots };
 }
