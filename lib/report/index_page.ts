@@ -24,7 +24,7 @@ const unknown = (v: string | null) => (v === null || v === '' ? '<span class="un
 
 const PROFILE_NOTES: Record<string, string> = {
   full: "the report's settings: the full dataset, its epochs, 3 seeds per configuration (mean ± std)",
-  quick: 'a quick smoke run on small data with few epochs and one seed — not comparable with the report; <code>npm run report</code> builds the full profile',
+  quick: 'a smoke run on small data with few epochs and one seed, <b>not comparable with the report</b>; <code>npm run report</code> builds the full profile',
 };
 
 /** The profile line at the top; a prominent warning when the pages were built in different profiles. */
@@ -52,10 +52,13 @@ function pageLink(e: NotebookEntry): string {
   return e.html ? `<a href="${escapeHtml(e.html)}">${escapeHtml(e.title)}</a>` : escapeHtml(e.title);
 }
 
+/** "built-in synthetic characters" of "built-in synthetic characters: 620 per class …" (the section gives it all). */
+const shortData = (data: string | null) => (data === null ? null : data.split(':')[0]);
+
 function overviewRow(e: NotebookEntry): string {
   const cells = [
     `${pageLink(e)}<div class="file">${escapeHtml(e.name)}.ipynb</div>`,
-    unknown(e.profile), unknown(e.data), unknown(e.dtype), unknown(e.seeds),
+    unknown(e.profile), unknown(shortData(e.data)), unknown(e.dtype), unknown(e.seeds),
     formatDuration(e.seconds), escapeHtml(formatBuilt(e.builtAt)), statusText(e),
   ];
   return `<tr data-notebook="${escapeHtml(e.name)}">${cells.map((c) => `<td>${c}</td>`).join('')}</tr>`;
@@ -83,7 +86,7 @@ function entrySection(e: NotebookEntry): string {
     `seeds ${unknown(e.seeds)}`, `run time ${formatDuration(e.seconds)}`, `built ${escapeHtml(formatBuilt(e.builtAt))}`,
   ].join(' · ');
   return `<section class="nnlab-entry" data-notebook="${escapeHtml(e.name)}" data-profile="${escapeHtml(e.profile ?? '')}">
-<h3>${pageLink(e)}</h3>
+<h3>${pageLink(e)}${entryOk(e) ? '' : ` — ${statusText(e)}`}</h3>
 <div class="entry-meta">${meta}</div>
 ${problemList(e)}${headlineTable(e)}
 </section>`;
@@ -114,13 +117,13 @@ ${STYLE}
 ${profileNotice(entries)}
 <div class="meta"><b>Data:</b> ${datas.length ? datas.map(escapeHtml).join('; ') : 'unknown'}<br>
 <b>Index written:</b> ${escapeHtml(formatBuilt(generatedAt.toISOString()))} — each notebook below says when its own page was built.</div>
-<h2>Pages</h2>
+<h2>Headline results, ours beside the report's</h2>
+${entries.map(entrySection).join('\n')}
+<h2>How each page was built</h2>
 <table class="nnlab-overview"><thead><tr><th>Notebook</th><th>Profile</th><th>Data</th><th>Number type</th><th>Seeds</th><th>Run time</th><th>Built</th><th>Status</th></tr></thead>
 <tbody>
 ${entries.map(overviewRow).join('\n')}
 </tbody></table>
-<h2>Headline results, ours beside the report's</h2>
-${entries.map(entrySection).join('\n')}
 </body></html>
 `;
 }

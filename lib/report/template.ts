@@ -64,9 +64,10 @@ const CSS = `<style>
   .nnlab-toc ol { margin: 0; padding-left: 1.4em; }
   .nnlab-toc li.nnlab-toc-h3 { margin-left: 1.2em; list-style: circle; }
   .nnlab-toc a { color: #0969da; text-decoration: none; }
-  @media (min-width: 1500px) {
-    /* Wide screens: the contents stay in view on the left. */
-    .nnlab-toc { position: fixed; top: 56px; left: 16px; width: 220px; max-height: calc(100vh - 80px); overflow: auto; margin: 0; }
+  @media (min-width: 1600px) {
+    /* Wide screens: the contents stay in view in the margin left of the page. */
+    .nnlab-toc { position: fixed; top: 56px; left: 16px; box-sizing: border-box; width: calc((100vw - 1100px) / 2 - 32px);
+      max-height: calc(100vh - 80px); overflow: auto; margin: 0; }
   }
   details.nnlab-code > summary { cursor: pointer; color: #57606a; font: 12px system-ui, sans-serif; padding: 2px 0; width: max-content; }
   details.nnlab-code > summary:hover { color: #0969da; }
