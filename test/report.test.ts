@@ -6,7 +6,8 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, appendFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { buildProgram } from '../lib/cli.js';
 import type { ProgressEvent } from '../lib/experiments/events.js';
 import { escapeHtml } from '../lib/html.js';
 import { plotlyLoaderHtml, figureHtml } from '../lib/display/plotly.js';
@@ -232,5 +233,33 @@ describe('summary.json and the index', () => {
 
   it('formats durations', () => {
     expect([0, 42.4, 60, 200, 3600].map(formatDuration)).toEqual(['0 s', '42 s', '1 min', '3 min 20 s', '60 min']);
+  });
+});
+
+describe('nnlab report arguments', () => {
+  /** Runs `nnlab report ...args` in-process; resolves with its error. Each is checked before Jupyter is looked for. */
+  async function reportError(...args: string[]): Promise<Error | undefined> {
+    const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    try {
+      await buildProgram().exitOverride().parseAsync(['node', 'nnlab', 'report', '--out', path.join(os.tmpdir(), 'nnlab-never'), ...args]);
+    } catch (err) {
+      return err as Error;
+    } finally {
+      stderr.mockRestore();
+    }
+    return undefined;
+  }
+
+  it('names the argument that is wrong', async () => {
+    expect((await reportError('--profile', 'fast'))?.message).toBe("--profile: expected one of quick, full, got 'fast'");
+    expect((await reportError('--notebook', '07'))?.message).toMatch(/^--notebook: no notebook named '07…' \(have 01_sin_fit, 02_architecture, 03_hyperparams, 04_bn_augment\)$/);
+    expect((await reportError('--timeout', 'soon'))?.message).toBe("--timeout: expected an integer >= 1, got 'soon'");
+    expect((await reportError('--workers', '-1'))?.message).toBe("--workers: expected an integer >= 0, got '-1'");
+  });
+
+  it('says the default profile is full, and offers --keep-notebooks', () => {
+    const report = buildProgram().commands.find((c) => c.name() === 'report')!;
+    expect(report.helpInformation().replace(/\s+/g, " ")).toMatch(/--profile <profile> .*\(default: \$NNLAB_PROFILE, else full\)/);
+    expect(report.helpInformation()).toContain('--keep-notebooks');
   });
 });
