@@ -104,7 +104,11 @@ KERNEL_JSON="$PREFIX/share/jupyter/kernels/tslab/kernel.json"
 TSLAB="$ROOT/node_modules/.bin/tslab"
 if [ ! -f "$KERNEL_JSON" ] || ! grep -qF "\"$TSLAB\"" "$KERNEL_JSON"; then
   say "registering the tslab kernel in $WHERE"
-  "$TSLAB" install --python "$PY" --binary "$TSLAB" --sys-prefix
+  if ! out="$("$TSLAB" install --python "$PY" --binary "$TSLAB" --sys-prefix 2>&1)"; then
+    printf '%s\n' "$out" >&2
+    echo "setup: 'tslab install' failed" >&2
+    exit 1
+  fi
   "$PY" -m jupyter kernelspec list | grep -q ' tslab ' || { echo "setup: tslab kernel not registered" >&2; exit 1; }
 fi
 
