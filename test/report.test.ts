@@ -69,10 +69,13 @@ describe('report progress on the terminal', () => {
     expect(raw.join('')).not.toContain('\n');
     expect(raw.at(-1)).toBe('\r\x1b[2K02_architecture 1:15 · Depth × width · run 2/3 · 3 layers × 100 seed 1: best val 91.2%' +
       ' · grid ~1 min 10 s left · notebook ~3 min 45 s left (last build 5 min)');
-    // A line that stays: the status line is cleared, the line printed, the status line drawn again.
+    // A line that stays: the status line is cleared, the line printed, and the next status drawn afresh.
+    const before = raw.length;
     p.apply(gridDone, out, T0 + 80_000);
     expect(lines).toEqual(['  Depth × width: 3 runs done in 1 min 35 s']);
-    expect(raw.slice(-2)).toEqual(['\r\x1b[2K', raw.at(-3)]);
+    expect(raw.slice(before)).toEqual(['\r\x1b[2K']);
+    out.status(p.status(T0 + 81_000));
+    expect(raw.at(-1)).toBe('\r\x1b[2K02_architecture 1:21 · notebook ~3 min 39 s left (last build 5 min)');
     out.clearStatus();
     expect(raw.at(-1)).toBe('\r\x1b[2K');
   });

@@ -43,9 +43,10 @@ export function createConsole(options: ConsoleOptions = {}): Console {
   let shown = '';
   return {
     line(text) {
-      write(CLEAR_LINE);
+      // The status line gives way; the next status() draws it again, up to date.
+      if (shown) write(CLEAR_LINE);
+      shown = '';
       log(text);
-      if (shown) write(CLEAR_LINE + shown);
     },
     detail() {},
     status(text) {
