@@ -142,3 +142,13 @@ export function augmentedSamples(
   }
   return { images, captions };
 }
+
+/** A per-epoch history averaged over a group's seeds (diverged runs left out), e.g. the validation curve. */
+export function meanCurve(g: GroupResult, key: 'valAccHistory' | 'trainAccHistory' | 'epochLoss'): number[] {
+  const runs = g.runs.filter((r) => !r.diverged);
+  const length = Math.max(0, ...runs.map((r) => r[key].length));
+  return Array.from({ length }, (_, e) => {
+    const values = runs.map((r) => r[key][e]).filter((v) => v !== undefined && Number.isFinite(v));
+    return values.length ? values.reduce((a, b) => a + b, 0) / values.length : NaN;
+  });
+}
