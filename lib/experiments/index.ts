@@ -2,7 +2,7 @@
 export { startLab, type Lab, type StartOptions } from './lab.js';
 export { runGrid, resultsTable, stat, workerFile, type GridResult, type GroupResult, type RunResult, type RunOptions, type RunnerData, type Stat } from './runner.js';
 export { RunCache, runKey, libraryVersion, defaultCacheDir, CACHE_FORMAT } from './cache.js';
-export { getProfile, defaultWorkers, PROFILES, type Profile, type ProfileName } from './profile.js';
+export { getProfile, defaultWorkers, experimentDtype, PROFILES, type Profile, type ProfileName } from './profile.js';
 export { loadLabData, fingerprintDataset, type LabData, type LabDataOptions } from './data.js';
 export { trainRun, type RunRecord, type TrainData, type Progress } from './train.js';
 export { grid, layers, resolvePoint, describeSettings, stableStringify, SETTING_KEYS, type TrainSettings, type GridPoint } from './settings.js';
