@@ -20,10 +20,10 @@ if (problem && !IN_CI) console.warn(`notebooks.test.ts: skipped: ${problem}`);
 
 /** What each notebook must at least produce (charts, tables) in the quick profile. */
 const EXPECTED: Record<string, { plots: number; tables: number }> = {
-  '01_sin_fit': { plots: 6, tables: 2 },
-  '02_architecture': { plots: 5, tables: 7 },
-  '03_hyperparams': { plots: 6, tables: 5 },
-  '04_bn_augment': { plots: 5, tables: 4 },
+  '01_sin_fit': { plots: 7, tables: 2 },
+  '02_architecture': { plots: 4, tables: 7 },
+  '03_hyperparams': { plots: 7, tables: 5 },
+  '04_bn_augment': { plots: 6, tables: 4 },
 };
 
 describe.skipIf(problem !== null && !IN_CI)('notebooks (quick profile)', () => {
