@@ -1,10 +1,10 @@
 /**
  * `nnlab predict`: applies a classifier saved by `nnlab train --save` to a folder of images.
- * A labelled folder (class folders 1..K) gets an accuracy and a confusion matrix; a flat folder
+ * A labelled folder (class folders, matched to the model's classes by name) gets an accuracy and a confusion matrix; a flat folder
  * of images gets one predicted character per file.
  */
 import { Command, Option } from 'commander';
-import { loadClassifier, classify, confusionMatrix, CharacterClassifier } from '../data/classifier.js';
+import { loadClassifier, classify, confusionMatrix, outputsForFolders, CharacterClassifier } from '../data/classifier.js';
 import { isLabelledFolder, loadCharacterFolder, loadImageFolder, Polarity } from '../data/loader.js';
 
 interface PredictCliOptions {
@@ -41,13 +41,11 @@ function formatTable(rows: string[][]): string {
 function predictLabelled(c: CharacterClassifier, opts: PredictCliOptions): void {
   const folder = loadCharacterFolder(opts.data, { width: c.width, height: c.height, skipBad: opts.skipBad, polarity: opts.polarity });
   reportWarnings(folder.warnings, folder.skipped);
-  // Folder n holds class n−1 of the model, whichever folders this particular folder has.
+  // Folders are matched to the model's outputs by name: a folder holding some of the classes
+  // is scored on those, and a folder the model never saw is an error, not a shifted label.
   const K = c.classNames.length;
-  const truth = Int32Array.from(folder.y, (label) => {
-    const n = Number(folder.classFolders[label]);
-    if (n < 1 || n > K) throw new Error(`${opts.data}: class folder ${n} has no class in the model, which knows folders 1..${K}`);
-    return n - 1;
-  });
+  const outputOf = outputsForFolders(c, folder.classFolders, opts.data);
+  const truth = Int32Array.from(folder.y, (label) => outputOf[label]);
   const predicted = classify(c, folder.X);
   const confusion = confusionMatrix(truth, predicted, K);
   const correct = confusion.reduce((s, row, t) => s + row[t], 0);

@@ -60,13 +60,14 @@ export function parseAugment(text: string): { shift: number; rotate: number } {
 }
 
 /** Loads or generates the images and splits them; warnings go to stderr. */
-function prepareDataset(opts: TrainCliOptions, seed: number): { dataset: Dataset; source: string; warnings: number } {
+function prepareDataset(opts: TrainCliOptions, seed: number): { dataset: Dataset; classFolders: string[]; source: string; warnings: number } {
   if (opts.data !== undefined && opts.synthetic) throw new Error('give either --data DIR or --synthetic, not both');
   if (opts.data === undefined && !opts.synthetic) throw new Error('no data: give --data DIR (a course-layout folder) or --synthetic (the built-in dataset)');
   const valFraction = parseNumber('--val-fraction', opts.valFraction, 0);
   if (!(valFraction > 0 && valFraction < 1)) throw new Error(`--val-fraction: expected a number between 0 and 1, got '${opts.valFraction}'`);
 
   let images: LabelledImages;
+  let classFolders: string[];
   let source: string;
   let warnings = 0;
   if (opts.data !== undefined) {
@@ -76,19 +77,21 @@ function prepareDataset(opts: TrainCliOptions, seed: number): { dataset: Dataset
     if (folder.skipped > 0) process.stderr.write(`warning: skipped ${folder.skipped} bad file(s) (--skip-bad)\n`);
     warnings = folder.warnings.length;
     images = folder;
+    classFolders = folder.classFolders;
     source = opts.data;
   } else {
     const perClass = parseInteger('--per-class', opts.perClass, 1);
     const difficulty = parseNumber('--difficulty', opts.difficulty, 0);
     const dataSeed = parseInteger('--data-seed', opts.dataSeed);
     images = synthesizeCharacters({ perClass, seed: dataSeed, difficulty });
+    classFolders = images.classNames.map((_, k) => String(k + 1)); // as `nnlab data synth` writes them
     source = `synthetic (per class ${perClass}, difficulty ${difficulty}, data seed ${dataSeed})`;
   }
   const dataset = splitDataset(images, { valFraction, seed: deriveSeed(seed, 'split') });
   if (dataset.conflictingLabels > 0) {
     process.stderr.write(`warning: ${dataset.conflictingLabels} identical image(s) appear under different classes\n`);
   }
-  return { dataset, source, warnings };
+  return { dataset, classFolders, source, warnings };
 }
 
 /** A progress bar over all minibatches, on an interactive terminal only. */
@@ -176,7 +179,7 @@ export function registerTrain(program: Command): void {
         dtype: parseDType('--dtype', opts.dtype),
       };
       if (options.dropout >= 1) throw new Error(`--dropout: expected a probability below 1, got '${opts.dropout}'`);
-      const { dataset, source, warnings } = prepareDataset(opts, seed);
+      const { dataset, classFolders, source, warnings } = prepareDataset(opts, seed);
 
       const progress = trainingProgress(!opts.json, options.epochs);
       const logEpochs = !opts.json && progress === null;
@@ -213,7 +216,7 @@ export function registerTrain(program: Command): void {
       };
       if (opts.save) {
         saveClassifier(opts.save, {
-          net: result.net, mean: dataset.mean, classNames: dataset.classNames,
+          net: result.net, mean: dataset.mean, classNames: dataset.classNames, classFolders,
           width: IMAGE_WIDTH, height: IMAGE_HEIGHT,
           training: { source, bestValAcc: result.bestValAcc, bestEpoch: result.bestEpoch, finalTrainAcc: result.finalTrainAcc, trainSize: summary.trainSize, valSize: summary.valSize, options: summary.options },
         });

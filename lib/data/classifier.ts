@@ -10,13 +10,20 @@ import { writeFileAtomic } from '../io.js';
 import { subtractRow } from './split.js';
 
 export const CLASSIFIER_FORMAT = 'nnlab.CharacterClassifier';
-export const CLASSIFIER_VERSION = 1;
+/** Version 2 added classFolders; a version 1 file was always trained on folders 1..K. */
+export const CLASSIFIER_VERSION = 2;
+const READABLE_VERSIONS = [1, 2];
 
 export interface CharacterClassifier {
   net: FullyConnectedNet;
   /** The training mean image, subtracted from every input before the network sees it. */
   mean: Float64Array;
   classNames: string[];
+  /**
+   * The class folder each output came from (output k ← folder classFolders[k]): predict matches
+   * a labelled folder's class folders to outputs by these names, never by position.
+   */
+  classFolders: string[];
   width: number;
   height: number;
   /** Free-form facts about the training run (options, accuracies, dataset sizes). */
@@ -27,6 +34,7 @@ interface ClassifierJSON {
   format: typeof CLASSIFIER_FORMAT;
   version: number;
   classNames: string[];
+  classFolders: string[];
   width: number;
   height: number;
   mean: number[];
@@ -39,6 +47,7 @@ export function saveClassifier(path: string, c: CharacterClassifier): void {
     format: CLASSIFIER_FORMAT,
     version: CLASSIFIER_VERSION,
     classNames: c.classNames,
+    classFolders: c.classFolders,
     width: c.width,
     height: c.height,
     mean: Array.from(c.mean),
@@ -62,7 +71,9 @@ export function loadClassifier(path: string): CharacterClassifier {
     throw new Error(`${source} is a bare network without the training mean image and class names; save one with \`nnlab train --save\``);
   }
   if (json?.format !== CLASSIFIER_FORMAT) throw new Error(`${source}: not an nnlab character classifier (expected format '${CLASSIFIER_FORMAT}')`);
-  if (json.version !== CLASSIFIER_VERSION) throw new Error(`${source}: classifier version ${json.version} is not supported (this nnlab reads version ${CLASSIFIER_VERSION})`);
+  if (!READABLE_VERSIONS.includes(json.version as number)) {
+    throw new Error(`${source}: classifier version ${json.version} is not supported (this nnlab reads versions ${READABLE_VERSIONS.join(', ')})`);
+  }
   const { width, height, mean, classNames } = json;
   if (!Number.isInteger(width) || !Number.isInteger(height) || width! < 1 || height! < 1) throw new Error(`${source}: invalid image size ${width}x${height}`);
   if (!Array.isArray(mean) || mean.length !== width! * height! || !mean.every(Number.isFinite)) {
@@ -73,7 +84,30 @@ export function loadClassifier(path: string): CharacterClassifier {
     throw new Error(`${source}: has ${Array.isArray(classNames) ? classNames.length : 'no'} class names for ${net.config.outputDim} outputs`);
   }
   if (net.config.inputDim !== width! * height!) throw new Error(`${source}: network input ${net.config.inputDim} does not match ${width}x${height} images`);
-  return { net, mean: Float64Array.from(mean), classNames, width: width!, height: height!, training: json.training ?? {} };
+  const classFolders = json.version === 1 ? classNames.map((_, k) => String(k + 1)) : json.classFolders;
+  checkClassFolders(source, classFolders, classNames.length);
+  return { net, mean: Float64Array.from(mean), classNames, classFolders, width: width!, height: height!, training: json.training ?? {} };
+}
+
+/** One distinct folder name per class, each a class number as the loader reads it. */
+function checkClassFolders(source: string, folders: unknown, count: number): asserts folders is string[] {
+  if (!Array.isArray(folders) || folders.length !== count || !folders.every((f) => typeof f === 'string' && /^\d+$/.test(f))) {
+    throw new Error(`${source}: classFolders must list ${count} class folder names (e.g. "1", "2"), got ${JSON.stringify(folders)?.slice(0, 80)}`);
+  }
+  if (new Set(folders.map(Number)).size !== count) throw new Error(`${source}: classFolders names a class twice: ${folders.join(', ')}`);
+}
+
+/**
+ * The model's output for each label of a labelled folder, matched by class folder number
+ * (`7` and `07` are the same class). Throws naming every folder the model does not know.
+ */
+export function outputsForFolders(c: CharacterClassifier, folders: readonly string[], dir: string): number[] {
+  const byNumber = new Map(c.classFolders.map((f, k) => [Number(f), k]));
+  const unknown = folders.filter((f) => !byNumber.has(Number(f)));
+  if (unknown.length > 0) {
+    throw new Error(`${dir}: class folder(s) ${unknown.join(', ')} are not classes of the model, which was trained on folders ${c.classFolders.join(', ')}`);
+  }
+  return folders.map((f) => byNumber.get(Number(f))!);
 }
 
 /** Predicted class index of each row of X (raw ink images in [0, 1], not centred). */
