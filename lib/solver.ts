@@ -7,14 +7,13 @@
  * an Rng derived from (seed, epoch), so a run is reproducible and can resume from a checkpoint
  * to exactly the result of an uninterrupted run.
  */
-import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { Matrix, checkFinite, argmaxRows, residentMatrix } from './matrix.js';
 import { FullyConnectedNet, Params, Targets } from './fc_net.js';
 import { OptimConfig, updateRules, UpdateRuleName, UPDATE_RULE_NAMES } from './optim.js';
 import { Rng, deriveSeed } from './random.js';
 import { matrixToJSON, matrixFromJSON, MatrixJSON } from './serialize.js';
-import { writeFileAtomic } from './io.js';
+import { writeFileAtomic, readJsonFile } from './io.js';
 
 export interface SolverData {
   XTrain: Matrix;
@@ -348,9 +347,9 @@ export class Solver {
   static resume(path: string, data: SolverData, options: Partial<SolverOptions> = {}): Solver {
     let ck: any;
     try {
-      ck = JSON.parse(readFileSync(path, 'utf8'));
+      ck = readJsonFile(path, 'checkpoint');
     } catch (err) {
-      throw new Error(`cannot resume from checkpoint ${path}: ${(err as Error).message}`);
+      throw new Error(`cannot resume: ${(err as Error).message}`);
     }
     if (ck?.format !== CHECKPOINT_FORMAT || ck.version !== CHECKPOINT_VERSION) {
       throw new Error(`${path}: not an nnlab solver checkpoint (format ${CHECKPOINT_FORMAT} version ${CHECKPOINT_VERSION})`);

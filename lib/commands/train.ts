@@ -10,11 +10,12 @@ import { synthesizeCharacters, DEFAULT_DIFFICULTY } from '../data/synth.js';
 import { splitDataset, Dataset, LabelledImages } from '../data/split.js';
 import { trainCharacterClassifier, CHARACTER_BASELINE, CharacterTrainOptions } from '../data/train.js';
 import { saveClassifier } from '../data/classifier.js';
-import { IMAGE_HEIGHT, IMAGE_WIDTH } from '../data/classes.js';
+import { COURSE_CLASS_NAMES, IMAGE_HEIGHT, IMAGE_WIDTH } from '../data/classes.js';
+import { validateConfig } from '../fc_net.js';
 import { checkActivation } from '../layer_utils.js';
 import { UpdateRuleName } from '../optim.js';
 import { deriveSeed } from '../random.js';
-import { parseDType, parseInteger, parseIntList, parseNumber } from './options.js';
+import { parseDType, parseInteger, parseHiddenDims, parseNumber } from './options.js';
 import { DEFAULT_PER_CLASS, DEFAULT_SYNTH_SEED } from './data.js';
 
 /** CLI spellings of the update rules. */
@@ -126,6 +127,15 @@ function trainingProgress(enabled: boolean, epochs: number) {
 
 const pct = (v: number) => `${(100 * v).toFixed(1)}%`;
 
+/** The network's size within the library's limits, checked before any data is loaded. */
+function checkNetworkSize(hiddenDims: number[]): void {
+  try {
+    validateConfig({ inputDim: IMAGE_WIDTH * IMAGE_HEIGHT, hiddenDims, outputDim: COURSE_CLASS_NAMES.length });
+  } catch (err) {
+    throw new Error(`--hidden: ${(err as Error).message}`);
+  }
+}
+
 function parsePositive(option: string, text: string): number {
   const v = parseNumber(option, text, 0);
   if (v === 0) throw new Error(`${option}: expected a number > 0, got '${text}'`);
@@ -164,7 +174,7 @@ export function registerTrain(program: Command): void {
       // Every option is checked before the (possibly slow) data loading starts.
       const seed = parseInteger('--seed', opts.seed);
       const options: CharacterTrainOptions = {
-        hiddenDims: parseIntList('--hidden', opts.hidden),
+        hiddenDims: parseHiddenDims('--hidden', opts.hidden),
         activation: checkActivation('--activation', opts.activation),
         batchnorm: opts.batchnorm === true,
         dropout: parseNumber('--dropout', opts.dropout, 0),
@@ -179,6 +189,7 @@ export function registerTrain(program: Command): void {
         dtype: parseDType('--dtype', opts.dtype),
       };
       if (options.dropout >= 1) throw new Error(`--dropout: expected a probability below 1, got '${opts.dropout}'`);
+      checkNetworkSize(options.hiddenDims);
       const { dataset, classFolders, source, warnings } = prepareDataset(opts, seed);
 
       const progress = trainingProgress(!opts.json, options.epochs);

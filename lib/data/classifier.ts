@@ -3,10 +3,9 @@
  * the training mean image (inputs must be centred exactly as in training), the class names and
  * the image size — and a short record of how it was trained.
  */
-import { readFileSync } from 'node:fs';
 import { Matrix } from '../matrix.js';
 import { FullyConnectedNet, NetJSON } from '../fc_net.js';
-import { writeFileAtomic } from '../io.js';
+import { writeFileAtomic, readJsonFile } from '../io.js';
 import { subtractRow } from './split.js';
 
 export const CLASSIFIER_FORMAT = 'nnlab.CharacterClassifier';
@@ -58,14 +57,7 @@ export function saveClassifier(path: string, c: CharacterClassifier): void {
 }
 
 export function loadClassifier(path: string): CharacterClassifier {
-  let json: Omit<Partial<ClassifierJSON>, 'format'> & { format?: unknown };
-  try {
-    json = JSON.parse(readFileSync(path, 'utf8'));
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new Error(`model file ${path} does not exist`);
-    throw new Error(`model file ${path} cannot be read (corrupt or truncated?): ${(err as Error).message}`);
-  }
+  const json = readJsonFile(path, 'model file') as Omit<Partial<ClassifierJSON>, 'format'> & { format?: unknown };
   const source = `model file ${path}`;
   if (json?.format === 'nnlab.FullyConnectedNet') {
     throw new Error(`${source} is a bare network without the training mean image and class names; save one with \`nnlab train --save\``);
