@@ -8,7 +8,8 @@
  * to exactly the result of an uninterrupted run.
  */
 import { performance } from 'node:perf_hooks';
-import { Matrix, checkFinite, argmaxRows, residentMatrix } from './matrix.js';
+import { createHash } from 'node:crypto';
+import { Matrix, checkFinite, argmaxRows, residentMatrix, toResident, type DType } from './matrix.js';
 import { FullyConnectedNet, Params, Targets } from './fc_net.js';
 import { OptimConfig, updateRules, UpdateRuleName, UPDATE_RULE_NAMES } from './optim.js';
 import { Rng, deriveSeed } from './random.js';
@@ -94,6 +95,13 @@ export class DivergenceError extends Error {
     this.name = 'DivergenceError';
   }
 }
+
+/**
+ * Options that make a run what it is: a resumed run must keep them, or it would silently be a
+ * different run continuing from the middle of another. (numEpochs, checkpoint, hooks and
+ * verbosity may change; augment is a function and must be passed again.)
+ */
+const RUN_IDENTITY = ['updateRule', 'optimConfig', 'lrDecay', 'batchSize', 'seed', 'numTrainSamples', 'numValSamples', 'metric'] as const;
 
 export const CHECKPOINT_FORMAT = 'nnlab.SolverCheckpoint';
 export const CHECKPOINT_VERSION = 1;
@@ -350,6 +358,7 @@ export class Solver {
       format: CHECKPOINT_FORMAT,
       version: CHECKPOINT_VERSION,
       options: plainOptions,
+      data: this.dataIdentity(),
       epoch: this.epoch,
       model: this.model.toJSON(),
       optimConfigs: Object.fromEntries(Object.entries(this.optimConfigs).map(([k, c]) => [k, configToJSON(c)])),
@@ -373,7 +382,8 @@ export class Solver {
 
   /**
    * A solver that continues the run saved at `path`. `options` may change what is not part of
-   * the run's identity: numEpochs (to train further), checkpoint, hooks, verbosity.
+   * the run's identity: numEpochs (to train further), checkpoint, hooks, verbosity. A changed
+   * update rule, optimiser config, batch size, seed, data or data type is refused, naming it.
    */
   static resume(path: string, data: SolverData, options: Partial<SolverOptions> = {}): Solver {
     let ck: any;
@@ -385,23 +395,75 @@ export class Solver {
     if (ck?.format !== CHECKPOINT_FORMAT || ck.version !== CHECKPOINT_VERSION) {
       throw new Error(`${path}: not an nnlab solver checkpoint (format ${CHECKPOINT_FORMAT} version ${CHECKPOINT_VERSION})`);
     }
-    const model = FullyConnectedNet.fromJSON(ck.model, `checkpoint ${path}`);
+    const what = `checkpoint ${path}`;
+    for (const key of RUN_IDENTITY) {
+      if (key in options && JSON.stringify(options[key]) !== JSON.stringify(ck.options?.[key])) {
+        throw new Error(`cannot resume from ${path}: ${key} was ${JSON.stringify(ck.options?.[key])} in the run, ${JSON.stringify(options[key])} now; start a new run to change it`);
+      }
+    }
+    const model = FullyConnectedNet.fromJSON(ck.model, what);
     const solver = new Solver(model, data, { ...ck.options, ...options });
+    solver.checkSameData(ck.data, path);
+    const dtype = model.config.dtype;
+    // Every stored matrix has its parameter's shape and the model's number type (a checkpoint
+    // from before dtypes were recorded holds float32 values as plain numbers: converted exactly).
+    const asParam = (m: unknown, k: string, label: string) => {
+      const param = model.params[k];
+      if (param === undefined) throw new Error(`${what}: ${label} belongs to no parameter of the model`);
+      const matrix = matrixFromJSON(m, `${what}: ${label}`, [param.rows, param.cols]);
+      if ((m as MatrixJSON).dtype !== undefined && matrix.dtype !== dtype) {
+        throw new Error(`${what}: ${label} is ${matrix.dtype}, but the model is ${dtype}`);
+      }
+      return matrix.astype(dtype);
+    };
     solver.epoch = ck.epoch;
-    solver.optimConfigs = Object.fromEntries(Object.entries(ck.optimConfigs).map(([k, c]) => [k, configFromJSON(c as object, `checkpoint ${path}: ${k}`)]));
+    solver.optimConfigs = Object.fromEntries(Object.keys(model.params).map((k) => {
+      if (!ck.optimConfigs?.[k]) throw new Error(`${what}: no optimiser state for parameter ${k}`);
+      return [k, configFromJSON(ck.optimConfigs[k], (m, name) => toResident(asParam(m, k, `${name} of ${k}`)))];
+    }));
     solver.lossHistory = ck.lossHistory;
     solver.trainMetricHistory = ck.trainMetricHistory;
     solver.valMetricHistory = ck.valMetricHistory;
     solver.epochSeconds = ck.epochSeconds;
     solver.bestValMetric = ck.bestValMetric ?? solver.bestValMetric;
     solver.bestEpoch = ck.bestEpoch;
-    solver.bestParams = Object.fromEntries(Object.entries(ck.bestParams).map(([k, m]) => [k, matrixFromJSON(m, `checkpoint ${path}: best ${k}`)]));
+    solver.bestParams = Object.fromEntries(Object.entries(ck.bestParams).map(([k, m]) => [k, asParam(m, k, `best ${k}`)]));
     solver.bestBatchnorm = (ck.bestBatchnorm as { runningMean?: MatrixJSON; runningVar?: MatrixJSON }[]).map((bn) => ({
-      runningMean: bn.runningMean && matrixFromJSON(bn.runningMean, `checkpoint ${path}: best runningMean`),
-      runningVar: bn.runningVar && matrixFromJSON(bn.runningVar, `checkpoint ${path}: best runningVar`),
+      runningMean: bn.runningMean && matrixFromJSON(bn.runningMean, `${what}: best runningMean`).astype(dtype),
+      runningVar: bn.runningVar && matrixFromJSON(bn.runningVar, `${what}: best runningVar`).astype(dtype),
     }));
     return solver;
   }
+
+  /** What the checkpoint records of the data: its number type and a hash of every value. */
+  private dataIdentity(): { dtype: DType; fingerprint: string } {
+    this.dataFingerprint ??= fingerprintData(this.data);
+    return { dtype: this.data.XTrain.dtype, fingerprint: this.dataFingerprint };
+  }
+
+  private dataFingerprint: string | null = null;
+
+  /** Throws unless `recorded` (from a checkpoint) describes this solver's data. */
+  private checkSameData(recorded: { dtype?: DType; fingerprint?: string } | undefined, path: string): void {
+    if (recorded === undefined) return; // a checkpoint from before the data was recorded
+    const now = this.dataIdentity();
+    if (recorded.dtype !== now.dtype) {
+      throw new Error(`cannot resume from ${path}: the training data was ${recorded.dtype} in the run, ${now.dtype} now`);
+    }
+    if (recorded.fingerprint !== now.fingerprint) {
+      throw new Error(`cannot resume from ${path}: the data differs from the run's (fingerprint ${String(recorded.fingerprint).slice(0, 12)}…, now ${now.fingerprint.slice(0, 12)}…); resume with the same data`);
+    }
+  }
+}
+
+/** A hash of the training and validation data: every value and label, in order. */
+function fingerprintData(d: SolverData): string {
+  const h = createHash('sha256');
+  for (const part of [d.XTrain, d.yTrain, d.XVal, d.yVal]) {
+    const values = part instanceof Matrix ? part.data : Float64Array.from(part);
+    h.update(new Uint8Array(values.buffer, values.byteOffset, values.byteLength));
+  }
+  return h.digest('hex');
 }
 
 /** Optimiser configs hold numbers and state matrices; JSON keeps both exactly. */
@@ -409,6 +471,7 @@ function configToJSON(c: OptimConfig): Record<string, unknown> {
   return Object.fromEntries(Object.entries(c).map(([k, v]) => [k, v instanceof Matrix ? { matrix: matrixToJSON(v) } : v]));
 }
 
-function configFromJSON(j: object, what: string): OptimConfig {
-  return Object.fromEntries(Object.entries(j).map(([k, v]) => [k, v && typeof v === 'object' && 'matrix' in v ? matrixFromJSON(v.matrix, `${what}.${k}`) : v])) as OptimConfig;
+/** `stateMatrix(json, name)` reads each state matrix (velocity, cache, m, v) of the config. */
+function configFromJSON(j: object, stateMatrix: (m: unknown, name: string) => Matrix): OptimConfig {
+  return Object.fromEntries(Object.entries(j).map(([k, v]) => [k, v && typeof v === 'object' && 'matrix' in v ? stateMatrix(v.matrix, k) : v])) as OptimConfig;
 }
