@@ -18,10 +18,10 @@
  * an empty or non-numeric class folder, a symbolic link that leads out of the data folder) throws
  * an error naming the file; with `skipBad` it becomes a warning instead and the file is left out.
  */
-import { readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readdirSync, readFileSync, readSync, realpathSync, statSync } from 'node:fs';
 import { join, sep } from 'node:path';
 import { Matrix } from '../matrix.js';
-import { decodeBmp, luminance } from './bmp.js';
+import { bmpRowStride, decodeBmp, luminance, readBmpHeader, MAX_BMP_HEADER_BYTES } from './bmp.js';
 import { COURSE_CLASS_NAMES, IMAGE_HEIGHT, IMAGE_WIDTH } from './classes.js';
 
 /** 'dark-ink': dark strokes on light paper (the course files); 'light-ink': the reverse. */
@@ -132,22 +132,44 @@ export function readCharacterImage(
   options: { width?: number; height?: number; polarity?: Polarity } = {},
 ): { pixels: Float64Array; lightInk: boolean } {
   const width = options.width ?? IMAGE_WIDTH, height = options.height ?? IMAGE_HEIGHT;
-  let bytes: Uint8Array;
-  try {
-    bytes = readFileSync(path);
-  } catch (err) {
-    throw new Error(`${path}: cannot be read: ${(err as Error).message}`);
-  }
+  const bytes = readImageFile(path, width, height);
   if (bytes.length === 0) throw new Error(`${path}: empty file, expected a BMP image`);
-  const image = decodeBmp(bytes, path);
-  if (image.width !== width || image.height !== height) {
-    throw new Error(`${path}: image is ${image.width}x${image.height}, expected ${width}x${height}`);
-  }
+  const image = decodeBmp(bytes, path, { width, height });
   const lum = luminance(image);
   const lightInk = options.polarity === 'light-ink' || (options.polarity !== 'dark-ink' && borderIsDark(lum, width, height));
   const pixels = new Float64Array(lum.length);
   for (let k = 0; k < lum.length; k++) pixels[k] = lightInk ? lum[k] : 1 - lum[k];
   return { pixels, lightInk };
+}
+
+/**
+ * The bytes of an image file, read whole only when its size is plausible for a width×height
+ * BMP: a larger file gets its headers read, so that a 40000×40000 image fails with its size
+ * (or the file with its length) before hundreds of megabytes are read.
+ */
+function readImageFile(path: string, width: number, height: number): Uint8Array {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch (err) {
+    throw new Error(`${path}: cannot be read: ${(err as Error).message}`);
+  }
+  try {
+    const size = fstatSync(fd).size;
+    // Headers, palette and 32-bit rows, plus room for a gap before the pixels or trailing bytes.
+    const plausible = MAX_BMP_HEADER_BYTES + bmpRowStride(width, 32) * height + 65536;
+    if (size <= plausible) return readFileSync(fd);
+    const head = new Uint8Array(MAX_BMP_HEADER_BYTES);
+    const got = readSync(fd, head, 0, head.length, 0);
+    const header = readBmpHeader(head.subarray(0, got), path);
+    if (header.width !== width || header.height !== height) throw new Error(`${path}: image is ${header.width}x${header.height}, expected ${width}x${height}`);
+    throw new Error(`${path}: file is ${size} bytes, more than a ${width}x${height} BMP takes (at most ${plausible})`);
+  } catch (err) {
+    if ((err as Error).message.startsWith(path)) throw err;
+    throw new Error(`${path}: cannot be read: ${(err as Error).message}`);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /**
