@@ -3,7 +3,7 @@
  * target, then rename it over the target (a rename within one folder is atomic on POSIX).
  * And the matching input: a JSON file read only after its size is checked.
  */
-import { writeFileSync, renameSync, rmSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { writeFileSync, renameSync, rmSync, mkdirSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { dirname, basename, join } from 'node:path';
 import { MAX_JSON_FILE_BYTES } from './limits.js';
 
@@ -34,6 +34,7 @@ export function readJsonFile(path: string, what: string): unknown {
 export function writeFileAtomic(path: string, contents: string | Uint8Array): void {
   const dir = dirname(path);
   mkdirSync(dir, { recursive: true });
+  removeStaleTemporaries(dir, new RegExp(`^\\.${escapeRegExp(basename(path))}\\.(\\d+)\\.\\d+\\.tmp$`));
   const tmp = join(dir, `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
   try {
     writeFileSync(tmp, contents);
@@ -42,4 +43,36 @@ export function writeFileAtomic(path: string, contents: string | Uint8Array): vo
     rmSync(tmp, { force: true });
     throw new Error(`could not write ${path}: ${(err as Error).message}`);
   }
+}
+
+/**
+ * Removes the entries of `dir` matching `pattern` (its first group: the process id in the
+ * name) left by a process that no longer runs: the temporaries of a save that was killed
+ * halfway. Those of a process still running (a save in progress elsewhere) are left alone.
+ */
+export function removeStaleTemporaries(dir: string, pattern: RegExp): void {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return; // nothing to clean in a folder that cannot be listed; the save will say why
+  }
+  for (const name of names) {
+    const pid = Number(pattern.exec(name)?.[1]);
+    if (Number.isInteger(pid) && pid !== process.pid && !processRuns(pid)) rmSync(join(dir, name), { recursive: true, force: true });
+  }
+}
+
+function processRuns(pid: number): boolean {
+  try {
+    process.kill(pid, 0); // signal 0: only asks whether the process exists
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM'; // exists, owned by someone else
+  }
+}
+
+/** `text` with the characters that mean something in a regular expression escaped. */
+export function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
