@@ -16,7 +16,14 @@ import { synthesizeCharacters, DEFAULT_DIFFICULTY } from '../data/synth.js';
 import { encodeGrayBmp } from '../data/bmp.js';
 import { parseInteger, parseNumber } from './options.js';
 
-export const DEFAULT_SYNTH_SEED = 1;
+/**
+ * Generator seeds. Sample i of a character depends only on (seed, character, i), so a folder
+ * written with the seed a training run generates from would hold that run's own training
+ * images: `data synth` defaults to a seed that no training uses by default (train --synthetic
+ * generates from seed 1, the notebooks from seed 0).
+ */
+export const DEFAULT_SYNTH_SEED = 1000;
+export const DEFAULT_TRAIN_DATA_SEED = 1;
 export const DEFAULT_PER_CLASS = 620;
 
 /** Written beside the class folders (a dotfile, so the loader skips it): how the data was made. */
@@ -116,7 +123,7 @@ export function registerData(program: Command): void {
     .description('write the built-in handwritten dataset (12 characters, generated from hanzi-writer-data strokes) as 1-bit BMPs in the course layout DIR/1/1.bmp … DIR/12/N.bmp')
     .requiredOption('--out <dir>', 'folder to create')
     .option('--per-class <n>', 'images per character', String(DEFAULT_PER_CLASS))
-    .option('--seed <s>', 'random seed of the generator', String(DEFAULT_SYNTH_SEED))
+    .option('--seed <s>', `random seed of the generator (default ${DEFAULT_SYNTH_SEED}: a seed training never uses by default, unlike train --synthetic's data seed ${DEFAULT_TRAIN_DATA_SEED} and the notebooks' 0, so predict on these images tests on new ones)`, String(DEFAULT_SYNTH_SEED))
     .option('--difficulty <d>', 'strength of the handwriting distortions (0 = clean font skeleton)', String(DEFAULT_DIFFICULTY))
     .option('--force', 'replace the folder if an earlier `nnlab data synth` wrote it (never any other folder)')
     .action((opts: { out: string; perClass: string; seed: string; difficulty: string; force?: boolean }) => {

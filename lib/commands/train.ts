@@ -7,7 +7,7 @@ import { Command, Option } from 'commander';
 import cliProgress from 'cli-progress';
 import { loadCharacterFolder, Polarity } from '../data/loader.js';
 import { synthesizeCharacters, DEFAULT_DIFFICULTY } from '../data/synth.js';
-import { splitDataset, Dataset, LabelledImages } from '../data/split.js';
+import { splitDataset, rowHash, Dataset, LabelledImages } from '../data/split.js';
 import { trainCharacterClassifier, CHARACTER_BASELINE, CharacterTrainOptions } from '../data/train.js';
 import { saveClassifier } from '../data/classifier.js';
 import { COURSE_CLASS_NAMES, IMAGE_HEIGHT, IMAGE_WIDTH } from '../data/classes.js';
@@ -16,7 +16,7 @@ import { checkActivation } from '../layer_utils.js';
 import { UpdateRuleName } from '../optim.js';
 import { deriveSeed } from '../random.js';
 import { parseDType, parseInteger, parseHiddenDims, parseNumber } from './options.js';
-import { DEFAULT_PER_CLASS, DEFAULT_SYNTH_SEED } from './data.js';
+import { DEFAULT_PER_CLASS, DEFAULT_TRAIN_DATA_SEED } from './data.js';
 
 /** CLI spellings of the update rules. */
 const OPTIMIZERS: Record<string, UpdateRuleName> = { adam: 'adam', sgd: 'sgd', sgd_momentum: 'sgdMomentum', rmsprop: 'rmsprop' };
@@ -61,7 +61,7 @@ export function parseAugment(text: string): { shift: number; rotate: number } {
 }
 
 /** Loads or generates the images and splits them; warnings go to stderr. */
-function prepareDataset(opts: TrainCliOptions, seed: number): { dataset: Dataset; classFolders: string[]; source: string; warnings: number } {
+function prepareDataset(opts: TrainCliOptions, seed: number): { dataset: Dataset; images: LabelledImages; classFolders: string[]; source: string; warnings: number } {
   if (opts.data !== undefined && opts.synthetic) throw new Error('give either --data DIR or --synthetic, not both');
   if (opts.data === undefined && !opts.synthetic) throw new Error('no data: give --data DIR (a course-layout folder) or --synthetic (the built-in dataset)');
   const valFraction = parseNumber('--val-fraction', opts.valFraction, 0);
@@ -92,7 +92,7 @@ function prepareDataset(opts: TrainCliOptions, seed: number): { dataset: Dataset
   if (dataset.conflictingLabels > 0) {
     process.stderr.write(`warning: ${dataset.conflictingLabels} identical image(s) appear under different classes\n`);
   }
-  return { dataset, classFolders, source, warnings };
+  return { dataset, images, classFolders, source, warnings };
 }
 
 /** A progress bar over all minibatches, on an interactive terminal only. */
@@ -151,7 +151,7 @@ export function registerTrain(program: Command): void {
     .option('--synthetic', 'use the built-in generated dataset (as written by `nnlab data synth`)')
     .option('--per-class <n>', 'with --synthetic: images per character', String(DEFAULT_PER_CLASS))
     .option('--difficulty <d>', 'with --synthetic: strength of the handwriting distortions', String(DEFAULT_DIFFICULTY))
-    .option('--data-seed <s>', 'with --synthetic: seed of the generator', String(DEFAULT_SYNTH_SEED))
+    .option('--data-seed <s>', 'with --synthetic: seed of the generator', String(DEFAULT_TRAIN_DATA_SEED))
     .option('--skip-bad', 'with --data: skip unreadable or wrong-size images with a warning instead of stopping')
     .addOption(new Option('--polarity <p>', 'with --data: which way round the ink is').choices(['auto', 'dark-ink', 'light-ink']).default('auto'))
     .option('--hidden <sizes>', 'hidden layer sizes, comma-separated', B.hiddenDims.join(','))
@@ -190,7 +190,7 @@ export function registerTrain(program: Command): void {
       };
       if (options.dropout >= 1) throw new Error(`--dropout: expected a probability below 1, got '${opts.dropout}'`);
       checkNetworkSize(options.hiddenDims);
-      const { dataset, classFolders, source, warnings } = prepareDataset(opts, seed);
+      const { dataset, images, classFolders, source, warnings } = prepareDataset(opts, seed);
 
       const progress = trainingProgress(!opts.json, options.epochs);
       const logEpochs = !opts.json && progress === null;
@@ -228,6 +228,7 @@ export function registerTrain(program: Command): void {
       if (opts.save) {
         saveClassifier(opts.save, {
           net: result.net, mean: dataset.mean, classNames: dataset.classNames, classFolders,
+          trainingImageHashes: Array.from(dataset.trainIndices, (i) => rowHash(images.X, i)),
           width: IMAGE_WIDTH, height: IMAGE_HEIGHT,
           training: { source, bestValAcc: result.bestValAcc, bestEpoch: result.bestEpoch, finalTrainAcc: result.finalTrainAcc, trainSize: summary.trainSize, valSize: summary.valSize, options: summary.options },
         });

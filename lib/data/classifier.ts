@@ -6,7 +6,7 @@
 import { Matrix } from '../matrix.js';
 import { FullyConnectedNet, NetJSON } from '../fc_net.js';
 import { writeFileAtomic, readJsonFile } from '../io.js';
-import { subtractRow } from './split.js';
+import { rowHash, subtractRow } from './split.js';
 
 export const CLASSIFIER_FORMAT = 'nnlab.CharacterClassifier';
 /** Version 2 added classFolders; a version 1 file was always trained on folders 1..K. */
@@ -27,6 +27,11 @@ export interface CharacterClassifier {
   height: number;
   /** Free-form facts about the training run (options, accuracies, dataset sizes). */
   training: Record<string, unknown>;
+  /**
+   * Hashes of the training images (split.ts rowHash of the ink values), so that predict can
+   * warn when it scores images the model was trained on. Empty when not recorded.
+   */
+  trainingImageHashes?: string[];
 }
 
 interface ClassifierJSON {
@@ -38,6 +43,7 @@ interface ClassifierJSON {
   height: number;
   mean: number[];
   training: Record<string, unknown>;
+  trainingImageHashes?: string[];
   model: NetJSON;
 }
 
@@ -51,6 +57,7 @@ export function saveClassifier(path: string, c: CharacterClassifier): void {
     height: c.height,
     mean: Array.from(c.mean),
     training: c.training,
+    trainingImageHashes: c.trainingImageHashes ?? [],
     model: c.net.toJSON(),
   };
   writeFileAtomic(path, JSON.stringify(json));
@@ -78,7 +85,9 @@ export function loadClassifier(path: string): CharacterClassifier {
   if (net.config.inputDim !== width! * height!) throw new Error(`${source}: network input ${net.config.inputDim} does not match ${width}x${height} images`);
   const classFolders = json.version === 1 ? classNames.map((_, k) => String(k + 1)) : json.classFolders;
   checkClassFolders(source, classFolders, classNames.length);
-  return { net, mean: Float64Array.from(mean), classNames, classFolders, width: width!, height: height!, training: json.training ?? {} };
+  const hashes = json.trainingImageHashes ?? [];
+  if (!Array.isArray(hashes) || !hashes.every((h) => typeof h === 'string')) throw new Error(`${source}: trainingImageHashes must be a list of strings`);
+  return { net, mean: Float64Array.from(mean), classNames, classFolders, width: width!, height: height!, training: json.training ?? {}, trainingImageHashes: hashes };
 }
 
 /** One distinct folder name per class, each a class number as the loader reads it. */
@@ -108,6 +117,14 @@ export function classify(c: CharacterClassifier, X: Matrix): Int32Array {
   const centred = X.clone();
   subtractRow(centred, c.mean);
   return c.net.predict(centred);
+}
+
+/** How many rows of X (raw ink images) are identical to an image the classifier was trained on. */
+export function countTrainingImages(c: CharacterClassifier, X: Matrix): number {
+  const seen = new Set(c.trainingImageHashes ?? []);
+  let count = 0;
+  for (let i = 0; i < X.rows && seen.size > 0; i++) if (seen.has(rowHash(X, i))) count++;
+  return count;
 }
 
 /** confusion[t][p]: how many images of true class t were predicted as class p. */
