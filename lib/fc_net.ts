@@ -193,6 +193,7 @@ export class FullyConnectedNet {
   private run(X: Matrix, y: Targets | undefined, rng: Rng | undefined, checkValues: boolean, gradOut?: Params): Matrix | LossResult {
     const { inputDim, outputDim, loss: lossKind, reg, dropout, activation } = this.config;
     if (X.cols !== inputDim) throw new Error(`FullyConnectedNet.loss: X has ${X.cols} columns, expected inputDim = ${inputDim}`);
+    if (y !== undefined && X.rows === 0) throw new Error('FullyConnectedNet.loss: X has no rows; a loss needs at least one sample');
     if (checkValues) checkFinite('FullyConnectedNet.loss X', X);
     X = X.astype(this.config.dtype); // a no-op when X already holds the net's number type
     const mode = y === undefined ? 'test' : 'train';
@@ -334,8 +335,21 @@ export class FullyConnectedNet {
     return net;
   }
 
+  /**
+   * Throws, naming `what` and the parameter, if any parameter or running statistic is NaN or
+   * infinite: JSON would write it as null, and the file would fail to load later.
+   */
+  checkFiniteParams(what: string): void {
+    for (const [k, m] of Object.entries(this.params)) checkFinite(`${what}: parameter ${k}`, m);
+    this.bnParams.forEach((bn, i) => {
+      if (bn.runningMean) checkFinite(`${what}: batchnorm ${i + 1} runningMean`, bn.runningMean);
+      if (bn.runningVar) checkFinite(`${what}: batchnorm ${i + 1} runningVar`, bn.runningVar);
+    });
+  }
+
   /** Writes the model as JSON, atomically: a failed save leaves any previous file intact. */
   save(path: string): void {
+    this.checkFiniteParams(`FullyConnectedNet.save ${path}`);
     writeFileAtomic(path, JSON.stringify(this.toJSON()));
   }
 

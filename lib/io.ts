@@ -3,8 +3,8 @@
  * target, then rename it over the target (a rename within one folder is atomic on POSIX).
  * And the matching input: a JSON file read only after its size is checked.
  */
-import { writeFileSync, renameSync, rmSync, mkdirSync, readFileSync, readdirSync, statSync } from 'node:fs';
-import { dirname, basename, join } from 'node:path';
+import { writeFileSync, renameSync, rmSync, mkdirSync, readFileSync, readdirSync, statSync, existsSync, accessSync, constants } from 'node:fs';
+import { dirname, basename, join, resolve } from 'node:path';
 import { MAX_JSON_FILE_BYTES } from './limits.js';
 
 /**
@@ -28,6 +28,25 @@ export function readJsonFile(path: string, what: string): unknown {
     return JSON.parse(text);
   } catch (err) {
     throw new Error(`${what} ${path} is not valid JSON (corrupt or truncated?): ${(err as Error).message}`);
+  }
+}
+
+/**
+ * Throws, naming `option`, unless writeFileAtomic could write `path`: not a folder, and the
+ * nearest existing folder on its way writable. For checking an output path before hours of
+ * training rather than losing the result after them.
+ */
+export function checkWritable(option: string, path: string): void {
+  if (path.trim() === '') throw new Error(`${option}: expected a file name, got an empty path`);
+  const target = resolve(path);
+  if (existsSync(target) && statSync(target).isDirectory()) throw new Error(`${option} ${path}: is a folder, expected a file name`);
+  let dir = dirname(target);
+  while (!existsSync(dir)) dir = dirname(dir);
+  if (!statSync(dir).isDirectory()) throw new Error(`${option} ${path}: ${dir} is a file, not a folder`);
+  try {
+    accessSync(dir, constants.W_OK);
+  } catch {
+    throw new Error(`${option} ${path}: cannot write in ${dir} (no permission)`);
   }
 }
 

@@ -28,19 +28,19 @@ export function checkMatrixSize(what: string, rows: number, cols: number): void 
 }
 
 /**
- * A thread count from the environment variable `name`: a whole number from `min` up to the
- * number of cores (more threads than cores only compete for them; 500 once started 510 threads
- * and made no progress). Unset or blank gives undefined.
+ * A thread count from the environment variable `name`: a whole number of `what` from `min` up
+ * to the number of cores (more threads than cores only compete for them; NNLAB_THREADS=500 once
+ * started 510 threads and made no progress). Unset or blank gives undefined.
  */
-export function threadCountFromEnv(name: string, min: number, env: NodeJS.ProcessEnv = process.env): number | undefined {
+export function threadCountFromEnv(name: string, min: number, what: string, env: NodeJS.ProcessEnv = process.env): number | undefined {
   const text = env[name];
   if (text === undefined || text.trim() === '') return undefined;
   const n = Number(text);
   const cores = availableParallelism();
   if (!/^\s*\d+\s*$/.test(text) || !Number.isSafeInteger(n) || n < min) {
-    throw new Error(`${name} must be a whole number from ${min} to ${cores} (the number of cores), got '${text}'`);
+    throw new Error(`${name} must be a whole number of ${what} from ${min} to ${cores} (the number of cores), got '${text}'`);
   }
-  if (n > cores) throw new Error(`${name}=${n} is more than the ${cores} cores of this machine; use at most ${cores}`);
+  if (n > cores) throw new Error(`${name}=${n} is more than the limit of ${cores}, the number of cores of this machine`);
   return n;
 }
 
@@ -49,5 +49,5 @@ export function threadCountFromEnv(name: string, min: number, env: NodeJS.Proces
  * thread) up to the number of cores; undefined when unset. For lib/experiments/profile.ts.
  */
 export function workersFromEnv(env: NodeJS.ProcessEnv = process.env): number | undefined {
-  return threadCountFromEnv('NNLAB_WORKERS', 0, env);
+  return threadCountFromEnv('NNLAB_WORKERS', 0, 'worker threads', env);
 }

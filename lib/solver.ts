@@ -11,7 +11,7 @@ import { performance } from 'node:perf_hooks';
 import { createHash } from 'node:crypto';
 import { Matrix, checkFinite, argmaxRows, residentMatrix, toResident, type DType } from './matrix.js';
 import { FullyConnectedNet, Params, Targets } from './fc_net.js';
-import { OptimConfig, updateRules, UpdateRuleName, UPDATE_RULE_NAMES } from './optim.js';
+import { OptimConfig, updateRules, UpdateRuleName, UPDATE_RULE_NAMES, HYPERPARAMETERS } from './optim.js';
 import { Rng, deriveSeed } from './random.js';
 import { matrixToJSON, matrixFromJSON, MatrixJSON } from './serialize.js';
 import { writeFileAtomic, readJsonFile } from './io.js';
@@ -132,6 +132,11 @@ function validateOptions(options: Partial<SolverOptions>): SolverOptions {
   if (o.numTrainSamples !== null) checkPositiveInt('numTrainSamples', o.numTrainSamples);
   if (o.numValSamples !== null) checkPositiveInt('numValSamples', o.numValSamples);
   if (!(o.lrDecay > 0 && Number.isFinite(o.lrDecay))) throw new Error(`Solver: lrDecay must be a positive number, got ${o.lrDecay}`);
+  // A misspelt key ({ learningrate: 5 }) would otherwise be ignored and the default used.
+  const known = HYPERPARAMETERS[o.updateRule];
+  for (const key of Object.keys(o.optimConfig)) {
+    if (!known.includes(key)) throw new Error(`Solver: optimConfig has unknown key '${key}' for ${o.updateRule}, expected some of ${known.join(', ')}`);
+  }
   const lr = o.optimConfig.learningRate;
   if (lr !== undefined && !(lr > 0 && Number.isFinite(lr))) throw new Error(`Solver: optimConfig.learningRate must be a positive number, got ${lr}`);
   if (!Number.isInteger(o.seed)) throw new Error(`Solver: seed must be an integer, got ${o.seed}`);
@@ -202,10 +207,23 @@ export class Solver {
   }
 
   /**
-   * One gradient step on a minibatch of the solver's data (already checked for non-finite
-   * values in the constructor, so not scanned again); returns the loss before the step.
+   * One gradient step on the minibatch (X, y); returns the loss before the step. X and y are
+   * checked first (NaN in X would turn the weights to NaN behind a finite loss; no rows, a NaN
+   * loss).
    */
   step(X: Matrix, y: Targets, rng?: Rng): number {
+    if (!(X instanceof Matrix) || X.rows < 1) throw new Error(`Solver.step: X must be a Matrix with at least one row, got ${X instanceof Matrix ? '0 rows' : typeof X}`);
+    if (X.cols !== this.model.config.inputDim) throw new Error(`Solver.step: X has ${X.cols} columns, expected the model's inputDim = ${this.model.config.inputDim}`);
+    checkFinite('Solver.step: X', X);
+    this.model.checkTargets('Solver.step: y', y, X.rows);
+    return this.stepChecked(X, y, rng);
+  }
+
+  /**
+   * step() on a minibatch of the solver's data (checked for non-finite values in the
+   * constructor, so not scanned again: the scan costs as much as a small layer).
+   */
+  private stepChecked(X: Matrix, y: Targets, rng?: Rng): number {
     const buffer = this.minibatchBuffer(X.rows, X.cols);
     if (X.data.buffer !== buffer.data.buffer || X.data.byteOffset !== buffer.data.byteOffset) {
       buffer.data.set(X.data);
@@ -288,7 +306,7 @@ export class Solver {
           Xb = o.augment(Xb, rng);
           checkFinite('Solver.train: the augmented minibatch', Xb); // new values, not checked yet
         }
-        const loss = this.step(Xb, selectTargets(yTrain, idx), rng);
+        const loss = this.stepChecked(Xb, selectTargets(yTrain, idx), rng);
         this.checkDivergence(loss, epoch, it + 1, iterationsPerEpoch);
         this.lossHistory.push(loss);
         lossSum += loss;
@@ -377,6 +395,7 @@ export class Solver {
   }
 
   saveCheckpoint(path: string): void {
+    this.model.checkFiniteParams(`Solver.saveCheckpoint ${path}`);
     writeFileAtomic(path, JSON.stringify(this.toCheckpoint()));
   }
 

@@ -12,9 +12,9 @@ import { basename, dirname, join, parse, resolve, sep } from 'node:path';
 import { homedir } from 'node:os';
 import { removeStaleTemporaries, escapeRegExp } from '../io.js';
 import { performance } from 'node:perf_hooks';
-import { synthesizeCharacters, DEFAULT_DIFFICULTY } from '../data/synth.js';
+import { synthesizeCharacters, DEFAULT_DIFFICULTY, MAX_DIFFICULTY } from '../data/synth.js';
 import { encodeGrayBmp } from '../data/bmp.js';
-import { parseInteger, parseNumber } from './options.js';
+import { parseDifficulty, parseInteger } from './options.js';
 
 /**
  * Generator seeds. Sample i of a character depends only on (seed, character, i), so a folder
@@ -124,14 +124,14 @@ export function registerData(program: Command): void {
     .requiredOption('--out <dir>', 'folder to create')
     .option('--per-class <n>', 'images per character', String(DEFAULT_PER_CLASS))
     .option('--seed <s>', `random seed of the generator (default ${DEFAULT_SYNTH_SEED}: a seed training never uses by default, unlike train --synthetic's data seed ${DEFAULT_TRAIN_DATA_SEED} and the notebooks' 0, so predict on these images tests on new ones)`, String(DEFAULT_SYNTH_SEED))
-    .option('--difficulty <d>', 'strength of the handwriting distortions (0 = clean font skeleton)', String(DEFAULT_DIFFICULTY))
+    .option('--difficulty <d>', `strength of the handwriting distortions, 0 (clean font skeleton) to ${MAX_DIFFICULTY}`, String(DEFAULT_DIFFICULTY))
     .option('--force', 'replace the folder if an earlier `nnlab data synth` wrote it (never any other folder)')
     .action((opts: { out: string; perClass: string; seed: string; difficulty: string; force?: boolean }) => {
       const r = writeSyntheticDataset({
         out: opts.out,
         perClass: parseInteger('--per-class', opts.perClass, 1),
         seed: parseInteger('--seed', opts.seed),
-        difficulty: parseNumber('--difficulty', opts.difficulty, 0),
+        difficulty: parseDifficulty('--difficulty', opts.difficulty),
         force: opts.force === true,
       });
       console.log(`wrote ${r.images} images (${r.classes} classes × ${r.images / r.classes}) to ${opts.out} in ${r.seconds.toFixed(1)} s`);

@@ -5,6 +5,7 @@
 import cliProgress from 'cli-progress';
 import { DTYPES, type DType } from '../matrix.js';
 import { MAX_LAYER_WIDTH } from '../limits.js';
+import { MAX_DIFFICULTY } from '../data/synth.js';
 
 export function parseInteger(option: string, text: string, min = -Infinity, max = Infinity): number {
   const v = Number(text);
@@ -15,12 +16,18 @@ export function parseInteger(option: string, text: string, min = -Infinity, max 
   return v;
 }
 
-export function parseNumber(option: string, text: string, min = -Infinity): number {
+export function parseNumber(option: string, text: string, min = -Infinity, max = Infinity): number {
   const v = Number(text);
   if (text.trim() === '' || !Number.isFinite(v) || v < min) {
     throw new Error(`${option}: expected a number${min > -Infinity ? ` >= ${min}` : ''}, got '${text}'`);
   }
+  if (v > max) throw new Error(`${option}: ${v} is more than the limit of ${max}`);
   return v;
+}
+
+/** The generator's --difficulty, within its documented range 0..MAX_DIFFICULTY. */
+export function parseDifficulty(option: string, text: string): number {
+  return parseNumber(option, text, 0, MAX_DIFFICULTY);
 }
 
 /** 'float64' or 'float32'. */

@@ -6,16 +6,17 @@
 import { Command, Option } from 'commander';
 import cliProgress from 'cli-progress';
 import { loadCharacterFolder, Polarity } from '../data/loader.js';
-import { synthesizeCharacters, DEFAULT_DIFFICULTY } from '../data/synth.js';
+import { synthesizeCharacters, DEFAULT_DIFFICULTY, MAX_DIFFICULTY } from '../data/synth.js';
 import { splitDataset, rowHash, Dataset, LabelledImages } from '../data/split.js';
 import { trainCharacterClassifier, CHARACTER_BASELINE, CharacterTrainOptions } from '../data/train.js';
 import { saveClassifier } from '../data/classifier.js';
 import { COURSE_CLASS_NAMES, IMAGE_HEIGHT, IMAGE_WIDTH } from '../data/classes.js';
 import { validateConfig } from '../fc_net.js';
+import { checkWritable } from '../io.js';
 import { checkActivation } from '../layer_utils.js';
 import { UpdateRuleName } from '../optim.js';
 import { deriveSeed } from '../random.js';
-import { parseDType, parseInteger, parseHiddenDims, parseNumber } from './options.js';
+import { parseDifficulty, parseDType, parseInteger, parseHiddenDims, parseNumber } from './options.js';
 import { DEFAULT_PER_CLASS, DEFAULT_TRAIN_DATA_SEED } from './data.js';
 
 /** CLI spellings of the update rules. */
@@ -47,6 +48,10 @@ interface TrainCliOptions {
   json?: boolean;
 }
 
+/** Largest --augment values: a shift of half the image or more leaves blank images; a character turned past 45° is another picture. */
+const MAX_AUGMENT_SHIFT = Math.ceil(Math.min(IMAGE_WIDTH, IMAGE_HEIGHT) / 2) - 1;
+const MAX_AUGMENT_ROTATE = 45;
+
 /** "shift=2,rotate=10" → {shift: 2, rotate: 10}; either key may be left out (0). */
 export function parseAugment(text: string): { shift: number; rotate: number } {
   const result = { shift: 0, rotate: 0 };
@@ -55,7 +60,9 @@ export function parseAugment(text: string): { shift: number; rotate: number } {
     if (extra !== undefined || value === undefined || (key !== 'shift' && key !== 'rotate')) {
       throw new Error(`--augment: expected shift=PIXELS,rotate=DEGREES (e.g. shift=2,rotate=10), got '${text}'`);
     }
-    result[key] = key === 'shift' ? parseInteger('--augment shift', value, 0) : parseNumber('--augment rotate', value, 0);
+    result[key] = key === 'shift'
+      ? parseInteger('--augment shift', value, 0, MAX_AUGMENT_SHIFT)
+      : parseNumber('--augment rotate', value, 0, MAX_AUGMENT_ROTATE);
   }
   return result;
 }
@@ -82,7 +89,7 @@ function prepareDataset(opts: TrainCliOptions, seed: number): { dataset: Dataset
     source = opts.data;
   } else {
     const perClass = parseInteger('--per-class', opts.perClass, 1);
-    const difficulty = parseNumber('--difficulty', opts.difficulty, 0);
+    const difficulty = parseDifficulty('--difficulty', opts.difficulty);
     const dataSeed = parseInteger('--data-seed', opts.dataSeed);
     images = synthesizeCharacters({ perClass, seed: dataSeed, difficulty });
     classFolders = images.classNames.map((_, k) => String(k + 1)); // as `nnlab data synth` writes them
@@ -150,7 +157,7 @@ export function registerTrain(program: Command): void {
     .option('--data <dir>', 'course-layout folder: class folders 1..12 of 28x28 BMPs')
     .option('--synthetic', 'use the built-in generated dataset (as written by `nnlab data synth`)')
     .option('--per-class <n>', 'with --synthetic: images per character', String(DEFAULT_PER_CLASS))
-    .option('--difficulty <d>', 'with --synthetic: strength of the handwriting distortions', String(DEFAULT_DIFFICULTY))
+    .option('--difficulty <d>', `with --synthetic: strength of the handwriting distortions, 0 to ${MAX_DIFFICULTY}`, String(DEFAULT_DIFFICULTY))
     .option('--data-seed <s>', 'with --synthetic: seed of the generator', String(DEFAULT_TRAIN_DATA_SEED))
     .option('--skip-bad', 'with --data: skip unreadable or wrong-size images with a warning instead of stopping')
     .addOption(new Option('--polarity <p>', 'with --data: which way round the ink is').choices(['auto', 'dark-ink', 'light-ink']).default('auto'))
@@ -190,6 +197,7 @@ export function registerTrain(program: Command): void {
       };
       if (options.dropout >= 1) throw new Error(`--dropout: expected a probability below 1, got '${opts.dropout}'`);
       checkNetworkSize(options.hiddenDims);
+      if (opts.save !== undefined) checkWritable('--save', opts.save);
       const { dataset, images, classFolders, source, warnings } = prepareDataset(opts, seed);
 
       const progress = trainingProgress(!opts.json, options.epochs);

@@ -48,6 +48,7 @@ interface ClassifierJSON {
 }
 
 export function saveClassifier(path: string, c: CharacterClassifier): void {
+  c.net.checkFiniteParams(`saveClassifier ${path}`);
   const json: ClassifierJSON = {
     format: CLASSIFIER_FORMAT,
     version: CLASSIFIER_VERSION,
