@@ -257,7 +257,8 @@ export function synthesizeCharacters(options: SynthOptions): SynthDataset {
   const classNames = [...(options.classNames ?? COURSE_CLASS_NAMES)];
   if (!Number.isInteger(perClass) || perClass < 1) throw new Error(`synthesizeCharacters: perClass must be a positive integer, got ${perClass}`);
   if (!Number.isFinite(seed)) throw new Error(`synthesizeCharacters: seed must be a finite number, got ${seed}`);
-  if (!(difficulty >= 0 && difficulty <= MAX_DIFFICULTY)) throw new Error(`synthesizeCharacters: difficulty must be a number from 0 to ${MAX_DIFFICULTY}, got ${difficulty}`);
+  if (!Number.isFinite(difficulty) || difficulty < 0) throw new Error(`synthesizeCharacters: difficulty must be a number ≥ 0, got ${difficulty}`);
+  if (difficulty > MAX_DIFFICULTY) throw new Error(`synthesizeCharacters: difficulty must be a number from 0 to ${MAX_DIFFICULTY}, got ${difficulty}`);
   if (classNames.length === 0) throw new Error('synthesizeCharacters: classNames is empty');
 
   const width = IMAGE_WIDTH, height = IMAGE_HEIGHT, dim = width * height;
