@@ -87,7 +87,7 @@ function checkInside(root: string, path: string): void {
     throw new Error(`${path}: cannot be resolved: ${(err as Error).message}`);
   }
   if (!real.startsWith(root.endsWith(sep) ? root : root + sep)) {
-    throw new Error(`${path}: is a symbolic link to ${real}, outside the data folder ${root}; copy the files in instead`);
+    throw new Error(`${path}: is a symbolic link to ${real}, which is not inside the data folder ${root}; copy the files in instead`);
   }
 }
 
