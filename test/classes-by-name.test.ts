@@ -58,10 +58,10 @@ describe('the loader refuses ambiguous class folders', () => {
   it('does not follow a symbolic link out of the data folder (13 -> ., or a folder or file elsewhere)', () => {
     const dir = subset('links', ['1', '2']);
     symlinkSync('.', join(dir, '3'));
-    expect(() => loadCharacterFolder(dir)).toThrow(/[/\\]3: is a symbolic link to .*, not inside the data folder/);
+    expect(() => loadCharacterFolder(dir)).toThrow(/[/\\]3: is a symbolic link to .*, which is not inside the data folder/);
     rmSync(join(dir, '3'));
     symlinkSync(join(full, '4'), join(dir, '4'));
-    expect(() => loadCharacterFolder(dir)).toThrow(/[/\\]4: is a symbolic link to .*full[/\\]4, not inside the data folder/);
+    expect(() => loadCharacterFolder(dir)).toThrow(/[/\\]4: is a symbolic link to .*full[/\\]4, which is not inside the data folder/);
     expect(loadCharacterFolder(dir, { skipBad: true }).classFolders).toEqual(['1', '2']);
     rmSync(join(dir, '4'));
     symlinkSync(join(full, '5', '1.bmp'), join(dir, '2', '99.bmp'));
