@@ -68,7 +68,7 @@ export function parseAugment(text: string): { shift: number; rotate: number } {
 }
 
 /** Loads or generates the images and splits them; warnings go to stderr. */
-function prepareDataset(opts: TrainCliOptions, seed: number): { dataset: Dataset; images: LabelledImages; classFolders: string[]; source: string; warnings: number } {
+function prepareDataset(opts: TrainCliOptions, seed: number): { dataset: Dataset; trainingImageHashes: string[]; classFolders: string[]; source: string; warnings: number } {
   if (opts.data !== undefined && opts.synthetic) throw new Error('give either --data DIR or --synthetic, not both');
   if (opts.data === undefined && !opts.synthetic) throw new Error('no data: give --data DIR (a course-layout folder) or --synthetic (the built-in dataset)');
   const valFraction = parseNumber('--val-fraction', opts.valFraction, 0);
@@ -99,7 +99,10 @@ function prepareDataset(opts: TrainCliOptions, seed: number): { dataset: Dataset
   if (dataset.conflictingLabels > 0) {
     process.stderr.write(`warning: ${dataset.conflictingLabels} identical image(s) appear under different classes\n`);
   }
-  return { dataset, images, classFolders, source, warnings };
+  // For the classifier file (predict warns about images it was trained on); the raw images
+  // themselves (46 MB for the full set) are not kept past the split.
+  const trainingImageHashes = opts.save === undefined ? [] : Array.from(dataset.trainIndices, (i) => rowHash(images.X, i));
+  return { dataset, trainingImageHashes, classFolders, source, warnings };
 }
 
 /** A progress bar over all minibatches, on an interactive terminal only. */
@@ -198,7 +201,7 @@ export function registerTrain(program: Command): void {
       if (options.dropout >= 1) throw new Error(`--dropout: expected a probability below 1, got '${opts.dropout}'`);
       checkNetworkSize(options.hiddenDims);
       if (opts.save !== undefined) checkWritable('--save', opts.save);
-      const { dataset, images, classFolders, source, warnings } = prepareDataset(opts, seed);
+      const { dataset, trainingImageHashes, classFolders, source, warnings } = prepareDataset(opts, seed);
 
       const progress = trainingProgress(!opts.json, options.epochs);
       const logEpochs = !opts.json && progress === null;
@@ -236,7 +239,7 @@ export function registerTrain(program: Command): void {
       if (opts.save) {
         saveClassifier(opts.save, {
           net: result.net, mean: dataset.mean, classNames: dataset.classNames, classFolders,
-          trainingImageHashes: Array.from(dataset.trainIndices, (i) => rowHash(images.X, i)),
+          trainingImageHashes,
           width: IMAGE_WIDTH, height: IMAGE_HEIGHT,
           training: { source, bestValAcc: result.bestValAcc, bestEpoch: result.bestEpoch, finalTrainAcc: result.finalTrainAcc, trainSize: summary.trainSize, valSize: summary.valSize, options: summary.options },
         });
