@@ -1,8 +1,19 @@
 #!/usr/bin/env node
 // The CLI is written in TypeScript (lib/cli.ts) and built to dist/ by `npm run build` (run by `npm ci`).
-import { main } from '../dist/cli.js';
+// Every failure ends with one line on stderr and exit code 1, never a stack trace: a bad
+// argument, a bad environment variable (checked while the library loads, hence the dynamic
+// import inside the handler), or a reader that closed our output (`nnlab train | head -1`).
 
-main(process.argv).catch((err) => {
-  process.stderr.write(`nnlab: ${err instanceof Error ? err.message : String(err)}\n`);
+/** One line for `err`, without repeating the "nnlab: " that some messages already carry. */
+function fail(err) {
+  const message = err instanceof Error ? err.message : String(err);
+  process.stderr.write(`${message.startsWith('nnlab: ') ? message : `nnlab: ${message}`}\n`);
   process.exit(1);
+}
+
+process.stdout.on('error', (err) => {
+  if (err.code === 'EPIPE') fail('the output was closed before nnlab finished writing (EPIPE); stopping');
+  fail(err);
 });
+
+import('../dist/cli.js').then(({ main }) => main(process.argv)).catch(fail);

@@ -64,6 +64,7 @@ export function makeAugment(options: AugmentOptions): (X: Matrix, rng: Rng) => M
   if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1) {
     throw new Error(`makeAugment: width and height must be positive integers, got ${width}x${height}`);
   }
+  if (shift >= Math.min(width, height)) throw new Error(`makeAugment: shift must be smaller than the image (${width}x${height}), got ${shift}: it would move whole images out of the frame`);
   if (mean.length !== width * height) throw new Error(`makeAugment: mean has ${mean.length} values, expected ${width}x${height} = ${width * height}`);
   const dim = width * height;
   const image = new Float64Array(dim), moved = new Float64Array(dim);

@@ -13,7 +13,8 @@ export function buildProgram(): Command {
   program
     .name('nnlab')
     .description('A small neural-network library written by hand, and the lab report rerun with it.')
-    .showHelpAfterError()
+    // One line of error and a hint, not the whole help (up to 43 lines) after a typo.
+    .showHelpAfterError('(add --help to see the options)')
     .exitOverride();
   registerSin(program);
   registerReport(program);

@@ -6,14 +6,14 @@
  * Parameters live in a plain named map: W1, b1, gamma1, beta1, …, WL, bL. `loss(X)` gives the
  * scores (test mode); `loss(X, y)` gives the loss and the gradient of every parameter.
  */
-import { readFileSync } from 'node:fs';
 import { Matrix, checkFinite, addL2Gradient, argmaxRows, residentMatrix, toResident, type DType } from './matrix.js';
 import { StepArena, withArena } from './arena.js';
 import { affineForward, affineBackward, softmaxLoss, mseLoss, BatchnormParam, checkLabels } from './layers.js';
 import { Activation, checkActivation, hiddenLayerForward, hiddenLayerBackward, HiddenLayerCache, HiddenLayerParamGrads } from './layer_utils.js';
 import { Rng, deriveSeed } from './random.js';
 import { matrixToJSON, matrixFromJSON, MatrixJSON } from './serialize.js';
-import { writeFileAtomic } from './io.js';
+import { writeFileAtomic, readJsonFile } from './io.js';
+import { MAX_LAYER_WIDTH, MAX_PARAMETERS } from './limits.js';
 
 export type Normalization = 'none' | 'batchnorm';
 export type LossKind = 'softmax' | 'mse';
@@ -65,21 +65,44 @@ export interface NetJSON {
   batchnorm: { runningMean: MatrixJSON; runningVar: MatrixJSON }[];
 }
 
-function positiveInt(what: string, v: unknown): number {
+/** A layer width: a positive integer up to MAX_LAYER_WIDTH. */
+function layerWidth(what: string, v: unknown): number {
   if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw new Error(`FullyConnectedNet: ${what} must be a positive integer, got ${JSON.stringify(v)}`);
+  if (v > MAX_LAYER_WIDTH) throw new Error(`FullyConnectedNet: ${what} = ${v} is more than the limit of ${MAX_LAYER_WIDTH} units per layer`);
   return v;
 }
 
-function validateConfig(options: NetOptions): NetConfig {
+/** Name and shape of every parameter of a network with this config, in the order they are created. */
+export function parameterShapes(config: Pick<NetConfig, 'inputDim' | 'hiddenDims' | 'outputDim' | 'normalization'>): [string, number, number][] {
+  const dims = [config.inputDim, ...config.hiddenDims, config.outputDim];
+  const L = dims.length - 1;
+  const shapes: [string, number, number][] = [];
+  for (let i = 1; i <= L; i++) {
+    shapes.push([`W${i}`, dims[i - 1], dims[i]], [`b${i}`, 1, dims[i]]);
+    if (config.normalization === 'batchnorm' && i < L) shapes.push([`gamma${i}`, 1, dims[i]], [`beta${i}`, 1, dims[i]]);
+  }
+  return shapes;
+}
+
+/**
+ * Checks a network's options without allocating anything: the configuration the network
+ * would have. Throws naming the first bad option (or the size, past MAX_PARAMETERS).
+ */
+export function validateConfig(options: NetOptions): NetConfig {
   const known = ['inputDim', 'hiddenDims', 'outputDim', 'activation', 'normalization', 'dropout', 'loss', 'reg', 'weightInit', 'seed', 'dtype'];
   for (const key of Object.keys(options)) {
     if (!known.includes(key)) throw new Error(`FullyConnectedNet: unknown option '${key}', expected one of ${known.join(', ')}`);
   }
   const c: NetConfig = { ...DEFAULT_NET_CONFIG, ...options, hiddenDims: [...(options.hiddenDims ?? [])] };
-  positiveInt('inputDim', c.inputDim);
-  positiveInt('outputDim', c.outputDim);
+  layerWidth('inputDim', c.inputDim);
+  layerWidth('outputDim', c.outputDim);
   if (!Array.isArray(options.hiddenDims)) throw new Error(`FullyConnectedNet: hiddenDims must be an array of positive integers, got ${JSON.stringify(options.hiddenDims)}`);
-  c.hiddenDims.forEach((h, i) => positiveInt(`hiddenDims[${i}]`, h));
+  if (c.hiddenDims.length > MAX_LAYER_WIDTH) throw new Error(`FullyConnectedNet: ${c.hiddenDims.length} hidden layers is more than the limit of ${MAX_LAYER_WIDTH}`);
+  c.hiddenDims.forEach((h, i) => layerWidth(`hiddenDims[${i}]`, h));
+  const count = parameterShapes(c).reduce((s, [, rows, cols]) => s + rows * cols, 0);
+  if (count > MAX_PARAMETERS) {
+    throw new Error(`FullyConnectedNet: ${c.inputDim}-${c.hiddenDims.join('-')}-${c.outputDim} has ${count} parameters, more than the limit of ${MAX_PARAMETERS}`);
+  }
   checkActivation('FullyConnectedNet', c.activation);
   if (c.normalization !== 'none' && c.normalization !== 'batchnorm') throw new Error(`FullyConnectedNet: normalization must be 'none' or 'batchnorm', got '${c.normalization}'`);
   if (c.loss !== 'softmax' && c.loss !== 'mse') throw new Error(`FullyConnectedNet: loss must be 'softmax' or 'mse', got '${c.loss}'`);
@@ -103,25 +126,28 @@ export class FullyConnectedNet {
   /** Draws the dropout masks when no Rng is passed to `loss`. */
   private dropoutRng: Rng;
 
-  constructor(options: NetOptions) {
+  /**
+   * A network with freshly drawn weights. `params` (for fromJSON) gives parameters already
+   * checked against the config instead, so no random ones of the declared size are drawn first.
+   */
+  constructor(options: NetOptions, params?: Params) {
     this.config = validateConfig(options);
-    const { inputDim, hiddenDims, outputDim, weightInit, normalization, seed } = this.config;
+    const { hiddenDims, weightInit, normalization, seed } = this.config;
     this.numLayers = hiddenDims.length + 1;
-    const rng = new Rng(deriveSeed(seed, 'init'));
     this.dropoutRng = new Rng(deriveSeed(seed, 'dropout'));
-    const dims = [inputDim, ...hiddenDims, outputDim];
-    for (let i = 1; i <= this.numLayers; i++) {
-      const fanIn = dims[i - 1], fanOut = dims[i];
+    for (let i = 1; i < this.numLayers; i++) if (normalization === 'batchnorm') this.bnParams.push({ mode: 'train' });
+    if (params !== undefined) {
+      for (const [k] of parameterShapes(this.config)) this.params[k] = toResident(params[k], this.config.dtype);
+      return;
+    }
+    const rng = new Rng(deriveSeed(seed, 'init'));
+    for (const [k, fanIn, fanOut] of parameterShapes(this.config)) {
       const std = weightInit === 'he' ? Math.sqrt(2 / fanIn)
         : weightInit === 'xavier' ? Math.sqrt(2 / (fanIn + fanOut))
           : weightInit;
-      this.params[`W${i}`] = rng.gaussianMatrix(fanIn, fanOut, std);
-      this.params[`b${i}`] = new Matrix(1, fanOut);
-      if (normalization === 'batchnorm' && i < this.numLayers) {
-        this.params[`gamma${i}`] = Matrix.filled(1, fanOut, 1);
-        this.params[`beta${i}`] = new Matrix(1, fanOut);
-        this.bnParams.push({ mode: 'train' });
-      }
+      this.params[k] = k.startsWith('W') ? rng.gaussianMatrix(fanIn, fanOut, std)
+        : k.startsWith('gamma') ? Matrix.filled(1, fanOut, 1)
+          : new Matrix(1, fanOut);
     }
     // Every step reads and updates every parameter: keep them where the kernels compute. The
     // initial values are drawn in float64 whatever the dtype, so a float32 net starts from the
@@ -167,6 +193,7 @@ export class FullyConnectedNet {
   private run(X: Matrix, y: Targets | undefined, rng: Rng | undefined, checkValues: boolean, gradOut?: Params): Matrix | LossResult {
     const { inputDim, outputDim, loss: lossKind, reg, dropout, activation } = this.config;
     if (X.cols !== inputDim) throw new Error(`FullyConnectedNet.loss: X has ${X.cols} columns, expected inputDim = ${inputDim}`);
+    if (y !== undefined && X.rows === 0) throw new Error('FullyConnectedNet.loss: X has no rows; a loss needs at least one sample');
     if (checkValues) checkFinite('FullyConnectedNet.loss X', X);
     X = X.astype(this.config.dtype); // a no-op when X already holds the net's number type
     const mode = y === undefined ? 'test' : 'train';
@@ -280,42 +307,54 @@ export class FullyConnectedNet {
       throw new Error(`${source}: model format version ${j.version} is not supported (this nnlab reads version ${MODEL_FORMAT_VERSION})`);
     }
     if (!j.config || !j.params || !Array.isArray(j.batchnorm)) throw new Error(`${source}: model file lacks config, params or batchnorm`);
-    const net = new FullyConnectedNet(j.config);
-    for (const [k, m] of Object.entries(net.params)) {
-      const loaded = matrixFromJSON(j.params[k], `${source}: parameter ${k}`);
-      if (loaded.rows !== m.rows || loaded.cols !== m.cols) {
-        throw new Error(`${source}: parameter ${k} is ${loaded.rows}x${loaded.cols}, expected ${m.rows}x${m.cols}`);
+    // Everything is checked against the stored data before a network is built: an edited
+    // config (hiddenDims: [300000]) must not allocate what the file does not hold.
+    const config = (() => {
+      try {
+        return validateConfig(j.config as NetOptions);
+      } catch (err) {
+        throw new Error(`${source}: ${(err as Error).message}`);
       }
-      net.params[k] = toResident(loaded, net.config.dtype);
+    })();
+    const params: Params = {};
+    for (const [k, rows, cols] of parameterShapes(config)) {
+      params[k] = matrixFromJSON(j.params[k], `${source}: parameter ${k}`, [rows, cols]);
     }
-    if (j.batchnorm.length !== net.bnParams.length) {
-      throw new Error(`${source}: has ${j.batchnorm.length} batchnorm entries, expected ${net.bnParams.length}`);
+    const extra = Object.keys(j.params).filter((k) => !(k in params));
+    if (extra.length > 0) throw new Error(`${source}: unexpected parameter(s) ${extra.join(', ')} for a ${config.inputDim}-${config.hiddenDims.join('-')}-${config.outputDim} network`);
+    const normalized = config.normalization === 'batchnorm' ? config.hiddenDims : [];
+    if (j.batchnorm.length !== normalized.length) {
+      throw new Error(`${source}: has ${j.batchnorm.length} batchnorm entries, expected ${normalized.length}`);
     }
-    j.batchnorm.forEach((bn, i) => {
-      net.bnParams[i].runningMean = matrixFromJSON(bn.runningMean, `${source}: batchnorm ${i + 1} runningMean`).astype(net.config.dtype);
-      net.bnParams[i].runningVar = matrixFromJSON(bn.runningVar, `${source}: batchnorm ${i + 1} runningVar`).astype(net.config.dtype);
-    });
+    const running = j.batchnorm.map((bn, i) => ({
+      runningMean: matrixFromJSON(bn?.runningMean, `${source}: batchnorm ${i + 1} runningMean`, [1, normalized[i]]).astype(config.dtype),
+      runningVar: matrixFromJSON(bn?.runningVar, `${source}: batchnorm ${i + 1} runningVar`, [1, normalized[i]]).astype(config.dtype),
+    }));
+    const net = new FullyConnectedNet(config, params);
+    running.forEach((r, i) => Object.assign(net.bnParams[i], r));
     return net;
+  }
+
+  /**
+   * Throws, naming `what` and the parameter, if any parameter or running statistic is NaN or
+   * infinite: JSON would write it as null, and the file would fail to load later.
+   */
+  checkFiniteParams(what: string): void {
+    for (const [k, m] of Object.entries(this.params)) checkFinite(`${what}: parameter ${k}`, m);
+    this.bnParams.forEach((bn, i) => {
+      if (bn.runningMean) checkFinite(`${what}: batchnorm ${i + 1} runningMean`, bn.runningMean);
+      if (bn.runningVar) checkFinite(`${what}: batchnorm ${i + 1} runningVar`, bn.runningVar);
+    });
   }
 
   /** Writes the model as JSON, atomically: a failed save leaves any previous file intact. */
   save(path: string): void {
+    this.checkFiniteParams(`FullyConnectedNet.save ${path}`);
     writeFileAtomic(path, JSON.stringify(this.toJSON()));
   }
 
   static load(path: string): FullyConnectedNet {
-    let text: string;
-    try {
-      text = readFileSync(path, 'utf8');
-    } catch (err) {
-      throw new Error(`cannot read model file ${path}: ${(err as Error).message}`);
-    }
-    let json: unknown;
-    try {
-      json = JSON.parse(text);
-    } catch (err) {
-      throw new Error(`model file ${path} is not valid JSON (corrupt or truncated): ${(err as Error).message}`);
-    }
-    return FullyConnectedNet.fromJSON(json, `model file ${path}`);
+    return FullyConnectedNet.fromJSON(readJsonFile(path, 'model file'), `model file ${path}`);
   }
+
 }

@@ -10,6 +10,7 @@ export * from './solver.js';
 export * from './gradient_check.js';
 export * from './serialize.js';
 export * from './io.js';
+export * from './limits.js';
 export * from './tasks/sine.js';
 export * from './display/index.js';
 export * from './experiments/index.js';
@@ -20,5 +21,7 @@ export * from './data/split.js';
 export * from './data/synth.js';
 export * from './data/train.js';
 // confusionMatrix is exported once, through ./experiments (which re-exports the same function).
-export { CLASSIFIER_FORMAT, CLASSIFIER_VERSION, type CharacterClassifier, saveClassifier, loadClassifier, classify } from './data/classifier.js';
+export {
+  CLASSIFIER_FORMAT, CLASSIFIER_VERSION, type CharacterClassifier, saveClassifier, loadClassifier, classify, countTrainingImages, outputsForFolders,
+} from './data/classifier.js';
 export * from './augment.js';

@@ -12,6 +12,7 @@
  */
 import { kernels } from './kernels/index.js';
 import { activeArena } from './arena.js';
+import { checkMatrixSize } from './limits.js';
 
 export type DType = 'float64' | 'float32';
 /** The storage of a Matrix. */
@@ -20,6 +21,7 @@ export const DTYPES: readonly DType[] = ['float64', 'float32'];
 
 /** A zero-filled array of `length` numbers of type `dtype`. */
 export function floatsOf(dtype: DType, length: number): Floats {
+  checkMatrixSize('floatsOf', 1, length);
   if (dtype === 'float64') return new Float64Array(length);
   if (dtype === 'float32') return new Float32Array(length);
   throw new Error(`dtype must be 'float64' or 'float32', got '${String(dtype)}'`);
@@ -32,8 +34,7 @@ export class Matrix {
   readonly data: Floats;
 
   constructor(rows: number, cols: number, data?: Floats) {
-    if (!Number.isInteger(rows) || rows < 0) throw new Error(`Matrix: rows must be a non-negative integer, got ${rows}`);
-    if (!Number.isInteger(cols) || cols < 0) throw new Error(`Matrix: cols must be a non-negative integer, got ${cols}`);
+    checkMatrixSize('Matrix', rows, cols);
     if (data !== undefined && data.length !== rows * cols) {
       throw new Error(`Matrix: data has ${data.length} elements, expected ${rows}x${cols} = ${rows * cols}`);
     }
@@ -43,6 +44,7 @@ export class Matrix {
   }
 
   static zeros(rows: number, cols: number, dtype: DType = 'float64'): Matrix {
+    checkMatrixSize('Matrix', rows, cols);
     return new Matrix(rows, cols, floatsOf(dtype, rows * cols));
   }
 
@@ -58,6 +60,7 @@ export class Matrix {
    * takes its storage from the arena instead of the garbage-collected heap.
    */
   static like(m: Matrix, rows = m.rows, cols = m.cols): Matrix {
+    checkMatrixSize('Matrix.like', rows, cols);
     const f32 = m.data instanceof Float32Array;
     const data = activeArena()?.take(f32, rows * cols) ?? (f32 ? new Float32Array(rows * cols) : new Float64Array(rows * cols));
     return new Matrix(rows, cols, data);
@@ -263,6 +266,7 @@ export function matmulNT(a: Matrix, b: Matrix, out?: Matrix): Matrix {
  */
 export function residentMatrix(rows: number, cols: number, dtype: DType = 'float64'): Matrix {
   if (dtype !== 'float64' && dtype !== 'float32') floatsOf(dtype, 0); // throws, naming the bad dtype
+  checkMatrixSize('residentMatrix', rows, cols);
   return new Matrix(rows, cols, dtype === 'float32' ? kernels.alloc32(rows * cols) : kernels.alloc(rows * cols));
 }
 

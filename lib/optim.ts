@@ -93,3 +93,11 @@ export function adam(w: Matrix, dw: Matrix, config: AdamConfig = {}): [Matrix, A
 export const updateRules = { sgd, sgdMomentum, rmsprop, adam } as Record<string, UpdateRule>;
 export type UpdateRuleName = 'sgd' | 'sgdMomentum' | 'rmsprop' | 'adam';
 export const UPDATE_RULE_NAMES: readonly UpdateRuleName[] = ['sgd', 'sgdMomentum', 'rmsprop', 'adam'];
+
+/** The hyperparameters each rule reads from its config (the rest of a config is its state). */
+export const HYPERPARAMETERS: Record<UpdateRuleName, readonly string[]> = {
+  sgd: ['learningRate'],
+  sgdMomentum: ['learningRate', 'momentum'],
+  rmsprop: ['learningRate', 'decayRate', 'epsilon'],
+  adam: ['learningRate', 'beta1', 'beta2', 'epsilon'],
+};

@@ -7,14 +7,14 @@
  * an Rng derived from (seed, epoch), so a run is reproducible and can resume from a checkpoint
  * to exactly the result of an uninterrupted run.
  */
-import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
-import { Matrix, checkFinite, argmaxRows, residentMatrix } from './matrix.js';
+import { createHash } from 'node:crypto';
+import { Matrix, checkFinite, argmaxRows, residentMatrix, toResident, type DType } from './matrix.js';
 import { FullyConnectedNet, Params, Targets } from './fc_net.js';
-import { OptimConfig, updateRules, UpdateRuleName, UPDATE_RULE_NAMES } from './optim.js';
+import { OptimConfig, updateRules, UpdateRuleName, UPDATE_RULE_NAMES, HYPERPARAMETERS } from './optim.js';
 import { Rng, deriveSeed } from './random.js';
 import { matrixToJSON, matrixFromJSON, MatrixJSON } from './serialize.js';
-import { writeFileAtomic } from './io.js';
+import { writeFileAtomic, readJsonFile } from './io.js';
 
 export interface SolverData {
   XTrain: Matrix;
@@ -70,6 +70,39 @@ const DEFAULT_OPTIONS: SolverOptions = {
 };
 const OPTION_KEYS = [...Object.keys(DEFAULT_OPTIONS), 'augment', 'metric', 'onIteration', 'onEpoch'];
 
+/**
+ * Training stops as diverged when a minibatch's loss is not finite, or larger than this many
+ * times the run's first loss (taken as at least 1, so that a regression starting near 0 is
+ * not stopped by ordinary noise). Adam at learning rates 1e-3..1e-1 on the built-in data stays
+ * below 10× its first loss; runs at 10 and above passed 1e20.
+ */
+export const DIVERGENCE_FACTOR = 1e3;
+
+/** Thrown by Solver.train when the loss diverges; says where, and suggests a smaller learning rate. */
+export class DivergenceError extends Error {
+  constructor(
+    readonly loss: number,
+    readonly epoch: number,
+    readonly iteration: number,
+    readonly iterationsPerEpoch: number,
+    readonly learningRate: number | undefined,
+    why: string,
+  ) {
+    super(
+      `Solver.train: the loss became ${loss} at epoch ${epoch}, iteration ${iteration} of ${iterationsPerEpoch}${why} ` +
+      `(learning rate ${learningRate}); the training diverged: try a smaller learning rate`,
+    );
+    this.name = 'DivergenceError';
+  }
+}
+
+/**
+ * Options that make a run what it is: a resumed run must keep them, or it would silently be a
+ * different run continuing from the middle of another. (numEpochs, checkpoint, hooks and
+ * verbosity may change; augment is a function and must be passed again.)
+ */
+const RUN_IDENTITY = ['updateRule', 'optimConfig', 'lrDecay', 'batchSize', 'seed', 'numTrainSamples', 'numValSamples', 'metric'] as const;
+
 export const CHECKPOINT_FORMAT = 'nnlab.SolverCheckpoint';
 export const CHECKPOINT_VERSION = 1;
 
@@ -99,6 +132,11 @@ function validateOptions(options: Partial<SolverOptions>): SolverOptions {
   if (o.numTrainSamples !== null) checkPositiveInt('numTrainSamples', o.numTrainSamples);
   if (o.numValSamples !== null) checkPositiveInt('numValSamples', o.numValSamples);
   if (!(o.lrDecay > 0 && Number.isFinite(o.lrDecay))) throw new Error(`Solver: lrDecay must be a positive number, got ${o.lrDecay}`);
+  // A misspelt key ({ learningrate: 5 }) would otherwise be ignored and the default used.
+  const known = HYPERPARAMETERS[o.updateRule];
+  for (const key of Object.keys(o.optimConfig)) {
+    if (!known.includes(key)) throw new Error(`Solver: optimConfig has unknown key '${key}' for ${o.updateRule}, expected some of ${known.join(', ')}`);
+  }
   const lr = o.optimConfig.learningRate;
   if (lr !== undefined && !(lr > 0 && Number.isFinite(lr))) throw new Error(`Solver: optimConfig.learningRate must be a positive number, got ${lr}`);
   if (!Number.isInteger(o.seed)) throw new Error(`Solver: seed must be an integer, got ${o.seed}`);
@@ -169,10 +207,23 @@ export class Solver {
   }
 
   /**
-   * One gradient step on a minibatch of the solver's data (already checked for non-finite
-   * values in the constructor, so not scanned again); returns the loss before the step.
+   * One gradient step on the minibatch (X, y); returns the loss before the step. X and y are
+   * checked first (NaN in X would turn the weights to NaN behind a finite loss; no rows, a NaN
+   * loss).
    */
   step(X: Matrix, y: Targets, rng?: Rng): number {
+    if (!(X instanceof Matrix) || X.rows < 1) throw new Error(`Solver.step: X must be a Matrix with at least one row, got ${X instanceof Matrix ? '0 rows' : typeof X}`);
+    if (X.cols !== this.model.config.inputDim) throw new Error(`Solver.step: X has ${X.cols} columns, expected the model's inputDim = ${this.model.config.inputDim}`);
+    checkFinite('Solver.step: X', X);
+    this.model.checkTargets('Solver.step: y', y, X.rows);
+    return this.stepChecked(X, y, rng);
+  }
+
+  /**
+   * step() on a minibatch of the solver's data (checked for non-finite values in the
+   * constructor, so not scanned again: the scan costs as much as a small layer).
+   */
+  private stepChecked(X: Matrix, y: Targets, rng?: Rng): number {
     const buffer = this.minibatchBuffer(X.rows, X.cols);
     if (X.data.buffer !== buffer.data.buffer || X.data.byteOffset !== buffer.data.byteOffset) {
       buffer.data.set(X.data);
@@ -255,13 +306,8 @@ export class Solver {
           Xb = o.augment(Xb, rng);
           checkFinite('Solver.train: the augmented minibatch', Xb); // new values, not checked yet
         }
-        const loss = this.step(Xb, selectTargets(yTrain, idx), rng);
-        if (!Number.isFinite(loss)) {
-          throw new Error(
-            `Solver.train: the loss became ${loss} at epoch ${epoch}, iteration ${it + 1} of ${iterationsPerEpoch} ` +
-            `(learning rate ${this.optimConfigs[Object.keys(this.optimConfigs)[0]].learningRate}); try a smaller learning rate`,
-          );
-        }
+        const loss = this.stepChecked(Xb, selectTargets(yTrain, idx), rng);
+        this.checkDivergence(loss, epoch, it + 1, iterationsPerEpoch);
         this.lossHistory.push(loss);
         lossSum += loss;
         const globalIt = (epoch - 1) * iterationsPerEpoch + it + 1;
@@ -299,6 +345,16 @@ export class Solver {
     };
   }
 
+  /** Throws a DivergenceError if `loss` is not finite or past DIVERGENCE_FACTOR × the first loss. */
+  private checkDivergence(loss: number, epoch: number, iteration: number, iterationsPerEpoch: number): void {
+    const first = this.lossHistory.length > 0 ? this.lossHistory[0] : loss;
+    const bound = DIVERGENCE_FACTOR * Math.max(first, 1);
+    if (Number.isFinite(loss) && loss <= bound) return;
+    const why = Number.isFinite(loss) ? `, more than ${DIVERGENCE_FACTOR} times the first loss ${first.toPrecision(4)}` : '';
+    const learningRate = this.optimConfigs[Object.keys(this.optimConfigs)[0]]?.learningRate;
+    throw new DivergenceError(loss, epoch, iteration, iterationsPerEpoch, learningRate, why);
+  }
+
   private restoreBest(): void {
     if (this.bestEpoch === 0) return;
     for (const [k, m] of Object.entries(this.bestParams)) this.model.params[k] = m.clone();
@@ -320,6 +376,7 @@ export class Solver {
       format: CHECKPOINT_FORMAT,
       version: CHECKPOINT_VERSION,
       options: plainOptions,
+      data: this.dataIdentity(),
       epoch: this.epoch,
       model: this.model.toJSON(),
       optimConfigs: Object.fromEntries(Object.entries(this.optimConfigs).map(([k, c]) => [k, configToJSON(c)])),
@@ -338,40 +395,94 @@ export class Solver {
   }
 
   saveCheckpoint(path: string): void {
+    this.model.checkFiniteParams(`Solver.saveCheckpoint ${path}`);
     writeFileAtomic(path, JSON.stringify(this.toCheckpoint()));
   }
 
   /**
    * A solver that continues the run saved at `path`. `options` may change what is not part of
-   * the run's identity: numEpochs (to train further), checkpoint, hooks, verbosity.
+   * the run's identity: numEpochs (to train further), checkpoint, hooks, verbosity. A changed
+   * update rule, optimiser config, batch size, seed, data or data type is refused, naming it.
    */
   static resume(path: string, data: SolverData, options: Partial<SolverOptions> = {}): Solver {
     let ck: any;
     try {
-      ck = JSON.parse(readFileSync(path, 'utf8'));
+      ck = readJsonFile(path, 'checkpoint');
     } catch (err) {
-      throw new Error(`cannot resume from checkpoint ${path}: ${(err as Error).message}`);
+      throw new Error(`cannot resume: ${(err as Error).message}`);
     }
     if (ck?.format !== CHECKPOINT_FORMAT || ck.version !== CHECKPOINT_VERSION) {
       throw new Error(`${path}: not an nnlab solver checkpoint (format ${CHECKPOINT_FORMAT} version ${CHECKPOINT_VERSION})`);
     }
-    const model = FullyConnectedNet.fromJSON(ck.model, `checkpoint ${path}`);
+    const what = `checkpoint ${path}`;
+    for (const key of RUN_IDENTITY) {
+      if (key in options && JSON.stringify(options[key]) !== JSON.stringify(ck.options?.[key])) {
+        throw new Error(`cannot resume from ${path}: ${key} was ${JSON.stringify(ck.options?.[key])} in the run, ${JSON.stringify(options[key])} now; start a new run to change it`);
+      }
+    }
+    const model = FullyConnectedNet.fromJSON(ck.model, what);
     const solver = new Solver(model, data, { ...ck.options, ...options });
+    solver.checkSameData(ck.data, path);
+    const dtype = model.config.dtype;
+    // Every stored matrix has its parameter's shape and the model's number type (a checkpoint
+    // from before dtypes were recorded holds float32 values as plain numbers: converted exactly).
+    const asParam = (m: unknown, k: string, label: string) => {
+      const param = model.params[k];
+      if (param === undefined) throw new Error(`${what}: ${label} belongs to no parameter of the model`);
+      const matrix = matrixFromJSON(m, `${what}: ${label}`, [param.rows, param.cols]);
+      if ((m as MatrixJSON).dtype !== undefined && matrix.dtype !== dtype) {
+        throw new Error(`${what}: ${label} is ${matrix.dtype}, but the model is ${dtype}`);
+      }
+      return matrix.astype(dtype);
+    };
     solver.epoch = ck.epoch;
-    solver.optimConfigs = Object.fromEntries(Object.entries(ck.optimConfigs).map(([k, c]) => [k, configFromJSON(c as object, `checkpoint ${path}: ${k}`)]));
+    solver.optimConfigs = Object.fromEntries(Object.keys(model.params).map((k) => {
+      if (!ck.optimConfigs?.[k]) throw new Error(`${what}: no optimiser state for parameter ${k}`);
+      return [k, configFromJSON(ck.optimConfigs[k], (m, name) => toResident(asParam(m, k, `${name} of ${k}`)))];
+    }));
     solver.lossHistory = ck.lossHistory;
     solver.trainMetricHistory = ck.trainMetricHistory;
     solver.valMetricHistory = ck.valMetricHistory;
     solver.epochSeconds = ck.epochSeconds;
     solver.bestValMetric = ck.bestValMetric ?? solver.bestValMetric;
     solver.bestEpoch = ck.bestEpoch;
-    solver.bestParams = Object.fromEntries(Object.entries(ck.bestParams).map(([k, m]) => [k, matrixFromJSON(m, `checkpoint ${path}: best ${k}`)]));
+    solver.bestParams = Object.fromEntries(Object.entries(ck.bestParams).map(([k, m]) => [k, asParam(m, k, `best ${k}`)]));
     solver.bestBatchnorm = (ck.bestBatchnorm as { runningMean?: MatrixJSON; runningVar?: MatrixJSON }[]).map((bn) => ({
-      runningMean: bn.runningMean && matrixFromJSON(bn.runningMean, `checkpoint ${path}: best runningMean`),
-      runningVar: bn.runningVar && matrixFromJSON(bn.runningVar, `checkpoint ${path}: best runningVar`),
+      runningMean: bn.runningMean && matrixFromJSON(bn.runningMean, `${what}: best runningMean`).astype(dtype),
+      runningVar: bn.runningVar && matrixFromJSON(bn.runningVar, `${what}: best runningVar`).astype(dtype),
     }));
     return solver;
   }
+
+  /** What the checkpoint records of the data: its number type and a hash of every value. */
+  private dataIdentity(): { dtype: DType; fingerprint: string } {
+    this.dataFingerprint ??= fingerprintData(this.data);
+    return { dtype: this.data.XTrain.dtype, fingerprint: this.dataFingerprint };
+  }
+
+  private dataFingerprint: string | null = null;
+
+  /** Throws unless `recorded` (from a checkpoint) describes this solver's data. */
+  private checkSameData(recorded: { dtype?: DType; fingerprint?: string } | undefined, path: string): void {
+    if (recorded === undefined) return; // a checkpoint from before the data was recorded
+    const now = this.dataIdentity();
+    if (recorded.dtype !== now.dtype) {
+      throw new Error(`cannot resume from ${path}: the training data was ${recorded.dtype} in the run, ${now.dtype} now`);
+    }
+    if (recorded.fingerprint !== now.fingerprint) {
+      throw new Error(`cannot resume from ${path}: the data differs from the run's (fingerprint ${String(recorded.fingerprint).slice(0, 12)}…, now ${now.fingerprint.slice(0, 12)}…); resume with the same data`);
+    }
+  }
+}
+
+/** A hash of the training and validation data: every value and label, in order. */
+function fingerprintData(d: SolverData): string {
+  const h = createHash('sha256');
+  for (const part of [d.XTrain, d.yTrain, d.XVal, d.yVal]) {
+    const values = part instanceof Matrix ? part.data : Float64Array.from(part);
+    h.update(new Uint8Array(values.buffer, values.byteOffset, values.byteLength));
+  }
+  return h.digest('hex');
 }
 
 /** Optimiser configs hold numbers and state matrices; JSON keeps both exactly. */
@@ -379,6 +490,7 @@ function configToJSON(c: OptimConfig): Record<string, unknown> {
   return Object.fromEntries(Object.entries(c).map(([k, v]) => [k, v instanceof Matrix ? { matrix: matrixToJSON(v) } : v]));
 }
 
-function configFromJSON(j: object, what: string): OptimConfig {
-  return Object.fromEntries(Object.entries(j).map(([k, v]) => [k, v && typeof v === 'object' && 'matrix' in v ? matrixFromJSON(v.matrix, `${what}.${k}`) : v])) as OptimConfig;
+/** `stateMatrix(json, name)` reads each state matrix (velocity, cache, m, v) of the config. */
+function configFromJSON(j: object, stateMatrix: (m: unknown, name: string) => Matrix): OptimConfig {
+  return Object.fromEntries(Object.entries(j).map(([k, v]) => [k, v && typeof v === 'object' && 'matrix' in v ? stateMatrix(v.matrix, k) : v])) as OptimConfig;
 }

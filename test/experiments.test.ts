@@ -12,6 +12,7 @@ import { setOutputSink } from '../lib/display/index.js';
 import { encodeGrayBmp } from '../lib/data/bmp.js';
 import { loadLabData } from '../lib/experiments/index.js';
 import { mkdirSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 
 const dirs: string[] = [];
 function tempDir(): string {
@@ -113,7 +114,8 @@ describe('runGrid', () => {
   }, 120_000);
 
   it('takes its default worker count from NNLAB_WORKERS (nnlab report --workers), else one per core', () => {
-    expect(defaultWorkers({ NNLAB_WORKERS: '3' })).toBe(3);
+    expect(defaultWorkers({ NNLAB_WORKERS: '1' })).toBe(1);
+    expect(() => defaultWorkers({ NNLAB_WORKERS: String(availableParallelism() + 1) })).toThrow(/NNLAB_WORKERS.*limit/);
     expect(defaultWorkers({ NNLAB_WORKERS: '0' })).toBe(0);
     expect(defaultWorkers({})).toBeGreaterThanOrEqual(1);
     expect(() => defaultWorkers({ NNLAB_WORKERS: 'two' })).toThrow(/NNLAB_WORKERS must be a whole number of worker threads .* got 'two'/);

@@ -83,9 +83,10 @@ describe('Solver', () => {
     expect(resumed.model.toJSON()).toEqual(full.model.toJSON());
   });
 
-  it('stops on a non-finite loss, saying where and with which learning rate', () => {
+  it('stops on a diverging loss, saying where and with which learning rate', () => {
     const s = new Solver(net({ weightInit: 1e3 }), data, opts({ updateRule: 'sgd', optimConfig: { learningRate: 1e6 } }));
-    expect(() => s.train()).toThrow(/loss became (NaN|Infinity) at epoch \d+, iteration \d+ of 4 \(learning rate 1000000\)/);
+    // Caught as a finite loss past 1000× the first (test/divergence.test.ts) before it reaches NaN.
+    expect(() => s.train()).toThrow(/loss became [^ ]+ at epoch \d+, iteration \d+ of 4(, more than 1000 times the first loss [^ ]+)? \(learning rate 1000000\)/);
   });
 
   it('rejects unknown options and bad data, naming them', () => {

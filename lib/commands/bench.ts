@@ -31,7 +31,8 @@ export function registerBench(program: Command): void {
     .option('--no-tfjs', 'do not time TensorFlow.js (wasm backend)')
     .option('--json <file>', 'also write every figure to this JSON file')
     .action(async (opts: BenchCliOptions) => {
-      const models = opts.models.split(',').map((s) => s.trim()).filter((s) => s !== '');
+      const models = opts.models.split(',').map((s) => s.trim());
+      if (models.some((m) => m === '')) throw new Error(`--models: expected comma-separated models (some of ${MODEL_NAMES.join(',')}), got '${opts.models}'`);
       for (const m of models) {
         if (!(MODEL_NAMES as readonly string[]).includes(m)) throw new Error(`--models: unknown model '${m}', expected some of ${MODEL_NAMES.join(',')}`);
       }

@@ -8,13 +8,22 @@
  */
 import { Command } from 'commander';
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, parse, resolve, sep } from 'node:path';
+import { homedir } from 'node:os';
+import { removeStaleTemporaries, escapeRegExp } from '../io.js';
 import { performance } from 'node:perf_hooks';
-import { synthesizeCharacters, DEFAULT_DIFFICULTY } from '../data/synth.js';
+import { synthesizeCharacters, DEFAULT_DIFFICULTY, MAX_DIFFICULTY } from '../data/synth.js';
 import { encodeGrayBmp } from '../data/bmp.js';
-import { parseInteger, parseNumber } from './options.js';
+import { parseDifficulty, parseInteger } from './options.js';
 
-export const DEFAULT_SYNTH_SEED = 1;
+/**
+ * Generator seeds. Sample i of a character depends only on (seed, character, i), so a folder
+ * written with the seed a training run generates from would hold that run's own training
+ * images: `data synth` defaults to a seed that no training uses by default (train --synthetic
+ * generates from seed 1, the notebooks from seed 0).
+ */
+export const DEFAULT_SYNTH_SEED = 1000;
+export const DEFAULT_TRAIN_DATA_SEED = 1;
 export const DEFAULT_PER_CLASS = 620;
 
 /** Written beside the class folders (a dotfile, so the loader skips it): how the data was made. */
@@ -32,16 +41,13 @@ export interface WriteSynthOptions {
 /** Generates the dataset and writes it; returns the number of images and the seconds taken. */
 export function writeSyntheticDataset(o: WriteSynthOptions): { images: number; classes: number; seconds: number } {
   const t0 = performance.now();
-  const out = resolve(o.out);
-  if (existsSync(out)) {
-    if (!statSync(out).isDirectory()) throw new Error(`--out ${o.out} exists and is not a folder`);
-    if (readdirSync(out).length > 0 && !o.force) throw new Error(`--out ${o.out} is not empty; use --force to replace it`);
-  }
+  const out = checkOutFolder(o.out, o.force);
   const data = synthesizeCharacters({ perClass: o.perClass, seed: o.seed, difficulty: o.difficulty });
   const { width, height } = data;
   const dim = width * height;
 
   mkdirSync(dirname(out), { recursive: true });
+  removeStaleTemporaries(dirname(out), new RegExp(`^\\.${escapeRegExp(basename(out))}\\.(?:tmp|old)-(\\d+)-\\d+$`));
   const stamp = `${process.pid}-${Date.now()}`;
   const tmp = join(dirname(out), `.${basename(out)}.tmp-${stamp}`);
   try {
@@ -69,6 +75,30 @@ export function writeSyntheticDataset(o: WriteSynthOptions): { images: number; c
   return { images: data.X.rows, classes: data.classNames.length, seconds: (performance.now() - t0) / 1000 };
 }
 
+/**
+ * The absolute path of `--out`, once it is safe to write: never empty, the file-system root,
+ * the home folder, the working folder or a folder above it (an empty path resolves to the
+ * working folder, and `--force` used to empty it); an existing folder must be empty, or one
+ * an earlier `nnlab data synth` wrote (it holds SYNTH_MANIFEST) when `force` is set.
+ */
+export function checkOutFolder(given: string, force: boolean): string {
+  if (given.trim() === '') throw new Error('--out: expected a folder to create, got an empty path');
+  const out = resolve(given);
+  const protectedFolders = [parse(out).root, homedir(), process.cwd()];
+  const holds = (p: string) => out === p || (p + sep).startsWith(out + sep); // p is out or lies inside it
+  if (protectedFolders.some(holds)) {
+    throw new Error(`--out ${given}: refusing to write the dataset into ${out} (the root, home or working folder, or one above it); give a new folder such as ./chars`);
+  }
+  if (!existsSync(out)) return out;
+  if (!statSync(out).isDirectory()) throw new Error(`--out ${given} exists and is not a folder`);
+  if (readdirSync(out).length === 0) return out;
+  if (!force) throw new Error(`--out ${given} is not empty; use --force to replace it`);
+  if (!existsSync(join(out, SYNTH_MANIFEST))) {
+    throw new Error(`--out ${given} was not written by nnlab data synth (it has no ${SYNTH_MANIFEST}); --force replaces only such a folder: choose another --out or remove it yourself`);
+  }
+  return out;
+}
+
 /** Puts the finished folder `from` at `to`, moving any old `to` aside first and deleting it after. */
 function replaceFolder(from: string, to: string, stamp: string): void {
   if (!existsSync(to)) {
@@ -93,15 +123,15 @@ export function registerData(program: Command): void {
     .description('write the built-in handwritten dataset (12 characters, generated from hanzi-writer-data strokes) as 1-bit BMPs in the course layout DIR/1/1.bmp … DIR/12/N.bmp')
     .requiredOption('--out <dir>', 'folder to create')
     .option('--per-class <n>', 'images per character', String(DEFAULT_PER_CLASS))
-    .option('--seed <s>', 'random seed of the generator', String(DEFAULT_SYNTH_SEED))
-    .option('--difficulty <d>', 'strength of the handwriting distortions (0 = clean font skeleton)', String(DEFAULT_DIFFICULTY))
-    .option('--force', 'replace the folder if it is not empty')
+    .option('--seed <s>', `random seed of the generator (default ${DEFAULT_SYNTH_SEED}: a seed training never uses by default, unlike train --synthetic's data seed ${DEFAULT_TRAIN_DATA_SEED} and the notebooks' 0, so predict on these images tests on new ones)`, String(DEFAULT_SYNTH_SEED))
+    .option('--difficulty <d>', `strength of the handwriting distortions, 0 (clean font skeleton) to ${MAX_DIFFICULTY}`, String(DEFAULT_DIFFICULTY))
+    .option('--force', 'replace the folder if an earlier `nnlab data synth` wrote it (never any other folder)')
     .action((opts: { out: string; perClass: string; seed: string; difficulty: string; force?: boolean }) => {
       const r = writeSyntheticDataset({
         out: opts.out,
         perClass: parseInteger('--per-class', opts.perClass, 1),
         seed: parseInteger('--seed', opts.seed),
-        difficulty: parseNumber('--difficulty', opts.difficulty, 0),
+        difficulty: parseDifficulty('--difficulty', opts.difficulty),
         force: opts.force === true,
       });
       console.log(`wrote ${r.images} images (${r.classes} classes × ${r.images / r.classes}) to ${opts.out} in ${r.seconds.toFixed(1)} s`);

@@ -4,21 +4,30 @@
  */
 import cliProgress from 'cli-progress';
 import { DTYPES, type DType } from '../matrix.js';
+import { MAX_LAYER_WIDTH } from '../limits.js';
+import { MAX_DIFFICULTY } from '../data/synth.js';
 
-export function parseInteger(option: string, text: string, min = -Infinity): number {
+export function parseInteger(option: string, text: string, min = -Infinity, max = Infinity): number {
   const v = Number(text);
   if (!/^-?\d+$/.test(text.trim()) || !Number.isSafeInteger(v) || v < min) {
     throw new Error(`${option}: expected an integer${min > -Infinity ? ` >= ${min}` : ''}, got '${text}'`);
   }
+  if (v > max) throw new Error(`${option}: ${v} is more than the limit of ${max}`);
   return v;
 }
 
-export function parseNumber(option: string, text: string, min = -Infinity): number {
+export function parseNumber(option: string, text: string, min = -Infinity, max = Infinity): number {
   const v = Number(text);
   if (text.trim() === '' || !Number.isFinite(v) || v < min) {
     throw new Error(`${option}: expected a number${min > -Infinity ? ` >= ${min}` : ''}, got '${text}'`);
   }
+  if (v > max) throw new Error(`${option}: ${v} is more than the limit of ${max}`);
   return v;
+}
+
+/** The generator's --difficulty, within its documented range 0..MAX_DIFFICULTY. */
+export function parseDifficulty(option: string, text: string): number {
+  return parseNumber(option, text, 0, MAX_DIFFICULTY);
 }
 
 /** 'float64' or 'float32'. */
@@ -35,11 +44,16 @@ export function parseDTypeList(option: string, text: string): DType[] {
   return parts.map((p) => parseDType(option, p));
 }
 
-/** "100,100" → [100, 100]; each entry a positive integer. */
-export function parseIntList(option: string, text: string): number[] {
-  const parts = text.split(',').map((s) => s.trim()).filter((s) => s !== '');
-  if (parts.length === 0) throw new Error(`${option}: expected comma-separated positive integers, got '${text}'`);
-  return parts.map((p) => parseInteger(option, p, 1));
+/** "100,100" → [100, 100]; each entry a positive integer up to `max`, none left empty ("10,,10"). */
+export function parseIntList(option: string, text: string, max = Infinity): number[] {
+  const parts = text.split(',').map((s) => s.trim());
+  if (parts.some((s) => s === '')) throw new Error(`${option}: expected comma-separated positive integers, got '${text}'`);
+  return parts.map((p) => parseInteger(option, p, 1, max));
+}
+
+/** Hidden layer sizes, each within the library's layer width limit. */
+export function parseHiddenDims(option: string, text: string): number[] {
+  return parseIntList(option, text, MAX_LAYER_WIDTH);
 }
 
 export interface EpochProgress {

@@ -1,10 +1,11 @@
 /**
  * `nnlab predict`: applies a classifier saved by `nnlab train --save` to a folder of images.
- * A labelled folder (class folders 1..K) gets an accuracy and a confusion matrix; a flat folder
+ * A labelled folder (class folders, matched to the model's classes by name) gets an accuracy and a confusion matrix; a flat folder
  * of images gets one predicted character per file.
  */
 import { Command, Option } from 'commander';
-import { loadClassifier, classify, confusionMatrix, CharacterClassifier } from '../data/classifier.js';
+import { loadClassifier, classify, confusionMatrix, countTrainingImages, outputsForFolders, CharacterClassifier } from '../data/classifier.js';
+import type { Matrix } from '../matrix.js';
 import { isLabelledFolder, loadCharacterFolder, loadImageFolder, Polarity } from '../data/loader.js';
 
 interface PredictCliOptions {
@@ -19,6 +20,15 @@ function reportWarnings(warnings: string[], skipped: number): void {
   for (const w of warnings.slice(0, 10)) process.stderr.write(`warning: ${w}\n`);
   if (warnings.length > 10) process.stderr.write(`warning: … and ${warnings.length - 10} more\n`);
   if (skipped > 0) process.stderr.write(`warning: skipped ${skipped} bad file(s) (--skip-bad)\n`);
+}
+
+/** Warns (naming the count) when some images are ones the model was trained on; returns the count. */
+function warnTrainingImages(c: CharacterClassifier, X: Matrix): number {
+  const seen = countTrainingImages(c, X);
+  if (seen > 0) {
+    process.stderr.write(`warning: ${seen} of ${X.rows} images are identical to images the model was trained on; its accuracy on them says little about new images\n`);
+  }
+  return seen;
 }
 
 /** Terminal columns taken by `s`: CJK characters are two columns wide. */
@@ -41,13 +51,12 @@ function formatTable(rows: string[][]): string {
 function predictLabelled(c: CharacterClassifier, opts: PredictCliOptions): void {
   const folder = loadCharacterFolder(opts.data, { width: c.width, height: c.height, skipBad: opts.skipBad, polarity: opts.polarity });
   reportWarnings(folder.warnings, folder.skipped);
-  // Folder n holds class n−1 of the model, whichever folders this particular folder has.
+  const seenInTraining = warnTrainingImages(c, folder.X);
+  // Folders are matched to the model's outputs by name: a folder holding some of the classes
+  // is scored on those, and a folder the model never saw is an error, not a shifted label.
   const K = c.classNames.length;
-  const truth = Int32Array.from(folder.y, (label) => {
-    const n = Number(folder.classFolders[label]);
-    if (n < 1 || n > K) throw new Error(`${opts.data}: class folder ${n} has no class in the model, which knows folders 1..${K}`);
-    return n - 1;
-  });
+  const outputOf = outputsForFolders(c, folder.classFolders, opts.data);
+  const truth = Int32Array.from(folder.y, (label) => outputOf[label]);
   const predicted = classify(c, folder.X);
   const confusion = confusionMatrix(truth, predicted, K);
   const correct = confusion.reduce((s, row, t) => s + row[t], 0);
@@ -57,7 +66,7 @@ function predictLabelled(c: CharacterClassifier, opts: PredictCliOptions): void 
     return { class: c.classNames[t], total, correct: row[t], accuracy: total > 0 ? row[t] / total : null };
   });
   if (opts.json) {
-    console.log(JSON.stringify({ accuracy, correct, total: truth.length, classNames: c.classNames, confusion, perClass, skipped: folder.skipped }));
+    console.log(JSON.stringify({ accuracy, correct, total: truth.length, classNames: c.classNames, confusion, perClass, skipped: folder.skipped, seenInTraining }));
     return;
   }
   console.log(`accuracy: ${(100 * accuracy).toFixed(1)}% (${correct} of ${truth.length} images)`);
@@ -70,10 +79,11 @@ function predictLabelled(c: CharacterClassifier, opts: PredictCliOptions): void 
 function predictFlat(c: CharacterClassifier, opts: PredictCliOptions): void {
   const images = loadImageFolder(opts.data, { width: c.width, height: c.height, skipBad: opts.skipBad, polarity: opts.polarity });
   reportWarnings(images.warnings, images.skipped);
+  const seenInTraining = warnTrainingImages(c, images.X);
   const predicted = classify(c, images.X);
   const predictions = images.files.map((file, i) => ({ file, label: predicted[i], class: c.classNames[predicted[i]] }));
   if (opts.json) {
-    console.log(JSON.stringify({ predictions, skipped: images.skipped }));
+    console.log(JSON.stringify({ predictions, skipped: images.skipped, seenInTraining }));
     return;
   }
   for (const p of predictions) console.log(`${p.file}\t${p.class}`);

@@ -4,7 +4,7 @@
 import { Command, Option } from 'commander';
 import { fitSine, SINE_DEFAULTS } from '../tasks/sine.js';
 import { checkActivation } from '../layer_utils.js';
-import { parseIntList, parseInteger, epochProgress } from './options.js';
+import { parseHiddenDims, parseInteger, epochProgress } from './options.js';
 
 export function registerSin(program: Command): void {
   program
@@ -16,7 +16,7 @@ export function registerSin(program: Command): void {
     .option('--seed <s>', 'random seed', String(SINE_DEFAULTS.seed))
     .option('--json', 'print one JSON object {meanError, meanAbsError, maxAbsError, seconds} on the last line')
     .action((opts: { hidden: string; activation: string; epochs: string; seed: string; json?: boolean }) => {
-      const hiddenDims = parseIntList('--hidden', opts.hidden);
+      const hiddenDims = parseHiddenDims('--hidden', opts.hidden);
       const epochs = parseInteger('--epochs', opts.epochs, 1);
       const seed = parseInteger('--seed', opts.seed);
       const progress = epochProgress(!opts.json, epochs, 'val mse');

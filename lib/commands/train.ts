@@ -6,16 +6,18 @@
 import { Command, Option } from 'commander';
 import cliProgress from 'cli-progress';
 import { loadCharacterFolder, Polarity } from '../data/loader.js';
-import { synthesizeCharacters, DEFAULT_DIFFICULTY } from '../data/synth.js';
-import { splitDataset, Dataset, LabelledImages } from '../data/split.js';
+import { synthesizeCharacters, DEFAULT_DIFFICULTY, MAX_DIFFICULTY } from '../data/synth.js';
+import { splitDataset, rowHash, Dataset, LabelledImages } from '../data/split.js';
 import { trainCharacterClassifier, CHARACTER_BASELINE, CharacterTrainOptions } from '../data/train.js';
 import { saveClassifier } from '../data/classifier.js';
-import { IMAGE_HEIGHT, IMAGE_WIDTH } from '../data/classes.js';
+import { COURSE_CLASS_NAMES, IMAGE_HEIGHT, IMAGE_WIDTH } from '../data/classes.js';
+import { validateConfig } from '../fc_net.js';
+import { checkWritable } from '../io.js';
 import { checkActivation } from '../layer_utils.js';
 import { UpdateRuleName } from '../optim.js';
 import { deriveSeed } from '../random.js';
-import { parseDType, parseInteger, parseIntList, parseNumber } from './options.js';
-import { DEFAULT_PER_CLASS, DEFAULT_SYNTH_SEED } from './data.js';
+import { parseDifficulty, parseDType, parseInteger, parseHiddenDims, parseNumber } from './options.js';
+import { DEFAULT_PER_CLASS, DEFAULT_TRAIN_DATA_SEED } from './data.js';
 
 /** CLI spellings of the update rules. */
 const OPTIMIZERS: Record<string, UpdateRuleName> = { adam: 'adam', sgd: 'sgd', sgd_momentum: 'sgdMomentum', rmsprop: 'rmsprop' };
@@ -46,6 +48,10 @@ interface TrainCliOptions {
   json?: boolean;
 }
 
+/** Largest --augment values: a shift of half the image or more leaves blank images; a character turned past 45° is another picture. */
+const MAX_AUGMENT_SHIFT = Math.ceil(Math.min(IMAGE_WIDTH, IMAGE_HEIGHT) / 2) - 1;
+const MAX_AUGMENT_ROTATE = 45;
+
 /** "shift=2,rotate=10" → {shift: 2, rotate: 10}; either key may be left out (0). */
 export function parseAugment(text: string): { shift: number; rotate: number } {
   const result = { shift: 0, rotate: 0 };
@@ -54,19 +60,22 @@ export function parseAugment(text: string): { shift: number; rotate: number } {
     if (extra !== undefined || value === undefined || (key !== 'shift' && key !== 'rotate')) {
       throw new Error(`--augment: expected shift=PIXELS,rotate=DEGREES (e.g. shift=2,rotate=10), got '${text}'`);
     }
-    result[key] = key === 'shift' ? parseInteger('--augment shift', value, 0) : parseNumber('--augment rotate', value, 0);
+    result[key] = key === 'shift'
+      ? parseInteger('--augment shift', value, 0, MAX_AUGMENT_SHIFT)
+      : parseNumber('--augment rotate', value, 0, MAX_AUGMENT_ROTATE);
   }
   return result;
 }
 
 /** Loads or generates the images and splits them; warnings go to stderr. */
-function prepareDataset(opts: TrainCliOptions, seed: number): { dataset: Dataset; source: string; warnings: number } {
+function prepareDataset(opts: TrainCliOptions, seed: number): { dataset: Dataset; trainingImageHashes: string[]; classFolders: string[]; source: string; warnings: number } {
   if (opts.data !== undefined && opts.synthetic) throw new Error('give either --data DIR or --synthetic, not both');
   if (opts.data === undefined && !opts.synthetic) throw new Error('no data: give --data DIR (a course-layout folder) or --synthetic (the built-in dataset)');
   const valFraction = parseNumber('--val-fraction', opts.valFraction, 0);
   if (!(valFraction > 0 && valFraction < 1)) throw new Error(`--val-fraction: expected a number between 0 and 1, got '${opts.valFraction}'`);
 
   let images: LabelledImages;
+  let classFolders: string[];
   let source: string;
   let warnings = 0;
   if (opts.data !== undefined) {
@@ -76,19 +85,24 @@ function prepareDataset(opts: TrainCliOptions, seed: number): { dataset: Dataset
     if (folder.skipped > 0) process.stderr.write(`warning: skipped ${folder.skipped} bad file(s) (--skip-bad)\n`);
     warnings = folder.warnings.length;
     images = folder;
+    classFolders = folder.classFolders;
     source = opts.data;
   } else {
     const perClass = parseInteger('--per-class', opts.perClass, 1);
-    const difficulty = parseNumber('--difficulty', opts.difficulty, 0);
+    const difficulty = parseDifficulty('--difficulty', opts.difficulty);
     const dataSeed = parseInteger('--data-seed', opts.dataSeed);
     images = synthesizeCharacters({ perClass, seed: dataSeed, difficulty });
+    classFolders = images.classNames.map((_, k) => String(k + 1)); // as `nnlab data synth` writes them
     source = `synthetic (per class ${perClass}, difficulty ${difficulty}, data seed ${dataSeed})`;
   }
   const dataset = splitDataset(images, { valFraction, seed: deriveSeed(seed, 'split') });
   if (dataset.conflictingLabels > 0) {
     process.stderr.write(`warning: ${dataset.conflictingLabels} identical image(s) appear under different classes\n`);
   }
-  return { dataset, source, warnings };
+  // For the classifier file (predict warns about images it was trained on); the raw images
+  // themselves (46 MB for the full set) are not kept past the split.
+  const trainingImageHashes = opts.save === undefined ? [] : Array.from(dataset.trainIndices, (i) => rowHash(images.X, i));
+  return { dataset, trainingImageHashes, classFolders, source, warnings };
 }
 
 /** A progress bar over all minibatches, on an interactive terminal only. */
@@ -123,6 +137,15 @@ function trainingProgress(enabled: boolean, epochs: number) {
 
 const pct = (v: number) => `${(100 * v).toFixed(1)}%`;
 
+/** The network's size within the library's limits, checked before any data is loaded. */
+function checkNetworkSize(hiddenDims: number[]): void {
+  try {
+    validateConfig({ inputDim: IMAGE_WIDTH * IMAGE_HEIGHT, hiddenDims, outputDim: COURSE_CLASS_NAMES.length });
+  } catch (err) {
+    throw new Error(`--hidden: ${(err as Error).message}`);
+  }
+}
+
 function parsePositive(option: string, text: string): number {
   const v = parseNumber(option, text, 0);
   if (v === 0) throw new Error(`${option}: expected a number > 0, got '${text}'`);
@@ -137,8 +160,8 @@ export function registerTrain(program: Command): void {
     .option('--data <dir>', 'course-layout folder: class folders 1..12 of 28x28 BMPs')
     .option('--synthetic', 'use the built-in generated dataset (as written by `nnlab data synth`)')
     .option('--per-class <n>', 'with --synthetic: images per character', String(DEFAULT_PER_CLASS))
-    .option('--difficulty <d>', 'with --synthetic: strength of the handwriting distortions', String(DEFAULT_DIFFICULTY))
-    .option('--data-seed <s>', 'with --synthetic: seed of the generator', String(DEFAULT_SYNTH_SEED))
+    .option('--difficulty <d>', `with --synthetic: strength of the handwriting distortions, 0 to ${MAX_DIFFICULTY}`, String(DEFAULT_DIFFICULTY))
+    .option('--data-seed <s>', 'with --synthetic: seed of the generator', String(DEFAULT_TRAIN_DATA_SEED))
     .option('--skip-bad', 'with --data: skip unreadable or wrong-size images with a warning instead of stopping')
     .addOption(new Option('--polarity <p>', 'with --data: which way round the ink is').choices(['auto', 'dark-ink', 'light-ink']).default('auto'))
     .option('--hidden <sizes>', 'hidden layer sizes, comma-separated', B.hiddenDims.join(','))
@@ -161,7 +184,7 @@ export function registerTrain(program: Command): void {
       // Every option is checked before the (possibly slow) data loading starts.
       const seed = parseInteger('--seed', opts.seed);
       const options: CharacterTrainOptions = {
-        hiddenDims: parseIntList('--hidden', opts.hidden),
+        hiddenDims: parseHiddenDims('--hidden', opts.hidden),
         activation: checkActivation('--activation', opts.activation),
         batchnorm: opts.batchnorm === true,
         dropout: parseNumber('--dropout', opts.dropout, 0),
@@ -176,7 +199,9 @@ export function registerTrain(program: Command): void {
         dtype: parseDType('--dtype', opts.dtype),
       };
       if (options.dropout >= 1) throw new Error(`--dropout: expected a probability below 1, got '${opts.dropout}'`);
-      const { dataset, source, warnings } = prepareDataset(opts, seed);
+      checkNetworkSize(options.hiddenDims);
+      if (opts.save !== undefined) checkWritable('--save', opts.save);
+      const { dataset, trainingImageHashes, classFolders, source, warnings } = prepareDataset(opts, seed);
 
       const progress = trainingProgress(!opts.json, options.epochs);
       const logEpochs = !opts.json && progress === null;
@@ -213,7 +238,8 @@ export function registerTrain(program: Command): void {
       };
       if (opts.save) {
         saveClassifier(opts.save, {
-          net: result.net, mean: dataset.mean, classNames: dataset.classNames,
+          net: result.net, mean: dataset.mean, classNames: dataset.classNames, classFolders,
+          trainingImageHashes,
           width: IMAGE_WIDTH, height: IMAGE_HEIGHT,
           training: { source, bestValAcc: result.bestValAcc, bestEpoch: result.bestEpoch, finalTrainAcc: result.finalTrainAcc, trainSize: summary.trainSize, valSize: summary.valSize, options: summary.options },
         });

@@ -32,6 +32,8 @@ export interface DecodedBmp extends RgbImage {
 }
 
 const FILE_HEADER_SIZE = 14;
+/** Pixels of the largest image decoded: 2²⁴ (4096×4096, 48 MiB of RGB); the course's are 28×28. */
+export const MAX_BMP_PIXELS = 2 ** 24;
 const COMPRESSION_NONE = 0;
 const COMPRESSION_BITFIELDS = 3;
 const COMPRESSION_ALPHA_BITFIELDS = 6;
@@ -42,11 +44,27 @@ export function bmpRowStride(width: number, bitsPerPixel: number): number {
   return Math.ceil((width * bitsPerPixel) / 32) * 4;
 }
 
+/** Everything a BMP's headers say: enough to check its size before reading any pixel. */
+export interface BmpHeader {
+  width: number;
+  height: number;
+  bitsPerPixel: number;
+  topDown: boolean;
+  palette: [number, number, number][];
+  masks: [number, number, number] | null;
+  /** Where the pixel rows start, and the bytes the file must have to hold them all. */
+  pixelOffset: number;
+  bytesNeeded: number;
+}
+
+/** The most bytes any BMP header can take (file header, V5 info header, masks, 256-colour palette). */
+export const MAX_BMP_HEADER_BYTES = FILE_HEADER_SIZE + 124 + 16 + 256 * 4;
+
 /**
- * Decodes a BMP file. `source` (usually the file path) starts every error message, so a bad file
- * in a folder of thousands can be found.
+ * Reads a BMP's headers (`bytes` may be just the start of the file, MAX_BMP_HEADER_BYTES
+ * suffice) and checks them. Every error starts with `source`.
  */
-export function decodeBmp(bytes: Uint8Array, source = 'BMP data'): DecodedBmp {
+export function readBmpHeader(bytes: Uint8Array, source = 'BMP data'): BmpHeader {
   const fail = (why: string): never => {
     throw new Error(`${source}: ${why}`);
   };
@@ -58,14 +76,15 @@ export function decodeBmp(bytes: Uint8Array, source = 'BMP data'): DecodedBmp {
   if (![12, 16, 40, 52, 56, 64, 108, 124].includes(infoSize)) fail(`unsupported BMP info header size ${infoSize}`);
   if (bytes.length < FILE_HEADER_SIZE + infoSize) fail(`truncated BMP: the ${infoSize}-byte info header is cut off`);
 
-  // The OS/2 (12-byte) header stores 16-bit sizes and 3-byte palette entries; all others 32-bit and 4-byte.
+  // The OS/2 (12-byte) header stores 16-bit sizes and 3-byte palette entries; all others 32-bit
+  // and 4-byte. The short 16-byte OS/2 2.x header ends after the bit depth: no compression field.
   const os2 = infoSize === 12;
   const h = FILE_HEADER_SIZE;
   const width = os2 ? view.getUint16(h + 4, true) : view.getInt32(h + 4, true);
   const signedHeight = os2 ? view.getInt16(h + 6, true) : view.getInt32(h + 8, true);
   const bitsPerPixel = os2 ? view.getUint16(h + 10, true) : view.getUint16(h + 14, true);
-  const compression = os2 ? COMPRESSION_NONE : view.getUint32(h + 16, true);
-  const colorsUsed = os2 || infoSize < 40 ? 0 : view.getUint32(h + 32, true);
+  const compression = infoSize >= 20 ? view.getUint32(h + 16, true) : COMPRESSION_NONE;
+  const colorsUsed = infoSize >= 40 ? view.getUint32(h + 32, true) : 0;
 
   if (width <= 0 || signedHeight === 0) fail(`invalid BMP size ${width}x${signedHeight}`);
   if (![1, 4, 8, 16, 24, 32].includes(bitsPerPixel)) fail(`unsupported BMP bit depth ${bitsPerPixel}`);
@@ -97,14 +116,32 @@ export function decodeBmp(bytes: Uint8Array, source = 'BMP data'): DecodedBmp {
       palette.push([bytes[p + 2], bytes[p + 1], bytes[p]]); // stored as blue, green, red
     }
   }
-
-  const stride = bmpRowStride(width, bitsPerPixel);
-  const needed = pixelOffset + stride * height;
   if (pixelOffset < afterHeader + palette.length * (os2 ? 3 : 4)) fail(`pixel data offset ${pixelOffset} points inside the headers`);
-  if (bytes.length < needed) {
-    fail(`truncated BMP: ${width}x${height} at ${bitsPerPixel} bits needs ${needed} bytes, the file has ${bytes.length}`);
+  const bytesNeeded = pixelOffset + bmpRowStride(width, bitsPerPixel) * height;
+  return { width, height, bitsPerPixel, topDown, palette, masks, pixelOffset, bytesNeeded };
+}
+
+/**
+ * Decodes a BMP file. `source` (usually the file path) starts every error message, so a bad file
+ * in a folder of thousands can be found. With `expected`, an image of another size fails
+ * before its pixels are allocated; any image past MAX_BMP_PIXELS does too.
+ */
+export function decodeBmp(bytes: Uint8Array, source = 'BMP data', expected?: { width: number; height: number }): DecodedBmp {
+  const header = readBmpHeader(bytes, source);
+  const { width, height, bitsPerPixel, topDown, palette, masks, pixelOffset, bytesNeeded } = header;
+  const fail = (why: string): never => {
+    throw new Error(`${source}: ${why}`);
+  };
+  if (expected && (width !== expected.width || height !== expected.height)) {
+    fail(`image is ${width}x${height}, expected ${expected.width}x${expected.height}`);
+  }
+  if (width * height > MAX_BMP_PIXELS) fail(`image is ${width}x${height}, more than the limit of ${MAX_BMP_PIXELS} pixels`);
+  if (bytes.length < bytesNeeded) {
+    fail(`truncated BMP: ${width}x${height} at ${bitsPerPixel} bits needs ${bytesNeeded} bytes, the file has ${bytes.length}`);
   }
 
+  const stride = bmpRowStride(width, bitsPerPixel);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const rgb = new Uint8Array(width * height * 3);
   const readPixel = pixelReader(bytes, view, bitsPerPixel, masks, palette, fail);
   for (let row = 0; row < height; row++) {

@@ -4,19 +4,24 @@
  * Layout: one folder per class, named by number (`1`..`12`), each holding images `1.bmp`,
  * `2.bmp`, …. Class folders are taken in numeric order and labelled 0..K−1; files are taken in
  * numeric order too (`2.bmp` before `10.bmp`), so a run is reproducible on any file system.
+ * A folder's number is its class: folder n holds the n-th class of the dataset's list (the
+ * course's twelve characters by default), so `0`, `13`, or `07` beside `7` are errors rather
+ * than a silently renumbered class. Labels 0..K−1 follow the folders present; `classFolders`
+ * says which folder each label came from, and that (not the label) is what a saved classifier
+ * keeps to match folders at prediction time.
  *
  * Every image becomes one row of X with values in [0, 1] and **ink = 1**, whatever the file's
  * polarity: the course files are black ink on white paper, but a scan or an export may be the
  * other way round. 'auto' looks at the image's border (paper, almost always) to decide.
  *
  * Bad input (a truncated or corrupt BMP, a file that is not an image, an image of the wrong size,
- * an empty or non-numeric class folder) throws an error naming the file; with `skipBad` it becomes
- * a warning instead and the file is left out.
+ * an empty or non-numeric class folder, a symbolic link that leads out of the data folder) throws
+ * an error naming the file; with `skipBad` it becomes a warning instead and the file is left out.
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { closeSync, fstatSync, openSync, readdirSync, readFileSync, readSync, realpathSync, statSync } from 'node:fs';
+import { join, sep } from 'node:path';
 import { Matrix } from '../matrix.js';
-import { decodeBmp, luminance } from './bmp.js';
+import { bmpRowStride, decodeBmp, luminance, readBmpHeader, MAX_BMP_HEADER_BYTES } from './bmp.js';
 import { COURSE_CLASS_NAMES, IMAGE_HEIGHT, IMAGE_WIDTH } from './classes.js';
 
 /** 'dark-ink': dark strokes on light paper (the course files); 'light-ink': the reverse. */
@@ -50,7 +55,7 @@ export interface ImageSet {
 export interface CharacterFolder extends ImageSet {
   y: Int32Array;
   classNames: string[];
-  /** The class folder names in label order, e.g. ['1', '2', …, '12']. */
+  /** The class folder names in label order, e.g. ['1', '2', …, '12'] (a folder's number is its class). */
   classFolders: string[];
   /** Images per class, in label order. */
   classCounts: number[];
@@ -69,6 +74,29 @@ function isDirectory(path: string): boolean {
   }
 }
 
+/**
+ * Throws unless `path` (after following symbolic links) lies strictly inside `root` (already a
+ * real path): a link such as `13 -> .` or `1 -> /home` would otherwise read images from
+ * somewhere else, or the same images twice, as if they were a class of their own.
+ */
+function checkInside(root: string, path: string): void {
+  let real: string;
+  try {
+    real = realpathSync(path);
+  } catch (err) {
+    throw new Error(`${path}: cannot be resolved: ${(err as Error).message}`);
+  }
+  if (!real.startsWith(root.endsWith(sep) ? root : root + sep)) {
+    throw new Error(`${path}: is a symbolic link to ${real}, which is not inside the data folder ${root}; copy the files in instead`);
+  }
+}
+
+/** The real path of a data folder (symbolic links resolved), or the error listDirectory would give. */
+function realFolder(dir: string, what: string): string {
+  listDirectory(dir, what); // the clear error for a missing folder or a file
+  return realpathSync(dir);
+}
+
 function listDirectory(dir: string, what: string): string[] {
   let entries: string[];
   try {
@@ -80,6 +108,14 @@ function listDirectory(dir: string, what: string): string[] {
     throw new Error(`${what} ${dir} cannot be read: ${(err as Error).message}`);
   }
   return entries.filter((name) => !name.startsWith('.') && !SYSTEM_FILES.has(name.toLowerCase())).sort(naturalOrder);
+}
+
+/**
+ * The class number of folder `name`: a positive whole number, leading zeros allowed (`07` is
+ * class 7). Returns null for anything else.
+ */
+function classNumber(name: string): number | null {
+  return /^\d+$/.test(name) && Number(name) >= 1 ? Number(name) : null;
 }
 
 /** True when `dir` holds class folders (the labelled layout) rather than images directly. */
@@ -96,22 +132,44 @@ export function readCharacterImage(
   options: { width?: number; height?: number; polarity?: Polarity } = {},
 ): { pixels: Float64Array; lightInk: boolean } {
   const width = options.width ?? IMAGE_WIDTH, height = options.height ?? IMAGE_HEIGHT;
-  let bytes: Uint8Array;
-  try {
-    bytes = readFileSync(path);
-  } catch (err) {
-    throw new Error(`${path}: cannot be read: ${(err as Error).message}`);
-  }
+  const bytes = readImageFile(path, width, height);
   if (bytes.length === 0) throw new Error(`${path}: empty file, expected a BMP image`);
-  const image = decodeBmp(bytes, path);
-  if (image.width !== width || image.height !== height) {
-    throw new Error(`${path}: image is ${image.width}x${image.height}, expected ${width}x${height}`);
-  }
+  const image = decodeBmp(bytes, path, { width, height });
   const lum = luminance(image);
   const lightInk = options.polarity === 'light-ink' || (options.polarity !== 'dark-ink' && borderIsDark(lum, width, height));
   const pixels = new Float64Array(lum.length);
   for (let k = 0; k < lum.length; k++) pixels[k] = lightInk ? lum[k] : 1 - lum[k];
   return { pixels, lightInk };
+}
+
+/**
+ * The bytes of an image file, read whole only when its size is plausible for a width×height
+ * BMP: a larger file gets its headers read, so that a 40000×40000 image fails with its size
+ * (or the file with its length) before hundreds of megabytes are read.
+ */
+function readImageFile(path: string, width: number, height: number): Uint8Array {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch (err) {
+    throw new Error(`${path}: cannot be read: ${(err as Error).message}`);
+  }
+  try {
+    const size = fstatSync(fd).size;
+    // Headers, palette and 32-bit rows, plus room for a gap before the pixels or trailing bytes.
+    const plausible = MAX_BMP_HEADER_BYTES + bmpRowStride(width, 32) * height + 65536;
+    if (size <= plausible) return readFileSync(fd);
+    const head = new Uint8Array(MAX_BMP_HEADER_BYTES);
+    const got = readSync(fd, head, 0, head.length, 0);
+    const header = readBmpHeader(head.subarray(0, got), path);
+    if (header.width !== width || header.height !== height) throw new Error(`${path}: image is ${header.width}x${header.height}, expected ${width}x${height}`);
+    throw new Error(`${path}: file is ${size} bytes, more than a ${width}x${height} BMP takes (at most ${plausible})`);
+  } catch (err) {
+    if ((err as Error).message.startsWith(path)) throw err;
+    throw new Error(`${path}: cannot be read: ${(err as Error).message}`);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /**
@@ -142,9 +200,10 @@ class ImageCollector {
 
   constructor(private readonly options: LoadOptions) {}
 
-  /** Reads `path`; returns false if it was skipped. */
-  add(path: string): boolean {
+  /** Reads `path`, which must lie inside the data folder `root`; returns false if it was skipped. */
+  add(path: string, root: string): boolean {
     try {
+      checkInside(root, path);
       const { pixels, lightInk } = readCharacterImage(path, this.options);
       this.rows.push(pixels);
       this.files.push(path);
@@ -178,23 +237,11 @@ class ImageCollector {
 /** Loads a labelled folder in the course layout (class folders 1..K of numbered BMPs). */
 export function loadCharacterFolder(dir: string, options: LoadOptions = {}): CharacterFolder {
   const collector = new ImageCollector(options);
-  const classFolders: string[] = [];
-  for (const name of listDirectory(dir, 'data folder')) {
-    const path = join(dir, name);
-    if (!isDirectory(path)) {
-      collector.problem(`${path}: unexpected file in the data folder, expected only class folders named 1, 2, 3, …`);
-      continue;
-    }
-    if (!/^\d+$/.test(name)) {
-      collector.problem(`${path}: class folder name '${name}' is not a number, expected folders named 1, 2, 3, …`);
-      continue;
-    }
-    classFolders.push(name);
-  }
-  classFolders.sort((a, b) => Number(a) - Number(b));
+  const root = realFolder(dir, 'data folder');
+  const classFolders = findClassFolders(dir, root, options, collector);
   if (classFolders.length === 0) throw new Error(`${dir}: no class folders found, expected subfolders named 1, 2, 3, … holding .bmp images`);
 
-  const classNames = classNamesFor(classFolders, options.classNames);
+  const classNames = classNamesFor(dir, classFolders, options.classNames);
   const labels: number[] = [];
   const classCounts: number[] = [];
   classFolders.forEach((folder, label) => {
@@ -202,7 +249,7 @@ export function loadCharacterFolder(dir: string, options: LoadOptions = {}): Cha
     const files = listDirectory(folderPath, 'class folder');
     let count = 0;
     for (const file of files) {
-      if (collector.add(join(folderPath, file))) {
+      if (collector.add(join(folderPath, file), root)) {
         labels.push(label);
         count++;
       }
@@ -216,16 +263,58 @@ export function loadCharacterFolder(dir: string, options: LoadOptions = {}): Cha
   return { ...images, y: Int32Array.from(labels), classNames, classFolders, classCounts };
 }
 
+/**
+ * The class folders of `dir` in numeric order, each checked: a folder (not a file), a class
+ * number, inside the data folder, and not a second spelling of a number already seen.
+ */
+function findClassFolders(dir: string, root: string, options: LoadOptions, collector: ImageCollector): string[] {
+  const byNumber = new Map<number, string>();
+  for (const name of listDirectory(dir, 'data folder')) {
+    const path = join(dir, name);
+    if (!isDirectory(path)) {
+      collector.problem(`${path}: unexpected file in the data folder, expected only class folders named 1, 2, 3, …`);
+      continue;
+    }
+    const n = classNumber(name);
+    if (n === null) {
+      collector.problem(/^\d+$/.test(name)
+        ? `${path}: class folder '${name}' is not a class number; classes are numbered from 1`
+        : `${path}: class folder name '${name}' is not a number, expected folders named 1, 2, 3, …`);
+      continue;
+    }
+    try {
+      checkInside(root, path);
+    } catch (err) {
+      collector.problem((err as Error).message);
+      continue;
+    }
+    const earlier = byNumber.get(n);
+    if (earlier !== undefined) {
+      // Not a skippable problem: which of the two holds class n is anyone's guess.
+      throw new Error(`${path}: class folders '${earlier}' and '${name}' both name class ${n}; merge or rename one`);
+    }
+    byNumber.set(n, name);
+  }
+  const numbers = [...byNumber.keys()].sort((a, b) => a - b);
+  // With the default list (the course's), folder 13 is no class of it, not a thirteenth character.
+  const outside = options.classNames === undefined ? numbers.find((n) => n > COURSE_CLASS_NAMES.length) : undefined;
+  if (outside !== undefined) {
+    throw new Error(`${join(dir, byNumber.get(outside)!)}: class folder ${outside} is outside the dataset's classes 1..${COURSE_CLASS_NAMES.length} (${COURSE_CLASS_NAMES.join(' ')})`);
+  }
+  return numbers.map((n) => byNumber.get(n)!);
+}
+
 /** Loads every image of a flat folder (no class folders), e.g. new samples to classify. */
 export function loadImageFolder(dir: string, options: LoadOptions = {}): ImageSet {
   const collector = new ImageCollector(options);
+  const root = realFolder(dir, 'image folder');
   for (const name of listDirectory(dir, 'image folder')) {
     const path = join(dir, name);
     if (isDirectory(path)) {
       collector.problem(`${path}: unexpected folder among the images`);
       continue;
     }
-    collector.add(path);
+    collector.add(path, root);
   }
   const images = collector.finish();
   if (images.X.rows === 0) throw new Error(`${dir}: no readable images found`);
@@ -233,15 +322,15 @@ export function loadImageFolder(dir: string, options: LoadOptions = {}): ImageSe
 }
 
 /**
- * Class names for the folders in label order. An explicit list must name every folder; by default
- * folder n gets the course's n-th character (falling back to the folder name past the twelfth).
+ * Class names for the folders in label order. An explicit list must name every folder present;
+ * by default folder n gets the course's n-th character.
  */
-function classNamesFor(classFolders: string[], names: readonly string[] | undefined): string[] {
+function classNamesFor(dir: string, classFolders: string[], names: readonly string[] | undefined): string[] {
   if (names !== undefined) {
     if (names.length !== classFolders.length) {
-      throw new Error(`classNames has ${names.length} names, but the data folder has ${classFolders.length} class folders (${classFolders.join(', ')})`);
+      throw new Error(`classNames has ${names.length} names, but the data folder has ${classFolders.length} class folders (${classFolders.join(', ')}) in ${dir}`);
     }
     return [...names];
   }
-  return classFolders.map((folder) => COURSE_CLASS_NAMES[Number(folder) - 1] ?? folder);
+  return classFolders.map((folder) => COURSE_CLASS_NAMES[Number(folder) - 1]);
 }

@@ -46,7 +46,7 @@ export interface Dataset {
 }
 
 /** A hash of the row's exact pixel values (two rows hash alike only if they are identical). */
-function rowHash(X: Matrix, i: number): string {
+export function rowHash(X: Matrix, i: number): string {
   const row = X.row(i);
   return createHash('sha1').update(new Uint8Array(row.buffer, row.byteOffset, row.byteLength)).digest('hex');
 }

@@ -36,6 +36,8 @@ import { COURSE_CLASS_NAMES, IMAGE_HEIGHT, IMAGE_WIDTH } from './classes.js';
  * as the report's went from ~91% to 97%. Easier data would make the report's comparisons moot.
  */
 export const DEFAULT_DIFFICULTY = 1.05;
+/** The documented range of difficulty is 0..MAX_DIFFICULTY: past it, strokes leave the frame (10 blanks some images). */
+export const MAX_DIFFICULTY = 3;
 
 export interface SynthOptions {
   /** Samples per character (the course dataset has 620). */
@@ -256,6 +258,7 @@ export function synthesizeCharacters(options: SynthOptions): SynthDataset {
   if (!Number.isInteger(perClass) || perClass < 1) throw new Error(`synthesizeCharacters: perClass must be a positive integer, got ${perClass}`);
   if (!Number.isFinite(seed)) throw new Error(`synthesizeCharacters: seed must be a finite number, got ${seed}`);
   if (!Number.isFinite(difficulty) || difficulty < 0) throw new Error(`synthesizeCharacters: difficulty must be a number ≥ 0, got ${difficulty}`);
+  if (difficulty > MAX_DIFFICULTY) throw new Error(`synthesizeCharacters: difficulty must be a number from 0 to ${MAX_DIFFICULTY}, got ${difficulty}`);
   if (classNames.length === 0) throw new Error('synthesizeCharacters: classNames is empty');
 
   const width = IMAGE_WIDTH, height = IMAGE_HEIGHT, dim = width * height;

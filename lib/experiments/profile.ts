@@ -14,6 +14,7 @@
 import { availableParallelism } from 'node:os';
 import type { TrainSettings } from './settings.js';
 import type { DType } from '../matrix.js';
+import { workersFromEnv } from '../limits.js';
 
 export type ProfileName = 'quick' | 'full';
 
@@ -84,11 +85,7 @@ export const PROFILES: Record<ProfileName, Profile> = {
  * that it reaches the notebooks' kernels), else one per core.
  */
 export function defaultWorkers(env: NodeJS.ProcessEnv = process.env): number {
-  const text = env.NNLAB_WORKERS;
-  if (text === undefined || text.trim() === '') return availableParallelism();
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < 0) throw new Error(`NNLAB_WORKERS must be a whole number of worker threads (0 = train in the notebook's own thread), got '${text}'`);
-  return n;
+  return workersFromEnv(env) ?? availableParallelism();
 }
 
 /** The number type of the experiment grids: NNLAB_DTYPE, else the profile's (float32). */

@@ -6,7 +6,7 @@
 import { performance } from 'node:perf_hooks';
 import { Matrix } from '../matrix.js';
 import { FullyConnectedNet } from '../fc_net.js';
-import { Solver } from '../solver.js';
+import { Solver, DivergenceError } from '../solver.js';
 import { makeAugment } from '../augment.js';
 import type { TrainSettings } from './settings.js';
 
@@ -116,9 +116,8 @@ export function trainRun(settings: TrainSettings, data: TrainData, onProgress?: 
   try {
     solver.train();
   } catch (err) {
-    const msg = (err as Error).message;
-    if (!/loss became/.test(msg)) throw err;
-    diverged = msg;
+    if (!(err instanceof DivergenceError)) throw err;
+    diverged = err.message;
   }
 
   return {

@@ -22,6 +22,7 @@
 import { Worker, isMainThread } from 'node:worker_threads';
 import { cpus } from 'node:os';
 import { performance } from 'node:perf_hooks';
+import { threadCountFromEnv } from '../limits.js';
 
 /**
  * Layout of the control block: Int32 slots, then Float64 slots from byte 64, then (on a cache
@@ -123,15 +124,12 @@ export function jobKey(kind: number, n: number, m: number, k: number, form: numb
   return (((kind * 4 + form) * 8192 + (n & 8191)) * 8192 + (m & 8191)) * 8192 + (k & 8191);
 }
 
-/** How many threads kernels use: NNLAB_THREADS, else 2 on a multi-core main thread, else 1. */
+/**
+ * How many threads kernels use: NNLAB_THREADS (1 up to the number of cores), else 2 on a
+ * multi-core main thread, else 1.
+ */
 export function threadsWanted(): number {
-  const env = process.env.NNLAB_THREADS;
-  if (env !== undefined && env !== '') {
-    const n = Number(env);
-    if (!Number.isInteger(n) || n < 1) throw new Error(`nnlab: NNLAB_THREADS must be a positive integer, got '${env}'`);
-    return n;
-  }
-  return isMainThread && cpus().length > 1 ? 2 : 1;
+  return threadCountFromEnv('NNLAB_THREADS', 1, 'threads') ?? (isMainThread && cpus().length > 1 ? 2 : 1);
 }
 
 /** jobKey of a product (the form told apart by its strides). */
