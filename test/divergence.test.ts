@@ -60,7 +60,7 @@ describe('Solver divergence', () => {
   it('the experiment runner records a diverged run by the error class, with its message', () => {
     const r = trainRun(
       { hiddenDims: [20, 20], activation: 'relu', normalization: 'none', dropout: 0, loss: 'softmax', reg: 0, weightInit: 'he',
-        updateRule: 'adam', learningRate: 10, lrDecay: 1, batchSize: 16, numEpochs: 3, augment: null, seed: 5 },
+        updateRule: 'adam', learningRate: 10, lrDecay: 1, batchSize: 16, numEpochs: 3, augment: null, seed: 5, dtype: 'float64' },
       { ...data, yTrain: train.y, yVal: val.y, mean: new Float64Array(10), width: 10, height: 1, numClasses: 3 },
     );
     expect(r.diverged).toMatch(/more than 1000 times the first loss .* try a smaller learning rate/);
