@@ -11,7 +11,7 @@ import { Matrix } from '../lib/matrix.js';
 import { Rng } from '../lib/random.js';
 import {
   getProfile, PROFILES, experimentDtype, runGrid, resultsFrame, beyondSpread, meanCurve, headlineHtml, bestGroup, pct,
-  describeError, whenReached, countOf, parseProgress, fingerprintDataset, type GroupResult, type RunnerData, type TrainSettings,
+  describeError, whenReached, countOf, parseProgress, fingerprintDataset, runSineFit, RunCache, type GroupResult, type RunnerData, type TrainSettings,
 } from '../lib/experiments/index.js';
 import { heatmapPair, choiceChart, setCaptionMark, setOutputSink, tableHtml, figureHtml } from '../lib/display/index.js';
 
@@ -180,5 +180,23 @@ describe('headline results', () => {
     expect(JSON.parse(json)).toEqual({ rows });
     expect(html).not.toContain('<b>91%</b>');
     expect(html).toContain('not given');
+  });
+});
+
+describe('the fitting task in the notebook', () => {
+  it('is cached like the grids, and a cached fit replays its epochs to the chart', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'nnlab-sine-'));
+    dirs.push(dir);
+    const cache = new RunCache(dir);
+    const options = { epochs: 3, numTrain: 60, numVal: 20, snapshotEpochs: [1, 3] };
+    const seen: number[][] = [[], []];
+    const first = runSineFit({ ...options, onEpoch: (e) => seen[0].push(e.loss) }, cache as never);
+    const second = runSineFit({ ...options, onEpoch: (e) => seen[1].push(e.loss) }, cache as never);
+    expect([first.cached, second.cached]).toEqual([false, true]);
+    expect(second.gridPred).toEqual(first.gridPred);
+    expect(second.snapshots.map((s) => s.epoch)).toEqual([1, 3]);
+    expect(seen[1]).toEqual(seen[0]);
+    expect(seen[0]).toHaveLength(3);
+    expect(runSineFit({ ...options, epochs: 4 }, cache as never).cached).toBe(false); // other settings, other key
   });
 });

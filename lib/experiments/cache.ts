@@ -71,17 +71,18 @@ export function runKey(settings: TrainSettings, dataFingerprint: string, version
   return createHash('sha256').update(text).digest('hex').slice(0, 32);
 }
 
-interface CacheFile {
+interface CacheFile<R, S> {
   format: number;
   key: string;
-  settings: TrainSettings;
+  settings: S;
   data: string;
   version: string;
   created: string;
-  record: RunRecord;
+  record: R;
 }
 
-export class RunCache {
+/** A cache of training results: by default the grids' runs (RunRecord, keyed by TrainSettings). */
+export class RunCache<R = RunRecord, S = TrainSettings> {
   readonly dir: string;
   constructor(dir = defaultCacheDir()) {
     this.dir = path.join(dir, 'runs');
@@ -91,9 +92,9 @@ export class RunCache {
     return path.join(this.dir, `${key}.json`);
   }
 
-  get(key: string): RunRecord | null {
+  get(key: string): R | null {
     try {
-      const f = JSON.parse(readFileSync(this.file(key), 'utf8')) as CacheFile;
+      const f = JSON.parse(readFileSync(this.file(key), 'utf8')) as CacheFile<R, S>;
       if (f.format !== CACHE_FORMAT || f.key !== key) return null;
       return f.record;
     } catch {
@@ -101,9 +102,9 @@ export class RunCache {
     }
   }
 
-  set(key: string, settings: TrainSettings, data: string, record: RunRecord): void {
+  set(key: string, settings: S, data: string, record: R): void {
     mkdirSync(this.dir, { recursive: true });
-    const f: CacheFile = { format: CACHE_FORMAT, key, settings, data, version: libraryVersion(), created: new Date().toISOString(), record };
+    const f: CacheFile<R, S> = { format: CACHE_FORMAT, key, settings, data, version: libraryVersion(), created: new Date().toISOString(), record };
     // Atomic: write a temporary file and rename it, so a reader never sees half a record.
     const tmp = `${this.file(key)}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
     writeFileSync(tmp, JSON.stringify(f));

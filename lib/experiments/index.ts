@@ -13,3 +13,4 @@ export { cell, pivot, pivotOf, pivotRows, pivotRecords, type Pivot } from './piv
 export { showHeadline, headlineHtml, bestGroup, pct, type HeadlineRow } from './headline.js';
 export { emitProgress, parseProgress, type ProgressEvent, type GridStartEvent, type RunDoneEvent, type GridDoneEvent } from './events.js';
 export { describeError, whenReached, countOf } from './narrate.js';
+export { runSineFit, sineKey, type SineRecord } from './sine_run.js';

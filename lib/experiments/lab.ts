@@ -11,6 +11,8 @@ import { loadLabData, type LabData } from './data.js';
 import { runGrid, type GridResult, type RunOptions } from './runner.js';
 import { libraryVersion, defaultCacheDir } from './cache.js';
 import type { GridPoint, TrainSettings } from './settings.js';
+import { runSineFit, type SineRecord } from './sine_run.js';
+import type { SineOptions } from '../tasks/sine.js';
 import { escapeHtml } from '../html.js';
 
 export interface Lab {
@@ -22,6 +24,8 @@ export interface Lab {
   workers: number;
   /** Trains each grid point (over the baseline) for each of the profile's seeds; cached. */
   run(points: GridPoint[], options?: RunOptions): Promise<GridResult>;
+  /** Fits sin(x) (the report's fitting task); cached like the grids. */
+  fitSine(options?: Partial<SineOptions>): SineRecord & { cached: boolean };
 }
 
 
@@ -62,5 +66,6 @@ export async function startLab(notebook: string, options: StartOptions = {}): Pr
     workers,
     run: (points, runOptions = {}) =>
       runGrid(points, { ...data, numClasses: data.classNames.length }, baseline, { seeds: profile.seeds, workers, notebook, ...runOptions }),
+    fitSine: (options) => runSineFit(options),
   };
 }
