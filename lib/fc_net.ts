@@ -11,8 +11,6 @@ import { StepArena, withArena } from './arena.js';
 import { affineForward, affineBackward, softmaxLoss, mseLoss, BatchnormParam, checkLabels } from './layers.js';
 import { Activation, checkActivation, hiddenLayerForward, hiddenLayerBackward, HiddenLayerCache, HiddenLayerParamGrads } from './layer_utils.js';
 import { Rng, deriveSeed } from './random.js';
-import { matrixToJSON, matrixFromJSON, MatrixJSON } from './serialize.js';
-import { writeFileAtomic, readJsonFile } from './io.js';
 import { MAX_LAYER_WIDTH, MAX_PARAMETERS } from './limits.js';
 
 export type Normalization = 'none' | 'batchnorm';
@@ -52,18 +50,6 @@ export const DEFAULT_NET_CONFIG: Omit<NetConfig, 'inputDim' | 'hiddenDims' | 'ou
 export type NetOptions = Pick<NetConfig, 'inputDim' | 'hiddenDims' | 'outputDim'> & Partial<NetConfig>;
 
 export interface LossResult { loss: number; grads: Params }
-
-export const MODEL_FORMAT = 'nnlab.FullyConnectedNet';
-export const MODEL_FORMAT_VERSION = 1;
-
-export interface NetJSON {
-  format: typeof MODEL_FORMAT;
-  version: number;
-  config: NetConfig;
-  params: Record<string, MatrixJSON>;
-  /** Running mean and variance of each batchnorm layer (empty without batchnorm). */
-  batchnorm: { runningMean: MatrixJSON; runningVar: MatrixJSON }[];
-}
 
 /** A layer width: a positive integer up to MAX_LAYER_WIDTH. */
 function layerWidth(what: string, v: unknown): number {
@@ -127,8 +113,9 @@ export class FullyConnectedNet {
   private dropoutRng: Rng;
 
   /**
-   * A network with freshly drawn weights. `params` (for fromJSON) gives parameters already
-   * checked against the config instead, so no random ones of the declared size are drawn first.
+   * A network with freshly drawn weights. `params` gives parameters already checked against the
+   * config instead, so no random ones of the declared size are drawn first: the hook through
+   * which a saved model is loaded (lib/persist/model_file.ts keeps files out of this class).
    */
   constructor(options: NetOptions, params?: Params) {
     this.config = validateConfig(options);
@@ -281,80 +268,4 @@ export class FullyConnectedNet {
       checkFinite(what, y);
     }
   }
-
-  toJSON(): NetJSON {
-    const params: Record<string, MatrixJSON> = {};
-    for (const [k, m] of Object.entries(this.params)) params[k] = matrixToJSON(m);
-    const d = this.config.hiddenDims;
-    return {
-      format: MODEL_FORMAT,
-      version: MODEL_FORMAT_VERSION,
-      config: { ...this.config, hiddenDims: [...d] },
-      params,
-      batchnorm: this.bnParams.map((bn, i) => ({
-        runningMean: matrixToJSON(bn.runningMean ?? new Matrix(1, d[i])),
-        runningVar: matrixToJSON(bn.runningVar ?? Matrix.filled(1, d[i], 1)),
-      })),
-    };
-  }
-
-  static fromJSON(json: unknown, source = 'model'): FullyConnectedNet {
-    const j = json as Partial<NetJSON> | null;
-    if (j === null || typeof j !== 'object' || j.format !== MODEL_FORMAT) {
-      throw new Error(`${source}: not an nnlab model (expected format '${MODEL_FORMAT}')`);
-    }
-    if (j.version !== MODEL_FORMAT_VERSION) {
-      throw new Error(`${source}: model format version ${j.version} is not supported (this nnlab reads version ${MODEL_FORMAT_VERSION})`);
-    }
-    if (!j.config || !j.params || !Array.isArray(j.batchnorm)) throw new Error(`${source}: model file lacks config, params or batchnorm`);
-    // Everything is checked against the stored data before a network is built: an edited
-    // config (hiddenDims: [300000]) must not allocate what the file does not hold.
-    const config = (() => {
-      try {
-        return validateConfig(j.config as NetOptions);
-      } catch (err) {
-        throw new Error(`${source}: ${(err as Error).message}`);
-      }
-    })();
-    const params: Params = {};
-    for (const [k, rows, cols] of parameterShapes(config)) {
-      params[k] = matrixFromJSON(j.params[k], `${source}: parameter ${k}`, [rows, cols]);
-    }
-    const extra = Object.keys(j.params).filter((k) => !(k in params));
-    if (extra.length > 0) throw new Error(`${source}: unexpected parameter(s) ${extra.join(', ')} for a ${config.inputDim}-${config.hiddenDims.join('-')}-${config.outputDim} network`);
-    const normalized = config.normalization === 'batchnorm' ? config.hiddenDims : [];
-    if (j.batchnorm.length !== normalized.length) {
-      throw new Error(`${source}: has ${j.batchnorm.length} batchnorm entries, expected ${normalized.length}`);
-    }
-    const running = j.batchnorm.map((bn, i) => ({
-      runningMean: matrixFromJSON(bn?.runningMean, `${source}: batchnorm ${i + 1} runningMean`, [1, normalized[i]]).astype(config.dtype),
-      runningVar: matrixFromJSON(bn?.runningVar, `${source}: batchnorm ${i + 1} runningVar`, [1, normalized[i]]).astype(config.dtype),
-    }));
-    const net = new FullyConnectedNet(config, params);
-    running.forEach((r, i) => Object.assign(net.bnParams[i], r));
-    return net;
-  }
-
-  /**
-   * Throws, naming `what` and the parameter, if any parameter or running statistic is NaN or
-   * infinite: JSON would write it as null, and the file would fail to load later.
-   */
-  checkFiniteParams(what: string): void {
-    for (const [k, m] of Object.entries(this.params)) checkFinite(`${what}: parameter ${k}`, m);
-    this.bnParams.forEach((bn, i) => {
-      if (bn.runningMean) checkFinite(`${what}: batchnorm ${i + 1} runningMean`, bn.runningMean);
-      if (bn.runningVar) checkFinite(`${what}: batchnorm ${i + 1} runningVar`, bn.runningVar);
-    });
-  }
-
-  /** Writes the model as JSON, atomically: a failed save leaves any previous file intact. */
-  save(path: string): void {
-    this.checkFiniteParams(`FullyConnectedNet.save ${path}`);
-    writeFileAtomic(path, JSON.stringify(this.toJSON()));
-  }
-
-  static load(path: string): FullyConnectedNet {
-    return FullyConnectedNet.fromJSON(readJsonFile(path, 'model file'), `model file ${path}`);
-  }
-
 }

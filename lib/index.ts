@@ -7,6 +7,8 @@ export * from './layer_utils.js';
 export * from './fc_net.js';
 export * from './optim.js';
 export * from './solver.js';
+export * from './persist/model_file.js';
+export * from './persist/checkpoint.js';
 export * from './gradient_check.js';
 export * from './serialize.js';
 export * from './io.js';

@@ -5,16 +5,12 @@
  *
  * Every random choice (shuffles, accuracy subsamples, dropout masks, augmentation) comes from
  * an Rng derived from (seed, epoch), so a run is reproducible and can resume from a checkpoint
- * to exactly the result of an uninterrupted run.
+ * to exactly the result of an uninterrupted run (checkpoint files: lib/persist/checkpoint.ts).
  */
-import { performance } from 'node:perf_hooks';
-import { createHash } from 'node:crypto';
-import { Matrix, checkFinite, argmaxRows, residentMatrix, toResident, type DType } from './matrix.js';
+import { Matrix, checkFinite, argmaxRows, residentMatrix } from './matrix.js';
 import { FullyConnectedNet, Params, Targets } from './fc_net.js';
 import { OptimConfig, updateRules, UpdateRuleName, UPDATE_RULE_NAMES, HYPERPARAMETERS } from './optim.js';
 import { Rng, deriveSeed } from './random.js';
-import { matrixToJSON, matrixFromJSON, MatrixJSON } from './serialize.js';
-import { writeFileAtomic, readJsonFile } from './io.js';
 
 export interface SolverData {
   XTrain: Matrix;
@@ -54,8 +50,11 @@ export interface SolverOptions {
   printEvery: number;
   verbose: boolean;
   seed: number;
-  /** Path of a checkpoint written (atomically) after every epoch; null for none. */
-  checkpoint: string | null;
+  /**
+   * Called with the solver after every epoch, its state complete: checkpointTo(path) from
+   * lib/persist/checkpoint.ts writes a checkpoint to resume from. null for none.
+   */
+  checkpoint: ((solver: Solver) => void) | null;
   /** Transforms each training minibatch on the fly (data augmentation). */
   augment?: (X: Matrix, rng: Rng) => Matrix;
   /** 'accuracy' (higher is better) for classification, 'mse' (lower is better) for regression. Default: from the model's loss. */
@@ -96,16 +95,6 @@ export class DivergenceError extends Error {
   }
 }
 
-/**
- * Options that make a run what it is: a resumed run must keep them, or it would silently be a
- * different run continuing from the middle of another. (numEpochs, checkpoint, hooks and
- * verbosity may change; augment is a function and must be passed again.)
- */
-const RUN_IDENTITY = ['updateRule', 'optimConfig', 'lrDecay', 'batchSize', 'seed', 'numTrainSamples', 'numValSamples', 'metric'] as const;
-
-export const CHECKPOINT_FORMAT = 'nnlab.SolverCheckpoint';
-export const CHECKPOINT_VERSION = 1;
-
 export interface TrainResult {
   bestValMetric: number;
   bestEpoch: number;
@@ -141,6 +130,9 @@ function validateOptions(options: Partial<SolverOptions>): SolverOptions {
   if (lr !== undefined && !(lr > 0 && Number.isFinite(lr))) throw new Error(`Solver: optimConfig.learningRate must be a positive number, got ${lr}`);
   if (!Number.isInteger(o.seed)) throw new Error(`Solver: seed must be an integer, got ${o.seed}`);
   if (o.metric !== undefined && o.metric !== 'accuracy' && o.metric !== 'mse') throw new Error(`Solver: metric must be 'accuracy' or 'mse', got '${o.metric}'`);
+  if (o.checkpoint !== null && typeof o.checkpoint !== 'function') {
+    throw new Error(`Solver: checkpoint must be a function of the solver, e.g. checkpointTo(path) from lib/persist/checkpoint.ts, got ${JSON.stringify(o.checkpoint)}`);
+  }
   return o;
 }
 
@@ -176,7 +168,8 @@ export class Solver {
   bestValMetric: number;
   bestEpoch = 0;
   bestParams: Params = {};
-  private bestBatchnorm: { runningMean?: Matrix; runningVar?: Matrix }[] = [];
+  /** The batchnorm running statistics that go with bestParams. */
+  bestBatchnorm: { runningMean?: Matrix; runningVar?: Matrix }[] = [];
 
   constructor(model: FullyConnectedNet, data: SolverData, options: Partial<SolverOptions> = {}) {
     this.model = model;
@@ -334,7 +327,7 @@ export class Solver {
       const label = this.metric === 'accuracy' ? 'acc' : 'mse';
       if (o.verbose) console.log(`(Epoch ${epoch} / ${o.numEpochs}) train ${label}: ${trainMetric.toFixed(6)}; val ${label}: ${valMetric.toFixed(6)}`);
       o.onEpoch?.({ epoch, numEpochs: o.numEpochs, loss: lossSum / iterationsPerEpoch, trainAcc: trainMetric, valAcc: valMetric, trainMetric, valMetric, seconds });
-      if (o.checkpoint) this.saveCheckpoint(o.checkpoint);
+      o.checkpoint?.(this);
     }
 
     this.restoreBest();
@@ -363,134 +356,4 @@ export class Solver {
       this.model.bnParams[i].runningVar = bn.runningVar?.clone();
     });
   }
-
-  // -------------------------------------------------------------------------------------------
-  // Checkpoints: the model, the optimiser state, the histories and the best parameters, so that
-  // a resumed run continues exactly where the interrupted one stopped.
-  // -------------------------------------------------------------------------------------------
-
-  toCheckpoint(): object {
-    const { augment, onIteration, onEpoch, ...plainOptions } = this.options;
-    void augment; void onIteration; void onEpoch;
-    return {
-      format: CHECKPOINT_FORMAT,
-      version: CHECKPOINT_VERSION,
-      options: plainOptions,
-      data: this.dataIdentity(),
-      epoch: this.epoch,
-      model: this.model.toJSON(),
-      optimConfigs: Object.fromEntries(Object.entries(this.optimConfigs).map(([k, c]) => [k, configToJSON(c)])),
-      lossHistory: this.lossHistory,
-      trainMetricHistory: this.trainMetricHistory,
-      valMetricHistory: this.valMetricHistory,
-      epochSeconds: this.epochSeconds,
-      bestValMetric: this.bestValMetric,
-      bestEpoch: this.bestEpoch,
-      bestParams: Object.fromEntries(Object.entries(this.bestParams).map(([k, m]) => [k, matrixToJSON(m)])),
-      bestBatchnorm: this.bestBatchnorm.map((bn) => ({
-        runningMean: bn.runningMean && matrixToJSON(bn.runningMean),
-        runningVar: bn.runningVar && matrixToJSON(bn.runningVar),
-      })),
-    };
-  }
-
-  saveCheckpoint(path: string): void {
-    this.model.checkFiniteParams(`Solver.saveCheckpoint ${path}`);
-    writeFileAtomic(path, JSON.stringify(this.toCheckpoint()));
-  }
-
-  /**
-   * A solver that continues the run saved at `path`. `options` may change what is not part of
-   * the run's identity: numEpochs (to train further), checkpoint, hooks, verbosity. A changed
-   * update rule, optimiser config, batch size, seed, data or data type is refused, naming it.
-   */
-  static resume(path: string, data: SolverData, options: Partial<SolverOptions> = {}): Solver {
-    let ck: any;
-    try {
-      ck = readJsonFile(path, 'checkpoint');
-    } catch (err) {
-      throw new Error(`cannot resume: ${(err as Error).message}`);
-    }
-    if (ck?.format !== CHECKPOINT_FORMAT || ck.version !== CHECKPOINT_VERSION) {
-      throw new Error(`${path}: not an nnlab solver checkpoint (format ${CHECKPOINT_FORMAT} version ${CHECKPOINT_VERSION})`);
-    }
-    const what = `checkpoint ${path}`;
-    for (const key of RUN_IDENTITY) {
-      if (key in options && JSON.stringify(options[key]) !== JSON.stringify(ck.options?.[key])) {
-        throw new Error(`cannot resume from ${path}: ${key} was ${JSON.stringify(ck.options?.[key])} in the run, ${JSON.stringify(options[key])} now; start a new run to change it`);
-      }
-    }
-    const model = FullyConnectedNet.fromJSON(ck.model, what);
-    const solver = new Solver(model, data, { ...ck.options, ...options });
-    solver.checkSameData(ck.data, path);
-    const dtype = model.config.dtype;
-    // Every stored matrix has its parameter's shape and the model's number type (a checkpoint
-    // from before dtypes were recorded holds float32 values as plain numbers: converted exactly).
-    const asParam = (m: unknown, k: string, label: string) => {
-      const param = model.params[k];
-      if (param === undefined) throw new Error(`${what}: ${label} belongs to no parameter of the model`);
-      const matrix = matrixFromJSON(m, `${what}: ${label}`, [param.rows, param.cols]);
-      if ((m as MatrixJSON).dtype !== undefined && matrix.dtype !== dtype) {
-        throw new Error(`${what}: ${label} is ${matrix.dtype}, but the model is ${dtype}`);
-      }
-      return matrix.astype(dtype);
-    };
-    solver.epoch = ck.epoch;
-    solver.optimConfigs = Object.fromEntries(Object.keys(model.params).map((k) => {
-      if (!ck.optimConfigs?.[k]) throw new Error(`${what}: no optimiser state for parameter ${k}`);
-      return [k, configFromJSON(ck.optimConfigs[k], (m, name) => toResident(asParam(m, k, `${name} of ${k}`)))];
-    }));
-    solver.lossHistory = ck.lossHistory;
-    solver.trainMetricHistory = ck.trainMetricHistory;
-    solver.valMetricHistory = ck.valMetricHistory;
-    solver.epochSeconds = ck.epochSeconds;
-    solver.bestValMetric = ck.bestValMetric ?? solver.bestValMetric;
-    solver.bestEpoch = ck.bestEpoch;
-    solver.bestParams = Object.fromEntries(Object.entries(ck.bestParams).map(([k, m]) => [k, asParam(m, k, `best ${k}`)]));
-    solver.bestBatchnorm = (ck.bestBatchnorm as { runningMean?: MatrixJSON; runningVar?: MatrixJSON }[]).map((bn) => ({
-      runningMean: bn.runningMean && matrixFromJSON(bn.runningMean, `${what}: best runningMean`).astype(dtype),
-      runningVar: bn.runningVar && matrixFromJSON(bn.runningVar, `${what}: best runningVar`).astype(dtype),
-    }));
-    return solver;
-  }
-
-  /** What the checkpoint records of the data: its number type and a hash of every value. */
-  private dataIdentity(): { dtype: DType; fingerprint: string } {
-    this.dataFingerprint ??= fingerprintData(this.data);
-    return { dtype: this.data.XTrain.dtype, fingerprint: this.dataFingerprint };
-  }
-
-  private dataFingerprint: string | null = null;
-
-  /** Throws unless `recorded` (from a checkpoint) describes this solver's data. */
-  private checkSameData(recorded: { dtype?: DType; fingerprint?: string } | undefined, path: string): void {
-    if (recorded === undefined) return; // a checkpoint from before the data was recorded
-    const now = this.dataIdentity();
-    if (recorded.dtype !== now.dtype) {
-      throw new Error(`cannot resume from ${path}: the training data was ${recorded.dtype} in the run, ${now.dtype} now`);
-    }
-    if (recorded.fingerprint !== now.fingerprint) {
-      throw new Error(`cannot resume from ${path}: the data differs from the run's (fingerprint ${String(recorded.fingerprint).slice(0, 12)}…, now ${now.fingerprint.slice(0, 12)}…); resume with the same data`);
-    }
-  }
-}
-
-/** A hash of the training and validation data: every value and label, in order. */
-function fingerprintData(d: SolverData): string {
-  const h = createHash('sha256');
-  for (const part of [d.XTrain, d.yTrain, d.XVal, d.yVal]) {
-    const values = part instanceof Matrix ? part.data : Float64Array.from(part);
-    h.update(new Uint8Array(values.buffer, values.byteOffset, values.byteLength));
-  }
-  return h.digest('hex');
-}
-
-/** Optimiser configs hold numbers and state matrices; JSON keeps both exactly. */
-function configToJSON(c: OptimConfig): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(c).map(([k, v]) => [k, v instanceof Matrix ? { matrix: matrixToJSON(v) } : v]));
-}
-
-/** `stateMatrix(json, name)` reads each state matrix (velocity, cache, m, v) of the config. */
-function configFromJSON(j: object, stateMatrix: (m: unknown, name: string) => Matrix): OptimConfig {
-  return Object.fromEntries(Object.entries(j).map(([k, v]) => [k, v && typeof v === 'object' && 'matrix' in v ? stateMatrix(v.matrix, k) : v])) as OptimConfig;
 }

@@ -12,6 +12,8 @@ import { Matrix } from '../lib/matrix.js';
 import { Solver } from '../lib/solver.js';
 import { loadClassifier } from '../lib/data/classifier.js';
 import { MAX_JSON_FILE_BYTES, MAX_LAYER_WIDTH } from '../lib/limits.js';
+import { loadModel, modelFromJSON, modelToJSON } from '../lib/persist/model_file.js';
+import { resumeSolver, solverToCheckpoint } from '../lib/persist/checkpoint.js';
 import { runNnlab } from './cli-helpers.js';
 
 let dir: string;
@@ -43,10 +45,10 @@ function smallNet(): FullyConnectedNet {
 describe('an edited model file fails in under a second and 100 MB', () => {
   it('hiddenDims past the layer width limit: refused before anything is built', () => {
     const path = join(dir, 'wide.json');
-    const j = smallNet().toJSON();
+    const j = modelToJSON(smallNet());
     j.config.hiddenDims = [300000, 50];
     writeFileSync(path, JSON.stringify(j));
-    const r = measureFailure(() => FullyConnectedNet.load(path), /hiddenDims\[0\] = 300000 is more than the limit of 16384 units per layer/);
+    const r = measureFailure(() => loadModel(path), /hiddenDims\[0\] = 300000 is more than the limit of 16384 units per layer/);
     expect(r.seconds).toBeLessThan(1);
     expect(r.megabytes).toBeLessThan(100);
   });
@@ -55,10 +57,10 @@ describe('an edited model file fails in under a second and 100 MB', () => {
     // 784-16000-1000-12 would be 28.5 million parameters (228 MB in float64), drawn at random
     // and copied to the kernels' memory, if the network were built before the check.
     const path = join(dir, 'edited.json');
-    const j = smallNet().toJSON();
+    const j = modelToJSON(smallNet());
     j.config.hiddenDims = [16000, 1000];
     writeFileSync(path, JSON.stringify(j));
-    const r = measureFailure(() => FullyConnectedNet.load(path), /parameter W1 is 784x50, expected 784x16000/);
+    const r = measureFailure(() => loadModel(path), /parameter W1 is 784x50, expected 784x16000/);
     expect(r.seconds).toBeLessThan(1);
     expect(r.megabytes).toBeLessThan(100);
   });
@@ -69,45 +71,45 @@ describe('an edited model file fails in under a second and 100 MB', () => {
     const solver = new Solver(net, { XTrain: X, yTrain: y, XVal: X, yVal: y }, { numEpochs: 1, batchSize: 4, updateRule: 'adam' });
     solver.train();
     const ck = join(dir, 'ck.json');
-    const j = solver.toCheckpoint() as { model: { config: { hiddenDims: number[] } } };
+    const j = solverToCheckpoint(solver) as { model: { config: { hiddenDims: number[] } } };
     j.model.config.hiddenDims = [16000, 1000];
     writeFileSync(ck, JSON.stringify(j));
-    const r = measureFailure(() => Solver.resume(ck, { XTrain: X, yTrain: y, XVal: X, yVal: y }), /parameter W1 is 784x50, expected 784x16000/);
+    const r = measureFailure(() => resumeSolver(ck, { XTrain: X, yTrain: y, XVal: X, yVal: y }), /parameter W1 is 784x50, expected 784x16000/);
     expect(r.seconds).toBeLessThan(1);
     expect(r.megabytes).toBeLessThan(100);
 
     const model = join(dir, 'classifier.json');
     writeFileSync(model, JSON.stringify({
       format: 'nnlab.CharacterClassifier', version: 2, classNames: Array(12).fill('x'), classFolders: Array.from({ length: 12 }, (_, k) => String(k + 1)),
-      width: 28, height: 28, mean: Array(784).fill(0), training: {}, model: { ...smallNet().toJSON(), config: { ...smallNet().config, hiddenDims: [2000000, 50] } },
+      width: 28, height: 28, mean: Array(784).fill(0), training: {}, model: { ...modelToJSON(smallNet()), config: { ...smallNet().config, hiddenDims: [2000000, 50] } },
     }));
     expect(() => loadClassifier(model)).toThrow(/model file .*classifier\.json: FullyConnectedNet: hiddenDims\[0\] = 2000000 is more than the limit/);
   });
 
   it('a stored matrix whose data does not fill its declared shape, or a value float32 cannot hold, is refused', () => {
-    const j = smallNet().toJSON();
+    const j = modelToJSON(smallNet());
     j.params.b1 = { rows: 1, cols: 50, data: [1, 2, 3] };
-    expect(() => FullyConnectedNet.fromJSON(j)).toThrow(/parameter b1: has 3 values, expected 1x50 = 50/);
-    const k = new FullyConnectedNet({ inputDim: 3, hiddenDims: [2], outputDim: 2, dtype: 'float32' }).toJSON();
+    expect(() => modelFromJSON(j)).toThrow(/parameter b1: has 3 values, expected 1x50 = 50/);
+    const k = modelToJSON(new FullyConnectedNet({ inputDim: 3, hiddenDims: [2], outputDim: 2, dtype: 'float32' }));
     k.params.W1.data[0] = 1e300;
-    expect(() => FullyConnectedNet.fromJSON(k)).toThrow(/parameter W1 \(as float32\).*Infinity/);
-    const extra = smallNet().toJSON();
+    expect(() => modelFromJSON(k)).toThrow(/parameter W1 \(as float32\).*Infinity/);
+    const extra = modelToJSON(smallNet());
     extra.params.W9 = { rows: 1, cols: 1, data: [0] };
-    expect(() => FullyConnectedNet.fromJSON(extra)).toThrow(/unexpected parameter\(s\) W9/);
+    expect(() => modelFromJSON(extra)).toThrow(/unexpected parameter\(s\) W9/);
   });
 
   it('a file larger than the limit is refused before it is read', () => {
     const path = join(dir, 'huge.json');
     writeFileSync(path, '');
     truncateSync(path, MAX_JSON_FILE_BYTES + 1); // sparse: takes no disk
-    expect(() => FullyConnectedNet.load(path)).toThrow(/huge\.json: is 500 MiB, more than the limit of 500 MiB/);
+    expect(() => loadModel(path)).toThrow(/huge\.json: is 500 MiB, more than the limit of 500 MiB/);
     expect(() => loadClassifier(path)).toThrow(/model file .*huge\.json: is 500 MiB/);
   });
 
   it('loading still round-trips a good file exactly', () => {
     const net = smallNet();
-    const back = FullyConnectedNet.fromJSON(JSON.parse(JSON.stringify(net.toJSON())));
-    expect(back.toJSON()).toEqual(net.toJSON());
+    const back = modelFromJSON(JSON.parse(JSON.stringify(modelToJSON(net))));
+    expect(modelToJSON(back)).toEqual(modelToJSON(net));
   });
 });
 

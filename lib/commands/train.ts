@@ -8,8 +8,9 @@ import cliProgress from 'cli-progress';
 import { loadCharacterFolder, Polarity } from '../data/loader.js';
 import { synthesizeCharacters, DEFAULT_DIFFICULTY, MAX_DIFFICULTY } from '../data/synth.js';
 import { splitDataset, rowHash, Dataset, LabelledImages } from '../data/split.js';
-import { trainCharacterClassifier, CHARACTER_BASELINE, CharacterTrainOptions } from '../data/train.js';
+import { trainClassifier, classifierAccuracy, CHARACTER_BASELINE, TrainSettings } from '../data/train.js';
 import { saveClassifier } from '../data/classifier.js';
+import type { FullyConnectedNet } from '../fc_net.js';
 import { COURSE_CLASS_NAMES, IMAGE_HEIGHT, IMAGE_WIDTH } from '../data/classes.js';
 import { validateConfig } from '../fc_net.js';
 import { checkWritable } from '../io.js';
@@ -173,7 +174,7 @@ export function registerTrain(program: Command): void {
     .option('--lr-decay <factor>', 'learning-rate multiplier after every epoch', String(B.lrDecay))
     .option('--reg <strength>', 'L2 regularisation strength', String(B.reg))
     .option('--batch-size <n>', 'minibatch size', String(B.batchSize))
-    .option('--epochs <n>', 'training epochs', String(B.epochs))
+    .option('--epochs <n>', 'training epochs', String(B.numEpochs))
     .option('--augment <spec>', 'random shift and rotation per training image, e.g. shift=2,rotate=10')
     .option('--val-fraction <f>', 'fraction of each class held out for validation', '0.2')
     .option('--seed <s>', 'random seed of the split, the initial weights and the minibatches', String(B.seed))
@@ -183,17 +184,18 @@ export function registerTrain(program: Command): void {
     .action((opts: TrainCliOptions) => {
       // Every option is checked before the (possibly slow) data loading starts.
       const seed = parseInteger('--seed', opts.seed);
-      const options: CharacterTrainOptions = {
+      const options: TrainSettings = {
+        ...B,
         hiddenDims: parseHiddenDims('--hidden', opts.hidden),
         activation: checkActivation('--activation', opts.activation),
-        batchnorm: opts.batchnorm === true,
+        normalization: opts.batchnorm === true ? 'batchnorm' : 'none',
         dropout: parseNumber('--dropout', opts.dropout, 0),
         updateRule: OPTIMIZERS[opts.optimizer],
         learningRate: parsePositive('--lr', opts.lr),
         lrDecay: parsePositive('--lr-decay', opts.lrDecay),
         reg: parseNumber('--reg', opts.reg, 0),
         batchSize: parseInteger('--batch-size', opts.batchSize, 1),
-        epochs: parseInteger('--epochs', opts.epochs, 1),
+        numEpochs: parseInteger('--epochs', opts.epochs, 1),
         augment: opts.augment === undefined ? null : parseAugment(opts.augment),
         seed,
         dtype: parseDType('--dtype', opts.dtype),
@@ -203,14 +205,18 @@ export function registerTrain(program: Command): void {
       if (opts.save !== undefined) checkWritable('--save', opts.save);
       const { dataset, trainingImageHashes, classFolders, source, warnings } = prepareDataset(opts, seed);
 
-      const progress = trainingProgress(!opts.json, options.epochs);
+      const progress = trainingProgress(!opts.json, options.numEpochs);
       const logEpochs = !opts.json && progress === null;
-      const result = (() => {
+      let net: FullyConnectedNet, finalTrainAcc = NaN;
+      const trained = (() => {
         try {
-          return trainCharacterClassifier(dataset, {
-            ...options,
+          const data = { ...dataset, width: IMAGE_WIDTH, height: IMAGE_HEIGHT, numClasses: dataset.classNames.length };
+          return trainClassifier(options, data, {
+            onStart: (n) => { net = n; },
             onIteration: progress ? (i) => progress.iteration(i.epoch, i.iteration, i.iterationsPerEpoch, i.loss) : undefined,
             onEpoch: (e) => {
+              // On the whole training part (the Solver's e.trainAcc is a 1000-image sample).
+              if (e.epoch === e.numEpochs) finalTrainAcc = classifierAccuracy(net, dataset.XTrain, dataset.yTrain).acc;
               progress?.epoch(e.trainAcc, e.valAcc);
               if (logEpochs) console.log(`epoch ${e.epoch}/${e.numEpochs}: loss ${e.loss.toFixed(4)}, train ${pct(e.trainAcc)}, val ${pct(e.valAcc)} (${e.seconds.toFixed(1)} s)`);
             },
@@ -219,13 +225,18 @@ export function registerTrain(program: Command): void {
           progress?.stop();
         }
       })();
+      const last = trained.solver.valAccHistory.length - 1;
+      const result = {
+        net: trained.net, seconds: trained.seconds, bestValAcc: trained.solver.bestValAcc, bestEpoch: trained.solver.bestEpoch,
+        finalTrainAcc, finalValAcc: trained.solver.valAccHistory[last],
+      };
 
       const summary = {
         bestValAcc: result.bestValAcc,
         bestEpoch: result.bestEpoch,
         finalTrainAcc: result.finalTrainAcc,
         finalValAcc: result.finalValAcc,
-        epochs: options.epochs,
+        epochs: options.numEpochs,
         seconds: result.seconds,
         trainSize: dataset.XTrain.rows,
         valSize: dataset.XVal.rows,
@@ -251,8 +262,8 @@ export function registerTrain(program: Command): void {
       const o = options;
       console.log(`data:       ${source}`);
       console.log(`            ${dataset.XTrain.rows} training / ${dataset.XVal.rows} validation images, ${dataset.classNames.length} classes (${dataset.classNames.join(' ')}), ${dataset.duplicates} exact duplicate(s)`);
-      console.log(`network:    ${dataset.XTrain.cols}-${o.hiddenDims.join('-')}-${dataset.classNames.length}, ${o.activation}${o.batchnorm ? ', batchnorm' : ''}${o.dropout > 0 ? `, dropout ${o.dropout}` : ''}, reg ${o.reg}`);
-      console.log(`training:   ${opts.optimizer} lr ${o.learningRate}${o.lrDecay !== 1 ? ` (×${o.lrDecay}/epoch)` : ''}, batch ${o.batchSize}, ${o.epochs} epochs, augmentation ${o.augment ? `shift ±${o.augment.shift} px, rotate ±${o.augment.rotate}°` : 'none'}, seed ${seed}`);
+      console.log(`network:    ${dataset.XTrain.cols}-${o.hiddenDims.join('-')}-${dataset.classNames.length}, ${o.activation}${o.normalization === 'batchnorm' ? ', batchnorm' : ''}${o.dropout > 0 ? `, dropout ${o.dropout}` : ''}, reg ${o.reg}`);
+      console.log(`training:   ${opts.optimizer} lr ${o.learningRate}${o.lrDecay !== 1 ? ` (×${o.lrDecay}/epoch)` : ''}, batch ${o.batchSize}, ${o.numEpochs} epochs, augmentation ${o.augment ? `shift ±${o.augment.shift} px, rotate ±${o.augment.rotate}°` : 'none'}, seed ${seed}`);
       console.log(`best validation accuracy: ${pct(result.bestValAcc)} (epoch ${result.bestEpoch})`);
       console.log(`final training accuracy:  ${pct(result.finalTrainAcc)}`);
       console.log(`time:                     ${result.seconds.toFixed(1)} s`);

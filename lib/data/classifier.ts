@@ -4,7 +4,8 @@
  * the image size — and a short record of how it was trained.
  */
 import { Matrix } from '../matrix.js';
-import { FullyConnectedNet, NetJSON } from '../fc_net.js';
+import type { FullyConnectedNet } from '../fc_net.js';
+import { modelToJSON, modelFromJSON, checkFiniteModel, type NetJSON } from '../persist/model_file.js';
 import { writeFileAtomic, readJsonFile } from '../io.js';
 import { rowHash, subtractRow } from './split.js';
 
@@ -48,7 +49,7 @@ interface ClassifierJSON {
 }
 
 export function saveClassifier(path: string, c: CharacterClassifier): void {
-  c.net.checkFiniteParams(`saveClassifier ${path}`);
+  checkFiniteModel(c.net, `saveClassifier ${path}`);
   const json: ClassifierJSON = {
     format: CLASSIFIER_FORMAT,
     version: CLASSIFIER_VERSION,
@@ -59,7 +60,7 @@ export function saveClassifier(path: string, c: CharacterClassifier): void {
     mean: Array.from(c.mean),
     training: c.training,
     trainingImageHashes: c.trainingImageHashes ?? [],
-    model: c.net.toJSON(),
+    model: modelToJSON(c.net),
   };
   writeFileAtomic(path, JSON.stringify(json));
 }
@@ -79,7 +80,7 @@ export function loadClassifier(path: string): CharacterClassifier {
   if (!Array.isArray(mean) || mean.length !== width! * height! || !mean.every(Number.isFinite)) {
     throw new Error(`${source}: mean must be ${width! * height!} finite numbers`);
   }
-  const net = FullyConnectedNet.fromJSON(json.model, source);
+  const net = modelFromJSON(json.model, source);
   if (!Array.isArray(classNames) || classNames.length !== net.config.outputDim) {
     throw new Error(`${source}: has ${Array.isArray(classNames) ? classNames.length : 'no'} class names for ${net.config.outputDim} outputs`);
   }

@@ -1,103 +1,140 @@
 /**
- * The report's classification task: train a fully connected network on the twelve handwritten
- * characters. The defaults are the report's baseline ("3 layers, 50 neurons": two hidden layers
- * of 50, ReLU, softmax loss, Adam, 20% validation, no augmentation).
+ * The one training recipe for the report's classification task: settings and data in, a
+ * trained network out. The CLI (`nnlab train`), the notebooks' runner and its worker threads
+ * all train through trainClassifier, so the same settings and seed give the same weights and
+ * history wherever they run.
  *
- * Data in, trained classifier out; where the data comes from (a course folder or the built-in
- * generator) is the caller's business, so notebooks and the CLI share this code.
+ * Seeding rule: `settings.seed` goes unchanged to the network and to the Solver; each derives
+ * its own streams from it (the network: 'init' and 'dropout'; the Solver: ('epoch', e) for the
+ * shuffles, augmentation and accuracy samples). How the data was split is the caller's business.
  */
 import { performance } from 'node:perf_hooks';
-import { FullyConnectedNet } from '../fc_net.js';
-import type { DType } from '../matrix.js';
+import { Matrix } from '../matrix.js';
+import { FullyConnectedNet, Normalization, WeightInit } from '../fc_net.js';
 import { Solver, EpochInfo, IterationInfo } from '../solver.js';
 import { Activation } from '../layer_utils.js';
 import { UpdateRuleName } from '../optim.js';
-import { deriveSeed } from '../random.js';
+import type { DType } from '../matrix.js';
 import { makeAugment } from '../augment.js';
-import { Dataset } from './split.js';
 
-export interface CharacterTrainOptions {
+/** One training run, fully described by plain data (so it can go to a worker thread and into a cache key). */
+export interface TrainSettings {
   hiddenDims: number[];
   activation: Activation;
-  batchnorm: boolean;
+  normalization: Normalization;
   /** Probability of dropping a hidden unit; 0 = off. */
   dropout: number;
+  /** L2 strength: the loss gets 0.5·reg·Σ‖W‖². */
+  reg: number;
+  weightInit: WeightInit;
+  /** 'softmax' (cross-entropy) or 'mse' on one-hot targets. */
+  loss: 'softmax' | 'mse';
   updateRule: UpdateRuleName;
   learningRate: number;
   /** Learning rate multiplier applied after every epoch. */
   lrDecay: number;
-  reg: number;
   batchSize: number;
-  epochs: number;
-  /** Random shift (whole pixels) and rotation (degrees) per training image; null = no augmentation. */
+  numEpochs: number;
+  /** Random translation (whole pixels) and rotation (degrees) of every training minibatch; null for none. */
   augment: { shift: number; rotate: number } | null;
   seed: number;
-  /** Number type of the network: float64, or float32 for about twice the speed. */
+  /** Number type of parameters, activations and gradients. float32 trains about twice as fast. */
   dtype: DType;
-  onEpoch?: (info: EpochInfo) => void;
-  onIteration?: (info: IterationInfo) => void;
 }
 
-export const CHARACTER_BASELINE: CharacterTrainOptions = {
-  hiddenDims: [50, 50], activation: 'relu', batchnorm: false, dropout: 0,
-  updateRule: 'adam', learningRate: 1e-3, lrDecay: 1, reg: 0, batchSize: 32, epochs: 20,
-  augment: null, seed: 0, dtype: 'float64',
+/** The report's baseline ("3 layers, 50 neurons": two hidden layers of 50, ReLU, softmax, Adam): the CLI's defaults. */
+export const CHARACTER_BASELINE: TrainSettings = {
+  hiddenDims: [50, 50], activation: 'relu', normalization: 'none', dropout: 0, reg: 0, weightInit: 'he', loss: 'softmax',
+  updateRule: 'adam', learningRate: 1e-3, lrDecay: 1, batchSize: 32, numEpochs: 20, augment: null, seed: 0, dtype: 'float64',
 };
 
-export interface CharacterTrainResult {
+/** Split, mean-centred images with their labels, and what augmentation needs to know of them. */
+export interface TrainData {
+  XTrain: Matrix;
+  yTrain: Int32Array;
+  XVal: Matrix;
+  yVal: Int32Array;
+  /** The training mean image (already subtracted): augmentation fills with it. */
+  mean: Float64Array;
+  width: number;
+  height: number;
+  numClasses: number;
+}
+
+export interface TrainHooks {
+  /** Called once the network and the Solver are built, before the first step. */
+  onStart?: (net: FullyConnectedNet, solver: Solver) => void;
+  onIteration?: (info: IterationInfo) => void;
+  onEpoch?: (info: EpochInfo) => void;
+}
+
+export interface TrainedClassifier {
+  /** The network with the parameters of its best epoch (by validation accuracy, or MSE). */
   net: FullyConnectedNet;
   solver: Solver;
-  bestValAcc: number;
-  bestEpoch: number;
-  /** Accuracy on the whole (un-augmented) training part after the last epoch. */
-  finalTrainAcc: number;
-  finalValAcc: number;
   seconds: number;
 }
 
-export function trainCharacterClassifier(dataset: Dataset, options: Partial<CharacterTrainOptions> = {}): CharacterTrainResult {
-  const o: CharacterTrainOptions = { ...CHARACTER_BASELINE, ...options };
-  const width = Math.round(Math.sqrt(dataset.XTrain.cols));
-  const height = dataset.XTrain.cols / width;
-  if (o.augment && !Number.isInteger(height)) {
-    throw new Error(`trainCharacterClassifier: augmentation needs square images, got ${dataset.XTrain.cols} pixels per image`);
-  }
+export function validateSettings(s: TrainSettings): void {
+  const posInt = (k: string, v: number) => {
+    if (!Number.isInteger(v) || v < 1) throw new Error(`settings: ${k} must be a positive integer, got ${v}`);
+  };
+  if (!Array.isArray(s.hiddenDims) || s.hiddenDims.length === 0) throw new Error('settings: hiddenDims must list at least one hidden layer size');
+  s.hiddenDims.forEach((d, i) => posInt(`hiddenDims[${i}]`, d));
+  posInt('batchSize', s.batchSize);
+  posInt('numEpochs', s.numEpochs);
+  if (!(s.learningRate > 0)) throw new Error(`settings: learningRate must be positive, got ${s.learningRate}`);
+  if (!(s.reg >= 0)) throw new Error(`settings: reg must be ≥ 0, got ${s.reg}`);
+  if (!Number.isInteger(s.seed)) throw new Error(`settings: seed must be an integer, got ${s.seed}`);
+  if (s.dtype !== 'float64' && s.dtype !== 'float32') throw new Error(`settings: dtype must be 'float64' or 'float32', got ${s.dtype}`);
+  if (s.loss !== 'softmax' && s.loss !== 'mse') throw new Error(`settings: loss must be 'softmax' or 'mse', got ${s.loss}`);
+}
+
+function oneHot(y: Int32Array, k: number): Matrix {
+  const m = new Matrix(y.length, k);
+  for (let i = 0; i < y.length; i++) m.data[i * k + y[i]] = 1;
+  return m;
+}
+
+/** Trains a classifier; throws a DivergenceError (lib/solver.ts) if the loss diverges. */
+export function trainClassifier(settings: TrainSettings, data: TrainData, hooks: TrainHooks = {}): TrainedClassifier {
+  const s = settings;
+  validateSettings(s);
   const net = new FullyConnectedNet({
-    inputDim: dataset.XTrain.cols,
-    hiddenDims: o.hiddenDims,
-    outputDim: dataset.classNames.length,
-    activation: o.activation,
-    normalization: o.batchnorm ? 'batchnorm' : 'none',
-    dropout: o.dropout,
-    loss: 'softmax',
-    reg: o.reg,
-    weightInit: 'he',
-    seed: deriveSeed(o.seed, 'net'),
-    dtype: o.dtype,
+    inputDim: data.XTrain.cols, hiddenDims: s.hiddenDims, outputDim: data.numClasses,
+    activation: s.activation, normalization: s.normalization, dropout: s.dropout,
+    loss: s.loss, reg: s.reg, weightInit: s.weightInit, seed: s.seed, dtype: s.dtype,
   });
-  const solver = new Solver(net, dataset, {
-    updateRule: o.updateRule,
-    optimConfig: { learningRate: o.learningRate },
-    lrDecay: o.lrDecay,
-    batchSize: o.batchSize,
-    numEpochs: o.epochs,
-    // Whole sets: a 7,440-image dataset is cheap to score, and subsampled accuracies are noisy.
-    numTrainSamples: null,
-    numValSamples: null,
-    seed: deriveSeed(o.seed, 'solver'),
-    augment: o.augment ? makeAugment({ ...o.augment, mean: dataset.mean, width, height }) : undefined,
-    onEpoch: o.onEpoch,
-    onIteration: o.onIteration,
-  });
+  const mse = s.loss === 'mse';
+  const solver = new Solver(
+    net,
+    { XTrain: data.XTrain, yTrain: mse ? oneHot(data.yTrain, data.numClasses) : data.yTrain, XVal: data.XVal, yVal: mse ? oneHot(data.yVal, data.numClasses) : data.yVal },
+    {
+      updateRule: s.updateRule,
+      optimConfig: { learningRate: s.learningRate },
+      lrDecay: s.lrDecay,
+      batchSize: s.batchSize,
+      numEpochs: s.numEpochs,
+      // Training accuracy on a 1000-image sample (an estimate for the curves); validation on all
+      // of it, since it picks the best epoch's parameters.
+      numTrainSamples: 1000,
+      numValSamples: null,
+      seed: s.seed,
+      augment: s.augment ? makeAugment({ ...s.augment, mean: data.mean, width: data.width, height: data.height }) : undefined,
+      onIteration: hooks.onIteration,
+      onEpoch: hooks.onEpoch,
+    },
+  );
+  hooks.onStart?.(net, solver);
   const t0 = performance.now();
   solver.train();
-  const seconds = (performance.now() - t0) / 1000;
-  const last = solver.trainAccHistory.length - 1;
-  return {
-    net, solver, seconds,
-    bestValAcc: solver.bestValAcc,
-    bestEpoch: solver.bestEpoch,
-    finalTrainAcc: solver.trainAccHistory[last],
-    finalValAcc: solver.valAccHistory[last],
-  };
+  return { net, solver, seconds: (performance.now() - t0) / 1000 };
+}
+
+/** Accuracy of `net` on (X, y) by the argmax of its scores (whatever its loss), and the predictions. */
+export function classifierAccuracy(net: FullyConnectedNet, X: Matrix, y: Int32Array): { acc: number; pred: Int32Array } {
+  const pred = net.predict(X);
+  let ok = 0;
+  for (let i = 0; i < y.length; i++) if (pred[i] === y[i]) ok++;
+  return { acc: ok / Math.max(1, y.length), pred };
 }

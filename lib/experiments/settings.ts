@@ -1,33 +1,12 @@
 /**
- * One training run, fully described by plain data (so it can go to a worker thread and into a
- * cache key): the network, the update rule and schedule, augmentation and the seed.
+ * Grids of training runs: points over a base TrainSettings (the network, the update rule and
+ * schedule, augmentation and the seed), their labels and cache-key strings.
  */
-import type { Activation } from '../layer_utils.js';
-import type { Normalization, WeightInit } from '../fc_net.js';
-import type { UpdateRuleName } from '../optim.js';
-import type { DType } from '../matrix.js';
+import { validateSettings, type TrainSettings } from '../data/train.js';
 
-export interface TrainSettings {
-  hiddenDims: number[];
-  activation: Activation;
-  normalization: Normalization;
-  dropout: number;
-  /** L2 strength: the loss gets 0.5·reg·Σ‖W‖². */
-  reg: number;
-  weightInit: WeightInit;
-  /** 'softmax' (cross-entropy) or 'mse' on one-hot targets. */
-  loss: 'softmax' | 'mse';
-  updateRule: UpdateRuleName;
-  learningRate: number;
-  lrDecay: number;
-  batchSize: number;
-  numEpochs: number;
-  /** Random translation (whole pixels) and rotation (degrees) of every training minibatch; null for none. */
-  augment: { shift: number; rotate: number } | null;
-  seed: number;
-  /** Number type of parameters, activations and gradients. float32 trains about twice as fast. */
-  dtype: DType;
-}
+// The settings of one run are the training recipe's (lib/data/train.ts), shared with the CLI.
+export type { TrainSettings } from '../data/train.js';
+export { validateSettings } from '../data/train.js';
 
 /** A point of a grid: settings to change, plus any other scalar keys, which become table columns. */
 export type GridPoint = Partial<TrainSettings> & { label?: string } & Record<string, unknown>;
@@ -54,21 +33,6 @@ export function resolvePoint(base: TrainSettings, point: GridPoint): { settings:
   validateSettings(settings);
   const label = typeof point.label === 'string' ? point.label : describeSettings(settings, base);
   return { settings, columns, label };
-}
-
-export function validateSettings(s: TrainSettings): void {
-  const posInt = (k: string, v: number) => {
-    if (!Number.isInteger(v) || v < 1) throw new Error(`settings: ${k} must be a positive integer, got ${v}`);
-  };
-  if (!Array.isArray(s.hiddenDims) || s.hiddenDims.length === 0) throw new Error('settings: hiddenDims must list at least one hidden layer size');
-  s.hiddenDims.forEach((d, i) => posInt(`hiddenDims[${i}]`, d));
-  posInt('batchSize', s.batchSize);
-  posInt('numEpochs', s.numEpochs);
-  if (!(s.learningRate > 0)) throw new Error(`settings: learningRate must be positive, got ${s.learningRate}`);
-  if (!(s.reg >= 0)) throw new Error(`settings: reg must be ≥ 0, got ${s.reg}`);
-  if (!Number.isInteger(s.seed)) throw new Error(`settings: seed must be an integer, got ${s.seed}`);
-  if (s.dtype !== 'float64' && s.dtype !== 'float32') throw new Error(`settings: dtype must be 'float64' or 'float32', got ${s.dtype}`);
-  if (s.loss !== 'softmax' && s.loss !== 'mse') throw new Error(`settings: loss must be 'softmax' or 'mse', got ${s.loss}`);
 }
 
 /** A short description of how settings differ from a base, e.g. "lr=3e-3, batch=32". */

@@ -1,0 +1,31 @@
+/**
+ * The core a learner reads imports no Node module (no file system, no crypto): files and
+ * checkpoints live in lib/persist/, so the core could run in a browser. (The kernels it
+ * computes with load their WebAssembly with node:fs; lib/limits.ts reads the core count
+ * from node:os. Those are outside this list on purpose.)
+ */
+import { describe, it, expect } from 'vitest';
+import { readFileSync } from 'node:fs';
+
+const CORE = ['lib/fc_net.ts', 'lib/solver.ts', 'lib/layers.ts', 'lib/layer_utils.ts', 'lib/optim.ts', 'lib/matrix.ts'];
+
+/** Every module specifier a file imports or re-exports, statically or with import(). */
+function importsOf(path: string): string[] {
+  const text = readFileSync(path, 'utf8');
+  const specifiers = [...text.matchAll(/(?:\bfrom\s*|\bimport\s*\(?\s*)['"]([^'"]+)['"]/g)].map((m) => m[1]);
+  return specifiers.concat([...text.matchAll(/\brequire\(\s*['"]([^'"]+)['"]/g)].map((m) => m[1]));
+}
+
+describe('the core files', () => {
+  it('finds the imports it looks for (the check itself works)', () => {
+    expect(importsOf('lib/io.ts')).toContain('node:fs');
+    expect(importsOf('lib/fc_net.ts')).toContain('./layers.js');
+  });
+
+  for (const file of CORE) {
+    it(`${file} imports no node: module and nothing from lib/persist`, () => {
+      const bad = importsOf(file).filter((s) => s.startsWith('node:') || /^(fs|path|os|crypto|worker_threads|perf_hooks)$/.test(s) || s.includes('persist/') || s.endsWith('/io.js'));
+      expect(bad).toEqual([]);
+    });
+  }
+});
