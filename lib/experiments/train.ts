@@ -55,7 +55,7 @@ export function trainRun(settings: TrainSettings, data: TrainData, onProgress?: 
   const s = settings;
   const mse = s.loss === 'mse';
   const epochLoss: number[] = [], trainAcc: number[] = [], valAcc: number[] = [];
-  let best = { acc: -1, epoch: 0, trainAcc: 0, pred: new Int32Array(0) };
+  let best: { acc: number; epoch: number; trainAcc: number; pred: Int32Array | null } = { acc: -1, epoch: 0, trainAcc: 0, pred: null };
   let net!: FullyConnectedNet, solver!: Solver;
 
   let diverged: string | null = null;
@@ -66,16 +66,18 @@ export function trainRun(settings: TrainSettings, data: TrainData, onProgress?: 
         onProgress?.({ epoch: it.epoch, numEpochs: s.numEpochs, iteration: it.iteration, iterationsPerEpoch: it.iterationsPerEpoch, loss: it.loss });
       },
       onEpoch: (e) => {
-        // Accuracy by the argmax of the scores, whatever the loss (the Solver's own metric for an
-        // MSE model is the MSE). Validation on all of it; training on the Solver's 1000-sample check.
-        const v = classifierAccuracy(net, data.XVal, data.yVal);
+        // Accuracy by the argmax of the scores, whatever the loss. With softmax it is the Solver's
+        // own check (validation on all of it, training on a 1000-image sample); an MSE model's own
+        // metric is the MSE, so its accuracies are measured here.
         const first1000 = Math.min(1000, data.XTrain.rows);
+        const own = mse ? classifierAccuracy(net, data.XVal, data.yVal) : null;
+        const va = own ? own.acc : e.valAcc;
         const tr = mse ? classifierAccuracy(net, data.XTrain.selectRows(Array.from({ length: first1000 }, (_, i) => i)), data.yTrain.subarray(0, first1000)).acc : e.trainAcc;
         epochLoss.push(e.loss);
         trainAcc.push(tr);
-        valAcc.push(v.acc);
-        if (v.acc > best.acc) best = { acc: v.acc, epoch: e.epoch, trainAcc: tr, pred: v.pred };
-        onProgress?.({ epoch: e.epoch, numEpochs: s.numEpochs, iteration: 0, iterationsPerEpoch: 0, loss: e.loss, valAcc: v.acc });
+        valAcc.push(va);
+        if (va > best.acc) best = { acc: va, epoch: e.epoch, trainAcc: tr, pred: own?.pred ?? null };
+        onProgress?.({ epoch: e.epoch, numEpochs: s.numEpochs, iteration: 0, iterationsPerEpoch: 0, loss: e.loss, valAcc: va });
       },
     });
   } catch (err) {
@@ -83,6 +85,10 @@ export function trainRun(settings: TrainSettings, data: TrainData, onProgress?: 
     diverged = err.message;
   }
   if (diverged === null) onTrained?.(net);
+  // The predictions of the best epoch's model. With softmax the Solver has restored that model
+  // (it keeps the parameters of its best validation accuracy, the same numbers as ours), so one
+  // pass at the end replaces a pass every epoch; an MSE model kept its own from its best epoch.
+  const valPredictions = best.pred ?? (diverged === null ? classifierAccuracy(net, data.XVal, data.yVal).pred : new Int32Array(0));
 
   return {
     bestValAcc: Math.max(0, best.acc),
@@ -96,7 +102,7 @@ export function trainRun(settings: TrainSettings, data: TrainData, onProgress?: 
     trainAccHistory: trainAcc,
     valAccHistory: valAcc,
     epochSeconds: solver.epochSeconds,
-    valPredictions: Array.from(best.pred),
+    valPredictions: Array.from(valPredictions),
     paramCount: net.parameterCount,
     seconds: (performance.now() - t0) / 1000,
     diverged,
