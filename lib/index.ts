@@ -1,29 +1,45 @@
-/** nnlab: the public API. */
-export * from './matrix.js';
-export * from './arena.js';
-export * from './random.js';
-export * from './layers.js';
-export * from './layer_utils.js';
-export * from './fc_net.js';
-export * from './optim.js';
-export * from './solver.js';
-export * from './persist/model_file.js';
-export * from './persist/checkpoint.js';
-export * from './gradient_check.js';
-export * from './serialize.js';
-export * from './io.js';
-export * from './limits.js';
-export * from './tasks/sine.js';
-export * from './display/index.js';
-export * from './experiments/index.js';
-export * from './data/classes.js';
-export * from './data/bmp.js';
-export * from './data/loader.js';
-export * from './data/split.js';
-export * from './data/synth.js';
-export * from './data/train.js';
-// confusionMatrix is exported once, through ./experiments (which re-exports the same function).
+/**
+ * nnlab: the core a learner reads, in the order of CS231n's assignment — a matrix and its
+ * operations, layers as forward/backward pairs, the sandwich layer, the network, the update
+ * rules, the training loop, and the numerical gradients that check every backward pass.
+ *
+ * Everything else has its own entry point, so that importing the core loads no data frame,
+ * worker pool, chart or TensorFlow.js module (test/entries.test.ts checks it):
+ *   nnlab/data      BMP files, the course dataset, its split, the synthetic characters,
+ *                   augmentation, the classifier and the sin(x) task
+ *   nnlab/notebook  what the notebooks use: startLab, charts and tables, experiment grids
+ *   nnlab/kernels   the fast path (backend choice, resident memory, the step arena, threads)
+ *                   and the core's own checks and option tables, for tools built on it
+ *   nnlab/bench     the speed comparison behind `nnlab bench`
+ *
+ * The names are listed one group per file, so a new one goes beside its neighbours.
+ */
 export {
-  CLASSIFIER_FORMAT, CLASSIFIER_VERSION, type CharacterClassifier, saveClassifier, loadClassifier, classify, countTrainingImages, outputsForFolders,
-} from './data/classifier.js';
-export * from './augment.js';
+  Matrix, DTYPES, type DType,
+  matmul, matmulTN, matmulNT, addRowVector, mulRowVector, colSums, colMeans, sumOfSquares, dot, argmaxRows,
+  map, zip, add, sub, mul, scale,
+} from './matrix.js';
+export { Rng, deriveSeed } from './random.js';
+export {
+  affineForward, affineBackward, reluForward, reluBackward, leakyReluForward, leakyReluBackward,
+  sigmoidForward, sigmoidBackward, tanhForward, tanhBackward, batchnormForward, batchnormBackward,
+  dropoutForward, dropoutBackward, softmaxLoss, mseLoss,
+  type AffineCache, type LeakyReluCache, type BatchnormParam, type BatchnormCache, type DropoutParam, type DropoutCache,
+} from './layers.js';
+export {
+  hiddenLayerForward, hiddenLayerBackward, ACTIVATIONS,
+  type Activation, type HiddenLayerParams, type HiddenLayerCache, type HiddenLayerGrads,
+} from './layer_utils.js';
+export {
+  FullyConnectedNet,
+  type NetOptions, type NetConfig, type Params, type Targets, type LossResult, type Normalization, type LossKind, type WeightInit,
+} from './fc_net.js';
+export {
+  sgd, sgdMomentum, rmsprop, adam, updateRules,
+  type OptimConfig, type UpdateRule, type UpdateRuleName,
+} from './optim.js';
+export {
+  Solver, DivergenceError,
+  type SolverOptions, type SolverData, type EpochInfo, type IterationInfo, type TrainResult,
+} from './solver.js';
+export { evalNumericalGradient, evalNumericalGradientArray, gradCheckSparse, relError } from './gradient_check.js';

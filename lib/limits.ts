@@ -5,6 +5,7 @@
  * taking gigabytes and minutes first.
  */
 import { availableParallelism } from 'node:os';
+import { mustBeNonNegativeInteger } from './validate.js';
 
 /** Units in one layer (input, hidden or output): 16,384. */
 export const MAX_LAYER_WIDTH = 16_384;
@@ -20,8 +21,8 @@ export const MAX_JSON_FILE_BYTES = 500 * 2 ** 20;
 
 /** Throws, naming `what` and the value, unless rows × cols is a matrix nnlab will allocate. */
 export function checkMatrixSize(what: string, rows: number, cols: number): void {
-  if (!Number.isInteger(rows) || rows < 0) throw new Error(`${what}: rows must be a non-negative integer, got ${rows}`);
-  if (!Number.isInteger(cols) || cols < 0) throw new Error(`${what}: cols must be a non-negative integer, got ${cols}`);
+  mustBeNonNegativeInteger(`${what}: rows`, rows);
+  mustBeNonNegativeInteger(`${what}: cols`, cols);
   if (rows * cols > MAX_MATRIX_ELEMENTS) {
     throw new Error(`${what}: ${rows}x${cols} = ${rows * cols} values is more than the limit of ${MAX_MATRIX_ELEMENTS} (1 GiB of float64)`);
   }

@@ -4,7 +4,8 @@
  */
 import { describe, it, expect } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { FullyConnectedNet, Solver, DivergenceError, DIVERGENCE_FACTOR, type SolverOptions } from '../lib/index.js';
+import { FullyConnectedNet, Solver, DivergenceError, type SolverOptions } from '../lib/index.js';
+import { DIVERGENCE_FACTOR } from '../lib/entries/kernels.js';
 import { trainRun } from '../lib/experiments/train.js';
 import { blobs } from './problems.js';
 import { runNnlab } from './cli-helpers.js';

@@ -3,10 +3,10 @@ import { mkdtempSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  Matrix, Rng, FullyConnectedNet, evalNumericalGradient, relError, Activation, Normalization, LossKind,
-  addL2Gradient, addScaledInPlace, sumOfSquares, checkFinite, StepArena, withArena,
+  Matrix, Rng, FullyConnectedNet, evalNumericalGradient, relError, Activation, Normalization, LossKind, sumOfSquares,
 } from '../lib/index.js';
 import { saveModel, loadModel, modelFromJSON, modelToJSON } from '../lib/persist/model_file.js';
+import { addL2Gradient, addScaledInPlace, checkFinite, StepArena, withArena } from '../lib/entries/kernels.js';
 
 import { problem as makeProblem } from './problems.js';
 

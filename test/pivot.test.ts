@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { cell, pivot, pivotRows, pivotOf, pivotRecords, GridResult, GroupResult } from '../lib/index.js';
+import { cell, pivot, pivotRows, pivotOf, pivotRecords, GridResult, GroupResult } from '../lib/entries/notebook.js';
 
 const group = (depth: number, width: number, acc: number) => ({ label: `${depth}x${width}`, columns: { depth, width }, bestValAcc: { mean: acc, std: 0 } }) as unknown as GroupResult;
 const result = { groups: [group(4, 10, 0.4), group(2, 50, 0.25), group(2, 10, 0.2), group(4, 50, 0.45)] } as unknown as GridResult;

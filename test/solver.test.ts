@@ -2,9 +2,10 @@ import { describe, it, expect } from 'vitest';
 import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Matrix, Rng, FullyConnectedNet, Solver, SolverOptions, fitSine, sineGrid } from '../lib/index.js';
 import { modelToJSON } from '../lib/persist/model_file.js';
 import { resumeSolver, checkpointTo } from '../lib/persist/checkpoint.js';
+import { Matrix, Rng, FullyConnectedNet, Solver, SolverOptions } from '../lib/index.js';
+import { fitSine, sineGrid } from '../lib/entries/data.js';
 import { blobs } from './problems.js';
 
 const train = blobs(60, 1), val = blobs(30, 2);

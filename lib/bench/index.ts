@@ -14,7 +14,8 @@ import {
 } from '../kernels/index.js';
 import { writeFileAtomic } from '../io.js';
 import { DTYPES, type DType } from '../matrix.js';
-import { checkWorkload, makeWorkload, MODEL_NAMES, WORKLOAD, type ModelName } from './workload.js';
+import { checkWorkload, makeWorkload, MODEL_NAMES, WORKLOAD, type ModelName, type Workload } from './workload.js';
+import { mustBeOneOf, mustBePositiveInteger } from '../validate.js';
 import { benchModel, type NnlabRecord } from './nnlab.js';
 import { benchTfjsModel, loadTfjs, type TfjsHandle, type TfjsRecord } from './tfjs.js';
 import { benchKernels, numpyKernelScript, PRODUCT_FORMS, KERNEL_SHAPES, type KernelRecord } from './gflops.js';
@@ -78,86 +79,134 @@ function nnlabVersion(): string {
 /** Runs the whole benchmark; returns every figure (also written to options.json). */
 export async function runBench(options: BenchOptions): Promise<BenchResult> {
   const log = options.log ?? ((line: string) => process.stderr.write(line + '\n'));
-  for (const m of options.models) if (!MODEL_NAMES.includes(m)) throw new Error(`unknown model '${m}', expected some of ${MODEL_NAMES.join(',')}`);
-  for (const b of options.batches) if (!Number.isInteger(b) || b < 1) throw new Error(`batch sizes must be positive integers, got ${b}`);
   const dtypes = options.dtypes ?? [...DTYPES];
-  for (const d of dtypes) if (!DTYPES.includes(d)) throw new Error(`unknown dtype '${d}', expected some of ${DTYPES.join(',')}`);
-
+  checkBenchOptions(options, dtypes);
   const loadAtStart = loadavg();
-  const data = makeWorkload();
-  const problems = checkWorkload(data.check);
-  if (problems.length > 0) throw new Error(`the workload data do not match their published check values: ${problems.join('; ')}`);
-  log(`[nnlab] workload ${WORKLOAD.nSamples}x${WORKLOAD.inputDim}: check values match (sum X = ${data.check.xSum.toFixed(6)})`);
-
-  // Decide whether the reference can run; say why not when it cannot.
-  let python: string | null = null;
-  let referenceStatus = 'disabled (--no-reference)';
-  let numpyVersion: string | null = null;
-  if (options.reference !== null) {
-    const script = resolve(options.reference);
-    if (!existsSync(script)) {
-      referenceStatus = `skipped: ${script} not found (use --reference PATH)`;
-    } else {
-      const py = findPython();
-      if (py.problem) referenceStatus = `skipped: ${py.problem}`;
-      else {
-        python = py.python;
-        numpyVersion = py.numpy;
-        referenceStatus = `${script} with ${py.python} (NumPy ${py.numpy})`;
-      }
-    }
-  }
-  log(`[nnlab] NumPy reference: ${referenceStatus}`);
-  let tfjs: TfjsHandle | null = null;
-  let tfjsStatus = 'disabled (--no-tfjs)';
-  if (options.tfjs !== false) {
-    const loaded = await loadTfjs();
-    if ('problem' in loaded) tfjsStatus = `skipped: ${loaded.problem}`;
-    else {
-      tfjs = loaded;
-      tfjsStatus = `@tensorflow/tfjs ${loaded.version}, wasm backend`;
-    }
-  }
-  log(`[nnlab] TensorFlow.js: ${tfjsStatus}`);
+  const data = checkedWorkload(log);
+  const reference = findReference(options.reference);
+  log(`[nnlab] NumPy reference: ${reference.status}`);
+  const tfjs = await findTfjs(options.tfjs !== false);
+  log(`[nnlab] TensorFlow.js: ${tfjs.status}`);
   log(`[nnlab] kernels: ${kernelBackend()}, ${kernelThreadCount()} thread(s)${wasmAvailable().ok ? '' : ` (WebAssembly unavailable: ${wasmAvailable().reason})`}`);
 
   const rows: BenchRow[] = [];
   const referenceRuns: ReferenceResult[] = [];
   for (const model of options.models) {
-    // NumPy in float64 always (the targets are set against it), and in every other dtype asked for.
-    const refs = new Map<DType, ReferenceResult>();
-    if (python !== null) {
-      for (const dtype of new Set<DType>(['float64', ...dtypes])) {
-        const ref = runReference(python, resolve(options.reference!), [model], dtype);
-        referenceRuns.push(ref);
-        if (ref.data_check.x00 !== data.check.x00 || ref.data_check.y_hist.join() !== data.check.yHist.join()) {
-          throw new Error('the NumPy reference generated different data from nnlab: the comparison would not be like for like');
-        }
-        refs.set(dtype, ref);
-      }
+    const refs = runReferenceFor(model, dtypes, reference, data);
+    referenceRuns.push(...refs.values());
+    rows.push(...benchModelRows(model, options.batches, dtypes, data, refs, tfjs.handle, log));
+  }
+  log('[nnlab] kernel GFLOP/s…');
+  const kernels = benchAllKernels(dtypes, reference.python);
+
+  const result: BenchResult = {
+    system: 'nnlab',
+    env: benchEnvironment(loadAtStart, reference.numpyVersion, tfjs.handle),
+    dataCheck: data.check,
+    referenceStatus: reference.status,
+    tfjsStatus: tfjs.status,
+    rows,
+    kernels,
+    reference: referenceRuns,
+  };
+  if (options.json) {
+    mkdirSync(dirname(resolve(options.json)), { recursive: true });
+    writeFileAtomic(options.json, JSON.stringify(result, null, 1) + '\n');
+    log(`[nnlab] wrote ${options.json}`);
+  }
+  return result;
+}
+
+/** Refuses unknown models and dtypes and batch sizes below 1 before anything is timed. */
+function checkBenchOptions(options: BenchOptions, dtypes: readonly DType[]): void {
+  options.models.forEach((m, i) => mustBeOneOf(`runBench: models[${i}]`, m, MODEL_NAMES));
+  options.batches.forEach((b, i) => mustBePositiveInteger(`runBench: batches[${i}]`, b));
+  dtypes.forEach((d, i) => mustBeOneOf(`runBench: dtypes[${i}]`, d, DTYPES));
+}
+
+/** The shared workload, refused unless it matches its published check values (so every system trains on the same numbers). */
+function checkedWorkload(log: (line: string) => void): Workload {
+  const data = makeWorkload();
+  const problems = checkWorkload(data.check);
+  if (problems.length > 0) throw new Error(`the workload data do not match their published check values: ${problems.join('; ')}`);
+  log(`[nnlab] workload ${WORKLOAD.nSamples}x${WORKLOAD.inputDim}: check values match (sum X = ${data.check.xSum.toFixed(6)})`);
+  return data;
+}
+
+/** Whether the NumPy reference can run, and if not, why not. */
+interface ReferenceChoice {
+  /** The reference script, or null when it will not run. */
+  script: string | null;
+  python: string | null;
+  numpyVersion: string | null;
+  status: string;
+}
+
+function findReference(reference: string | null): ReferenceChoice {
+  const none = (status: string): ReferenceChoice => ({ script: null, python: null, numpyVersion: null, status });
+  if (reference === null) return none('disabled (--no-reference)');
+  const script = resolve(reference);
+  if (!existsSync(script)) return none(`skipped: ${script} not found (use --reference PATH)`);
+  const py = findPython();
+  if (py.problem) return none(`skipped: ${py.problem}`);
+  return { script, python: py.python, numpyVersion: py.numpy, status: `${script} with ${py.python} (NumPy ${py.numpy})` };
+}
+
+/** TensorFlow.js when asked for and installed, and a line saying which. */
+async function findTfjs(wanted: boolean): Promise<{ handle: TfjsHandle | null; status: string }> {
+  if (!wanted) return { handle: null, status: 'disabled (--no-tfjs)' };
+  const loaded = await loadTfjs();
+  if ('problem' in loaded) return { handle: null, status: `skipped: ${loaded.problem}` };
+  return { handle: loaded, status: `@tensorflow/tfjs ${loaded.version}, wasm backend` };
+}
+
+/**
+ * The NumPy reference on one model, in float64 always (the targets are set against it) and in
+ * every other dtype asked for; empty when the reference does not run.
+ */
+function runReferenceFor(model: ModelName, dtypes: readonly DType[], reference: ReferenceChoice, data: Workload): Map<DType, ReferenceResult> {
+  const refs = new Map<DType, ReferenceResult>();
+  if (reference.python === null || reference.script === null) return refs;
+  for (const dtype of new Set<DType>(['float64', ...dtypes])) {
+    const ref = runReference(reference.python, reference.script, [model], dtype);
+    if (ref.data_check.x00 !== data.check.x00 || ref.data_check.y_hist.join() !== data.check.yHist.join()) {
+      throw new Error('the NumPy reference generated different data from nnlab: the comparison would not be like for like');
     }
-    const find = (dtype: DType, batch: number) => refs.get(dtype)?.records.find((x) => x.model === model && x.batch === batch) ?? null;
-    for (const batch of options.batches) {
-      const tf = tfjs ? benchTfjsModel(tfjs, data, model, batch) : null;
-      if (tf) log(`[tfjs-wasm] ${model} b=${batch}: epoch ${tf.epochS.toFixed(3)}s${tf.extrapolated ? ' (extrapolated)' : ''}, infer ${tf.inferSamplesPerS.toFixed(0)} samples/s, loss ${tf.lastLoss.toFixed(3)}`);
-      for (const dtype of dtypes) {
-        const r = benchModel(data, model, batch, dtype);
-        log(`[nnlab] ${model} b=${batch} ${dtype}: epoch ${r.epochS.toFixed(3)}s (${r.samplesPerS.toFixed(0)} samples/s${r.extrapolated ? ', extrapolated' : ''}), ` +
-          `infer ${r.inferSamplesPerS.toFixed(0)} samples/s, loss ${r.lastLoss.toFixed(3)}`);
-        const np = find(dtype, batch), np64 = find('float64', batch);
-        rows.push({
-          model, batch, dtype, nnlab: r, numpy: np, numpyF64: np64,
-          trainRatio: np ? r.epochS / np.epoch_s : null,
-          trainRatioF64: np64 ? r.epochS / np64.epoch_s : null,
-          inferRatio: np ? r.inferS / np.infer_s : null,
-          tfjs: tf,
-          tfjsSpeedup: tf ? tf.epochS / r.epochS : null,
-        });
-      }
+    refs.set(dtype, ref);
+  }
+  return refs;
+}
+
+/** nnlab (every dtype) and TensorFlow.js on one model at each batch size, beside the reference's figures. */
+function benchModelRows(
+  model: ModelName, batches: readonly number[], dtypes: readonly DType[], data: Workload,
+  refs: Map<DType, ReferenceResult>, tfjs: TfjsHandle | null, log: (line: string) => void,
+): BenchRow[] {
+  const find = (dtype: DType, batch: number) => refs.get(dtype)?.records.find((x) => x.model === model && x.batch === batch) ?? null;
+  const rows: BenchRow[] = [];
+  for (const batch of batches) {
+    const tf = tfjs ? benchTfjsModel(tfjs, data, model, batch) : null;
+    if (tf) log(`[tfjs-wasm] ${model} b=${batch}: epoch ${tf.epochS.toFixed(3)}s${tf.extrapolated ? ' (extrapolated)' : ''}, infer ${tf.inferSamplesPerS.toFixed(0)} samples/s, loss ${tf.lastLoss.toFixed(3)}`);
+    for (const dtype of dtypes) {
+      const r = benchModel(data, model, batch, dtype);
+      log(`[nnlab] ${model} b=${batch} ${dtype}: epoch ${r.epochS.toFixed(3)}s (${r.samplesPerS.toFixed(0)} samples/s${r.extrapolated ? ', extrapolated' : ''}), ` +
+        `infer ${r.inferSamplesPerS.toFixed(0)} samples/s, loss ${r.lastLoss.toFixed(3)}`);
+      const np = find(dtype, batch), np64 = find('float64', batch);
+      rows.push({
+        model, batch, dtype, nnlab: r, numpy: np, numpyF64: np64,
+        trainRatio: np ? r.epochS / np.epoch_s : null,
+        trainRatioF64: np64 ? r.epochS / np64.epoch_s : null,
+        inferRatio: np ? r.inferS / np.infer_s : null,
+        tfjs: tf,
+        tfjsSpeedup: tf ? tf.epochS / r.epochS : null,
+      });
     }
   }
+  return rows;
+}
 
-  log('[nnlab] kernel GFLOP/s…');
+/** The products' GFLOP/s: nnlab's backend (one thread and all of them), the TypeScript fallback, NumPy. */
+function benchAllKernels(dtypes: readonly DType[], python: string | null): KernelRecord[] {
   const kernels: KernelRecord[] = [];
   const backend = kernelBackend();
   const threads = kernelThreadCount();
@@ -186,35 +235,24 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
     }
   }
   if (python !== null) kernels.push(...runPythonKernels(python, numpyKernelScript(dtypes)));
+  return kernels;
+}
 
-  const result: BenchResult = {
-    system: 'nnlab',
-    env: {
-      nnlab: nnlabVersion(),
-      node: process.version,
-      kernels: backend,
-      kernelThreads: kernelThreadCount(),
-      cpus: cpus().length,
-      cpuModel: cpus()[0]?.model ?? 'unknown',
-      loadavgAtStart: loadAtStart,
-      loadavgAtEnd: loadavg(),
-      numpy: numpyVersion,
-      tfjs: tfjs?.version ?? null,
-      capS: process.env.BENCH_CAP_S ?? '3.0',
-    },
-    dataCheck: data.check,
-    referenceStatus,
-    tfjsStatus,
-    rows,
-    kernels,
-    reference: referenceRuns,
+/** What the figures depend on: versions, backend, threads, the machine and its load. */
+function benchEnvironment(loadAtStart: number[], numpyVersion: string | null, tfjs: TfjsHandle | null): Record<string, unknown> {
+  return {
+    nnlab: nnlabVersion(),
+    node: process.version,
+    kernels: kernelBackend(),
+    kernelThreads: kernelThreadCount(),
+    cpus: cpus().length,
+    cpuModel: cpus()[0]?.model ?? 'unknown',
+    loadavgAtStart: loadAtStart,
+    loadavgAtEnd: loadavg(),
+    numpy: numpyVersion,
+    tfjs: tfjs?.version ?? null,
+    capS: process.env.BENCH_CAP_S ?? '3.0',
   };
-  if (options.json) {
-    mkdirSync(dirname(resolve(options.json)), { recursive: true });
-    writeFileAtomic(options.json, JSON.stringify(result, null, 1) + '\n');
-    log(`[nnlab] wrote ${options.json}`);
-  }
-  return result;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,29 +1,15 @@
 /**
- * Shared helpers of the CLI commands: option parsing with errors that name the option, and an
+ * Shared helpers of the CLI commands: option parsing (on lib/validate.ts) with errors that name the option, and an
  * epoch progress bar that shows only on a terminal.
  */
 import cliProgress from 'cli-progress';
 import { DTYPES, type DType } from '../matrix.js';
 import { MAX_LAYER_WIDTH } from '../limits.js';
 import { MAX_DIFFICULTY } from '../data/synth.js';
+import { parseChoice, parseNumber, parseInteger } from '../validate.js';
 
-export function parseInteger(option: string, text: string, min = -Infinity, max = Infinity): number {
-  const v = Number(text);
-  if (!/^-?\d+$/.test(text.trim()) || !Number.isSafeInteger(v) || v < min) {
-    throw new Error(`${option}: expected an integer${min > -Infinity ? ` >= ${min}` : ''}, got '${text}'`);
-  }
-  if (v > max) throw new Error(`${option}: ${v} is more than the limit of ${max}`);
-  return v;
-}
-
-export function parseNumber(option: string, text: string, min = -Infinity, max = Infinity): number {
-  const v = Number(text);
-  if (text.trim() === '' || !Number.isFinite(v) || v < min) {
-    throw new Error(`${option}: expected a number${min > -Infinity ? ` >= ${min}` : ''}, got '${text}'`);
-  }
-  if (v > max) throw new Error(`${option}: ${v} is more than the limit of ${max}`);
-  return v;
-}
+// The parsers live in lib/validate.ts, the one place arguments are checked; re-exported for the commands.
+export { parseInteger, parseNumber } from '../validate.js';
 
 /** The generator's --difficulty, within its documented range 0..MAX_DIFFICULTY. */
 export function parseDifficulty(option: string, text: string): number {
@@ -32,9 +18,7 @@ export function parseDifficulty(option: string, text: string): number {
 
 /** 'float64' or 'float32'. */
 export function parseDType(option: string, text: string): DType {
-  const v = text.trim();
-  if (!(DTYPES as readonly string[]).includes(v)) throw new Error(`${option}: expected one of ${DTYPES.join(', ')}, got '${text}'`);
-  return v as DType;
+  return parseChoice(option, text, DTYPES);
 }
 
 /** Comma-separated number types, e.g. "float64,float32". */

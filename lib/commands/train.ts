@@ -8,9 +8,9 @@ import cliProgress from 'cli-progress';
 import { loadCharacterFolder, Polarity } from '../data/loader.js';
 import { synthesizeCharacters, DEFAULT_DIFFICULTY, MAX_DIFFICULTY } from '../data/synth.js';
 import { splitDataset, rowHash, Dataset, LabelledImages } from '../data/split.js';
-import { trainClassifier, classifierAccuracy, CHARACTER_BASELINE, TrainSettings } from '../data/train.js';
-import { saveClassifier } from '../data/classifier.js';
+import { trainClassifier, classifierAccuracy, CHARACTER_BASELINE, type TrainSettings } from '../data/train.js';
 import type { FullyConnectedNet } from '../fc_net.js';
+import { saveClassifier } from '../data/classifier.js';
 import { COURSE_CLASS_NAMES, IMAGE_HEIGHT, IMAGE_WIDTH } from '../data/classes.js';
 import { validateConfig } from '../fc_net.js';
 import { checkWritable } from '../io.js';
@@ -154,9 +154,29 @@ function parsePositive(option: string, text: string): number {
 }
 
 export function registerTrain(program: Command): void {
+  describeTrainOptions(program.command('train')).action((opts: TrainCliOptions) => {
+    // Every option is checked before the (possibly slow) data loading starts.
+    const options = checkedTrainOptions(opts);
+    const { dataset, trainingImageHashes, classFolders, source, warnings } = prepareDataset(opts, options.seed);
+    const result = trainShowingProgress(dataset, options, !opts.json);
+    const summary = trainingSummary(opts, options, dataset, result, warnings);
+    if (opts.save) {
+      saveClassifier(opts.save, {
+        net: result.net, mean: dataset.mean, classNames: dataset.classNames, classFolders,
+        trainingImageHashes,
+        width: IMAGE_WIDTH, height: IMAGE_HEIGHT,
+        training: { source, bestValAcc: result.bestValAcc, bestEpoch: result.bestEpoch, finalTrainAcc: result.finalTrainAcc, trainSize: summary.trainSize, valSize: summary.valSize, options: summary.options },
+      });
+    }
+    if (opts.json) console.log(JSON.stringify(summary));
+    else printTrainingReport(opts, options, dataset, result, source);
+  });
+}
+
+/** The command's description, options and defaults (the report's baseline). */
+function describeTrainOptions(command: Command): Command {
   const B = CHARACTER_BASELINE;
-  program
-    .command('train')
+  return command
     .description('train a fully connected network on the 12 handwritten characters (defaults: the report\'s baseline, 2 hidden layers of 50, ReLU, Adam)')
     .option('--data <dir>', 'course-layout folder: class folders 1..12 of 28x28 BMPs')
     .option('--synthetic', 'use the built-in generated dataset (as written by `nnlab data synth`)')
@@ -180,93 +200,100 @@ export function registerTrain(program: Command): void {
     .option('--seed <s>', 'random seed of the split, the initial weights and the minibatches', String(B.seed))
     .option('--dtype <type>', 'number type of the network: float64, or float32 (about twice as fast)', B.dtype)
     .option('--save <file>', 'write the trained classifier (network, mean image, class names) as JSON')
-    .option('--json', 'print one JSON object with the results on the last line (no progress bar)')
-    .action((opts: TrainCliOptions) => {
-      // Every option is checked before the (possibly slow) data loading starts.
-      const seed = parseInteger('--seed', opts.seed);
-      const options: TrainSettings = {
-        ...B,
-        hiddenDims: parseHiddenDims('--hidden', opts.hidden),
-        activation: checkActivation('--activation', opts.activation),
-        normalization: opts.batchnorm === true ? 'batchnorm' : 'none',
-        dropout: parseNumber('--dropout', opts.dropout, 0),
-        updateRule: OPTIMIZERS[opts.optimizer],
-        learningRate: parsePositive('--lr', opts.lr),
-        lrDecay: parsePositive('--lr-decay', opts.lrDecay),
-        reg: parseNumber('--reg', opts.reg, 0),
-        batchSize: parseInteger('--batch-size', opts.batchSize, 1),
-        numEpochs: parseInteger('--epochs', opts.epochs, 1),
-        augment: opts.augment === undefined ? null : parseAugment(opts.augment),
-        seed,
-        dtype: parseDType('--dtype', opts.dtype),
-      };
-      if (options.dropout >= 1) throw new Error(`--dropout: expected a probability below 1, got '${opts.dropout}'`);
-      checkNetworkSize(options.hiddenDims);
-      if (opts.save !== undefined) checkWritable('--save', opts.save);
-      const { dataset, trainingImageHashes, classFolders, source, warnings } = prepareDataset(opts, seed);
+    .option('--json', 'print one JSON object with the results on the last line (no progress bar)');
+}
 
-      const progress = trainingProgress(!opts.json, options.numEpochs);
-      const logEpochs = !opts.json && progress === null;
-      let net: FullyConnectedNet, finalTrainAcc = NaN;
-      const trained = (() => {
-        try {
-          const data = { ...dataset, width: IMAGE_WIDTH, height: IMAGE_HEIGHT, numClasses: dataset.classNames.length };
-          return trainClassifier(options, data, {
-            onStart: (n) => { net = n; },
-            onIteration: progress ? (i) => progress.iteration(i.epoch, i.iteration, i.iterationsPerEpoch, i.loss) : undefined,
-            onEpoch: (e) => {
-              // On the whole training part (the Solver's e.trainAcc is a 1000-image sample).
-              if (e.epoch === e.numEpochs) finalTrainAcc = classifierAccuracy(net, dataset.XTrain, dataset.yTrain).acc;
-              progress?.epoch(e.trainAcc, e.valAcc);
-              if (logEpochs) console.log(`epoch ${e.epoch}/${e.numEpochs}: loss ${e.loss.toFixed(4)}, train ${pct(e.trainAcc)}, val ${pct(e.valAcc)} (${e.seconds.toFixed(1)} s)`);
-            },
-          });
-        } finally {
-          progress?.stop();
-        }
-      })();
-      const last = trained.solver.valAccHistory.length - 1;
-      const result = {
-        net: trained.net, seconds: trained.seconds, bestValAcc: trained.solver.bestValAcc, bestEpoch: trained.solver.bestEpoch,
-        finalTrainAcc, finalValAcc: trained.solver.valAccHistory[last],
-      };
+/** The training options from the command line, each checked (the network size and --save's folder too). */
+function checkedTrainOptions(opts: TrainCliOptions): TrainSettings {
+  const seed = parseInteger('--seed', opts.seed);
+  const options: TrainSettings = {
+    ...CHARACTER_BASELINE,
+    hiddenDims: parseHiddenDims('--hidden', opts.hidden),
+    activation: checkActivation('--activation', opts.activation),
+    normalization: opts.batchnorm === true ? 'batchnorm' : 'none',
+    dropout: parseNumber('--dropout', opts.dropout, 0),
+    updateRule: OPTIMIZERS[opts.optimizer],
+    learningRate: parsePositive('--lr', opts.lr),
+    lrDecay: parsePositive('--lr-decay', opts.lrDecay),
+    reg: parseNumber('--reg', opts.reg, 0),
+    batchSize: parseInteger('--batch-size', opts.batchSize, 1),
+    numEpochs: parseInteger('--epochs', opts.epochs, 1),
+    augment: opts.augment === undefined ? null : parseAugment(opts.augment),
+    seed,
+    dtype: parseDType('--dtype', opts.dtype),
+  };
+  if (options.dropout >= 1) throw new Error(`--dropout: expected a probability below 1, got '${opts.dropout}'`);
+  checkNetworkSize(options.hiddenDims);
+  if (opts.save !== undefined) checkWritable('--save', opts.save);
+  return options;
+}
 
-      const summary = {
-        bestValAcc: result.bestValAcc,
-        bestEpoch: result.bestEpoch,
-        finalTrainAcc: result.finalTrainAcc,
-        finalValAcc: result.finalValAcc,
-        epochs: options.numEpochs,
-        seconds: result.seconds,
-        trainSize: dataset.XTrain.rows,
-        valSize: dataset.XVal.rows,
-        duplicates: dataset.duplicates,
-        classes: dataset.classNames.length,
-        data: opts.data ?? 'synthetic',
-        warnings,
-        options: { ...options, augment: options.augment },
-        saved: opts.save ?? null,
-      };
-      if (opts.save) {
-        saveClassifier(opts.save, {
-          net: result.net, mean: dataset.mean, classNames: dataset.classNames, classFolders,
-          trainingImageHashes,
-          width: IMAGE_WIDTH, height: IMAGE_HEIGHT,
-          training: { source, bestValAcc: result.bestValAcc, bestEpoch: result.bestEpoch, finalTrainAcc: result.finalTrainAcc, trainSize: summary.trainSize, valSize: summary.valSize, options: summary.options },
-        });
-      }
-      if (opts.json) {
-        console.log(JSON.stringify(summary));
-        return;
-      }
-      const o = options;
-      console.log(`data:       ${source}`);
-      console.log(`            ${dataset.XTrain.rows} training / ${dataset.XVal.rows} validation images, ${dataset.classNames.length} classes (${dataset.classNames.join(' ')}), ${dataset.duplicates} exact duplicate(s)`);
-      console.log(`network:    ${dataset.XTrain.cols}-${o.hiddenDims.join('-')}-${dataset.classNames.length}, ${o.activation}${o.normalization === 'batchnorm' ? ', batchnorm' : ''}${o.dropout > 0 ? `, dropout ${o.dropout}` : ''}, reg ${o.reg}`);
-      console.log(`training:   ${opts.optimizer} lr ${o.learningRate}${o.lrDecay !== 1 ? ` (×${o.lrDecay}/epoch)` : ''}, batch ${o.batchSize}, ${o.numEpochs} epochs, augmentation ${o.augment ? `shift ±${o.augment.shift} px, rotate ±${o.augment.rotate}°` : 'none'}, seed ${seed}`);
-      console.log(`best validation accuracy: ${pct(result.bestValAcc)} (epoch ${result.bestEpoch})`);
-      console.log(`final training accuracy:  ${pct(result.finalTrainAcc)}`);
-      console.log(`time:                     ${result.seconds.toFixed(1)} s`);
-      if (opts.save) console.log(`saved classifier to ${opts.save}`);
+/** What the command reports of a training run. */
+interface TrainOutcome {
+  net: FullyConnectedNet;
+  seconds: number;
+  bestValAcc: number;
+  bestEpoch: number;
+  /** On the whole training part at the last epoch (the Solver's own check is a 1000-image sample). */
+  finalTrainAcc: number;
+  finalValAcc: number;
+}
+
+/** Trains with a progress bar on a terminal, a line per epoch elsewhere, nothing with --json (`report` false). */
+function trainShowingProgress(dataset: Dataset, options: TrainSettings, report: boolean): TrainOutcome {
+  const progress = trainingProgress(report, options.numEpochs);
+  const logEpochs = report && progress === null;
+  let net: FullyConnectedNet | undefined;
+  let finalTrainAcc = NaN;
+  try {
+    const data = { ...dataset, width: IMAGE_WIDTH, height: IMAGE_HEIGHT, numClasses: dataset.classNames.length };
+    const trained = trainClassifier(options, data, {
+      onStart: (n) => { net = n; },
+      onIteration: progress ? (i) => progress.iteration(i.epoch, i.iteration, i.iterationsPerEpoch, i.loss) : undefined,
+      onEpoch: (e) => {
+        if (e.epoch === e.numEpochs) finalTrainAcc = classifierAccuracy(net!, dataset.XTrain, dataset.yTrain).acc;
+        progress?.epoch(e.trainAcc, e.valAcc);
+        if (logEpochs) console.log(`epoch ${e.epoch}/${e.numEpochs}: loss ${e.loss.toFixed(4)}, train ${pct(e.trainAcc)}, val ${pct(e.valAcc)} (${e.seconds.toFixed(1)} s)`);
+      },
     });
+    const history = trained.solver.valAccHistory;
+    return {
+      net: trained.net, seconds: trained.seconds, bestValAcc: trained.solver.bestValAcc, bestEpoch: trained.solver.bestEpoch,
+      finalTrainAcc, finalValAcc: history[history.length - 1],
+    };
+  } finally {
+    progress?.stop();
+  }
+}
+
+/** What --json prints, and the classifier file's record of how it was trained. */
+function trainingSummary(opts: TrainCliOptions, options: TrainSettings, dataset: Dataset, result: TrainOutcome, warnings: number) {
+  return {
+    bestValAcc: result.bestValAcc,
+    bestEpoch: result.bestEpoch,
+    finalTrainAcc: result.finalTrainAcc,
+    finalValAcc: result.finalValAcc,
+    epochs: options.numEpochs,
+    seconds: result.seconds,
+    trainSize: dataset.XTrain.rows,
+    valSize: dataset.XVal.rows,
+    duplicates: dataset.duplicates,
+    classes: dataset.classNames.length,
+    data: opts.data ?? 'synthetic',
+    warnings,
+    options: { ...options, augment: options.augment },
+    saved: opts.save ?? null,
+  };
+}
+
+/** The human-readable result: data, network, training settings, accuracies. */
+function printTrainingReport(opts: TrainCliOptions, o: TrainSettings, dataset: Dataset, result: TrainOutcome, source: string): void {
+  console.log(`data:       ${source}`);
+  console.log(`            ${dataset.XTrain.rows} training / ${dataset.XVal.rows} validation images, ${dataset.classNames.length} classes (${dataset.classNames.join(' ')}), ${dataset.duplicates} exact duplicate(s)`);
+  console.log(`network:    ${dataset.XTrain.cols}-${o.hiddenDims.join('-')}-${dataset.classNames.length}, ${o.activation}${o.normalization === 'batchnorm' ? ', batchnorm' : ''}${o.dropout > 0 ? `, dropout ${o.dropout}` : ''}, reg ${o.reg}`);
+  console.log(`training:   ${opts.optimizer} lr ${o.learningRate}${o.lrDecay !== 1 ? ` (×${o.lrDecay}/epoch)` : ''}, batch ${o.batchSize}, ${o.numEpochs} epochs, augmentation ${o.augment ? `shift ±${o.augment.shift} px, rotate ±${o.augment.rotate}°` : 'none'}, seed ${o.seed}`);
+  console.log(`best validation accuracy: ${pct(result.bestValAcc)} (epoch ${result.bestEpoch})`);
+  console.log(`final training accuracy:  ${pct(result.finalTrainAcc)}`);
+  console.log(`time:                     ${result.seconds.toFixed(1)} s`);
+  if (opts.save) console.log(`saved classifier to ${opts.save}`);
 }

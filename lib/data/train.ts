@@ -14,7 +14,8 @@ import { FullyConnectedNet, Normalization, WeightInit } from '../fc_net.js';
 import { Solver, EpochInfo, IterationInfo } from '../solver.js';
 import { Activation } from '../layer_utils.js';
 import { UpdateRuleName } from '../optim.js';
-import type { DType } from '../matrix.js';
+import { DTYPES, type DType } from '../matrix.js';
+import { mustBeInteger, mustBeNonEmptyList, mustBeNonNegative, mustBeOneOf, mustBePositive, mustBePositiveInteger } from '../validate.js';
 import { makeAugment } from '../augment.js';
 
 /** One training run, fully described by plain data (so it can go to a worker thread and into a cache key). */
@@ -75,19 +76,19 @@ export interface TrainedClassifier {
   seconds: number;
 }
 
+const LOSS_KINDS: readonly TrainSettings['loss'][] = ['softmax', 'mse'];
+
+/** Checks settings before any work, each error naming the setting. */
 export function validateSettings(s: TrainSettings): void {
-  const posInt = (k: string, v: number) => {
-    if (!Number.isInteger(v) || v < 1) throw new Error(`settings: ${k} must be a positive integer, got ${v}`);
-  };
-  if (!Array.isArray(s.hiddenDims) || s.hiddenDims.length === 0) throw new Error('settings: hiddenDims must list at least one hidden layer size');
-  s.hiddenDims.forEach((d, i) => posInt(`hiddenDims[${i}]`, d));
-  posInt('batchSize', s.batchSize);
-  posInt('numEpochs', s.numEpochs);
-  if (!(s.learningRate > 0)) throw new Error(`settings: learningRate must be positive, got ${s.learningRate}`);
-  if (!(s.reg >= 0)) throw new Error(`settings: reg must be ≥ 0, got ${s.reg}`);
-  if (!Number.isInteger(s.seed)) throw new Error(`settings: seed must be an integer, got ${s.seed}`);
-  if (s.dtype !== 'float64' && s.dtype !== 'float32') throw new Error(`settings: dtype must be 'float64' or 'float32', got ${s.dtype}`);
-  if (s.loss !== 'softmax' && s.loss !== 'mse') throw new Error(`settings: loss must be 'softmax' or 'mse', got ${s.loss}`);
+  mustBeNonEmptyList('settings: hiddenDims', s.hiddenDims, 'hidden layer size');
+  s.hiddenDims.forEach((d, i) => mustBePositiveInteger(`settings: hiddenDims[${i}]`, d));
+  mustBePositiveInteger('settings: batchSize', s.batchSize);
+  mustBePositiveInteger('settings: numEpochs', s.numEpochs);
+  mustBePositive('settings: learningRate', s.learningRate);
+  mustBeNonNegative('settings: reg', s.reg);
+  mustBeInteger('settings: seed', s.seed);
+  mustBeOneOf('settings: dtype', s.dtype, DTYPES);
+  mustBeOneOf('settings: loss', s.loss, LOSS_KINDS);
 }
 
 function oneHot(y: Int32Array, k: number): Matrix {

@@ -124,27 +124,70 @@ export async function runGrid(points: GridPoint[], data: RunnerData, base: Train
   const started = performance.now();
   const seeds = options.seeds ?? [0];
   const cache = options.cache === false ? null : options.cache ?? new RunCache();
+  const { tasks, groupMeta } = planTasks(points, base, seeds, data.fingerprint);
+  const results: Array<RunResult | undefined> = new Array(tasks.length);
+  const rows: ProgressRow[] = tasks.map((t) => ({ label: seeds.length > 1 ? `${t.label} · seed ${t.seed}` : t.label, fraction: 0, state: 'queued' }));
+  const { toTrain, duplicates, cachedCount } = takeFromCache(tasks, options.force ? null : cache, results, rows);
+  const runCost = (t: Task) => cost(t.settings, data.XTrain.rows, data.XTrain.cols);
+  toTrain.sort((a, b) => runCost(b) - runCost(a));
+
+  const progress = new GridProgress(options, tasks.length, cachedCount, rows, started, toTrain.reduce((a, t) => a + runCost(t), 0));
+  const finish = (t: Task, record: RunRecord) => {
+    cache?.set(t.key, t.settings, data.fingerprint, record);
+    progress.runDone(t, record, runCost(t));
+    results[t.index] = { ...record, label: t.label, seed: t.seed, settings: t.settings, columns: t.columns, key: t.key, cached: false };
+  };
+  const workers = Math.max(0, Math.min(options.workers ?? defaultWorkers(), toTrain.length));
+  if (toTrain.length > 0 && workers === 0) trainInThisThread(toTrain, data, progress, finish);
+  else if (toTrain.length > 0) await trainInWorkers(toTrain, data, workers, progress, finish);
+  for (const [dup, original] of duplicates) {
+    results[dup.index] = { ...results[original.index]!, label: dup.label, columns: dup.columns, cached: true };
+    rows[dup.index] = { ...rows[dup.index], fraction: 1, state: 'cached', detail: `same as “${original.label}”` };
+  }
+  progress.gridDone();
+
+  const runs = results as RunResult[];
+  const groups = groupMeta.map((meta, g) => groupResult(meta, runs.filter((_, i) => tasks[i].group === g)));
+  return {
+    table: resultsTable(groups),
+    groups,
+    runs,
+    trained: toTrain.length,
+    cached: cachedCount + duplicates.length,
+    seconds: (performance.now() - started) / 1000,
+  };
+}
+
+/** One task per grid point and seed (a point that sets its own seed runs once), in grid order. */
+function planTasks(points: GridPoint[], base: TrainSettings, seeds: number[], fingerprint: string) {
   const tasks: Task[] = [];
-  const groupMeta: Array<{ label: string; columns: Task['columns'] }> = [];
+  const groupMeta: GroupMeta[] = [];
   points.forEach((point, g) => {
     const { settings, columns, label } = resolvePoint(base, point);
     groupMeta.push({ label, columns });
     const pointSeeds = point.seed !== undefined ? [settings.seed] : seeds;
     for (const seed of pointSeeds) {
       const s = { ...settings, seed };
-      tasks.push({ index: tasks.length, label, seed, settings: s, columns, key: runKey(s, data.fingerprint), group: g });
+      tasks.push({ index: tasks.length, label, seed, settings: s, columns, key: runKey(s, fingerprint), group: g });
     }
   });
+  return { tasks, groupMeta };
+}
 
-  const results: Array<RunResult | undefined> = new Array(tasks.length);
-  const rows: ProgressRow[] = tasks.map((t) => ({ label: seeds.length > 1 ? `${t.label} · seed ${t.seed}` : t.label, fraction: 0, state: 'queued' }));
+interface GroupMeta { label: string; columns: Task['columns'] }
+
+/**
+ * Fills in the results the cache holds (`cache` null: none, as with `force`) and sets aside the
+ * tasks whose settings an earlier task of the grid already has (e.g. the baseline twice): what
+ * is left is what must train.
+ */
+function takeFromCache(tasks: Task[], cache: RunCache | null, results: Array<RunResult | undefined>, rows: ProgressRow[]) {
   let cachedCount = 0;
   const toTrain: Task[] = [];
-  // The same settings can appear twice in a grid (e.g. the baseline): train them once.
   const firstByKey = new Map<string, Task>();
   const duplicates: Array<[Task, Task]> = [];
   for (const t of tasks) {
-    const hit = !options.force && cache ? cache.get(t.key) : null;
+    const hit = cache ? cache.get(t.key) : null;
     if (hit) {
       results[t.index] = { ...hit, label: t.label, seed: t.seed, settings: t.settings, columns: t.columns, key: t.key, cached: true };
       rows[t.index] = { ...rows[t.index], fraction: 1, state: 'cached', detail: `val ${(hit.bestValAcc * 100).toFixed(1)}%` };
@@ -156,116 +199,138 @@ export async function runGrid(points: GridPoint[], data: RunnerData, base: Train
       toTrain.push(t);
     }
   }
-  toTrain.sort((a, b) => cost(b.settings, data.XTrain.rows, data.XTrain.cols) - cost(a.settings, data.XTrain.rows, data.XTrain.cols));
+  return { toTrain, duplicates, cachedCount };
+}
 
-  const title = options.title ?? 'Training';
-  const notebook = options.notebook ?? '';
-  const totalCost = toTrain.reduce((a, t) => a + cost(t.settings, data.XTrain.rows, data.XTrain.cols), 0);
-  let doneCost = 0, finished = cachedCount;
-  emitProgress({ type: 'grid-start', notebook, title, runs: tasks.length, cached: cachedCount });
+/**
+ * What a running grid shows and tells: the live board in the notebook (one row per run) and the
+ * progress events the report builder follows (grid-start, run-done with an estimate of the time
+ * left, grid-done).
+ */
+class GridProgress {
+  private readonly title: string;
+  private readonly notebook: string;
+  private readonly board: ReturnType<typeof liveProgress> | null;
+  private doneCost = 0;
+  private finished: number;
+
+  constructor(
+    options: RunOptions, private readonly total: number, private readonly cachedCount: number,
+    private readonly rows: ProgressRow[], private readonly started: number, private readonly totalCost: number,
+  ) {
+    this.title = options.title ?? 'Training';
+    this.notebook = options.notebook ?? '';
+    this.finished = cachedCount;
+    emitProgress({ type: 'grid-start', notebook: this.notebook, title: this.title, runs: total, cached: cachedCount });
+    this.board = options.progress === false ? null : liveProgress(this.title);
+    this.refresh(true);
+  }
+
   /** Seconds left, assuming the rest trains at the pace (cost per second) seen so far. */
-  const eta = (): number | null => {
-    const elapsed = (performance.now() - started) / 1000;
-    return doneCost > 0 ? ((totalCost - doneCost) * elapsed) / doneCost : null;
-  };
-  const board = options.progress === false ? null : liveProgress(title);
-  const footer = () => {
-    const done = rows.filter((r) => r.state === 'done' || r.state === 'cached').length;
-    const s = (performance.now() - started) / 1000;
-    return `${done}/${rows.length} runs finished (${cachedCount} from cache) · ${s.toFixed(0)} s`;
-  };
-  const visibleRows = () => (rows.length <= 30 ? rows : rows.filter((r) => r.state === 'running').concat([]));
-  const refresh = (final = false) => {
-    if (!board) return;
-    if (final) board.done(visibleRows(), footer());
-    else board.update(visibleRows(), footer());
-  };
-  refresh(true);
+  private eta(): number | null {
+    const elapsed = (performance.now() - this.started) / 1000;
+    return this.doneCost > 0 ? ((this.totalCost - this.doneCost) * elapsed) / this.doneCost : null;
+  }
 
-  const onProgress = (t: Task, p: Progress) => {
+  private footer(): string {
+    const done = this.rows.filter((r) => r.state === 'done' || r.state === 'cached').length;
+    const s = (performance.now() - this.started) / 1000;
+    return `${done}/${this.rows.length} runs finished (${this.cachedCount} from cache) · ${s.toFixed(0)} s`;
+  }
+
+  refresh(final = false): void {
+    if (!this.board) return;
+    const visible = this.rows.length <= 30 ? this.rows : this.rows.filter((r) => r.state === 'running').concat([]);
+    if (final) this.board.done(visible, this.footer());
+    else this.board.update(visible, this.footer());
+  }
+
+  running(t: Task): void {
+    this.rows[t.index] = { ...this.rows[t.index], state: 'running' };
+  }
+
+  epoch(t: Task, p: Progress): void {
     const within = p.iteration === 0 ? 1 : p.iteration / Math.max(1, p.iterationsPerEpoch);
     const fraction = Math.min(0.999, (p.epoch - 1 + within) / p.numEpochs);
     const acc = p.valAcc !== undefined ? ` · val ${(p.valAcc * 100).toFixed(1)}%` : '';
-    rows[t.index] = { ...rows[t.index], fraction, state: 'running', detail: `epoch ${p.epoch}/${p.numEpochs} · loss ${p.loss.toFixed(3)}${acc}` };
-    refresh();
-  };
-  const finish = (t: Task, record: RunRecord) => {
-    cache?.set(t.key, t.settings, data.fingerprint, record);
-    doneCost += cost(t.settings, data.XTrain.rows, data.XTrain.cols);
+    this.rows[t.index] = { ...this.rows[t.index], fraction, state: 'running', detail: `epoch ${p.epoch}/${p.numEpochs} · loss ${p.loss.toFixed(3)}${acc}` };
+    this.refresh();
+  }
+
+  /** A run trained (diverged runs included: they count as done but show as failed, without an accuracy). */
+  runDone(t: Task, record: RunRecord, runCost: number): void {
+    this.doneCost += runCost;
     emitProgress({
-      type: 'run-done', notebook, title, index: ++finished, total: tasks.length, label: t.label, seed: t.seed,
-      bestValAcc: record.diverged ? null : record.bestValAcc, seconds: record.seconds, cached: false, etaSeconds: eta(),
+      type: 'run-done', notebook: this.notebook, title: this.title, index: ++this.finished, total: this.total, label: t.label, seed: t.seed,
+      bestValAcc: record.diverged ? null : record.bestValAcc, seconds: record.seconds, cached: false, etaSeconds: this.eta(),
     });
-    results[t.index] = { ...record, label: t.label, seed: t.seed, settings: t.settings, columns: t.columns, key: t.key, cached: false };
-    rows[t.index] = { ...rows[t.index], fraction: 1, state: record.diverged ? 'failed' : 'done', detail: `val ${(record.bestValAcc * 100).toFixed(1)}% · ${record.seconds.toFixed(1)} s${record.diverged ? ' · diverged' : ''}` };
-    refresh();
-  };
-
-  const workers = Math.max(0, Math.min(options.workers ?? defaultWorkers(), toTrain.length));
-  if (toTrain.length > 0 && workers === 0) {
-    for (const t of toTrain) {
-      rows[t.index] = { ...rows[t.index], state: 'running' };
-      finish(t, trainRun(t.settings, data, (p) => onProgress(t, p)));
-    }
-  } else if (toTrain.length > 0) {
-    const pool = new Piscina({ filename: pathToFileURL(workerFile()).href, minThreads: workers, maxThreads: workers, idleTimeout: 1000 });
-    const shared = toShared(data);
-    try {
-      await Promise.all(
-        toTrain.map(async (t) => {
-          const { port1, port2 } = new MessageChannel();
-          port1.on('message', (p: Progress) => onProgress(t, p));
-          try {
-            const task: WorkerTask = { settings: t.settings, data: shared, port: port2 };
-            const record = (await pool.run(task, { transferList: [port2] })) as RunRecord;
-            finish(t, record);
-          } catch (err) {
-            rows[t.index] = { ...rows[t.index], state: 'failed', detail: (err as Error).message.slice(0, 120) };
-            throw err;
-          } finally {
-            port1.close();
-          }
-        }),
-      );
-    } finally {
-      refresh(true);
-      await pool.destroy();
-    }
+    this.rows[t.index] = { ...this.rows[t.index], fraction: 1, state: record.diverged ? 'failed' : 'done', detail: `val ${(record.bestValAcc * 100).toFixed(1)}% · ${record.seconds.toFixed(1)} s${record.diverged ? ' · diverged' : ''}` };
+    this.refresh();
   }
-  for (const [dup, original] of duplicates) {
-    const r = results[original.index]!;
-    results[dup.index] = { ...r, label: dup.label, columns: dup.columns, cached: true };
-    rows[dup.index] = { ...rows[dup.index], fraction: 1, state: 'cached', detail: `same as “${original.label}”` };
-  }
-  refresh(true);
-  emitProgress({ type: 'grid-done', notebook, title, runs: tasks.length, seconds: (performance.now() - started) / 1000 });
 
-  const runs = results as RunResult[];
-  const groups: GroupResult[] = groupMeta.map((meta, g) => {
-    const rs = runs.filter((_, i) => tasks[i].group === g);
-    const ok = rs.filter((r) => !r.diverged);
-    return {
-      label: meta.label,
-      columns: meta.columns,
-      settings: rs[0].settings,
-      runs: rs,
-      bestValAcc: stat(ok.map((r) => r.bestValAcc)),
-      trainAccAtBest: stat(ok.map((r) => r.trainAccAtBest)),
-      finalTrainAcc: stat(ok.map((r) => r.finalTrainAcc)),
-      finalLoss: stat(ok.map((r) => r.finalLoss)),
-      seconds: stat(rs.map((r) => r.seconds)),
-      bestEpoch: stat(rs.map((r) => r.bestEpoch)),
-      paramCount: rs[0].paramCount,
-      diverged: rs.length - ok.length,
-    };
-  });
+  failed(t: Task, err: Error): void {
+    this.rows[t.index] = { ...this.rows[t.index], state: 'failed', detail: err.message.slice(0, 120) };
+  }
+
+  gridDone(): void {
+    this.refresh(true);
+    emitProgress({ type: 'grid-done', notebook: this.notebook, title: this.title, runs: this.total, seconds: (performance.now() - this.started) / 1000 });
+  }
+}
+
+/** Trains the runs one after the other in this thread (workers: 0). */
+function trainInThisThread(toTrain: Task[], data: RunnerData, progress: GridProgress, finish: (t: Task, r: RunRecord) => void): void {
+  for (const t of toTrain) {
+    progress.running(t);
+    finish(t, trainRun(t.settings, data, (p) => progress.epoch(t, p)));
+  }
+}
+
+/** Trains the runs in a pool of worker threads sharing the data; epochs report back through a message port per run. */
+async function trainInWorkers(
+  toTrain: Task[], data: RunnerData, workers: number, progress: GridProgress, finish: (t: Task, r: RunRecord) => void,
+): Promise<void> {
+  const pool = new Piscina({ filename: pathToFileURL(workerFile()).href, minThreads: workers, maxThreads: workers, idleTimeout: 1000 });
+  const shared = toShared(data);
+  try {
+    await Promise.all(
+      toTrain.map(async (t) => {
+        const { port1, port2 } = new MessageChannel();
+        port1.on('message', (p: Progress) => progress.epoch(t, p));
+        try {
+          const task: WorkerTask = { settings: t.settings, data: shared, port: port2 };
+          const record = (await pool.run(task, { transferList: [port2] })) as RunRecord;
+          finish(t, record);
+        } catch (err) {
+          progress.failed(t, err as Error);
+          throw err;
+        } finally {
+          port1.close();
+        }
+      }),
+    );
+  } finally {
+    progress.refresh(true);
+    await pool.destroy();
+  }
+}
+
+/** A grid point's statistics over its seeds; diverged runs are left out of the accuracies and the loss. */
+function groupResult(meta: GroupMeta, rs: RunResult[]): GroupResult {
+  const ok = rs.filter((r) => !r.diverged);
   return {
-    table: resultsTable(groups),
-    groups,
-    runs,
-    trained: toTrain.length,
-    cached: cachedCount + duplicates.length,
-    seconds: (performance.now() - started) / 1000,
+    label: meta.label,
+    columns: meta.columns,
+    settings: rs[0].settings,
+    runs: rs,
+    bestValAcc: stat(ok.map((r) => r.bestValAcc)),
+    trainAccAtBest: stat(ok.map((r) => r.trainAccAtBest)),
+    finalTrainAcc: stat(ok.map((r) => r.finalTrainAcc)),
+    finalLoss: stat(ok.map((r) => r.finalLoss)),
+    seconds: stat(rs.map((r) => r.seconds)),
+    bestEpoch: stat(rs.map((r) => r.bestEpoch)),
+    paramCount: rs[0].paramCount,
+    diverged: rs.length - ok.length,
   };
 }
 

@@ -1,0 +1,29 @@
+/**
+ * nnlab/kernels: the machinery under the core. A learner never needs it; a kernel author, or a
+ * tool built on the core (the CLI, the experiment runner), starts here:
+ *   - which backend computes (WebAssembly SIMD or the bit-identical TypeScript loops), threads;
+ *   - matrices resident in WebAssembly memory, the step arena for a training step's temporaries,
+ *     the fused operations and out-parameter variants the layers call;
+ *   - the core's argument checks, option tables and size limits.
+ * One group per file.
+ */
+export {
+  setKernelBackend, kernelBackend, kernelThreadCount, wasmAvailable, forceThreadSharing, type KernelBackend,
+} from '../kernels/index.js';
+export {
+  floatsOf, residentMatrix, toResident, type Floats,
+  adamUpdate, addL2Gradient, addScaledInPlace, positivePart, wherePositive, columnMoments, normalizeColumns, columnDot,
+  batchnormInputGrad, type AdamHyper,
+  checkShape, checkFinite, checkSameDType,
+} from '../matrix.js';
+export { StepArena, withArena, activeArena } from '../arena.js';
+export { affineBackwardParams, checkLabels, type AffineGradOut } from '../layers.js';
+export { checkActivation, activationLayers, type HiddenLayerParamGrads } from '../layer_utils.js';
+export { parameterShapes, validateConfig, DEFAULT_NET_CONFIG } from '../fc_net.js';
+export {
+  UPDATE_RULE_NAMES, HYPERPARAMETERS, type SgdConfig, type SgdMomentumConfig, type RmspropConfig, type AdamConfig,
+} from '../optim.js';
+export { DIVERGENCE_FACTOR, type Metric } from '../solver.js';
+export {
+  checkMatrixSize, threadCountFromEnv, workersFromEnv, MAX_LAYER_WIDTH, MAX_MATRIX_ELEMENTS, MAX_PARAMETERS, MAX_JSON_FILE_BYTES,
+} from '../limits.js';
