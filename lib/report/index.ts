@@ -1,6 +1,6 @@
 /**
- * The HTML lab report: executes each notebook with nbconvert (the tslab kernel, the project's
- * Jupyter) in a temporary folder, exports it to an offline page that loads the shared
+ * The HTML lab report: executes each notebook (nbclient, the tslab kernel, the project's Jupyter;
+ * see ./driver.ts) in a temporary folder, exports it to an offline page that loads the shared
  * `plotly.min.js`, and writes `report/index.html`, the report's summary, from `summary.json`,
  * which keeps the entries of notebooks not rebuilt this time.
  *
@@ -11,9 +11,10 @@
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { requireJupyter, runJupyter, projectRoot, ensureSelfLink, type JupyterEnv } from './jupyter.js';
+import { requireJupyter, projectRoot, ensureSelfLink, type JupyterEnv } from './jupyter.js';
+import { NotebookDriver } from './driver.js';
 import { emptySummary, inspectNotebook, readNotebook, type Notebook, type NotebookProblem } from './inspect.js';
-import { writeTemplate, exportArgs } from './template.js';
+import { writeTemplate } from './template.js';
 import { notebookFacts, notebookTitle } from './facts.js';
 import { fillNavigation, refreshNavigation, withSharedPlotly, writeSharedPlotly, type PageLink } from './page.js';
 import { entryOk, mergeEntries, readSummary, writeSummary, type NotebookEntry } from './summary.js';
@@ -23,7 +24,7 @@ import { writeFileAtomic } from '../io.js';
 import { getProfile } from '../experiments/profile.js';
 
 export { inspectNotebook, readNotebook, type NotebookSummary, type NotebookProblem, type Notebook } from './inspect.js';
-export { findJupyter, requireJupyter, hasTslabKernel, runJupyter, projectRoot, ensureSelfLink, type JupyterEnv } from './jupyter.js';
+export { findJupyter, requireJupyter, hasTslabKernel, projectRoot, ensureSelfLink, type JupyterEnv } from './jupyter.js';
 export { writeTemplate, TEMPLATE_NAME } from './template.js';
 export { notebookFacts, type HeadlineRow } from './facts.js';
 export { readSummary, type NotebookEntry } from './summary.js';
@@ -75,9 +76,9 @@ export function defaultNotebooks(): string[] {
 
 /** What every notebook's build shares. */
 interface BuildContext {
-  jupyter: JupyterEnv;
+  driver: NotebookDriver;
   env: NodeJS.ProcessEnv;
-  timeout: string;
+  timeoutSec: number;
   /** The temporary folder: executed notebooks, exports, progress files. */
   work: string;
   templates: string;
@@ -107,10 +108,11 @@ export async function buildReport(options: ReportOptions = {}): Promise<ReportRe
   mkdirSync(outDir, { recursive: true });
   const previous = readSummary(outDir, out.line).filter((e) => !e.html || existsSync(path.join(outDir, e.html)));
   const work = mkdtempSync(path.join(os.tmpdir(), 'nnlab-report-'));
+  const driver = new NotebookDriver(jupyter, work, env, (l) => { if (/error|Traceback/i.test(l)) out.line(`  ${l}`); });
   try {
     const ctx: BuildContext = {
-      jupyter, env, work, outDir, profile, out,
-      timeout: String(options.cellTimeoutSec ?? 1800),
+      driver, env, work, outDir, profile, out,
+      timeoutSec: options.cellTimeoutSec ?? 1800,
       templates: writeTemplate(path.join(work, 'templates')),
       pages: plannedPages(previous, notebooks),
       previous: new Map(previous.map((e) => [e.name, e])),
@@ -132,6 +134,7 @@ export async function buildReport(options: ReportOptions = {}): Promise<ReportRe
     out.line(`report: ${ok ? 'written' : 'written WITH PROBLEMS'} to ${index} in ${seconds.toFixed(0)} s`);
     return { index, notebooks: results, entries, seconds, ok };
   } finally {
+    driver.close();
     rmSync(work, { recursive: true, force: true });
   }
 }
@@ -157,22 +160,23 @@ function plannedPages(previous: NotebookEntry[], notebooks: string[]): PageLink[
 async function buildNotebook(file: string, ctx: BuildContext): Promise<NotebookResult> {
   const name = nameOf(file);
   const builtAt = new Date().toISOString();
-  const { code, output, seconds } = await executeNotebook(file, ctx);
+  const { code, error, seconds } = await executeNotebook(file, ctx);
   const executedFile = path.join(ctx.work, `${name}.ipynb`);
   let nb: Notebook;
   try {
     nb = readNotebook(executedFile);
   } catch {
-    ctx.out.line(output.slice(-4000));
-    ctx.out.line(`report: ${name} did not execute (nbconvert exit code ${code})`);
+    ctx.out.line(`report: ${name} did not execute: ${error ?? 'no executed notebook was written'}`);
     return {
       name, title: name, html: '', seconds, builtAt, profile: null, data: null, dtype: null, seeds: null, headlines: [],
-      summary: { ...emptySummary(), problems: [{ cell: -1, kind: 'error', message: 'notebook did not execute' }] },
+      summary: { ...emptySummary(), problems: [{ cell: -1, kind: 'error', message: `notebook did not execute: ${error ?? 'no executed notebook was written'}` }] },
       exitCode: code || 1, executed: null,
     };
   }
   const facts = notebookFacts(nb, name);
   const summary = inspectNotebook(nb);
+  // A cell that timed out or a kernel that died stopped the run: say so before what it left undone.
+  if (error) summary.problems.unshift({ cell: -1, kind: 'error', message: `execution stopped: ${error}` });
   summary.problems.push(...facts.headlineProblems.map((message): NotebookProblem => ({ cell: -1, kind: 'headline', message })));
   const exported = await exportPage(nb, name, ctx);
   if (!exported.ok) summary.problems.push({ cell: -1, kind: 'export', message: exported.message });
@@ -185,7 +189,7 @@ async function buildNotebook(file: string, ctx: BuildContext): Promise<NotebookR
 }
 
 /** Runs the notebook into the temporary folder, showing the progress its grids report meanwhile. */
-async function executeNotebook(file: string, ctx: BuildContext): Promise<{ code: number; output: string; seconds: number }> {
+async function executeNotebook(file: string, ctx: BuildContext): Promise<{ code: number; error: string | null; seconds: number }> {
   const name = nameOf(file);
   const progressFile = path.join(ctx.work, `${name}.progress.jsonl`);
   writeFileSync(progressFile, '');
@@ -194,19 +198,8 @@ async function executeNotebook(file: string, ctx: BuildContext): Promise<{ code:
   const progress = new NotebookProgress(name, t0, last && last.profile === ctx.profile && entryOk(last) ? last.seconds : null);
   const follower = followProgress(progressFile, progress, ctx.out);
   try {
-    const { code, output } = await runJupyter(
-      ctx.jupyter,
-      [
-        'nbconvert', '--to', 'notebook', '--execute', '--allow-errors',
-        '--ExecutePreprocessor.kernel_name=tslab', `--ExecutePreprocessor.timeout=${ctx.timeout}`,
-        '--output-dir', ctx.work, '--output', name, file,
-      ],
-      {
-        env: { ...ctx.env, NNLAB_PROGRESS_FILE: progressFile },
-        onLine: (l) => { if (/error|Traceback/i.test(l)) ctx.out.line(`  ${l}`); },
-      },
-    );
-    return { code, output, seconds: (Date.now() - t0) / 1000 };
+    const run = await ctx.driver.execute(file, path.join(ctx.work, `${name}.ipynb`), { ...ctx.env, NNLAB_PROGRESS_FILE: progressFile }, ctx.timeoutSec);
+    return { code: run.ok ? 0 : 1, error: run.error, seconds: (Date.now() - t0) / 1000 };
   } finally {
     follower.stop();
   }
@@ -218,12 +211,9 @@ async function exportPage(nb: Notebook, name: string, ctx: BuildContext): Promis
   mkdirSync(dir, { recursive: true });
   const source = path.join(dir, `${name}.ipynb`);
   writeFileSync(source, JSON.stringify(withSharedPlotly(nb)));
-  const conv = await runJupyter(ctx.jupyter, exportArgs(ctx.templates, dir, name, source));
   const exported = path.join(dir, `${name}.html`);
-  if (conv.code !== 0 || !existsSync(exported)) {
-    ctx.out.line(conv.output.slice(-4000));
-    return { ok: false, message: `nbconvert --to html exited with code ${conv.code}` };
-  }
+  const conv = await ctx.driver.exportHtml(source, exported, ctx.templates);
+  if (!conv.ok) return { ok: false, message: `the export to HTML failed: ${conv.error}` };
   const page = fillNavigation(readFileSync(exported, 'utf8'), ctx.pages, name, { toc: true });
   writeFileAtomic(path.join(ctx.outDir, `${name}.html`), page);
   return { ok: true };

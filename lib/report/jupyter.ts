@@ -3,7 +3,7 @@
  * (made by scripts/setup.sh), else `python3` when it has Jupyter. All Jupyter commands run as
  * `<python> -m jupyter ...`, so the venv need not be activated.
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync, readlinkSync, rmSync, symlinkSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -58,38 +58,6 @@ export function requireJupyter(modules?: string[]): JupyterEnv {
   if (!env) throw new Error('no Jupyter found (nbconvert/nbclient): run `bash scripts/setup.sh` first');
   if (!hasTslabKernel(env)) throw new Error(`the tslab kernel is not registered with ${env.python}: run \`bash scripts/setup.sh\``);
   return env;
-}
-
-/** Runs `<python> -m jupyter <args>`; resolves with the exit code, output teed to `onLine`. */
-export function runJupyter(
-  env: JupyterEnv,
-  args: string[],
-  options: { cwd?: string; onLine?: (line: string) => void; env?: NodeJS.ProcessEnv } = {},
-): Promise<{ code: number; output: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(env.python, ['-m', 'jupyter', ...args], {
-      cwd: options.cwd,
-      env: options.env ?? process.env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    let partial = '';
-    const onData = (chunk: Buffer) => {
-      const s = chunk.toString('utf8');
-      output += s;
-      partial += s;
-      const lines = partial.split('\n');
-      partial = lines.pop() ?? '';
-      for (const l of lines) options.onLine?.(l);
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      if (partial) options.onLine?.(partial);
-      resolve({ code: code ?? 1, output });
-    });
-  });
 }
 
 /**

@@ -2,7 +2,7 @@
  * The nbconvert template of the HTML report: JupyterLab's "lab" template made to read like a lab
  * report. Nothing is loaded from the network (no require.js, MathJax or mermaid from a CDN);
  * plotly.js comes once per report from `plotly.min.js` beside the pages (see ./page.ts). Code cells are folded into a `<details>` (the
- * outputs stay visible); the exporter runs with `--no-prompt`, so there are no `In [ ]:` prompts.
+ * outputs stay visible); the exporter leaves out the prompts (./driver.ts), so there are no `In [ ]:`.
  * The navigation (index, previous/next, table of contents) is filled in by ./page.ts at the
  * placeholders, because it depends on the other pages of the report.
  */
@@ -115,13 +115,4 @@ export function writeTemplate(dir: string): string {
   writeFileSync(path.join(t, 'index.html.j2'), INDEX_J2);
   writeFileSync(path.join(t, 'conf.json'), CONF_JSON);
   return dir;
-}
-
-/** The nbconvert arguments that export `notebook` to `outDir/<name>.html` with this template. */
-export function exportArgs(templates: string, outDir: string, name: string, notebook: string): string[] {
-  return [
-    'nbconvert', '--to', 'html', '--template', TEMPLATE_NAME, '--no-prompt',
-    `--TemplateExporter.extra_template_basedirs=${templates}`,
-    '--output-dir', outDir, '--output', name, notebook,
-  ];
 }

@@ -1,0 +1,139 @@
+/**
+ * One Python process that executes and exports every notebook of a report build, instead of a
+ * `jupyter nbconvert` process per step: starting Python with nbconvert costs 2.5–5 s on this
+ * 2-core machine, and a build used to pay it twice per notebook.
+ *
+ * The process reads one JSON job per line on stdin and answers each with one line on stdout,
+ * prefixed so that nothing else printed there is taken for an answer; its stderr (nbclient's and
+ * the kernel's messages) goes to `onLine`. It executes with nbclient (tslab kernel, errors kept
+ * in the outputs as `nbconvert --execute --allow-errors` does) and exports with nbconvert's
+ * HTMLExporter and the report's template, without prompts.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { JupyterEnv } from './jupyter.js';
+import { TEMPLATE_NAME } from './template.js';
+
+const ANSWER = 'nnlab-driver:';
+
+const DRIVER_PY = `
+import json, os, sys, traceback
+
+def answer(value):
+    sys.stdout.write(${JSON.stringify(ANSWER)} + json.dumps(value) + "\\n")
+    sys.stdout.flush()
+
+import nbformat
+from nbclient import NotebookClient
+from nbconvert import HTMLExporter
+
+def execute(job):
+    nb = nbformat.read(job["notebook"], as_version=4)
+    cwd = os.path.dirname(os.path.abspath(job["notebook"]))
+    client = NotebookClient(nb, kernel_name="tslab", timeout=job["timeout"], allow_errors=True,
+                            resources={"metadata": {"path": cwd}})
+    error = None
+    try:
+        client.execute(env=job["env"], cwd=cwd)
+    except Exception as e:
+        # A cell timed out or the kernel died: the notebook is kept as far as it ran.
+        error = "%s: %s" % (type(e).__name__, e)
+        traceback.print_exc()
+    nbformat.write(nb, job["out"])
+    return {"ok": error is None, "error": error}
+
+def export(job):
+    exporter = HTMLExporter(template_name=job["template"], extra_template_basedirs=[job["templates"]],
+                            exclude_input_prompt=True, exclude_output_prompt=True)
+    body, _ = exporter.from_filename(job["notebook"])
+    with open(job["out"], "w", encoding="utf-8") as f:
+        f.write(body)
+    return {"ok": True, "error": None}
+
+answer({"ready": True})
+for line in sys.stdin:
+    job = json.loads(line)
+    try:
+        answer((execute if job["kind"] == "execute" else export)(job))
+    except Exception as e:
+        traceback.print_exc()
+        answer({"ok": False, "error": "%s: %s" % (type(e).__name__, e)})
+`;
+
+export interface DriverAnswer {
+  ok: boolean;
+  /** What went wrong (the traceback went to `onLine`). */
+  error: string | null;
+}
+
+export class NotebookDriver {
+  private readonly child: ChildProcess;
+  private readonly waiting: Array<{ resolve: (a: DriverAnswer) => void; reject: (e: Error) => void }> = [];
+  private stderrTail = '';
+  private exited: Error | null = null;
+  /** Resolves once Python has imported nbclient and nbconvert. */
+  private readonly ready: Promise<void>;
+
+  /** Starts the driver (its script is written into `workDir`); `env` is the process's environment, where Jupyter looks for kernels. */
+  constructor(jupyter: JupyterEnv, workDir: string, env: NodeJS.ProcessEnv, private readonly onLine: (line: string) => void = () => {}) {
+    const script = path.join(workDir, 'nnlab_driver.py');
+    writeFileSync(script, DRIVER_PY);
+    this.child = spawn(jupyter.python, ['-u', script], { stdio: ['pipe', 'pipe', 'pipe'], env });
+    this.ready = new Promise((resolve, reject) => this.waiting.push({ resolve: () => resolve(), reject }));
+    this.ready.catch(() => undefined); // the first job reports it
+    this.follow(this.child.stdout!, (line) => this.onAnswer(line));
+    this.follow(this.child.stderr!, (line) => {
+      this.stderrTail = (this.stderrTail + line + '\n').slice(-4000);
+      this.onLine(line);
+    });
+    this.child.on('error', (err) => this.fail(err));
+    this.child.on('close', (code) => this.fail(new Error(`the notebook driver (${jupyter.python}) exited with code ${code}:\n${this.stderrTail}`)));
+  }
+
+  /** Executes `notebook` into `out` with the kernel's environment `env`. */
+  execute(notebook: string, out: string, env: NodeJS.ProcessEnv, timeoutSec: number): Promise<DriverAnswer> {
+    return this.send({ kind: 'execute', notebook, out, env, timeout: timeoutSec });
+  }
+
+  /** Exports `notebook` to the HTML file `out` with the report's template found in `templates`. */
+  exportHtml(notebook: string, out: string, templates: string): Promise<DriverAnswer> {
+    return this.send({ kind: 'export', notebook, out, templates, template: TEMPLATE_NAME });
+  }
+
+  /** Ends the process (it exits when its input closes). */
+  close(): void {
+    this.child.stdin?.end();
+  }
+
+  private async send(job: Record<string, unknown>): Promise<DriverAnswer> {
+    await this.ready;
+    if (this.exited) throw this.exited;
+    return new Promise((resolve, reject) => {
+      this.waiting.push({ resolve, reject });
+      this.child.stdin!.write(JSON.stringify(job) + '\n');
+    });
+  }
+
+  private onAnswer(line: string): void {
+    if (!line.startsWith(ANSWER)) return; // not an answer: something a library printed
+    this.waiting.shift()?.resolve(JSON.parse(line.slice(ANSWER.length)) as DriverAnswer);
+  }
+
+  private fail(err: Error): void {
+    this.exited ??= err;
+    for (const w of this.waiting.splice(0)) w.reject(err);
+  }
+
+  /** Calls `onLine` for each complete line of a stream. */
+  private follow(stream: NodeJS.ReadableStream, onLine: (line: string) => void): void {
+    let partial = '';
+    stream.setEncoding('utf8');
+    stream.on('data', (chunk: string) => {
+      const lines = (partial + chunk).split('\n');
+      partial = lines.pop() ?? '';
+      for (const l of lines) onLine(l);
+    });
+    stream.on('end', () => { if (partial) onLine(partial); });
+  }
+}
