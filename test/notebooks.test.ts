@@ -8,7 +8,7 @@
  * Needs the project's Jupyter (bash scripts/setup.sh). Without it the tests fail under CI=true and
  * are skipped locally, saying why.
  */
-import { cpSync, existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildReport, readSummary } from '../lib/report/index.js';
@@ -143,6 +143,51 @@ describe.skipIf(problem !== null && !IN_CI)('notebooks (quick profile)', () => {
     expect(readdirSync(dir).filter((f) => f.endsWith('.ipynb'))).toEqual(['01_sin_fit.ipynb']);
     expect(readFileSync(path.join(dir, '01_sin_fit.ipynb'), 'utf8'), 'the executed notebook, plotly.js inlined for JupyterLab').toContain('data-nnlab=\\"plotly-loader\\"');
   }, 30 * 60_000);
+
+  it('shows failing notebooks\' problems in the index: an error in a cell, a cell that timed out', async () => {
+    expect(problem).toBeNull();
+    const dir = path.join(ARTIFACTS, 'report-failing');
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(dir, { recursive: true });
+    const notebook = (name: string, title: string, sources: string[]) => {
+      const file = path.join(dir, `${name}.ipynb`);
+      writeFileSync(file, JSON.stringify({
+        nbformat: 4, nbformat_minor: 5, metadata: { kernelspec: { name: 'tslab', display_name: 'TypeScript', language: 'typescript' } },
+        cells: [
+          { id: 'title', cell_type: 'markdown', source: `# ${title}`, metadata: {} },
+          ...sources.map((source, i) => ({ id: `c${i}`, cell_type: 'code', source, metadata: {}, outputs: [], execution_count: null })),
+        ],
+      }));
+      return file;
+    };
+    const log: string[] = [];
+    const result = await buildReport({
+      outDir: path.join(dir, 'report'),
+      notebooks: [
+        notebook('01_throws', 'A cell throws', ['console.log("before");', 'throw new Error("boom <b>");']),
+        notebook('02_hangs', 'A cell hangs', ['console.log("before");', 'await new Promise((r) => setTimeout(r, 60000));', 'console.log("never");']),
+      ],
+      env: { ...process.env, NNLAB_PROFILE: 'quick' },
+      log: (l) => log.push(l),
+      cellTimeoutSec: 5,
+    });
+    expect(result.ok).toBe(false);
+    const [throws, hangs] = result.notebooks;
+    // tslab reports a thrown error on stderr; the run itself goes on to the end.
+    expect(throws.summary.problems.map((p) => [p.cell, p.kind]), log.join('\n')).toEqual([[2, 'stderr']]);
+    expect(throws.summary.problems[0].message).toContain('boom <b>');
+    // A timeout stops the run (the kernel, interrupted, says so on stderr): the page shows it as far as it got.
+    expect(hangs.exitCode, log.join('\n')).toBe(1);
+    expect(hangs.summary.problems.map((p) => p.kind)).toEqual(['error', 'stderr', 'no-output']);
+    expect(hangs.summary.problems[0].message).toMatch(/^execution stopped: CellTimeoutError/);
+    const index = readFileSync(path.join(dir, 'report', 'index.html'), 'utf8');
+    expect(index).toContain('<a href="01_throws.html">A cell throws</a> — <span class="failed">1 problem</span>');
+    expect(index).toContain('<a href="02_hangs.html">A cell hangs</a> — <span class="failed">3 problems</span>');
+    expect(index).toContain('boom &lt;b&gt;');
+    const page = readFileSync(path.join(dir, 'report', '02_hangs.html'), 'utf8');
+    expect(page, 'the page, as far as it ran').toContain('before');
+    expect(page).not.toContain('never\n');
+  }, 10 * 60_000);
 
   it('keeps the notebooks in the repository free of outputs', () => {
     for (const name of Object.keys(EXPECTED)) {
