@@ -3,7 +3,7 @@
  * piped, from fake events), what it reads from an executed notebook (banner, headlines), the
  * shared plotly.js, the pages' navigation, summary.json across partial rebuilds, and the index.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, appendFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -18,6 +18,7 @@ import { fillNavigation, pageHeadings, withSharedPlotly, type PageLink } from '.
 import { pagerSlot, tocSlot } from '../lib/report/template.js';
 import { mergeEntries, readSummary, writeSummary, type NotebookEntry } from '../lib/report/summary.js';
 import { formatDuration, indexHtml } from '../lib/report/index_page.js';
+import { buildReport } from '../lib/report/index.js';
 
 const T0 = 1_700_000_000_000;
 
@@ -258,6 +259,16 @@ describe('nnlab report arguments', () => {
     expect((await reportError('--notebook', '07'))?.message).toMatch(/^--notebook: no notebook named '07…' \(have 01_sin_fit, 02_architecture, 03_hyperparams, 04_bn_augment\)$/);
     expect((await reportError('--timeout', 'soon'))?.message).toBe("--timeout: expected an integer >= 1, got 'soon'");
     expect((await reportError('--workers', '-1'))?.message).toBe("--workers: expected an integer >= 0, got '-1'");
+  });
+
+  it('without Jupyter, says to run setup', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'nnlab-nojupyter-'));
+    try {
+      await expect(buildReport({ outDir: dir, jupyter: { python: path.join(dir, 'no-such-python'), source: 'test' }, log: () => {} }))
+        .rejects.toThrow('no Jupyter found (nbconvert/nbclient): run `bash scripts/setup.sh` first');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('says the default profile is full, and offers --keep-notebooks', () => {

@@ -12,7 +12,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { JupyterEnv } from './jupyter.js';
+import { NO_JUPYTER, noTslab, type JupyterEnv } from './jupyter.js';
 import { TEMPLATE_NAME } from './template.js';
 
 const ANSWER = 'nnlab-driver:';
@@ -24,9 +24,14 @@ def answer(value):
     sys.stdout.write(${JSON.stringify(ANSWER)} + json.dumps(value) + "\\n")
     sys.stdout.flush()
 
-import nbformat
-from nbclient import NotebookClient
-from nbconvert import HTMLExporter
+try:
+    import nbformat
+    from nbclient import NotebookClient
+    from nbconvert import HTMLExporter
+    from jupyter_client.kernelspec import KernelSpecManager
+except ImportError as e:
+    answer({"ready": False, "error": str(e)})
+    sys.exit(0)
 
 def execute(job):
     nb = nbformat.read(job["notebook"], as_version=4)
@@ -51,7 +56,7 @@ def export(job):
         f.write(body)
     return {"ok": True, "error": None}
 
-answer({"ready": True})
+answer({"ready": True, "kernels": sorted(KernelSpecManager().find_kernel_specs())})
 for line in sys.stdin:
     job = json.loads(line)
     try:
@@ -67,26 +72,54 @@ export interface DriverAnswer {
   error: string | null;
 }
 
+/** The driver's first line: whether it could import Jupyter, and the kernels Jupyter knows. */
+interface ReadyAnswer {
+  ready: boolean;
+  kernels?: string[];
+  error?: string;
+}
+
 export class NotebookDriver {
   private readonly child: ChildProcess;
-  private readonly waiting: Array<{ resolve: (a: DriverAnswer) => void; reject: (e: Error) => void }> = [];
+  private readonly waiting: Array<{ resolve: (answer: unknown) => void; reject: (e: Error) => void }> = [];
   private stderrTail = '';
   private exited: Error | null = null;
-  /** Resolves once Python has imported nbclient and nbconvert. */
-  private readonly ready: Promise<void>;
+  /** The first answer, once Python has imported nbclient and nbconvert (or failed to). */
+  private readonly ready: Promise<ReadyAnswer>;
 
-  /** Starts the driver (its script is written into `workDir`); `env` is the process's environment, where Jupyter looks for kernels. */
-  constructor(jupyter: JupyterEnv, workDir: string, env: NodeJS.ProcessEnv, private readonly onLine: (line: string) => void = () => {}) {
+  /**
+   * Starts the driver with the first of `candidates` (see jupyterCandidates) that has Jupyter,
+   * and checks that Jupyter knows the tslab kernel: the checks cost no Python process of their own.
+   * Its script is written into `workDir`; `env` is its environment, where Jupyter looks for kernels.
+   */
+  static async start(candidates: JupyterEnv[], workDir: string, env: NodeJS.ProcessEnv, onLine?: (line: string) => void): Promise<NotebookDriver> {
     const script = path.join(workDir, 'nnlab_driver.py');
     writeFileSync(script, DRIVER_PY);
+    for (const jupyter of candidates) {
+      const driver = new NotebookDriver(jupyter, script, env, onLine);
+      const ready = await driver.ready.catch(() => null); // e.g. no such python
+      if (!ready?.ready) {
+        driver.close();
+        continue;
+      }
+      if (!ready.kernels?.includes('tslab')) {
+        driver.close();
+        throw new Error(noTslab(jupyter));
+      }
+      return driver;
+    }
+    throw new Error(NO_JUPYTER);
+  }
+
+  private constructor(jupyter: JupyterEnv, script: string, env: NodeJS.ProcessEnv, private readonly onLine: (line: string) => void = () => {}) {
     this.child = spawn(jupyter.python, ['-u', script], { stdio: ['pipe', 'pipe', 'pipe'], env });
-    this.ready = new Promise((resolve, reject) => this.waiting.push({ resolve: () => resolve(), reject }));
-    this.ready.catch(() => undefined); // the first job reports it
+    this.ready = new Promise((resolve, reject) => this.waiting.push({ resolve: (a) => resolve(a as ReadyAnswer), reject }));
     this.follow(this.child.stdout!, (line) => this.onAnswer(line));
     this.follow(this.child.stderr!, (line) => {
       this.stderrTail = (this.stderrTail + line + '\n').slice(-4000);
       this.onLine(line);
     });
+    this.child.stdin!.on('error', () => undefined); // a driver that died is reported by 'close'
     this.child.on('error', (err) => this.fail(err));
     this.child.on('close', (code) => this.fail(new Error(`the notebook driver (${jupyter.python}) exited with code ${code}:\n${this.stderrTail}`)));
   }
@@ -106,18 +139,17 @@ export class NotebookDriver {
     this.child.stdin?.end();
   }
 
-  private async send(job: Record<string, unknown>): Promise<DriverAnswer> {
-    await this.ready;
-    if (this.exited) throw this.exited;
+  private send(job: Record<string, unknown>): Promise<DriverAnswer> {
+    if (this.exited) return Promise.reject(this.exited);
     return new Promise((resolve, reject) => {
-      this.waiting.push({ resolve, reject });
+      this.waiting.push({ resolve: (a) => resolve(a as DriverAnswer), reject });
       this.child.stdin!.write(JSON.stringify(job) + '\n');
     });
   }
 
   private onAnswer(line: string): void {
     if (!line.startsWith(ANSWER)) return; // not an answer: something a library printed
-    this.waiting.shift()?.resolve(JSON.parse(line.slice(ANSWER.length)) as DriverAnswer);
+    this.waiting.shift()?.resolve(JSON.parse(line.slice(ANSWER.length)));
   }
 
   private fail(err: Error): void {

@@ -11,7 +11,7 @@
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { requireJupyter, projectRoot, ensureSelfLink, type JupyterEnv } from './jupyter.js';
+import { jupyterCandidates, projectRoot, ensureSelfLink, type JupyterEnv } from './jupyter.js';
 import { NotebookDriver } from './driver.js';
 import { emptySummary, inspectNotebook, readNotebook, type Notebook, type NotebookProblem } from './inspect.js';
 import { writeTemplate } from './template.js';
@@ -102,14 +102,16 @@ export async function buildReport(options: ReportOptions = {}): Promise<ReportRe
   if (notebooks.length === 0) throw new Error('buildReport: no notebooks to build');
   const env = { ...(options.env ?? process.env) };
   const profile = getProfile(env.NNLAB_PROFILE).name; // also checks NNLAB_PROFILE before Jupyter starts
-  const jupyter = options.jupyter ?? requireJupyter();
   ensureSelfLink();
   const outDir = path.resolve(options.outDir ?? path.join(projectRoot(), 'report'));
   mkdirSync(outDir, { recursive: true });
   const previous = readSummary(outDir, out.line).filter((e) => !e.html || existsSync(path.join(outDir, e.html)));
   const work = mkdtempSync(path.join(os.tmpdir(), 'nnlab-report-'));
-  const driver = new NotebookDriver(jupyter, work, env, (l) => { if (/error|Traceback/i.test(l)) out.line(`  ${l}`); });
+  let driver: NotebookDriver | undefined;
   try {
+    driver = await NotebookDriver.start(options.jupyter ? [options.jupyter] : jupyterCandidates(), work, env, (l) => {
+      if (/error|Traceback/i.test(l)) out.line(`  ${l}`);
+    });
     const ctx: BuildContext = {
       driver, env, work, outDir, profile, out,
       timeoutSec: options.cellTimeoutSec ?? 1800,
@@ -134,7 +136,7 @@ export async function buildReport(options: ReportOptions = {}): Promise<ReportRe
     out.line(`report: ${ok ? 'written' : 'written WITH PROBLEMS'} to ${index} in ${seconds.toFixed(0)} s`);
     return { index, notebooks: results, entries, seconds, ok };
   } finally {
-    driver.close();
+    driver?.close();
     rmSync(work, { recursive: true, force: true });
   }
 }

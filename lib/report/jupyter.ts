@@ -29,17 +29,23 @@ function hasModules(python: string, modules: string[]): boolean {
   }
 }
 
-/** Finds a Python with the given modules (default: nbconvert and nbclient), or null. */
-export function findJupyter(modules: string[] = ['nbconvert', 'nbclient']): JupyterEnv | null {
-  const root = projectRoot();
+/** The Pythons that may have Jupyter, in order of preference (see the module comment). */
+export function jupyterCandidates(): JupyterEnv[] {
   const candidates: JupyterEnv[] = [];
   if (process.env.NNLAB_PYTHON) candidates.push({ python: process.env.NNLAB_PYTHON, source: 'NNLAB_PYTHON' });
-  const venv = path.join(root, '.venv', 'bin', 'python');
+  const venv = path.join(projectRoot(), '.venv', 'bin', 'python');
   if (existsSync(venv)) candidates.push({ python: venv, source: '.venv' });
   candidates.push({ python: 'python3', source: 'python3 on PATH' });
-  for (const c of candidates) if (hasModules(c.python, modules)) return c;
-  return null;
+  return candidates;
 }
+
+/** Finds a Python with the given modules (default: nbconvert and nbclient), or null. */
+export function findJupyter(modules: string[] = ['nbconvert', 'nbclient']): JupyterEnv | null {
+  return jupyterCandidates().find((c) => hasModules(c.python, modules)) ?? null;
+}
+
+export const NO_JUPYTER = 'no Jupyter found (nbconvert/nbclient): run `bash scripts/setup.sh` first';
+export const noTslab = (env: JupyterEnv) => `the tslab kernel is not registered with ${env.python}: run \`bash scripts/setup.sh\``;
 
 /** True when the tslab kernel is registered for that Python's Jupyter. */
 export function hasTslabKernel(env: JupyterEnv): boolean {
@@ -55,8 +61,8 @@ export function hasTslabKernel(env: JupyterEnv): boolean {
 /** Finds Jupyter with the tslab kernel, or throws saying to run scripts/setup.sh. */
 export function requireJupyter(modules?: string[]): JupyterEnv {
   const env = findJupyter(modules);
-  if (!env) throw new Error('no Jupyter found (nbconvert/nbclient): run `bash scripts/setup.sh` first');
-  if (!hasTslabKernel(env)) throw new Error(`the tslab kernel is not registered with ${env.python}: run \`bash scripts/setup.sh\``);
+  if (!env) throw new Error(NO_JUPYTER);
+  if (!hasTslabKernel(env)) throw new Error(noTslab(env));
   return env;
 }
 
