@@ -383,7 +383,7 @@ export function dot(a: Matrix, b: Matrix): number {
 export function positivePart(a: Matrix, out?: Matrix): Matrix {
   const c = output('positivePart', out, a.rows, a.cols, a);
   checkSameDType('positivePart', ['a', a], ['out', c]);
-  kernels.relu(a.data, c.data);
+  kernels.relu(a.size, a.data, c.data);
   return c;
 }
 
@@ -392,7 +392,7 @@ export function wherePositive(x: Matrix, values: Matrix, out?: Matrix): Matrix {
   checkShape('wherePositive values', values, x.rows, x.cols);
   const c = output('wherePositive', out, x.rows, x.cols, x);
   checkSameDType('wherePositive', ['x', x], ['values', values], ['out', c]);
-  kernels.reluBackward(x.data, values.data, c.data);
+  kernels.reluBackward(x.size, x.data, values.data, c.data);
   return c;
 }
 
@@ -517,7 +517,7 @@ export function addScaledInPlace(a: Matrix, b: Matrix, s: number): Matrix {
 export function addL2Gradient(dw: Matrix, w: Matrix, reg: number): number {
   checkShape('addL2Gradient w', w, dw.rows, dw.cols);
   checkSameDType('addL2Gradient', ['dw', dw], ['w', w]);
-  return kernels.addL2Gradient(dw.data, w.data, reg);
+  return kernels.addL2Gradient(w.size, dw.data, w.data, reg);
 }
 
 /** Index of the largest value in each row (class predictions from scores). */
