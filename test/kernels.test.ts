@@ -7,7 +7,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { adamJs, adamJs32, gemmJs, gemmJs32, gemmNaive, type Adam, type Floats, type Gemm } from '../lib/kernels/js.js';
 import {
-  adamWasm, allocResident, allocResident32, forceThreadSharing, gemmWasm, kernelThreads, residentUsage, tableWasm, wasmLoadError,
+  adamWasm, allocResident, allocResident32, forceThreadSharing, gemmWasm, kernelThreads, residentUsage, tableWasm,
+  threadSharingStats, wasmLoadError,
 } from '../lib/kernels/wasm.js';
 import { tableJs, type TableKernels } from '../lib/kernels/table.js';
 import { threadsWanted } from '../lib/kernels/parallel.js';
@@ -119,6 +120,24 @@ describe('matrix-product kernels', () => {
   it('wasm: large products are shared between threads as configured (NNLAB_THREADS, default 2 on a multi-core main thread)', () => {
     expect(kernelThreads).toBe(threadsWanted());
   });
+
+  it('wasm: a helper thread, when there is one, starts and takes chunks of shared products (its program runs)', async () => {
+    if (kernelThreads < 2) return;
+    const rng = new Rng(41);
+    const a = toResident(rng.gaussianMatrix(256, 300)), b = toResident(rng.gaussianMatrix(300, 200));
+    forceThreadSharing(true);
+    try {
+      const before = threadSharingStats()!.helperChunks;
+      // Up to 20 s for the helper to get a core on a busy machine; the main thread never waits for it.
+      for (let t0 = Date.now(); threadSharingStats()!.helperChunks === before && Date.now() - t0 < 20000;) {
+        for (let i = 0; i < 20; i++) matmul(a, b);
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      expect(threadSharingStats()!.helperChunks).toBeGreaterThan(before);
+    } finally {
+      forceThreadSharing(null);
+    }
+  }, 30000);
 
   it('wasm: blocked products (long sums, many rows and columns, ragged edges) equal the naive loop, on one thread and shared', () => {
     // The kernel packs blocks of at most 256 steps of p × 64 rows of A × 128 columns of B and

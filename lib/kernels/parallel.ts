@@ -121,7 +121,7 @@ const status = new Int32Array(memory.buffer, control + ${STATUS_AT}, 16);
 ${LAYOUT_SOURCE}
 const workOnJob = ${workOnJob.toString()};
 let seen = Atomics.load(ctl, Slot.SEQ);
-Atomics.store(status, Status.READY, 1);
+Atomics.store(status, ${Status.READY}, 1);
 for (;;) {
   let n = 0;
   while (Atomics.load(ctl, Slot.SEQ) === seen) {
