@@ -16,17 +16,7 @@ export const BATCHNORM = {
   columnMoments: defineKernel({
     params: ['int', 'int', 'in', 'out64', 'out64'],
     written: (_n, d) => d,
-    js64: (n, d, X, mean, variance) => {
-      mean.fill(0, 0, d);
-      variance.fill(0, 0, d);
-      for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) mean[j] += X[i * d + j];
-      for (let j = 0; j < d; j++) mean[j] /= n;
-      for (let i = 0; i < n; i++) {
-        for (let j = 0; j < d; j++) { const c = X[i * d + j] - mean[j]; variance[j] += c * c; }
-      }
-      for (let j = 0; j < d; j++) variance[j] /= n;
-    },
-    js32: (n, d, X, mean, variance) => {
+    js: (n, d, X, mean, variance) => {
       mean.fill(0, 0, d);
       variance.fill(0, 0, d);
       for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) mean[j] += X[i * d + j];
@@ -45,21 +35,12 @@ export const BATCHNORM = {
   batchnormNormalize: defineKernel({
     params: ['int', 'int', 'in', 'in64', 'in', 'in', 'in', 'out', 'out'],
     written: (n, d) => n * d,
-    js64: (n, d, X, mean, S, G, B, H, O) => {
+    js: (n, d, X, mean, S, G, B, H, O) => {
       for (let i = 0; i < n; i++) {
         const r = i * d;
         for (let j = 0; j < d; j++) {
           H[r + j] = (X[r + j] - mean[j]) * S[j];
-          O[r + j] = H[r + j] * G[j] + B[j];
-        }
-      }
-    },
-    js32: (n, d, X, mean, S, G, B, H, O) => {
-      for (let i = 0; i < n; i++) {
-        const r = i * d;
-        for (let j = 0; j < d; j++) {
-          H[r + j] = (X[r + j] - mean[j]) * S[j];
-          O[r + j] = H[r + j] * G[j] + B[j]; // x̂ as stored, rounded to float32
+          O[r + j] = H[r + j] * G[j] + B[j]; // from x̂ as stored (float32: rounded)
         }
       }
     },
@@ -69,14 +50,7 @@ export const BATCHNORM = {
   columnDot: defineKernel({
     params: ['int', 'int', 'in', 'in', 'out'],
     written: (_n, d) => d,
-    js64: (n, d, A, B, C) => {
-      C.fill(0, 0, d);
-      for (let i = 0; i < n; i++) {
-        const r = i * d;
-        for (let j = 0; j < d; j++) C[j] += A[r + j] * B[r + j];
-      }
-    },
-    js32: (n, d, A, B, C) => {
+    js: (n, d, A, B, C) => {
       C.fill(0, 0, d);
       for (let i = 0; i < n; i++) {
         const r = i * d;
@@ -92,13 +66,7 @@ export const BATCHNORM = {
   batchnormInputGrad: defineKernel({
     params: ['int', 'int', 'in', 'in', 'in', 'in64', 'in64', 'in64', 'out'],
     written: (n, d) => n * d,
-    js64: (n, d, D, H, G, k, s1, s2, DX) => {
-      for (let i = 0; i < n; i++) {
-        const r = i * d;
-        for (let j = 0; j < d; j++) DX[r + j] = k[j] * (n * D[r + j] * G[j] - s1[j] - H[r + j] * s2[j]);
-      }
-    },
-    js32: (n, d, D, H, G, k, s1, s2, DX) => {
+    js: (n, d, D, H, G, k, s1, s2, DX) => {
       for (let i = 0; i < n; i++) {
         const r = i * d;
         for (let j = 0; j < d; j++) DX[r + j] = k[j] * (n * D[r + j] * G[j] - s1[j] - H[r + j] * s2[j]);

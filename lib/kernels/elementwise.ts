@@ -13,26 +13,21 @@ export const ELEMENTWISE = {
   relu: defineKernel({
     params: ['int', 'in', 'out'],
     written: (n) => n,
-    js64: (n, x, out) => { for (let k = 0; k < n; k++) { const v = x[k]; out[k] = v > 0 ? v : 0; } },
-    js32: (n, x, out) => { for (let k = 0; k < n; k++) { const v = x[k]; out[k] = v > 0 ? v : 0; } },
+    js: (n, x, out) => { for (let k = 0; k < n; k++) { const v = x[k]; out[k] = v > 0 ? v : 0; } },
   }),
 
   /** dx[k] = x[k] > 0 ? dout[k] : 0 for k < n; dx may be x or dout. */
   reluBackward: defineKernel({
     params: ['int', 'in', 'in', 'out'],
     written: (n) => n,
-    js64: (n, x, dout, dx) => { for (let k = 0; k < n; k++) dx[k] = x[k] > 0 ? dout[k] : 0; },
-    js32: (n, x, dout, dx) => { for (let k = 0; k < n; k++) dx[k] = x[k] > 0 ? dout[k] : 0; },
+    js: (n, x, dout, dx) => { for (let k = 0; k < n; k++) dx[k] = x[k] > 0 ? dout[k] : 0; },
   }),
 
   /** c[i·m + j] = a[i·m + j] + v[j] for an n×m row-major a; c may be a. */
   addRowVector: defineKernel({
     params: ['int', 'int', 'in', 'in', 'out'],
     written: (n, m) => n * m,
-    js64: (n, m, a, v, c) => {
-      for (let i = 0, r = 0; i < n; i++, r += m) for (let j = 0; j < m; j++) c[r + j] = a[r + j] + v[j];
-    },
-    js32: (n, m, a, v, c) => {
+    js: (n, m, a, v, c) => {
       for (let i = 0, r = 0; i < n; i++, r += m) for (let j = 0; j < m; j++) c[r + j] = a[r + j] + v[j];
     },
   }),
@@ -41,13 +36,9 @@ export const ELEMENTWISE = {
   colSums: defineKernel({
     params: ['int', 'int', 'in', 'out'],
     written: (_n, m) => m,
-    js64: (n, m, a, c) => {
+    js: (n, m, a, c) => {
       c.fill(0, 0, m);
-      for (let i = 0, r = 0; i < n; i++, r += m) for (let j = 0; j < m; j++) c[j] += a[r + j];
-    },
-    js32: (n, m, a, c) => {
-      c.fill(0, 0, m);
-      for (let i = 0, r = 0; i < n; i++, r += m) for (let j = 0; j < m; j++) c[j] += a[r + j]; // rounded to float32 at every store
+      for (let i = 0, r = 0; i < n; i++, r += m) for (let j = 0; j < m; j++) c[j] += a[r + j]; // float32: rounded at every store
     },
   }),
 
@@ -59,19 +50,7 @@ export const ELEMENTWISE = {
   addL2Gradient: defineKernel({
     params: ['int', 'inout', 'in', 'number'],
     written: (n) => n,
-    js64: (n, G, W, reg) => {
-      let s0 = 0, s1 = 0, s2 = 0, s3 = 0, k = 0;
-      for (; k + 3 < n; k += 4) {
-        const x0 = W[k], x1 = W[k + 1], x2 = W[k + 2], x3 = W[k + 3];
-        s0 += x0 * x0; s1 += x1 * x1; s2 += x2 * x2; s3 += x3 * x3;
-        G[k] += reg * x0; G[k + 1] += reg * x1; G[k + 2] += reg * x2; G[k + 3] += reg * x3;
-      }
-      if (k < n) { const x = W[k]; s0 += x * x; G[k] += reg * x; k++; }
-      if (k < n) { const x = W[k]; s1 += x * x; G[k] += reg * x; k++; }
-      if (k < n) { const x = W[k]; s2 += x * x; G[k] += reg * x; }
-      return ((s0 + s1) + s2) + s3;
-    },
-    js32: (n, G, W, reg) => {
+    js: (n, G, W, reg) => {
       let s0 = 0, s1 = 0, s2 = 0, s3 = 0, k = 0;
       for (; k + 3 < n; k += 4) {
         const x0 = W[k], x1 = W[k + 1], x2 = W[k + 2], x3 = W[k + 3];

@@ -24,19 +24,18 @@ export interface KernelSpec<P extends readonly Param[], R> {
   /** Elements each output receives, from the 'int' arguments in order (outputs may be longer). */
   written: (...sizes: number[]) => number;
   /**
-   * The reference on float64 and on float32 data: two copies of one loop, so that V8 keeps
-   * each monomorphic (one loop fed both array types runs many times slower, see gemmJs).
+   * The TypeScript reference, on either number type (a Float32Array store rounds). It must use
+   * nothing but its arguments and globals such as Math: lib/kernels/table.ts compiles a copy
+   * of its source for each number type (see monomorphicCopy there).
    */
-  js64: (...args: Args<P, Float64Array>) => R;
-  js32: (...args: Args<P, Float32Array>) => R;
+  js: (...args: Args<P, Floats>) => R;
 }
 
 /** A table entry seen without its parameter types, as the bindings walk it. */
 export interface UntypedSpec {
   params: readonly Param[];
   written: (...sizes: number[]) => number;
-  js64: (...args: never[]) => unknown;
-  js32: (...args: never[]) => unknown;
+  js: (...args: never[]) => unknown;
 }
 
 /** A table entry, typed by its parameter list (the `as const` stays on the caller's side). */

@@ -20,10 +20,22 @@ export const TABLE = { ...ELEMENTWISE, ...BATCHNORM };
 /** The streaming kernels by name, with the signature they have on either backend. */
 export type TableKernels = { [K in keyof typeof TABLE]: KernelFn<(typeof TABLE)[K]> };
 
-/** The fallback: each kernel's reference, chosen by the type of its first data array. */
+/**
+ * A separately compiled copy of `f`, from its source. V8 keeps type feedback per compiled
+ * function: one loop fed both Float64Arrays and Float32Arrays (one process training in both
+ * number types) turns polymorphic and slows down (a columnDot over 128×100: 169 µs for a float64
+ * and a float32 call through one function, 108 µs through two copies; gemm's loop drops 24×,
+ * see gemmJs). So each reference runs as two copies, one per array type.
+ */
+function monomorphicCopy<F>(f: F): F {
+  return new Function(`return (${String(f)});`)() as F;
+}
+
+/** The fallback: each kernel's reference, a copy per number type, chosen by its first data array. */
 function jsKernel(spec: UntypedSpec): (...args: unknown[]) => unknown {
   const first = spec.params.findIndex(isData);
-  const js64 = spec.js64 as (...a: unknown[]) => unknown, js32 = spec.js32 as (...a: unknown[]) => unknown;
+  const js64 = monomorphicCopy(spec.js) as (...a: unknown[]) => unknown;
+  const js32 = monomorphicCopy(spec.js) as (...a: unknown[]) => unknown;
   return (...args) => (args[first] instanceof Float32Array ? js32(...args) : js64(...args));
 }
 

@@ -23,15 +23,13 @@
  * Float32Array operands go the same way (`allocResident32` shares the area and free list) and
  * run the float32 kernels, gemm32 and adam32: a call's operands are all of one type.
  *
- * The elementwise kernels (relu, reluBackward, addRowVector, colSums, addL2Gradient, see
- * assembly/elementwise.ts) are staged the same way and never shared between threads (a few
- * µs each). For them the copies cost more than the kernel (128×100 float64 ReLU: 3 µs
- * resident, 10 µs from ordinary arrays, 22 µs in JavaScript): resident operands pay.
- *
- * The batch normalisation kernels (columnMoments, batchnormNormalize, columnDot,
- * batchnormInputGrad, see assembly/batchnorm.ts) likewise, with one difference: a call mixes
- * float64 per-feature arrays (mean, variance, k, Σdx̂, Σdx̂x̂) with data of either type, each
- * staged by its own type, and the …32 kernel runs when the data is float32.
+ * The streaming kernels (elementwise passes and batch normalisation, the entries of
+ * lib/kernels/table.ts) are bound by one function, bindKernel, from their table entries: staged
+ * the same way, never shared between threads (a few µs each). For them the copies cost more
+ * than the kernel (128×100 float64 ReLU: 3 µs resident, 10 µs from ordinary arrays, 22 µs in
+ * JavaScript): resident operands pay. A call may mix float64 per-feature arrays (mean,
+ * variance, …) with data of either type, each staged by its own type; the …32 export runs
+ * when the data is float32.
  */
 import { readFileSync } from 'node:fs';
 import { adamJs, gemmJs, type Adam, type Floats, type Gemm } from './js.js';
