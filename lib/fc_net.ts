@@ -52,6 +52,20 @@ export type NetOptions = Pick<NetConfig, 'inputDim' | 'hiddenDims' | 'outputDim'
 
 export interface LossResult { loss: number; grads: Params }
 
+/** What a training loop may pass to `loss` besides the data (the Solver passes both). */
+export interface StepOptions {
+  /**
+   * Where to write gradients: a matrix per parameter name, of the parameter's shape,
+   * overwritten, so that the loop reuses the same storage every step.
+   */
+  gradOut?: Params;
+  /**
+   * X (and MSE targets) were checked for non-finite values where they entered (the Solver
+   * checks its data once): skip the scan, which costs as much as a small layer.
+   */
+  checked?: boolean;
+}
+
 export const MODEL_FORMAT = 'nnlab.FullyConnectedNet';
 export const MODEL_FORMAT_VERSION = 1;
 
@@ -157,16 +171,16 @@ export class FullyConnectedNet {
   loss(X: Matrix): Matrix;
   /**
    * Loss and gradients for X (N×inputDim) and its targets, in train mode. `rng` draws the
-   * dropout masks. `gradOut`, if given, holds a matrix per parameter name, of the parameter's
-   * shape: the weight and bias gradients are written there (overwritten) instead of into new
-   * matrices, so that a training loop can reuse the same storage every step (the Solver does).
+   * dropout masks; with `step.gradOut` the weight and bias gradients are written there instead
+   * of into new matrices (see StepOptions).
    */
-  loss(X: Matrix, y: Targets, rng?: Rng, gradOut?: Params): LossResult;
-  loss(X: Matrix, y?: Targets, rng?: Rng, gradOut?: Params): Matrix | LossResult {
+  loss(X: Matrix, y: Targets, rng?: Rng, step?: StepOptions): LossResult;
+  loss(X: Matrix, y?: Targets, rng?: Rng, step: StepOptions = {}): Matrix | LossResult {
+    const { gradOut, checked = false } = step;
     const { inputDim, outputDim, loss: lossKind, reg, dropout, activation } = this.config;
     if (X.cols !== inputDim) throw new Error(`FullyConnectedNet.loss: X has ${X.cols} columns, expected inputDim = ${inputDim}`);
     if (y !== undefined && X.rows === 0) throw new Error('FullyConnectedNet.loss: X has no rows; a loss needs at least one sample');
-    checkFinite('FullyConnectedNet.loss X', X);
+    if (!checked) checkFinite('FullyConnectedNet.loss X', X);
     X = X.astype(this.config.dtype); // a no-op when X already holds the net's number type
     const mode = y === undefined ? 'test' : 'train';
     const p = this.params;
@@ -194,7 +208,7 @@ export class FullyConnectedNet {
       ({ loss: dataLoss, dscores } = softmaxLoss(scores, y));
     } else {
       if (!(y instanceof Matrix)) throw new Error(`FullyConnectedNet.loss: mse loss needs y as an N×${outputDim} Matrix of targets`);
-      checkFinite('FullyConnectedNet.loss y', y);
+      if (!checked) checkFinite('FullyConnectedNet.loss y', y);
       ({ loss: dataLoss, dpred: dscores } = mseLoss(scores, y));
     }
 

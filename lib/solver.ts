@@ -10,7 +10,7 @@
 import { performance } from 'node:perf_hooks';
 import { createHash } from 'node:crypto';
 import { Matrix, checkFinite, argmaxRows, toResident, type DType } from './matrix.js';
-import { FullyConnectedNet, LossResult, Params, Targets } from './fc_net.js';
+import { FullyConnectedNet, LossResult, Params, StepOptions, Targets } from './fc_net.js';
 import type { BatchnormParam } from './layers.js';
 import { StepWorkspace } from './step_workspace.js';
 import { OptimConfig, updateRules, UpdateRuleName, UPDATE_RULE_NAMES, HYPERPARAMETERS } from './optim.js';
@@ -30,10 +30,11 @@ export interface Model {
   loss(X: Matrix): Matrix;
   /**
    * Loss and gradients for X and its targets (train mode). `rng` draws any randomness of the
-   * step (dropout masks); `gradOut` holds a reusable matrix per parameter, of its shape, where
-   * the model may write gradients instead of allocating them (valid until the next step).
+   * step (dropout masks); `step.gradOut` holds a reusable matrix per parameter, of its shape,
+   * where the model may write gradients instead of allocating them (valid until the next
+   * step), and `step.checked` says the data need no scan for non-finite values.
    */
-  loss(X: Matrix, y: Targets, rng?: Rng, gradOut?: Params): LossResult;
+  loss(X: Matrix, y: Targets, rng?: Rng, step?: StepOptions): LossResult;
   /** Throws unless `y` holds valid targets for `n` samples. */
   checkTargets?(what: string, y: Targets, n: number): void;
   /** The number of input columns, checked against the data. */
@@ -256,7 +257,7 @@ export class Solver {
    */
   private stepChecked(X: Matrix, y: Targets, rng?: Rng): number {
     const { input, gradOut } = this.workspace.begin(X, this.model.params);
-    const { loss, grads } = this.model.loss(input, y, rng, gradOut);
+    const { loss, grads } = this.model.loss(input, y, rng, { gradOut, checked: true });
     const rule = updateRules[this.options.updateRule];
     for (const [k, w] of Object.entries(this.model.params)) {
       const [nextW, nextConfig] = rule(w, grads[k], this.optimConfigs[k]);

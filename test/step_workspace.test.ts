@@ -44,13 +44,13 @@ describe('StepWorkspace', () => {
         const workspace = new StepWorkspace();
         const { input, gradOut } = workspace.begin(X, net.params);
         expect(input.allocator).not.toBeNull();
-        const step = net.loss(input, y, undefined, gradOut);
+        const step = net.loss(input, y, undefined, { gradOut, checked: true });
         expect(step.loss).toBe(plain.loss);
         expect(Object.keys(step.grads).sort()).toEqual(Object.keys(plain.grads).sort());
         for (const k of Object.keys(plain.grads)) expect(step.grads[k].data).toEqual(plain.grads[k].data);
         expect(step.grads.W1).toBe(gradOut.W1); // written in place
         const next = workspace.begin(X, net.params);
-        const again = net.loss(next.input, y, undefined, next.gradOut);
+        const again = net.loss(next.input, y, undefined, { gradOut: next.gradOut });
         expect(again.grads.W1.data).toBe(step.grads.W1.data);
         expect(again.grads.W1.data).toEqual(plain.grads.W1.data);
       }
