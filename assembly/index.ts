@@ -4,11 +4,7 @@
  */
 export { heapBase, packBytes, setPackArea, gemm, gemm32 } from './gemm';
 export { adam, adam32 } from './adam';
-export {
-  relu, relu32, reluBackward, reluBackward32, addRowVector, addRowVector32, colSums, colSums32,
-  addL2Gradient, addL2Gradient32,
-} from './elementwise';
-export {
-  columnMoments, columnMoments32, batchnormNormalize, batchnormNormalize32, columnDot, columnDot32,
-  batchnormInputGrad, batchnormInputGrad32,
-} from './batchnorm';
+// The streaming kernels: every export of these two files (each a kernel and its …32 twin, bound
+// by name through the table of lib/kernels/table.ts).
+export * from './elementwise';
+export * from './batchnorm';

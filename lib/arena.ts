@@ -1,9 +1,9 @@
 /**
- * The step arena: resident storage for the temporaries of one training step (used by
- * Matrix.like in matrix.ts, and by FullyConnectedNet.lossForStep).
+ * The step arena: resident storage for the temporaries of one training step (a StepWorkspace,
+ * lib/step_workspace.ts, owns one; Matrix.like draws from it through the step's minibatch).
  */
-import { kernels } from './kernels/index.js';
-import type { Floats } from './matrix.js';
+import { kernels, type Floats } from './kernels/index.js';
+import type { Allocator } from './matrix.js';
 
 /**
  * A training step allocates a few dozen matrices (activations, caches, gradients) and drops
@@ -12,12 +12,12 @@ import type { Floats } from './matrix.js';
  * as long as a ReLU over it). An arena is one resident block handed out front to back and
  * reset at the start of every step, so the kernels read and write the temporaries in place.
  *
- * Only Matrix.like draws from the arena, and only inside `withArena`: whatever must outlive the
- * step (parameters, running statistics, optimiser state, gradient workspaces) is allocated
- * otherwise. A step that needs more than the block gets ordinary arrays for the rest, and the
+ * Only Matrix.like draws from the arena, for matrices computed from one that carries the arena as
+ * its allocator (the step's minibatch): whatever must outlive the step (parameters, running
+ * statistics, optimiser state, gradient workspaces) is allocated otherwise. A step that needs more than the block gets ordinary arrays for the rest, and the
  * next step a block large enough.
  */
-export class StepArena {
+export class StepArena implements Allocator {
   private block: Float64Array | null = null;
   private used = 0;
   /** Bytes the current step has asked for, whether they fitted or not. */
@@ -44,27 +44,5 @@ export class StepArena {
     const view = f32 ? new Float32Array(this.block.buffer, offset, length) : new Float64Array(this.block.buffer, offset, length);
     view.fill(0);
     return view;
-  }
-}
-
-let active: StepArena | null = null;
-
-/** The arena Matrix.like draws from now, or null outside `withArena`. */
-export function activeArena(): StepArena | null {
-  return active;
-}
-
-/**
- * Runs `step` with Matrix.like allocating from `arena`, reset first. Matrices allocated inside
- * are valid only until the next reset of the same arena: do not keep them.
- */
-export function withArena<T>(arena: StepArena, step: () => T): T {
-  const previous = active;
-  arena.reset();
-  active = arena;
-  try {
-    return step();
-  } finally {
-    active = previous;
   }
 }

@@ -6,8 +6,7 @@
  * Parameters live in a plain named map: W1, b1, gamma1, beta1, …, WL, bL. `loss(X)` gives the
  * scores (test mode); `loss(X, y)` gives the loss and the gradient of every parameter.
  */
-import { Matrix, checkFinite, addL2Gradient, argmaxRows, residentMatrix, toResident, type DType } from './matrix.js';
-import { StepArena, withArena } from './arena.js';
+import { Matrix, checkFinite, addL2Gradient, argmaxRows, type DType } from './matrix.js';
 import { affineForward, affineBackward, softmaxLoss, mseLoss, BatchnormParam, checkLabels } from './layers.js';
 import { Activation, checkActivation, hiddenLayerForward, hiddenLayerBackward, HiddenLayerCache, HiddenLayerParamGrads } from './layer_utils.js';
 import { Rng, deriveSeed } from './random.js';
@@ -50,6 +49,20 @@ export const DEFAULT_NET_CONFIG: Omit<NetConfig, 'inputDim' | 'hiddenDims' | 'ou
 export type NetOptions = Pick<NetConfig, 'inputDim' | 'hiddenDims' | 'outputDim'> & Partial<NetConfig>;
 
 export interface LossResult { loss: number; grads: Params }
+
+/** What a training loop may pass to `loss` besides the data (the Solver passes both). */
+export interface StepOptions {
+  /**
+   * Where to write gradients: a matrix per parameter name, of the parameter's shape,
+   * overwritten, so that the loop reuses the same storage every step.
+   */
+  gradOut?: Params;
+  /**
+   * X (and MSE targets) were checked for non-finite values where they entered (the Solver
+   * checks its data once): skip the scan, which costs as much as a small layer.
+   */
+  checked?: boolean;
+}
 
 /** A layer width: a positive integer up to MAX_LAYER_WIDTH. */
 function layerWidth(what: string, v: unknown): number {
@@ -124,7 +137,7 @@ export class FullyConnectedNet {
     this.dropoutRng = new Rng(deriveSeed(seed, 'dropout'));
     for (let i = 1; i < this.numLayers; i++) if (normalization === 'batchnorm') this.bnParams.push({ mode: 'train' });
     if (params !== undefined) {
-      for (const [k] of parameterShapes(this.config)) this.params[k] = toResident(params[k], this.config.dtype);
+      for (const [k] of parameterShapes(this.config)) this.params[k] = params[k].clone().astype(this.config.dtype);
       return;
     }
     const rng = new Rng(deriveSeed(seed, 'init'));
@@ -136,52 +149,25 @@ export class FullyConnectedNet {
         : k.startsWith('gamma') ? Matrix.filled(1, fanOut, 1)
           : new Matrix(1, fanOut);
     }
-    // Every step reads and updates every parameter: keep them where the kernels compute. The
-    // initial values are drawn in float64 whatever the dtype, so a float32 net starts from the
-    // float64 net's values rounded.
-    for (const k of Object.keys(this.params)) this.params[k] = toResident(this.params[k], this.config.dtype);
+    // The initial values are drawn in float64 whatever the dtype, so a float32 net starts from
+    // the float64 net's values rounded.
+    for (const k of Object.keys(this.params)) this.params[k] = this.params[k].astype(this.config.dtype);
   }
 
   /** Scores for X (N×inputDim) in test mode: running batchnorm statistics, no dropout. */
   loss(X: Matrix): Matrix;
-  /** Loss and gradients for X (N×inputDim) and its targets, in train mode. `rng` draws the dropout masks. */
-  loss(X: Matrix, y: Targets, rng?: Rng): LossResult;
-  loss(X: Matrix, y?: Targets, rng?: Rng): Matrix | LossResult {
-    return this.run(X, y, rng, true);
-  }
-
   /**
-   * loss(X, y, rng) as the Solver's update step uses it, with two differences that save time:
-   * - X is not scanned for non-finite values: it is a minibatch of data checked once where it
-   *   entered (the Solver's constructor), and the scan costs as much as a small layer;
-   * - the weight and bias gradients are written into workspaces that the next call overwrites,
-   *   kept where the kernels compute, and every other matrix of the step (activations, caches,
-   *   batchnorm gradients) comes from a step arena (see lib/arena.ts): no copy in or
-   *   out of the kernels' memory. Use the gradients before calling again (the Solver applies
-   *   them at once).
+   * Loss and gradients for X (N×inputDim) and its targets, in train mode. `rng` draws the
+   * dropout masks; with `step.gradOut` the weight and bias gradients are written there instead
+   * of into new matrices (see StepOptions).
    */
-  lossForStep(X: Matrix, y: Targets, rng?: Rng): LossResult {
-    this.gradWorkspace ??= Object.fromEntries(Object.entries(this.params)
-      .filter(([k]) => /^[Wb]\d+$/.test(k))
-      .map(([k, m]) => [k, residentMatrix(m.rows, m.cols, m.dtype)]));
-    const gradOut = this.gradWorkspace;
-    return withArena(this.arena, () => this.run(X, y, rng, false, gradOut) as LossResult);
-  }
-
-  private readonly arena = new StepArena();
-
-  /** lossForStep's gradient workspaces (W1, b1, …), allocated on its first call. */
-  private gradWorkspace: Params | null = null;
-
-  /**
-   * The forward and backward passes. `checkValues`: scan X (and MSE targets) for non-finite
-   * values; `gradOut`: workspaces for the weight and bias gradients, else they are allocated.
-   */
-  private run(X: Matrix, y: Targets | undefined, rng: Rng | undefined, checkValues: boolean, gradOut?: Params): Matrix | LossResult {
+  loss(X: Matrix, y: Targets, rng?: Rng, step?: StepOptions): LossResult;
+  loss(X: Matrix, y?: Targets, rng?: Rng, step: StepOptions = {}): Matrix | LossResult {
+    const { gradOut, checked = false } = step;
     const { inputDim, outputDim, loss: lossKind, reg, dropout, activation } = this.config;
     if (X.cols !== inputDim) throw new Error(`FullyConnectedNet.loss: X has ${X.cols} columns, expected inputDim = ${inputDim}`);
     if (y !== undefined && X.rows === 0) throw new Error('FullyConnectedNet.loss: X has no rows; a loss needs at least one sample');
-    if (checkValues) checkFinite('FullyConnectedNet.loss X', X);
+    if (!checked) checkFinite('FullyConnectedNet.loss X', X);
     X = X.astype(this.config.dtype); // a no-op when X already holds the net's number type
     const mode = y === undefined ? 'test' : 'train';
     const p = this.params;
@@ -209,7 +195,7 @@ export class FullyConnectedNet {
       ({ loss: dataLoss, dscores } = softmaxLoss(scores, y));
     } else {
       if (!(y instanceof Matrix)) throw new Error(`FullyConnectedNet.loss: mse loss needs y as an N×${outputDim} Matrix of targets`);
-      if (checkValues) checkFinite('FullyConnectedNet.loss y', y);
+      if (!checked) checkFinite('FullyConnectedNet.loss y', y);
       ({ loss: dataLoss, dpred: dscores } = mseLoss(scores, y));
     }
 

@@ -32,7 +32,7 @@ export {
 } from './layer_utils.js';
 export {
   FullyConnectedNet,
-  type NetOptions, type NetConfig, type Params, type Targets, type LossResult, type Normalization, type LossKind, type WeightInit,
+  type NetOptions, type NetConfig, type Params, type Targets, type LossResult, type StepOptions, type Normalization, type LossKind, type WeightInit,
 } from './fc_net.js';
 export {
   sgd, sgdMomentum, rmsprop, adam, updateRules,
@@ -40,6 +40,6 @@ export {
 } from './optim.js';
 export {
   Solver, DivergenceError,
-  type SolverOptions, type SolverData, type EpochInfo, type IterationInfo, type TrainResult,
+  type Model, type SolverOptions, type SolverData, type EpochInfo, type IterationInfo, type TrainResult,
 } from './solver.js';
 export { evalNumericalGradient, evalNumericalGradientArray, gradCheckSparse, relError } from './gradient_check.js';

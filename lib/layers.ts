@@ -29,7 +29,7 @@ export function affineForward(x: Matrix, w: Matrix, b: Matrix): [Matrix, AffineC
 
 /**
  * Where backward passes may write the parameter gradients instead of allocating them:
- * workspaces that the training loop reuses from step to step (see FullyConnectedNet.lossForStep).
+ * workspaces that the training loop reuses from step to step (see FullyConnectedNet.loss's gradOut).
  */
 export interface AffineGradOut { dw: Matrix; db: Matrix }
 
@@ -154,7 +154,8 @@ export function batchnormForward(x: Matrix, gamma: Matrix, beta: Matrix, bnParam
   checkShape('batchnormForward beta', beta, 1, d);
   const eps = bnParam.eps ?? 1e-5;
   const momentum = bnParam.momentum ?? 0.9;
-  // Matrix.zeros, not Matrix.like: the running statistics outlive the training step (see lib/arena.ts).
+  // Matrix.zeros, not Matrix.like: the running statistics outlive this batch, and Matrix.like
+  // gives x's results the lifetime of x's allocator (see Matrix.allocator).
   if (bnParam.runningMean === undefined) bnParam.runningMean = Matrix.zeros(1, d, x.dtype);
   if (bnParam.runningVar === undefined) bnParam.runningVar = Matrix.filled(1, d, 1, x.dtype);
   const runMean = bnParam.runningMean.data, runVar = bnParam.runningVar.data;

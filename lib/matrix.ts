@@ -10,13 +10,12 @@
  * has the type of its operands (see Matrix.like), so a network whose parameters are float32
  * computes in float32 all the way through; the products refuse to mix the two types.
  */
-import { kernels } from './kernels/index.js';
-import { activeArena } from './arena.js';
+import { kernels, type Floats } from './kernels/index.js';
 import { checkMatrixSize } from './limits.js';
 
 export type DType = 'float64' | 'float32';
-/** The storage of a Matrix. */
-export type Floats = Float64Array | Float32Array;
+/** The storage of a Matrix (the kernels' operand type, defined in lib/kernels/js.ts). */
+export type { Floats };
 export const DTYPES: readonly DType[] = ['float64', 'float32'];
 
 /** A zero-filled array of `length` numbers of type `dtype`. */
@@ -27,13 +26,28 @@ export function floatsOf(dtype: DType, length: number): Floats {
   throw new Error(`dtype must be 'float64' or 'float32', got '${String(dtype)}'`);
 }
 
+/**
+ * Where Matrix.like takes the storage of results computed from a matrix that carries one: a
+ * training step's temporaries (see lib/step_workspace.ts). `take` hands out `length` zeros of
+ * float32 or float64, or null when it has no room (Matrix.like then allocates as usual).
+ */
+export interface Allocator {
+  take(f32: boolean, length: number): Floats | null;
+}
+
 export class Matrix {
   readonly rows: number;
   readonly cols: number;
   /** Element (i, j) is data[i * cols + j]. */
   readonly data: Floats;
+  /**
+   * Where the results computed from this matrix get their storage (null: ordinary arrays).
+   * Matrix.like passes it on, so everything computed from a training step's minibatch lives
+   * exactly as long as the step's own storage; a matrix made any other way has none.
+   */
+  readonly allocator: Allocator | null;
 
-  constructor(rows: number, cols: number, data?: Floats) {
+  constructor(rows: number, cols: number, data?: Floats, allocator: Allocator | null = null) {
     checkMatrixSize('Matrix', rows, cols);
     if (data !== undefined && data.length !== rows * cols) {
       throw new Error(`Matrix: data has ${data.length} elements, expected ${rows}x${cols} = ${rows * cols}`);
@@ -41,6 +55,7 @@ export class Matrix {
     this.rows = rows;
     this.cols = cols;
     this.data = data ?? new Float64Array(rows * cols);
+    this.allocator = allocator;
   }
 
   static zeros(rows: number, cols: number, dtype: DType = 'float64'): Matrix {
@@ -56,14 +71,14 @@ export class Matrix {
 
   /**
    * A zero matrix of the same number type as `m`, by default also of its shape. This is how
-   * layers allocate their outputs, so inside `withArena` (one training step, see arena.ts) it
-   * takes its storage from the arena instead of the garbage-collected heap.
+   * layers allocate their outputs: from m's allocator when it has one (and the result carries
+   * it on), else from the garbage-collected heap.
    */
   static like(m: Matrix, rows = m.rows, cols = m.cols): Matrix {
     checkMatrixSize('Matrix.like', rows, cols);
     const f32 = m.data instanceof Float32Array;
-    const data = activeArena()?.take(f32, rows * cols) ?? (f32 ? new Float32Array(rows * cols) : new Float64Array(rows * cols));
-    return new Matrix(rows, cols, data);
+    const data = m.allocator?.take(f32, rows * cols) ?? (f32 ? new Float32Array(rows * cols) : new Float64Array(rows * cols));
+    return new Matrix(rows, cols, data, m.allocator);
   }
 
   /** 'float64' or 'float32': the type of the numbers in `data`. */
@@ -368,7 +383,7 @@ export function dot(a: Matrix, b: Matrix): number {
 export function positivePart(a: Matrix, out?: Matrix): Matrix {
   const c = output('positivePart', out, a.rows, a.cols, a);
   checkSameDType('positivePart', ['a', a], ['out', c]);
-  kernels.relu(a.data, c.data);
+  kernels.relu(a.size, a.data, c.data);
   return c;
 }
 
@@ -377,7 +392,7 @@ export function wherePositive(x: Matrix, values: Matrix, out?: Matrix): Matrix {
   checkShape('wherePositive values', values, x.rows, x.cols);
   const c = output('wherePositive', out, x.rows, x.cols, x);
   checkSameDType('wherePositive', ['x', x], ['values', values], ['out', c]);
-  kernels.reluBackward(x.data, values.data, c.data);
+  kernels.reluBackward(x.size, x.data, values.data, c.data);
   return c;
 }
 
@@ -502,7 +517,7 @@ export function addScaledInPlace(a: Matrix, b: Matrix, s: number): Matrix {
 export function addL2Gradient(dw: Matrix, w: Matrix, reg: number): number {
   checkShape('addL2Gradient w', w, dw.rows, dw.cols);
   checkSameDType('addL2Gradient', ['dw', dw], ['w', w]);
-  return kernels.addL2Gradient(dw.data, w.data, reg);
+  return kernels.addL2Gradient(w.size, dw.data, w.data, reg);
 }
 
 /** Index of the largest value in each row (class predictions from scores). */

@@ -7,10 +7,37 @@
  * an Rng derived from (seed, epoch), so a run is reproducible and can resume from a checkpoint
  * to exactly the result of an uninterrupted run (checkpoint files: lib/persist/checkpoint.ts).
  */
-import { Matrix, checkFinite, argmaxRows, residentMatrix } from './matrix.js';
-import { FullyConnectedNet, Params, Targets } from './fc_net.js';
+import { Matrix, checkFinite, argmaxRows, type DType } from './matrix.js';
+import type { LossResult, Params, StepOptions, Targets } from './fc_net.js';
+import type { BatchnormParam } from './layers.js';
+import { StepWorkspace } from './step_workspace.js';
 import { OptimConfig, updateRules, UpdateRuleName, UPDATE_RULE_NAMES, HYPERPARAMETERS } from './optim.js';
 import { Rng, deriveSeed } from './random.js';
+
+/**
+ * What the Solver trains: any model with named parameters and a loss (CS231n's solver.py asks
+ * the same). FullyConnectedNet is one; the optional members let the Solver check the data
+ * against the model before training and keep the batchnorm statistics of the best epoch.
+ */
+export interface Model {
+  /** The trainable parameters by name; the update rule writes new values into this map. */
+  params: Params;
+  /** Scores for X (test mode). */
+  loss(X: Matrix): Matrix;
+  /**
+   * Loss and gradients for X and its targets (train mode). `rng` draws any randomness of the
+   * step (dropout masks); `step.gradOut` holds a reusable matrix per parameter, of its shape,
+   * where the model may write gradients instead of allocating them (valid until the next
+   * step), and `step.checked` says the data need no scan for non-finite values.
+   */
+  loss(X: Matrix, y: Targets, rng?: Rng, step?: StepOptions): LossResult;
+  /** Throws unless `y` holds valid targets for `n` samples. */
+  checkTargets?(what: string, y: Targets, n: number): void;
+  /** The number of input columns, checked against the data. */
+  readonly config?: { readonly inputDim: number };
+  /** Batchnorm running statistics, restored with the best parameters. */
+  readonly bnParams?: readonly BatchnormParam[];
+}
 
 export interface SolverData {
   XTrain: Matrix;
@@ -57,7 +84,7 @@ export interface SolverOptions {
   checkpoint: ((solver: Solver) => void) | null;
   /** Transforms each training minibatch on the fly (data augmentation). */
   augment?: (X: Matrix, rng: Rng) => Matrix;
-  /** 'accuracy' (higher is better) for classification, 'mse' (lower is better) for regression. Default: from the model's loss. */
+  /** 'accuracy' (higher is better) for classification, 'mse' (lower is better) for regression. Default: 'mse' for a target matrix, else 'accuracy'. */
   metric?: Metric;
   onIteration?: (info: IterationInfo) => void;
   onEpoch?: (info: EpochInfo) => void;
@@ -147,13 +174,8 @@ function selectTargets(y: Targets, idx: ArrayLike<number>): Targets {
   return out;
 }
 
-/** The first `rows` rows of m as a view (no copy): a short last minibatch in the batch buffer. */
-function leadingRows(m: Matrix, rows: number): Matrix {
-  return rows === m.rows ? m : new Matrix(rows, m.cols, m.data.subarray(0, rows * m.cols));
-}
-
 export class Solver {
-  readonly model: FullyConnectedNet;
+  readonly model: Model;
   readonly data: SolverData;
   readonly options: SolverOptions;
   readonly metric: Metric;
@@ -171,10 +193,13 @@ export class Solver {
   /** The batchnorm running statistics that go with bestParams. */
   bestBatchnorm: { runningMean?: Matrix; runningVar?: Matrix }[] = [];
 
-  constructor(model: FullyConnectedNet, data: SolverData, options: Partial<SolverOptions> = {}) {
+  /** The step's memory: minibatch buffer, temporaries and gradient workspaces (lib/step_workspace.ts). */
+  private readonly workspace = new StepWorkspace();
+
+  constructor(model: Model, data: SolverData, options: Partial<SolverOptions> = {}) {
     this.model = model;
     this.options = validateOptions(options);
-    this.metric = this.options.metric ?? (model.config.loss === 'mse' ? 'mse' : 'accuracy');
+    this.metric = this.options.metric ?? (data.yTrain instanceof Matrix ? 'mse' : 'accuracy');
     this.data = data;
     this.validateData();
     this.bestValMetric = this.metric === 'accuracy' ? -Infinity : Infinity;
@@ -188,15 +213,15 @@ export class Solver {
 
   private validateData(): void {
     const { XTrain, yTrain, XVal, yVal } = this.data;
-    const d = this.model.config.inputDim;
+    const d = this.model.config?.inputDim;
     for (const [name, X] of [['XTrain', XTrain], ['XVal', XVal]] as const) {
       if (!(X instanceof Matrix)) throw new Error(`Solver: data.${name} must be a Matrix`);
-      if (X.cols !== d) throw new Error(`Solver: data.${name} has ${X.cols} columns, expected the model's inputDim = ${d}`);
+      if (d !== undefined && X.cols !== d) throw new Error(`Solver: data.${name} has ${X.cols} columns, expected the model's inputDim = ${d}`);
       if (X.rows < 1) throw new Error(`Solver: data.${name} is empty`);
       checkFinite(`Solver: data.${name}`, X);
     }
-    this.model.checkTargets('Solver: data.yTrain', yTrain, XTrain.rows);
-    this.model.checkTargets('Solver: data.yVal', yVal, XVal.rows);
+    this.model.checkTargets?.('Solver: data.yTrain', yTrain, XTrain.rows);
+    this.model.checkTargets?.('Solver: data.yVal', yVal, XVal.rows);
   }
 
   /**
@@ -206,9 +231,10 @@ export class Solver {
    */
   step(X: Matrix, y: Targets, rng?: Rng): number {
     if (!(X instanceof Matrix) || X.rows < 1) throw new Error(`Solver.step: X must be a Matrix with at least one row, got ${X instanceof Matrix ? '0 rows' : typeof X}`);
-    if (X.cols !== this.model.config.inputDim) throw new Error(`Solver.step: X has ${X.cols} columns, expected the model's inputDim = ${this.model.config.inputDim}`);
+    const d = this.model.config?.inputDim ?? this.data.XTrain.cols;
+    if (X.cols !== d) throw new Error(`Solver.step: X has ${X.cols} columns, expected the model's inputDim = ${d}`);
     checkFinite('Solver.step: X', X);
-    this.model.checkTargets('Solver.step: y', y, X.rows);
+    this.model.checkTargets?.('Solver.step: y', y, X.rows);
     return this.stepChecked(X, y, rng);
   }
 
@@ -217,12 +243,8 @@ export class Solver {
    * constructor, so not scanned again: the scan costs as much as a small layer).
    */
   private stepChecked(X: Matrix, y: Targets, rng?: Rng): number {
-    const buffer = this.minibatchBuffer(X.rows, X.cols);
-    if (X.data.buffer !== buffer.data.buffer || X.data.byteOffset !== buffer.data.byteOffset) {
-      buffer.data.set(X.data);
-      X = buffer;
-    }
-    const { loss, grads } = this.model.lossForStep(X, y, rng);
+    const { input, gradOut } = this.workspace.begin(X, this.model.params);
+    const { loss, grads } = this.model.loss(input, y, rng, { gradOut, checked: true });
     const rule = updateRules[this.options.updateRule];
     for (const [k, w] of Object.entries(this.model.params)) {
       const [nextW, nextConfig] = rule(w, grads[k], this.optimConfigs[k]);
@@ -232,20 +254,10 @@ export class Solver {
     return loss;
   }
 
-  /**
-   * Where minibatches are gathered: one buffer, kept where the kernels compute and reused for
-   * the whole run. Two products read the minibatch every step (the first layer's forward pass
-   * and its weight gradient); from here they read it in place, instead of each copying it into
-   * the kernels' memory (train() gathers straight into it; step() copies other matrices once).
-   */
-  private minibatchBuffer(rows: number, cols: number): Matrix {
-    if (this.batchBuffer === null || this.batchBuffer.rows < rows || this.batchBuffer.cols !== cols) {
-      this.batchBuffer = residentMatrix(rows, cols, this.model.config.dtype); // gathering converts float64 data
-    }
-    return leadingRows(this.batchBuffer, rows);
+  /** The number type the model computes in (that of its parameters). */
+  private get dtype(): DType {
+    return Object.values(this.model.params)[0]?.dtype ?? 'float64';
   }
-
-  private batchBuffer: Matrix | null = null;
 
   /**
    * Accuracy of the model on (X, y), or its MSE for a regression metric, on at most `numSamples`
@@ -294,7 +306,8 @@ export class Solver {
       let lossSum = 0;
       for (let it = 0; it < iterationsPerEpoch; it++) {
         const idx = order.subarray(it * o.batchSize, Math.min((it + 1) * o.batchSize, n));
-        let Xb = XTrain.selectRows(idx, this.minibatchBuffer(idx.length, XTrain.cols));
+        // Gathered straight into the workspace's minibatch buffer (converting float64 data).
+        let Xb = XTrain.selectRows(idx, this.workspace.minibatch(idx.length, XTrain.cols, this.dtype));
         if (o.augment) {
           Xb = o.augment(Xb, rng);
           checkFinite('Solver.train: the augmented minibatch', Xb); // new values, not checked yet
@@ -322,7 +335,7 @@ export class Solver {
         this.bestValMetric = valMetric;
         this.bestEpoch = epoch;
         this.bestParams = Object.fromEntries(Object.entries(this.model.params).map(([k, m]) => [k, m.clone()]));
-        this.bestBatchnorm = this.model.bnParams.map((bn) => ({ runningMean: bn.runningMean?.clone(), runningVar: bn.runningVar?.clone() }));
+        this.bestBatchnorm = (this.model.bnParams ?? []).map((bn) => ({ runningMean: bn.runningMean?.clone(), runningVar: bn.runningVar?.clone() }));
       }
       const label = this.metric === 'accuracy' ? 'acc' : 'mse';
       if (o.verbose) console.log(`(Epoch ${epoch} / ${o.numEpochs}) train ${label}: ${trainMetric.toFixed(6)}; val ${label}: ${valMetric.toFixed(6)}`);
@@ -352,8 +365,9 @@ export class Solver {
     if (this.bestEpoch === 0) return;
     for (const [k, m] of Object.entries(this.bestParams)) this.model.params[k] = m.clone();
     this.bestBatchnorm.forEach((bn, i) => {
-      this.model.bnParams[i].runningMean = bn.runningMean?.clone();
-      this.model.bnParams[i].runningVar = bn.runningVar?.clone();
+      const param = this.model.bnParams![i];
+      param.runningMean = bn.runningMean?.clone();
+      param.runningVar = bn.runningVar?.clone();
     });
   }
 }

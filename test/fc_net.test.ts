@@ -6,7 +6,7 @@ import {
   Matrix, Rng, FullyConnectedNet, evalNumericalGradient, relError, Activation, Normalization, LossKind, sumOfSquares,
 } from '../lib/index.js';
 import { saveModel, loadModel, modelFromJSON, modelToJSON } from '../lib/persist/model_file.js';
-import { addL2Gradient, addScaledInPlace, checkFinite, StepArena, withArena } from '../lib/entries/kernels.js';
+import { addL2Gradient, addScaledInPlace, checkFinite } from '../lib/entries/kernels.js';
 
 import { problem as makeProblem } from './problems.js';
 
@@ -95,39 +95,6 @@ describe('FullyConnectedNet', () => {
       expect(sum).toBe(((s[0] + s[1]) + s[2]) + s[3]);
       expect(Math.abs(sum - sumOfSquares(w))).toBeLessThanOrEqual(1e-15 * sumOfSquares(w));
       expect(dw.data).toEqual(expected.data);
-    }
-  });
-
-  it('StepArena hands out zeroed matrices inside withArena only, grows after a step that overflowed, and reuses its block', () => {
-    const arena = new StepArena();
-    const like = Matrix.zeros(1, 1, 'float32');
-    const step = () => [Matrix.like(like, 10, 10), Matrix.like(Matrix.zeros(1, 1), 3, 3)];
-    const first = withArena(arena, step); // no block yet: ordinary arrays
-    expect(first[0].data.buffer.byteLength).toBe(400);
-    const [a, b] = withArena(arena, step);
-    expect(a.data).toBeInstanceOf(Float32Array);
-    expect(b.data).toBeInstanceOf(Float64Array);
-    expect(a.data.buffer).toBe(b.data.buffer); // one block
-    expect(b.data.byteOffset - a.data.byteOffset).toBe(448); // 400 bytes, 64-byte aligned
-    a.data.fill(7);
-    const again = withArena(arena, () => Matrix.like(like, 10, 10));
-    expect(again.data.byteOffset).toBe(a.data.byteOffset); // the same storage, zeroed
-    expect(Array.from(again.data)).toEqual(new Array(100).fill(0));
-    expect(Matrix.like(like, 10, 10).data.buffer).not.toBe(a.data.buffer); // outside: ordinary
-  });
-
-  it("lossForStep (the Solver's) gives loss()'s loss and gradients bit for bit, in workspaces reused by the next call", () => {
-    for (const normalization of ['none', 'batchnorm'] as Normalization[]) {
-      const { X, y } = problem('softmax', 7);
-      const net = new FullyConnectedNet({ inputDim: D, hiddenDims: [6, 5], outputDim: C, normalization, reg: 0.1, seed: 3 });
-      const step = net.lossForStep(X, y);
-      const plain = net.loss(X, y);
-      expect(step.loss).toBe(plain.loss);
-      expect(Object.keys(step.grads).sort()).toEqual(Object.keys(plain.grads).sort());
-      for (const k of Object.keys(plain.grads)) expect(step.grads[k].data).toEqual(plain.grads[k].data);
-      const again = net.lossForStep(X, y);
-      expect(again.grads.W1.data).toBe(step.grads.W1.data);
-      expect(again.grads.W1.data).toEqual(plain.grads.W1.data);
     }
   });
 

@@ -5,16 +5,12 @@
  * Speed is measured by `nnlab bench`, never here.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { adamJs, adamJs32, gemmJs, gemmJs32, gemmNaive, type Adam, type Floats, type Gemm } from '../lib/kernels/js.js';
 import {
-  adamJs, adamJs32, addL2GradientJs, addRowVectorJs, batchnormInputGradJs, batchnormNormalizeJs, colSumsJs, columnDotJs,
-  columnMomentsJs, gemmJs, gemmJs32, gemmNaive, reluBackwardJs, reluJs,
-  type Adam, type Floats, type Gemm,
-} from '../lib/kernels/js.js';
-import {
-  adamWasm, addL2GradientWasm, addRowVectorWasm, allocResident, allocResident32, batchnormInputGradWasm,
-  batchnormNormalizeWasm, colSumsWasm, columnDotWasm, columnMomentsWasm, forceThreadSharing, gemmWasm, kernelThreads,
-  reluBackwardWasm, reluWasm, residentUsage, wasmLoadError,
+  adamWasm, allocResident, allocResident32, forceThreadSharing, gemmWasm, kernelThreads, residentUsage, tableWasm,
+  threadSharingStats, wasmLoadError,
 } from '../lib/kernels/wasm.js';
+import { tableJs, type TableKernels } from '../lib/kernels/table.js';
 import { threadsWanted } from '../lib/kernels/parallel.js';
 import { kernels, kernelBackend, setKernelBackend, type KernelBackend } from '../lib/kernels/index.js';
 import { Matrix, adamUpdate, matmul, matmulNT, matmulTN, residentMatrix, toResident } from '../lib/matrix.js';
@@ -124,6 +120,24 @@ describe('matrix-product kernels', () => {
   it('wasm: large products are shared between threads as configured (NNLAB_THREADS, default 2 on a multi-core main thread)', () => {
     expect(kernelThreads).toBe(threadsWanted());
   });
+
+  it('wasm: a helper thread, when there is one, starts and takes chunks of shared products (its program runs)', async () => {
+    if (kernelThreads < 2) return;
+    const rng = new Rng(41);
+    const a = toResident(rng.gaussianMatrix(256, 300)), b = toResident(rng.gaussianMatrix(300, 200));
+    forceThreadSharing(true);
+    try {
+      const before = threadSharingStats()!.helperChunks;
+      // Up to 20 s for the helper to get a core on a busy machine; the main thread never waits for it.
+      for (let t0 = Date.now(); threadSharingStats()!.helperChunks === before && Date.now() - t0 < 20000;) {
+        for (let i = 0; i < 20; i++) matmul(a, b);
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      expect(threadSharingStats()!.helperChunks).toBeGreaterThan(before);
+    } finally {
+      forceThreadSharing(null);
+    }
+  }, 30000);
 
   it('wasm: blocked products (long sums, many rows and columns, ragged edges) equal the naive loop, on one thread and shared', () => {
     // The kernel packs blocks of at most 256 steps of p × 64 rows of A × 128 columns of B and
@@ -640,14 +654,14 @@ function l2SumDefined(w: ArrayLike<number>): number {
   return ((s[0] + s[1]) + s[2]) + s[3];
 }
 
-const ewBackends = [
-  ['js', { relu: reluJs, reluBackward: reluBackwardJs, addRowVector: addRowVectorJs, colSums: colSumsJs, addL2Gradient: addL2GradientJs }],
-  ['wasm', { relu: reluWasm!, reluBackward: reluBackwardWasm!, addRowVector: addRowVectorWasm!, colSums: colSumsWasm!, addL2Gradient: addL2GradientWasm! }],
-] as const;
+// The streaming kernels on each backend (lib/kernels/table.ts); tableWasm is null only when the
+// module did not load, which 'the WebAssembly versions load' reports.
+const wasmTable = tableWasm ?? tableJs;
+const ewBackends: (readonly [string, TableKernels])[] = [['js', tableJs], ['wasm', wasmTable]];
 
 describe('elementwise kernels', () => {
   it('the WebAssembly versions load', () => {
-    for (const f of [reluWasm, reluBackwardWasm, addRowVectorWasm, colSumsWasm, addL2GradientWasm]) expect(f).not.toBeNull();
+    expect(tableWasm).not.toBeNull();
   });
 
   for (const dt of ['f64', 'f32'] as DT[]) {
@@ -661,17 +675,17 @@ describe('elementwise kernels', () => {
             const X = x.slice(), D = d.slice(); // the values as stored (float32: rounded)
             const want = X.map((v) => (v > 0 ? v : 0)), wantDx = X.map((v, i) => (v > 0 ? D[i] : 0));
             const out = makeArray(dt, home, new Array(len).fill(7));
-            k.relu(x, out);
+            k.relu(x.length, x, out);
             expect(firstDifference(out, want), `relu len=${len} ${home}`).toBeNull();
             expect(firstDifference(x, X), 'relu leaves x alone').toBeNull();
             const dx = makeArray(dt, home, new Array(len).fill(7));
-            k.reluBackward(x, d, dx);
+            k.reluBackward(x.length, x, d, dx);
             expect(firstDifference(dx, wantDx), `reluBackward len=${len} ${home}`).toBeNull();
             expect(firstDifference(d, D), 'reluBackward leaves dout alone').toBeNull();
             // In place: dx written over dout, then relu of x into x itself.
-            k.reluBackward(x, d, d);
+            k.reluBackward(x.length, x, d, d);
             expect(firstDifference(d, wantDx), `reluBackward into dout len=${len} ${home}`).toBeNull();
-            k.relu(x, x);
+            k.relu(x.length, x, x);
             expect(firstDifference(x, want), `relu in place len=${len} ${home}`).toBeNull();
           }
         }
@@ -714,7 +728,7 @@ describe('elementwise kernels', () => {
             const W = w.slice(), G = dw.slice();
             const reg = 0.1 + rng.uniform();
             const want = G.map((g, i) => g + reg * W[i]); // float64 ops, rounded once by the typed array
-            const s = k.addL2Gradient(dw, w, reg);
+            const s = k.addL2Gradient(w.length, dw, w, reg);
             expect(firstDifference(dw, want), `dw len=${len} ${home}`).toBeNull();
             expect(firstDifference(w, W), 'leaves w alone').toBeNull();
             expect(Object.is(s, l2SumDefined(W)), `sum len=${len}: ${s} vs ${l2SumDefined(W)}`).toBe(true);
@@ -743,14 +757,14 @@ describe('elementwise kernels', () => {
           const x = alloc(n * m), d = alloc(n * m), v = alloc(m);
           x.set(xs); d.set(ds); v.set(vs);
           const out = alloc(n * m), dx = alloc(n * m), c = alloc(n * m), cs = alloc(m);
-          kernels.relu(x, out);
-          kernels.reluBackward(x, d, dx);
+          kernels.relu(x.length, x, out);
+          kernels.reluBackward(x.length, x, d, dx);
           kernels.addRowVector(n, m, out, v, c);
           kernels.colSums(n, m, dx, cs);
           const dw = dt === 'f32' ? Float32Array.from(ds) : Float64Array.from(ds);
           // Finite values for the L2 term (the specials include infinities).
           const w = dt === 'f32' ? Float32Array.from(vs) : Float64Array.from(vs);
-          sums[backend] = kernels.addL2Gradient(dw.subarray(0, m), w, 1e-3);
+          sums[backend] = kernels.addL2Gradient(w.length, dw.subarray(0, m), w, 1e-3);
           results[backend] = [out, dx, c, cs, dw];
         }
         results.js.forEach((x, i) => expect(firstDifference(results.wasm[i], x), `output ${i}`).toBeNull());
@@ -764,11 +778,11 @@ describe('elementwise kernels', () => {
   it('wasm: an output longer than what is written keeps its other elements; subarray views are read at their offset', () => {
     const a = Float64Array.from([1, 2, 3, 4, 5, 6]);
     const c = new Float64Array(5).fill(9);
-    colSumsWasm!(2, 3, a, c);
+    wasmTable.colSums(2, 3, a, c);
     expect(Array.from(c)).toEqual([5, 7, 9, 9, 9]);
     const big = Float32Array.from([-1, 2, -3, 4, 5, -6]);
     const out = new Float32Array(6).fill(8);
-    reluWasm!(big.subarray(2, 5), out.subarray(1, 4));
+    wasmTable.relu(3, big.subarray(2, 5), out.subarray(1, 4));
     expect(Array.from(out)).toEqual([8, 0, 4, 5, 8, 8]);
   });
 });
@@ -782,17 +796,14 @@ function makeF64(home: Home, data: ArrayLike<number>): Float64Array {
   return makeArray('f64', home, data) as Float64Array;
 }
 
-const bnBackends = [
-  ['js', { columnMoments: columnMomentsJs, batchnormNormalize: batchnormNormalizeJs, columnDot: columnDotJs, batchnormInputGrad: batchnormInputGradJs }],
-  ['wasm', { columnMoments: columnMomentsWasm!, batchnormNormalize: batchnormNormalizeWasm!, columnDot: columnDotWasm!, batchnormInputGrad: batchnormInputGradWasm! }],
-] as const;
+const bnBackends = ewBackends;
 
 /** [data home, per-feature float64 home] */
 const BN_HOMES: Home[][] = [['plain', 'plain'], ['resident', 'resident'], ['plain', 'resident'], ['resident', 'plain']];
 
 describe('batch normalisation kernels', () => {
   it('the WebAssembly versions load', () => {
-    for (const f of [columnMomentsWasm, batchnormNormalizeWasm, columnDotWasm, batchnormInputGradWasm]) expect(f).not.toBeNull();
+    expect(tableWasm).not.toBeNull();
   });
 
   for (const dt of ['f64', 'f32'] as DT[]) {
@@ -928,7 +939,7 @@ describe('batch normalisation kernels', () => {
     const [n, d] = [128, 100];
     const a = Float32Array.from(values(rng, n * d, false)), b = Float32Array.from(values(rng, n * d, false));
     const c = new Float32Array(d);
-    columnDotWasm!(n, d, a, b, c);
+    wasmTable.columnDot(n, d, a, b, c);
     let differs = 0;
     for (let j = 0; j < d; j++) {
       let s = 0;

@@ -16,7 +16,8 @@ export {
   batchnormInputGrad, type AdamHyper,
   checkShape, checkFinite, checkSameDType,
 } from '../matrix.js';
-export { StepArena, withArena, activeArena } from '../arena.js';
+export { StepArena } from '../arena.js';
+export { StepWorkspace } from '../step_workspace.js';
 export { affineBackwardParams, checkLabels, type AffineGradOut } from '../layers.js';
 export { checkActivation, activationLayers, type HiddenLayerParamGrads } from '../layer_utils.js';
 export { parameterShapes, validateConfig, DEFAULT_NET_CONFIG } from '../fc_net.js';

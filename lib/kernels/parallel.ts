@@ -25,13 +25,32 @@ import { performance } from 'node:perf_hooks';
 import { threadCountFromEnv } from '../limits.js';
 
 /**
- * Layout of the control block: Int32 slots, then Float64 slots from byte 64, then (on a cache
- * line of their own, away from the words the threads spin on) the helper's status: READY
- * once it has instantiated the module, SLEEPS counts its Atomics.wait calls.
+ * Layout of the control block (CONTROL_BYTES at `control` in the shared memory): 16 Int32 slots
+ * (Slot), then 8 Float64 slots from byte F64_AT (Adam's hyperparameters, AdamHyper), then on a
+ * cache line of their own, away from the words the threads spin on, the helper's status
+ * (Status, from byte STATUS_AT).
  */
 export const CONTROL_BYTES = 192;
-const READY = 0, SLEEPS = 1;
-const SEQ = 0, CLAIM = 1, DONE = 2, KIND = 3, CHUNKS = 4, P = 5; // P: first integer parameter
+const F64_AT = 64, STATUS_AT = 128;
+/** The helper's status words: READY is 1 once it has instantiated the module; SLEEPS counts its Atomics.wait calls. */
+const Status = { READY: 0, SLEEPS: 1 } as const;
+/**
+ * The Int32 slots: the job's sequence number (SEQ, what the helper waits on), the claim word
+ * (CLAIM, see workOnJob), chunks finished (DONE), the job's KIND, its number of CHUNKS, and from
+ * PARAMS on its integer parameters (GemmParam or AdamParam).
+ */
+const Slot = { SEQ: 0, CLAIM: 1, DONE: 2, KIND: 3, CHUNKS: 4, PARAMS: 5 } as const;
+/**
+ * A product's parameters (ChunkKernels.gemm's arguments, offsets in bytes), then SPLIT: rows of
+ * C per chunk when positive, minus the columns per chunk when negative.
+ */
+const GemmParam = { N: 0, M: 1, K: 2, A: 3, A_ROW: 4, A_STEP: 5, B: 6, B_STEP: 7, B_COL: 8, C: 9, SPLIT: 10 } as const;
+/** An Adam update's parameters: element count, byte offsets of w, g, m, v, and elements per chunk. */
+const AdamParam = { N: 0, W: 1, G: 2, M: 3, V: 4, PER_CHUNK: 5 } as const;
+/** Adam's hyperparameters, in the Float64 slots. */
+const AdamHyper = { LR: 0, B1: 1, ONE_MINUS_B1: 2, B2: 3, ONE_MINUS_B2: 4, EPS: 5, C1: 6, C2: 7 } as const;
+/** The layout objects, as source text for the helper (workOnJob reads them there too). */
+const LAYOUT_SOURCE = `const Slot = ${JSON.stringify(Slot)}, GemmParam = ${JSON.stringify(GemmParam)}, AdamParam = ${JSON.stringify(AdamParam)}, AdamHyper = ${JSON.stringify(AdamHyper)};`;
 export const KIND_GEMM = 1, KIND_ADAM = 2, KIND_GEMM32 = 3, KIND_ADAM32 = 4;
 
 /** The exports of the WebAssembly module the chunks call (see lib/kernels/wasm.ts). */
@@ -47,40 +66,46 @@ export interface ChunkKernels {
 /**
  * Claims and runs chunks of the job numbered `seq` until none is left, and returns how many it
  * ran. Runs on both threads:
- * the helper gets this function's source text, so it must use nothing but its arguments.
+ * the helper gets this function's source text, so it must use nothing but its arguments and
+ * the layout objects (Slot, GemmParam, AdamParam, AdamHyper), which the helper's program declares.
  * A claim is the word (seq << 8 | next chunk): a thread still finishing an older job can never
  * claim a chunk of a newer one, whose word has a different seq.
  */
 export function workOnJob(ex: ChunkKernels, ctl: Int32Array, f64: Float64Array, seq: number): number {
-  const chunks = ctl[4], kind = ctl[3];
-  const p = ctl.slice(5, 16); // parameters, read before claiming (see the claim rule above)
+  const chunks = ctl[Slot.CHUNKS], kind = ctl[Slot.KIND];
+  const p = ctl.slice(Slot.PARAMS, 16); // parameters, read before claiming (see the claim rule above)
   const tag = (seq & 0xffffff) << 8;
   let ran = 0;
   for (;;) {
-    const word = Atomics.load(ctl, 1);
+    const word = Atomics.load(ctl, Slot.CLAIM);
     const i = word & 0xff;
     if ((word & ~0xff) !== tag || i >= chunks) return ran;
-    if (Atomics.compareExchange(ctl, 1, word, word + 1) !== word) continue;
+    if (Atomics.compareExchange(ctl, Slot.CLAIM, word, word + 1) !== word) continue;
     ran++;
     // Kinds 1 and 2 are float64 gemm and adam, 3 and 4 the float32 ones (4-byte elements).
     const es = kind >= 3 ? 4 : 8;
     const gemm = kind === 3 ? ex.gemm32 : ex.gemm, adam = kind === 4 ? ex.adam32 : ex.adam;
     if (kind === 1 || kind === 3) {
-      // gemm: p = n, m, k, a, aRow, aStep, b, bStep, bCol, c, then rows per chunk (> 0: the
-      // chunk is rows [r0, r1) of C) or minus the columns per chunk (< 0: columns [j0, j1)).
-      if (p[10] > 0) {
-        const r0 = i * p[10], r1 = Math.min(p[0], r0 + p[10]);
-        if (r1 > r0) gemm(r1 - r0, p[1], p[2], p[3] + r0 * p[4] * es, p[4], p[5], p[6], p[7], p[8], p[9] + r0 * p[1] * es, p[1]);
-      } else {
-        const j0 = i * -p[10], j1 = Math.min(p[1], j0 - p[10]);
-        if (j1 > j0) gemm(p[0], j1 - j0, p[2], p[3], p[4], p[5], p[6] + j0 * p[8] * es, p[7], p[8], p[9] + j0 * es, p[1]);
+      const n = p[GemmParam.N], m = p[GemmParam.M], k = p[GemmParam.K], split = p[GemmParam.SPLIT];
+      const a = p[GemmParam.A], aRow = p[GemmParam.A_ROW], aStep = p[GemmParam.A_STEP];
+      const b = p[GemmParam.B], bStep = p[GemmParam.B_STEP], bCol = p[GemmParam.B_COL], c = p[GemmParam.C];
+      if (split > 0) { // rows [r0, r1) of C
+        const r0 = i * split, r1 = Math.min(n, r0 + split);
+        if (r1 > r0) gemm(r1 - r0, m, k, a + r0 * aRow * es, aRow, aStep, b, bStep, bCol, c + r0 * m * es, m);
+      } else { // columns [j0, j1) of C
+        const j0 = i * -split, j1 = Math.min(m, j0 - split);
+        if (j1 > j0) gemm(n, j1 - j0, k, a, aRow, aStep, b + j0 * bCol * es, bStep, bCol, c + j0 * es, m);
       }
     } else {
-      // adam on elements [e0, e1): p = n, w, g, m, v, perChunk; f64 = lr, b1, 1-b1, b2, 1-b2, eps, c1, c2.
-      const e0 = i * p[5], e1 = Math.min(p[0], e0 + p[5]), off = e0 * es;
-      if (e1 > e0) adam(e1 - e0, p[1] + off, p[2] + off, p[3] + off, p[4] + off, f64[0], f64[1], f64[2], f64[3], f64[4], f64[5], f64[6], f64[7]);
+      // adam on elements [e0, e1).
+      const per = p[AdamParam.PER_CHUNK], e0 = i * per, e1 = Math.min(p[AdamParam.N], e0 + per), off = e0 * es;
+      const h = AdamHyper;
+      if (e1 > e0) {
+        adam(e1 - e0, p[AdamParam.W] + off, p[AdamParam.G] + off, p[AdamParam.M] + off, p[AdamParam.V] + off,
+             f64[h.LR], f64[h.B1], f64[h.ONE_MINUS_B1], f64[h.B2], f64[h.ONE_MINUS_B2], f64[h.EPS], f64[h.C1], f64[h.C2]);
+      }
     }
-    Atomics.add(ctl, 2, 1);
+    Atomics.add(ctl, Slot.DONE, 1);
   }
 }
 
@@ -91,17 +116,18 @@ const { module, memory, control, spins, packArea } = workerData;
 const ex = new WebAssembly.Instance(module, { env: { memory } }).exports;
 ex.setPackArea(packArea); // the main thread's instance uses the default area: never share it
 const ctl = new Int32Array(memory.buffer, control, 16);
-const f64 = new Float64Array(memory.buffer, control + 64, 8);
-const status = new Int32Array(memory.buffer, control + 128, 16);
+const f64 = new Float64Array(memory.buffer, control + ${F64_AT}, 8);
+const status = new Int32Array(memory.buffer, control + ${STATUS_AT}, 16);
+${LAYOUT_SOURCE}
 const workOnJob = ${workOnJob.toString()};
-let seen = Atomics.load(ctl, 0);
-Atomics.store(status, ${READY}, 1);
+let seen = Atomics.load(ctl, Slot.SEQ);
+Atomics.store(status, ${Status.READY}, 1);
 for (;;) {
   let n = 0;
-  while (Atomics.load(ctl, 0) === seen) {
-    if (++n > spins) { Atomics.add(status, ${SLEEPS}, 1); Atomics.wait(ctl, 0, seen); n = 0; }
+  while (Atomics.load(ctl, Slot.SEQ) === seen) {
+    if (++n > spins) { Atomics.add(status, ${Status.SLEEPS}, 1); Atomics.wait(ctl, Slot.SEQ, seen); n = 0; }
   }
-  seen = Atomics.load(ctl, 0);
+  seen = Atomics.load(ctl, Slot.SEQ);
   workOnJob(ex, ctl, f64, seen);
 }
 `;
@@ -196,8 +222,8 @@ export class ParallelRunner {
     private readonly packStride: number,
   ) {
     this.ctl = new Int32Array(memory.buffer, control, 16);
-    this.f64 = new Float64Array(memory.buffer, control + 64, 8);
-    this.status = new Int32Array(memory.buffer, control + 128, 16);
+    this.f64 = new Float64Array(memory.buffer, control + F64_AT, 8);
+    this.status = new Int32Array(memory.buffer, control + STATUS_AT, 16);
   }
 
   /** Starts the helpers on first use, so that importing nnlab starts no thread. */
@@ -238,7 +264,7 @@ export class ParallelRunner {
     if (this.forced !== null) return this.forced;
     if (!this.started) this.start();
     if (this.aloneWindows > 0) return false;
-    return Atomics.load(this.status, READY) === 1;
+    return Atomics.load(this.status, Status.READY) === 1;
   }
 
   /** A job that share() kept on this thread ran from t0 to t1 (performance.now(), ms). */
@@ -277,10 +303,10 @@ export class ParallelRunner {
   /** Publishes an empty job: wakes a sleeping helper, which then spins for the next one. */
   private wake(): void {
     const seq = (this.seq = (this.seq + 1) & 0xffffff);
-    this.ctl[CHUNKS] = 0;
-    Atomics.store(this.ctl, CLAIM, seq << 8);
-    Atomics.store(this.ctl, SEQ, seq);
-    Atomics.notify(this.ctl, SEQ);
+    this.ctl[Slot.CHUNKS] = 0;
+    Atomics.store(this.ctl, Slot.CLAIM, seq << 8);
+    Atomics.store(this.ctl, Slot.SEQ, seq);
+    Atomics.notify(this.ctl, Slot.SEQ);
   }
 
   /** Runs `chunks` chunks of a job whose parameters are in the control block. */
@@ -289,16 +315,16 @@ export class ParallelRunner {
     const ctl = this.ctl;
     const seq = (this.seq = (this.seq + 1) & 0xffffff);
     const t0 = performance.now();
-    ctl[KIND] = kind;
-    ctl[CHUNKS] = chunks;
-    Atomics.store(ctl, DONE, 0);
-    Atomics.store(ctl, CLAIM, seq << 8);
-    Atomics.store(ctl, SEQ, seq);
-    Atomics.notify(ctl, SEQ);
+    ctl[Slot.KIND] = kind;
+    ctl[Slot.CHUNKS] = chunks;
+    Atomics.store(ctl, Slot.DONE, 0);
+    Atomics.store(ctl, Slot.CLAIM, seq << 8);
+    Atomics.store(ctl, Slot.SEQ, seq);
+    Atomics.notify(ctl, Slot.SEQ);
     const mine = workOnJob(this.ex, ctl, this.f64, seq);
     const t1 = performance.now();
     // Wait only for chunks a helper has claimed and not finished.
-    while (Atomics.load(ctl, DONE) < chunks) { /* spin */ }
+    while (Atomics.load(ctl, Slot.DONE) < chunks) { /* spin */ }
     const t2 = performance.now();
     const st = this.stats;
     st.workedMs += t1 - t0; st.waitedMs += t2 - t1;
@@ -337,7 +363,7 @@ export class ParallelRunner {
       }
     }
     this.windowJobs = this.windowChunks = this.helperChunks = this.worked = this.waited = this.sharedMs = this.aloneMs = 0;
-    st.sleeps = Atomics.load(this.status, SLEEPS);
+    st.sleeps = Atomics.load(this.status, Status.SLEEPS);
   }
 
   /**
@@ -354,14 +380,14 @@ export class ParallelRunner {
     if (bCol !== 1 && m >= tileCols * maxChunks) {
       // Columns in multiples of the tile's width.
       const cols = Math.ceil(m / maxChunks / tileCols) * tileCols;
-      this.ctl.set([n, m, k, a, aRow, aStep, b, bStep, bCol, c, -cols], P);
+      this.ctl.set([n, m, k, a, aRow, aStep, b, bStep, bCol, c, -cols], Slot.PARAMS); // in GemmParam order
       this.run(kind, Math.ceil(m / cols), key);
       return;
     }
     // Rows in multiples of the kernel's 4-row tile.
     const chunks = Math.min(maxChunks, Math.ceil(n / 4));
     const rows = Math.ceil(n / chunks / 4) * 4;
-    this.ctl.set([n, m, k, a, aRow, aStep, b, bStep, bCol, c, rows], P);
+    this.ctl.set([n, m, k, a, aRow, aStep, b, bStep, bCol, c, rows], Slot.PARAMS); // in GemmParam order
     this.run(kind, Math.ceil(n / rows), key);
   }
 
@@ -380,8 +406,8 @@ export class ParallelRunner {
   private adamJob(kind: number, lanes: number, n: number, w: number, g: number, m: number, v: number, hyper: number[]): void {
     const chunks = 4 * (this.threads - 1);
     const per = Math.ceil(n / chunks / lanes) * lanes;
-    this.ctl.set([n, w, g, m, v, per], P);
-    this.f64.set(hyper);
+    this.ctl.set([n, w, g, m, v, per], Slot.PARAMS); // in AdamParam order
+    this.f64.set(hyper); // in AdamHyper order
     this.run(kind, Math.ceil(n / per), adamKey(kind === KIND_ADAM32, n));
   }
 }

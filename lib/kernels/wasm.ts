@@ -23,23 +23,18 @@
  * Float32Array operands go the same way (`allocResident32` shares the area and free list) and
  * run the float32 kernels, gemm32 and adam32: a call's operands are all of one type.
  *
- * The elementwise kernels (relu, reluBackward, addRowVector, colSums, addL2Gradient, see
- * assembly/elementwise.ts) are staged the same way and never shared between threads (a few
- * µs each). For them the copies cost more than the kernel (128×100 float64 ReLU: 3 µs
- * resident, 10 µs from ordinary arrays, 22 µs in JavaScript): resident operands pay.
- *
- * The batch normalisation kernels (columnMoments, batchnormNormalize, columnDot,
- * batchnormInputGrad, see assembly/batchnorm.ts) likewise, with one difference: a call mixes
- * float64 per-feature arrays (mean, variance, k, Σdx̂, Σdx̂x̂) with data of either type, each
- * staged by its own type, and the …32 kernel runs when the data is float32.
+ * The streaming kernels (elementwise passes and batch normalisation, the entries of
+ * lib/kernels/table.ts) are bound by one function, bindKernel, from their table entries: staged
+ * the same way, never shared between threads (a few µs each). For them the copies cost more
+ * than the kernel (128×100 float64 ReLU: 3 µs resident, 10 µs from ordinary arrays, 22 µs in
+ * JavaScript): resident operands pay. A call may mix float64 per-feature arrays (mean,
+ * variance, …) with data of either type, each staged by its own type; the …32 export runs
+ * when the data is float32.
  */
 import { readFileSync } from 'node:fs';
-import {
-  adamJs, addL2GradientJs, addRowVectorJs, batchnormInputGradJs, batchnormNormalizeJs, colSumsJs, columnDotJs,
-  columnMomentsJs, gemmJs, reluBackwardJs, reluJs,
-  type Adam, type AddL2Gradient, type AddRowVector, type BatchnormInputGrad, type BatchnormNormalize, type ColSums,
-  type ColumnDot, type ColumnMoments, type Floats, type Gemm, type Relu, type ReluBackward,
-} from './js.js';
+import { adamJs, gemmJs, type Adam, type Floats, type Gemm } from './js.js';
+import { TABLE, tableJs, type TableKernels } from './table.js';
+import { isData, type UntypedSpec } from './spec.js';
 import { CONTROL_BYTES, ParallelRunner, adamKey, gemmKey, threadsWanted } from './parallel.js';
 import { performance } from 'node:perf_hooks';
 
@@ -72,30 +67,11 @@ interface KernelExports {
   adam32(n: number, w: number, g: number, m: number, v: number,
          lr: number, b1: number, oneMinusB1: number, b2: number, oneMinusB2: number,
          eps: number, c1: number, c2: number): void;
-  /** The elementwise kernels (assembly/elementwise.ts); the …32 ones on float32 arrays. */
-  relu(n: number, x: number, out: number): void;
-  relu32(n: number, x: number, out: number): void;
-  reluBackward(n: number, x: number, dout: number, dx: number): void;
-  reluBackward32(n: number, x: number, dout: number, dx: number): void;
-  addRowVector(n: number, m: number, a: number, v: number, c: number): void;
-  addRowVector32(n: number, m: number, a: number, v: number, c: number): void;
-  colSums(n: number, m: number, a: number, c: number): void;
-  colSums32(n: number, m: number, a: number, c: number): void;
-  addL2Gradient(n: number, dw: number, w: number, reg: number): number;
-  addL2Gradient32(n: number, dw: number, w: number, reg: number): number;
-  /** The batch normalisation kernels (assembly/batchnorm.ts); the …32 ones on float32 data. */
-  columnMoments(n: number, d: number, x: number, mean: number, variance: number): void;
-  columnMoments32(n: number, d: number, x: number, mean: number, variance: number): void;
-  batchnormNormalize(n: number, d: number, x: number, mean: number, invStd: number, gamma: number, beta: number,
-                     xhat: number, out: number): void;
-  batchnormNormalize32(n: number, d: number, x: number, mean: number, invStd: number, gamma: number, beta: number,
-                       xhat: number, out: number): void;
-  columnDot(n: number, d: number, a: number, b: number, c: number): void;
-  columnDot32(n: number, d: number, a: number, b: number, c: number): void;
-  batchnormInputGrad(n: number, d: number, dout: number, xhat: number, gamma: number, k: number, s1: number, s2: number,
-                     dx: number): void;
-  batchnormInputGrad32(n: number, d: number, dout: number, xhat: number, gamma: number, k: number, s1: number, s2: number,
-                       dx: number): void;
+  /**
+   * The streaming kernels of lib/kernels/table.ts, by name (and name + '32' on float32 data),
+   * each taking its table entry's parameters with arrays as byte offsets.
+   */
+  [name: string]: unknown;
 }
 
 const PAGE = 65536;
@@ -325,127 +301,52 @@ const adamWasmImpl: Adam = (w, g, m, v, lr, b1, b2, eps, c1, c2) => {
   unstage(ops, ADAM_MODES, at);
 };
 
-// The elementwise kernels. Too short to share between threads (a few µs); the staging copies
-// are what costs when the operands are ordinary arrays (see the measurements in
-// assembly/elementwise.ts). An output that is also an input (relu in place, addRowVector with
-// c = a) is staged once, read and written; an output longer than what the kernel writes is
-// copied in too, so that its other elements survive the copy back.
+// The streaming kernels of the table (lib/kernels/table.ts): elementwise passes and batch
+// normalisation. Too short to share between threads (a few µs); the staging copies are what
+// costs when the operands are ordinary arrays (see the measurements in assembly/elementwise.ts).
+// A call mixes float64 per-feature arrays with data of either type, each staged by its own type.
+// An output that is the very array of an input (relu in place, addRowVector with c = a) is
+// staged once, read and written; an output longer than what the kernel writes is copied in too,
+// so that its other elements survive the copy back.
 
-const IN_OUT: Mode[] = ['inout'];
-const outMode = (out: Floats, written: number): Mode => (out.length > written ? 'inout' : 'out');
+type Export = (...args: number[]) => number | undefined;
 
-const reluWasmImpl: Relu = (x, out) => {
-  const n = x.length;
-  const ops = out === x ? [x] : [x, out];
-  const modes = out === x ? IN_OUT : ['in', outMode(out, n)] as Mode[];
-  const at = stage(ops, modes);
-  if (at === null) return reluJs(x, out);
-  const o = at[at.length - 1];
-  if (x instanceof Float32Array) wasm!.exports.relu32(n, at[0], o);
-  else wasm!.exports.relu(n, at[0], o);
-  unstage(ops, modes, at);
-};
+/** The WebAssembly binding of one table entry: stage the arrays, call name or name32, unstage. */
+function bindKernel(name: string, spec: UntypedSpec): (...args: unknown[]) => unknown {
+  const e64 = wasm!.exports[name] as Export, e32 = wasm!.exports[`${name}32`] as Export;
+  const fallback = (tableJs as unknown as Record<string, (...args: unknown[]) => unknown>)[name];
+  const arrays = spec.params.flatMap((p, i) => (p === 'int' || p === 'number' ? [] : [i]));
+  const sizes = spec.params.flatMap((p, i) => (p === 'int' ? [i] : []));
+  const first = spec.params.findIndex(isData);
+  return (...args) => {
+    const written = spec.written(...sizes.map((i) => args[i] as number));
+    const ops: Floats[] = [], modes: Mode[] = [], slot: number[] = [];
+    for (const i of arrays) {
+      const x = args[i] as Floats, p = spec.params[i];
+      const read = p === 'in' || p === 'in64';
+      const s = ops.indexOf(x);
+      if (s >= 0) { // the same array twice: one staged copy, read and written
+        if (!read) modes[s] = 'inout';
+        slot[i] = s;
+        continue;
+      }
+      slot[i] = ops.length;
+      ops.push(x);
+      modes.push(read ? 'in' : p === 'inout' || x.length > written ? 'inout' : 'out');
+    }
+    const at = stage(ops, modes);
+    if (at === null) return fallback(...args);
+    const call = args.map((a, i) => (slot[i] === undefined ? a as number : at[slot[i]]));
+    const result = (args[first] instanceof Float32Array ? e32 : e64)(...call);
+    unstage(ops, modes, at);
+    return result;
+  };
+}
 
-const reluBackwardWasmImpl: ReluBackward = (x, dout, dx) => {
-  const n = x.length;
-  const ops = [x, dout, dx];
-  const modes: Mode[] = ['in', 'in', dx === x || dx === dout ? 'inout' : outMode(dx, n)];
-  const at = stage(ops, modes);
-  if (at === null) return reluBackwardJs(x, dout, dx);
-  if (x instanceof Float32Array) wasm!.exports.reluBackward32(n, at[0], at[1], at[2]);
-  else wasm!.exports.reluBackward(n, at[0], at[1], at[2]);
-  unstage(ops, modes, at);
-};
-
-const addRowVectorWasmImpl: AddRowVector = (n, m, a, v, c) => {
-  const ops = c === a ? [a, v] : [a, v, c];
-  const modes: Mode[] = c === a ? ['inout', 'in'] : ['in', 'in', outMode(c, n * m)];
-  const at = stage(ops, modes);
-  if (at === null) return addRowVectorJs(n, m, a, v, c);
-  const pc = c === a ? at[0] : at[2];
-  if (a instanceof Float32Array) wasm!.exports.addRowVector32(n, m, at[0], at[1], pc);
-  else wasm!.exports.addRowVector(n, m, at[0], at[1], pc);
-  unstage(ops, modes, at);
-};
-
-const colSumsWasmImpl: ColSums = (n, m, a, c) => {
-  const ops = [a, c];
-  const modes: Mode[] = ['in', outMode(c, m)];
-  const at = stage(ops, modes);
-  if (at === null) return colSumsJs(n, m, a, c);
-  if (a instanceof Float32Array) wasm!.exports.colSums32(n, m, at[0], at[1]);
-  else wasm!.exports.colSums(n, m, at[0], at[1]);
-  unstage(ops, modes, at);
-};
-
-const L2_MODES: Mode[] = ['inout', 'in'];
-const addL2GradientWasmImpl: AddL2Gradient = (dw, w, reg) => {
-  const ops = [dw, w];
-  const at = stage(ops, L2_MODES);
-  if (at === null) return addL2GradientJs(dw, w, reg);
-  const s = w instanceof Float32Array
-    ? wasm!.exports.addL2Gradient32(w.length, at[0], at[1], reg)
-    : wasm!.exports.addL2Gradient(w.length, at[0], at[1], reg);
-  unstage(ops, L2_MODES, at);
-  return s;
-};
-
-// The batch normalisation kernels (assembly/batchnorm.ts), staged like the elementwise ones:
-// a call mixes float64 per-feature arrays with data of either type, each staged by its own
-// type. Outputs must not be inputs (each is staged, and copied back, on its own).
-
-const columnMomentsWasmImpl: ColumnMoments = (n, d, x, mean, variance) => {
-  const ops = [x, mean, variance];
-  const modes: Mode[] = ['in', outMode(mean, d), outMode(variance, d)];
-  const at = stage(ops, modes);
-  if (at === null) return columnMomentsJs(n, d, x, mean, variance);
-  if (x instanceof Float32Array) wasm!.exports.columnMoments32(n, d, at[0], at[1], at[2]);
-  else wasm!.exports.columnMoments(n, d, at[0], at[1], at[2]);
-  unstage(ops, modes, at);
-};
-
-const batchnormNormalizeWasmImpl: BatchnormNormalize = (n, d, x, mean, invStd, gamma, beta, xhat, out) => {
-  const ops = [x, mean, invStd, gamma, beta, xhat, out];
-  const modes: Mode[] = ['in', 'in', 'in', 'in', 'in', outMode(xhat, n * d), outMode(out, n * d)];
-  const at = stage(ops, modes);
-  if (at === null) return batchnormNormalizeJs(n, d, x, mean, invStd, gamma, beta, xhat, out);
-  if (x instanceof Float32Array) wasm!.exports.batchnormNormalize32(n, d, at[0], at[1], at[2], at[3], at[4], at[5], at[6]);
-  else wasm!.exports.batchnormNormalize(n, d, at[0], at[1], at[2], at[3], at[4], at[5], at[6]);
-  unstage(ops, modes, at);
-};
-
-const columnDotWasmImpl: ColumnDot = (n, d, a, b, c) => {
-  const ops = [a, b, c];
-  const modes: Mode[] = ['in', 'in', outMode(c, d)];
-  const at = stage(ops, modes);
-  if (at === null) return columnDotJs(n, d, a, b, c);
-  if (a instanceof Float32Array) wasm!.exports.columnDot32(n, d, at[0], at[1], at[2]);
-  else wasm!.exports.columnDot(n, d, at[0], at[1], at[2]);
-  unstage(ops, modes, at);
-};
-
-const batchnormInputGradWasmImpl: BatchnormInputGrad = (n, d, dout, xhat, gamma, k, s1, s2, dx) => {
-  const ops = [dout, xhat, gamma, k, s1, s2, dx];
-  const modes: Mode[] = ['in', 'in', 'in', 'in', 'in', 'in', outMode(dx, n * d)];
-  const at = stage(ops, modes);
-  if (at === null) return batchnormInputGradJs(n, d, dout, xhat, gamma, k, s1, s2, dx);
-  if (dout instanceof Float32Array) wasm!.exports.batchnormInputGrad32(n, d, at[0], at[1], at[2], at[3], at[4], at[5], at[6]);
-  else wasm!.exports.batchnormInputGrad(n, d, at[0], at[1], at[2], at[3], at[4], at[5], at[6]);
-  unstage(ops, modes, at);
-};
-
-/** The WebAssembly batch normalisation kernels, or null when the module could not be loaded. */
-export const columnMomentsWasm: ColumnMoments | null = wasm ? columnMomentsWasmImpl : null;
-export const batchnormNormalizeWasm: BatchnormNormalize | null = wasm ? batchnormNormalizeWasmImpl : null;
-export const columnDotWasm: ColumnDot | null = wasm ? columnDotWasmImpl : null;
-export const batchnormInputGradWasm: BatchnormInputGrad | null = wasm ? batchnormInputGradWasmImpl : null;
-
-/** The WebAssembly elementwise kernels, or null when the module could not be loaded. */
-export const reluWasm: Relu | null = wasm ? reluWasmImpl : null;
-export const reluBackwardWasm: ReluBackward | null = wasm ? reluBackwardWasmImpl : null;
-export const addRowVectorWasm: AddRowVector | null = wasm ? addRowVectorWasmImpl : null;
-export const colSumsWasm: ColSums | null = wasm ? colSumsWasmImpl : null;
-export const addL2GradientWasm: AddL2Gradient | null = wasm ? addL2GradientWasmImpl : null;
+/** The WebAssembly streaming kernels, or null when the module could not be loaded. */
+export const tableWasm: TableKernels | null = wasm
+  ? Object.fromEntries(Object.entries(TABLE).map(([name, spec]) => [name, bindKernel(name, spec)])) as unknown as TableKernels
+  : null;
 
 /** The WebAssembly product, or null when the module could not be loaded. */
 export const gemmWasm: Gemm | null = wasm ? gemmWasmImpl : null;

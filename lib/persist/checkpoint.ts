@@ -15,6 +15,7 @@ import type { OptimConfig } from '../optim.js';
 import { matrixToJSON, matrixFromJSON, MatrixJSON } from '../serialize.js';
 import { writeFileAtomic, readJsonFile } from '../io.js';
 import { modelToJSON, modelFromJSON, checkFiniteModel } from './model_file.js';
+import { FullyConnectedNet } from '../fc_net.js';
 
 export const CHECKPOINT_FORMAT = 'nnlab.SolverCheckpoint';
 export const CHECKPOINT_VERSION = 1;
@@ -28,6 +29,12 @@ const RUN_IDENTITY = ['updateRule', 'optimConfig', 'lrDecay', 'batchSize', 'seed
 
 /** A Solver `checkpoint` hook that writes to `path` after every epoch (atomically). */
 export type CheckpointWriter = ((solver: Solver) => void) & { readonly path: string };
+
+/** The Solver trains any model; checkpoints are written for a FullyConnectedNet, whose file format they embed. */
+function checkpointedNet(solver: Solver): FullyConnectedNet {
+  if (!(solver.model instanceof FullyConnectedNet)) throw new Error('checkpoints are written for a FullyConnectedNet only');
+  return solver.model;
+}
 
 export function checkpointTo(path: string): CheckpointWriter {
   return Object.assign((solver: Solver) => saveCheckpoint(solver, path), { path });
@@ -47,7 +54,7 @@ export function solverToCheckpoint(solver: Solver): object {
     options: { ...plainOptions, checkpoint: checkpointPath(solver.options) },
     data: dataIdentity(solver),
     epoch: solver.epoch,
-    model: modelToJSON(solver.model),
+    model: modelToJSON(checkpointedNet(solver)),
     optimConfigs: Object.fromEntries(Object.entries(solver.optimConfigs).map(([k, c]) => [k, configToJSON(c)])),
     lossHistory: solver.lossHistory,
     trainMetricHistory: solver.trainMetricHistory,
@@ -64,7 +71,7 @@ export function solverToCheckpoint(solver: Solver): object {
 }
 
 export function saveCheckpoint(solver: Solver, path: string): void {
-  checkFiniteModel(solver.model, `saveCheckpoint ${path}`);
+  checkFiniteModel(checkpointedNet(solver), `saveCheckpoint ${path}`);
   writeFileAtomic(path, JSON.stringify(solverToCheckpoint(solver)));
 }
 

@@ -1,0 +1,82 @@
+/**
+ * The memory of a training step, in one place: everything the Solver's step keeps where the
+ * kernels compute (WebAssembly memory, see lib/kernels/wasm.ts) so that they read and write it
+ * in place instead of copying it in and out on every call. The teaching files (layers,
+ * layer_utils, fc_net, solver) never see it: the Solver asks its workspace for the step's
+ * input and gradient workspaces, and passes them to `model.loss` like any other argument.
+ *
+ * What it owns, and how long each lives:
+ * - the minibatch buffer: one resident matrix reused for the whole run, where train() gathers
+ *   each minibatch (two products read it every step: the first layer's forward pass and its
+ *   weight gradient);
+ * - the step arena (lib/arena.ts): the step's input carries it as its allocator, so every
+ *   matrix computed from the input (activations, caches, batchnorm gradients) takes its storage
+ *   from it, and all of them are freed together when the next step begins;
+ * - the gradient workspaces: one resident matrix per parameter, overwritten by every step, for
+ *   the gradients the model writes in place (FullyConnectedNet writes its weights' and biases');
+ * - the parameters themselves are moved into resident storage the first time a step sees them.
+ */
+import { Matrix, residentMatrix, toResident, type DType } from './matrix.js';
+import { StepArena } from './arena.js';
+
+type Params = Record<string, Matrix>;
+
+export class StepWorkspace {
+  private readonly arena = new StepArena();
+  private batch: Matrix | null = null;
+  private gradients: Params = {};
+  /** Parameter matrices this workspace has made resident (a model may replace its parameters). */
+  private readonly placed = new WeakSet<Matrix>();
+
+  /**
+   * Where to gather a minibatch of rows×cols values of type `dtype`: the leading rows of the
+   * resident buffer (grown when a larger one is needed).
+   */
+  minibatch(rows: number, cols: number, dtype: DType): Matrix {
+    const b = this.batch;
+    if (b === null || b.rows < rows || b.cols !== cols || b.dtype !== dtype) this.batch = residentMatrix(rows, cols, dtype);
+    return leadingRows(this.batch!, rows);
+  }
+
+  /**
+   * Starts a step on the minibatch X for a model with these parameters: frees the previous
+   * step's temporaries, copies X into the minibatch buffer unless it was gathered there, and
+   * returns the step's input (X, carrying the arena as its allocator) and the gradient
+   * workspaces. Both are valid until the next call: use the gradients before it.
+   */
+  begin(X: Matrix, params: Params): { input: Matrix; gradOut: Params } {
+    const dtype = Object.values(params)[0]?.dtype ?? X.dtype;
+    let buffer = this.minibatch(X.rows, X.cols, dtype);
+    if (X.data.buffer !== buffer.data.buffer || X.data.byteOffset !== buffer.data.byteOffset) buffer.data.set(X.data);
+    else buffer = X;
+    this.arena.reset();
+    this.placeParams(params);
+    return { input: new Matrix(buffer.rows, buffer.cols, buffer.data, this.arena), gradOut: this.gradientsFor(params) };
+  }
+
+  /** Moves every parameter not seen before into resident storage (same values, same type). */
+  private placeParams(params: Params): void {
+    for (const [k, m] of Object.entries(params)) {
+      if (this.placed.has(m)) continue;
+      const r = toResident(m);
+      this.placed.add(r);
+      params[k] = r;
+    }
+  }
+
+  /** A resident workspace of each parameter's shape and type, reused from step to step. */
+  private gradientsFor(params: Params): Params {
+    for (const [k, m] of Object.entries(params)) {
+      const g = this.gradients[k];
+      if (g === undefined || g.rows !== m.rows || g.cols !== m.cols || g.dtype !== m.dtype) {
+        this.gradients[k] = residentMatrix(m.rows, m.cols, m.dtype);
+      }
+    }
+    return this.gradients;
+  }
+}
+
+/** The first `rows` rows of m as a view (no copy): a short last minibatch in the batch buffer. */
+function leadingRows(m: Matrix, rows: number): Matrix {
+  return rows === m.rows ? m : new Matrix(rows, m.cols, m.data.subarray(0, rows * m.cols));
+}
