@@ -144,6 +144,33 @@ describe.skipIf(problem !== null && !IN_CI)('notebooks (quick profile)', () => {
     expect(readFileSync(path.join(dir, '01_sin_fit.ipynb'), 'utf8'), 'the executed notebook, plotly.js inlined for JupyterLab').toContain('data-nnlab=\\"plotly-loader\\"');
   }, 30 * 60_000);
 
+  it('keeps a page whose notebook, library, profile and data are unchanged, and executes it again with rebuild', async () => {
+    expect(problem).toBeNull();
+    await quickReport();
+    const dir = path.join(ARTIFACTS, 'report-reuse');
+    rmSync(dir, { recursive: true, force: true });
+    cpSync(REPORT_DIR, dir, { recursive: true });
+    const before = readSummary(dir);
+    expect(before[0].inputs, 'the build records what each page was built from').toMatch(/^[0-9a-f]{64}$/);
+    const options = {
+      outDir: dir,
+      notebooks: [path.join(ROOT, 'notebooks', '01_sin_fit.ipynb')],
+      env: { ...process.env, NNLAB_PROFILE: 'quick', NNLAB_CACHE_DIR: path.join(ARTIFACTS, 'test-cache'), NNLAB_DATA: '' },
+      cellTimeoutSec: 600,
+    };
+    const log: string[] = [];
+    await buildReport({ ...options, log: (l) => log.push(l) });
+    expect(log.join('\n')).toMatch(/01_sin_fit is up to date .* page kept/);
+    expect(readSummary(dir)[0].builtAt, 'not executed again').toBe(before[0].builtAt);
+    const other: string[] = [];
+    await buildReport({ ...options, env: { ...options.env, NNLAB_DTYPE: 'float64' }, log: (l) => other.push(l) });
+    expect(other.join('\n'), 'another number type is another page').toMatch(/executing 01_sin_fit/);
+    const rebuilt: string[] = [];
+    const result = await buildReport({ ...options, env: { ...options.env, NNLAB_DTYPE: 'float64' }, rebuild: true, log: (l) => rebuilt.push(l) });
+    expect(rebuilt.join('\n')).toMatch(/executing 01_sin_fit/);
+    expect(result.ok, rebuilt.join('\n')).toBe(true);
+  }, 30 * 60_000);
+
   it('shows failing notebooks\' problems in the index: an error in a cell, a cell that timed out', async () => {
     expect(problem).toBeNull();
     const dir = path.join(ARTIFACTS, 'report-failing');

@@ -49,14 +49,15 @@ export function registerReport(program: Command): void {
     .option('--timeout <seconds>', 'per-cell timeout', '1800')
     .option('-w, --workers <n>', 'worker threads for the experiment grids (default: $NNLAB_WORKERS, else one per core)')
     .option('--keep-notebooks', 'also keep the executed notebooks (<name>.ipynb, about 5 MB each) in the output folder')
-    .action(async (opts: { out: string; profile?: string; data?: string; notebook?: string[]; timeout: string; workers?: string; keepNotebooks?: boolean }) => {
+    .option('--rebuild', 'execute every notebook, even one whose page is up to date (same notebook, library, profile and data)')
+    .action(async (opts: { out: string; profile?: string; data?: string; notebook?: string[]; timeout: string; workers?: string; keepNotebooks?: boolean; rebuild?: boolean }) => {
       const env = { ...process.env };
       if (opts.profile !== undefined) env.NNLAB_PROFILE = parseProfile(opts.profile);
       if (opts.data) env.NNLAB_DATA = path.resolve(opts.data);
       if (opts.workers !== undefined) env.NNLAB_WORKERS = String(parseInteger('--workers', opts.workers, 0));
       const cellTimeoutSec = parseInteger('--timeout', opts.timeout, 1);
       const notebooks = selectNotebooks(defaultNotebooks(), opts.notebook);
-      const result = await buildReport({ outDir: opts.out, env, notebooks, cellTimeoutSec, keepNotebooks: opts.keepNotebooks === true });
+      const result = await buildReport({ outDir: opts.out, env, notebooks, cellTimeoutSec, keepNotebooks: opts.keepNotebooks === true, rebuild: opts.rebuild === true });
       for (const line of closingLines(result.index, result.ok)) console.log(line);
       if (!result.ok) process.exitCode = 1;
     });

@@ -22,6 +22,7 @@ import { indexHtml } from './index_page.js';
 import { createConsole, followProgress, NotebookProgress, type Console } from './progress.js';
 import { writeFileAtomic } from '../io.js';
 import { getProfile } from '../experiments/profile.js';
+import { pageInputs } from './inputs.js';
 
 export { inspectNotebook, readNotebook, type NotebookSummary, type NotebookProblem, type Notebook } from './inspect.js';
 export { findJupyter, requireJupyter, hasTslabKernel, projectRoot, ensureSelfLink, type JupyterEnv } from './jupyter.js';
@@ -48,6 +49,8 @@ export interface ReportOptions {
   jupyter?: JupyterEnv;
   /** Also write the executed notebooks (`<name>.ipynb`, plotly.js inlined) into the report folder. */
   keepNotebooks?: boolean;
+  /** Execute every notebook even when its page is up to date (same notebook, library, profile and data). */
+  rebuild?: boolean;
 }
 
 /** One notebook of this build: its summary entry, and where its executed copy was kept, if it was. */
@@ -89,6 +92,7 @@ interface BuildContext {
   previous: Map<string, NotebookEntry>;
   profile: string;
   keepNotebooks: boolean;
+  rebuild: boolean;
   out: Console;
 }
 
@@ -119,12 +123,20 @@ export async function buildReport(options: ReportOptions = {}): Promise<ReportRe
       pages: plannedPages(previous, notebooks),
       previous: new Map(previous.map((e) => [e.name, e])),
       keepNotebooks: options.keepNotebooks ?? false,
+      rebuild: options.rebuild ?? false,
     };
     writeSharedPlotly(outDir);
     const results: NotebookResult[] = [];
     for (const [i, file] of notebooks.entries()) {
+      const inputs = pageInputs(file, env, profile);
+      const kept = upToDatePage(nameOf(file), inputs, ctx);
+      if (kept) {
+        out.line(`report: ${kept.name} is up to date (same notebook, library, profile and data as its build of ${kept.builtAt.replace('T', ' ').slice(0, 19)} UTC): page kept; --rebuild executes it anyway`);
+        results.push({ ...kept, executed: null });
+        continue;
+      }
       out.line(`report: executing ${nameOf(file)} (${i + 1} of ${notebooks.length}, profile ${profile}) …`);
-      results.push(await buildNotebook(file, ctx));
+      results.push({ ...(await buildNotebook(file, ctx)), inputs });
     }
     const entries = mergeEntries(previous, results.map(({ executed: _, ...entry }) => entry));
     refreshNavigation(outDir, pageLinks(entries));
@@ -139,6 +151,14 @@ export async function buildReport(options: ReportOptions = {}): Promise<ReportRe
     driver?.close();
     rmSync(work, { recursive: true, force: true });
   }
+}
+
+/** The previous build's entry for `name` when its page can be kept as it is, else null. */
+function upToDatePage(name: string, inputs: string | null, ctx: BuildContext): NotebookEntry | null {
+  if (ctx.rebuild || ctx.keepNotebooks || inputs === null) return null;
+  const last = ctx.previous.get(name);
+  if (!last || last.inputs !== inputs || !entryOk(last) || !last.html || !existsSync(path.join(ctx.outDir, last.html))) return null;
+  return last;
 }
 
 function pageLinks(entries: Array<Pick<NotebookEntry, 'name' | 'title' | 'html'>>): PageLink[] {
@@ -172,7 +192,7 @@ async function buildNotebook(file: string, ctx: BuildContext): Promise<NotebookR
     return {
       name, title: name, html: '', seconds, builtAt, profile: null, data: null, dtype: null, seeds: null, headlines: [],
       summary: { ...emptySummary(), problems: [{ cell: -1, kind: 'error', message: `notebook did not execute: ${error ?? 'no executed notebook was written'}` }] },
-      exitCode: code || 1, executed: null,
+      exitCode: code || 1, executed: null, inputs: null,
     };
   }
   const facts = notebookFacts(nb, name);
@@ -187,7 +207,7 @@ async function buildNotebook(file: string, ctx: BuildContext): Promise<NotebookR
   const problems = summary.problems.length ? `, ${summary.problems.length} problem(s)` : '';
   ctx.out.line(`report: ${name} done in ${seconds.toFixed(0)} s: ${summary.plots} charts, ${summary.tables} tables, ${facts.headlines.length} headline results${problems}`);
   for (const p of summary.problems) ctx.out.line(`  cell ${p.cell}: ${p.kind}: ${p.message}`);
-  return { ...entryFacts, name, html: exported.ok ? `${name}.html` : '', seconds, builtAt, summary, exitCode: code, executed };
+  return { ...entryFacts, name, html: exported.ok ? `${name}.html` : '', seconds, builtAt, summary, exitCode: code, executed, inputs: null };
 }
 
 /** Runs the notebook into the temporary folder, showing the progress its grids report meanwhile. */

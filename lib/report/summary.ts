@@ -29,6 +29,8 @@ export interface NotebookEntry {
   headlines: HeadlineRow[];
   summary: NotebookSummary;
   exitCode: number;
+  /** The hash of what the page was built from (lib/report/inputs.ts); null if unknown. */
+  inputs: string | null;
 }
 
 export interface ReportSummary {
@@ -56,6 +58,7 @@ function normalizeEntry(raw: Partial<NotebookEntry> & { name: string }): Noteboo
     headlines: Array.isArray(raw.headlines) ? raw.headlines : [],
     summary: { ...emptySummary(), ...(raw.summary ?? {}) },
     exitCode: typeof raw.exitCode === 'number' ? raw.exitCode : 1,
+    inputs: typeof raw.inputs === 'string' ? raw.inputs : null,
   };
 }
 
