@@ -82,6 +82,12 @@ export interface SolverOptions {
    * lib/persist/checkpoint.ts writes a checkpoint to resume from. null for none.
    */
   checkpoint: ((solver: Solver) => void) | null;
+  /**
+   * Stop once the run has converged: the validation metric has not improved for `patience`
+   * epochs and, if given, the training accuracy has reached `minTrainAccuracy` (the report
+   * trained "until the loss converged, at 99%+ training accuracy"). null trains every epoch.
+   */
+  earlyStopping: { patience: number; minTrainAccuracy?: number } | null;
   /** Transforms each training minibatch on the fly (data augmentation). */
   augment?: (X: Matrix, rng: Rng) => Matrix;
   /** 'accuracy' (higher is better) for classification, 'mse' (lower is better) for regression. Default: 'mse' for a target matrix, else 'accuracy'. */
@@ -92,7 +98,7 @@ export interface SolverOptions {
 
 const DEFAULT_OPTIONS: SolverOptions = {
   updateRule: 'sgd', optimConfig: {}, lrDecay: 1, batchSize: 100, numEpochs: 10,
-  numTrainSamples: 1000, numValSamples: null, printEvery: 10, verbose: false, seed: 0, checkpoint: null,
+  numTrainSamples: 1000, numValSamples: null, printEvery: 10, verbose: false, seed: 0, checkpoint: null, earlyStopping: null,
 };
 const OPTION_KEYS = [...Object.keys(DEFAULT_OPTIONS), 'augment', 'metric', 'onIteration', 'onEpoch'];
 
@@ -159,6 +165,11 @@ function validateOptions(options: Partial<SolverOptions>): SolverOptions {
   if (o.metric !== undefined && o.metric !== 'accuracy' && o.metric !== 'mse') throw new Error(`Solver: metric must be 'accuracy' or 'mse', got '${o.metric}'`);
   if (o.checkpoint !== null && typeof o.checkpoint !== 'function') {
     throw new Error(`Solver: checkpoint must be a function of the solver, e.g. checkpointTo(path) from lib/persist/checkpoint.ts, got ${JSON.stringify(o.checkpoint)}`);
+  }
+  if (o.earlyStopping !== null) {
+    checkPositiveInt('earlyStopping.patience', o.earlyStopping.patience);
+    const min = o.earlyStopping.minTrainAccuracy;
+    if (min !== undefined && !(min >= 0 && min <= 1)) throw new Error(`Solver: earlyStopping.minTrainAccuracy must be between 0 and 1, got ${min}`);
   }
   return o;
 }
@@ -341,6 +352,7 @@ export class Solver {
       if (o.verbose) console.log(`(Epoch ${epoch} / ${o.numEpochs}) train ${label}: ${trainMetric.toFixed(6)}; val ${label}: ${valMetric.toFixed(6)}`);
       o.onEpoch?.({ epoch, numEpochs: o.numEpochs, loss: lossSum / iterationsPerEpoch, trainAcc: trainMetric, valAcc: valMetric, trainMetric, valMetric, seconds });
       o.checkpoint?.(this);
+      if (this.converged(trainMetric)) break;
     }
 
     this.restoreBest();
@@ -349,6 +361,13 @@ export class Solver {
       lossHistory: this.lossHistory, trainMetricHistory: this.trainMetricHistory,
       valMetricHistory: this.valMetricHistory, epochSeconds: this.epochSeconds,
     };
+  }
+
+  /** Whether early stopping says the run has converged (see SolverOptions.earlyStopping). */
+  private converged(trainMetric: number): boolean {
+    const rule = this.options.earlyStopping;
+    if (rule === null || this.epoch - this.bestEpoch < rule.patience) return false;
+    return rule.minTrainAccuracy === undefined || (this.metric === 'accuracy' && trainMetric >= rule.minTrainAccuracy);
   }
 
   /** Throws a DivergenceError if `loss` is not finite or past DIVERGENCE_FACTOR × the first loss. */

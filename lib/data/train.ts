@@ -41,7 +41,16 @@ export interface TrainSettings {
   seed: number;
   /** Number type of parameters, activations and gradients. float32 trains about twice as fast. */
   dtype: DType;
+  /**
+   * Train until converged, as the report did: stop once training accuracy has reached 99% and
+   * validation accuracy has not improved for this many epochs (numEpochs is then the cap).
+   * null or absent: train every epoch.
+   */
+  patience?: number | null;
 }
+
+/** The training accuracy from which a run counts as converged ("99%+", in the report's words). */
+export const CONVERGED_TRAIN_ACCURACY = 0.99;
 
 /** The report's baseline ("3 layers, 50 neurons": two hidden layers of 50, ReLU, softmax, Adam): the CLI's defaults. */
 export const CHARACTER_BASELINE: TrainSettings = {
@@ -89,6 +98,7 @@ export function validateSettings(s: TrainSettings): void {
   mustBeInteger('settings: seed', s.seed);
   mustBeOneOf('settings: dtype', s.dtype, DTYPES);
   mustBeOneOf('settings: loss', s.loss, LOSS_KINDS);
+  if (s.patience !== undefined && s.patience !== null) mustBePositiveInteger('settings: patience', s.patience);
 }
 
 function oneHot(y: Int32Array, k: number): Matrix {
@@ -122,6 +132,7 @@ export function trainClassifier(settings: TrainSettings, data: TrainData, hooks:
       numValSamples: null,
       seed: s.seed,
       augment: s.augment ? makeAugment({ ...s.augment, mean: data.mean, width: data.width, height: data.height }) : undefined,
+      earlyStopping: s.patience ? { patience: s.patience, minTrainAccuracy: CONVERGED_TRAIN_ACCURACY } : null,
       onIteration: hooks.onIteration,
       onEpoch: hooks.onEpoch,
     },

@@ -7,7 +7,7 @@ export { loadLabData, fingerprintDataset, type LabData, type LabDataOptions } fr
 export { trainRun, type RunRecord, type TrainData, type Progress } from './train.js';
 export { grid, layers, resolvePoint, describeSettings, stableStringify, SETTING_KEYS, type TrainSettings, type GridPoint } from './settings.js';
 export { REPORT, type ReportNumbers } from './report_numbers.js';
-export { showResults, resultsFrame, beyondSpread, meanCurve, reportValues, confusionMatrix, movingAverage, augmentedSamples, type ResultsOptions } from './present.js';
+export { showResults, resultsFrame, beyondSpread, meanCurve, meanEpochs, reportValues, confusionMatrix, movingAverage, augmentedSamples, type ResultsOptions } from './present.js';
 export { layerStatistics, type LayerStats } from './layer_stats.js';
 export { cell, pivot, pivotOf, pivotRows, pivotRecords, type Pivot } from './pivot.js';
 export { showHeadline, headlineHtml, bestGroup, pct, type HeadlineRow } from './headline.js';

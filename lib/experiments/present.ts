@@ -152,3 +152,8 @@ export function meanCurve(g: GroupResult, key: 'valAccHistory' | 'trainAccHistor
     return values.length ? values.reduce((a, b) => a + b, 0) / values.length : NaN;
   });
 }
+
+/** How many epochs a group's runs trained, on average (a converged run stops early). */
+export function meanEpochs(g: GroupResult): number {
+  return g.runs.reduce((a, r) => a + r.valAccHistory.length, 0) / Math.max(1, g.runs.length);
+}

@@ -13,7 +13,7 @@ export type GridPoint = Partial<TrainSettings> & { label?: string } & Record<str
 
 export const SETTING_KEYS: readonly (keyof TrainSettings)[] = [
   'hiddenDims', 'activation', 'normalization', 'dropout', 'reg', 'weightInit', 'loss',
-  'updateRule', 'learningRate', 'lrDecay', 'batchSize', 'numEpochs', 'augment', 'seed', 'dtype',
+  'updateRule', 'learningRate', 'lrDecay', 'batchSize', 'numEpochs', 'augment', 'seed', 'dtype', 'patience',
 ];
 
 /** Splits a grid point into training settings (over `base`) and extra columns. */
@@ -52,6 +52,7 @@ export function describeSettings(s: TrainSettings, base?: TrainSettings): string
   if (differs('dropout')) parts.push(`dropout=${s.dropout}`);
   if (differs('weightInit')) parts.push(`init=${s.weightInit}`);
   if (differs('dtype')) parts.push(s.dtype);
+  if (differs('patience')) parts.push(s.patience ? `patience ${s.patience}` : 'every epoch');
   return parts.join(', ') || 'baseline';
 }
 
