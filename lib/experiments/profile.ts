@@ -3,7 +3,7 @@
  *
  *   full  — the report's setting, and the default: the full dataset (620 images per class, 20%
  *           held out for validation), each configuration trained until converged as the report
- *           did (training accuracy 99%+ and no better validation accuracy for 3 epochs; at most
+ *           did (training accuracy 99%+ and no better validation accuracy for 2 epochs; at most
  *           20 epochs) with 3 seeds, tables showing mean ± std.
  *   quick — small subsets and few epochs, one seed: a smoke run for the tests and CI, marked as
  *           such on every table and chart.
