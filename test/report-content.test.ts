@@ -6,6 +6,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { toyImages } from './toy_images.js';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { Matrix } from '../lib/matrix.js';
 import { Rng } from '../lib/random.js';
@@ -19,21 +20,7 @@ const dirs: string[] = [];
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 afterEach(() => { setCaptionMark(null); setOutputSink(null); });
 
-function toyData(): RunnerData {
-  const rng = new Rng(3);
-  const make = (n: number) => {
-    const X = new Matrix(n, 16);
-    const y = new Int32Array(n);
-    for (let i = 0; i < n; i++) {
-      y[i] = i % 3;
-      for (let j = 0; j < 16; j++) X.data[i * 16 + j] = 0.3 * rng.gaussian() + (j % 3 === y[i] ? 1 : 0);
-    }
-    return { X, y };
-  };
-  const tr = make(90), va = make(30);
-  const d = { XTrain: tr.X, yTrain: tr.y, XVal: va.X, yVal: va.y, classNames: ['a', 'b', 'c'] };
-  return { ...d, mean: new Float64Array(16), width: 4, height: 4, numClasses: 3, fingerprint: fingerprintDataset(d) };
-}
+const toyData = () => toyImages(3);
 const BASE: TrainSettings = { ...PROFILES.quick.baseline, hiddenDims: [8], numEpochs: 3, batchSize: 16 };
 
 /** A group with the given best validation accuracies, one per seed. */
