@@ -12,7 +12,7 @@ import { Matrix } from '../lib/matrix.js';
 import { Rng } from '../lib/random.js';
 import {
   getProfile, PROFILES, experimentDtype, runGrid, resultsFrame, beyondSpread, meanCurve, headlineHtml, bestGroup, pct,
-  describeError, whenReached, countOf, parseProgress, fingerprintDataset, runSineFit, RunCache, type GroupResult, type RunnerData, type TrainSettings,
+  describeError, whenReached, countOf, parseProgress, fingerprintDataset, runSineFit, RunCache, signedPoints, pivotEffects, pivotOf, type GroupResult, type RunnerData, type TrainSettings,
 } from '../lib/experiments/index.js';
 import { heatmapPair, choiceChart, setCaptionMark, setOutputSink, tableHtml, figureHtml } from '../lib/display/index.js';
 
@@ -115,6 +115,13 @@ describe('computed prose', () => {
     expect(whenReached([[0.1, 0.5, 0.9], [0.5, 0.6, 0.7]], 0.5)).toBe('epoch 1.5 on average');
     expect(whenReached([[0.1, 0.2], [0.9, 0.9]], 0.5)).toBe('not within 2 epochs in every seed');
     expect(countOf(3, 4, 'pairing')).toBe('3 of 4 pairings');
+  });
+  it('writes differences in signed percentage points, and measures effects across a grid', () => {
+    expect(signedPoints(0.0123)).toBe('+1.2 points');
+    expect(signedPoints(-0.004, 'pts')).toBe('−0.4 pts');
+    const e = pivotEffects(pivotOf('depth', 'width', [2, 4], [10, 100], [[0.8, 0.9], [0.7, 0.9]]));
+    expect(e.acrossColumns).toBeCloseTo(0.15, 12); // (0.1 + 0.2) / 2
+    expect(e.acrossRows).toBeCloseTo(-0.05, 12); // (−0.1 + 0) / 2
   });
   it('averages curves over the seeds that did not diverge', () => {
     const g = { runs: [{ valAccHistory: [0.1, 0.3], diverged: null }, { valAccHistory: [0.3, 0.5], diverged: null }, { valAccHistory: [0.9], diverged: 'x' }] } as unknown as GroupResult;

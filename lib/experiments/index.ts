@@ -9,8 +9,8 @@ export { grid, layers, resolvePoint, describeSettings, stableStringify, SETTING_
 export { REPORT, type ReportNumbers } from './report_numbers.js';
 export { showResults, resultsFrame, beyondSpread, meanCurve, meanEpochs, reportValues, confusionMatrix, movingAverage, augmentedSamples, type ResultsOptions } from './present.js';
 export { layerStatistics, type LayerStats } from './layer_stats.js';
-export { cell, pivot, pivotOf, pivotRows, pivotRecords, type Pivot } from './pivot.js';
+export { cell, pivot, pivotOf, pivotRows, pivotRecords, pivotEffects, type Pivot } from './pivot.js';
 export { showHeadline, headlineHtml, bestGroup, pct, type HeadlineRow } from './headline.js';
 export { emitProgress, parseProgress, type ProgressEvent, type GridStartEvent, type RunDoneEvent, type GridDoneEvent } from './events.js';
-export { describeError, whenReached, countOf } from './narrate.js';
+export { describeError, whenReached, countOf, signedPoints } from './narrate.js';
 export { runSineFit, sineKey, type SineRecord } from './sine_run.js';

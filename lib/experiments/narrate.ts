@@ -29,3 +29,8 @@ export function whenReached(histories: ReadonlyArray<ReadonlyArray<number>>, tar
 export function countOf(k: number, n: number, noun: string): string {
   return `${k} of ${n} ${noun}${n === 1 ? '' : 's'}`;
 }
+
+/** A difference of two accuracies (fractions) in percentage points, signed: "+1.2 points", "−0.4 pts". */
+export function signedPoints(v: number, unit = 'points'): string {
+  return `${v >= 0 ? '+' : '−'}${Math.abs(v * 100).toFixed(1)} ${unit}`;
+}

@@ -54,3 +54,15 @@ export function pivotRecords(p: Pivot, rowLabel: string, colLabel: (c: number) =
   const records = p.rows.map((r, i) => ({ [rowLabel]: r, ...Object.fromEntries(columns.map((c, j) => [c, p.z[i][j]])) }));
   return { records, columns, format: Object.fromEntries(columns.map((c) => [c, format])) };
 }
+
+/**
+ * The average change across a pivot: from its first column to its last (averaged over the rows)
+ * and from its first row to its last (averaged over the columns) — for a depth × width grid,
+ * the effect of width and the effect of depth.
+ */
+export function pivotEffects(p: Pivot): { acrossColumns: number; acrossRows: number } {
+  const lastCol = p.cols.length - 1, lastRow = p.rows.length - 1;
+  const acrossColumns = p.z.reduce((a, row) => a + row[lastCol] - row[0], 0) / p.rows.length;
+  const acrossRows = p.cols.reduce((a, _, j) => a + p.z[lastRow][j] - p.z[0][j], 0) / p.cols.length;
+  return { acrossColumns, acrossRows };
+}

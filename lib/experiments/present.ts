@@ -8,6 +8,7 @@ import type { GridResult, GroupResult } from './runner.js';
 import { Matrix } from '../matrix.js';
 import { Rng } from '../random.js';
 import { makeAugment } from '../augment.js';
+import { signedPoints } from './narrate.js';
 
 export interface ResultsOptions {
   caption?: string;
@@ -23,7 +24,7 @@ export interface ResultsOptions {
 }
 
 /** Differences from the report, in percentage points, signed. */
-const points = (v: unknown) => `${(v as number) >= 0 ? '+' : '−'}${Math.abs((v as number) * 100).toFixed(1)} pts`;
+const points = (v: unknown) => signedPoints(v as number, 'pts');
 
 const FORMATS: Record<string, ColumnFormat> = {
   valAcc: 'pct', trainAcc: 'pct', report: 'pct', params: 'int', seconds: 'sec', 'report s': 'sec', finalLoss: 'fixed4', bestEpoch: 'fixed2',
