@@ -203,9 +203,14 @@ describe.skipIf(problem !== null && !IN_CI)('notebooks (quick profile)', () => {
     // tslab reports a thrown error on stderr; the run itself goes on to the end.
     expect(throws.summary.problems.map((p) => [p.cell, p.kind]), log.join('\n')).toEqual([[2, 'stderr']]);
     expect(throws.summary.problems[0].message).toContain('boom <b>');
-    // A timeout stops the run (the kernel, interrupted, says so on stderr): the page shows it as far as it got.
+    // A timeout stops the run: the page shows it as far as it got. The interrupted kernel usually
+    // says so on stderr in the hung cell, but not always before the kernel is shut down (seen
+    // under load), so that cell counts as a problem either way.
     expect(hangs.exitCode, log.join('\n')).toBe(1);
-    expect(hangs.summary.problems.map((p) => p.kind)).toEqual(['error', 'stderr', 'no-output']);
+    const kinds = hangs.summary.problems.map((p) => p.kind);
+    expect([kinds[0], kinds[2]]).toEqual(['error', 'no-output']);
+    expect(['stderr', 'no-output']).toContain(kinds[1]);
+    expect(hangs.summary.problems[1].cell).toBe(2);
     expect(hangs.summary.problems[0].message).toMatch(/^execution stopped: CellTimeoutError/);
     const index = readFileSync(path.join(dir, 'report', 'index.html'), 'utf8');
     expect(index).toContain('<a href="01_throws.html">A cell throws</a> — <span class="failed">1 problem</span>');
