@@ -1,4 +1,5 @@
 import { describe, it, expect } from 'vitest';
+import { createHash } from 'node:crypto';
 import { Matrix } from '../lib/matrix.js';
 import { splitDataset, findDuplicateGroups } from '../lib/data/split.js';
 
@@ -81,5 +82,81 @@ describe('splitDataset', () => {
     expect(() => splitDataset(data, { valFraction: -0.1, seed: 0 })).toThrow(/valFraction/);
     expect(() => splitDataset({ ...data, y: new Int32Array(3) }, { valFraction: 0.2, seed: 0 })).toThrow(/X has 10 rows but y has 3 labels/);
     expect(() => splitDataset({ ...data, y: new Int32Array(10).fill(5) }, { valFraction: 0.2, seed: 0 })).toThrow(/label y\[0\] = 5 is outside 0\.\.1/);
+  });
+});
+
+/** sha256 of everything a two-way split returns (pixels, labels, mean, indices). */
+function digestOf(d: ReturnType<typeof splitDataset>): string {
+  const h = createHash('sha256');
+  for (const a of [d.XTrain.data, d.yTrain, d.XVal.data, d.yVal, d.mean, d.trainIndices, d.valIndices]) h.update(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
+  return h.digest('hex');
+}
+
+describe('splitDataset with a test set (testFraction)', () => {
+  it('testFraction 0 (or absent) gives byte for byte the split of the two-way version, and an empty test part', () => {
+    // Digests recorded from splitDataset before the test set existed (commit 6e3a5b6).
+    const data = makeImages(5, 37, 6, [[0, 1], [0, 2], [40, 41]]);
+    const recorded: Record<string, string> = {
+      '0.2': '74ff0cb8f61d38406b7e540ec76ffc8c4f407ee7e067570f98a5129aaadb15f7',
+      '0.3': '4d05596f32e69dd4fbd6adc398e70b22fa22cd20412445e7c28f5d727bd1cef7',
+    };
+    for (const [valFraction, digest] of Object.entries(recorded)) {
+      const absent = splitDataset(data, { valFraction: Number(valFraction), seed: 11 });
+      const zero = splitDataset(data, { valFraction: Number(valFraction), testFraction: 0, seed: 11 });
+      expect(digestOf(absent)).toBe(digest);
+      expect(digestOf(zero)).toBe(digest);
+      expect([zero.XTest.rows, zero.XTest.cols, zero.yTest.length, zero.testIndices.length]).toEqual([0, 6, 0, 0]);
+    }
+  });
+
+  it('holds out the test fraction of every class, and keeps validation as it was', () => {
+    const data = makeImages(4, 50, 6);
+    const two = splitDataset(data, { valFraction: 0.2, seed: 1 });
+    const three = splitDataset(data, { valFraction: 0.2, testFraction: 0.3, seed: 1 });
+    expect([three.XTrain.rows, three.XVal.rows, three.XTest.rows]).toEqual([100, 40, 60]);
+    for (let c = 0; c < 4; c++) {
+      expect(three.yVal.filter((v) => v === c).length).toBe(10);
+      expect(three.yTest.filter((v) => v === c).length).toBe(15);
+    }
+    expect(Array.from(three.valIndices)).toEqual(Array.from(two.valIndices));
+    // Every input row is on exactly one of the three sides, with its own label.
+    const all = [...three.trainIndices, ...three.valIndices, ...three.testIndices].sort((a, b) => a - b);
+    expect(all).toEqual(Array.from({ length: 200 }, (_, i) => i));
+    expect(Array.from(three.yTest)).toEqual(Array.from(three.testIndices, (i) => data.y[i]));
+  });
+
+  it('keeps exact duplicates on one side of three', () => {
+    const copies: [number, number][] = [[0, 1], [0, 2], [0, 3], [10, 11], [25, 26], [25, 27]];
+    const data = makeImages(2, 20, 4, copies);
+    const groups = [[0, 1, 2, 3], [10, 11], [25, 26, 27]];
+    const sidesSeen = new Set<string>();
+    for (let seed = 0; seed < 40; seed++) {
+      const split = splitDataset(data, { valFraction: 0.25, testFraction: 0.25, seed });
+      const sideOf = (i: number) => (split.valIndices.includes(i) ? 'val' : split.testIndices.includes(i) ? 'test' : 'train');
+      for (const g of groups) {
+        expect(new Set(g.map(sideOf)).size).toBe(1);
+        sidesSeen.add(sideOf(g[0]));
+      }
+    }
+    // Over the seeds the groups land in each part, so the check above was not vacuous.
+    expect([...sidesSeen].sort()).toEqual(['test', 'train', 'val']);
+  });
+
+  it('centres the test part on the training mean', () => {
+    const data = makeImages(2, 10, 3);
+    const split = splitDataset(data, { valFraction: 0.2, testFraction: 0.3, seed: 3 });
+    for (let j = 0; j < 3; j++) {
+      expect(split.XTest.get(0, j)).toBeCloseTo(data.X.get(split.testIndices[0], j) - split.mean[j], 12);
+    }
+    const trainMean = [0, 1, 2].map((j) => split.trainIndices.reduce((s, i) => s + data.X.get(i, j), 0) / split.trainIndices.length);
+    expect(Array.from(split.mean)).toEqual(trainMean.map((v) => expect.closeTo(v, 12)));
+  });
+
+  it('rejects a test fraction out of range, or one that leaves nothing to train on', () => {
+    const data = makeImages(2, 5, 3);
+    expect(() => splitDataset(data, { valFraction: 0.2, testFraction: -0.1, seed: 0 })).toThrow(/testFraction must be in \[0, 1\), got -0.1/);
+    expect(() => splitDataset(data, { valFraction: 0.2, testFraction: 1, seed: 0 })).toThrow(/testFraction must be in \[0, 1\)/);
+    expect(() => splitDataset(data, { valFraction: 0.2, testFraction: 0.9, seed: 0 })).toThrow(/valFraction \+ testFraction must be below 1/);
+    expect(() => splitDataset(data, { valFraction: 0.2, testFraction: NaN, seed: 0 })).toThrow(/testFraction/);
   });
 });
