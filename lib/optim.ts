@@ -101,3 +101,32 @@ export const HYPERPARAMETERS: Record<UpdateRuleName, readonly string[]> = {
   rmsprop: ['learningRate', 'decayRate', 'epsilon'],
   adam: ['learningRate', 'beta1', 'beta2', 'epsilon'],
 };
+
+/** How the learning rate changes over the epochs of a run (on top of any per-epoch lrDecay). */
+export type LrSchedule = 'constant' | 'step' | 'cosine';
+export const LR_SCHEDULES: readonly LrSchedule[] = ['constant', 'step', 'cosine'];
+
+/**
+ * The learning rate of epoch `epoch` (0-based: 0 … numEpochs−1) of a run of `numEpochs`
+ * epochs starting from `base`:
+ *
+ *   constant: base, every epoch;
+ *   step:     base, then base·0.1 from epoch ⌈numEpochs/2⌉ on, base·0.01 from ⌈3·numEpochs/4⌉ on
+ *             (e.g. 20 epochs: 0–9 at base, 10–14 at base/10, 15–19 at base/100);
+ *   cosine:   base·½(1 + cos(π·epoch/numEpochs)), from base at epoch 0 smoothly down towards 0
+ *             (the last epoch still trains, at base·½(1 − cos(π/numEpochs))).
+ *
+ * The schedule follows the planned numEpochs: a run that stops early has simply not reached
+ * the smaller rates.
+ */
+export function learningRateAt(schedule: LrSchedule, epoch: number, numEpochs: number, base: number): number {
+  if (!LR_SCHEDULES.includes(schedule)) throw new Error(`learningRateAt: schedule must be one of ${LR_SCHEDULES.join(', ')}, got '${schedule}'`);
+  if (!Number.isInteger(numEpochs) || numEpochs < 1) throw new Error(`learningRateAt: numEpochs must be a positive integer, got ${numEpochs}`);
+  if (!Number.isInteger(epoch) || epoch < 0 || epoch >= numEpochs) throw new Error(`learningRateAt: epoch must be an integer in [0, ${numEpochs - 1}], got ${epoch}`);
+  if (schedule === 'step') {
+    const drops = (epoch >= Math.ceil(numEpochs / 2) ? 1 : 0) + (epoch >= Math.ceil((3 * numEpochs) / 4) ? 1 : 0);
+    return base * 0.1 ** drops;
+  }
+  if (schedule === 'cosine') return base * 0.5 * (1 + Math.cos((Math.PI * epoch) / numEpochs));
+  return base;
+}

@@ -11,7 +11,7 @@ import { Matrix, checkFinite, argmaxRows, type DType } from './matrix.js';
 import type { LossResult, Params, StepOptions, Targets } from './fc_net.js';
 import type { BatchnormParam } from './layers.js';
 import { StepWorkspace } from './step_workspace.js';
-import { OptimConfig, updateRules, UpdateRuleName, UPDATE_RULE_NAMES, HYPERPARAMETERS } from './optim.js';
+import { OptimConfig, updateRules, UpdateRuleName, UPDATE_RULE_NAMES, HYPERPARAMETERS, learningRateAt, LR_SCHEDULES, type LrSchedule } from './optim.js';
 import { Rng, deriveSeed } from './random.js';
 
 /**
@@ -68,6 +68,12 @@ export interface SolverOptions {
   optimConfig: OptimConfig;
   /** The learning rate is multiplied by this after every epoch. */
   lrDecay: number;
+  /**
+   * The learning rate of each epoch (lib/optim.ts learningRateAt), times lrDecay^(epoch−1);
+   * absent or 'constant': optimConfig.learningRate with lrDecay only. Other schedules need
+   * optimConfig.learningRate.
+   */
+  lrSchedule?: LrSchedule;
   batchSize: number;
   numEpochs: number;
   /** Training accuracy is checked on a random subset of this many samples (null: all). */
@@ -100,7 +106,7 @@ const DEFAULT_OPTIONS: SolverOptions = {
   updateRule: 'sgd', optimConfig: {}, lrDecay: 1, batchSize: 100, numEpochs: 10,
   numTrainSamples: 1000, numValSamples: null, printEvery: 10, verbose: false, seed: 0, checkpoint: null, earlyStopping: null,
 };
-const OPTION_KEYS = [...Object.keys(DEFAULT_OPTIONS), 'augment', 'metric', 'onIteration', 'onEpoch'];
+const OPTION_KEYS = [...Object.keys(DEFAULT_OPTIONS), 'augment', 'metric', 'lrSchedule', 'onIteration', 'onEpoch'];
 
 /**
  * Training stops as diverged when a minibatch's loss is not finite, or larger than this many
@@ -154,6 +160,10 @@ function validateOptions(options: Partial<SolverOptions>): SolverOptions {
   if (o.numTrainSamples !== null) checkPositiveInt('numTrainSamples', o.numTrainSamples);
   if (o.numValSamples !== null) checkPositiveInt('numValSamples', o.numValSamples);
   if (!(o.lrDecay > 0 && Number.isFinite(o.lrDecay))) throw new Error(`Solver: lrDecay must be a positive number, got ${o.lrDecay}`);
+  if (o.lrSchedule !== undefined && !LR_SCHEDULES.includes(o.lrSchedule)) throw new Error(`Solver: lrSchedule must be one of ${LR_SCHEDULES.join(', ')}, got '${o.lrSchedule}'`);
+  if (o.lrSchedule !== undefined && o.lrSchedule !== 'constant' && o.optimConfig.learningRate === undefined) {
+    throw new Error(`Solver: lrSchedule '${o.lrSchedule}' needs optimConfig.learningRate (the rate it starts from)`);
+  }
   // A misspelt key ({ learningrate: 5 }) would otherwise be ignored and the default used.
   const known = HYPERPARAMETERS[o.updateRule];
   for (const key of Object.keys(o.optimConfig)) {
@@ -313,6 +323,7 @@ export class Solver {
     for (let epoch = this.epoch + 1; epoch <= o.numEpochs; epoch++) {
       const rng = new Rng(deriveSeed(o.seed, 'epoch', epoch));
       const t0 = performance.now();
+      this.applyLrSchedule(epoch);
       const order = rng.permutation(n);
       let lossSum = 0;
       for (let it = 0; it < iterationsPerEpoch; it++) {
@@ -361,6 +372,18 @@ export class Solver {
       lossHistory: this.lossHistory, trainMetricHistory: this.trainMetricHistory,
       valMetricHistory: this.valMetricHistory, epochSeconds: this.epochSeconds,
     };
+  }
+
+  /**
+   * Sets the learning rate of `epoch` (1-based) for a scheduled run; a constant schedule keeps
+   * the rate that lrDecay updates after every epoch. A pure function of the epoch, so a run
+   * resumed from a checkpoint gets the same rates.
+   */
+  private applyLrSchedule(epoch: number): void {
+    const o = this.options;
+    if (o.lrSchedule === undefined || o.lrSchedule === 'constant') return;
+    const lr = learningRateAt(o.lrSchedule, epoch - 1, o.numEpochs, o.optimConfig.learningRate!) * o.lrDecay ** (epoch - 1);
+    for (const config of Object.values(this.optimConfigs)) config.learningRate = lr;
   }
 
   /** Whether early stopping says the run has converged (see SolverOptions.earlyStopping). */

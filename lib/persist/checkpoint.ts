@@ -25,7 +25,7 @@ export const CHECKPOINT_VERSION = 1;
  * different run continuing from the middle of another. (numEpochs, checkpoint, hooks and
  * verbosity may change; augment is a function and must be passed again.)
  */
-const RUN_IDENTITY = ['updateRule', 'optimConfig', 'lrDecay', 'batchSize', 'seed', 'numTrainSamples', 'numValSamples', 'metric'] as const;
+const RUN_IDENTITY = ['updateRule', 'optimConfig', 'lrDecay', 'lrSchedule', 'batchSize', 'seed', 'numTrainSamples', 'numValSamples', 'metric'] as const;
 
 /** A Solver `checkpoint` hook that writes to `path` after every epoch (atomically). */
 export type CheckpointWriter = ((solver: Solver) => void) & { readonly path: string };
