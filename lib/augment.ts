@@ -7,6 +7,10 @@
  * The network is trained on mean-centred images, but a shift must move the *ink*, not the ink
  * minus the mean; so each row is un-centred, transformed, and centred again. Pixels that come
  * in from outside the frame are blank paper (ink 0).
+ *
+ * Beyond the report, two optional distortions: a random scale (a character written larger or
+ * smaller) and a random horizontal shear (a slanted hand). Left out or 0, the random draws and
+ * the images are exactly those of shift and rotation alone.
  */
 import { Matrix } from './matrix.js';
 import { Rng } from './random.js';
@@ -16,31 +20,48 @@ export interface AugmentOptions {
   shift: number;
   /** Largest rotation in degrees, either way (0 = none). */
   rotate: number;
+  /** Largest relative change of size, either way: 0.1 draws a factor in [0.9, 1.1] (absent or 0 = none; at most MAX_SCALE). */
+  scale?: number;
+  /** Largest horizontal shear factor, either way: 0.15 slants by up to ±0.15 px per px of height (absent or 0 = none; at most MAX_SHEAR). */
+  shear?: number;
   /** The mean image subtracted from the data (all zeros if the data is not centred). */
   mean: Float64Array;
   width: number;
   height: number;
 }
 
+/** Largest `scale` augmentation accepts: a factor in [0.5, 1.5]. */
+export const MAX_SCALE = 0.5;
+/** Largest `shear` factor accepted (45° of slant). */
+export const MAX_SHEAR = 1;
+
 /**
- * Writes into `out` the image `src` (width×height, row-major) rotated by `degrees` about its centre
- * (clockwise on screen, since y points down) and then moved by (dx, dy) pixels. Bilinear
- * interpolation; a rotation of 0 with whole-pixel shifts copies pixels exactly.
+ * Writes into `out` the image `src` (width×height, row-major) transformed about its centre by
+ * A = R·H·S — scaled by `scale` (S = scale·I), sheared horizontally by `shear` (H = [[1, shear],
+ * [0, 1]]: a pixel moves right by shear × its height below the centre), rotated by `degrees`
+ * (R, clockwise on screen, since y points down) — and then moved by (dx, dy) pixels. Bilinear
+ * interpolation; with scale 1, shear 0 and rotation 0, whole-pixel shifts copy pixels exactly.
  */
 export function transformImage(
   src: ArrayLike<number>, width: number, height: number,
   dx: number, dy: number, degrees: number, out: Float64Array,
+  scale = 1, shear = 0,
 ): Float64Array {
   const angle = (degrees * Math.PI) / 180;
   const cos = Math.cos(angle), sin = Math.sin(angle);
+  // The inverse A⁻¹ = S⁻¹·H⁻¹·R⁻¹ as [[a, b], [c, d]]. With scale 1 and shear 0 these are
+  // exactly cos, sin, −sin, cos (adding 0 and dividing by 1 round nothing), so the images are
+  // bit-identical to those of a plain rotation.
+  const a = (cos + shear * sin) / scale, b = (sin - shear * cos) / scale;
+  const c = -sin / scale, d = cos / scale;
   const cx = (width - 1) / 2, cy = (height - 1) / 2;
   const at = (x: number, y: number) => (x >= 0 && x < width && y >= 0 && y < height ? src[y * width + x] : 0);
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
-      // Inverse mapping: find where this output pixel came from (undo the shift, then the rotation).
+      // Inverse mapping: find where this output pixel came from (undo the shift, then A).
       const u = x - dx - cx, v = y - dy - cy;
-      const sx = cx + cos * u + sin * v;
-      const sy = cy - sin * u + cos * v;
+      const sx = cx + a * u + b * v;
+      const sy = cy + c * u + d * v;
       const x0 = Math.floor(sx), y0 = Math.floor(sy);
       const fx = sx - x0, fy = sy - y0;
       // Exact copy when the source lands on a pixel: no interpolation blur for plain shifts.
@@ -54,13 +75,18 @@ export function transformImage(
 
 /**
  * Makes the Solver's `augment` hook: for each row of a minibatch, draws a shift in
- * [−shift, shift]² whole pixels and an angle in [−rotate, rotate] degrees from `rng`. Returns a new
- * matrix; the labels are untouched (the hook never sees them).
+ * [−shift, shift]² whole pixels and an angle in [−rotate, rotate] degrees from `rng`, then (only
+ * when set, so that the stream of draws is unchanged without them) a size factor in
+ * [1 − scale, 1 + scale] and a shear in [−shear, shear]. Returns a new matrix; the labels are
+ * untouched (the hook never sees them).
  */
 export function makeAugment(options: AugmentOptions): (X: Matrix, rng: Rng) => Matrix {
   const { shift, rotate, mean, width, height } = options;
+  const scale = options.scale ?? 0, shear = options.shear ?? 0;
   if (!Number.isInteger(shift) || shift < 0) throw new Error(`makeAugment: shift must be a whole number of pixels ≥ 0, got ${shift}`);
   if (!(rotate >= 0 && rotate <= 180)) throw new Error(`makeAugment: rotate must be in [0, 180] degrees, got ${rotate}`);
+  if (!(scale >= 0 && scale <= MAX_SCALE)) throw new Error(`makeAugment: scale must be a relative change in [0, ${MAX_SCALE}] (0.1 = ±10%), got ${scale}`);
+  if (!(shear >= 0 && shear <= MAX_SHEAR)) throw new Error(`makeAugment: shear must be a shear factor in [0, ${MAX_SHEAR}] (0.15 = ±0.15 px per px), got ${shear}`);
   if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1) {
     throw new Error(`makeAugment: width and height must be positive integers, got ${width}x${height}`);
   }
@@ -75,9 +101,11 @@ export function makeAugment(options: AugmentOptions): (X: Matrix, rng: Rng) => M
     for (let i = 0; i < X.rows; i++) {
       const dx = rng.int(-shift, shift), dy = rng.int(-shift, shift);
       const degrees = rng.uniformIn(-rotate, rotate);
+      const factor = scale > 0 ? 1 + rng.uniformIn(-scale, scale) : 1;
+      const slant = shear > 0 ? rng.uniformIn(-shear, shear) : 0;
       const row = X.row(i);
       for (let k = 0; k < dim; k++) image[k] = row[k] + mean[k];
-      transformImage(image, width, height, dx, dy, degrees, moved);
+      transformImage(image, width, height, dx, dy, degrees, moved, factor, slant);
       const target = out.row(i);
       for (let k = 0; k < dim; k++) target[k] = moved[k] - mean[k];
     }

@@ -26,7 +26,7 @@ export {
   CLASSIFIER_FORMAT, CLASSIFIER_VERSION, saveClassifier, loadClassifier, classify, countTrainingImages, outputsForFolders,
   confusionMatrix, type CharacterClassifier,
 } from '../data/classifier.js';
-export { transformImage, makeAugment, type AugmentOptions } from '../augment.js';
+export { transformImage, makeAugment, MAX_SCALE, MAX_SHEAR, type AugmentOptions } from '../augment.js';
 export { sineSamples, sineGrid, sineErrors, fitSine, SINE_DEFAULTS, type SineOptions, type SineResult } from '../tasks/sine.js';
 // The files models and checkpoints are saved in.
 export * from '../persist/model_file.js';

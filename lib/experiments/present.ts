@@ -117,17 +117,18 @@ export function movingAverage(values: ArrayLike<number>, window: number): number
 }
 
 /**
- * Training images before and after random augmentation (shift/rotate as in training), as
+ * Training images before and after random augmentation (shift/rotate, and scale/shear when
+ * given, as in training), as
  * un-centred pixel rows in [0, 1] for imageGridHtml: `count` originals, each followed by
  * `variants` augmented copies.
  */
 export function augmentedSamples(
   data: { XTrain: Matrix; yTrain: Int32Array; mean: Float64Array; width: number; height: number; classNames: string[] },
-  options: { shift: number; rotate: number; count?: number; variants?: number; seed?: number },
+  options: { shift: number; rotate: number; scale?: number; shear?: number; count?: number; variants?: number; seed?: number },
 ): { images: Float64Array[]; captions: string[] } {
   const count = options.count ?? 6, variants = options.variants ?? 5;
   const rng = new Rng(options.seed ?? 0);
-  const augment = makeAugment({ shift: options.shift, rotate: options.rotate, mean: data.mean, width: data.width, height: data.height });
+  const augment = makeAugment({ shift: options.shift, rotate: options.rotate, scale: options.scale, shear: options.shear, mean: data.mean, width: data.width, height: data.height });
   const images: Float64Array[] = [], captions: string[] = [];
   const perClassStep = Math.max(1, Math.floor(data.XTrain.rows / count));
   for (let c = 0; c < count; c++) {
