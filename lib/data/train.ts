@@ -13,10 +13,10 @@ import { Matrix } from '../matrix.js';
 import { FullyConnectedNet, Normalization, WeightInit } from '../fc_net.js';
 import { Solver, EpochInfo, IterationInfo } from '../solver.js';
 import { Activation } from '../layer_utils.js';
-import { UpdateRuleName } from '../optim.js';
+import { UpdateRuleName, LR_SCHEDULES, type LrSchedule } from '../optim.js';
 import { DTYPES, type DType } from '../matrix.js';
 import { mustBeInteger, mustBeNonEmptyList, mustBeNonNegative, mustBeOneOf, mustBePositive, mustBePositiveInteger } from '../validate.js';
-import { makeAugment } from '../augment.js';
+import { makeAugment, MAX_SCALE, MAX_SHEAR } from '../augment.js';
 
 /** One training run, fully described by plain data (so it can go to a worker thread and into a cache key). */
 export interface TrainSettings {
@@ -34,10 +34,21 @@ export interface TrainSettings {
   learningRate: number;
   /** Learning rate multiplier applied after every epoch. */
   lrDecay: number;
+  /**
+   * How the learning rate changes over the numEpochs epochs (lib/optim.ts learningRateAt):
+   * 'constant' (absent = constant, as before), 'step' (×0.1 at 50% and again at 75% of the
+   * epochs) or 'cosine' (learningRate·½(1 + cos(π·epoch/numEpochs)), epoch from 0). lrDecay
+   * multiplies on top.
+   */
+  lrSchedule?: LrSchedule;
   batchSize: number;
   numEpochs: number;
-  /** Random translation (whole pixels) and rotation (degrees) of every training minibatch; null for none. */
-  augment: { shift: number; rotate: number } | null;
+  /**
+   * Random translation (whole pixels), rotation (degrees) and, optionally, size change (scale:
+   * relative, 0.1 = ±10%) and horizontal shear (factor, e.g. 0.15) of every training image,
+   * drawn afresh for every minibatch (lib/augment.ts); null for none.
+   */
+  augment: AugmentSettings | null;
   seed: number;
   /** Number type of parameters, activations and gradients. float32 trains about twice as fast. */
   dtype: DType;
@@ -47,6 +58,20 @@ export interface TrainSettings {
    * null or absent: train every epoch.
    */
   patience?: number | null;
+  /**
+   * With patience: the training accuracy a run must have reached before it may stop (absent:
+   * CONVERGED_TRAIN_ACCURACY, the report's 99%). 0 stops on validation patience alone, for
+   * runs (strong augmentation, dropout) whose training accuracy stays below 99%.
+   */
+  minTrainAccuracy?: number;
+}
+
+/** TrainSettings.augment: the largest random change of each kind (0 or absent = none). */
+export interface AugmentSettings {
+  shift: number;
+  rotate: number;
+  scale?: number;
+  shear?: number;
 }
 
 /** The training accuracy from which a run counts as converged ("99%+", in the report's words). */
@@ -64,6 +89,12 @@ export interface TrainData {
   yTrain: Int32Array;
   XVal: Matrix;
   yVal: Int32Array;
+  /**
+   * A held-out test set (N_test × D) and its labels, or absent (0 rows counts as absent).
+   * Training never looks at it: trainRun scores the chosen model on it once, at the end.
+   */
+  XTest?: Matrix;
+  yTest?: Int32Array;
   /** The training mean image (already subtracted): augmentation fills with it. */
   mean: Float64Array;
   width: number;
@@ -99,6 +130,15 @@ export function validateSettings(s: TrainSettings): void {
   mustBeOneOf('settings: dtype', s.dtype, DTYPES);
   mustBeOneOf('settings: loss', s.loss, LOSS_KINDS);
   if (s.patience !== undefined && s.patience !== null) mustBePositiveInteger('settings: patience', s.patience);
+  if (s.lrSchedule !== undefined) mustBeOneOf('settings: lrSchedule', s.lrSchedule, LR_SCHEDULES);
+  if (s.minTrainAccuracy !== undefined && !(s.minTrainAccuracy >= 0 && s.minTrainAccuracy <= 1)) {
+    throw new Error(`settings: minTrainAccuracy must be between 0 and 1, got ${s.minTrainAccuracy}`);
+  }
+  if (s.augment) {
+    const { scale, shear } = s.augment;
+    if (scale !== undefined && !(scale >= 0 && scale <= MAX_SCALE)) throw new Error(`settings: augment.scale must be in [0, ${MAX_SCALE}] (0.1 = ±10%), got ${scale}`);
+    if (shear !== undefined && !(shear >= 0 && shear <= MAX_SHEAR)) throw new Error(`settings: augment.shear must be in [0, ${MAX_SHEAR}], got ${shear}`);
+  }
 }
 
 function oneHot(y: Int32Array, k: number): Matrix {
@@ -124,6 +164,7 @@ export function trainClassifier(settings: TrainSettings, data: TrainData, hooks:
       updateRule: s.updateRule,
       optimConfig: { learningRate: s.learningRate },
       lrDecay: s.lrDecay,
+      lrSchedule: s.lrSchedule,
       batchSize: s.batchSize,
       numEpochs: s.numEpochs,
       // Training accuracy on a 1000-image sample (an estimate for the curves); validation on all
@@ -132,7 +173,7 @@ export function trainClassifier(settings: TrainSettings, data: TrainData, hooks:
       numValSamples: null,
       seed: s.seed,
       augment: s.augment ? makeAugment({ ...s.augment, mean: data.mean, width: data.width, height: data.height }) : undefined,
-      earlyStopping: s.patience ? { patience: s.patience, minTrainAccuracy: CONVERGED_TRAIN_ACCURACY } : null,
+      earlyStopping: s.patience ? { patience: s.patience, minTrainAccuracy: s.minTrainAccuracy ?? CONVERGED_TRAIN_ACCURACY } : null,
       onIteration: hooks.onIteration,
       onEpoch: hooks.onEpoch,
     },

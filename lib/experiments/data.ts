@@ -1,7 +1,8 @@
 /**
  * The classification data the notebooks use: the built-in synthetic characters, or the course
  * dataset when NNLAB_DATA names its folder (class folders 1..12 of BMPs). Either way it is split
- * (stratified, 20% validation) and mean-centred, and fingerprinted for the experiment cache.
+ * (stratified, 20% validation, optionally a held-out test set) and mean-centred, and
+ * fingerprinted for the experiment cache.
  */
 import { createHash } from 'node:crypto';
 import { Matrix } from '../matrix.js';
@@ -25,6 +26,8 @@ export interface LabDataOptions {
   /** Folder of the course dataset; default NNLAB_DATA; unset = built-in synthetic data. */
   dir?: string | null;
   seed?: number;
+  /** Fraction of each class held out as a test set (splitDataset's testFraction); default 0 = none. */
+  testFraction?: number;
 }
 
 function hashMatrix(h: ReturnType<typeof createHash>, m: Matrix): void {
@@ -32,14 +35,22 @@ function hashMatrix(h: ReturnType<typeof createHash>, m: Matrix): void {
   h.update(new Uint8Array(m.data.buffer, m.data.byteOffset, m.data.byteLength));
 }
 
-/** A fingerprint of a dataset: any change in a pixel, label or split changes it. */
-export function fingerprintDataset(d: Pick<Dataset, 'XTrain' | 'yTrain' | 'XVal' | 'yVal' | 'classNames'>): string {
+/**
+ * A fingerprint of a dataset: any change in a pixel, label or split changes it. The test part
+ * counts only when it has rows, so a two-way split keeps the fingerprint (and cache) it had.
+ */
+export function fingerprintDataset(d: Pick<Dataset, 'XTrain' | 'yTrain' | 'XVal' | 'yVal' | 'classNames'> & Partial<Pick<Dataset, 'XTest' | 'yTest'>>): string {
   const h = createHash('sha256');
   hashMatrix(h, d.XTrain);
   h.update(new Uint8Array(d.yTrain.buffer, d.yTrain.byteOffset, d.yTrain.byteLength));
   hashMatrix(h, d.XVal);
   h.update(new Uint8Array(d.yVal.buffer, d.yVal.byteOffset, d.yVal.byteLength));
   h.update(d.classNames.join('\u0000'));
+  if (d.XTest && d.yTest && d.XTest.rows > 0) {
+    h.update('test;');
+    hashMatrix(h, d.XTest);
+    h.update(new Uint8Array(d.yTest.buffer, d.yTest.byteOffset, d.yTest.byteLength));
+  }
   return h.digest('hex').slice(0, 24);
 }
 
@@ -76,10 +87,11 @@ export function loadLabData(profile: Profile, options: LabDataOptions = {}): Lab
     source = 'synthetic';
     description = `built-in synthetic characters: ${profile.perClass} per class × ${classNames.length} characters (${X.rows} images, ${width}×${height})`;
   }
-  const split = splitDataset({ X, y, classNames }, { valFraction: profile.valFraction, seed });
+  const split = splitDataset({ X, y, classNames }, { valFraction: profile.valFraction, testFraction: options.testFraction ?? 0, seed });
   const fingerprint = fingerprintDataset(split);
+  const test = split.XTest.rows > 0 ? ` / ${split.XTest.rows} test (held out)` : '';
   return {
     ...split, source, width, height, fingerprint,
-    description: `${description}; ${split.XTrain.rows} train / ${split.XVal.rows} validation`,
+    description: `${description}; ${split.XTrain.rows} train / ${split.XVal.rows} validation${test}`,
   };
 }

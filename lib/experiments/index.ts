@@ -14,3 +14,8 @@ export { showHeadline, headlineHtml, bestGroup, pct, type HeadlineRow } from './
 export { emitProgress, parseProgress, type ProgressEvent, type GridStartEvent, type RunDoneEvent, type GridDoneEvent } from './events.js';
 export { describeError, whenReached, countOf, signedPoints } from './narrate.js';
 export { runSineFit, sineKey, type SineRecord } from './sine_run.js';
+export {
+  ensembleAccuracy, ensemblePredict, averageProbabilities, predictionsOf, accuracyOf, classProbabilities, softmaxRows,
+  type ProbabilityRecord,
+} from '../ensemble.js';
+export { learningRateAt, LR_SCHEDULES, type LrSchedule } from '../optim.js';

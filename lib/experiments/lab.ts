@@ -34,11 +34,16 @@ export interface StartOptions {
   dataDir?: string | null;
   /** Profile name (default NNLAB_PROFILE, else quick). */
   profile?: string;
+  /**
+   * Fraction of each class held out as a test set that no choice sees (default 0: none). With a
+   * test set, every run's record carries testAcc and the test probabilities (lib/experiments/train.ts).
+   */
+  testFraction?: number;
 }
 
 export async function startLab(notebook: string, options: StartOptions = {}): Promise<Lab> {
   const profile = getProfile(options.profile);
-  const data = loadLabData(profile, { dir: options.dataDir });
+  const data = loadLabData(profile, { dir: options.dataDir, testFraction: options.testFraction });
   const workers = profile.workers ?? defaultWorkers();
   const seeds = profile.seeds.length > 1 ? `${profile.seeds.length} seeds per configuration, tables show mean ± std` : '1 seed per configuration';
   const dtype = profile.baseline.dtype;

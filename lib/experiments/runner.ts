@@ -66,13 +66,15 @@ export interface GroupResult {
   finalLoss: Stat;
   seconds: Stat;
   bestEpoch: Stat;
+  /** Test accuracy at the chosen epoch over the seeds; null when the data has no test set. */
+  testAcc: Stat | null;
   paramCount: number;
   /** How many of the runs diverged (their accuracies are left out of the statistics). */
   diverged: number;
 }
 
 export interface GridResult {
-  /** One row per grid point: label, the point's columns, params, valAcc(±Std), trainAcc(±Std), loss, seconds(±Std), bestEpoch, seeds. */
+  /** One row per grid point: label, the point's columns, params, valAcc(±Std), trainAcc(±Std), loss, seconds(±Std), bestEpoch, testAcc(±Std) with a test set, seeds. */
   table: dfd.DataFrame;
   groups: GroupResult[];
   runs: RunResult[];
@@ -189,7 +191,9 @@ function takeFromCache(tasks: Task[], cache: RunCache | null, results: Array<Run
   for (const t of tasks) {
     const hit = cache ? cache.get(t.key) : null;
     if (hit) {
-      results[t.index] = { ...hit, label: t.label, seed: t.seed, settings: t.settings, columns: t.columns, key: t.key, cached: true };
+      // A record cached before records had test results reads as having none (not undefined).
+      const record: RunRecord = { ...hit, testAcc: hit.testAcc ?? null, valProbabilities: hit.valProbabilities ?? null, testProbabilities: hit.testProbabilities ?? null };
+      results[t.index] = { ...record, label: t.label, seed: t.seed, settings: t.settings, columns: t.columns, key: t.key, cached: true };
       rows[t.index] = { ...rows[t.index], fraction: 1, state: 'cached', detail: `val ${(hit.bestValAcc * 100).toFixed(1)}%` };
       cachedCount++;
     } else if (firstByKey.has(t.key)) {
@@ -329,6 +333,7 @@ function groupResult(meta: GroupMeta, rs: RunResult[]): GroupResult {
     finalLoss: stat(ok.map((r) => r.finalLoss)),
     seconds: stat(rs.map((r) => r.seconds)),
     bestEpoch: stat(rs.map((r) => r.bestEpoch)),
+    testAcc: ok.some((r) => r.testAcc !== null) ? stat(ok.flatMap((r) => (r.testAcc === null ? [] : [r.testAcc]))) : null,
     paramCount: rs[0].paramCount,
     diverged: rs.length - ok.length,
   };
@@ -338,6 +343,8 @@ function groupResult(meta: GroupMeta, rs: RunResult[]): GroupResult {
 export function resultsTable(groups: GroupResult[]): dfd.DataFrame {
   // danfo takes its columns from the first record: give every record every point column.
   const columnNames = [...new Set(groups.flatMap((g) => Object.keys(g.columns)))];
+  // Test accuracy only with a test set (the report's grids have none).
+  const withTest = groups.some((g) => g.testAcc !== null);
   const records = groups.map((g) => ({
     setting: g.label,
     ...Object.fromEntries(columnNames.map((c) => [c, g.columns[c] ?? ''])),
@@ -350,6 +357,7 @@ export function resultsTable(groups: GroupResult[]): dfd.DataFrame {
     seconds: g.seconds.mean,
     secondsStd: g.seconds.std,
     bestEpoch: g.bestEpoch.mean,
+    ...(withTest ? { testAcc: g.testAcc?.mean ?? NaN, testAccStd: g.testAcc?.std ?? NaN } : {}),
     seeds: g.runs.length,
     diverged: g.diverged,
   }));

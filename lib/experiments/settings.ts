@@ -13,7 +13,8 @@ export type GridPoint = Partial<TrainSettings> & { label?: string } & Record<str
 
 export const SETTING_KEYS: readonly (keyof TrainSettings)[] = [
   'hiddenDims', 'activation', 'normalization', 'dropout', 'reg', 'weightInit', 'loss',
-  'updateRule', 'learningRate', 'lrDecay', 'batchSize', 'numEpochs', 'augment', 'seed', 'dtype', 'patience',
+  'updateRule', 'learningRate', 'lrDecay', 'lrSchedule', 'batchSize', 'numEpochs', 'augment', 'seed', 'dtype', 'patience',
+  'minTrainAccuracy',
 ];
 
 /** Splits a grid point into training settings (over `base`) and extra columns. */
@@ -46,14 +47,25 @@ export function describeSettings(s: TrainSettings, base?: TrainSettings): string
   if (differs('reg')) parts.push(`reg=${s.reg}`);
   if (differs('batchSize')) parts.push(`batch=${s.batchSize}`);
   if (differs('loss')) parts.push(s.loss === 'mse' ? 'MSE' : 'cross-entropy');
-  if (differs('augment')) parts.push(s.augment ? `augment ±${s.augment.shift}px ±${s.augment.rotate}°` : 'no augmentation');
+  if (differs('augment')) parts.push(describeAugment(s.augment));
   if (differs('updateRule')) parts.push(s.updateRule);
   if (differs('numEpochs')) parts.push(`${s.numEpochs} epochs`);
+  // Absent and 'constant' are the same schedule: only a real difference is worth a word.
+  if ((s.lrSchedule ?? 'constant') !== (base?.lrSchedule ?? 'constant') || (!base && s.lrSchedule)) parts.push(`${s.lrSchedule ?? 'constant'} lr`);
   if (differs('dropout')) parts.push(`dropout=${s.dropout}`);
   if (differs('weightInit')) parts.push(`init=${s.weightInit}`);
   if (differs('dtype')) parts.push(s.dtype);
   if (differs('patience')) parts.push(s.patience ? `patience ${s.patience}` : 'every epoch');
+  if (differs('minTrainAccuracy')) parts.push(s.minTrainAccuracy === undefined ? 'stop at 99% train' : s.minTrainAccuracy === 0 ? 'stop on validation alone' : `stop at ${100 * s.minTrainAccuracy}% train`);
   return parts.join(', ') || 'baseline';
+}
+
+/** "augment ±2px ±10° ±10% size shear 0.15", or "no augmentation". */
+function describeAugment(a: TrainSettings['augment']): string {
+  if (!a) return 'no augmentation';
+  const scale = a.scale ? ` ±${Math.round(100 * a.scale)}% size` : '';
+  const shear = a.shear ? ` shear ${a.shear}` : '';
+  return `augment ±${a.shift}px ±${a.rotate}°${scale}${shear}`;
 }
 
 /** JSON with object keys sorted, so equal settings give equal strings (cache keys). */

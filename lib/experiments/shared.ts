@@ -11,6 +11,9 @@ export interface SharedTrainData {
   yTrain: SharedArrayBuffer;
   XVal: SharedMatrix;
   yVal: SharedArrayBuffer;
+  /** The held-out test set, when the data has one. */
+  XTest?: SharedMatrix;
+  yTest?: SharedArrayBuffer;
   mean: SharedArrayBuffer;
   width: number;
   height: number;
@@ -41,6 +44,7 @@ export function toShared(d: TrainData): SharedTrainData {
     yTrain: shareInt32(d.yTrain),
     XVal: { rows: d.XVal.rows, cols: d.XVal.cols, buffer: shareFloat64(d.XVal.data) },
     yVal: shareInt32(d.yVal),
+    ...(d.XTest && d.yTest ? { XTest: { rows: d.XTest.rows, cols: d.XTest.cols, buffer: shareFloat64(d.XTest.data) }, yTest: shareInt32(d.yTest) } : {}),
     mean: shareFloat64(d.mean),
     width: d.width,
     height: d.height,
@@ -57,6 +61,7 @@ export function fromShared(s: SharedTrainData): TrainData {
     yTrain: new Int32Array(s.yTrain),
     XVal: new Matrix(s.XVal.rows, s.XVal.cols, new Float64Array(s.XVal.buffer)),
     yVal: new Int32Array(s.yVal),
+    ...(s.XTest && s.yTest ? { XTest: new Matrix(s.XTest.rows, s.XTest.cols, new Float64Array(s.XTest.buffer)), yTest: new Int32Array(s.yTest) } : {}),
     mean: new Float64Array(s.mean),
     width: s.width,
     height: s.height,

@@ -8,6 +8,7 @@ import { performance } from 'node:perf_hooks';
 import { FullyConnectedNet } from '../fc_net.js';
 import { Solver, DivergenceError } from '../solver.js';
 import { trainClassifier, classifierAccuracy, type TrainData, type TrainSettings } from '../data/train.js';
+import { classProbabilities, predictionsOf, accuracyOf, roundedProbabilities } from '../ensemble.js';
 
 export type { TrainData } from '../data/train.js';
 
@@ -30,6 +31,18 @@ export interface RunRecord {
   epochSeconds: number[];
   /** Predicted class of every validation image by the best model (confusion matrices). */
   valPredictions: number[];
+  /**
+   * Accuracy on the held-out test set of the model the Solver kept (its best validation
+   * epoch): the test set chooses nothing. null without a test set, or if the run diverged.
+   */
+  testAcc: number | null;
+  /**
+   * Softmax outputs of that model, flat row-major N×classes, rounded to 6 decimals, on the
+   * validation and test sets: lib/ensemble.ts scores ensembles of runs from them
+   * (ensembleAccuracy). null if the run diverged (test: or had no test set).
+   */
+  valProbabilities: number[] | null;
+  testProbabilities: number[] | null;
   paramCount: number;
   /** Wall time of the whole run. */
   seconds: number;
@@ -89,6 +102,7 @@ export function trainRun(settings: TrainSettings, data: TrainData, onProgress?: 
   // (it keeps the parameters of its best validation accuracy, the same numbers as ours), so one
   // pass at the end replaces a pass every epoch; an MSE model kept its own from its best epoch.
   const valPredictions = best.pred ?? (diverged === null ? classifierAccuracy(net, data.XVal, data.yVal).pred : new Int32Array(0));
+  const scored = diverged === null ? scoreChosenModel(net, data) : { testAcc: null, valProbabilities: null, testProbabilities: null };
 
   return {
     bestValAcc: Math.max(0, best.acc),
@@ -103,8 +117,24 @@ export function trainRun(settings: TrainSettings, data: TrainData, onProgress?: 
     valAccHistory: valAcc,
     epochSeconds: solver.epochSeconds,
     valPredictions: Array.from(valPredictions),
+    ...scored,
     paramCount: net.parameterCount,
     seconds: (performance.now() - t0) / 1000,
     diverged,
+  };
+}
+
+/**
+ * The trained (best-validation) model's softmax outputs on validation and test, and its test
+ * accuracy (from the unrounded outputs; 0 test rows count as no test set).
+ */
+function scoreChosenModel(net: FullyConnectedNet, data: TrainData): Pick<RunRecord, 'testAcc' | 'valProbabilities' | 'testProbabilities'> {
+  const valProbabilities = roundedProbabilities(classProbabilities(net, data.XVal, data.numClasses));
+  if (!data.XTest || !data.yTest || data.XTest.rows === 0) return { testAcc: null, valProbabilities, testProbabilities: null };
+  const test = classProbabilities(net, data.XTest, data.numClasses);
+  return {
+    testAcc: accuracyOf(predictionsOf(test, data.numClasses), data.yTest),
+    valProbabilities,
+    testProbabilities: roundedProbabilities(test),
   };
 }
