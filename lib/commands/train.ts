@@ -2,20 +2,27 @@
  * `nnlab train`: the report's classification experiments from the command line. Trains a fully
  * connected network on a course-layout folder (`--data DIR`) or on the built-in generated
  * dataset (`--synthetic`), with the report's baseline as the defaults.
+ *
+ * Beyond the report: `--test-fraction F` holds out a test set that no choice sees and reports
+ * the accuracy on it of the epoch chosen on validation; `--ensemble K` trains K seeds (seed,
+ * seed+1, …) on the same split and scores the average of their softmax outputs.
  */
 import { Command, Option } from 'commander';
 import cliProgress from 'cli-progress';
 import { loadCharacterFolder, Polarity } from '../data/loader.js';
 import { synthesizeCharacters, DEFAULT_DIFFICULTY, MAX_DIFFICULTY } from '../data/synth.js';
 import { splitDataset, rowHash, Dataset, LabelledImages } from '../data/split.js';
-import { trainClassifier, classifierAccuracy, CHARACTER_BASELINE, type TrainSettings } from '../data/train.js';
+import { trainClassifier, classifierAccuracy, CHARACTER_BASELINE, type AugmentSettings, type TrainSettings } from '../data/train.js';
+import { classProbabilities, predictionsOf, accuracyOf, ensemblePredict } from '../ensemble.js';
+import { MAX_SCALE, MAX_SHEAR } from '../augment.js';
 import type { FullyConnectedNet } from '../fc_net.js';
 import { saveClassifier } from '../data/classifier.js';
 import { COURSE_CLASS_NAMES, IMAGE_HEIGHT, IMAGE_WIDTH } from '../data/classes.js';
 import { validateConfig } from '../fc_net.js';
 import { checkWritable } from '../io.js';
 import { checkActivation } from '../layer_utils.js';
-import { UpdateRuleName } from '../optim.js';
+import { UpdateRuleName, LR_SCHEDULES } from '../optim.js';
+import { parseChoice } from '../validate.js';
 import { deriveSeed } from '../random.js';
 import { parseDifficulty, parseDType, parseInteger, parseHiddenDims, parseNumber } from './options.js';
 import { DEFAULT_PER_CLASS, DEFAULT_TRAIN_DATA_SEED } from './data.js';
@@ -42,7 +49,10 @@ interface TrainCliOptions {
   batchSize: string;
   epochs: string;
   augment?: string;
+  lrSchedule?: string;
   valFraction: string;
+  testFraction: string;
+  ensemble?: string;
   seed: string;
   dtype: string;
   save?: string;
@@ -53,27 +63,61 @@ interface TrainCliOptions {
 const MAX_AUGMENT_SHIFT = Math.ceil(Math.min(IMAGE_WIDTH, IMAGE_HEIGHT) / 2) - 1;
 const MAX_AUGMENT_ROTATE = 45;
 
-/** "shift=2,rotate=10" → {shift: 2, rotate: 10}; either key may be left out (0). */
-export function parseAugment(text: string): { shift: number; rotate: number } {
-  const result = { shift: 0, rotate: 0 };
+/**
+ * "shift=2,rotate=10,scale=0.1,shear=0.15" → {shift: 2, rotate: 10, scale: 0.1, shear: 0.15};
+ * any key may be left out (shift and rotate 0; scale and shear absent, i.e. none).
+ */
+export function parseAugment(text: string): AugmentSettings {
+  const result: AugmentSettings = { shift: 0, rotate: 0 };
   for (const part of text.split(',').map((s) => s.trim()).filter(Boolean)) {
     const [key, value, extra] = part.split('=').map((s) => s.trim());
-    if (extra !== undefined || value === undefined || (key !== 'shift' && key !== 'rotate')) {
-      throw new Error(`--augment: expected shift=PIXELS,rotate=DEGREES (e.g. shift=2,rotate=10), got '${text}'`);
+    if (extra !== undefined || value === undefined || !['shift', 'rotate', 'scale', 'shear'].includes(key)) {
+      throw new Error(`--augment: expected shift=PIXELS,rotate=DEGREES,scale=FRACTION,shear=FACTOR, any of them (e.g. shift=2,rotate=10,scale=0.1,shear=0.15), got '${text}'`);
     }
-    result[key] = key === 'shift'
-      ? parseInteger('--augment shift', value, 0, MAX_AUGMENT_SHIFT)
-      : parseNumber('--augment rotate', value, 0, MAX_AUGMENT_ROTATE);
+    if (key === 'shift') result.shift = parseInteger('--augment shift', value, 0, MAX_AUGMENT_SHIFT);
+    else if (key === 'rotate') result.rotate = parseNumber('--augment rotate', value, 0, MAX_AUGMENT_ROTATE);
+    else if (key === 'scale') result.scale = parseNumber('--augment scale', value, 0, MAX_SCALE);
+    else result.shear = parseNumber('--augment shear', value, 0, MAX_SHEAR);
   }
   return result;
 }
 
-/** Loads or generates the images and splits them; warnings go to stderr. */
-function prepareDataset(opts: TrainCliOptions, seed: number): { dataset: Dataset; trainingImageHashes: string[]; classFolders: string[]; source: string; warnings: number } {
-  if (opts.data !== undefined && opts.synthetic) throw new Error('give either --data DIR or --synthetic, not both');
-  if (opts.data === undefined && !opts.synthetic) throw new Error('no data: give --data DIR (a course-layout folder) or --synthetic (the built-in dataset)');
+/** Most members --ensemble trains (each is a full training run). */
+export const MAX_ENSEMBLE = 20;
+/** The training part keeps at least this fraction of each class (--val-fraction + --test-fraction ≤ 1 − this). */
+const MIN_TRAIN_FRACTION = 0.1;
+
+interface SplitFractions { valFraction: number; testFraction: number }
+
+/** --val-fraction and --test-fraction, each in range and together leaving enough to train on. */
+function checkedFractions(opts: TrainCliOptions): SplitFractions {
   const valFraction = parseNumber('--val-fraction', opts.valFraction, 0);
   if (!(valFraction > 0 && valFraction < 1)) throw new Error(`--val-fraction: expected a number between 0 and 1, got '${opts.valFraction}'`);
+  const testFraction = parseNumber('--test-fraction', opts.testFraction, 0);
+  if (!(testFraction < 1)) throw new Error(`--test-fraction: expected a number from 0 (no test set) to below 1, got '${opts.testFraction}'`);
+  if (valFraction + testFraction > 1 - MIN_TRAIN_FRACTION + 1e-12) {
+    throw new Error(
+      `--test-fraction: ${testFraction} with --val-fraction ${valFraction} leaves ${Math.max(0, Math.round(100 * (1 - valFraction - testFraction)))}% of the images to train on; ` +
+      `--val-fraction + --test-fraction must be at most ${1 - MIN_TRAIN_FRACTION}`,
+    );
+  }
+  return { valFraction, testFraction };
+}
+
+/** --ensemble K: the number of seeds to train (1 = a single network, the default). */
+function checkedEnsembleSize(opts: TrainCliOptions): number {
+  if (opts.ensemble === undefined) return 1;
+  const k = parseInteger('--ensemble', opts.ensemble, 1, MAX_ENSEMBLE);
+  if (k > 1 && opts.save !== undefined) {
+    throw new Error(`--save: an ensemble of ${k} networks cannot be saved as one classifier; train a single seed (without --ensemble) to save it`);
+  }
+  return k;
+}
+
+/** Loads or generates the images and splits them; warnings go to stderr. */
+function prepareDataset(opts: TrainCliOptions, seed: number, fractions: SplitFractions): { dataset: Dataset; trainingImageHashes: string[]; classFolders: string[]; source: string; warnings: number } {
+  if (opts.data !== undefined && opts.synthetic) throw new Error('give either --data DIR or --synthetic, not both');
+  if (opts.data === undefined && !opts.synthetic) throw new Error('no data: give --data DIR (a course-layout folder) or --synthetic (the built-in dataset)');
 
   let images: LabelledImages;
   let classFolders: string[];
@@ -96,7 +140,7 @@ function prepareDataset(opts: TrainCliOptions, seed: number): { dataset: Dataset
     classFolders = images.classNames.map((_, k) => String(k + 1)); // as `nnlab data synth` writes them
     source = `synthetic (per class ${perClass}, difficulty ${difficulty}, data seed ${dataSeed})`;
   }
-  const dataset = splitDataset(images, { valFraction, seed: deriveSeed(seed, 'split') });
+  const dataset = splitDataset(images, { ...fractions, seed: deriveSeed(seed, 'split') });
   if (dataset.conflictingLabels > 0) {
     process.stderr.write(`warning: ${dataset.conflictingLabels} identical image(s) appear under different classes\n`);
   }
@@ -157,19 +201,27 @@ export function registerTrain(program: Command): void {
   describeTrainOptions(program.command('train')).action((opts: TrainCliOptions) => {
     // Every option is checked before the (possibly slow) data loading starts.
     const options = checkedTrainOptions(opts);
-    const { dataset, trainingImageHashes, classFolders, source, warnings } = prepareDataset(opts, options.seed);
-    const result = trainShowingProgress(dataset, options, !opts.json);
-    const summary = trainingSummary(opts, options, dataset, result, warnings);
+    const fractions = checkedFractions(opts);
+    const k = checkedEnsembleSize(opts);
+    const { dataset, trainingImageHashes, classFolders, source, warnings } = prepareDataset(opts, options.seed, fractions);
+    // An ensemble's members share the split (made from --seed) and differ in their training seed.
+    const members = Array.from({ length: k }, (_, m) => {
+      if (k > 1 && !opts.json) console.log(`member ${m + 1} of ${k} (seed ${options.seed + m}):`);
+      return trainShowingProgress(dataset, { ...options, seed: options.seed + m }, !opts.json);
+    });
+    const result = members[0];
+    const ensemble = k > 1 ? ensembleSummary(dataset, options.seed, members) : null;
+    const summary = { ...trainingSummary(opts, options, dataset, result, warnings), ensemble };
     if (opts.save) {
       saveClassifier(opts.save, {
         net: result.net, mean: dataset.mean, classNames: dataset.classNames, classFolders,
         trainingImageHashes,
         width: IMAGE_WIDTH, height: IMAGE_HEIGHT,
-        training: { source, bestValAcc: result.bestValAcc, bestEpoch: result.bestEpoch, finalTrainAcc: result.finalTrainAcc, trainSize: summary.trainSize, valSize: summary.valSize, options: summary.options },
+        training: { source, bestValAcc: result.bestValAcc, bestEpoch: result.bestEpoch, testAcc: result.testAcc, finalTrainAcc: result.finalTrainAcc, trainSize: summary.trainSize, valSize: summary.valSize, testSize: summary.testSize, options: summary.options },
       });
     }
     if (opts.json) console.log(JSON.stringify(summary));
-    else printTrainingReport(opts, options, dataset, result, source);
+    else printTrainingReport(opts, options, dataset, result, source, ensemble);
   });
 }
 
@@ -195,8 +247,11 @@ function describeTrainOptions(command: Command): Command {
     .option('--reg <strength>', 'L2 regularisation strength', String(B.reg))
     .option('--batch-size <n>', 'minibatch size', String(B.batchSize))
     .option('--epochs <n>', 'training epochs', String(B.numEpochs))
-    .option('--augment <spec>', 'random shift and rotation per training image, e.g. shift=2,rotate=10')
+    .option('--augment <spec>', `random shift, rotation, size change and shear per training image, e.g. shift=2,rotate=10,scale=0.1,shear=0.15 (scale up to ${MAX_SCALE}, shear up to ${MAX_SHEAR})`)
+    .option('--lr-schedule <name>', `learning rate over the epochs: ${LR_SCHEDULES.join(', ')} (step: ×0.1 at 50% and 75% of the epochs; cosine: lr·½(1+cos(π·epoch/epochs))); default constant`)
     .option('--val-fraction <f>', 'fraction of each class held out for validation', '0.2')
+    .option('--test-fraction <f>', 'fraction of each class held out as a test set that no choice sees (0 = none); reports test accuracy at the epoch chosen on validation', '0')
+    .option('--ensemble <k>', `train K networks (seeds seed … seed+K−1, same split) and score the average of their softmax outputs (at most ${MAX_ENSEMBLE}; not with --save)`)
     .option('--seed <s>', 'random seed of the split, the initial weights and the minibatches', String(B.seed))
     .option('--dtype <type>', 'number type of the network: float64, or float32 (about twice as fast)', B.dtype)
     .option('--save <file>', 'write the trained classifier (network, mean image, class names) as JSON')
@@ -219,6 +274,7 @@ function checkedTrainOptions(opts: TrainCliOptions): TrainSettings {
     batchSize: parseInteger('--batch-size', opts.batchSize, 1),
     numEpochs: parseInteger('--epochs', opts.epochs, 1),
     augment: opts.augment === undefined ? null : parseAugment(opts.augment),
+    ...(opts.lrSchedule === undefined ? {} : { lrSchedule: parseChoice('--lr-schedule', opts.lrSchedule, LR_SCHEDULES) }),
     seed,
     dtype: parseDType('--dtype', opts.dtype),
   };
@@ -237,6 +293,12 @@ interface TrainOutcome {
   /** On the whole training part at the last epoch (the Solver's own check is a 1000-image sample). */
   finalTrainAcc: number;
   finalValAcc: number;
+  seed: number;
+  /** On the test set, of the network of the best validation epoch; null without a test set. */
+  testAcc: number | null;
+  /** Softmax outputs of that network, flat N×classes (for an ensemble); test: null without a test set. */
+  valProbabilities: Float64Array;
+  testProbabilities: Float64Array | null;
 }
 
 /** Trains with a progress bar on a terminal, a line per epoch elsewhere, nothing with --json (`report` false). */
@@ -257,13 +319,38 @@ function trainShowingProgress(dataset: Dataset, options: TrainSettings, report: 
       },
     });
     const history = trained.solver.valAccHistory;
+    // The Solver has restored the best validation epoch's parameters: the test set is scored
+    // once, here, by the model validation chose.
+    const numClasses = dataset.classNames.length;
+    const testProbabilities = dataset.XTest.rows > 0 ? classProbabilities(trained.net, dataset.XTest, numClasses) : null;
     return {
       net: trained.net, seconds: trained.seconds, bestValAcc: trained.solver.bestValAcc, bestEpoch: trained.solver.bestEpoch,
-      finalTrainAcc, finalValAcc: history[history.length - 1],
+      finalTrainAcc, finalValAcc: history[history.length - 1], seed: options.seed,
+      testAcc: testProbabilities ? accuracyOf(predictionsOf(testProbabilities, numClasses), dataset.yTest) : null,
+      valProbabilities: classProbabilities(trained.net, dataset.XVal, numClasses),
+      testProbabilities,
     };
   } finally {
     progress?.stop();
   }
+}
+
+/** What --json prints of an ensemble: each member's accuracies, and the ensemble's (average of softmax outputs). */
+interface EnsembleSummary {
+  k: number;
+  valAcc: number;
+  testAcc: number | null;
+  members: { seed: number; bestValAcc: number; bestEpoch: number; testAcc: number | null }[];
+}
+
+function ensembleSummary(dataset: Dataset, seed: number, members: TrainOutcome[]): EnsembleSummary {
+  const test = members[0].testProbabilities ? ensemblePredict(members.map((m) => m.testProbabilities!), dataset.yTest).accuracy : null;
+  return {
+    k: members.length,
+    valAcc: ensemblePredict(members.map((m) => m.valProbabilities), dataset.yVal).accuracy,
+    testAcc: test,
+    members: members.map((m) => ({ seed: m.seed, bestValAcc: m.bestValAcc, bestEpoch: m.bestEpoch, testAcc: m.testAcc })),
+  };
 }
 
 /** What --json prints, and the classifier file's record of how it was trained. */
@@ -271,12 +358,15 @@ function trainingSummary(opts: TrainCliOptions, options: TrainSettings, dataset:
   return {
     bestValAcc: result.bestValAcc,
     bestEpoch: result.bestEpoch,
+    /** Test accuracy of the best validation epoch's network (null without --test-fraction). */
+    testAcc: result.testAcc,
     finalTrainAcc: result.finalTrainAcc,
     finalValAcc: result.finalValAcc,
     epochs: options.numEpochs,
     seconds: result.seconds,
     trainSize: dataset.XTrain.rows,
     valSize: dataset.XVal.rows,
+    testSize: dataset.XTest.rows,
     duplicates: dataset.duplicates,
     classes: dataset.classNames.length,
     data: opts.data ?? 'synthetic',
@@ -287,13 +377,28 @@ function trainingSummary(opts: TrainCliOptions, options: TrainSettings, dataset:
 }
 
 /** The human-readable result: data, network, training settings, accuracies. */
-function printTrainingReport(opts: TrainCliOptions, o: TrainSettings, dataset: Dataset, result: TrainOutcome, source: string): void {
+function printTrainingReport(opts: TrainCliOptions, o: TrainSettings, dataset: Dataset, result: TrainOutcome, source: string, ensemble: EnsembleSummary | null): void {
+  const test = dataset.XTest.rows > 0 ? ` / ${dataset.XTest.rows} test` : '';
   console.log(`data:       ${source}`);
-  console.log(`            ${dataset.XTrain.rows} training / ${dataset.XVal.rows} validation images, ${dataset.classNames.length} classes (${dataset.classNames.join(' ')}), ${dataset.duplicates} exact duplicate(s)`);
+  console.log(`            ${dataset.XTrain.rows} training / ${dataset.XVal.rows} validation${test} images, ${dataset.classNames.length} classes (${dataset.classNames.join(' ')}), ${dataset.duplicates} exact duplicate(s)`);
   console.log(`network:    ${dataset.XTrain.cols}-${o.hiddenDims.join('-')}-${dataset.classNames.length}, ${o.activation}${o.normalization === 'batchnorm' ? ', batchnorm' : ''}${o.dropout > 0 ? `, dropout ${o.dropout}` : ''}, reg ${o.reg}`);
-  console.log(`training:   ${opts.optimizer} lr ${o.learningRate}${o.lrDecay !== 1 ? ` (×${o.lrDecay}/epoch)` : ''}, batch ${o.batchSize}, ${o.numEpochs} epochs, augmentation ${o.augment ? `shift ±${o.augment.shift} px, rotate ±${o.augment.rotate}°` : 'none'}, seed ${o.seed}`);
+  const schedule = o.lrSchedule && o.lrSchedule !== 'constant' ? `, ${o.lrSchedule} schedule` : '';
+  console.log(`training:   ${opts.optimizer} lr ${o.learningRate}${o.lrDecay !== 1 ? ` (×${o.lrDecay}/epoch)` : ''}${schedule}, batch ${o.batchSize}, ${o.numEpochs} epochs, augmentation ${describeAugment(o.augment)}, seed ${o.seed}`);
   console.log(`best validation accuracy: ${pct(result.bestValAcc)} (epoch ${result.bestEpoch})`);
+  if (result.testAcc !== null) console.log(`test accuracy:            ${pct(result.testAcc)} (at epoch ${result.bestEpoch}, chosen on validation)`);
   console.log(`final training accuracy:  ${pct(result.finalTrainAcc)}`);
   console.log(`time:                     ${result.seconds.toFixed(1)} s`);
+  if (ensemble) {
+    for (const m of ensemble.members) {
+      console.log(`  seed ${m.seed}: validation ${pct(m.bestValAcc)} (epoch ${m.bestEpoch})${m.testAcc !== null ? `, test ${pct(m.testAcc)}` : ''}`);
+    }
+    console.log(`ensemble of ${ensemble.k} (average of softmax outputs): validation ${pct(ensemble.valAcc)}${ensemble.testAcc !== null ? `, test ${pct(ensemble.testAcc)}` : ''}`);
+  }
   if (opts.save) console.log(`saved classifier to ${opts.save}`);
+}
+
+/** "shift ±2 px, rotate ±10°, scale ±10%, shear ±0.15", or "none". */
+function describeAugment(a: AugmentSettings | null): string {
+  if (!a) return 'none';
+  return `shift ±${a.shift} px, rotate ±${a.rotate}°${a.scale ? `, scale ±${Math.round(100 * a.scale)}%` : ''}${a.shear ? `, shear ±${a.shear}` : ''}`;
 }
