@@ -50,8 +50,9 @@ export function describeSettings(s: TrainSettings, base?: TrainSettings): string
   if (differs('augment')) parts.push(describeAugment(s.augment));
   if (differs('updateRule')) parts.push(s.updateRule);
   if (differs('numEpochs')) parts.push(`${s.numEpochs} epochs`);
-  // Absent and 'constant' are the same schedule: only a real difference is worth a word.
-  if ((s.lrSchedule ?? 'constant') !== (base?.lrSchedule ?? 'constant') || (!base && s.lrSchedule)) parts.push(`${s.lrSchedule ?? 'constant'} lr`);
+  // Absent and 'constant' are the same schedule: against a base, only a real difference is worth a word.
+  const schedule = s.lrSchedule ?? 'constant';
+  if (base ? schedule !== (base.lrSchedule ?? 'constant') : s.lrSchedule !== undefined) parts.push(`${schedule} lr`);
   if (differs('dropout')) parts.push(`dropout=${s.dropout}`);
   if (differs('weightInit')) parts.push(`init=${s.weightInit}`);
   if (differs('dtype')) parts.push(s.dtype);
