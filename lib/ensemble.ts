@@ -95,18 +95,22 @@ export interface ProbabilityRecord {
 }
 
 /**
- * The accuracy of the ensemble of `records` (each a trained member) on the validation or test
- * labels `y`, from the probabilities the records keep. Throws, naming the record, if one has
- * none (a run that diverged, was cached before records kept them, or had no test set).
+ * The probabilities each of `records` (each a trained member) keeps for the validation or test
+ * set. Throws, naming the record, if one has none (a run that diverged, was cached before
+ * records kept them, or had no test set).
  */
-export function ensembleAccuracy(records: readonly ProbabilityRecord[], y: ArrayLike<number>, part: 'val' | 'test'): number {
+export function memberProbabilities(records: readonly ProbabilityRecord[], part: 'val' | 'test'): ArrayLike<number>[] {
   const key = part === 'val' ? 'valProbabilities' : 'testProbabilities';
-  const members = records.map((r, k) => {
+  return records.map((r, k) => {
     const p = r[key];
-    if (!p) throw new Error(`ensembleAccuracy: record ${k} has no ${key} (diverged, cached by an older nnlab, or trained without a ${part === 'val' ? 'validation' : 'test'} set)`);
+    if (!p) throw new Error(`ensemble: record ${k} has no ${key} (diverged, cached by an older nnlab, or trained without a ${part === 'val' ? 'validation' : 'test'} set)`);
     return p;
   });
-  return ensemblePredict(members, y).accuracy;
+}
+
+/** The accuracy of the ensemble of `records` on the validation or test labels `y`, from the probabilities the records keep. */
+export function ensembleAccuracy(records: readonly ProbabilityRecord[], y: ArrayLike<number>, part: 'val' | 'test'): number {
+  return ensemblePredict(memberProbabilities(records, part), y).accuracy;
 }
 
 /** Probabilities rounded to 6 decimals (±5e-7, far below any difference that decides a vote), to keep cached records small. */

@@ -1,6 +1,6 @@
 /**
  * Shared by test/notebooks.test.ts and test/browser.test.ts: the quick-profile report, built once
- * (executing all four notebooks through nbconvert/nbclient with the tslab kernel) into
+ * (executing all five notebooks through nbconvert/nbclient with the tslab kernel) into
  * artifacts/report-quick/. Test files run in parallel processes, so a lock directory makes the
  * first caller build while the others wait; a build of the same notebooks and library from the
  * last 30 minutes is reused (NNLAB_TEST_REBUILD=1 forces a new one).

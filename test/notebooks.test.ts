@@ -1,5 +1,5 @@
 /**
- * Executes all four notebooks in the quick profile (nbconvert → nbclient, tslab kernel) and checks
+ * Executes all five notebooks in the quick profile (nbconvert → nbclient, tslab kernel) and checks
  * every cell: no error output, nothing on stderr (tslab prints type errors there), every code cell
  * with output, every cell tagged "plot" with a chart and "table" with a table; the report folder
  * (one shared plotly.js, no executed notebooks, ≤ 8 MB), its summary.json and index, the progress
@@ -24,6 +24,7 @@ const EXPECTED: Record<string, { plots: number; tables: number }> = {
   '02_architecture': { plots: 4, tables: 7 },
   '03_hyperparams': { plots: 7, tables: 5 },
   '04_bn_augment': { plots: 6, tables: 4 },
+  '05_beyond': { plots: 3, tables: 11 },
 };
 
 describe.skipIf(problem !== null && !IN_CI)('notebooks (quick profile)', () => {
@@ -31,7 +32,7 @@ describe.skipIf(problem !== null && !IN_CI)('notebooks (quick profile)', () => {
     expect(problem, 'run `bash scripts/setup.sh` (Jupyter in .venv, tslab kernel)').toBeNull();
   });
 
-  it('executes all four notebooks without errors, every cell with its expected output', async () => {
+  it('executes all five notebooks without errors, every cell with its expected output', async () => {
     expect(problem).toBeNull();
     const report = await quickReport();
     expect(report.notebooks.map((n) => n.name)).toEqual(Object.keys(EXPECTED));
@@ -46,7 +47,7 @@ describe.skipIf(problem !== null && !IN_CI)('notebooks (quick profile)', () => {
       expect(nb.profile, `${where}: profile printed at the top`).toBe('quick');
       expect(nb.data, `${where}: data source printed at the top`).toMatch(/built-in synthetic characters/);
     }
-    // CI budget: all four notebooks well under 15 minutes.
+    // CI budget: all five notebooks well under 15 minutes.
     expect(report.seconds).toBeLessThan(15 * 60);
   }, 30 * 60_000);
 
@@ -102,7 +103,7 @@ describe.skipIf(problem !== null && !IN_CI)('notebooks (quick profile)', () => {
     expect(problem).toBeNull();
     await quickReport();
     const log = readFileSync(path.join(REPORT_DIR, 'build.log'), 'utf8');
-    expect(log).toMatch(/^report: executing 02_architecture \(2 of 4, profile quick\)/m);
+    expect(log).toMatch(/^report: executing 02_architecture \(2 of 5, profile quick\)/m);
     // The fixture trains with an empty cache, so every run is trained and gets its line.
     expect(log).toMatch(/^ {2}.+ · run 1\/\d+ · .+ · seed 0: best val \d+\.\d%/m);
     expect(log).toMatch(/^ {2}.+: \d+ runs? done in /m);
@@ -139,7 +140,7 @@ describe.skipIf(problem !== null && !IN_CI)('notebooks (quick profile)', () => {
     expect(readFileSync(path.join(dir, '03_hyperparams.html'), 'utf8'), 'the other pages kept').toBe(pageBefore);
     const index = readFileSync(path.join(dir, 'index.html'), 'utf8');
     for (const name of Object.keys(EXPECTED)) expect(index).toContain(`href="${name}.html"`);
-    expect(index).toMatch(/class="warning mixed-profiles"[^>]*><b>The pages were built in different profiles<\/b> — <b>quick<\/b>: 01_sin_fit, 03_hyperparams, 04_bn_augment; <b>full<\/b>: 02_architecture/);
+    expect(index).toMatch(/class="warning mixed-profiles"[^>]*><b>The pages were built in different profiles<\/b> — <b>quick<\/b>: 01_sin_fit, 03_hyperparams, 04_bn_augment, 05_beyond; <b>full<\/b>: 02_architecture/);
     expect(readdirSync(dir).filter((f) => f.endsWith('.ipynb'))).toEqual(['01_sin_fit.ipynb']);
     expect(readFileSync(path.join(dir, '01_sin_fit.ipynb'), 'utf8'), 'the executed notebook, plotly.js inlined for JupyterLab').toContain('data-nnlab=\\"plotly-loader\\"');
   }, 30 * 60_000);

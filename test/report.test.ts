@@ -256,7 +256,7 @@ describe('nnlab report arguments', () => {
 
   it('names the argument that is wrong', async () => {
     expect((await reportError('--profile', 'fast'))?.message).toBe("--profile: expected one of quick, full, got 'fast'");
-    expect((await reportError('--notebook', '07'))?.message).toMatch(/^--notebook: no notebook named '07…' \(have 01_sin_fit, 02_architecture, 03_hyperparams, 04_bn_augment\)$/);
+    expect((await reportError('--notebook', '07'))?.message).toMatch(/^--notebook: no notebook named '07…' \(have 01_sin_fit, 02_architecture, 03_hyperparams, 04_bn_augment, 05_beyond\)$/);
     expect((await reportError('--timeout', 'soon'))?.message).toBe("--timeout: expected an integer >= 1, got 'soon'");
     expect((await reportError('--workers', '-1'))?.message).toBe("--workers: expected an integer >= 0, got '-1'");
   });

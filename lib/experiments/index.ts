@@ -15,7 +15,11 @@ export { emitProgress, parseProgress, type ProgressEvent, type GridStartEvent, t
 export { describeError, whenReached, countOf, signedPoints } from './narrate.js';
 export { runSineFit, sineKey, type SineRecord } from './sine_run.js';
 export {
-  ensembleAccuracy, ensemblePredict, averageProbabilities, predictionsOf, accuracyOf, classProbabilities, softmaxRows,
+  ensembleAccuracy, ensemblePredict, memberProbabilities, averageProbabilities, predictionsOf, accuracyOf, classProbabilities, softmaxRows,
   type ProbabilityRecord,
 } from '../ensemble.js';
+export {
+  Search, showOptimism, splitSizes, parameterCount, widthForParameters, chooseOnValidation, mostConfused, mistakesOf,
+  searchCost, pctOf, testOf, ensembleOf, type SearchStep, type ConfusedPair, type SearchCost, type Ensemble,
+} from './beyond.js';
 export { learningRateAt, LR_SCHEDULES, type LrSchedule } from '../optim.js';

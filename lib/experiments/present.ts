@@ -27,11 +27,11 @@ export interface ResultsOptions {
 const points = (v: unknown) => signedPoints(v as number, 'pts');
 
 const FORMATS: Record<string, ColumnFormat> = {
-  valAcc: 'pct', trainAcc: 'pct', report: 'pct', params: 'int', seconds: 'sec', 'report s': 'sec', finalLoss: 'fixed4', bestEpoch: 'fixed2',
+  valAcc: 'pct', testAcc: 'pct', trainAcc: 'pct', report: 'pct', params: 'int', seconds: 'sec', 'report s': 'sec', finalLoss: 'fixed4', bestEpoch: 'fixed2',
   delta: points,
 };
 const LABELS: Record<string, string> = {
-  setting: 'setting', params: 'parameters', valAcc: 'best val acc (ours)', trainAcc: 'train acc at best', seconds: 'time / run',
+  setting: 'setting', params: 'parameters', valAcc: 'best val acc (ours)', testAcc: 'test acc (not used to choose)', trainAcc: 'train acc at best', seconds: 'time / run',
   report: 'report', 'report s': 'report time', seeds: 'seeds', finalLoss: 'final loss', bestEpoch: 'best epoch',
   delta: 'Δ vs report', beyond: 'Δ beyond 2σ of our seeds?', status: 'status',
 };
@@ -79,7 +79,7 @@ export function showResults(result: GridResult, options: ResultsOptions = {}): v
     caption: options.caption,
     format: { ...FORMATS, ...(options.format ?? {}) },
     labels: { ...LABELS, ...(options.labels ?? {}) },
-    std: { valAcc: 'valAccStd', trainAcc: 'trainAccStd', seconds: 'secondsStd' },
+    std: { valAcc: 'valAccStd', testAcc: 'testAccStd', trainAcc: 'trainAccStd', seconds: 'secondsStd' },
     highlight: { valAcc: 'max' },
     hide,
     note: options.report && !oneSeed

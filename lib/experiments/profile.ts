@@ -36,6 +36,24 @@ export interface Profile {
   mark: string | null;
   /** Worker threads for experiments (default: one per core). */
   workers?: number;
+  /** Notebook 05's budget (see BeyondBudget). */
+  beyond: BeyondBudget;
+}
+
+/**
+ * Notebook 05 ("Beyond the report"): a search whose runs are
+ * shorter than the final one, and the final configuration trained longer with more seeds (their
+ * ensemble is scored too). Every run stops when validation accuracy has not improved for
+ * `patience` epochs and keeps the parameters of its best epoch.
+ */
+export interface BeyondBudget {
+  /** Epochs (at most) of every run of the search, and its seeds. */
+  searchEpochs: number;
+  searchSeeds: number[];
+  /** Epochs (at most) of the final configuration, and its seeds (the ensemble's members). */
+  finalEpochs: number;
+  finalSeeds: number[];
+  patience: number;
 }
 
 const BASELINE: TrainSettings = {
@@ -68,6 +86,7 @@ export const PROFILES: Record<ProfileName, Profile> = {
     seeds: [0],
     baseline: { ...BASELINE, numEpochs: 8 },
     sineEpochs: 60,
+    beyond: { searchEpochs: 3, searchSeeds: [0], finalEpochs: 6, finalSeeds: [0, 1], patience: 3 },
   },
   full: {
     name: 'full',
@@ -79,6 +98,7 @@ export const PROFILES: Record<ProfileName, Profile> = {
     seeds: [0, 1, 2],
     baseline: BASELINE,
     sineEpochs: 200,
+    beyond: { searchEpochs: 12, searchSeeds: [0, 1, 2], finalEpochs: 30, finalSeeds: [0, 1, 2, 3, 4], patience: 4 },
   },
 };
 
