@@ -113,13 +113,13 @@ export function showOptimism(result: GridResult, caption: string): void {
       setting: g.label, 'chosen epoch': g.bestEpoch.mean,
       valAcc: g.bestValAcc.mean, valAccStd: g.bestValAcc.std,
       testAcc: testOf(g).mean, testAccStd: testOf(g).std,
-      gap: gap.mean * 100, gapStd: gap.std * 100,
+      gap: `${signedPoints(gap.mean, 'pts')}${Number.isFinite(gap.std) ? ` ± ${(gap.std * 100).toFixed(1)}` : ''}`,
     };
   }), {
     caption,
-    format: { valAcc: 'pct', testAcc: 'pct', 'chosen epoch': (v) => (v as number).toFixed(1), gap: (v) => signedPoints((v as number) / 100, 'pts') },
+    format: { valAcc: 'pct', testAcc: 'pct', 'chosen epoch': (v) => (v as number).toFixed(1) },
     labels: { valAcc: 'best validation accuracy over epochs (the report\'s measure)', testAcc: 'test accuracy at that epoch', gap: 'validation − test' },
-    std: { valAcc: 'valAccStd', testAcc: 'testAccStd', gap: 'gapStd' },
+    std: { valAcc: 'valAccStd', testAcc: 'testAccStd' },
   });
 }
 
