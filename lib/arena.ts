@@ -42,7 +42,7 @@ export class StepArena implements Allocator {
     this.used = at + bytes;
     const offset = this.block.byteOffset + at;
     const view = f32 ? new Float32Array(this.block.buffer, offset, length) : new Float64Array(this.block.buffer, offset, length);
-    view.fill(0);
+    kernels.zeros(length, view); // not view.fill(0): on the shared WebAssembly memory V8 fills element by element, ~8× slower
     return view;
   }
 }
