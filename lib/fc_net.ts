@@ -3,8 +3,9 @@
  *
  *   {affine → [batchnorm] → activation → [dropout]} × (L − 1) → affine → softmax or MSE loss
  *
- * Parameters live in a plain named map: W1, b1, gamma1, beta1, …, WL, bL. `loss(X)` gives the
- * scores (test mode); `loss(X, y)` gives the loss and the gradient of every parameter.
+ * Parameters live in a plain named map: W1, b1, gamma1, beta1, …, WL, bL. `scores(X)` (or
+ * `loss(X)`) gives the scores (test mode); `loss(X, y)` gives the loss and the gradient of every
+ * parameter.
  */
 import { Matrix, checkFinite, addL2Gradient, argmaxRows, type DType } from './matrix.js';
 import { affineForward, affineBackward, softmaxLoss, mseLoss, BatchnormParam, checkLabels, type AffineCache } from './layers.js';
@@ -175,7 +176,7 @@ export class FullyConnectedNet {
   loss(X: Matrix, y?: Targets, rng?: Rng, step: StepOptions = {}): Matrix | LossResult {
     const { gradOut, checked = false } = step;
     const { outputDim, loss: lossKind, reg } = this.config;
-    if (y === undefined) return this.scores(X, { checked });
+    if (y === undefined) return this.forward('FullyConnectedNet.loss', X, 'test', checked).scores;
     const { scores, caches, lastCache } = this.forward('FullyConnectedNet.loss', X, 'train', checked, rng);
     const p = this.params;
     const L = this.numLayers;
