@@ -42,6 +42,8 @@ export interface EvalOptions {
   upTo?: number;
   /** Names X in the error for a non-finite value, e.g. 'Solver.checkAccuracy X'. */
   what: string;
+  /** X was checked for non-finite values where it entered (the Solver's data): no scan. */
+  checked?: boolean;
 }
 
 export class EvalWorkspace {
@@ -78,13 +80,14 @@ export class EvalWorkspace {
   }
 
   /** Rows first..first+size−1 of X: a view of the held copy of X (made on first use). */
-  private wholeRows(X: Matrix, { dtype, what }: EvalOptions, first: number, size: number): Matrix {
+  private wholeRows(X: Matrix, options: EvalOptions, first: number, size: number): Matrix {
+    const { dtype } = options;
     const h = this.held;
     let copy: Matrix;
     if (h !== null && h.source === X && h.dtype === dtype) copy = h.copy;
     else {
       this.held = null; // let the previous copy go before making the next
-      this.checkOnce(X, what);
+      this.checkOnce(X, options);
       copy = X.dtype === dtype && kernels.inPlace(X.data) ? X : toResident(X, dtype);
       this.held = { source: X, dtype, copy };
     }
@@ -92,8 +95,9 @@ export class EvalWorkspace {
   }
 
   /** Listed rows first..first+size−1, gathered (and converted) into the resident buffer. */
-  private listedRows(X: Matrix, { dtype, batchSize, rows, what }: EvalOptions, first: number, size: number): Matrix {
-    this.checkOnce(X, what);
+  private listedRows(X: Matrix, options: EvalOptions, first: number, size: number): Matrix {
+    const { dtype, batchSize, rows } = options;
+    this.checkOnce(X, options);
     const g = this.gathered;
     if (g === null || g.rows < batchSize || g.cols !== X.cols || g.dtype !== dtype) this.gathered = residentMatrix(batchSize, X.cols, dtype);
     const buffer = this.gathered!;
@@ -102,9 +106,9 @@ export class EvalWorkspace {
     return X.selectRows(indices, out);
   }
 
-  /** Throws, naming X as `what`, unless X is finite; each dataset is scanned once. */
-  private checkOnce(X: Matrix, what: string): void {
-    if (this.checked.has(X)) return;
+  /** Throws, naming X as `what`, unless X is finite; each dataset is scanned once (or never, when `checked`). */
+  private checkOnce(X: Matrix, { what, checked }: EvalOptions): void {
+    if (checked === true || this.checked.has(X)) return;
     checkFinite(what, X);
     this.checked.add(X);
   }

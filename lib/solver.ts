@@ -293,7 +293,8 @@ export class Solver {
     }
     const model = this.model;
     const scorer: Scorer = model.scores ? (model as Scorer) : { scores: (x) => model.loss(x) };
-    const options = { dtype: this.dtype, batchSize, rows: subset ? idx : undefined, what: 'Solver.checkAccuracy X' };
+    const checked = X === this.data.XTrain || X === this.data.XVal; // scanned by the constructor
+    const options = { dtype: this.dtype, batchSize, rows: subset ? idx : undefined, what: 'Solver.checkAccuracy X', checked };
     let total = 0;
     this.evaluation.forEachBatch(scorer, X, options, (scores, first) => {
       const yb = selectTargets(y, idx.subarray(first, first + scores.rows));

@@ -110,6 +110,10 @@ describe('FullyConnectedNet.scores and EvalWorkspace', () => {
     expect(() => model.predict(X)).toThrow('FullyConnectedNet.predict X: expected finite values, found NaN at (3, 2)');
     expect(() => new EvalWorkspace().forEachBatch(model, X, { dtype: 'float64', batchSize: 4, rows: [0, 1], what: 'Solver.checkAccuracy X' }, () => {}))
       .toThrow('Solver.checkAccuracy X: expected finite values, found NaN at (3, 2)');
+    // Data checked where they entered (the Solver's, scanned by its constructor) are not scanned again.
+    let batches = 0;
+    new EvalWorkspace().forEachBatch(model, X, { dtype: 'float64', batchSize: 4, what: 'X', checked: true }, () => batches++);
+    expect(batches).toBe(3);
     X.set(3, 2, 0);
     expect(() => new EvalWorkspace().forEachBatch(model, X, { dtype: 'float64', batchSize: 0, what: 'X' }, () => {})).toThrow('EvalWorkspace: batchSize must be a positive integer, got 0');
     expect(() => new EvalWorkspace().forEachBatch(model, X, { dtype: 'float64', batchSize: 4, upTo: 11, what: 'X' }, () => {})).toThrow('EvalWorkspace: upTo must be an integer from 0 to X.rows = 10, got 11');

@@ -54,6 +54,8 @@ interface KernelExports {
   heapBase(): number;
   packBytes(): number;
   setPackArea(at: number): void;
+  /** n float32 zeros at byte offset out (memory.fill; the table's zeros32). */
+  zeros32(n: number, out: number): void;
   gemm(n: number, m: number, k: number,
        a: number, aRow: number, aStep: number,
        b: number, bStep: number, bCol: number, c: number, cStride: number): void;
@@ -204,7 +206,9 @@ function allocBlock<T extends Floats>(length: number, type: { new (buffer: Array
   if (bytes === size) freeBlocks.splice(i, 1);
   else freeBlocks[i] = [at + size, bytes - size];
   const view = new type(wasm.memory.buffer, at, length);
-  view.fill(0); // the block may have held an earlier array
+  // The block may have held an earlier array. Zeroed by memory.fill: view.fill(0) on the shared
+  // memory goes element by element in V8 (a 9 MB block: ~20 ms against ~1 ms).
+  wasm.exports.zeros32(size / 4, at);
   registry.register(view, [at, size]);
   residentLive++;
   return view;
