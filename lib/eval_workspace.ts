@@ -9,17 +9,17 @@
  * into WebAssembly memory, allocate every output in the JavaScript heap and copy each one in
  * and out of the kernels: 2.5–6× NumPy's time at batch 1024, products included. Here:
  * - the dataset is checked for non-finite values and copied, in the model's number type, into
- *   resident memory once, when the workspace first evaluates it (a dataset already resident in
- *   the right type is read in place), and each batch is a view of that copy;
+ *   resident memory once per pass, or once for all passes with `keep` (a dataset already resident
+ *   in the right type is read in place), and each batch is a view of that copy;
  * - a listed subset of rows (the Solver's 1000-sample training-accuracy check) is gathered
  *   batch by batch into one resident buffer instead;
  * - the batch carries the workspace's arena (lib/arena.ts) as its allocator, so every output
  *   of the forward pass is resident too, and the same block is reused by every batch.
  *
- * What it owns, and how long each lives: the copy of the dataset it evaluated last (until it
- * evaluates another, or the workspace is dropped: a dataset must not change while a workspace
- * holds it), the gather buffer and the arena (for the workspace's life; the scores of a batch
- * until the next batch begins).
+ * What it owns, and how long each lives: the copy of the dataset it evaluates (for one pass; with
+ * `keep`, until it evaluates another dataset or the workspace is dropped, for data that do not
+ * change meanwhile), the gather buffer and the arena (for the workspace's life; the scores of a
+ * batch until the next batch begins).
  */
 import { Matrix, checkFinite, residentMatrix, toResident, type DType } from './matrix.js';
 import { StepArena } from './arena.js';
@@ -44,6 +44,12 @@ export interface EvalOptions {
   what: string;
   /** X was checked for non-finite values where it entered (the Solver's data): no scan. */
   checked?: boolean;
+  /**
+   * Keep X's copy (and the fact that it was scanned) for later passes over the same X, which then
+   * skip both: for data that do not change while the workspace is used (the Solver's, the bench's
+   * workload). Default false: each pass copies and scans X once, and lets the copy go.
+   */
+  keep?: boolean;
 }
 
 export class EvalWorkspace {
@@ -75,8 +81,12 @@ export class EvalWorkspace {
       }
     };
     const profile = kernelProfile();
-    if (profile === null) pass();
-    else profile.evaluation(pass);
+    try {
+      if (profile === null) pass();
+      else profile.evaluation(pass);
+    } finally {
+      if (options.keep !== true) this.held = null;
+    }
   }
 
   /** Rows first..first+size−1 of X: a view of the held copy of X (made on first use). */
@@ -106,10 +116,13 @@ export class EvalWorkspace {
     return X.selectRows(indices, out);
   }
 
-  /** Throws, naming X as `what`, unless X is finite; each dataset is scanned once (or never, when `checked`). */
-  private checkOnce(X: Matrix, { what, checked }: EvalOptions): void {
-    if (checked === true || this.checked.has(X)) return;
+  /**
+   * Throws, naming X as `what`, unless X is finite: once per pass, or once for all passes that
+   * `keep` X (never when `checked`).
+   */
+  private checkOnce(X: Matrix, { what, checked, keep }: EvalOptions): void {
+    if (checked === true || (keep === true && this.checked.has(X))) return;
     checkFinite(what, X);
-    this.checked.add(X);
+    if (keep === true) this.checked.add(X);
   }
 }

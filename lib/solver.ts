@@ -293,8 +293,9 @@ export class Solver {
     }
     const model = this.model;
     const scorer: Scorer = model.scores ? (model as Scorer) : { scores: (x) => model.loss(x) };
-    const checked = X === this.data.XTrain || X === this.data.XVal; // scanned by the constructor
-    const options = { dtype: this.dtype, batchSize, rows: subset ? idx : undefined, what: 'Solver.checkAccuracy X', checked };
+    // The solver's own data were scanned by its constructor and stay as they are: kept between epochs.
+    const own = X === this.data.XTrain || X === this.data.XVal;
+    const options = { dtype: this.dtype, batchSize, rows: subset ? idx : undefined, what: 'Solver.checkAccuracy X', checked: own, keep: own };
     let total = 0;
     this.evaluation.forEachBatch(scorer, X, options, (scores, first) => {
       const yb = selectTargets(y, idx.subarray(first, first + scores.rows));

@@ -67,7 +67,7 @@ describe('FullyConnectedNet.scores and EvalWorkspace', () => {
     const recorder: Scorer = { scores: (x, options) => { expect(options?.checked).toBe(true); seen.push(x); return Matrix.like(x, x.rows, 2); } };
     const { X } = problem('softmax', 4, 10, D, C);
     const ws = new EvalWorkspace();
-    const options = { dtype: 'float64' as const, batchSize: 4, what: 'X' };
+    const options = { dtype: 'float64' as const, batchSize: 4, what: 'X', keep: true };
     ws.forEachBatch(recorder, X, options, () => {});
     ws.forEachBatch(recorder, X, options, () => {});
     expect(seen.map((b) => b.rows)).toEqual([4, 4, 2, 4, 4, 2]);
@@ -83,6 +83,14 @@ describe('FullyConnectedNet.scores and EvalWorkspace', () => {
       expect(seen[1].data.byteOffset).toBe(R.data.byteOffset + 4 * D * 8);
       expect(kernels.inPlace(seen[0].data)).toBe(true);
     }
+    // Without keep, a pass sees the data as they are now (a copy per pass).
+    seen.length = 0;
+    X.set(0, 0, 42);
+    ws.forEachBatch(recorder, X, { ...options, keep: false }, () => {});
+    expect(seen[0].data[0]).toBe(42);
+    X.set(0, 0, Number.NaN);
+    expect(() => ws.forEachBatch(recorder, X, { ...options, keep: false }, () => {})).toThrow('X: expected finite values, found NaN at (0, 0)');
+    X.set(0, 0, 1);
     // Converted to the model's number type on the way in.
     seen.length = 0;
     ws.forEachBatch(recorder, X, { ...options, dtype: 'float32' }, () => {});

@@ -67,7 +67,7 @@ export function benchModel(data: Workload, name: ModelName, batch: number, dtype
   };
   // Scores of every batch of 1024 in test mode, as numpy_mlp.py's model.loss(X[s:s+1024]).
   const runInfer = (limit: number): void => {
-    const options = { dtype, batchSize: WORKLOAD.inferenceBatch, upTo: limit, what: 'bench X' };
+    const options = { dtype, batchSize: WORKLOAD.inferenceBatch, upTo: limit, what: 'bench X', keep: true };
     evaluation.forEachBatch(model, data.X, options, () => {});
   };
 
