@@ -85,7 +85,10 @@ export class EvalWorkspace {
       if (profile === null) pass();
       else profile.evaluation(pass);
     } finally {
-      if (options.keep !== true) this.held = null;
+      if (options.keep !== true && this.held !== null) {
+        if (this.held.copy !== this.held.source) kernels.free(this.held.copy.data);
+        this.held = null;
+      }
     }
   }
 
@@ -96,7 +99,8 @@ export class EvalWorkspace {
     let copy: Matrix;
     if (h !== null && h.source === X && h.dtype === dtype) copy = h.copy;
     else {
-      this.held = null; // let the previous copy go before making the next
+      if (h !== null && h.copy !== h.source) kernels.free(h.copy.data); // the previous dataset's copy
+      this.held = null;
       this.checkOnce(X, options);
       copy = X.dtype === dtype && kernels.inPlace(X.data) ? X : toResident(X, dtype);
       this.held = { source: X, dtype, copy };
@@ -114,6 +118,19 @@ export class EvalWorkspace {
     const out = new Matrix(size, X.cols, buffer.data.subarray(0, size * X.cols));
     const indices = Int32Array.from({ length: size }, (_, k) => rows![first + k]);
     return X.selectRows(indices, out);
+  }
+
+  /**
+   * Gives back the workspace's memory (the dataset's copy, the gather buffer, the arena) now,
+   * rather than when the workspace is garbage-collected (see kernels.free): the Solver does so
+   * when training ends. Scores seen before must not be used any more; the workspace stays
+   * usable and allocates anew.
+   */
+  release(): void {
+    if (this.held !== null && this.held.copy !== this.held.source) kernels.free(this.held.copy.data);
+    if (this.gathered !== null) kernels.free(this.gathered.data);
+    this.held = this.gathered = null;
+    this.arena.release();
   }
 
   /**

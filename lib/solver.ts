@@ -369,6 +369,7 @@ export class Solver {
     }
 
     this.restoreBest();
+    this.evaluation.release(); // the accuracy checks' memory, back now rather than whenever collected
     return {
       bestValMetric: this.bestValMetric, bestEpoch: this.bestEpoch, metric: this.metric,
       lossHistory: this.lossHistory, trainMetricHistory: this.trainMetricHistory,

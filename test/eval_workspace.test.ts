@@ -8,6 +8,7 @@ import { Matrix, FullyConnectedNet, Rng, Solver, argmaxRows, type Normalization 
 import { toResident } from '../lib/matrix.js';
 import { EvalWorkspace, type Scorer } from '../lib/eval_workspace.js';
 import { kernelBackend, kernels, setKernelBackend, wasmAvailable, type KernelBackend } from '../lib/kernels/index.js';
+import { residentUsage } from '../lib/kernels/wasm.js';
 import { problem } from './problems.js';
 
 const D = 5, C = 4;
@@ -157,5 +158,34 @@ describe('predict and the accuracy checks through the workspace', () => {
         expect(solver.checkAccuracy(X, y, 12, new Rng(42), 7)).toBe(expected(idx));
       }
     }
+  });
+});
+
+describe('giving memory back', () => {
+  it('kernels.free returns a block at once (twice, or an ordinary array: ignored); release() returns a workspace\'s copy, buffer and arena', () => {
+    if (kernelBackend() !== 'wasm') return;
+    const start = residentUsage().used;
+    const a = kernels.alloc(1000);
+    expect(residentUsage().used).toBeGreaterThan(start);
+    kernels.free(a);
+    kernels.free(a);
+    kernels.free(new Float64Array(3));
+    expect(residentUsage().used).toBe(start);
+
+    const model = net('none', 'float32');
+    const { X } = problem('softmax', 4, 40, D, C);
+    const ws = new EvalWorkspace();
+    const before = residentUsage().used;
+    for (let pass = 0; pass < 2; pass++) ws.forEachBatch(model, X, { dtype: 'float32', batchSize: 16, what: 'X', keep: true }, () => {});
+    ws.forEachBatch(model, X, { dtype: 'float32', batchSize: 16, rows: [1, 2, 3], what: 'X', keep: true }, () => {});
+    expect(residentUsage().used).toBeGreaterThan(before);
+    ws.release();
+    expect(residentUsage().used).toBe(before);
+    // Still usable afterwards; a pass without keep leaves no copy behind.
+    const scores: number[] = [];
+    ws.forEachBatch(model, X, { dtype: 'float32', batchSize: 64, what: 'X' }, (s) => scores.push(...s.data));
+    expect(scores).toEqual(Array.from(model.loss(X).data));
+    ws.release();
+    expect(residentUsage().used).toBe(before);
   });
 });

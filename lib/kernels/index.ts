@@ -10,7 +10,7 @@
  * (default: 2 on the main thread of a multi-core machine, 1 in worker threads).
  */
 import { adamJs, gemmJs, type Adam, type Floats, type Gemm } from './js.js';
-import { adamWasm, allocResident, allocResident32, gemmWasm, isResident, kernelThreads, tableWasm, wasmLoadError } from './wasm.js';
+import { adamWasm, allocResident, allocResident32, freeResident, gemmWasm, isResident, kernelThreads, tableWasm, wasmLoadError } from './wasm.js';
 import { tableJs, type TableKernels } from './table.js';
 import { KernelProfile, type KernelCategory } from './profile.js';
 
@@ -37,12 +37,19 @@ export interface Kernels extends TableKernels {
    * on the TypeScript backend, for arrays from alloc/alloc32 on the WebAssembly one.
    */
   inPlace(x: Floats): boolean;
+  /**
+   * Gives the storage of an array from alloc/alloc32 back now instead of when it is collected
+   * (see freeResident in lib/kernels/wasm.ts); x must not be used afterwards. A no-op for
+   * ordinary arrays.
+   */
+  free(x: Floats): void;
 }
 
 const JS_KERNELS: Kernels = {
   ...tableJs, gemm: gemmJs, adam: adamJs,
   alloc: (n) => new Float64Array(n), alloc32: (n) => new Float32Array(n),
   inPlace: () => true,
+  free: () => {},
 };
 const WASM_KERNELS: Kernels | null = gemmWasm && adamWasm && tableWasm
   ? {
@@ -50,6 +57,7 @@ const WASM_KERNELS: Kernels | null = gemmWasm && adamWasm && tableWasm
     alloc: (n) => allocResident(n) ?? new Float64Array(n),
     alloc32: (n) => allocResident32(n) ?? new Float32Array(n),
     inPlace: isResident,
+    free: freeResident,
   }
   : null;
 
@@ -65,7 +73,7 @@ export let kernels: Kernels = JS_KERNELS;
 function categoryOf(name: string): KernelCategory | null {
   if (name === 'gemm') return 'products';
   if (name === 'adam') return 'adam';
-  if (name === 'alloc' || name === 'alloc32' || name === 'inPlace') return null;
+  if (name === 'alloc' || name === 'alloc32' || name === 'inPlace' || name === 'free') return null;
   return 'elementwise'; // the table's streaming kernels
 }
 

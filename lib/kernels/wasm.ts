@@ -181,6 +181,8 @@ function release(block: [number, number]): void {
 }
 
 const registry = new FinalizationRegistry<[number, number]>(release);
+/** The block of each array handed out and not yet returned, for freeResident. */
+const blockOf = new WeakMap<Floats, [number, number]>();
 
 /**
  * A zero-filled Float64Array of `length` elements in the module's memory, or null when the
@@ -209,9 +211,26 @@ function allocBlock<T extends Floats>(length: number, type: { new (buffer: Array
   // The block may have held an earlier array. Zeroed by memory.fill: view.fill(0) on the shared
   // memory goes element by element in V8 (a 9 MB block: ~20 ms against ~1 ms).
   wasm.exports.zeros32(size / 4, at);
-  registry.register(view, [at, size]);
+  registry.register(view, [at, size], view);
+  blockOf.set(view, [at, size]);
   residentLive++;
   return view;
+}
+
+/**
+ * Returns the block of an array from allocResident/allocResident32 to the free list now, rather
+ * than when the array is garbage-collected. Why: V8 does not know that these small views hold
+ * megabytes (they view the shared module memory), so it may collect them long after they are
+ * dropped, and a process that trains many networks in a row (a bench, a notebook's grid) fills
+ * the area in between. The array, and any view of it, must not be used afterwards. Anything else
+ * (an ordinary array, an array already returned) is ignored.
+ */
+export function freeResident(x: Floats): void {
+  const block = blockOf.get(x);
+  if (block === undefined) return; // not from allocResident, or returned already
+  registry.unregister(x);
+  blockOf.delete(x);
+  release(block);
 }
 
 /** Bytes of the resident area in use and in total (for tests and diagnostics). */
