@@ -7,6 +7,8 @@
  * nnlab is faster.
  */
 import { existsSync, mkdirSync } from 'node:fs';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { cpus, loadavg } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import {
@@ -101,7 +103,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
   for (const model of options.models) {
     const refs = runReferenceFor(model, dtypes, reference, data);
     referenceRuns.push(...refs.values());
-    rows.push(...benchModelRows(model, options.batches, dtypes, data, refs, tfjs.handle, evaluations, log));
+    rows.push(...await benchModelRows(model, options.batches, dtypes, data, refs, tfjs.handle, evaluations, log));
   }
   log('[nnlab] kernel GFLOP/s…');
   const kernels = benchAllKernels(dtypes, reference.python);
@@ -185,19 +187,21 @@ function runReferenceFor(model: ModelName, dtypes: readonly DType[], reference: 
 }
 
 /** nnlab (every dtype) and TensorFlow.js on one model at each batch size, beside the reference's figures. */
-function benchModelRows(
+async function benchModelRows(
   model: ModelName, batches: readonly number[], dtypes: readonly DType[], data: Workload,
   refs: Map<DType, ReferenceResult>, tfjs: TfjsHandle | null, evaluations: Map<DType, EvalWorkspace>, log: (line: string) => void,
-): BenchRow[] {
+): Promise<BenchRow[]> {
   const find = (dtype: DType, batch: number) => refs.get(dtype)?.records.find((x) => x.model === model && x.batch === batch) ?? null;
   const rows: BenchRow[] = [];
   for (const batch of batches) {
     const tf = tfjs ? benchTfjsModel(tfjs, data, model, batch) : null;
     if (tf) log(`[tfjs-wasm] ${model} b=${batch}: epoch ${tf.epochS.toFixed(3)}s${tf.extrapolated ? ' (extrapolated)' : ''}, infer ${tf.inferSamplesPerS.toFixed(0)} samples/s, loss ${tf.lastLoss.toFixed(3)}`);
     for (const dtype of dtypes) {
+      await settleMemory();
       const r = benchModel(data, model, batch, dtype, evaluations.get(dtype));
       log(`[nnlab] ${model} b=${batch} ${dtype}: epoch ${r.epochS.toFixed(3)}s (${r.samplesPerS.toFixed(0)} samples/s${r.extrapolated ? ', extrapolated' : ''}), ` +
         `infer ${r.inferSamplesPerS.toFixed(0)} samples/s, loss ${r.lastLoss.toFixed(3)}`);
+      await settleMemory();
       const profile = profileEpoch(data, model, batch, dtype);
       log(`[nnlab] ${model} b=${batch} ${dtype} profile: ${formatShares(profile)}`);
       const np = find(dtype, batch), np64 = find('float64', batch);
@@ -213,6 +217,27 @@ function benchModelRows(
     }
   }
   return rows;
+}
+
+/**
+ * Collects garbage and lets the finalizers run before a row, so that the resident blocks of the
+ * rows before (parameters, optimiser state, workspaces: views of the WebAssembly memory, which V8
+ * does not know hold megabytes, see freeResident in lib/kernels/wasm.ts) are free again and every
+ * row starts from the same memory, as NumPy's reference counting frees its arrays at once.
+ * Without it the resident area was full from M3 on (192 MB used after the M2 rows, measured), and
+ * the later rows fell back to copying every operand in and out of the kernels.
+ */
+async function settleMemory(): Promise<void> {
+  collectGarbage ??= exposeGc();
+  collectGarbage();
+  await new Promise((done) => setTimeout(done, 0));
+  await new Promise((done) => setImmediate(done));
+}
+let collectGarbage: (() => void) | undefined;
+/** V8's gc(), which node exposes only with --expose-gc: switched on here, for the bench alone. */
+function exposeGc(): () => void {
+  setFlagsFromString('--expose-gc');
+  return runInNewContext('gc') as () => void;
 }
 
 /** The products' GFLOP/s: nnlab's backend (one thread and all of them), the TypeScript fallback, NumPy. */
