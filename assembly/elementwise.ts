@@ -230,3 +230,40 @@ export function addL2Gradient32(n: i32, dw: usize, w: usize, reg: f64): f64 {
   }
   return ((s0 + s1) + s2) + s3;
 }
+
+/**
+ * zeros: out[k] = 0 for k < n, as one memory.fill. The arena (lib/arena.ts) zeroes every
+ * temporary it hands out, and TypedArray.fill on the shared module memory goes element by
+ * element in V8: 12,800 float32 zeroed in 4.4–7.7 µs by fill against ~0.6 µs on an ordinary
+ * array (M3 at batch 128 hands out ~80 such blocks a step: 4.5% of its epoch in fill).
+ */
+export function zeros(n: i32, out: usize): void { memory.fill(out, 0, <usize>n * 8); }
+export function zeros32(n: i32, out: usize): void { memory.fill(out, 0, <usize>n * 4); }
+
+/**
+ * allFinite: 1 if every x[k], k < n, is finite, else 0. x·0 is ±0 for a finite x and NaN for
+ * NaN or ±Infinity, and a sum with a NaN in it is NaN: the sums of x·0 in every lane and the
+ * scalar tail are all non-NaN exactly when x is finite (the order of the sums cannot change
+ * that, so the answer is the reference's, lib/kernels/elementwise.ts). 128×784 float32 values:
+ * ~114 µs in JavaScript (~2× more once both number types have passed through the loop).
+ */
+// @ts-ignore: decorator
+@inline
+function allFiniteT<T>(n: i32, x: usize): i32 {
+  const E = <usize>sizeof<T>(), L = 16 / <i32>sizeof<T>();
+  const zero = v128.splat<T>(<T>0);
+  let s0 = zero, s1 = zero;
+  let k = 0;
+  for (; k + 2 * L <= n; k += 2 * L) {
+    const off = <usize>k * E;
+    s0 = v128.add<T>(s0, v128.mul<T>(v128.load(x + off), zero));
+    s1 = v128.add<T>(s1, v128.mul<T>(v128.load(x + off, 16), zero));
+  }
+  let t = <T>0;
+  for (; k < n; k++) t += load<T>(x + <usize>k * E) * <T>0;
+  const s = v128.add<T>(s0, s1);
+  return !v128.any_true(v128.ne<T>(s, s)) && t == t ? 1 : 0;
+}
+
+export function allFinite(n: i32, x: usize): i32 { return allFiniteT<f64>(n, x); }
+export function allFinite32(n: i32, x: usize): i32 { return allFiniteT<f32>(n, x); }

@@ -3,14 +3,16 @@
  *
  *   {affine → [batchnorm] → activation → [dropout]} × (L − 1) → affine → softmax or MSE loss
  *
- * Parameters live in a plain named map: W1, b1, gamma1, beta1, …, WL, bL. `loss(X)` gives the
- * scores (test mode); `loss(X, y)` gives the loss and the gradient of every parameter.
+ * Parameters live in a plain named map: W1, b1, gamma1, beta1, …, WL, bL. `scores(X)` (or
+ * `loss(X)`) gives the scores (test mode); `loss(X, y)` gives the loss and the gradient of every
+ * parameter.
  */
 import { Matrix, checkFinite, addL2Gradient, argmaxRows, type DType } from './matrix.js';
-import { affineForward, affineBackward, softmaxLoss, mseLoss, BatchnormParam, checkLabels } from './layers.js';
+import { affineForward, affineBackward, softmaxLoss, mseLoss, BatchnormParam, checkLabels, type AffineCache } from './layers.js';
 import { Activation, checkActivation, hiddenLayerForward, hiddenLayerBackward, HiddenLayerCache, HiddenLayerParamGrads } from './layer_utils.js';
 import { Rng, deriveSeed } from './random.js';
 import { MAX_LAYER_WIDTH, MAX_PARAMETERS } from './limits.js';
+import { EvalWorkspace } from './eval_workspace.js';
 
 export type Normalization = 'none' | 'batchnorm';
 export type LossKind = 'softmax' | 'mse';
@@ -154,7 +156,16 @@ export class FullyConnectedNet {
     for (const k of Object.keys(this.params)) this.params[k] = this.params[k].astype(this.config.dtype);
   }
 
-  /** Scores for X (N×inputDim) in test mode: running batchnorm statistics, no dropout. */
+  /**
+   * Scores for X (N×inputDim) in test mode: the forward pass alone (running batchnorm
+   * statistics, no dropout, no backward pass). `checked`: X was checked for non-finite values
+   * where it entered (see StepOptions).
+   */
+  scores(X: Matrix, options: { checked?: boolean } = {}): Matrix {
+    return this.forward('FullyConnectedNet.scores', X, 'test', options.checked ?? false).scores;
+  }
+
+  /** Scores for X (N×inputDim) in test mode: the same as scores(X). */
   loss(X: Matrix): Matrix;
   /**
    * Loss and gradients for X (N×inputDim) and its targets, in train mode. `rng` draws the
@@ -164,30 +175,11 @@ export class FullyConnectedNet {
   loss(X: Matrix, y: Targets, rng?: Rng, step?: StepOptions): LossResult;
   loss(X: Matrix, y?: Targets, rng?: Rng, step: StepOptions = {}): Matrix | LossResult {
     const { gradOut, checked = false } = step;
-    const { inputDim, outputDim, loss: lossKind, reg, dropout, activation } = this.config;
-    if (X.cols !== inputDim) throw new Error(`FullyConnectedNet.loss: X has ${X.cols} columns, expected inputDim = ${inputDim}`);
-    if (y !== undefined && X.rows === 0) throw new Error('FullyConnectedNet.loss: X has no rows; a loss needs at least one sample');
-    if (!checked) checkFinite('FullyConnectedNet.loss X', X);
-    X = X.astype(this.config.dtype); // a no-op when X already holds the net's number type
-    const mode = y === undefined ? 'test' : 'train';
+    const { outputDim, loss: lossKind, reg } = this.config;
+    if (y === undefined) return this.forward('FullyConnectedNet.loss', X, 'test', checked).scores;
+    const { scores, caches, lastCache } = this.forward('FullyConnectedNet.loss', X, 'train', checked, rng);
     const p = this.params;
     const L = this.numLayers;
-
-    let h = X;
-    const caches: HiddenLayerCache[] = [];
-    for (let i = 1; i < L; i++) {
-      const bn = this.bnParams[i - 1];
-      if (bn) bn.mode = mode;
-      let cache: HiddenLayerCache;
-      [h, cache] = hiddenLayerForward(h, {
-        w: p[`W${i}`], b: p[`b${i}`], activation,
-        batchnorm: bn ? { gamma: p[`gamma${i}`], beta: p[`beta${i}`], param: bn } : undefined,
-        dropout: dropout > 0 ? { p: dropout, mode, rng: rng ?? this.dropoutRng } : undefined,
-      });
-      caches.push(cache);
-    }
-    const [scores, lastCache] = affineForward(h, p[`W${L}`], p[`b${L}`]);
-    if (y === undefined) return scores;
 
     let dataLoss: number, dscores: Matrix;
     if (lossKind === 'softmax') {
@@ -226,13 +218,40 @@ export class FullyConnectedNet {
     return { loss: dataLoss + regLoss, grads };
   }
 
+  /**
+   * The forward pass: every hidden block, then the output layer's scores, with what the
+   * backward pass needs (the caches). `what` names the caller in errors.
+   */
+  private forward(what: string, X: Matrix, mode: 'train' | 'test', checked: boolean, rng?: Rng): { scores: Matrix; caches: HiddenLayerCache[]; lastCache: AffineCache } {
+    const { inputDim, dropout, activation } = this.config;
+    if (X.cols !== inputDim) throw new Error(`${what}: X has ${X.cols} columns, expected inputDim = ${inputDim}`);
+    if (mode === 'train' && X.rows === 0) throw new Error(`${what}: X has no rows; a loss needs at least one sample`);
+    if (!checked) checkFinite(`${what} X`, X);
+    X = X.astype(this.config.dtype); // a no-op when X already holds the net's number type
+    const p = this.params;
+    const L = this.numLayers;
+    let h = X;
+    const caches: HiddenLayerCache[] = [];
+    for (let i = 1; i < L; i++) {
+      const bn = this.bnParams[i - 1];
+      if (bn) bn.mode = mode;
+      let cache: HiddenLayerCache;
+      [h, cache] = hiddenLayerForward(h, {
+        w: p[`W${i}`], b: p[`b${i}`], activation,
+        batchnorm: bn ? { gamma: p[`gamma${i}`], beta: p[`beta${i}`], param: bn } : undefined,
+        dropout: dropout > 0 ? { p: dropout, mode, rng: rng ?? this.dropoutRng } : undefined,
+      });
+      caches.push(cache);
+    }
+    const [scores, lastCache] = affineForward(h, p[`W${L}`], p[`b${L}`]);
+    return { scores, caches, lastCache };
+  }
+
   /** Predicted class of each row of X (argmax of the scores), computed in batches. */
   predict(X: Matrix, batchSize = 1024): Int32Array {
     const out = new Int32Array(X.rows);
-    for (let start = 0; start < X.rows; start += batchSize) {
-      const idx = Array.from({ length: Math.min(batchSize, X.rows - start) }, (_, k) => start + k);
-      out.set(argmaxRows(this.loss(X.selectRows(idx))), start);
-    }
+    const options = { dtype: this.config.dtype, batchSize, what: 'FullyConnectedNet.predict X' };
+    new EvalWorkspace().forEachBatch(this, X, options, (scores, first) => out.set(argmaxRows(scores), first));
     return out;
   }
 

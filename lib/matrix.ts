@@ -144,9 +144,18 @@ export class Matrix {
     const c = this.cols;
     const res = out ?? Matrix.like(this, indices.length, c);
     checkShape('selectRows out', res, indices.length, c);
+    // Converting float64 rows into float32 WebAssembly memory (a float32 net's minibatch), V8
+    // converts element by element into the shared buffer: 128×784 values took ~330 µs, against
+    // ~170 µs converting each row into an ordinary array first, then copying it over.
+    const row = res.dtype === this.dtype ? null : floatsOf(res.dtype, c);
     for (let k = 0; k < indices.length; k++) {
       const i = indices[k];
-      res.data.set(this.data.subarray(i * c, (i + 1) * c), k * c);
+      const from = this.data.subarray(i * c, (i + 1) * c);
+      if (row === null) res.data.set(from, k * c);
+      else {
+        row.set(from);
+        res.data.set(row, k * c);
+      }
     }
     return res;
   }
@@ -182,22 +191,18 @@ export function checkFinite(what: string, m: Matrix): void {
 }
 
 /**
- * Whether every value is finite, about twice as fast as testing them one by one: x·0 is 0 for
- * a finite x and NaN for NaN or ±Infinity, and a sum with a NaN in it is NaN. Four running
- * sums, so that the additions do not wait for each other.
+ * Whether every value is finite: the allFinite kernel (lib/kernels/elementwise.ts), on pieces
+ * of at most FINITE_CHUNK values, so that a large dataset outside the kernels' memory is
+ * copied in a piece at a time rather than whole.
  */
 function allFinite(d: Floats): boolean {
-  const n = d.length;
-  let z0 = 0, z1 = 0, z2 = 0, z3 = 0, k = 0;
-  for (; k + 3 < n; k += 4) {
-    z0 += d[k] * 0;
-    z1 += d[k + 1] * 0;
-    z2 += d[k + 2] * 0;
-    z3 += d[k + 3] * 0;
+  for (let s = 0; s < d.length; s += FINITE_CHUNK) {
+    const piece = d.subarray(s, Math.min(s + FINITE_CHUNK, d.length));
+    if (kernels.allFinite(piece.length, piece) === 0) return false;
   }
-  for (; k < n; k++) z0 += d[k] * 0;
-  return z0 + z1 + z2 + z3 === 0;
+  return true;
 }
+const FINITE_CHUNK = 1 << 20;
 
 /** `out` after checking its shape, or a new rows×cols matrix of the type of `like`. */
 function output(what: string, out: Matrix | undefined, rows: number, cols: number, like: Matrix): Matrix {

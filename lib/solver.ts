@@ -11,6 +11,7 @@ import { Matrix, checkFinite, argmaxRows, type DType } from './matrix.js';
 import type { LossResult, Params, StepOptions, Targets } from './fc_net.js';
 import type { BatchnormParam } from './layers.js';
 import { StepWorkspace } from './step_workspace.js';
+import { EvalWorkspace, type Scorer } from './eval_workspace.js';
 import { OptimConfig, updateRules, UpdateRuleName, UPDATE_RULE_NAMES, HYPERPARAMETERS, learningRateAt, LR_SCHEDULES, type LrSchedule } from './optim.js';
 import { Rng, deriveSeed } from './random.js';
 
@@ -24,6 +25,11 @@ export interface Model {
   params: Params;
   /** Scores for X (test mode). */
   loss(X: Matrix): Matrix;
+  /**
+   * Scores for X in test mode, the forward pass alone (FullyConnectedNet has it); `checked`
+   * says X needs no scan for non-finite values. The accuracy checks use it when present.
+   */
+  scores?(X: Matrix, options?: { checked?: boolean }): Matrix;
   /**
    * Loss and gradients for X and its targets (train mode). `rng` draws any randomness of the
    * step (dropout masks); `step.gradOut` holds a reusable matrix per parameter, of its shape,
@@ -216,6 +222,8 @@ export class Solver {
 
   /** The step's memory: minibatch buffer, temporaries and gradient workspaces (lib/step_workspace.ts). */
   private readonly workspace = new StepWorkspace();
+  /** The accuracy checks' memory: the validation set's copy, outputs (lib/eval_workspace.ts). */
+  private readonly evaluation = new EvalWorkspace();
 
   constructor(model: Model, data: SolverData, options: Partial<SolverOptions> = {}) {
     this.model = model;
@@ -287,15 +295,20 @@ export class Solver {
   checkAccuracy(X: Matrix, y: Targets, numSamples: number | null = null, rng?: Rng, batchSize = 1024): number {
     const n = X.rows;
     let idx: Int32Array = new Int32Array(n).map((_, i) => i);
+    let subset = false;
     if (numSamples !== null && numSamples < n) {
       if (!rng) throw new Error('Solver.checkAccuracy: subsampling needs an rng');
       idx = rng.permutation(n).subarray(0, numSamples);
+      subset = true;
     }
+    const model = this.model;
+    const scorer: Scorer = model.scores ? (model as Scorer) : { scores: (x) => model.loss(x) };
+    // The solver's own data were scanned by its constructor and stay as they are: kept between epochs.
+    const own = X === this.data.XTrain || X === this.data.XVal;
+    const options = { dtype: this.dtype, batchSize, rows: subset ? idx : undefined, what: 'Solver.checkAccuracy X', checked: own, keep: own };
     let total = 0;
-    for (let start = 0; start < idx.length; start += batchSize) {
-      const batch = idx.subarray(start, Math.min(start + batchSize, idx.length));
-      const scores = this.model.loss(X.selectRows(batch));
-      const yb = selectTargets(y, batch);
+    this.evaluation.forEachBatch(scorer, X, options, (scores, first) => {
+      const yb = selectTargets(y, idx.subarray(first, first + scores.rows));
       if (this.metric === 'accuracy') {
         const pred = argmaxRows(scores);
         const labels = yb as Int32Array;
@@ -304,7 +317,7 @@ export class Solver {
         const T = (yb as Matrix).data, S = scores.data;
         for (let k = 0; k < S.length; k++) total += (S[k] - T[k]) ** 2 / scores.cols;
       }
-    }
+    });
     return total / idx.length;
   }
 
@@ -367,6 +380,7 @@ export class Solver {
     }
 
     this.restoreBest();
+    this.evaluation.release(); // the accuracy checks' memory, back now rather than whenever collected
     return {
       bestValMetric: this.bestValMetric, bestEpoch: this.bestEpoch, metric: this.metric,
       lossHistory: this.lossHistory, trainMetricHistory: this.trainMetricHistory,

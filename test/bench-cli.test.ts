@@ -26,6 +26,10 @@ describe('nnlab bench', () => {
     expect(run.stdout).toMatch(/\| M1 +\| 128 +\| float64 \|/);
     expect(run.stdout).toMatch(/\| M1 +\| 128 +\| float32 \|/);
     expect(run.stdout).toMatch(/float64 products:[^]*float32 products:/);
+    // A verdict per row and the profile of an epoch, from the kernels' timers.
+    expect(run.stdout).toMatch(/^M1 b128 float64: \d+\.\d\d× (NumPy float64 — (faster|slower)|no NumPy figure)/m);
+    expect(run.stdout).toMatch(/^M1 b128 float32: /m);
+    expect(run.stdout).toMatch(/\| M1 +\| 128 +\| float32 \| +[\d.]+ \| +[\d.]+ \| +[\d.]+ \| +[\d.]+ \| +[\d.]+ \| +-?[\d.]+ \|/);
 
     const r = JSON.parse(readFileSync(json, 'utf8')) as BenchResult;
     expect(r.rows.map((row) => row.dtype)).toEqual(['float64', 'float32']);
@@ -45,6 +49,15 @@ describe('nnlab bench', () => {
       }
       for (const loss of losses) expect(Math.abs(loss - Math.log(12))).toBeLessThan(0.3);
       expect(row.tfjsSpeedup).toBeCloseTo(row.tfjs!.epochS / row.nnlab.epochS, 10);
+      // The profile: every category timed, the shares of one epoch adding up to 1.
+      const { share, ms, epochMs } = row.profile;
+      expect(ms.products).toBeGreaterThan(0);
+      expect(ms.adam).toBeGreaterThan(0);
+      expect(ms.elementwise).toBeGreaterThan(0);
+      expect(ms.evaluation).toBeGreaterThan(0);
+      expect(share.products).toBeCloseTo(ms.products / epochMs, 10);
+      expect(share.products + share.adam + share.elementwise + share.evaluation + share.other).toBeCloseTo(1, 10);
+      if (row.inferRatio !== null) expect(row.inferRatio).toBeCloseTo(row.nnlab.inferS / row.numpy!.infer_s, 10);
     }
     if (!haveReference) expect(r.referenceStatus).toMatch(/^skipped: .*numpy_mlp\.py not found \(use --reference PATH\)/);
     expect(new Set(r.kernels.map((k) => `${k.system} ${k.dtype ?? 'float64'}`)).size).toBeGreaterThanOrEqual(4);

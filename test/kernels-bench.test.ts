@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { checkWorkload, hash32, makeWorkload, WORKLOAD, WORKLOAD_CHECK } from '../lib/bench/workload.js';
 import { benchTrain } from '../lib/bench/protocol.js';
 import { buildModel } from '../lib/bench/nnlab.js';
-import { formatBench, type BenchResult } from '../lib/bench/index.js';
+import { formatBench, verdict, type BenchResult, type BenchRow } from '../lib/bench/index.js';
 
 describe('bench workload', () => {
   it('hash32 is lowbias32 on uint32 (wrapping multiplication)', () => {
@@ -85,15 +85,19 @@ describe('bench protocol', () => {
     const np = (system: string, epoch_s: number, extrapolated: boolean) =>
       ({ system, model: 'M2', batch: 32, epoch_s, samples_per_s: 7440 / epoch_s, infer_s: 0.02, infer_samples_per_s: 372000, extrapolated, last_loss: 2 });
     const f64 = np('numpy-f64', 0.2, true), f32 = np('numpy-f32', 0.125, false);
+    const profile = {
+      epochMs: 200, ms: { products: 120, adam: 20, elementwise: 10, evaluation: 16 },
+      share: { products: 0.6, adam: 0.1, elementwise: 0.05, evaluation: 0.08, other: 0.17 }, setup: 'a test epoch',
+    };
     const result: BenchResult = {
       system: 'nnlab', env: { node: 'v20', kernels: 'wasm', cpus: 2, cpuModel: 'x' }, dataCheck: makeWorkload().check,
       referenceStatus: 'test', tfjsStatus: 'test',
       rows: [
         { model: 'M2', batch: 32, dtype: 'float64', nnlab: { system: 'nnlab', model: 'M2', batch: 32, dtype: 'float64', ...rec },
-          numpy: f64, numpyF64: f64, trainRatio: 0.5, trainRatioF64: 0.5, inferRatio: 0.5, tfjs: null, tfjsSpeedup: null },
+          numpy: f64, numpyF64: f64, trainRatio: 0.5, trainRatioF64: 0.5, inferRatio: 0.5, tfjs: null, tfjsSpeedup: null, profile },
         { model: 'M2', batch: 32, dtype: 'float32', nnlab: { system: 'nnlab', model: 'M2', batch: 32, dtype: 'float32', ...rec },
-          numpy: f32, numpyF64: f64, trainRatio: 0.8, trainRatioF64: 0.5, inferRatio: 0.5,
-          tfjs: { system: 'tfjs-wasm', model: 'M2', batch: 32, ...rec, epochS: 0.9 }, tfjsSpeedup: 9 },
+          numpy: f32, numpyF64: f64, trainRatio: 1.25, trainRatioF64: 0.5, inferRatio: 0.5,
+          tfjs: { system: 'tfjs-wasm', model: 'M2', batch: 32, ...rec, epochS: 0.9 }, tfjsSpeedup: 9, profile },
       ],
       kernels: [
         { system: 'nnlab-wasm', dtype: 'float64', shape: [32, 784, 100], form: 'forward', gflops: 17.25, seconds: 1 },
@@ -103,7 +107,27 @@ describe('bench protocol', () => {
     };
     const text = formatBench(result);
     expect(text).toMatch(/\| M2 +\| 32 +\| float64 \| +0\.100 \| +0\.200\* \| +0\.50 \| +0\.200\* \| +0\.50 \| +– \| +– \|/);
-    expect(text).toMatch(/\| M2 +\| 32 +\| float32 \| +0\.100 \| +0\.125 \| +0\.80 \| +0\.200\* \| +0\.50 \| +0\.900 \| +9\.0× \|/);
+    expect(text).toMatch(/\| M2 +\| 32 +\| float32 \| +0\.100 \| +0\.125 \| +1\.25 \| +0\.200\* \| +0\.50 \| +0\.900 \| +9\.0× \|/);
+    // One verdict per row, and the profile table with every category's share.
+    expect(text).toContain('M2 b32 float64: 0.50× NumPy float64 — faster; inference 0.50× — faster\n');
+    expect(text).toContain('M2 b32 float32: 1.25× NumPy float32 — slower (products 60% of the epoch, the rest outside them 32%); inference 0.50× — faster\n');
+    expect(text).toMatch(/\| model \| batch \| dtype +\| epoch ms \| products % \| adam % \| elementwise % \| evaluation % \| other % \|/);
+    expect(text).toMatch(/\| M2 +\| 32 +\| float64 \| +200\.0 \| +60\.0 \| +10\.0 \| +5\.0 \| +8\.0 \| +17\.0 \|/);
+    expect(text).toContain('a test epoch');
     expect(text).toMatch(/float64 products:\n\n[^]*\| 32×784×100 +\| forward +\| +17\.3 \|[^]*float32 products:\n\n[^]*\| 32×784×100 +\| forward +\| +40\.0 \|/);
+  });
+});
+
+describe('bench verdict', () => {
+  const row = (trainRatio: number | null, inferRatio: number | null) => ({
+    model: 'M3', batch: 128, dtype: 'float32', trainRatio, inferRatio,
+    profile: { share: { products: 0.7, adam: 0.05, elementwise: 0.05, evaluation: 0.1, other: 0.1 } },
+  }) as unknown as BenchRow;
+
+  it('says faster at or below 1.00, slower above it with the products\' share, and includes inference', () => {
+    expect(verdict(row(0.91, 0.8))).toBe('M3 b128 float32: 0.91× NumPy float32 — faster; inference 0.80× — faster');
+    expect(verdict(row(1, 1.3))).toBe('M3 b128 float32: 1.00× NumPy float32 — faster; inference 1.30× — slower');
+    expect(verdict(row(1.06, null))).toBe('M3 b128 float32: 1.06× NumPy float32 — slower (products 70% of the epoch, the rest outside them 20%)');
+    expect(verdict(row(null, null))).toBe('M3 b128 float32: no NumPy figure (reference not run)');
   });
 });

@@ -743,6 +743,38 @@ describe('elementwise kernels', () => {
       });
     }
 
+    for (const [name, k] of ewBackends) {
+      it(`${name} ${dt}: allFinite is 1 exactly when no value is NaN or ±Infinity (any position, lengths around the vectors, resident and plain)`, () => {
+        const rng = new Rng(dt === 'f32' ? 209 : 210);
+        for (const len of [0, 1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 784 + 3]) {
+          for (const home of ['plain', 'resident'] as Home[]) {
+            const base = values(rng, len, false).map((v) => v * 1e30); // large but finite in float32 too
+            if (dt === 'f32') base.forEach((v, i) => { base[i] = Math.fround(v) === Infinity || Math.fround(v) === -Infinity ? 1 : v; });
+            expect(k.allFinite(len, makeArray(dt, home, base)), `finite len=${len} ${home}`).toBe(1);
+            for (const bad of [Number.NaN, Infinity, -Infinity]) {
+              for (const at of new Set([0, len - 1, len >> 1, len - 2].filter((i) => i >= 0 && i < len))) {
+                const x = base.slice();
+                x[at] = bad;
+                expect(k.allFinite(len, makeArray(dt, home, x)), `${bad} at ${at} of ${len} ${home}`).toBe(0);
+              }
+            }
+          }
+        }
+        // Only the first n values count.
+        expect(k.allFinite(2, makeArray(dt, 'plain', [1, 2, Number.NaN]))).toBe(1);
+      });
+
+      it(`${name} ${dt}: zeros zeroes exactly the first n values, resident and plain`, () => {
+        for (const home of ['plain', 'resident'] as Home[]) {
+          for (const len of [1, 3, 4, 5, 17, 12803]) {
+            const x = makeArray(dt, home, new Array(len + 2).fill(7));
+            k.zeros(len, x.subarray(1, len + 1));
+            expect(Array.from(x), `len=${len} ${home}`).toEqual([7, ...new Array(len).fill(0), 7]);
+          }
+        }
+      });
+    }
+
     it(`${dt}: wasm and js agree bit for bit on the same random inputs, resident and plain, through the kernels binding`, () => {
       const initial = kernelBackend();
       try {

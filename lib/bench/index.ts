@@ -7,6 +7,8 @@
  * nnlab is faster.
  */
 import { existsSync, mkdirSync } from 'node:fs';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { cpus, loadavg } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import {
@@ -16,7 +18,9 @@ import { writeFileAtomic } from '../io.js';
 import { DTYPES, type DType } from '../matrix.js';
 import { checkWorkload, makeWorkload, MODEL_NAMES, WORKLOAD, type ModelName, type Workload } from './workload.js';
 import { mustBeOneOf, mustBePositiveInteger } from '../validate.js';
-import { benchModel, type NnlabRecord } from './nnlab.js';
+import { benchModel, profileEpoch, type EpochProfile, type NnlabRecord } from './nnlab.js';
+import { EvalWorkspace } from '../eval_workspace.js';
+import { PROFILE_CATEGORIES } from '../kernels/index.js';
 import { benchTfjsModel, loadTfjs, type TfjsHandle, type TfjsRecord } from './tfjs.js';
 import { benchKernels, numpyKernelScript, PRODUCT_FORMS, KERNEL_SHAPES, type KernelRecord } from './gflops.js';
 import {
@@ -59,6 +63,8 @@ export interface BenchRow {
   tfjs: TfjsRecord | null;
   /** TensorFlow.js epoch time / nnlab epoch time: how many times faster nnlab trains. */
   tfjsSpeedup: number | null;
+  /** Where the time of one Solver epoch (accuracy checks included) goes, from the kernels' timers. */
+  profile: EpochProfile;
 }
 
 export interface BenchResult {
@@ -91,10 +97,13 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
 
   const rows: BenchRow[] = [];
   const referenceRuns: ReferenceResult[] = [];
+  // One evaluation workspace per number type for the whole run: each copies the workload into
+  // the kernels' memory once, and every model's inference reads that copy.
+  const evaluations = new Map(dtypes.map((d) => [d, new EvalWorkspace()]));
   for (const model of options.models) {
     const refs = runReferenceFor(model, dtypes, reference, data);
     referenceRuns.push(...refs.values());
-    rows.push(...benchModelRows(model, options.batches, dtypes, data, refs, tfjs.handle, log));
+    rows.push(...await benchModelRows(model, options.batches, dtypes, data, refs, tfjs.handle, evaluations, log));
   }
   log('[nnlab] kernel GFLOP/s…');
   const kernels = benchAllKernels(dtypes, reference.python);
@@ -178,19 +187,23 @@ function runReferenceFor(model: ModelName, dtypes: readonly DType[], reference: 
 }
 
 /** nnlab (every dtype) and TensorFlow.js on one model at each batch size, beside the reference's figures. */
-function benchModelRows(
+async function benchModelRows(
   model: ModelName, batches: readonly number[], dtypes: readonly DType[], data: Workload,
-  refs: Map<DType, ReferenceResult>, tfjs: TfjsHandle | null, log: (line: string) => void,
-): BenchRow[] {
+  refs: Map<DType, ReferenceResult>, tfjs: TfjsHandle | null, evaluations: Map<DType, EvalWorkspace>, log: (line: string) => void,
+): Promise<BenchRow[]> {
   const find = (dtype: DType, batch: number) => refs.get(dtype)?.records.find((x) => x.model === model && x.batch === batch) ?? null;
   const rows: BenchRow[] = [];
   for (const batch of batches) {
     const tf = tfjs ? benchTfjsModel(tfjs, data, model, batch) : null;
     if (tf) log(`[tfjs-wasm] ${model} b=${batch}: epoch ${tf.epochS.toFixed(3)}s${tf.extrapolated ? ' (extrapolated)' : ''}, infer ${tf.inferSamplesPerS.toFixed(0)} samples/s, loss ${tf.lastLoss.toFixed(3)}`);
     for (const dtype of dtypes) {
-      const r = benchModel(data, model, batch, dtype);
+      await settleMemory();
+      const r = benchModel(data, model, batch, dtype, evaluations.get(dtype));
       log(`[nnlab] ${model} b=${batch} ${dtype}: epoch ${r.epochS.toFixed(3)}s (${r.samplesPerS.toFixed(0)} samples/s${r.extrapolated ? ', extrapolated' : ''}), ` +
         `infer ${r.inferSamplesPerS.toFixed(0)} samples/s, loss ${r.lastLoss.toFixed(3)}`);
+      await settleMemory();
+      const profile = profileEpoch(data, model, batch, dtype);
+      log(`[nnlab] ${model} b=${batch} ${dtype} profile: ${formatShares(profile)}`);
       const np = find(dtype, batch), np64 = find('float64', batch);
       rows.push({
         model, batch, dtype, nnlab: r, numpy: np, numpyF64: np64,
@@ -199,10 +212,32 @@ function benchModelRows(
         inferRatio: np ? r.inferS / np.infer_s : null,
         tfjs: tf,
         tfjsSpeedup: tf ? tf.epochS / r.epochS : null,
+        profile,
       });
     }
   }
   return rows;
+}
+
+/**
+ * Collects garbage and lets the finalizers run before a row, so that the resident blocks of the
+ * rows before (parameters, optimiser state, workspaces: views of the WebAssembly memory, which V8
+ * does not know hold megabytes, see freeResident in lib/kernels/wasm.ts) are free again and every
+ * row starts from the same memory, as NumPy's reference counting frees its arrays at once.
+ * Without it the resident area was full from M3 on (192 MB used after the M2 rows, measured), and
+ * the later rows fell back to copying every operand in and out of the kernels.
+ */
+async function settleMemory(): Promise<void> {
+  collectGarbage ??= exposeGc();
+  collectGarbage();
+  await new Promise((done) => setTimeout(done, 0));
+  await new Promise((done) => setImmediate(done));
+}
+let collectGarbage: (() => void) | undefined;
+/** V8's gc(), which node exposes only with --expose-gc: switched on here, for the bench alone. */
+function exposeGc(): () => void {
+  setFlagsFromString('--expose-gc');
+  return runInNewContext('gc') as () => void;
 }
 
 /** The products' GFLOP/s: nnlab's backend (one thread and all of them), the TypeScript fallback, NumPy. */
@@ -306,15 +341,52 @@ export function formatBench(r: BenchResult): string {
     }
     return `${dtype} products:\n\n` + table(['N×D×M', 'product', ...systems.map((s) => `${s} GFLOP/s`)], kernelRows);
   }).join('\n\n');
+  const profile = table(
+    ['model', 'batch', 'dtype', 'epoch ms', ...PROFILE_CATEGORIES.map((c) => `${c} %`), 'other %'],
+    r.rows.map((row) => [
+      row.model, String(row.batch), row.dtype, fixed(row.profile.epochMs, 1),
+      ...[...PROFILE_CATEGORIES, 'other' as const].map((c) => fixed(100 * row.profile.share[c], 1)),
+    ]),
+    3,
+  );
   return [
     `nnlab bench — ${r.env.node}, kernels ${r.env.kernels} (${r.env.kernelThreads ?? 1} thread(s)), ${r.env.cpus} CPUs (${r.env.cpuModel}); load average ${[r.env.loadavgAtStart, r.env.loadavgAtEnd].map((l) => (l as number[] | undefined)?.[0]?.toFixed(2) ?? '?').join(' → ')}; NumPy reference: ${r.referenceStatus}; TensorFlow.js: ${r.tfjsStatus ?? 'not run'}`,
     '',
     train,
     '',
-    'ratio = nnlab time / NumPy time in the same dtype; ratio to f64 = nnlab time / NumPy float64 time (below 1.00: nnlab faster); tfjs / nnlab = TensorFlow.js (wasm, float32) time / nnlab time; all in the same run. * = extrapolated from part of an epoch (time cap BENCH_CAP_S).',
+    'ratio = nnlab time / NumPy time in the same dtype; ratio to f64 = nnlab time / NumPy float64 time (below 1.00: nnlab faster); tfjs / nnlab = TensorFlow.js (wasm, float32) time / nnlab time; infer ratio = nnlab time / NumPy time for inference at batch 1024 (scores of the whole workload), same dtype; all in the same run. * = extrapolated from part of an epoch (time cap BENCH_CAP_S).',
+    '',
+    r.rows.map(verdict).join('\n'),
+    '',
+    `Where one epoch goes (${r.rows[0]?.profile.setup ?? 'no rows'}), from the kernels' own timers; evaluation = the accuracy checks, other = JavaScript between the kernels:`,
+    '',
+    profile,
     '',
     kernels,
     '',
     'forward = x·W (N×D)·(D×M); weightGrad = xᵀ·dout; inputGrad = dout·Wᵀ; 2·N·D·M flops each.',
   ].join('\n');
+}
+
+/** The profile of one epoch in one line: each category's share in percent. */
+export function formatShares(p: EpochProfile): string {
+  return [...PROFILE_CATEGORIES, 'other' as const].map((c) => `${c} ${(100 * p.share[c]).toFixed(1)}%`).join(', ') + ` of ${p.epochMs.toFixed(1)} ms`;
+}
+
+/**
+ * One line per row: how nnlab's training compares with NumPy's in the same number type, and
+ * its inference; a row slower than NumPy says what share of its epoch the products take (the
+ * part two-lane SIMD bounds, see assembly/gemm.ts) against the rest.
+ */
+export function verdict(row: BenchRow): string {
+  const head = `${row.model} b${row.batch} ${row.dtype}:`;
+  const word = (ratio: number) => (ratio <= 1 ? 'faster' : 'slower');
+  if (row.trainRatio === null) return `${head} no NumPy figure (reference not run)`;
+  let line = `${head} ${row.trainRatio.toFixed(2)}× NumPy ${row.dtype} — ${word(row.trainRatio)}`;
+  if (row.trainRatio > 1) {
+    const s = row.profile.share;
+    line += ` (products ${(100 * s.products).toFixed(0)}% of the epoch, the rest outside them ${(100 * (1 - s.products - s.evaluation)).toFixed(0)}%)`;
+  }
+  if (row.inferRatio !== null) line += `; inference ${row.inferRatio.toFixed(2)}× — ${word(row.inferRatio)}`;
+  return line;
 }

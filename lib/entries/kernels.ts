@@ -2,13 +2,16 @@
  * nnlab/kernels: the machinery under the core. A learner never needs it; a kernel author, or a
  * tool built on the core (the CLI, the experiment runner), starts here:
  *   - which backend computes (WebAssembly SIMD or the bit-identical TypeScript loops), threads;
+ *   - an opt-in profile of the kernels' time by category;
  *   - matrices resident in WebAssembly memory, the step arena for a training step's temporaries,
+ *     the evaluation workspace for scores over a whole dataset,
  *     the fused operations and out-parameter variants the layers call;
  *   - the core's argument checks, option tables and size limits.
  * One group per file.
  */
 export {
   setKernelBackend, kernelBackend, kernelThreadCount, wasmAvailable, forceThreadSharing, type KernelBackend,
+  KernelProfile, profileKernels, kernelProfile, PROFILE_CATEGORIES, type KernelCategory, type ProfileCategory,
 } from '../kernels/index.js';
 export {
   floatsOf, residentMatrix, toResident, type Floats,
@@ -18,6 +21,7 @@ export {
 } from '../matrix.js';
 export { StepArena } from '../arena.js';
 export { StepWorkspace } from '../step_workspace.js';
+export { EvalWorkspace, type EvalOptions, type Scorer } from '../eval_workspace.js';
 export { affineBackwardParams, checkLabels, type AffineGradOut } from '../layers.js';
 export { checkActivation, activationLayers, type HiddenLayerParamGrads } from '../layer_utils.js';
 export { parameterShapes, validateConfig, DEFAULT_NET_CONFIG } from '../fc_net.js';

@@ -9,13 +9,15 @@
  * NNLAB_THREADS=N the number of threads the WebAssembly kernels may use for one large call
  * (default: 2 on the main thread of a multi-core machine, 1 in worker threads).
  */
-import { adamJs, gemmJs, type Adam, type Gemm } from './js.js';
-import { adamWasm, allocResident, allocResident32, gemmWasm, kernelThreads, tableWasm, wasmLoadError } from './wasm.js';
+import { adamJs, gemmJs, type Adam, type Floats, type Gemm } from './js.js';
+import { adamWasm, allocResident, allocResident32, freeResident, gemmWasm, isResident, kernelThreads, tableWasm, wasmLoadError } from './wasm.js';
 import { tableJs, type TableKernels } from './table.js';
+import { KernelProfile, type KernelCategory } from './profile.js';
 
 export { forceThreadSharing } from './wasm.js';
 export type { Adam, Floats, Gemm } from './js.js';
 export type { TableKernels } from './table.js';
+export { KernelProfile, PROFILE_CATEGORIES, type KernelCategory, type ProfileCategory } from './profile.js';
 export type KernelBackend = 'wasm' | 'js';
 
 /**
@@ -30,35 +32,86 @@ export interface Kernels extends TableKernels {
   alloc(length: number): Float64Array;
   /** The same for float32 arrays. */
   alloc32(length: number): Float32Array;
+  /**
+   * Whether the kernels read and write x in place (no copy in and out): true for every array
+   * on the TypeScript backend, for arrays from alloc/alloc32 on the WebAssembly one.
+   */
+  inPlace(x: Floats): boolean;
+  /**
+   * Gives the storage of an array from alloc/alloc32 back now instead of when it is collected
+   * (see freeResident in lib/kernels/wasm.ts); x must not be used afterwards. A no-op for
+   * ordinary arrays.
+   */
+  free(x: Floats): void;
 }
 
 const JS_KERNELS: Kernels = {
   ...tableJs, gemm: gemmJs, adam: adamJs,
   alloc: (n) => new Float64Array(n), alloc32: (n) => new Float32Array(n),
+  inPlace: () => true,
+  free: () => {},
 };
 const WASM_KERNELS: Kernels | null = gemmWasm && adamWasm && tableWasm
   ? {
     ...tableWasm, gemm: gemmWasm, adam: adamWasm,
     alloc: (n) => allocResident(n) ?? new Float64Array(n),
     alloc32: (n) => allocResident32(n) ?? new Float32Array(n),
+    inPlace: isResident,
+    free: freeResident,
   }
   : null;
 
 let current: KernelBackend = 'js';
+/** The kernels of the backend in use, untimed. */
+let raw: Kernels = JS_KERNELS;
+/** The profile being recorded (see profileKernels), or null. */
+let profile: KernelProfile | null = null;
 /** The kernels in use; lib/matrix.ts calls them through this binding. */
 export let kernels: Kernels = JS_KERNELS;
+
+/** Which profile category each kernel's time goes to (storage functions are not timed). */
+function categoryOf(name: string): KernelCategory | null {
+  if (name === 'gemm') return 'products';
+  if (name === 'adam') return 'adam';
+  if (name === 'alloc' || name === 'alloc32' || name === 'inPlace' || name === 'free') return null;
+  return 'elementwise'; // the table's streaming kernels
+}
+
+/** The kernels k, each timed into profile p. */
+function timed(k: Kernels, p: KernelProfile): Kernels {
+  return Object.fromEntries(Object.entries(k).map(([name, f]) => {
+    const category = categoryOf(name);
+    const fn = f as (...args: unknown[]) => unknown;
+    return [name, category === null ? fn : (...args: unknown[]) => p.kernel(category, () => fn(...args))];
+  })) as unknown as Kernels;
+}
+
+/**
+ * Starts recording where the kernels' time goes into `p` (see lib/kernels/profile.ts), or stops
+ * with null. While off, the kernels run untimed: the profiler costs nothing.
+ */
+export function profileKernels(p: KernelProfile | null): void {
+  profile = p;
+  kernels = p === null ? raw : timed(raw, p);
+}
+
+/** The profile being recorded, or null (evaluation passes time themselves into it). */
+export function kernelProfile(): KernelProfile | null {
+  return profile;
+}
 
 /** Switches the backend for the whole process (the bench and tests compare both). */
 export function setKernelBackend(name: KernelBackend): void {
   if (name === 'wasm') {
     if (WASM_KERNELS === null) throw new Error(`nnlab: the WebAssembly kernels are unavailable: ${wasmLoadError}`);
-    kernels = WASM_KERNELS;
+    raw = WASM_KERNELS;
   } else if (name === 'js') {
-    kernels = JS_KERNELS;
+    raw = JS_KERNELS;
   } else {
     throw new Error(`nnlab: unknown kernel backend '${String(name)}' (expected 'wasm' or 'js')`);
   }
   current = name;
+  profileKernels(profile);
 }
 
 /** The backend in use. */

@@ -54,6 +54,8 @@ interface KernelExports {
   heapBase(): number;
   packBytes(): number;
   setPackArea(at: number): void;
+  /** n float32 zeros at byte offset out (memory.fill; the table's zeros32). */
+  zeros32(n: number, out: number): void;
   gemm(n: number, m: number, k: number,
        a: number, aRow: number, aStep: number,
        b: number, bStep: number, bCol: number, c: number, cStride: number): void;
@@ -75,15 +77,20 @@ interface KernelExports {
 }
 
 const PAGE = 65536;
-/** Room for parameters and optimiser state: 64 MB is 8 M float64, ~30 copies of the largest report model. */
-const RESIDENT_BYTES = 64 * 1024 * 1024;
 /**
- * 256 MB up front, up to 1 GB (the maximum the module declares, see build:wasm). The operating
+ * Room for parameters, optimiser state and the datasets evaluated in place (lib/eval_workspace.ts):
+ * 192 MB is 24 M float64, ~30 copies of the largest report model plus a float64 and a float32
+ * copy of the bench's 7440×784 workload (47 MB and 23 MB), with room to spare for a copy not yet
+ * garbage-collected.
+ */
+const RESIDENT_BYTES = 192 * 1024 * 1024;
+/**
+ * 384 MB up front, up to 1 GB (the maximum the module declares, see build:wasm). The operating
  * system only backs the pages that are touched, so the reservation itself costs no RAM. The
  * memory is shared (a SharedArrayBuffer) because the helper thread works in it; a shared
  * memory never moves when it grows, so views of it, resident arrays included, stay valid.
  */
-const INITIAL_BYTES = 256 * 1024 * 1024;
+const INITIAL_BYTES = 384 * 1024 * 1024;
 const MAXIMUM_BYTES = 1024 * 1024 * 1024;
 const ALIGN = 64;
 
@@ -174,6 +181,8 @@ function release(block: [number, number]): void {
 }
 
 const registry = new FinalizationRegistry<[number, number]>(release);
+/** The block of each array handed out and not yet returned, for freeResident. */
+const blockOf = new WeakMap<Floats, [number, number]>();
 
 /**
  * A zero-filled Float64Array of `length` elements in the module's memory, or null when the
@@ -199,10 +208,29 @@ function allocBlock<T extends Floats>(length: number, type: { new (buffer: Array
   if (bytes === size) freeBlocks.splice(i, 1);
   else freeBlocks[i] = [at + size, bytes - size];
   const view = new type(wasm.memory.buffer, at, length);
-  view.fill(0); // the block may have held an earlier array
-  registry.register(view, [at, size]);
+  // The block may have held an earlier array. Zeroed by memory.fill: view.fill(0) on the shared
+  // memory goes element by element in V8 (a 9 MB block: ~20 ms against ~1 ms).
+  wasm.exports.zeros32(size / 4, at);
+  registry.register(view, [at, size], view);
+  blockOf.set(view, [at, size]);
   residentLive++;
   return view;
+}
+
+/**
+ * Returns the block of an array from allocResident/allocResident32 to the free list now, rather
+ * than when the array is garbage-collected. Why: V8 does not know that these small views hold
+ * megabytes (they view the shared module memory), so it may collect them long after they are
+ * dropped, and a process that trains many networks in a row (a bench, a notebook's grid) fills
+ * the area in between. The array, and any view of it, must not be used afterwards. Anything else
+ * (an ordinary array, an array already returned) is ignored.
+ */
+export function freeResident(x: Floats): void {
+  const block = blockOf.get(x);
+  if (block === undefined) return; // not from allocResident, or returned already
+  registry.unregister(x);
+  blockOf.delete(x);
+  release(block);
 }
 
 /** Bytes of the resident area in use and in total (for tests and diagnostics). */
@@ -217,7 +245,8 @@ export function residentUsage(): { used: number; total: number; arrays: number }
 
 type Mode = 'in' | 'out' | 'inout';
 
-function isResident(x: Floats): boolean {
+/** Whether x lives in the module's memory (resident, or a view of it): used in place, never copied. */
+export function isResident(x: Floats): boolean {
   return memoryBuffers.includes(x.buffer);
 }
 
