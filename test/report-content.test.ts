@@ -119,6 +119,8 @@ describe('computed prose', () => {
   it('writes differences in signed percentage points, and measures effects across a grid', () => {
     expect(signedPoints(0.0123)).toBe('+1.2 points');
     expect(signedPoints(-0.004, 'pts')).toBe('−0.4 pts');
+    expect(signedPoints(-0.0002, 'pts')).toBe('0.0 pts');
+    expect(signedPoints(0)).toBe('0.0 points');
     const e = pivotEffects(pivotOf('depth', 'width', [2, 4], [10, 100], [[0.8, 0.9], [0.7, 0.9]]));
     expect(e.acrossColumns).toBeCloseTo(0.15, 12); // (0.1 + 0.2) / 2
     expect(e.acrossRows).toBeCloseTo(-0.05, 12); // (−0.1 + 0) / 2

@@ -30,7 +30,12 @@ export function countOf(k: number, n: number, noun: string): string {
   return `${k} of ${n} ${noun}${n === 1 ? '' : 's'}`;
 }
 
-/** A difference of two accuracies (fractions) in percentage points, signed: "+1.2 points", "−0.4 pts". */
+/**
+ * A difference of two accuracies (fractions) in percentage points, signed: "+1.2 points",
+ * "−0.4 pts"; one that rounds to zero is "0.0 points" (not "−0.0").
+ */
 export function signedPoints(v: number, unit = 'points'): string {
-  return `${v >= 0 ? '+' : '−'}${Math.abs(v * 100).toFixed(1)} ${unit}`;
+  const shown = Math.abs(v * 100).toFixed(1);
+  if (Number(shown) === 0) return `0.0 ${unit}`;
+  return `${v >= 0 ? '+' : '−'}${shown} ${unit}`;
 }
