@@ -8,11 +8,12 @@
  * sample i), so that they fit in a cached RunRecord (lib/experiments/train.ts) and an ensemble
  * can be scored later without the networks.
  */
-import { Matrix } from './matrix.js';
+import { Matrix, type DType } from './matrix.js';
+import { EvalWorkspace, type Scorer } from './eval_workspace.js';
 
-/** Anything that maps inputs (N×D) to class scores (N×C) in test mode: a FullyConnectedNet. */
-export interface ScoringModel {
-  loss(X: Matrix): Matrix;
+/** A model that maps inputs (N×D) to class scores (N×C) in test mode, in its number type: a FullyConnectedNet. */
+export interface ScoringModel extends Scorer {
+  config: { dtype: DType };
 }
 
 /** Softmax of each row of `scores` (N×C), as a flat N×C array; shifts by the row maximum so exp cannot overflow. */
@@ -31,17 +32,16 @@ export function softmaxRows(scores: Matrix): Float64Array {
 
 /**
  * The model's class probabilities for X (N×D): softmax of its scores, flat N×C, in batches of
- * `batchSize` rows. (For a network trained with the MSE loss these are the softmax of its
+ * `batchSize` rows through an evaluation workspace (as FullyConnectedNet.predict). (For a network trained with the MSE loss these are the softmax of its
  * outputs: not calibrated, but their argmax is its prediction, which is what an ensemble needs.)
  */
 export function classProbabilities(model: ScoringModel, X: Matrix, numClasses: number, batchSize = 1024): Float64Array {
   const out = new Float64Array(X.rows * numClasses);
-  for (let start = 0; start < X.rows; start += batchSize) {
-    const idx = Array.from({ length: Math.min(batchSize, X.rows - start) }, (_, k) => start + k);
-    const scores = model.loss(X.selectRows(idx));
+  const options = { dtype: model.config.dtype, batchSize, what: 'classProbabilities X' };
+  new EvalWorkspace().forEachBatch(model, X, options, (scores, first) => {
     if (scores.cols !== numClasses) throw new Error(`classProbabilities: the model gives ${scores.cols} scores per sample, expected ${numClasses}`);
-    out.set(softmaxRows(scores), start * numClasses);
-  }
+    out.set(softmaxRows(scores), first * numClasses);
+  });
   return out;
 }
 

@@ -12,8 +12,8 @@ import cliProgress from 'cli-progress';
 import { loadCharacterFolder, Polarity } from '../data/loader.js';
 import { synthesizeCharacters, DEFAULT_DIFFICULTY, MAX_DIFFICULTY } from '../data/synth.js';
 import { splitDataset, rowHash, Dataset, LabelledImages } from '../data/split.js';
-import { trainClassifier, classifierAccuracy, CHARACTER_BASELINE, type AugmentSettings, type TrainSettings } from '../data/train.js';
-import { classProbabilities, predictionsOf, accuracyOf, ensemblePredict } from '../ensemble.js';
+import { trainClassifier, classifierAccuracy, scoreChosenModel, CHARACTER_BASELINE, type AugmentSettings, type TrainSettings } from '../data/train.js';
+import { ensemblePredict } from '../ensemble.js';
 import { MAX_SCALE, MAX_SHEAR } from '../augment.js';
 import type { FullyConnectedNet } from '../fc_net.js';
 import { saveClassifier } from '../data/classifier.js';
@@ -321,14 +321,10 @@ function trainShowingProgress(dataset: Dataset, options: TrainSettings, report: 
     const history = trained.solver.valAccHistory;
     // The Solver has restored the best validation epoch's parameters: the test set is scored
     // once, here, by the model validation chose.
-    const numClasses = dataset.classNames.length;
-    const testProbabilities = dataset.XTest.rows > 0 ? classProbabilities(trained.net, dataset.XTest, numClasses) : null;
     return {
       net: trained.net, seconds: trained.seconds, bestValAcc: trained.solver.bestValAcc, bestEpoch: trained.solver.bestEpoch,
       finalTrainAcc, finalValAcc: history[history.length - 1], seed: options.seed,
-      testAcc: testProbabilities ? accuracyOf(predictionsOf(testProbabilities, numClasses), dataset.yTest) : null,
-      valProbabilities: classProbabilities(trained.net, dataset.XVal, numClasses),
-      testProbabilities,
+      ...scoreChosenModel(trained.net, data),
     };
   } finally {
     progress?.stop();

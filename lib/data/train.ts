@@ -17,6 +17,7 @@ import { UpdateRuleName, LR_SCHEDULES, type LrSchedule } from '../optim.js';
 import { DTYPES, type DType } from '../matrix.js';
 import { mustBeInteger, mustBeNonEmptyList, mustBeNonNegative, mustBeOneOf, mustBePositive, mustBePositiveInteger } from '../validate.js';
 import { makeAugment, MAX_SCALE, MAX_SHEAR } from '../augment.js';
+import { classProbabilities, predictionsOf, accuracyOf } from '../ensemble.js';
 
 /** One training run, fully described by plain data (so it can go to a worker thread and into a cache key). */
 export interface TrainSettings {
@@ -190,4 +191,25 @@ export function classifierAccuracy(net: FullyConnectedNet, X: Matrix, y: Int32Ar
   let ok = 0;
   for (let i = 0; i < y.length; i++) if (pred[i] === y[i]) ok++;
   return { acc: ok / Math.max(1, y.length), pred };
+}
+
+/** What the trained (best-validation) model scores on the held-out sets: see scoreChosenModel. */
+export interface ChosenModelScores {
+  /** Accuracy on the test set; null without one (absent or 0 rows). */
+  testAcc: number | null;
+  /** Softmax outputs, flat row-major N×classes, on validation and on test (null without one). */
+  valProbabilities: Float64Array;
+  testProbabilities: Float64Array | null;
+}
+
+/**
+ * Scores the model training chose (the Solver restored its best validation epoch) on validation
+ * and, once, on the test set, which chose nothing: for `nnlab train --test-fraction/--ensemble`
+ * and the notebooks' run records.
+ */
+export function scoreChosenModel(net: FullyConnectedNet, data: TrainData): ChosenModelScores {
+  const valProbabilities = classProbabilities(net, data.XVal, data.numClasses);
+  if (!data.XTest || !data.yTest || data.XTest.rows === 0) return { testAcc: null, valProbabilities, testProbabilities: null };
+  const testProbabilities = classProbabilities(net, data.XTest, data.numClasses);
+  return { testAcc: accuracyOf(predictionsOf(testProbabilities, data.numClasses), data.yTest), valProbabilities, testProbabilities };
 }

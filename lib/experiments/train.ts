@@ -7,8 +7,8 @@
 import { performance } from 'node:perf_hooks';
 import { FullyConnectedNet } from '../fc_net.js';
 import { Solver, DivergenceError } from '../solver.js';
-import { trainClassifier, classifierAccuracy, type TrainData, type TrainSettings } from '../data/train.js';
-import { classProbabilities, predictionsOf, accuracyOf, roundedProbabilities } from '../ensemble.js';
+import { trainClassifier, classifierAccuracy, scoreChosenModel, type TrainData, type TrainSettings } from '../data/train.js';
+import { roundedProbabilities } from '../ensemble.js';
 
 export type { TrainData } from '../data/train.js';
 
@@ -102,7 +102,7 @@ export function trainRun(settings: TrainSettings, data: TrainData, onProgress?: 
   // (it keeps the parameters of its best validation accuracy, the same numbers as ours), so one
   // pass at the end replaces a pass every epoch; an MSE model kept its own from its best epoch.
   const valPredictions = best.pred ?? (diverged === null ? classifierAccuracy(net, data.XVal, data.yVal).pred : new Int32Array(0));
-  const scored = diverged === null ? scoreChosenModel(net, data) : { testAcc: null, valProbabilities: null, testProbabilities: null };
+  const scored = diverged === null ? scoredForRecord(net, data) : { testAcc: null, valProbabilities: null, testProbabilities: null };
 
   return {
     bestValAcc: Math.max(0, best.acc),
@@ -124,17 +124,12 @@ export function trainRun(settings: TrainSettings, data: TrainData, onProgress?: 
   };
 }
 
-/**
- * The trained (best-validation) model's softmax outputs on validation and test, and its test
- * accuracy (from the unrounded outputs; 0 test rows count as no test set).
- */
-function scoreChosenModel(net: FullyConnectedNet, data: TrainData): Pick<RunRecord, 'testAcc' | 'valProbabilities' | 'testProbabilities'> {
-  const valProbabilities = roundedProbabilities(classProbabilities(net, data.XVal, data.numClasses));
-  if (!data.XTest || !data.yTest || data.XTest.rows === 0) return { testAcc: null, valProbabilities, testProbabilities: null };
-  const test = classProbabilities(net, data.XTest, data.numClasses);
+/** scoreChosenModel's figures as a record keeps them: probabilities rounded (roundedProbabilities), the accuracy from the unrounded ones. */
+function scoredForRecord(net: FullyConnectedNet, data: TrainData): Pick<RunRecord, 'testAcc' | 'valProbabilities' | 'testProbabilities'> {
+  const s = scoreChosenModel(net, data);
   return {
-    testAcc: accuracyOf(predictionsOf(test, data.numClasses), data.yTest),
-    valProbabilities,
-    testProbabilities: roundedProbabilities(test),
+    testAcc: s.testAcc,
+    valProbabilities: roundedProbabilities(s.valProbabilities),
+    testProbabilities: s.testProbabilities && roundedProbabilities(s.testProbabilities),
   };
 }
