@@ -10,7 +10,9 @@ import type { Lab } from './lab.js';
 import { describeSettings, type GridPoint, type TrainSettings } from './settings.js';
 import { showResults } from './present.js';
 import { showTable } from '../display/table.js';
-import { showMarkdown } from '../display/text.js';
+import { showMarkdown, showHtml } from '../display/text.js';
+import { imageGridHtml } from '../display/charts.js';
+import type { Matrix } from '../matrix.js';
 import { signedPoints } from './narrate.js';
 
 /** Trainable values of an MLP: every layer's weights and biases (inputDim → hidden… → numClasses). */
@@ -229,4 +231,49 @@ export interface Ensemble {
 export function ensembleOf(runs: readonly RunResult[], data: { yVal: Int32Array; yTest: Int32Array }): Ensemble {
   const test = ensemblePredict(memberProbabilities(runs, 'test'), data.yTest);
   return { valAcc: ensemblePredict(memberProbabilities(runs, 'val'), data.yVal).accuracy, testAcc: test.accuracy, testPredictions: test.predictions };
+}
+
+/**
+ * The final configuration's table: every seed's chosen epoch, validation and test accuracy, their
+ * mean ± std, and the ensemble of the seeds, highest test accuracy highlighted.
+ */
+export function showFinal(group: GroupResult, ensemble: Ensemble, caption: string): void {
+  const test = testOf(group);
+  showTable([
+    ...group.runs.map((r) => ({ model: `seed ${r.seed}`, epoch: r.bestEpoch, valAcc: r.bestValAcc, testAcc: r.testAcc ?? NaN })),
+    { model: `mean ± std of ${group.runs.length} seeds`, epoch: group.bestEpoch.mean, valAcc: group.bestValAcc.mean, valAccStd: group.bestValAcc.std, testAcc: test.mean, testAccStd: test.std },
+    { model: `ensemble of the ${group.runs.length} seeds`, epoch: NaN, valAcc: ensemble.valAcc, testAcc: ensemble.testAcc },
+  ], {
+    caption,
+    format: { valAcc: 'pct', testAcc: 'pct', epoch: (v) => (Number.isFinite(v as number) ? (v as number).toFixed(1) : '–') },
+    labels: { valAcc: 'validation accuracy', testAcc: 'test accuracy', epoch: 'chosen epoch' },
+    std: { valAcc: 'valAccStd', testAcc: 'testAccStd' },
+    highlight: { testAcc: 'max' },
+  });
+}
+
+/**
+ * The most frequent mistakes of `predictions` on the test set: a sentence (how many images are
+ * wrong, the `top` most confused pairs) and, per pair, up to `perPair` of the test images
+ * behind it, un-centred to ink in [0, 1].
+ */
+export function showMistakes(
+  data: { XTest: Matrix; yTest: Int32Array; mean: Float64Array; width: number; height: number; classNames: string[] },
+  predictions: Int32Array, counts: number[][], top = 4, perPair = 8,
+): void {
+  const names = data.classNames;
+  const wrong = predictions.reduce((n, p, i) => n + (p === data.yTest[i] ? 0 : 1), 0);
+  const pairs = mostConfused(counts, top);
+  showMarkdown(pairs.length === 0
+    ? 'No test image is read wrong.'
+    : `${wrong} of ${data.yTest.length} test images are read wrong. Most confused: ` +
+      pairs.map((p) => `${names[p.truth]} read as ${names[p.predicted]} (${p.count}×)`).join(', ') + '.');
+  const image = (i: number) => Float64Array.from(data.XTest.row(i), (v, k) => v + data.mean[k]);
+  for (const pair of pairs) {
+    const found = mistakesOf(data.yTest, predictions, pair, perPair);
+    showHtml(imageGridHtml(found.map(image), data.width, data.height, {
+      captions: found.map(() => `${names[pair.truth]} → ${names[pair.predicted]}`), columns: 8,
+      title: `${names[pair.truth]} read as ${names[pair.predicted]}: ${pair.count} test image${pair.count > 1 ? 's' : ''}${pair.count > found.length ? ` (first ${found.length})` : ''}`,
+    }));
+  }
 }

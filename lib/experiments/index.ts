@@ -20,6 +20,6 @@ export {
 } from '../ensemble.js';
 export {
   Search, showOptimism, splitSizes, parameterCount, widthForParameters, chooseOnValidation, mostConfused, mistakesOf,
-  searchCost, pctOf, testOf, ensembleOf, type SearchStep, type ConfusedPair, type SearchCost, type Ensemble,
+  searchCost, pctOf, testOf, ensembleOf, showFinal, showMistakes, type SearchStep, type ConfusedPair, type SearchCost, type Ensemble,
 } from './beyond.js';
 export { learningRateAt, LR_SCHEDULES, type LrSchedule } from '../optim.js';
