@@ -38,7 +38,7 @@ export function softmaxRows(scores: Matrix): Float64Array {
 export function classProbabilities(model: ScoringModel, X: Matrix, numClasses: number, batchSize = 1024): Float64Array {
   const out = new Float64Array(X.rows * numClasses);
   const options = { dtype: model.config.dtype, batchSize, what: 'classProbabilities X' };
-  new EvalWorkspace().forEachBatch(model, X, options, (scores, first) => {
+  EvalWorkspace.once(model, X, options, (scores, first) => {
     if (scores.cols !== numClasses) throw new Error(`classProbabilities: the model gives ${scores.cols} scores per sample, expected ${numClasses}`);
     out.set(softmaxRows(scores), first * numClasses);
   });

@@ -121,6 +121,20 @@ export class EvalWorkspace {
   }
 
   /**
+   * One pass over X in a workspace of its own, whose memory is given back at once afterwards
+   * (see release): for callers that evaluate once (predict, class probabilities) rather than
+   * every epoch.
+   */
+  static once(model: Scorer, X: Matrix, options: EvalOptions, visit: (scores: Matrix, first: number) => void): void {
+    const workspace = new EvalWorkspace();
+    try {
+      workspace.forEachBatch(model, X, options, visit);
+    } finally {
+      workspace.release();
+    }
+  }
+
+  /**
    * Gives back the workspace's memory (the dataset's copy, the gather buffer, the arena) now,
    * rather than when the workspace is garbage-collected (see kernels.free): the Solver does so
    * when training ends. Scores seen before must not be used any more; the workspace stays

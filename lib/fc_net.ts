@@ -251,7 +251,7 @@ export class FullyConnectedNet {
   predict(X: Matrix, batchSize = 1024): Int32Array {
     const out = new Int32Array(X.rows);
     const options = { dtype: this.config.dtype, batchSize, what: 'FullyConnectedNet.predict X' };
-    new EvalWorkspace().forEachBatch(this, X, options, (scores, first) => out.set(argmaxRows(scores), first));
+    EvalWorkspace.once(this, X, options, (scores, first) => out.set(argmaxRows(scores), first));
     return out;
   }
 
