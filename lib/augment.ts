@@ -14,6 +14,7 @@
  */
 import { Matrix } from './matrix.js';
 import { Rng } from './random.js';
+import { cos, sin } from './math/elementary.js';
 
 export interface AugmentOptions {
   /** Largest translation in whole pixels, along each axis (0 = none). */
@@ -48,12 +49,12 @@ export function transformImage(
   scale = 1, shear = 0,
 ): Float64Array {
   const angle = (degrees * Math.PI) / 180;
-  const cos = Math.cos(angle), sin = Math.sin(angle);
+  const cosA = cos(angle), sinA = sin(angle);
   // The inverse A⁻¹ = S⁻¹·H⁻¹·R⁻¹ as [[a, b], [c, d]]. With scale 1 and shear 0 these are
   // exactly cos, sin, −sin, cos (adding 0 and dividing by 1 round nothing), so the images are
   // bit-identical to those of a plain rotation.
-  const a = (cos + shear * sin) / scale, b = (sin - shear * cos) / scale;
-  const c = -sin / scale, d = cos / scale;
+  const a = (cosA + shear * sinA) / scale, b = (sinA - shear * cosA) / scale;
+  const c = -sinA / scale, d = cosA / scale;
   const cx = (width - 1) / 2, cy = (height - 1) / 2;
   const at = (x: number, y: number) => (x >= 0 && x < width && y >= 0 && y < height ? src[y * width + x] : 0);
   for (let y = 0; y < height; y++) {

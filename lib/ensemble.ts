@@ -10,6 +10,7 @@
  */
 import { Matrix, type DType } from './matrix.js';
 import { EvalWorkspace, type Scorer } from './eval_workspace.js';
+import { exp } from './math/elementary.js';
 
 /** A model that maps inputs (N×D) to class scores (N×C) in test mode, in its number type: a FullyConnectedNet. */
 export interface ScoringModel extends Scorer {
@@ -24,7 +25,7 @@ export function softmaxRows(scores: Matrix): Float64Array {
     let max = -Infinity;
     for (let j = 0; j < cols; j++) max = Math.max(max, S[i * cols + j]);
     let sum = 0;
-    for (let j = 0; j < cols; j++) sum += (out[i * cols + j] = Math.exp(S[i * cols + j] - max));
+    for (let j = 0; j < cols; j++) sum += (out[i * cols + j] = exp(S[i * cols + j] - max));
     for (let j = 0; j < cols; j++) out[i * cols + j] /= sum;
   }
   return out;

@@ -11,6 +11,7 @@ import {
   columnMoments, normalizeColumns, columnDot, batchnormInputGrad,
 } from './matrix.js';
 import { Rng } from './random.js';
+import { exp, log, sigmoid, tanh } from './math/elementary.js';
 
 // ---------------------------------------------------------------------------------------------
 // Affine: out = x·W + b
@@ -92,9 +93,7 @@ export function sigmoidForward(x: Matrix): [Matrix, Matrix] {
   const out = Matrix.like(x);
   const X = x.data, O = out.data;
   for (let k = 0; k < X.length; k++) {
-    const v = X[k];
-    if (v >= 0) O[k] = 1 / (1 + Math.exp(-v));
-    else { const e = Math.exp(v); O[k] = e / (1 + e); }
+    O[k] = sigmoid(X[k]);
   }
   return [out, out];
 }
@@ -112,7 +111,7 @@ export function sigmoidBackward(dout: Matrix, out: Matrix): { dx: Matrix } {
 export function tanhForward(x: Matrix): [Matrix, Matrix] {
   const out = Matrix.like(x);
   const X = x.data, O = out.data;
-  for (let k = 0; k < X.length; k++) O[k] = Math.tanh(X[k]);
+  for (let k = 0; k < X.length; k++) O[k] = tanh(X[k]);
   return [out, out];
 }
 
@@ -283,10 +282,10 @@ export function softmaxLoss(scores: Matrix, y: ArrayLike<number>): { loss: numbe
     let max = -Infinity;
     for (let j = 0; j < c; j++) if (S[r + j] > max) max = S[r + j];
     let sumExp = 0;
-    for (let j = 0; j < c; j++) sumExp += Math.exp(S[r + j] - max);
-    const logSumExp = Math.log(sumExp);
+    for (let j = 0; j < c; j++) sumExp += exp(S[r + j] - max);
+    const logSumExp = log(sumExp);
     loss -= S[r + y[i]] - max - logSumExp;
-    for (let j = 0; j < c; j++) G[r + j] = Math.exp(S[r + j] - max - logSumExp) / n;
+    for (let j = 0; j < c; j++) G[r + j] = exp(S[r + j] - max - logSumExp) / n;
     G[r + y[i]] -= 1 / n;
   }
   return { loss: loss / n, dscores };

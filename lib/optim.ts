@@ -7,6 +7,7 @@
  * the rule keeps between steps (velocity, moving averages). Updates are made in place: nextW is w.
  */
 import { Matrix, checkShape, residentMatrix, adamUpdate } from './matrix.js';
+import { cos, powInt } from './math/elementary.js';
 
 export interface SgdConfig { learningRate?: number }
 export interface SgdMomentumConfig { learningRate?: number; momentum?: number; velocity?: Matrix }
@@ -83,7 +84,7 @@ export function adam(w: Matrix, dw: Matrix, config: AdamConfig = {}): [Matrix, A
   const m = (config.m = stateLike(w, config.m, 'adam m'));
   const v = (config.v = stateLike(w, config.v, 'adam v'));
   const t = (config.t = (config.t ?? 0) + 1);
-  const c1 = 1 - Math.pow(b1, t), c2 = 1 - Math.pow(b2, t);
+  const c1 = 1 - powInt(b1, t), c2 = 1 - powInt(b2, t);
   // The elementwise loop is a kernel of matrix.ts (its divisions and square root dominate a
   // training step; the WebAssembly version does two at a time, with identical results).
   adamUpdate(w, dw, m, v, { learningRate: lr, beta1: b1, beta2: b2, epsilon: eps, c1, c2 });
@@ -125,8 +126,8 @@ export function learningRateAt(schedule: LrSchedule, epoch: number, numEpochs: n
   if (!Number.isInteger(epoch) || epoch < 0 || epoch >= numEpochs) throw new Error(`learningRateAt: epoch must be an integer in [0, ${numEpochs - 1}], got ${epoch}`);
   if (schedule === 'step') {
     const drops = (epoch >= Math.ceil(numEpochs / 2) ? 1 : 0) + (epoch >= Math.ceil((3 * numEpochs) / 4) ? 1 : 0);
-    return base * 0.1 ** drops;
+    return base * powInt(0.1, drops);
   }
-  if (schedule === 'cosine') return base * 0.5 * (1 + Math.cos((Math.PI * epoch) / numEpochs));
+  if (schedule === 'cosine') return base * 0.5 * (1 + cos((Math.PI * epoch) / numEpochs));
   return base;
 }

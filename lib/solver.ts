@@ -14,6 +14,7 @@ import { StepWorkspace } from './step_workspace.js';
 import { EvalWorkspace, type Scorer } from './eval_workspace.js';
 import { OptimConfig, updateRules, UpdateRuleName, UPDATE_RULE_NAMES, HYPERPARAMETERS, learningRateAt, LR_SCHEDULES, type LrSchedule } from './optim.js';
 import { Rng, deriveSeed } from './random.js';
+import { powInt } from './math/elementary.js';
 
 /**
  * What the Solver trains: any model with named parameters and a loss (CS231n's solver.py asks
@@ -315,7 +316,7 @@ export class Solver {
         for (let k = 0; k < pred.length; k++) if (pred[k] === labels[k]) total++;
       } else {
         const T = (yb as Matrix).data, S = scores.data;
-        for (let k = 0; k < S.length; k++) total += (S[k] - T[k]) ** 2 / scores.cols;
+        for (let k = 0; k < S.length; k++) { const d = S[k] - T[k]; total += (d * d) / scores.cols; }
       }
     });
     return total / idx.length;
@@ -396,7 +397,7 @@ export class Solver {
   private applyLrSchedule(epoch: number): void {
     const o = this.options;
     if (o.lrSchedule === undefined || o.lrSchedule === 'constant') return;
-    const lr = learningRateAt(o.lrSchedule, epoch - 1, o.numEpochs, o.optimConfig.learningRate!) * o.lrDecay ** (epoch - 1);
+    const lr = learningRateAt(o.lrSchedule, epoch - 1, o.numEpochs, o.optimConfig.learningRate!) * powInt(o.lrDecay, epoch - 1);
     for (const config of Object.values(this.optimConfigs)) config.learningRate = lr;
   }
 

@@ -68,7 +68,7 @@ WHERE="$PREFIX"
 if [ -z "${NNLAB_PYTHON:-}" ]; then WHERE=".venv"; fi
 
 # Which of the packages are missing (find_spec does not import them: a check in milliseconds).
-REQUIRED="jupyterlab nbconvert nbclient ipykernel numpy"
+REQUIRED="jupyterlab nbconvert nbclient ipykernel numpy mpmath"
 missing="$("$PY" -c '
 import importlib.util, sys
 print(" ".join(m for m in sys.argv[1:] if importlib.util.find_spec(m) is None))' $REQUIRED nbstripout)"
@@ -81,6 +81,7 @@ if [ -n "$missing" ]; then
       nbclient) specs+=('nbclient>=0.10') ;;
       ipykernel) specs+=('ipykernel>=6') ;;
       numpy) specs+=('numpy>=1.24') ;;
+      mpmath) specs+=('mpmath>=1.3') ;;
       nbstripout) specs+=('nbstripout>=0.7') ;;
     esac
   done

@@ -22,6 +22,7 @@ import { createRequire } from 'node:module';
 import { Matrix } from '../matrix.js';
 import { Rng, deriveSeed } from '../random.js';
 import { COURSE_CLASS_NAMES, IMAGE_HEIGHT, IMAGE_WIDTH } from './classes.js';
+import { cos, exp, sin } from '../math/elementary.js';
 
 /**
  * Calibrated so the report's baseline (784-50-50-12, ReLU, Adam lr 1e-3, batch 32, 20 epochs,
@@ -131,26 +132,26 @@ export function drawCharacter(character: string, rng: Rng, difficulty: number, w
   const pixelScale = Math.min(width, height) / 28;
 
   // The global affine map: size, aspect, shear, rotation, then translation to the image centre.
-  const size = GLYPH_SIZE * pixelScale * Math.exp(d * P.logScale * rng.gaussian());
-  const sx = size * Math.exp(d * P.logAspect * rng.gaussian());
-  const sy = size * Math.exp(d * P.logAspect * rng.gaussian());
+  const size = GLYPH_SIZE * pixelScale * exp(d * P.logScale * rng.gaussian());
+  const sx = size * exp(d * P.logAspect * rng.gaussian());
+  const sy = size * exp(d * P.logAspect * rng.gaussian());
   const shear = d * P.shear * rng.gaussian();
   const angle = d * P.rotation * rng.gaussian();
-  const cos = Math.cos(angle), sin = Math.sin(angle);
+  const cosA = cos(angle), sinA = sin(angle);
   const tx = width / 2 + d * P.translation * pixelScale * rng.gaussian();
   const ty = height / 2 + d * P.translation * pixelScale * rng.gaussian();
   const toPixels = ([x, y]: Point): Point => {
     const u = sx * (x + shear * y), v = sy * y;
-    return [tx + cos * u - sin * v, ty + sin * u + cos * v];
+    return [tx + cosA * u - sinA * v, ty + sinA * u + cosA * v];
   };
-  const penWidth = PEN_WIDTH * pixelScale * Math.exp(0.5 * d * P.penWidth * rng.gaussian());
+  const penWidth = PEN_WIDTH * pixelScale * exp(0.5 * d * P.penWidth * rng.gaussian());
 
   const strokes = skeleton.map((median) => {
     const shiftX = d * P.strokeShift * rng.gaussian();
     const shiftY = d * P.strokeShift * rng.gaussian();
     const control = median.map(([x, y]): Point => [x + shiftX + d * P.pointJitter * rng.gaussian(), y + shiftY + d * P.pointJitter * rng.gaussian()]);
     wobbleEnds(control, rng, d);
-    return { path: catmullRom(control.map(toPixels), 0.5), radius: (penWidth * Math.exp(d * P.penWidth * rng.gaussian())) / 2 };
+    return { path: catmullRom(control.map(toPixels), 0.5), radius: (penWidth * exp(d * P.penWidth * rng.gaussian())) / 2 };
   });
   keepInsideFrame(strokes, width, height);
 
@@ -200,7 +201,7 @@ function wobbleEnds(points: Point[], rng: Rng, d: number): void {
   stretch(n - 1, n - 2);
   const bend = d * PERTURBATION.endBend * rng.gaussian();
   const [px, py] = points[n - 2], [ex, ey] = points[n - 1];
-  const c = Math.cos(bend), s = Math.sin(bend);
+  const c = cos(bend), s = sin(bend);
   points[n - 1] = [px + c * (ex - px) - s * (ey - py), py + s * (ex - px) + c * (ey - py)];
 }
 
@@ -214,7 +215,8 @@ function catmullRom(points: Point[], step: number): Point[] {
   const at = (i: number) => points[Math.max(0, Math.min(points.length - 1, i))];
   for (let i = 0; i < points.length - 1; i++) {
     const p0 = at(i - 1), p1 = at(i), p2 = at(i + 1), p3 = at(i + 2);
-    const pieces = Math.max(1, Math.ceil(Math.hypot(p2[0] - p1[0], p2[1] - p1[1]) / step));
+    const ddx = p2[0] - p1[0], ddy = p2[1] - p1[1];
+    const pieces = Math.max(1, Math.ceil(Math.sqrt(ddx * ddx + ddy * ddy) / step));
     for (let k = 1; k <= pieces; k++) {
       const t = k / pieces, t2 = t * t, t3 = t2 * t;
       const blend = (a: number, b: number, c: number, e: number) =>

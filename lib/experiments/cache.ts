@@ -9,6 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stableStringify, type TrainSettings } from './settings.js';
 import type { RunRecord } from './train.js';
+import { NUMERICS_VERSION } from '../math/elementary.js';
 
 /** Bumped when the format of a cached record changes. */
 export const CACHE_FORMAT = 1;
@@ -67,7 +68,8 @@ export function defaultCacheDir(): string {
 }
 
 export function runKey(settings: TrainSettings, dataFingerprint: string, version = libraryVersion()): string {
-  const text = stableStringify({ format: CACHE_FORMAT, settings, data: dataFingerprint, version });
+  // The numerics version: a run's bits depend on it (lib/math/elementary.ts), not on the Node version.
+  const text = stableStringify({ format: CACHE_FORMAT, settings, data: dataFingerprint, version, numerics: NUMERICS_VERSION });
   return createHash('sha256').update(text).digest('hex').slice(0, 32);
 }
 

@@ -24,7 +24,7 @@ function meanStd(m: Matrix): [number, number] {
   for (const v of m.data) s += v;
   const mean = s / m.data.length;
   let q = 0;
-  for (const v of m.data) q += (v - mean) ** 2;
+  for (const v of m.data) q += (v - mean) * (v - mean);
   return [mean, Math.sqrt(q / m.data.length)];
 }
 

@@ -89,7 +89,7 @@ export function stat(values: number[]): Stat {
   if (v.length === 0) return { mean: NaN, std: NaN };
   const mean = v.reduce((a, b) => a + b, 0) / v.length;
   if (v.length < 2) return { mean, std: NaN };
-  const variance = v.reduce((a, b) => a + (b - mean) ** 2, 0) / (v.length - 1);
+  const variance = v.reduce((a, b) => a + (b - mean) * (b - mean), 0) / (v.length - 1);
   return { mean, std: Math.sqrt(variance) };
 }
 

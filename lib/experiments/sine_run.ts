@@ -8,6 +8,7 @@ import type { EpochInfo } from '../solver.js';
 import { fitSine, SINE_DEFAULTS, type SineOptions } from '../tasks/sine.js';
 import { CACHE_FORMAT, libraryVersion, RunCache } from './cache.js';
 import { stableStringify } from './settings.js';
+import { NUMERICS_VERSION } from '../math/elementary.js';
 
 /** What the notebook shows of a fit: plain data, so it can be cached. */
 export interface SineRecord {
@@ -25,7 +26,7 @@ export interface SineRecord {
 type SineSettings = Omit<SineOptions, 'onEpoch'>;
 
 export function sineKey(settings: SineSettings, version = libraryVersion()): string {
-  return createHash('sha256').update(stableStringify({ format: CACHE_FORMAT, task: 'sine', settings, version })).digest('hex').slice(0, 32);
+  return createHash('sha256').update(stableStringify({ format: CACHE_FORMAT, task: 'sine', settings, version, numerics: NUMERICS_VERSION })).digest('hex').slice(0, 32);
 }
 
 /** Fits sin(x) (see fitSine), or takes the fit from the cache; `cached` says which. */

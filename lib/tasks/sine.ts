@@ -8,6 +8,7 @@ import { Solver, EpochInfo } from '../solver.js';
 import { Activation } from '../layer_utils.js';
 import { Rng, deriveSeed } from '../random.js';
 import { UpdateRuleName } from '../optim.js';
+import { sin } from '../math/elementary.js';
 
 export interface SineOptions {
   /** Hidden layer sizes; the report's "3 layers, 50 neurons" is [50, 50]. */
@@ -56,7 +57,7 @@ export function sineSamples(n: number, rng: Rng): { X: Matrix; y: Matrix } {
   for (let i = 0; i < n; i++) {
     const x = rng.uniformIn(-Math.PI / 2, Math.PI / 2);
     X.data[i] = x;
-    y.data[i] = Math.sin(x);
+    y.data[i] = sin(x);
   }
   return { X, y };
 }
@@ -72,7 +73,7 @@ export function sineGrid(step = 0.01): Float64Array {
 export function sineErrors(gridX: Float64Array, pred: Float64Array): { meanError: number; meanAbsError: number; maxAbsError: number } {
   let sum = 0, sumAbs = 0, maxAbs = 0;
   for (let k = 0; k < gridX.length; k++) {
-    const e = pred[k] - Math.sin(gridX[k]);
+    const e = pred[k] - sin(gridX[k]);
     sum += e;
     sumAbs += Math.abs(e);
     maxAbs = Math.max(maxAbs, Math.abs(e));
