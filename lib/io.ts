@@ -3,7 +3,7 @@
  * target, then rename it over the target (a rename within one folder is atomic on POSIX).
  * And the matching input: a JSON file read only after its size is checked.
  */
-import { writeFileSync, renameSync, rmSync, mkdirSync, readFileSync, readdirSync, statSync, existsSync, accessSync, constants } from 'node:fs';
+import { writeFileSync, renameSync, rmSync, mkdirSync, readFileSync, readdirSync, statSync, existsSync, accessSync, constants, openSync, closeSync, fstatSync, type Stats } from 'node:fs';
 import { dirname, basename, join, resolve } from 'node:path';
 import { MAX_JSON_FILE_BYTES } from './limits.js';
 
@@ -14,11 +14,15 @@ import { MAX_JSON_FILE_BYTES } from './limits.js';
 export function readJsonFile(path: string, what: string): unknown {
   let text: string;
   try {
-    const size = statSync(path).size;
-    if (size > MAX_JSON_FILE_BYTES) {
-      throw new Error(`is ${(size / 2 ** 20).toFixed(0)} MiB, more than the limit of ${MAX_JSON_FILE_BYTES / 2 ** 20} MiB`);
+    const { fd, size } = openRegularFile(path);
+    try {
+      if (size > MAX_JSON_FILE_BYTES) {
+        throw new Error(`is ${(size / 2 ** 20).toFixed(0)} MiB, more than the limit of ${MAX_JSON_FILE_BYTES / 2 ** 20} MiB`);
+      }
+      text = readFileSync(fd, 'utf8');
+    } finally {
+      closeSync(fd);
     }
-    text = readFileSync(path, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') throw new Error(`cannot read ${what} ${path}: ${path} does not exist`);
@@ -29,6 +33,32 @@ export function readJsonFile(path: string, what: string): unknown {
   } catch (err) {
     throw new Error(`${what} ${path} is not valid JSON (corrupt or truncated?): ${(err as Error).message}`);
   }
+}
+
+/**
+ * Opens `path` for reading if it is a regular file, and gives its size from the open descriptor
+ * (the file that will be read, not one a rename put there after a check). A FIFO, a device
+ * (/dev/zero, /dev/urandom: size 0, endless), a socket or a folder is refused before a byte is
+ * read: opening is non-blocking, so a FIFO without a writer does not hang the open either.
+ */
+export function openRegularFile(path: string): { fd: number; size: number } {
+  const fd = openSync(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
+  try {
+    const stat = fstatSync(fd);
+    if (!stat.isFile()) throw new Error(`is ${kindOf(stat)}, not a regular file`);
+    return { fd, size: stat.size };
+  } catch (err) {
+    closeSync(fd);
+    throw err;
+  }
+}
+
+function kindOf(stat: Stats): string {
+  if (stat.isDirectory()) return 'a folder';
+  if (stat.isFIFO()) return 'a pipe (FIFO)';
+  if (stat.isCharacterDevice() || stat.isBlockDevice()) return 'a device';
+  if (stat.isSocket()) return 'a socket';
+  return 'not a file';
 }
 
 /**
