@@ -6,3 +6,7 @@
  */
 export * from '../display/index.js';
 export * from '../experiments/index.js';
+
+// In a kernel Jupyter started: exit when Jupyter's process is gone (lib/report/parent_watch.ts).
+import { exitWithJupyterParent } from '../report/parent_watch.js';
+exitWithJupyterParent();

@@ -18,7 +18,22 @@ import { TEMPLATE_NAME } from './template.js';
 const ANSWER = 'nnlab-driver:';
 
 const DRIVER_PY = `
-import json, os, sys, traceback
+import json, os, signal, sys, threading, time, traceback
+
+# SIGTERM (the build was interrupted) and the death of the Node process that started this one
+# (kill -9: this process is re-parented) end it through SystemExit, so that nbclient shuts the
+# kernel down and removes its connection file on the way out instead of leaving them behind.
+def _stop(signum, frame):
+    raise SystemExit(128 + signum)
+signal.signal(signal.SIGTERM, _stop)
+_parent = os.getppid()
+def _watch_parent():
+    while True:
+        time.sleep(1)
+        if os.getppid() != _parent:
+            os.kill(os.getpid(), signal.SIGTERM)
+            return
+threading.Thread(target=_watch_parent, daemon=True).start()
 
 def answer(value):
     sys.stdout.write(${JSON.stringify(ANSWER)} + json.dumps(value) + "\\n")
@@ -137,6 +152,11 @@ export class NotebookDriver {
   /** Ends the process (it exits when its input closes). */
   close(): void {
     this.child.stdin?.end();
+  }
+
+  /** Stops the process now, mid-notebook: it shuts its kernel down on the way out (SIGTERM). */
+  stop(): void {
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGTERM');
   }
 
   private send(job: Record<string, unknown>): Promise<DriverAnswer> {

@@ -8,8 +8,7 @@
  * interrupted build leaves the previous pages whole. The executed notebooks are not kept there
  * unless asked for (`keepNotebooks`): each inlines plotly.js and weighs about 5 MB.
  */
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { jupyterCandidates, projectRoot, ensureSelfLink, type JupyterEnv } from './jupyter.js';
 import { NotebookDriver } from './driver.js';
@@ -23,6 +22,8 @@ import { createConsole, followProgress, NotebookProgress, type Console } from '.
 import { writeFileAtomic } from '../io.js';
 import { getProfile } from '../experiments/profile.js';
 import { pageInputs } from './inputs.js';
+import { claimOutFolder, removeExecuted, withOutFolderLock, writeExecuted } from './out_folder.js';
+import { cleanupOnSignals, makeWorkFolder, removeStaleWorkFolders } from './work_folder.js';
 
 export { inspectNotebook, readNotebook, type NotebookSummary, type NotebookProblem, type Notebook } from './inspect.js';
 export { findJupyter, requireJupyter, hasTslabKernel, projectRoot, ensureSelfLink, type JupyterEnv } from './jupyter.js';
@@ -108,10 +109,15 @@ export async function buildReport(options: ReportOptions = {}): Promise<ReportRe
   const profile = getProfile(env.NNLAB_PROFILE).name; // also checks NNLAB_PROFILE before Jupyter starts
   ensureSelfLink();
   const outDir = path.resolve(options.outDir ?? path.join(projectRoot(), 'report'));
-  mkdirSync(outDir, { recursive: true });
+  claimOutFolder(options.outDir ?? outDir, notebooks); // before anything is written: never beside the user's own files
   const previous = readSummary(outDir, out.line).filter((e) => !e.html || existsSync(path.join(outDir, e.html)));
-  const work = mkdtempSync(path.join(os.tmpdir(), 'nnlab-report-'));
+  for (const stale of removeStaleWorkFolders()) out.line(`report: removed ${stale}, left by a build that was killed`);
+  const work = makeWorkFolder();
   let driver: NotebookDriver | undefined;
+  const removeSignalHandlers = cleanupOnSignals(() => {
+    driver?.stop();
+    rmSync(work, { recursive: true, force: true });
+  });
   try {
     driver = await NotebookDriver.start(options.jupyter ? [options.jupyter] : jupyterCandidates(), work, env, (l) => {
       if (/error|Traceback/i.test(l)) out.line(`  ${l}`);
@@ -138,16 +144,23 @@ export async function buildReport(options: ReportOptions = {}): Promise<ReportRe
       out.line(`report: executing ${nameOf(file)} (${i + 1} of ${notebooks.length}, profile ${profile}) …`);
       results.push({ ...(await buildNotebook(file, ctx)), inputs });
     }
-    const entries = mergeEntries(previous, results.map(({ executed: _, ...entry }) => entry));
-    refreshNavigation(outDir, pageLinks(entries));
-    writeSummary(outDir, entries);
+    // Under the folder's lock, over the summary as it is now: another build into this folder
+    // may have added its pages since this one started.
     const index = path.join(outDir, 'index.html');
-    writeFileAtomic(index, indexHtml(entries));
+    const entries = await withOutFolderLock(outDir, () => {
+      const current = readSummary(outDir, out.line).filter((e) => !e.html || existsSync(path.join(outDir, e.html)));
+      const merged = mergeEntries(current, results.map(({ executed: _, ...entry }) => entry));
+      refreshNavigation(outDir, pageLinks(merged));
+      writeSummary(outDir, merged);
+      writeFileAtomic(index, indexHtml(merged));
+      return merged;
+    });
     const seconds = (Date.now() - started) / 1000;
     const ok = results.every(entryOk);
     out.line(`report: ${ok ? 'written' : 'written WITH PROBLEMS'} to ${index} in ${seconds.toFixed(0)} s`);
     return { index, notebooks: results, entries, seconds, ok };
   } finally {
+    removeSignalHandlers();
     driver?.close();
     rmSync(work, { recursive: true, force: true });
   }
@@ -241,13 +254,13 @@ async function exportPage(nb: Notebook, name: string, ctx: BuildContext): Promis
   return { ok: true };
 }
 
-/** Copies the executed notebook into the report when asked; otherwise removes a copy left by an earlier build. */
+/** Copies the executed notebook into the report when asked; otherwise removes a copy an earlier build kept. */
 function keepExecuted(executedFile: string, name: string, ctx: BuildContext): string | null {
   const target = path.join(ctx.outDir, `${name}.ipynb`);
   if (!ctx.keepNotebooks) {
-    rmSync(target, { force: true });
+    removeExecuted(target); // only a copy an earlier build kept, never a notebook of the user's
     return null;
   }
-  writeFileAtomic(target, readFileSync(executedFile));
+  writeExecuted(target, executedFile);
   return target;
 }
