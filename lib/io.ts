@@ -3,7 +3,7 @@
  * target, then rename it over the target (a rename within one folder is atomic on POSIX).
  * And the matching input: a JSON file read only after its size is checked.
  */
-import { writeFileSync, renameSync, rmSync, mkdirSync, readFileSync, readdirSync, statSync, existsSync, accessSync, constants, openSync, closeSync, fstatSync, type Stats } from 'node:fs';
+import { writeFileSync, renameSync, rmSync, mkdirSync, readFileSync, readdirSync, statSync, existsSync, accessSync, constants, openSync, closeSync, fstatSync, readSync, type Stats } from 'node:fs';
 import { dirname, basename, join, resolve } from 'node:path';
 import { MAX_JSON_FILE_BYTES } from './limits.js';
 
@@ -62,14 +62,18 @@ function kindOf(stat: Stats): string {
 }
 
 /**
- * Throws, naming `option`, unless writeFileAtomic could write `path`: not a folder, and the
- * nearest existing folder on its way writable. For checking an output path before hours of
+ * Throws, naming `option`, unless writeFileAtomic could write `path`: not a folder, the
+ * nearest existing folder on its way writable, and, given `format`, not an existing file other
+ * than an nnlab file of that format (a save replaces an earlier save, never a file of the user's). For checking an output path before hours of
  * training rather than losing the result after them.
  */
-export function checkWritable(option: string, path: string): void {
+export function checkWritable(option: string, path: string, format?: string): void {
   if (path.trim() === '') throw new Error(`${option}: expected a file name, got an empty path`);
   const target = resolve(path);
   if (existsSync(target) && statSync(target).isDirectory()) throw new Error(`${option} ${path}: is a folder, expected a file name`);
+  if (format !== undefined && existsSync(target) && !startsAsFormat(target, format)) {
+    throw new Error(`${option} ${path}: exists and is not an nnlab file of format '${format}' (nnlab replaces only files it wrote); choose another name or move that file away`);
+  }
   let dir = dirname(target);
   while (!existsSync(dir)) dir = dirname(dir);
   if (!statSync(dir).isDirectory()) throw new Error(`${option} ${path}: ${dir} is a file, not a folder`);
@@ -77,6 +81,22 @@ export function checkWritable(option: string, path: string): void {
     accessSync(dir, constants.W_OK);
   } catch {
     throw new Error(`${option} ${path}: cannot write in ${dir} (no permission)`);
+  }
+}
+
+/** Whether the file starts as nnlab writes its JSON of `format`: {"format":"FORMAT", … (read: its first bytes only). */
+function startsAsFormat(path: string, format: string): boolean {
+  const expected = `{"format":${JSON.stringify(format)}`;
+  try {
+    const { fd } = openRegularFile(path);
+    try {
+      const head = Buffer.alloc(expected.length);
+      return readSync(fd, head, 0, head.length, 0) === head.length && head.toString('utf8') === expected;
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return false;
   }
 }
 

@@ -16,7 +16,7 @@ import { trainClassifier, classifierAccuracy, scoreChosenModel, CHARACTER_BASELI
 import { ensemblePredict } from '../ensemble.js';
 import { MAX_SCALE, MAX_SHEAR } from '../augment.js';
 import type { FullyConnectedNet } from '../fc_net.js';
-import { saveClassifier } from '../data/classifier.js';
+import { saveClassifier, CLASSIFIER_FORMAT } from '../data/classifier.js';
 import { COURSE_CLASS_NAMES, IMAGE_HEIGHT, IMAGE_WIDTH } from '../data/classes.js';
 import { validateConfig } from '../fc_net.js';
 import { checkWritable } from '../io.js';
@@ -278,7 +278,7 @@ function checkedTrainOptions(opts: TrainCliOptions): TrainSettings {
   };
   if (options.dropout >= 1) throw new Error(`--dropout: expected a probability below 1, got '${opts.dropout}'`);
   checkNetworkSize(options.hiddenDims);
-  if (opts.save !== undefined) checkWritable('--save', opts.save);
+  if (opts.save !== undefined) checkWritable('--save', opts.save, CLASSIFIER_FORMAT);
   return options;
 }
 

@@ -13,7 +13,7 @@ import { Matrix, toResident, type DType } from '../matrix.js';
 import { Solver, SolverData, SolverOptions } from '../solver.js';
 import type { OptimConfig } from '../optim.js';
 import { matrixToJSON, matrixFromJSON, MatrixJSON } from '../serialize.js';
-import { writeFileAtomic, readJsonFile } from '../io.js';
+import { writeFileAtomic, readJsonFile, checkWritable } from '../io.js';
 import { modelToJSON, modelFromJSON, checkFiniteModel } from './model_file.js';
 import { checkpointSchema, parseRecord } from './schema.js';
 import { FullyConnectedNet } from '../fc_net.js';
@@ -38,6 +38,7 @@ function checkpointedNet(solver: Solver): FullyConnectedNet {
 }
 
 export function checkpointTo(path: string): CheckpointWriter {
+  checkWritable('checkpoint', path, CHECKPOINT_FORMAT); // replaces an earlier checkpoint, never another file
   return Object.assign((solver: Solver) => saveCheckpoint(solver, path), { path });
 }
 

@@ -27,14 +27,19 @@ export const positiveCount = v.pipe(v.number(), v.integer('expected a whole numb
  */
 export const PARAMETER_NAME = /^(W|b|gamma|beta)[1-9]\d*$/;
 
-/** An object read from JSON whose keys are checked: a plain record, no inherited names. */
+/**
+ * An object read from JSON whose keys all match `keyPattern`. The keys are checked on the object
+ * as read: valibot's record leaves `__proto__` out of its output, silently, and the code that
+ * walks the parsed JSON would still meet it.
+ */
 export function namedRecord<T extends v.GenericSchema>(keyPattern: RegExp, what: string, value: T) {
+  const badKey = (input: unknown) => Object.keys(input as object).find((k) => !keyPattern.test(k));
   return v.pipe(
+    v.custom<Record<string, unknown>>(
+      (input) => typeof input === 'object' && input !== null && !Array.isArray(input) && badKey(input) === undefined,
+      (issue) => (typeof issue.input === 'object' && issue.input !== null && !Array.isArray(issue.input) ? `${JSON.stringify(badKey(issue.input))} is not ${what}` : 'expected an object'),
+    ),
     v.record(v.string(), value),
-    v.check((r) => Object.keys(r).every((k) => keyPattern.test(k)), (issue) => {
-      const bad = Object.keys(issue.input as object).find((k) => !keyPattern.test(k));
-      return `${JSON.stringify(bad)} is not ${what}`;
-    }),
   );
 }
 

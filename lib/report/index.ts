@@ -144,17 +144,8 @@ export async function buildReport(options: ReportOptions = {}): Promise<ReportRe
       out.line(`report: executing ${nameOf(file)} (${i + 1} of ${notebooks.length}, profile ${profile}) …`);
       results.push({ ...(await buildNotebook(file, ctx)), inputs });
     }
-    // Under the folder's lock, over the summary as it is now: another build into this folder
-    // may have added its pages since this one started.
     const index = path.join(outDir, 'index.html');
-    const entries = await withOutFolderLock(outDir, () => {
-      const current = readSummary(outDir, out.line).filter((e) => !e.html || existsSync(path.join(outDir, e.html)));
-      const merged = mergeEntries(current, results.map(({ executed: _, ...entry }) => entry));
-      refreshNavigation(outDir, pageLinks(merged));
-      writeSummary(outDir, merged);
-      writeFileAtomic(index, indexHtml(merged));
-      return merged;
-    });
+    const entries = await publishEntries(outDir, results.map(({ executed: _, ...entry }) => entry), out.line);
     const seconds = (Date.now() - started) / 1000;
     const ok = results.every(entryOk);
     out.line(`report: ${ok ? 'written' : 'written WITH PROBLEMS'} to ${index} in ${seconds.toFixed(0)} s`);
@@ -164,6 +155,22 @@ export async function buildReport(options: ReportOptions = {}): Promise<ReportRe
     driver?.close();
     rmSync(work, { recursive: true, force: true });
   }
+}
+
+/**
+ * Adds this build's entries to the report's summary.json, index and navigation, under the
+ * folder's lock and over the summary as it is now: another build into the same folder may have
+ * added its pages since this one started. Returns every entry of the index.
+ */
+export async function publishEntries(outDir: string, built: NotebookEntry[], warn: (line: string) => void): Promise<NotebookEntry[]> {
+  return withOutFolderLock(outDir, () => {
+    const current = readSummary(outDir, warn).filter((e) => !e.html || existsSync(path.join(outDir, e.html)));
+    const merged = mergeEntries(current, built);
+    refreshNavigation(outDir, pageLinks(merged));
+    writeSummary(outDir, merged);
+    writeFileAtomic(path.join(outDir, 'index.html'), indexHtml(merged));
+    return merged;
+  });
 }
 
 /** The previous build's entry for `name` when its page can be kept as it is, else null. */
