@@ -155,7 +155,7 @@ function notebookNames(): string[] {
 /** Every process under `root` (from ps), with its command line. */
 function descendants(root: number): Array<{ pid: number; args: string }> {
   const rows = spawnSync('ps', ['-e', '-o', 'pid=,ppid=,args='], { encoding: 'utf8' }).stdout.split('\n')
-    .map((l) => /^\s*(\d+)\s+(\d+)\s+(.*)$/.exec(l)).filter((m) => m !== null)
+    .map((l) => /^\s*(\d+)\s+(\d+)\s+(.*)$/.exec(l)).filter((m): m is RegExpExecArray => m !== null)
     .map((m) => ({ pid: Number(m[1]), ppid: Number(m[2]), args: m[3] }));
   const found: Array<{ pid: number; args: string }> = [];
   const queue = [root];

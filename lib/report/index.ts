@@ -37,7 +37,7 @@ export interface ReportOptions {
   notebooks?: string[];
   /** Output folder; default <project>/report. */
   outDir?: string;
-  /** Per-cell timeout in seconds (default 1800). */
+  /** Inactivity timeout in seconds (default 1800): a notebook that shows no progress for this long is stopped. */
   cellTimeoutSec?: number;
   /** Plain lines (default: stdout). Giving it turns the redrawn status line off unless `isTTY`. */
   log?: (line: string) => void;
@@ -230,7 +230,12 @@ async function buildNotebook(file: string, ctx: BuildContext): Promise<NotebookR
   return { ...entryFacts, name, html: exported.ok ? `${name}.html` : '', seconds, builtAt, summary, exitCode: code, executed, inputs: null };
 }
 
-/** Runs the notebook into the temporary folder, showing the progress its grids report meanwhile. */
+/**
+ * Runs the notebook into the temporary folder, showing the progress its grids report meanwhile.
+ * The timeout is one of inactivity: a notebook whose kernel shows no progress (no cell started
+ * or ended, no run of a grid done) for `timeoutSec` is stopped by killing its kernel; a long
+ * notebook that keeps making progress runs as long as it needs.
+ */
 async function executeNotebook(file: string, ctx: BuildContext): Promise<{ code: number; error: string | null; seconds: number }> {
   const name = nameOf(file);
   const progressFile = path.join(ctx.work, `${name}.progress.jsonl`);
@@ -238,11 +243,28 @@ async function executeNotebook(file: string, ctx: BuildContext): Promise<{ code:
   const last = ctx.previous.get(name);
   const t0 = Date.now();
   const progress = new NotebookProgress(name, t0, last && last.profile === ctx.profile && entryOk(last) ? last.seconds : null);
-  const follower = followProgress(progressFile, progress, ctx.out);
+  let lastActivity = Date.now();
+  let kernelPid: number | null = null;
+  let stalled = false;
+  const follower = followProgress(progressFile, progress, ctx.out, 250, () => { lastActivity = Date.now(); });
+  ctx.driver.onEvent = (event) => {
+    lastActivity = Date.now();
+    if (event.kernelPid) kernelPid = event.kernelPid;
+  };
+  const watchdog = setInterval(() => {
+    if (stalled || kernelPid === null || Date.now() - lastActivity < ctx.timeoutSec * 1000) return;
+    stalled = true;
+    try {
+      process.kill(kernelPid, 'SIGKILL'); // nbclient then reports the kernel dead, and the notebook is kept as far as it ran
+    } catch { /* already gone */ }
+  }, 1000);
   try {
-    const run = await ctx.driver.execute(file, path.join(ctx.work, `${name}.ipynb`), { ...ctx.env, NNLAB_PROGRESS_FILE: progressFile }, ctx.timeoutSec);
-    return { code: run.ok ? 0 : 1, error: run.error, seconds: (Date.now() - t0) / 1000 };
+    const run = await ctx.driver.execute(file, path.join(ctx.work, `${name}.ipynb`), { ...ctx.env, NNLAB_PROGRESS_FILE: progressFile });
+    const error = stalled ? `no progress for ${ctx.timeoutSec} s (--timeout): the kernel was stopped` : run.error;
+    return { code: run.ok && !stalled ? 0 : 1, error, seconds: (Date.now() - t0) / 1000 };
   } finally {
+    clearInterval(watchdog);
+    ctx.driver.onEvent = () => {};
     follower.stop();
   }
 }

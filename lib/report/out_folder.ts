@@ -23,15 +23,14 @@ function reportFile(name: string): boolean {
 }
 
 /**
- * Makes `outDir` the report's folder, or throws naming `--out` and why: it is (or is inside)
- * the folder of the notebooks built, or it holds files the report did not write. A folder the
+ * Makes `outDir` the report's folder, or throws naming `--out` and why: it is the folder of
+ * the notebooks built, or it holds files the report did not write. A folder the
  * report made carries the marker; an empty or new folder gets it.
  */
 export function claimOutFolder(outDir: string, notebooks: string[]): void {
   const out = path.resolve(outDir);
   for (const dir of new Set(notebooks.map((f) => path.dirname(path.resolve(f))))) {
-    const rel = path.relative(dir, out);
-    if (rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel))) {
+    if (path.relative(dir, out) === '') {
       throw new Error(`--out ${outDir}: is the notebooks' folder ${dir}; the report would write (and remove) files beside your notebooks. Choose a folder of its own (default: report/)`);
     }
   }
