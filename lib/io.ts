@@ -132,7 +132,8 @@ export function removeStaleTemporaries(dir: string, pattern: RegExp): void {
   }
 }
 
-function processRuns(pid: number): boolean {
+/** Whether a process with this id runs (signal 0 only asks; EPERM: it runs, owned by someone else). */
+export function processRuns(pid: number): boolean {
   try {
     process.kill(pid, 0); // signal 0: only asks whether the process exists
     return true;

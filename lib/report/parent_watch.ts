@@ -5,16 +5,10 @@
  * check every two seconds that ends the kernel once that process is gone (as ipykernel's parent
  * poller does for Python kernels). The timer is unref'd: it keeps nothing alive by itself.
  */
+import { processRuns } from '../io.js';
+
 let watching = false;
 
-function processRuns(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /** Starts the check if this process is a kernel Jupyter started (JPY_PARENT_PID set); returns whether it did. */
 export function exitWithJupyterParent(env: NodeJS.ProcessEnv = process.env, everyMs = 2000): boolean {

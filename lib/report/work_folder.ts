@@ -7,6 +7,7 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { processRuns } from '../io.js';
 
 const PREFIX = 'nnlab-report-';
 const OWNER_FILE = 'owner.json';
@@ -19,14 +20,6 @@ export function makeWorkFolder(): string {
   return work;
 }
 
-function processRuns(pid: number): boolean {
-  try {
-    process.kill(pid, 0); // signal 0: only asks whether the process exists
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /** Removes the work folders older than `maxAgeMs` whose owner is not running; returns their paths. */
 export function removeStaleWorkFolders(maxAgeMs = DAY_MS, tmp = os.tmpdir()): string[] {
