@@ -184,6 +184,17 @@ async function kernelStarted(pid: number): Promise<void> {
   await new Promise((r) => setTimeout(r, 3000));
 }
 
+/** The kernel connection files in Jupyter's runtime folder (of the project's Python, else ~/.local/share/jupyter/runtime). */
+function connectionFiles(): string[] {
+  const python = [path.join(ROOT, '.venv', 'bin', 'python'), 'python3'].find((p) => p === 'python3' || existsSync(p))!;
+  const dir = spawnSync(python, ['-m', 'jupyter', '--runtime-dir'], { encoding: 'utf8' }).stdout.trim();
+  try {
+    return readdirSync(dir).filter((f) => /^kernel-.*\.json$/.test(f));
+  } catch {
+    return [];
+  }
+}
+
 function reportTmpFolders(): string[] {
   return readdirSync(tmpdir()).filter((f) => f.startsWith('nnlab-report-'));
 }
@@ -392,6 +403,7 @@ const CASES: Case[] = [
       let ok = true;
       for (const signal of ['SIGTERM', 'SIGINT'] as const) {
         const before = new Set(reportTmpFolders());
+        const connectionsBefore = new Set(connectionFiles());
         const child = spawn(process.execPath, [CLI, 'report', '--notebook', '01', '--out', path.join(dir, `sig-${signal}`), '--profile', 'quick', '--rebuild'], { stdio: 'ignore', cwd: ROOT });
         const closed = new Promise((r) => child.on('close', r));
         await kernelStarted(child.pid!);
@@ -399,8 +411,9 @@ const CASES: Case[] = [
         await closed;
         await new Promise((r) => setTimeout(r, 3000));
         const left = reportTmpFolders().filter((f) => !before.has(f));
-        outcomes.push(`${signal}: ${left.length} work folder(s) left`);
-        if (left.length > 0) ok = false;
+        const connections = connectionFiles().filter((f) => !connectionsBefore.has(f));
+        outcomes.push(`${signal}: ${left.length} work folder(s), ${connections.length} kernel connection file(s) left`);
+        if (left.length > 0 || connections.length > 0) ok = false;
         for (const f of left) rmSync(path.join(tmpdir(), f), { recursive: true, force: true });
       }
       return { outcome: outcomes.join('; '), ok };
