@@ -4,7 +4,8 @@
  * the file, and the run trains again. A failed write is a warning naming the cache folder; the
  * grid keeps its results and goes on. Two grids on one cache keep every result.
  */
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -84,6 +85,21 @@ describe('cache writes that fail', () => {
     expect(cache.lines[0]).toContain(path.join(dir, 'runs'));
     expect(cache.lines[0]).toContain('NNLAB_CACHE_DIR');
     expect(readdirSync(dir)).toEqual(['runs']);
+  });
+});
+
+describe('a write killed halfway', () => {
+  it('leaves a .tmp that the next write removes once its process is gone', async () => {
+    const dir = tempDir();
+    const cache = cacheIn(dir);
+    mkdirSync(cache.dir, { recursive: true });
+    const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout;
+    const stale = path.join(cache.dir, `${'0'.repeat(32)}.json.${dead}.abc123.tmp`);
+    const live = path.join(cache.dir, `${'1'.repeat(32)}.json.${process.ppid}.abc123.tmp`);
+    writeFileSync(stale, '{"format":1,"ke');
+    writeFileSync(live, '{"format":1,"ke');
+    await runGrid([{}], data, BASE, { workers: 0, cache, progress: false });
+    expect([existsSync(stale), existsSync(live)]).toEqual([false, true]);
   });
 });
 

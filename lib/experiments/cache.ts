@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import * as v from 'valibot';
 import { stableStringify, type TrainSettings } from './settings.js';
 import { firstProblem } from '../persist/schema.js';
+import { removeStaleTemporaries } from '../io.js';
 import { resultFileSchema, runRecordSchema } from './record_schema.js';
 import type { RunRecord } from './train.js';
 
@@ -130,6 +131,7 @@ export class RunCache<R = RunRecord, S = TrainSettings> {
   /** Where the warnings go (default: console.warn). */
   warn: (line: string) => void = (line) => console.warn(line);
   private writeFailed = false;
+  private sweptTemporaries = false;
 
   constructor(dir = defaultCacheDir()) {
     this.dir = path.join(dir, 'runs');
@@ -178,6 +180,10 @@ export class RunCache<R = RunRecord, S = TrainSettings> {
     const tmp = `${this.file(key)}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
     try {
       mkdirSync(this.dir, { recursive: true });
+      if (!this.sweptTemporaries) {
+        this.sweptTemporaries = true;
+        removeStaleTemporaries(this.dir, /^[0-9a-f]+\.json\.(\d+)\.[0-9a-z]+\.tmp$/); // a write killed halfway, by a process now gone
+      }
       writeFileSync(tmp, JSON.stringify(f));
       renameSync(tmp, this.file(key));
       return true;

@@ -26,7 +26,7 @@ const common = {
 /** A run that trained to the end: every number finite. Records from before test results lack them: null. */
 const trained = v.object({
   ...common,
-  diverged: v.null(),
+  diverged: v.null('expected null'),
   bestEpoch: positiveCount,
   finalTrainAcc: fraction,
   finalValAcc: fraction,
@@ -43,18 +43,18 @@ const trained = v.object({
 /** A run stopped by a non-finite loss: JSON wrote its NaN and Infinity as null. */
 const diverged = v.object({
   ...common,
-  diverged: v.string(),
+  diverged: v.string('expected a string'),
   bestEpoch: count,
-  finalTrainAcc: v.nullable(v.number()),
-  finalValAcc: v.nullable(v.number()),
-  finalLoss: v.nullable(v.number()),
-  lossHistory: v.array(v.nullable(v.number())),
-  epochLoss: v.array(v.nullable(v.number())),
+  finalTrainAcc: v.nullable(v.number('expected a number')),
+  finalValAcc: v.nullable(v.number('expected a number')),
+  finalLoss: v.nullable(v.number('expected a number')),
+  lossHistory: v.array(v.nullable(v.number('expected a number'))),
+  epochLoss: v.array(v.nullable(v.number('expected a number'))),
   trainAccHistory: v.array(v.nullable(fraction)),
   valAccHistory: v.array(v.nullable(fraction)),
-  testAcc: v.nullish(v.null(), null),
-  valProbabilities: v.nullish(v.null(), null),
-  testProbabilities: v.nullish(v.null(), null),
+  testAcc: v.nullish(v.null('expected null'), null),
+  valProbabilities: v.nullish(v.null('expected null'), null),
+  testProbabilities: v.nullish(v.null('expected null'), null),
 });
 
 /** Where a record disagrees with itself, or null. */
@@ -89,11 +89,11 @@ export function runRecordSchema(numEpochs: number) {
 export function resultFileSchema<R extends v.GenericSchema>(format: number, record: R) {
   return v.object({
     format: v.literal(format, `expected cache format ${format}`),
-    key: v.pipe(v.string(), v.regex(/^[0-9a-f]{32}$/, 'expected 32 hexadecimal digits')),
+    key: v.pipe(v.string('expected a string'), v.regex(/^[0-9a-f]{32}$/, 'expected 32 hexadecimal digits')),
     settings: v.looseObject({}),
-    data: v.string(),
-    version: v.string(),
-    created: v.string(),
+    data: v.string('expected a string'),
+    version: v.string('expected a string'),
+    created: v.string('expected a string'),
     record,
   });
 }

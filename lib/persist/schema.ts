@@ -13,12 +13,12 @@ import * as v from 'valibot';
 
 // ---- building blocks
 
-export const finiteNumber = v.pipe(v.number(), v.finite('expected a finite number'));
-export const nonNegative = v.pipe(v.number(), v.finite('expected a finite number'), v.minValue(0, 'expected a number ≥ 0'));
+export const finiteNumber = v.pipe(v.number('expected a number'), v.finite('expected a finite number'));
+export const nonNegative = v.pipe(v.number('expected a number'), v.finite('expected a finite number'), v.minValue(0, 'expected a number ≥ 0'));
 /** An accuracy or a probability: from 0 to 1. */
-export const fraction = v.pipe(v.number(), v.finite('expected a finite number'), v.minValue(0, 'expected a number from 0 to 1'), v.maxValue(1, 'expected a number from 0 to 1'));
-export const count = v.pipe(v.number(), v.integer('expected a whole number'), v.minValue(0, 'expected a whole number ≥ 0'));
-export const positiveCount = v.pipe(v.number(), v.integer('expected a whole number'), v.minValue(1, 'expected a whole number ≥ 1'));
+export const fraction = v.pipe(v.number('expected a number'), v.finite('expected a finite number'), v.minValue(0, 'expected a number from 0 to 1'), v.maxValue(1, 'expected a number from 0 to 1'));
+export const count = v.pipe(v.number('expected a number'), v.integer('expected a whole number'), v.minValue(0, 'expected a whole number ≥ 0'));
+export const positiveCount = v.pipe(v.number('expected a number'), v.integer('expected a whole number'), v.minValue(1, 'expected a whole number ≥ 1'));
 
 /**
  * The names of a network's parameters as fc_net.ts makes them (W1, b1, gamma1, beta1, …). Any
@@ -39,7 +39,7 @@ export function namedRecord<T extends v.GenericSchema>(keyPattern: RegExp, what:
       (input) => typeof input === 'object' && input !== null && !Array.isArray(input) && badKey(input) === undefined,
       (issue) => (typeof issue.input === 'object' && issue.input !== null && !Array.isArray(issue.input) ? `${JSON.stringify(badKey(issue.input))} is not ${what}` : 'expected an object'),
     ),
-    v.record(v.string(), value),
+    v.record(v.string('expected a string'), value),
   );
 }
 
@@ -52,14 +52,18 @@ function quoted(value: unknown): string {
   return text.length > 60 ? `${text.slice(0, 57)}…` : text;
 }
 
-/** "field.sub.3: message, got VALUE" for the first problem valibot found. */
+/**
+ * "field.sub.3: message, got VALUE" for the first problem valibot found: the value is quoted when
+ * it is a plain value ("missing" when absent); an object or list would be too long to help.
+ */
 export function firstProblem(issues: readonly v.BaseIssue<unknown>[]): string {
   const issue = issues[0];
-  const where = v.getDotPath(issue);
-  const leaf = issue.issues?.[0] ?? issue; // a union's problem: the first branch's
-  const got = issue.kind === 'validation' || issue.input === undefined ? (issue.input === undefined ? ', missing' : `, got ${quoted(issue.input)}`) : `, got ${quoted(issue.input)}`;
-  const message = leaf.message.replace(/^Invalid (type|key): /, '');
-  return `${where ?? '(top level)'}: ${message}${got}`;
+  const leaf = issue.issues?.[0] ?? issue; // a union's or variant's problem: its first branch's
+  const where = v.getDotPath(issue) ?? '(top level)';
+  const input = issue.input;
+  if (input === undefined) return `${where}: missing`;
+  const message = leaf.message.replace(/^Invalid type: /, '');
+  return `${where}: ${message}${typeof input === 'object' && input !== null ? '' : `, got ${quoted(input)}`}`;
 }
 
 /** `json` checked against `schema`, or an error "SOURCE: FIELD: what is wrong". */
@@ -73,7 +77,7 @@ export function parseRecord<S extends v.GenericSchema>(schema: S, json: unknown,
 
 export const netFileSchema = v.object({
   format: v.literal('nnlab.FullyConnectedNet', "not an nnlab model (expected format 'nnlab.FullyConnectedNet')"),
-  version: v.number(),
+  version: v.number('expected a number'),
   config: v.looseObject({}),
   params: namedRecord(PARAMETER_NAME, 'a parameter name (W1, b1, gamma1, beta1, …)', matrixJSON),
   batchnorm: v.array(v.object({ runningMean: matrixJSON, runningVar: matrixJSON })),
@@ -96,16 +100,16 @@ export const classifierFileSchema = v.looseObject({
 
 export const checkpointSchema = v.looseObject({
   options: v.looseObject({
-    seed: v.optional(v.union([v.pipe(v.number(), v.integer('expected a whole number'), v.minValue(0, 'expected a seed from 0 to 2^32 − 1'), v.maxValue(2 ** 32 - 1, 'expected a seed from 0 to 2^32 − 1')), v.null()])),
+    seed: v.optional(v.union([v.pipe(v.number('expected a number'), v.integer('expected a whole number'), v.minValue(0, 'expected a seed from 0 to 2^32 − 1'), v.maxValue(2 ** 32 - 1, 'expected a seed from 0 to 2^32 − 1')), v.null('expected null')])),
     batchSize: v.optional(positiveCount),
     numEpochs: v.optional(count),
   }),
   epoch: count,
   model: v.unknown(),
-  optimConfigs: namedRecord(PARAMETER_NAME, 'a parameter name (W1, b1, gamma1, beta1, …)', v.record(v.string(), v.unknown())),
-  lossHistory: v.array(v.nullable(v.number())),
-  trainMetricHistory: v.array(v.nullable(v.number())),
-  valMetricHistory: v.array(v.nullable(v.number())),
+  optimConfigs: namedRecord(PARAMETER_NAME, 'a parameter name (W1, b1, gamma1, beta1, …)', v.record(v.string('expected a string'), v.unknown())),
+  lossHistory: v.array(v.nullable(v.number('expected a number'))),
+  trainMetricHistory: v.array(v.nullable(v.number('expected a number'))),
+  valMetricHistory: v.array(v.nullable(v.number('expected a number'))),
   epochSeconds: v.optional(v.array(nonNegative)),
   bestEpoch: v.optional(count),
   bestParams: namedRecord(PARAMETER_NAME, 'a parameter name (W1, b1, gamma1, beta1, …)', v.unknown()),
@@ -115,19 +119,19 @@ export const checkpointSchema = v.looseObject({
 // ---- the report's summary.json (lib/report/summary.ts): entries checked one by one
 
 export const summaryEntrySchema = v.looseObject({
-  name: v.pipe(v.string(), v.regex(/^[\w.-]+$/, 'expected a notebook name')),
-  title: v.optional(v.string()),
-  html: v.optional(v.pipe(v.string(), v.regex(/^([\w.-]+\.html)?$/, 'expected a page in the report folder'))),
+  name: v.pipe(v.string('expected a string'), v.regex(/^[\w.-]+$/, 'expected a notebook name')),
+  title: v.optional(v.string('expected a string')),
+  html: v.optional(v.pipe(v.string('expected a string'), v.regex(/^([\w.-]+\.html)?$/, 'expected a page in the report folder'))),
   seconds: v.optional(nonNegative),
-  builtAt: v.optional(v.string()),
-  profile: v.optional(v.nullable(v.string())),
-  data: v.optional(v.nullable(v.string())),
-  dtype: v.optional(v.nullable(v.string())),
-  seeds: v.optional(v.nullable(v.string())),
+  builtAt: v.optional(v.string('expected a string')),
+  profile: v.optional(v.nullable(v.string('expected a string'))),
+  data: v.optional(v.nullable(v.string('expected a string'))),
+  dtype: v.optional(v.nullable(v.string('expected a string'))),
+  seeds: v.optional(v.nullable(v.string('expected a string'))),
   headlines: v.optional(v.array(v.looseObject({}))),
-  summary: v.optional(v.looseObject({ problems: v.optional(v.array(v.looseObject({ message: v.string() }))) })),
-  exitCode: v.optional(v.pipe(v.number(), v.integer())),
-  inputs: v.optional(v.nullable(v.string())),
+  summary: v.optional(v.looseObject({ problems: v.optional(v.array(v.looseObject({ message: v.string('expected a string') }))) })),
+  exitCode: v.optional(v.pipe(v.number('expected a number'), v.integer())),
+  inputs: v.optional(v.nullable(v.string('expected a string'))),
 });
 
-export const summaryFileSchema = v.looseObject({ format: v.optional(v.number()), notebooks: v.array(v.unknown()) });
+export const summaryFileSchema = v.looseObject({ format: v.optional(v.number('expected a number')), notebooks: v.array(v.unknown()) });
