@@ -423,6 +423,7 @@ const CASES: Case[] = [
     id: '7b', what: 'kill -9 of a report build (notebook 02): do its kernels exit?', slow: true,
     async run(dir) {
       // Notebook 02 trains grids for minutes: the kill comes mid-notebook.
+      const foldersBefore = new Set(reportTmpFolders());
       const child = spawn(process.execPath, [CLI, 'report', '--notebook', '02', '--out', path.join(dir, 'kill9'), '--profile', 'quick', '--rebuild'], { stdio: 'ignore', cwd: ROOT });
       await kernelStarted(child.pid!);
       // Only the kernels this build started: the processes under it that run tslab.
@@ -431,6 +432,8 @@ const CASES: Case[] = [
       await new Promise((r) => setTimeout(r, 15_000));
       const still = before.filter((pid) => processRuns(pid));
       for (const pid of still) try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
+      // A build killed with -9 leaves its work folder (the next build removes it a day later): remove this one now.
+      for (const f of reportTmpFolders().filter((f) => !foldersBefore.has(f))) rmSync(path.join(tmpdir(), f), { recursive: true, force: true });
       return { outcome: `${before.length} kernel(s) running at the kill, ${still.length} still alive 15 s later`, ok: before.length > 0 && still.length === 0 };
     },
   },
