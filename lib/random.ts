@@ -5,6 +5,7 @@
  * a neural-network library needs.
  */
 import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
+import { mustBeSeed } from './validate.js';
 import { uniformFloat64 } from 'pure-rand/distribution/uniformFloat64';
 import { uniformInt } from 'pure-rand/distribution/uniformInt';
 import { Matrix } from './matrix.js';
@@ -17,7 +18,7 @@ export class Rng {
   private spareGaussian: number | null = null;
 
   constructor(seed: number) {
-    if (!Number.isFinite(seed)) throw new Error(`Rng: seed must be a finite number, got ${seed}`);
+    mustBeSeed('Rng: seed', seed); // 0 … 2³² − 1: one seed, one stream (no two seeds wrap onto one)
     this.gen = xoroshiro128plus(seed | 0);
   }
 
@@ -85,7 +86,7 @@ export class Rng {
 
   /** A new generator seeded from this one: independent streams for sub-tasks. */
   fork(): Rng {
-    return new Rng(this.int(-0x80000000, 0x7fffffff));
+    return new Rng(this.int(-0x80000000, 0x7fffffff) >>> 0); // the same 32 bits, as a seed
   }
 }
 
@@ -101,5 +102,5 @@ export function deriveSeed(base: number, ...parts: (string | number)[]): number 
     h = Math.imul(h ^ 0x2f, 0xc2b2ae35);
     h ^= h >>> 16;
   }
-  return h | 0;
+  return h >>> 0; // a seed (0 … 2³² − 1); Rng uses the same 32 bits as before
 }

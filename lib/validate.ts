@@ -71,6 +71,32 @@ export function parseInteger(name: string, text: string, min = -Infinity, max = 
   return v;
 }
 
+/**
+ * Seeds: whole numbers from 0 to 2³² − 1, the generator's seed space. Wider values are refused
+ * rather than wrapped: with wrapping, seed 2³² would silently be seed 0, and -1 be 2³² − 1.
+ */
+export const MAX_SEED = 2 ** 32 - 1;
+
+export function mustBeSeed(name: string, value: unknown): asserts value is number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > MAX_SEED) fail(name, `a whole number from 0 to ${MAX_SEED} (2^32 − 1)`, value);
+}
+
+/** Command-line text as a seed (see mustBeSeed). */
+export function parseSeed(name: string, text: string): number {
+  const v = Number(text);
+  if (!/^\s*\d+\s*$/.test(text) || !Number.isSafeInteger(v) || v > MAX_SEED) {
+    throw new Error(`${name}: expected a whole number from 0 to ${MAX_SEED} (2^32 − 1), got '${text}'`);
+  }
+  return v;
+}
+
+/** Command-line text as a number greater than 0 (a learning rate): one rule, one message for -1 and 0. */
+export function parsePositiveNumber(name: string, text: string): number {
+  const v = Number(text);
+  if (text.trim() === '' || !Number.isFinite(v) || v <= 0) throw new Error(`${name}: expected a number > 0, got '${text}'`);
+  return v;
+}
+
 /** Command-line text as a finite number from `min` up to `max`. */
 export function parseNumber(name: string, text: string, min = -Infinity, max = Infinity): number {
   const v = Number(text);

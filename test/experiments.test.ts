@@ -73,16 +73,18 @@ describe('cache', () => {
     expect(libraryVersion()).toMatch(/^\d+\.\d+\.\d+\+[0-9a-f]{12}$/);
   });
 
-  it('stores and reads records; a corrupt file is a miss', () => {
+  it('stores and reads records; a corrupt file is a miss', async () => {
     const cache = new RunCache(tempDir());
-    expect(cache.get('abc')).toBeNull();
-    const record = { bestValAcc: 0.5 } as never;
-    cache.set('abc', BASE, 'fp', record);
-    expect(cache.get('abc')).toEqual(record);
-    writeFileSync(path.join(cache.dir, 'abc.json'), '{"format":1,"key":"ab');
-    expect(cache.get('abc')).toBeNull();
+    const key = runKey(BASE, 'fp');
+    expect(cache.get(key)).toBeNull();
+    const { runs: [run] } = await runGrid([{}], toyData(), BASE, { workers: 0, cache: false, progress: false });
+    const { label: _l, seed: _s, settings: _t, columns: _c, key: _k, cached: _x, ...record } = run;
+    expect(cache.set(key, BASE, 'fp', record)).toBe(true);
+    expect(cache.get(key)).toEqual(record);
+    writeFileSync(path.join(cache.dir, `${key}.json`), '{"format":1,"key":"ab');
+    expect(cache.get(key)).toBeNull();
     cache.clear();
-    expect(cache.get('abc')).toBeNull();
+    expect(cache.get(key)).toBeNull();
   });
 });
 

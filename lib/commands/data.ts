@@ -14,7 +14,7 @@ import { removeStaleTemporaries, escapeRegExp } from '../io.js';
 import { performance } from 'node:perf_hooks';
 import { synthesizeCharacters, DEFAULT_DIFFICULTY, MAX_DIFFICULTY } from '../data/synth.js';
 import { encodeGrayBmp } from '../data/bmp.js';
-import { parseDifficulty, parseInteger } from './options.js';
+import { parseDifficulty, parseInteger, parseSeed } from './options.js';
 
 /**
  * Generator seeds. Sample i of a character depends only on (seed, character, i), so a folder
@@ -130,7 +130,7 @@ export function registerData(program: Command): void {
       const r = writeSyntheticDataset({
         out: opts.out,
         perClass: parseInteger('--per-class', opts.perClass, 1),
-        seed: parseInteger('--seed', opts.seed),
+        seed: parseSeed('--seed', opts.seed),
         difficulty: parseDifficulty('--difficulty', opts.difficulty),
         force: opts.force === true,
       });

@@ -9,7 +9,7 @@ import { MAX_DIFFICULTY } from '../data/synth.js';
 import { parseChoice, parseNumber, parseInteger } from '../validate.js';
 
 // The parsers live in lib/validate.ts, the one place arguments are checked; re-exported for the commands.
-export { parseInteger, parseNumber } from '../validate.js';
+export { parseInteger, parseNumber, parseSeed, parsePositiveNumber } from '../validate.js';
 
 /** The generator's --difficulty, within its documented range 0..MAX_DIFFICULTY. */
 export function parseDifficulty(option: string, text: string): number {

@@ -46,7 +46,7 @@ export function registerReport(program: Command): void {
     .option('-p, --profile <profile>', "experiment profile: full (the report's settings, 3 seeds) or quick (a smoke run) (default: $NNLAB_PROFILE, else full)")
     .option('-d, --data <dir>', 'course dataset folder (default: $NNLAB_DATA, else the built-in synthetic data)')
     .option('-n, --notebook <name...>', 'only these notebooks (file names or prefixes, e.g. 01); the index keeps the other pages')
-    .option('--timeout <seconds>', 'per-cell timeout', '1800')
+    .option('--timeout <seconds>', 'stop a notebook that shows no progress (no cell started or ended, no run of a grid done) for this long', '1800')
     .option('-w, --workers <n>', 'worker threads for the experiment grids (default: $NNLAB_WORKERS, else one per core)')
     .option('--keep-notebooks', 'also keep the executed notebooks (<name>.ipynb, about 5 MB each) in the output folder')
     .option('--rebuild', 'execute every notebook, even one whose page is up to date (same notebook, library, profile and data)')

@@ -4,7 +4,7 @@
 import { Command, Option } from 'commander';
 import { fitSine, SINE_DEFAULTS } from '../tasks/sine.js';
 import { checkActivation } from '../layer_utils.js';
-import { parseHiddenDims, parseInteger, epochProgress } from './options.js';
+import { parseHiddenDims, parseInteger, parseSeed, epochProgress } from './options.js';
 
 export function registerSin(program: Command): void {
   program
@@ -18,7 +18,7 @@ export function registerSin(program: Command): void {
     .action((opts: { hidden: string; activation: string; epochs: string; seed: string; json?: boolean }) => {
       const hiddenDims = parseHiddenDims('--hidden', opts.hidden);
       const epochs = parseInteger('--epochs', opts.epochs, 1);
-      const seed = parseInteger('--seed', opts.seed);
+      const seed = parseSeed('--seed', opts.seed);
       const progress = epochProgress(!opts.json, epochs, 'val mse');
       const r = fitSine({
         hiddenDims, activation: checkActivation('--activation', opts.activation), epochs, seed,

@@ -16,7 +16,7 @@ import { trainClassifier, classifierAccuracy, scoreChosenModel, CHARACTER_BASELI
 import { ensemblePredict } from '../ensemble.js';
 import { MAX_SCALE, MAX_SHEAR } from '../augment.js';
 import type { FullyConnectedNet } from '../fc_net.js';
-import { saveClassifier } from '../data/classifier.js';
+import { saveClassifier, CLASSIFIER_FORMAT } from '../data/classifier.js';
 import { COURSE_CLASS_NAMES, IMAGE_HEIGHT, IMAGE_WIDTH } from '../data/classes.js';
 import { validateConfig } from '../fc_net.js';
 import { checkWritable } from '../io.js';
@@ -24,7 +24,7 @@ import { checkActivation } from '../layer_utils.js';
 import { UpdateRuleName, LR_SCHEDULES } from '../optim.js';
 import { parseChoice } from '../validate.js';
 import { deriveSeed } from '../random.js';
-import { parseDifficulty, parseDType, parseInteger, parseHiddenDims, parseNumber } from './options.js';
+import { parseDifficulty, parseDType, parseInteger, parseHiddenDims, parseNumber, parsePositiveNumber, parseSeed } from './options.js';
 import { DEFAULT_PER_CLASS, DEFAULT_TRAIN_DATA_SEED } from './data.js';
 
 /** CLI spellings of the update rules. */
@@ -135,7 +135,7 @@ function prepareDataset(opts: TrainCliOptions, seed: number, fractions: SplitFra
   } else {
     const perClass = parseInteger('--per-class', opts.perClass, 1);
     const difficulty = parseDifficulty('--difficulty', opts.difficulty);
-    const dataSeed = parseInteger('--data-seed', opts.dataSeed);
+    const dataSeed = parseSeed('--data-seed', opts.dataSeed);
     images = synthesizeCharacters({ perClass, seed: dataSeed, difficulty });
     classFolders = images.classNames.map((_, k) => String(k + 1)); // as `nnlab data synth` writes them
     source = `synthetic (per class ${perClass}, difficulty ${difficulty}, data seed ${dataSeed})`;
@@ -192,9 +192,7 @@ function checkNetworkSize(hiddenDims: number[]): void {
 }
 
 function parsePositive(option: string, text: string): number {
-  const v = parseNumber(option, text, 0);
-  if (v === 0) throw new Error(`${option}: expected a number > 0, got '${text}'`);
-  return v;
+  return parsePositiveNumber(option, text);
 }
 
 export function registerTrain(program: Command): void {
@@ -260,7 +258,7 @@ function describeTrainOptions(command: Command): Command {
 
 /** The training options from the command line, each checked (the network size and --save's folder too). */
 function checkedTrainOptions(opts: TrainCliOptions): TrainSettings {
-  const seed = parseInteger('--seed', opts.seed);
+  const seed = parseSeed('--seed', opts.seed);
   const options: TrainSettings = {
     ...CHARACTER_BASELINE,
     hiddenDims: parseHiddenDims('--hidden', opts.hidden),
@@ -280,7 +278,7 @@ function checkedTrainOptions(opts: TrainCliOptions): TrainSettings {
   };
   if (options.dropout >= 1) throw new Error(`--dropout: expected a probability below 1, got '${opts.dropout}'`);
   checkNetworkSize(options.hiddenDims);
-  if (opts.save !== undefined) checkWritable('--save', opts.save);
+  if (opts.save !== undefined) checkWritable('--save', opts.save, CLASSIFIER_FORMAT);
   return options;
 }
 

@@ -7,6 +7,7 @@ import { Matrix } from '../matrix.js';
 import type { FullyConnectedNet } from '../fc_net.js';
 import { modelToJSON, modelFromJSON, checkFiniteModel, type NetJSON } from '../persist/model_file.js';
 import { writeFileAtomic, readJsonFile } from '../io.js';
+import { classifierFileSchema, parseRecord } from '../persist/schema.js';
 import { rowHash, subtractRow } from './split.js';
 
 export const CLASSIFIER_FORMAT = 'nnlab.CharacterClassifier';
@@ -75,6 +76,7 @@ export function loadClassifier(path: string): CharacterClassifier {
   if (!READABLE_VERSIONS.includes(json.version as number)) {
     throw new Error(`${source}: classifier version ${json.version} is not supported (this nnlab reads versions ${READABLE_VERSIONS.join(', ')})`);
   }
+  parseRecord(classifierFileSchema, json, source); // types first: class names are strings, sizes whole numbers
   const { width, height, mean, classNames } = json;
   if (!Number.isInteger(width) || !Number.isInteger(height) || width! < 1 || height! < 1) throw new Error(`${source}: invalid image size ${width}x${height}`);
   if (!Array.isArray(mean) || mean.length !== width! * height! || !mean.every(Number.isFinite)) {

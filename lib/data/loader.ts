@@ -18,11 +18,12 @@
  * an empty or non-numeric class folder, a symbolic link that leads out of the data folder) throws
  * an error naming the file; with `skipBad` it becomes a warning instead and the file is left out.
  */
-import { closeSync, fstatSync, openSync, readdirSync, readFileSync, readSync, realpathSync, statSync } from 'node:fs';
+import { closeSync, readdirSync, readFileSync, readSync, realpathSync, statSync } from 'node:fs';
 import { join, sep } from 'node:path';
 import { Matrix } from '../matrix.js';
 import { bmpRowStride, decodeBmp, luminance, readBmpHeader, MAX_BMP_HEADER_BYTES } from './bmp.js';
 import { COURSE_CLASS_NAMES, IMAGE_HEIGHT, IMAGE_WIDTH } from './classes.js';
+import { openRegularFile } from '../io.js';
 
 /** 'dark-ink': dark strokes on light paper (the course files); 'light-ink': the reverse. */
 export type Polarity = 'auto' | 'dark-ink' | 'light-ink';
@@ -148,14 +149,13 @@ export function readCharacterImage(
  * (or the file with its length) before hundreds of megabytes are read.
  */
 function readImageFile(path: string, width: number, height: number): Uint8Array {
-  let fd: number;
+  let fd: number, size: number;
   try {
-    fd = openSync(path, 'r');
+    ({ fd, size } = openRegularFile(path)); // a FIFO or a device is refused before it is read
   } catch (err) {
     throw new Error(`${path}: cannot be read: ${(err as Error).message}`);
   }
   try {
-    const size = fstatSync(fd).size;
     // Headers, palette and 32-bit rows, plus room for a gap before the pixels or trailing bytes.
     const plausible = MAX_BMP_HEADER_BYTES + bmpRowStride(width, 32) * height + 65536;
     if (size <= plausible) return readFileSync(fd);

@@ -15,7 +15,7 @@ import { Solver, EpochInfo, IterationInfo } from '../solver.js';
 import { Activation } from '../layer_utils.js';
 import { UpdateRuleName, LR_SCHEDULES, type LrSchedule } from '../optim.js';
 import { DTYPES, type DType } from '../matrix.js';
-import { mustBeInteger, mustBeNonEmptyList, mustBeNonNegative, mustBeOneOf, mustBePositive, mustBePositiveInteger } from '../validate.js';
+import { mustBeSeed, mustBeNonEmptyList, mustBeNonNegative, mustBeOneOf, mustBePositive, mustBePositiveInteger } from '../validate.js';
 import { makeAugment, MAX_SCALE, MAX_SHEAR } from '../augment.js';
 import { classProbabilities, predictionsOf, accuracyOf } from '../ensemble.js';
 
@@ -127,7 +127,7 @@ export function validateSettings(s: TrainSettings): void {
   mustBePositiveInteger('settings: numEpochs', s.numEpochs);
   mustBePositive('settings: learningRate', s.learningRate);
   mustBeNonNegative('settings: reg', s.reg);
-  mustBeInteger('settings: seed', s.seed);
+  mustBeSeed('settings: seed', s.seed);
   mustBeOneOf('settings: dtype', s.dtype, DTYPES);
   mustBeOneOf('settings: loss', s.loss, LOSS_KINDS);
   if (s.patience !== undefined && s.patience !== null) mustBePositiveInteger('settings: patience', s.patience);

@@ -7,7 +7,11 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import * as v from 'valibot';
 import { stableStringify, type TrainSettings } from './settings.js';
+import { firstProblem } from '../persist/schema.js';
+import { removeStaleTemporaries } from '../io.js';
+import { resultFileSchema, runRecordSchema } from './record_schema.js';
 import type { RunRecord } from './train.js';
 import { NUMERICS_VERSION } from '../math/elementary.js';
 
@@ -83,9 +87,54 @@ interface CacheFile<R, S> {
   record: R;
 }
 
-/** A cache of training results: by default the grids' runs (RunRecord, keyed by TrainSettings). */
+/**
+ * What a kind of cached result is: the schema of its record (given the stored settings) and how
+ * its key is made, so that a file is taken only if it holds a valid record of the settings asked
+ * for: the key is recomputed from the stored settings, data and version and must be the one
+ * asked for (a record copied under another run's key is another run's result).
+ */
+export interface CachedKind<R, S> {
+  recordSchema(settings: S): v.GenericSchema<unknown, R>;
+  key(settings: S, data: string, version: string): string;
+}
+
+/** The grids' runs: RunRecord keyed by TrainSettings (runKey). */
+export const RUN_RECORDS: CachedKind<RunRecord, TrainSettings> = {
+  recordSchema: (settings) => runRecordSchema(settings.numEpochs) as v.GenericSchema<unknown, RunRecord>,
+  key: (settings, data, version) => runKey(settings, data, version),
+};
+
+/** Why a cache file is not a valid result for `key`, or its record. */
+export function checkCacheFile<R, S>(json: unknown, key: string, kind: CachedKind<R, S>): { record: R } | { problem: string } {
+  const outer = v.safeParse(resultFileSchema(CACHE_FORMAT, v.unknown()), json);
+  if (!outer.success) return { problem: firstProblem(outer.issues) };
+  const f = outer.output as CacheFile<unknown, S>;
+  if (f.key !== key) return { problem: `key: ${f.key}, expected ${key}` };
+  let recomputed: string;
+  try {
+    recomputed = kind.key(f.settings, f.data, f.version);
+  } catch (err) {
+    return { problem: `settings: ${(err as Error).message}` };
+  }
+  if (recomputed !== key) return { problem: 'settings: the stored settings, data and version are not those of this key (another run\'s record?)' };
+  const record = v.safeParse(kind.recordSchema(f.settings), f.record);
+  if (!record.success) return { problem: `record.${firstProblem(record.issues)}` };
+  return { record: record.output };
+}
+
+/**
+ * A cache of training results: by default the grids' runs (RunRecord, keyed by TrainSettings).
+ * Nothing read from it is trusted: a file that is not a valid record of the settings asked for
+ * is a miss, moved aside into rejected/ (one line names it) so that the run trains again. A
+ * write that fails (disk full, no permission) is a warning: the caller keeps its result.
+ */
 export class RunCache<R = RunRecord, S = TrainSettings> {
   readonly dir: string;
+  /** Where the warnings go (default: console.warn). */
+  warn: (line: string) => void = (line) => console.warn(line);
+  private writeFailed = false;
+  private sweptTemporaries = false;
+
   constructor(dir = defaultCacheDir()) {
     this.dir = path.join(dir, 'runs');
   }
@@ -94,23 +143,62 @@ export class RunCache<R = RunRecord, S = TrainSettings> {
     return path.join(this.dir, `${key}.json`);
   }
 
-  get(key: string): R | null {
+  /** The valid record stored for `key`, or null (absent, unreadable or invalid: a miss). */
+  get(key: string, kind: CachedKind<R, S> = RUN_RECORDS as unknown as CachedKind<R, S>): R | null {
+    const file = this.file(key);
+    let json: unknown;
     try {
-      const f = JSON.parse(readFileSync(this.file(key), 'utf8')) as CacheFile<R, S>;
-      if (f.format !== CACHE_FORMAT || f.key !== key) return null;
-      return f.record;
+      json = JSON.parse(readFileSync(file, 'utf8'));
     } catch {
-      return null; // missing or unreadable (e.g. truncated): a miss
+      return null; // missing or unreadable (e.g. truncated): a miss, rewritten by the next set
+    }
+    const checked = checkCacheFile(json, key, kind);
+    if ('record' in checked) return checked.record;
+    this.warn(`cache: ${file} is not a valid record (${checked.problem}): ${this.moveAside(key)}; training the run again`);
+    return null;
+  }
+
+  /** Moves an invalid file into rejected/ (for a look), or deletes it if that fails; says which. */
+  private moveAside(key: string): string {
+    const rejected = path.join(path.dirname(this.dir), 'rejected');
+    const target = path.join(rejected, `${key}.${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+    try {
+      mkdirSync(rejected, { recursive: true });
+      renameSync(this.file(key), target);
+      return `moved to ${target}`;
+    } catch {
+      rmSync(this.file(key), { force: true });
+      return 'deleted';
     }
   }
 
-  set(key: string, settings: S, data: string, record: R): void {
-    mkdirSync(this.dir, { recursive: true });
+  /**
+   * Stores a result, atomically (a reader never sees half a record). Returns false if the write
+   * failed: the first failure is a warning naming the folder (later ones are not repeated), and
+   * no temporary file is left behind.
+   */
+  set(key: string, settings: S, data: string, record: R): boolean {
     const f: CacheFile<R, S> = { format: CACHE_FORMAT, key, settings, data, version: libraryVersion(), created: new Date().toISOString(), record };
-    // Atomic: write a temporary file and rename it, so a reader never sees half a record.
     const tmp = `${this.file(key)}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
-    writeFileSync(tmp, JSON.stringify(f));
-    renameSync(tmp, this.file(key));
+    try {
+      mkdirSync(this.dir, { recursive: true });
+      if (!this.sweptTemporaries) {
+        this.sweptTemporaries = true;
+        removeStaleTemporaries(this.dir, /^[0-9a-f]+\.json\.(\d+)\.[0-9a-z]+\.tmp$/); // a write killed halfway, by a process now gone
+      }
+      writeFileSync(tmp, JSON.stringify(f));
+      renameSync(tmp, this.file(key));
+      return true;
+    } catch (err) {
+      try {
+        rmSync(tmp, { force: true });
+      } catch { /* nothing was written there */ }
+      if (!this.writeFailed) {
+        this.writeFailed = true;
+        this.warn(`cache: could not save a result in ${this.dir} (${(err as Error).message}); the results are kept in memory and the grid goes on, but will train again next time. Free some space there, or set NNLAB_CACHE_DIR to another folder. (Later failures are not repeated.)`);
+      }
+      return false;
+    }
   }
 
   delete(key: string): void {

@@ -41,6 +41,8 @@ export interface RunOptions {
   progress?: boolean;
   /** The notebook running the grid, for the report builder's progress line. */
   notebook?: string;
+  /** Heap limit of each worker thread in MB (default: Node's); a run that needs more fails, naming itself. */
+  workerHeapMb?: number;
 }
 
 export interface RunResult extends RunRecord {
@@ -141,7 +143,7 @@ export async function runGrid(points: GridPoint[], data: RunnerData, base: Train
   };
   const workers = Math.max(0, Math.min(options.workers ?? defaultWorkers(), toTrain.length));
   if (toTrain.length > 0 && workers === 0) trainInThisThread(toTrain, data, progress, finish);
-  else if (toTrain.length > 0) await trainInWorkers(toTrain, data, workers, progress, finish);
+  else if (toTrain.length > 0) await trainInWorkers(toTrain, data, { workers, heapMb: options.workerHeapMb }, progress, finish);
   for (const [dup, original] of duplicates) {
     results[dup.index] = { ...results[original.index]!, label: dup.label, columns: dup.columns, cached: true };
     rows[dup.index] = { ...rows[dup.index], fraction: 1, state: 'cached', detail: `same as “${original.label}”` };
@@ -290,29 +292,52 @@ function trainInThisThread(toTrain: Task[], data: RunnerData, progress: GridProg
   }
 }
 
-/** Trains the runs in a pool of worker threads sharing the data; epochs report back through a message port per run. */
+/** The name of a run in messages: its label, and its seed when the grid has several. */
+const runName = (t: Task) => `'${t.label}' (seed ${t.seed})`;
+
+/**
+ * Trains the runs in a pool of worker threads sharing the data; epochs report back through a
+ * message port per run. A worker that dies (out of memory, crashed) fails the grid at once,
+ * naming the run: its task is rejected, and an error the pool reports outside any task (in a
+ * kernel that would otherwise be an uncaught exception, with the grid's promise never settled)
+ * rejects the grid too.
+ */
 async function trainInWorkers(
-  toTrain: Task[], data: RunnerData, workers: number, progress: GridProgress, finish: (t: Task, r: RunRecord) => void,
+  toTrain: Task[], data: RunnerData, pool_: { workers: number; heapMb?: number }, progress: GridProgress, finish: (t: Task, r: RunRecord) => void,
 ): Promise<void> {
-  const pool = new Piscina({ filename: pathToFileURL(workerFile()).href, minThreads: workers, maxThreads: workers, idleTimeout: 1000 });
+  const pool = new Piscina({
+    filename: pathToFileURL(workerFile()).href, minThreads: pool_.workers, maxThreads: pool_.workers, idleTimeout: 1000,
+    ...(pool_.heapMb ? { resourceLimits: { maxOldGenerationSizeMb: pool_.heapMb } } : {}),
+  });
+  const running = new Set<Task>();
+  let poolFailed!: (err: Error) => void;
+  const failure = new Promise<never>((_, reject) => { poolFailed = reject; });
+  failure.catch(() => undefined); // handled by the race below
+  pool.on('error', (err: Error) => {
+    const runs = [...running].map(runName).join(', ') || 'no run';
+    poolFailed(new Error(`runGrid: a worker thread failed while training ${runs}: ${err.message}`));
+  });
   const shared = toShared(data);
   try {
-    await Promise.all(
+    await Promise.race([failure, Promise.all(
       toTrain.map(async (t) => {
         const { port1, port2 } = new MessageChannel();
         port1.on('message', (p: Progress) => progress.epoch(t, p));
         try {
           const task: WorkerTask = { settings: t.settings, data: shared, port: port2 };
+          running.add(t);
           const record = (await pool.run(task, { transferList: [port2] })) as RunRecord;
           finish(t, record);
         } catch (err) {
           progress.failed(t, err as Error);
-          throw err;
+          const code = (err as NodeJS.ErrnoException).code;
+          throw new Error(`runGrid: run ${runName(t)} failed${code === 'ERR_WORKER_OUT_OF_MEMORY' ? ' (its worker ran out of memory)' : ''}: ${(err as Error).message}`, { cause: err });
         } finally {
+          running.delete(t);
           port1.close();
         }
       }),
-    );
+    )]);
   } finally {
     progress.refresh(true);
     await pool.destroy();

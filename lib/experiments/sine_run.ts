@@ -6,7 +6,9 @@
 import { createHash } from 'node:crypto';
 import type { EpochInfo } from '../solver.js';
 import { fitSine, SINE_DEFAULTS, type SineOptions } from '../tasks/sine.js';
-import { CACHE_FORMAT, libraryVersion, RunCache } from './cache.js';
+import * as v from 'valibot';
+import { CACHE_FORMAT, libraryVersion, RunCache, type CachedKind } from './cache.js';
+import { finiteNumber, nonNegative, positiveCount, count } from '../persist/schema.js';
 import { stableStringify } from './settings.js';
 import { NUMERICS_VERSION } from '../math/elementary.js';
 
@@ -29,12 +31,27 @@ export function sineKey(settings: SineSettings, version = libraryVersion()): str
   return createHash('sha256').update(stableStringify({ format: CACHE_FORMAT, task: 'sine', settings, version, numerics: NUMERICS_VERSION })).digest('hex').slice(0, 32);
 }
 
+/** A cached fit: its schema (numbers finite, one snapshot prediction per grid point) and its key. */
+const SINE_RECORDS: CachedKind<SineRecord, SineSettings> = {
+  recordSchema: () => v.pipe(
+    v.object({
+      gridX: v.array(finiteNumber), gridPred: v.array(finiteNumber),
+      meanError: finiteNumber, meanAbsError: nonNegative, maxAbsError: nonNegative,
+      parameterCount: positiveCount, seconds: nonNegative,
+      epochs: v.array(v.looseObject({ epoch: count, loss: v.nullable(v.number()) })),
+      snapshots: v.array(v.object({ epoch: count, pred: v.array(finiteNumber) })),
+    }),
+    v.check((r) => r.gridPred.length === r.gridX.length && r.snapshots.every((sn) => sn.pred.length === r.gridX.length), 'gridPred and every snapshot have one value per grid point'),
+  ) as unknown as v.GenericSchema<unknown, SineRecord>,
+  key: (settings, data, version) => (data === 'sine' ? sineKey(settings, version) : ''),
+};
+
 /** Fits sin(x) (see fitSine), or takes the fit from the cache; `cached` says which. */
 export function runSineFit(options: Partial<SineOptions> = {}, cache: RunCache<SineRecord, SineSettings> | false = new RunCache()): SineRecord & { cached: boolean } {
   const { onEpoch, ...rest } = options;
   const settings: SineSettings = { ...SINE_DEFAULTS, ...rest };
   const key = sineKey(settings);
-  const hit = cache ? cache.get(key) : null;
+  const hit = cache ? cache.get(key, SINE_RECORDS) : null;
   if (hit) {
     for (const e of hit.epochs) onEpoch?.(e);
     return { ...hit, cached: true };

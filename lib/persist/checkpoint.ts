@@ -13,8 +13,9 @@ import { Matrix, toResident, type DType } from '../matrix.js';
 import { Solver, SolverData, SolverOptions } from '../solver.js';
 import type { OptimConfig } from '../optim.js';
 import { matrixToJSON, matrixFromJSON, MatrixJSON } from '../serialize.js';
-import { writeFileAtomic, readJsonFile } from '../io.js';
+import { writeFileAtomic, readJsonFile, checkWritable } from '../io.js';
 import { modelToJSON, modelFromJSON, checkFiniteModel } from './model_file.js';
+import { checkpointSchema, parseRecord } from './schema.js';
 import { FullyConnectedNet } from '../fc_net.js';
 
 export const CHECKPOINT_FORMAT = 'nnlab.SolverCheckpoint';
@@ -37,6 +38,7 @@ function checkpointedNet(solver: Solver): FullyConnectedNet {
 }
 
 export function checkpointTo(path: string): CheckpointWriter {
+  checkWritable('checkpoint', path, CHECKPOINT_FORMAT); // replaces an earlier checkpoint, never another file
   return Object.assign((solver: Solver) => saveCheckpoint(solver, path), { path });
 }
 
@@ -91,6 +93,7 @@ export function resumeSolver(path: string, data: SolverData, options: Partial<So
     throw new Error(`${path}: not an nnlab solver checkpoint (format ${CHECKPOINT_FORMAT} version ${CHECKPOINT_VERSION})`);
   }
   const what = `checkpoint ${path}`;
+  parseRecord(checkpointSchema, ck, what);
   for (const key of RUN_IDENTITY) {
     if (key in options && JSON.stringify(options[key]) !== JSON.stringify(ck.options?.[key])) {
       throw new Error(`cannot resume from ${path}: ${key} was ${JSON.stringify(ck.options?.[key])} in the run, ${JSON.stringify(options[key])} now; start a new run to change it`);

@@ -9,6 +9,7 @@ import { Matrix, checkFinite } from '../matrix.js';
 import { FullyConnectedNet, NetConfig, NetOptions, Params, parameterShapes, validateConfig } from '../fc_net.js';
 import { matrixToJSON, matrixFromJSON, MatrixJSON } from '../serialize.js';
 import { writeFileAtomic, readJsonFile } from '../io.js';
+import { netFileSchema, parseRecord } from './schema.js';
 
 export const MODEL_FORMAT = 'nnlab.FullyConnectedNet';
 export const MODEL_FORMAT_VERSION = 1;
@@ -47,7 +48,7 @@ export function modelFromJSON(json: unknown, source = 'model'): FullyConnectedNe
   if (j.version !== MODEL_FORMAT_VERSION) {
     throw new Error(`${source}: model format version ${j.version} is not supported (this nnlab reads version ${MODEL_FORMAT_VERSION})`);
   }
-  if (!j.config || !j.params || !Array.isArray(j.batchnorm)) throw new Error(`${source}: model file lacks config, params or batchnorm`);
+  parseRecord(netFileSchema, j, source); // types, names (no __proto__ among the parameters), matrix forms
   const config = (() => {
     try {
       return validateConfig(j.config as NetOptions);
@@ -57,15 +58,15 @@ export function modelFromJSON(json: unknown, source = 'model'): FullyConnectedNe
   })();
   const params: Params = {};
   for (const [k, rows, cols] of parameterShapes(config)) {
-    params[k] = matrixFromJSON(j.params[k], `${source}: parameter ${k}`, [rows, cols]);
+    params[k] = matrixFromJSON(j.params![k], `${source}: parameter ${k}`, [rows, cols]);
   }
-  const extra = Object.keys(j.params).filter((k) => !(k in params));
+  const extra = Object.keys(j.params!).filter((k) => !Object.hasOwn(params, k));
   if (extra.length > 0) throw new Error(`${source}: unexpected parameter(s) ${extra.join(', ')} for a ${config.inputDim}-${config.hiddenDims.join('-')}-${config.outputDim} network`);
   const normalized = config.normalization === 'batchnorm' ? config.hiddenDims : [];
-  if (j.batchnorm.length !== normalized.length) {
-    throw new Error(`${source}: has ${j.batchnorm.length} batchnorm entries, expected ${normalized.length}`);
+  if (j.batchnorm!.length !== normalized.length) {
+    throw new Error(`${source}: has ${j.batchnorm!.length} batchnorm entries, expected ${normalized.length}`);
   }
-  const running = j.batchnorm.map((bn, i) => ({
+  const running = j.batchnorm!.map((bn, i) => ({
     runningMean: matrixFromJSON(bn?.runningMean, `${source}: batchnorm ${i + 1} runningMean`, [1, normalized[i]]).astype(config.dtype),
     runningVar: matrixFromJSON(bn?.runningVar, `${source}: batchnorm ${i + 1} runningVar`, [1, normalized[i]]).astype(config.dtype),
   }));

@@ -16,9 +16,26 @@ import { NO_JUPYTER, noTslab, type JupyterEnv } from './jupyter.js';
 import { TEMPLATE_NAME } from './template.js';
 
 const ANSWER = 'nnlab-driver:';
+/** Prefix of the lines that say what the execution is doing (a cell started or ended; the kernel's process id). */
+const EVENT = 'nnlab-driver-event:';
 
 const DRIVER_PY = `
-import json, os, sys, traceback
+import json, os, signal, sys, threading, time, traceback
+
+# SIGTERM (the build was interrupted) and the death of the Node process that started this one
+# (kill -9: this process is re-parented) end it through SystemExit, so that nbclient shuts the
+# kernel down and removes its connection file on the way out instead of leaving them behind.
+def _stop(signum, frame):
+    raise SystemExit(128 + signum)
+signal.signal(signal.SIGTERM, _stop)
+_parent = os.getppid()
+def _watch_parent():
+    while True:
+        time.sleep(1)
+        if os.getppid() != _parent:
+            os.kill(os.getpid(), signal.SIGTERM)
+            return
+threading.Thread(target=_watch_parent, daemon=True).start()
 
 def answer(value):
     sys.stdout.write(${JSON.stringify(ANSWER)} + json.dumps(value) + "\\n")
@@ -33,11 +50,25 @@ except ImportError as e:
     answer({"ready": False, "error": str(e)})
     sys.exit(0)
 
+def event(value):
+    sys.stdout.write(${JSON.stringify(EVENT)} + json.dumps(value) + "\\n")
+    sys.stdout.flush()
+
+def kernel_pid(client):
+    try:
+        return client.km.provisioner.process.pid
+    except Exception:
+        return None
+
 def execute(job):
     nb = nbformat.read(job["notebook"], as_version=4)
     cwd = os.path.dirname(os.path.abspath(job["notebook"]))
-    client = NotebookClient(nb, kernel_name="tslab", timeout=job["timeout"], allow_errors=True,
-                            resources={"metadata": {"path": cwd}})
+    # No wall-time limit per cell: the caller stops a kernel that shows no progress (an
+    # inactivity timeout), told of every cell that starts and ends, and of the kernel's pid.
+    client = NotebookClient(nb, kernel_name="tslab", timeout=None, allow_errors=True,
+                            resources={"metadata": {"path": cwd}},
+                            on_cell_start=lambda cell, cell_index: event({"cell": cell_index, "kernelPid": kernel_pid(client)}),
+                            on_cell_executed=lambda cell, cell_index, execute_reply: event({"cellDone": cell_index}))
     error = None
     try:
         client.execute(env=job["env"], cwd=cwd)
@@ -124,9 +155,12 @@ export class NotebookDriver {
     this.child.on('close', (code) => this.fail(new Error(`the notebook driver (${jupyter.python}) exited with code ${code}:\n${this.stderrTail}`)));
   }
 
-  /** Executes `notebook` into `out` with the kernel's environment `env`. */
-  execute(notebook: string, out: string, env: NodeJS.ProcessEnv, timeoutSec: number): Promise<DriverAnswer> {
-    return this.send({ kind: 'execute', notebook, out, env, timeout: timeoutSec });
+  /** Called for each event of an execution: a cell started (with the kernel's process id) or ended. */
+  onEvent: (event: { cell?: number; cellDone?: number; kernelPid?: number | null }) => void = () => {};
+
+  /** Executes `notebook` into `out` with the kernel's environment `env` (no time limit: see executeNotebook). */
+  execute(notebook: string, out: string, env: NodeJS.ProcessEnv): Promise<DriverAnswer> {
+    return this.send({ kind: 'execute', notebook, out, env });
   }
 
   /** Exports `notebook` to the HTML file `out` with the report's template found in `templates`. */
@@ -139,6 +173,11 @@ export class NotebookDriver {
     this.child.stdin?.end();
   }
 
+  /** Stops the process now, mid-notebook: it shuts its kernel down on the way out (SIGTERM). */
+  stop(): void {
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGTERM');
+  }
+
   private send(job: Record<string, unknown>): Promise<DriverAnswer> {
     if (this.exited) return Promise.reject(this.exited);
     return new Promise((resolve, reject) => {
@@ -148,6 +187,10 @@ export class NotebookDriver {
   }
 
   private onAnswer(line: string): void {
+    if (line.startsWith(EVENT)) {
+      this.onEvent(JSON.parse(line.slice(EVENT.length)));
+      return;
+    }
     if (!line.startsWith(ANSWER)) return; // not an answer: something a library printed
     this.waiting.shift()?.resolve(JSON.parse(line.slice(ANSWER.length)));
   }

@@ -8,8 +8,7 @@
  * interrupted build leaves the previous pages whole. The executed notebooks are not kept there
  * unless asked for (`keepNotebooks`): each inlines plotly.js and weighs about 5 MB.
  */
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { jupyterCandidates, projectRoot, ensureSelfLink, type JupyterEnv } from './jupyter.js';
 import { NotebookDriver } from './driver.js';
@@ -23,6 +22,8 @@ import { createConsole, followProgress, NotebookProgress, type Console } from '.
 import { writeFileAtomic } from '../io.js';
 import { getProfile } from '../experiments/profile.js';
 import { pageInputs } from './inputs.js';
+import { claimOutFolder, removeExecuted, withOutFolderLock, writeExecuted } from './out_folder.js';
+import { cleanupOnSignals, makeWorkFolder, removeStaleWorkFolders } from './work_folder.js';
 
 export { inspectNotebook, readNotebook, type NotebookSummary, type NotebookProblem, type Notebook } from './inspect.js';
 export { findJupyter, requireJupyter, hasTslabKernel, projectRoot, ensureSelfLink, type JupyterEnv } from './jupyter.js';
@@ -36,7 +37,7 @@ export interface ReportOptions {
   notebooks?: string[];
   /** Output folder; default <project>/report. */
   outDir?: string;
-  /** Per-cell timeout in seconds (default 1800). */
+  /** Inactivity timeout in seconds (default 1800): a notebook that shows no progress for this long is stopped. */
   cellTimeoutSec?: number;
   /** Plain lines (default: stdout). Giving it turns the redrawn status line off unless `isTTY`. */
   log?: (line: string) => void;
@@ -108,10 +109,15 @@ export async function buildReport(options: ReportOptions = {}): Promise<ReportRe
   const profile = getProfile(env.NNLAB_PROFILE).name; // also checks NNLAB_PROFILE before Jupyter starts
   ensureSelfLink();
   const outDir = path.resolve(options.outDir ?? path.join(projectRoot(), 'report'));
-  mkdirSync(outDir, { recursive: true });
+  claimOutFolder(options.outDir ?? outDir, notebooks); // before anything is written: never beside the user's own files
   const previous = readSummary(outDir, out.line).filter((e) => !e.html || existsSync(path.join(outDir, e.html)));
-  const work = mkdtempSync(path.join(os.tmpdir(), 'nnlab-report-'));
+  for (const stale of removeStaleWorkFolders()) out.line(`report: removed ${stale}, left by a build that was killed`);
+  const work = makeWorkFolder();
   let driver: NotebookDriver | undefined;
+  const removeSignalHandlers = cleanupOnSignals(() => {
+    driver?.stop();
+    rmSync(work, { recursive: true, force: true });
+  });
   try {
     driver = await NotebookDriver.start(options.jupyter ? [options.jupyter] : jupyterCandidates(), work, env, (l) => {
       if (/error|Traceback/i.test(l)) out.line(`  ${l}`);
@@ -138,19 +144,33 @@ export async function buildReport(options: ReportOptions = {}): Promise<ReportRe
       out.line(`report: executing ${nameOf(file)} (${i + 1} of ${notebooks.length}, profile ${profile}) …`);
       results.push({ ...(await buildNotebook(file, ctx)), inputs });
     }
-    const entries = mergeEntries(previous, results.map(({ executed: _, ...entry }) => entry));
-    refreshNavigation(outDir, pageLinks(entries));
-    writeSummary(outDir, entries);
     const index = path.join(outDir, 'index.html');
-    writeFileAtomic(index, indexHtml(entries));
+    const entries = await publishEntries(outDir, results.map(({ executed: _, ...entry }) => entry), out.line);
     const seconds = (Date.now() - started) / 1000;
     const ok = results.every(entryOk);
     out.line(`report: ${ok ? 'written' : 'written WITH PROBLEMS'} to ${index} in ${seconds.toFixed(0)} s`);
     return { index, notebooks: results, entries, seconds, ok };
   } finally {
+    removeSignalHandlers();
     driver?.close();
     rmSync(work, { recursive: true, force: true });
   }
+}
+
+/**
+ * Adds this build's entries to the report's summary.json, index and navigation, under the
+ * folder's lock and over the summary as it is now: another build into the same folder may have
+ * added its pages since this one started. Returns every entry of the index.
+ */
+export async function publishEntries(outDir: string, built: NotebookEntry[], warn: (line: string) => void): Promise<NotebookEntry[]> {
+  return withOutFolderLock(outDir, () => {
+    const current = readSummary(outDir, warn).filter((e) => !e.html || existsSync(path.join(outDir, e.html)));
+    const merged = mergeEntries(current, built);
+    refreshNavigation(outDir, pageLinks(merged));
+    writeSummary(outDir, merged);
+    writeFileAtomic(path.join(outDir, 'index.html'), indexHtml(merged));
+    return merged;
+  });
 }
 
 /** The previous build's entry for `name` when its page can be kept as it is, else null. */
@@ -210,7 +230,12 @@ async function buildNotebook(file: string, ctx: BuildContext): Promise<NotebookR
   return { ...entryFacts, name, html: exported.ok ? `${name}.html` : '', seconds, builtAt, summary, exitCode: code, executed, inputs: null };
 }
 
-/** Runs the notebook into the temporary folder, showing the progress its grids report meanwhile. */
+/**
+ * Runs the notebook into the temporary folder, showing the progress its grids report meanwhile.
+ * The timeout is one of inactivity: a notebook whose kernel shows no progress (no cell started
+ * or ended, no run of a grid done) for `timeoutSec` is stopped by killing its kernel; a long
+ * notebook that keeps making progress runs as long as it needs.
+ */
 async function executeNotebook(file: string, ctx: BuildContext): Promise<{ code: number; error: string | null; seconds: number }> {
   const name = nameOf(file);
   const progressFile = path.join(ctx.work, `${name}.progress.jsonl`);
@@ -218,11 +243,28 @@ async function executeNotebook(file: string, ctx: BuildContext): Promise<{ code:
   const last = ctx.previous.get(name);
   const t0 = Date.now();
   const progress = new NotebookProgress(name, t0, last && last.profile === ctx.profile && entryOk(last) ? last.seconds : null);
-  const follower = followProgress(progressFile, progress, ctx.out);
+  let lastActivity = Date.now();
+  let kernelPid: number | null = null;
+  let stalled = false;
+  const follower = followProgress(progressFile, progress, ctx.out, 250, () => { lastActivity = Date.now(); });
+  ctx.driver.onEvent = (event) => {
+    lastActivity = Date.now();
+    if (event.kernelPid) kernelPid = event.kernelPid;
+  };
+  const watchdog = setInterval(() => {
+    if (stalled || kernelPid === null || Date.now() - lastActivity < ctx.timeoutSec * 1000) return;
+    stalled = true;
+    try {
+      process.kill(kernelPid, 'SIGKILL'); // nbclient then reports the kernel dead, and the notebook is kept as far as it ran
+    } catch { /* already gone */ }
+  }, 1000);
   try {
-    const run = await ctx.driver.execute(file, path.join(ctx.work, `${name}.ipynb`), { ...ctx.env, NNLAB_PROGRESS_FILE: progressFile }, ctx.timeoutSec);
-    return { code: run.ok ? 0 : 1, error: run.error, seconds: (Date.now() - t0) / 1000 };
+    const run = await ctx.driver.execute(file, path.join(ctx.work, `${name}.ipynb`), { ...ctx.env, NNLAB_PROGRESS_FILE: progressFile });
+    const error = stalled ? `no progress for ${ctx.timeoutSec} s (--timeout): the kernel was stopped` : run.error;
+    return { code: run.ok && !stalled ? 0 : 1, error, seconds: (Date.now() - t0) / 1000 };
   } finally {
+    clearInterval(watchdog);
+    ctx.driver.onEvent = () => {};
     follower.stop();
   }
 }
@@ -241,13 +283,13 @@ async function exportPage(nb: Notebook, name: string, ctx: BuildContext): Promis
   return { ok: true };
 }
 
-/** Copies the executed notebook into the report when asked; otherwise removes a copy left by an earlier build. */
+/** Copies the executed notebook into the report when asked; otherwise removes a copy an earlier build kept. */
 function keepExecuted(executedFile: string, name: string, ctx: BuildContext): string | null {
   const target = path.join(ctx.outDir, `${name}.ipynb`);
   if (!ctx.keepNotebooks) {
-    rmSync(target, { force: true });
+    removeExecuted(target); // only a copy an earlier build kept, never a notebook of the user's
     return null;
   }
-  writeFileAtomic(target, readFileSync(executedFile));
+  writeExecuted(target, executedFile);
   return target;
 }

@@ -174,10 +174,13 @@ export class ProgressFileReader {
  * Follows a notebook's progress file until `stop()`: polls it (every 250 ms), shows each event's
  * lines and keeps the status line current (its clock and estimates move between events too).
  */
-export function followProgress(file: string, progress: NotebookProgress, out: Console, intervalMs = 250): { stop(): void } {
+export function followProgress(file: string, progress: NotebookProgress, out: Console, intervalMs = 250, onEvent: () => void = () => {}): { stop(): void } {
   const reader = new ProgressFileReader(file);
   const poll = () => {
-    for (const event of reader.read()) progress.apply(event, out);
+    for (const event of reader.read()) {
+      progress.apply(event, out);
+      onEvent();
+    }
     out.status(progress.status());
   };
   poll();

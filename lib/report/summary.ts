@@ -6,7 +6,9 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import * as v from 'valibot';
 import { writeFileAtomic } from '../io.js';
+import { firstProblem, parseRecord, summaryEntrySchema, summaryFileSchema } from '../persist/schema.js';
 import type { HeadlineRow } from './facts.js';
 import { emptySummary, type NotebookSummary } from './inspect.js';
 
@@ -70,11 +72,14 @@ export function readSummary(outDir: string, warn: (line: string) => void = () =>
   const file = path.join(outDir, SUMMARY_FILE);
   if (!existsSync(file)) return [];
   try {
-    const parsed = JSON.parse(readFileSync(file, 'utf8')) as { notebooks?: unknown };
-    if (!Array.isArray(parsed.notebooks)) throw new Error('no "notebooks" list');
-    return parsed.notebooks
-      .filter((e): e is NotebookEntry => typeof (e as { name?: unknown })?.name === 'string')
-      .map(normalizeEntry);
+    const parsed = parseRecord(summaryFileSchema, JSON.parse(readFileSync(file, 'utf8')), file);
+    const entries: NotebookEntry[] = [];
+    parsed.notebooks.forEach((raw, i) => {
+      const checked = v.safeParse(summaryEntrySchema, raw);
+      if (checked.success) entries.push(normalizeEntry(checked.output as Partial<NotebookEntry> & { name: string }));
+      else warn(`report: ignoring entry ${i} of ${file}: notebooks.${i}.${firstProblem(checked.issues)}`);
+    });
+    return entries;
   } catch (err) {
     warn(`report: ignoring ${file}: ${(err as Error).message}`);
     return [];
