@@ -3,6 +3,7 @@
  * epoch progress bar that shows only on a terminal.
  */
 import cliProgress from 'cli-progress';
+import restoreCursor from 'restore-cursor';
 import { DTYPES, type DType } from '../matrix.js';
 import { MAX_LAYER_WIDTH } from '../limits.js';
 import { MAX_DIFFICULTY } from '../data/synth.js';
@@ -40,6 +41,15 @@ export function parseHiddenDims(option: string, text: string): number[] {
   return parseIntList(option, text, MAX_LAYER_WIDTH);
 }
 
+/**
+ * Makes sure the terminal's cursor comes back however the process ends: the progress bars hide
+ * it, and Ctrl-C (SIGINT) or SIGTERM used to end nnlab with the cursor still hidden.
+ * restore-cursor (signal-exit) shows it on exit and on those signals, then lets them end the process.
+ */
+export function restoreCursorOnExit(): void {
+  restoreCursor();
+}
+
 export interface EpochProgress {
   update(epoch: number, metric: number): void;
   stop(): void;
@@ -48,6 +58,7 @@ export interface EpochProgress {
 /** A progress bar over epochs on an interactive terminal; silent otherwise (pipes, --json, CI). */
 export function epochProgress(enabled: boolean, epochs: number, metricName: string): EpochProgress {
   if (!enabled || !process.stderr.isTTY) return { update() {}, stop() {} };
+  restoreCursorOnExit();
   const bar = new cliProgress.SingleBar({
     format: `training [{bar}] epoch {value}/{total} | ${metricName} {metric} | {duration_formatted}`,
     stream: process.stderr,

@@ -30,6 +30,8 @@ export interface LabelledImages {
   X: Matrix;
   y: Int32Array;
   classNames: readonly string[];
+  /** The folder each class came from (loadCharacterFolder's), named in error messages when present. */
+  classFolders?: readonly string[];
 }
 
 export interface SplitOptions {
@@ -134,8 +136,8 @@ export function splitDataset(data: LabelledImages, options: SplitOptions): Datas
   groupsByClass.forEach((classGroups, c) => {
     const classSize = classGroups.reduce((s, g) => s + g.length, 0);
     if (classSize === 0) return;
-    const valQuota = checkedQuota(names.valFraction, valFraction, classSize, 'validation', data.classNames[c]);
-    const testQuota = checkedQuota(names.testFraction, testFraction, classSize, 'test', data.classNames[c]);
+    const valQuota = checkedQuota(names.valFraction, valFraction, classSize, 'validation', className(data, c));
+    const testQuota = checkedQuota(names.testFraction, testFraction, classSize, 'test', className(data, c));
     const order = new Rng(deriveSeed(seed, 'split', c)).permutation(classGroups.length);
     let k = 0;
     for (const [target, quota] of [[VAL, valQuota], [TEST, testQuota]]) {
@@ -184,6 +186,11 @@ export function splitDataset(data: LabelledImages, options: SplitOptions): Datas
   };
 }
 
+/** "大 (folder 3)", or the name alone when the classes did not come from folders. */
+function className(data: LabelledImages, c: number): string {
+  return data.classFolders ? `${data.classNames[c]} (folder ${data.classFolders[c]})` : data.classNames[c];
+}
+
 /**
  * round(fraction × classSize), the class's quota for one part; an error naming the option, the
  * class and the rounding when a non-zero fraction rounds to no image at all.
@@ -217,7 +224,7 @@ function checkEveryClassInEveryPart(data: LabelledImages, groupsByClass: number[
     const largest = Math.max(...classGroups.map((g) => g.length));
     const distinct = classGroups.length < size ? `, which are only ${classGroups.length} distinct image(s) (the largest group of identical copies has ${largest})` : '';
     throw new Error(
-      `splitDataset: class ${data.classNames[c]} has no ${missing} image: its ${size} image(s)${distinct} split as ${train} training / ${val} validation / ${test} test; ` +
+      `splitDataset: class ${className(data, c)} has no ${missing} image: its ${size} image(s)${distinct} split as ${train} training / ${val} validation / ${test} test; ` +
       'a class needs distinct images on every side (copies are kept on one side so that validation never scores training images): add distinct images of it or leave it out',
     );
   });
