@@ -3,7 +3,6 @@
  * epoch progress bar that shows only on a terminal.
  */
 import cliProgress from 'cli-progress';
-import restoreCursor from 'restore-cursor';
 import { DTYPES, type DType } from '../matrix.js';
 import { MAX_LAYER_WIDTH } from '../limits.js';
 import { MAX_DIFFICULTY } from '../data/synth.js';
@@ -42,13 +41,12 @@ export function parseHiddenDims(option: string, text: string): number[] {
 }
 
 /**
- * Makes sure the terminal's cursor comes back however the process ends: the progress bars hide
- * it, and Ctrl-C (SIGINT) or SIGTERM used to end nnlab with the cursor still hidden.
- * restore-cursor (signal-exit) shows it on exit and on those signals, then lets them end the process.
+ * The progress bars' settings. The cursor is left visible: a hidden one stays hidden when
+ * Ctrl-C (SIGINT) or SIGTERM ends nnlab, and no handler can show it again then, because
+ * training runs synchronously and a JavaScript signal handler (restore-cursor, signal-exit)
+ * would only run after it, delaying Ctrl-C until training ends.
  */
-export function restoreCursorOnExit(): void {
-  restoreCursor();
-}
+export const PROGRESS_BAR_OPTIONS = { stream: process.stderr, hideCursor: false } as const;
 
 export interface EpochProgress {
   update(epoch: number, metric: number): void;
@@ -58,11 +56,9 @@ export interface EpochProgress {
 /** A progress bar over epochs on an interactive terminal; silent otherwise (pipes, --json, CI). */
 export function epochProgress(enabled: boolean, epochs: number, metricName: string): EpochProgress {
   if (!enabled || !process.stderr.isTTY) return { update() {}, stop() {} };
-  restoreCursorOnExit();
   const bar = new cliProgress.SingleBar({
     format: `training [{bar}] epoch {value}/{total} | ${metricName} {metric} | {duration_formatted}`,
-    stream: process.stderr,
-    hideCursor: true,
+    ...PROGRESS_BAR_OPTIONS,
   }, cliProgress.Presets.shades_classic);
   bar.start(epochs, 0, { metric: '-' });
   return {

@@ -25,7 +25,7 @@ import { checkActivation } from '../layer_utils.js';
 import { UpdateRuleName, LR_SCHEDULES } from '../optim.js';
 import { parseChoice } from '../validate.js';
 import { deriveSeed } from '../random.js';
-import { restoreCursorOnExit, parseDifficulty, parseDType, parseInteger, parseHiddenDims, parseNumber } from './options.js';
+import { PROGRESS_BAR_OPTIONS, parseDifficulty, parseDType, parseInteger, parseHiddenDims, parseNumber } from './options.js';
 import { DEFAULT_PER_CLASS, DEFAULT_TRAIN_DATA_SEED } from './data.js';
 
 /** CLI spellings of the update rules. */
@@ -208,11 +208,9 @@ function lastBatchNote(o: TrainSettings, trainRows: number): string | null {
 /** A progress bar over all minibatches, on an interactive terminal only. */
 function trainingProgress(enabled: boolean, epochs: number) {
   if (!enabled || !process.stderr.isTTY) return null;
-  restoreCursorOnExit();
   const bar = new cliProgress.SingleBar({
     format: 'training [{bar}] epoch {epoch}/{epochs} | loss {loss} | train {trainAcc} | val {valAcc} | {duration_formatted}',
-    stream: process.stderr,
-    hideCursor: true,
+    ...PROGRESS_BAR_OPTIONS,
   }, cliProgress.Presets.shades_classic);
   let started = false, lossSum = 0, lossCount = 0, lastEpoch = 0;
   let trainAcc = '-', valAcc = '-';
