@@ -17,6 +17,8 @@ import { splitDataset } from '../lib/data/split.js';
 import { polarityWarnings } from '../lib/data/summary.js';
 import { trainClassifier, CHARACTER_BASELINE } from '../lib/data/train.js';
 import { Matrix } from '../lib/matrix.js';
+import { loadLabData } from '../lib/experiments/data.js';
+import { getProfile } from '../lib/experiments/profile.js';
 import { runNnlab, runNnlabJson } from './cli-helpers.js';
 
 const W = 28, H = 28;
@@ -147,6 +149,17 @@ describe('polarity by evidence (case 1)', () => {
     }
     const shown = await runNnlab('predict', '--model', model, '--data', join(tmp, 'framed'));
     expect(shown.stdout.join('\n')).toMatch(/data: polarity \(auto.*\): 72 read as dark ink on light paper, 0 as light ink/);
+  });
+});
+
+describe('the notebooks show what the loader decided', () => {
+  it('loadLabData (the banner of startLab, the notebooks\' first cell) carries the summary and its lines', () => {
+    const lab = loadLabData({ ...getProfile('quick'), maxPerClass: null }, { dir: join(tmp, 'framed') });
+    expect(lab.summary.classes[2]).toEqual({ class: '笃', folder: '3', train: 5, validation: 1, test: 0 });
+    const text = lab.summaryLines.join('\n');
+    expect(text).toMatch(/polarity \(auto.*\): 72 read as dark ink on light paper, 0 as light ink/);
+    expect(text).toMatch(/warning: polarity: \d+ image\(s\) are close to half dark/);
+    expect(text).toMatch(/duplicates: none/);
   });
 });
 

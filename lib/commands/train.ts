@@ -446,7 +446,7 @@ function trainingSummary(opts: TrainCliOptions, options: TrainSettings, dataset:
 function printTrainingReport(opts: TrainCliOptions, o: TrainSettings, dataset: Dataset, result: TrainOutcome, ensemble: EnsembleSummary | null): void {
   const test = dataset.XTest.rows > 0 ? ` / ${dataset.XTest.rows} test` : '';
   // The data's source and what the loader decided were printed before training.
-  console.log(`images:     ${dataset.XTrain.rows} training / ${dataset.XVal.rows} validation${test}, ${dataset.classNames.length} classes (${dataset.classNames.join(' ')})`);
+  console.log(`images:     ${dataset.XTrain.rows} training / ${dataset.XVal.rows} validation${test} images, ${dataset.classNames.length} classes (${dataset.classNames.join(' ')})`);
   console.log(`network:    ${dataset.XTrain.cols}-${o.hiddenDims.join('-')}-${dataset.classNames.length}, ${o.activation}${o.normalization === 'batchnorm' ? ', batchnorm' : ''}${o.dropout > 0 ? `, dropout ${o.dropout}` : ''}, reg ${o.reg}`);
   const schedule = o.lrSchedule && o.lrSchedule !== 'constant' ? `, ${o.lrSchedule} schedule` : '';
   console.log(`training:   ${opts.optimizer} lr ${o.learningRate}${o.lrDecay !== 1 ? ` (×${o.lrDecay}/epoch)` : ''}${schedule}, batch ${o.batchSize}, ${o.numEpochs} epochs, augmentation ${describeAugment(o.augment)}, seed ${o.seed}`);
