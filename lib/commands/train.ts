@@ -126,7 +126,7 @@ const FOLDER_ONLY = ['polarity', 'skipBad'] as const;
  * Refuses an option given on the command line that the chosen data source would ignore
  * (`--per-class` with `--data` used to train on every image without a word).
  */
-export function refuseOptionsThatDoNotApply(opts: TrainCliOptions, command: Command): void {
+function refuseOptionsThatDoNotApply(opts: TrainCliOptions, command: Command): void {
   const given = (key: string) => ['cli', 'env'].includes(command.getOptionValueSource(key) ?? '');
   const flag = (key: string) => command.options.find((o) => o.attributeName() === key)?.long ?? key;
   if (opts.data !== undefined) {

@@ -71,9 +71,9 @@ export interface PolarityDecisions {
 }
 
 /**
- * An image whose dark share is within this of ½ is marginal: 0.35..0.65 dark. The built-in
- * characters cover at most 0.30 of the image at the default difficulty (0.49 at the largest),
- * a 1-px frame adds 0.14 at 28×28.
+ * An image whose dark share is within this of ½ is marginal: 0.35..0.65 dark. Measured on 1200
+ * generated characters (seed 1), ink covers at most 0.30 of the image at the default difficulty
+ * and 0.49 at the largest; a 1-px frame adds 108 of 784 pixels (0.14) at 28×28.
  */
 export const MARGINAL_POLARITY = 0.15;
 

@@ -7,7 +7,6 @@
 import type { Dataset } from './split.js';
 import { findDuplicateGroups } from './split.js';
 import type { ImageSet, PolarityDecisions } from './loader.js';
-import type { Matrix } from '../matrix.js';
 
 /** One class: its name, the folder it came from, and its images in each part. */
 export interface ClassCounts {
@@ -73,7 +72,7 @@ export function summarizeSplit(dataset: Dataset, classFolders: readonly string[]
  * for its class; a flat folder (no labels) has no classes.
  */
 export function summarizeImages(images: ImageSet & { y?: Int32Array }, classes: { names: readonly string[]; folders: readonly string[] } | null): DataSummary {
-  const groups = findDuplicateGroups(images.X as Matrix).filter((g) => g.length > 1);
+  const groups = findDuplicateGroups(images.X).filter((g) => g.length > 1);
   const y = images.y;
   return {
     classes: classes && y ? classes.names.map((name, k) => ({
