@@ -27,8 +27,20 @@ export function buildProgram(): Command {
   return program;
 }
 
+/**
+ * The folder relative paths are meant from. `npm run nnlab -- …` runs the script from the
+ * package root, but the user typed the paths in the folder npm was started from, which npm
+ * passes as INIT_CWD. Only for our own script (npm_lifecycle_event 'nnlab'): under another
+ * script (`npm test`) INIT_CWD is inherited by every child and says nothing about its paths.
+ */
+export function userFolder(env: NodeJS.ProcessEnv = process.env): string | null {
+  return env.npm_lifecycle_event === 'nnlab' && env.INIT_CWD ? env.INIT_CWD : null;
+}
+
 export async function main(argv: string[]): Promise<void> {
   warnAboutNodeLine();
+  const folder = userFolder();
+  if (folder !== null && folder !== process.cwd()) process.chdir(folder);
   const program = buildProgram();
   try {
     await program.parseAsync(argv);

@@ -101,6 +101,12 @@ export interface SolverOptions {
    * trained "until the loss converged, at 99%+ training accuracy"). null trains every epoch.
    */
   earlyStopping: { patience: number; minTrainAccuracy?: number } | null;
+  /**
+   * When the epoch's last minibatch would hold a single sample (N mod batchSize = 1): 'keep'
+   * (default) steps on it alone; 'merge' adds it to the minibatch before. Batch normalisation
+   * needs 'merge': over one sample it normalises every unit to 0 (nnlab train uses it with --batchnorm).
+   */
+  lastBatchOfOne?: 'keep' | 'merge';
   /** Transforms each training minibatch on the fly (data augmentation). */
   augment?: (X: Matrix, rng: Rng) => Matrix;
   /** 'accuracy' (higher is better) for classification, 'mse' (lower is better) for regression. Default: 'mse' for a target matrix, else 'accuracy'. */
@@ -113,7 +119,7 @@ const DEFAULT_OPTIONS: SolverOptions = {
   updateRule: 'sgd', optimConfig: {}, lrDecay: 1, batchSize: 100, numEpochs: 10,
   numTrainSamples: 1000, numValSamples: null, printEvery: 10, verbose: false, seed: 0, checkpoint: null, earlyStopping: null,
 };
-const OPTION_KEYS = [...Object.keys(DEFAULT_OPTIONS), 'augment', 'metric', 'lrSchedule', 'onIteration', 'onEpoch'];
+const OPTION_KEYS = [...Object.keys(DEFAULT_OPTIONS), 'lastBatchOfOne', 'augment', 'metric', 'lrSchedule', 'onIteration', 'onEpoch'];
 
 /**
  * Training stops as diverged when a minibatch's loss is not finite, or larger than this many
@@ -331,7 +337,8 @@ export class Solver {
     const o = this.options;
     const { XTrain, yTrain, XVal, yVal } = this.data;
     const n = XTrain.rows;
-    const iterationsPerEpoch = Math.ceil(n / o.batchSize);
+    const merge = o.lastBatchOfOne === 'merge' && n > 1 && n % o.batchSize === 1;
+    const iterationsPerEpoch = Math.ceil(n / o.batchSize) - (merge ? 1 : 0);
     const totalIterations = iterationsPerEpoch * o.numEpochs;
 
     for (let epoch = this.epoch + 1; epoch <= o.numEpochs; epoch++) {
@@ -341,7 +348,8 @@ export class Solver {
       const order = rng.permutation(n);
       let lossSum = 0;
       for (let it = 0; it < iterationsPerEpoch; it++) {
-        const idx = order.subarray(it * o.batchSize, Math.min((it + 1) * o.batchSize, n));
+        const last = it === iterationsPerEpoch - 1;
+        const idx = order.subarray(it * o.batchSize, last ? n : (it + 1) * o.batchSize);
         // Gathered straight into the workspace's minibatch buffer (converting float64 data).
         let Xb = XTrain.selectRows(idx, this.workspace.minibatch(idx.length, XTrain.cols, this.dtype));
         if (o.augment) {

@@ -55,7 +55,7 @@ describe('loadCharacterFolder', () => {
 
     const data = loadCharacterFolder(dir);
     expect(data.X.rows).toBe(variants.length);
-    expect(data.polarity).toEqual({ darkInk: variants.filter((v) => !v.lightInk).length, lightInk: variants.filter((v) => v.lightInk).length });
+    expect(data.polarity).toMatchObject({ darkInk: variants.filter((v) => !v.lightInk).length, lightInk: variants.filter((v) => v.lightInk).length });
     variants.forEach((v, i) => {
       const expected = Array.from(inkPattern(0, i));
       expect(Array.from(data.X.row(i)), `variant ${JSON.stringify(v)}`).toEqual(expected);

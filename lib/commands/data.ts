@@ -6,7 +6,7 @@
  * The images are written into a temporary folder beside DIR and renamed into place at the end:
  * an interrupted run never leaves a half-filled dataset that looks complete.
  */
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, parse, resolve, sep } from 'node:path';
 import { homedir } from 'node:os';
@@ -15,6 +15,8 @@ import { performance } from 'node:perf_hooks';
 import { synthesizeCharacters, DEFAULT_DIFFICULTY, MAX_DIFFICULTY } from '../data/synth.js';
 import { encodeGrayBmp } from '../data/bmp.js';
 import { parseDifficulty, parseInteger, parseSeed } from './options.js';
+import { isLabelledFolder, loadCharacterFolder, loadImageFolder, type Polarity } from '../data/loader.js';
+import { describeDataSummary, polarityWarnings, summarizeImages } from '../data/summary.js';
 
 /**
  * Generator seeds. Sample i of a character depends only on (seed, character, i), so a folder
@@ -135,5 +137,25 @@ export function registerData(program: Command): void {
         force: opts.force === true,
       });
       console.log(`wrote ${r.images} images (${r.classes} classes × ${r.images / r.classes}) to ${opts.out} in ${r.seconds.toFixed(1)} s`);
+    });
+  data
+    .command('check')
+    .description('read a folder as train and predict would and say what the loader decided: images per class, duplicates, polarity, skipped files')
+    .requiredOption('--data <dir>', 'a course-layout folder (class folders 1..12), or a folder of images')
+    .option('--skip-bad', 'skip unreadable or wrong-size images with a warning instead of stopping')
+    .addOption(new Option('--polarity <p>', 'which way round the ink is').choices(['auto', 'dark-ink', 'light-ink']).default('auto'))
+    .option('--json', 'print one JSON object on the last line')
+    .action((opts: { data: string; skipBad?: boolean; polarity: Polarity; json?: boolean }) => {
+      const options = { skipBad: opts.skipBad, polarity: opts.polarity };
+      let summary;
+      if (isLabelledFolder(opts.data)) {
+        const folder = loadCharacterFolder(opts.data, options);
+        summary = summarizeImages(folder, { names: folder.classNames, folders: folder.classFolders });
+      } else {
+        summary = summarizeImages(loadImageFolder(opts.data, options), null);
+      }
+      for (const w of polarityWarnings(summary.polarity)) process.stderr.write(`warning: ${w}\n`);
+      if (opts.json) console.log(JSON.stringify(summary));
+      else for (const line of describeDataSummary(summary)) console.log(line);
     });
 }

@@ -40,6 +40,14 @@ export function parseHiddenDims(option: string, text: string): number[] {
   return parseIntList(option, text, MAX_LAYER_WIDTH);
 }
 
+/**
+ * The progress bars' settings. The cursor is left visible: a hidden one stays hidden when
+ * Ctrl-C (SIGINT) or SIGTERM ends nnlab, and no handler can show it again then, because
+ * training runs synchronously and a JavaScript signal handler (restore-cursor, signal-exit)
+ * would only run after it, delaying Ctrl-C until training ends.
+ */
+export const PROGRESS_BAR_OPTIONS = { stream: process.stderr, hideCursor: false } as const;
+
 export interface EpochProgress {
   update(epoch: number, metric: number): void;
   stop(): void;
@@ -50,8 +58,7 @@ export function epochProgress(enabled: boolean, epochs: number, metricName: stri
   if (!enabled || !process.stderr.isTTY) return { update() {}, stop() {} };
   const bar = new cliProgress.SingleBar({
     format: `training [{bar}] epoch {value}/{total} | ${metricName} {metric} | {duration_formatted}`,
-    stream: process.stderr,
-    hideCursor: true,
+    ...PROGRESS_BAR_OPTIONS,
   }, cliProgress.Presets.shades_classic);
   bar.start(epochs, 0, { metric: '-' });
   return {

@@ -6,7 +6,8 @@
 import { Command, Option } from 'commander';
 import { loadClassifier, classify, confusionMatrix, countTrainingImages, outputsForFolders, CharacterClassifier } from '../data/classifier.js';
 import type { Matrix } from '../matrix.js';
-import { isLabelledFolder, loadCharacterFolder, loadImageFolder, Polarity } from '../data/loader.js';
+import { isLabelledFolder, loadCharacterFolder, loadImageFolder, Polarity, type ImageSet } from '../data/loader.js';
+import { describeDataSummary, polarityWarnings, summarizeImages } from '../data/summary.js';
 
 interface PredictCliOptions {
   model: string;
@@ -16,10 +17,22 @@ interface PredictCliOptions {
   polarity: Polarity;
 }
 
-function reportWarnings(warnings: string[], skipped: number): void {
+function reportWarnings(images: ImageSet): void {
+  const { warnings, skipped } = images;
   for (const w of warnings.slice(0, 10)) process.stderr.write(`warning: ${w}\n`);
   if (warnings.length > 10) process.stderr.write(`warning: … and ${warnings.length - 10} more\n`);
   if (skipped > 0) process.stderr.write(`warning: skipped ${skipped} bad file(s) (--skip-bad)\n`);
+  for (const w of polarityWarnings(images.polarity)) process.stderr.write(`warning: ${w}\n`);
+}
+
+/**
+ * One prediction as --json gives it: `class` (the name), `folder` (the class folder that class
+ * came from in training, e.g. "4") and `index` (the model's output). `label` is `index` under
+ * its old name, deprecated: it is not the folder number for a model trained on some of the
+ * folders, and goes in the next version.
+ */
+function predictionRecord(c: CharacterClassifier, file: string, index: number) {
+  return { file, class: c.classNames[index], folder: c.classFolders[index], index, label: index };
 }
 
 /** Warns (naming the count) when some images are ones the model was trained on; returns the count. */
@@ -50,7 +63,7 @@ function formatTable(rows: string[][]): string {
 
 function predictLabelled(c: CharacterClassifier, opts: PredictCliOptions): void {
   const folder = loadCharacterFolder(opts.data, { width: c.width, height: c.height, skipBad: opts.skipBad, polarity: opts.polarity });
-  reportWarnings(folder.warnings, folder.skipped);
+  reportWarnings(folder);
   const seenInTraining = warnTrainingImages(c, folder.X);
   // Folders are matched to the model's outputs by name: a folder holding some of the classes
   // is scored on those, and a folder the model never saw is an error, not a shifted label.
@@ -63,12 +76,15 @@ function predictLabelled(c: CharacterClassifier, opts: PredictCliOptions): void 
   const accuracy = correct / truth.length;
   const perClass = confusion.map((row, t) => {
     const total = row.reduce((s, v) => s + v, 0);
-    return { class: c.classNames[t], total, correct: row[t], accuracy: total > 0 ? row[t] / total : null };
+    return { class: c.classNames[t], folder: c.classFolders[t], total, correct: row[t], accuracy: total > 0 ? row[t] / total : null };
   });
+  const dataSummary = summarizeImages(folder, { names: folder.classNames, folders: folder.classFolders });
   if (opts.json) {
-    console.log(JSON.stringify({ accuracy, correct, total: truth.length, classNames: c.classNames, confusion, perClass, skipped: folder.skipped, seenInTraining }));
+    const predictions = folder.files.map((file, i) => ({ ...predictionRecord(c, file, predicted[i]), trueClass: c.classNames[truth[i]], trueFolder: c.classFolders[truth[i]] }));
+    console.log(JSON.stringify({ accuracy, correct, total: truth.length, classNames: c.classNames, classFolders: c.classFolders, confusion, perClass, skipped: folder.skipped, seenInTraining, dataSummary, predictions }));
     return;
   }
+  for (const line of describeDataSummary(dataSummary)) console.log(`data: ${line}`);
   console.log(`accuracy: ${(100 * accuracy).toFixed(1)}% (${correct} of ${truth.length} images)`);
   console.log('confusion matrix (rows: true class, columns: predicted class):');
   const header = ['', ...c.classNames, 'acc'];
@@ -78,14 +94,17 @@ function predictLabelled(c: CharacterClassifier, opts: PredictCliOptions): void 
 
 function predictFlat(c: CharacterClassifier, opts: PredictCliOptions): void {
   const images = loadImageFolder(opts.data, { width: c.width, height: c.height, skipBad: opts.skipBad, polarity: opts.polarity });
-  reportWarnings(images.warnings, images.skipped);
+  reportWarnings(images);
   const seenInTraining = warnTrainingImages(c, images.X);
   const predicted = classify(c, images.X);
-  const predictions = images.files.map((file, i) => ({ file, label: predicted[i], class: c.classNames[predicted[i]] }));
+  const predictions = images.files.map((file, i) => predictionRecord(c, file, predicted[i]));
+  const dataSummary = summarizeImages(images, null);
   if (opts.json) {
-    console.log(JSON.stringify({ predictions, skipped: images.skipped, seenInTraining }));
+    console.log(JSON.stringify({ predictions, skipped: images.skipped, seenInTraining, dataSummary }));
     return;
   }
+  // stdout keeps one "file<TAB>class" line per image for scripts; what the loader decided goes to stderr.
+  for (const line of describeDataSummary(dataSummary)) process.stderr.write(`data: ${line}\n`);
   for (const p of predictions) console.log(`${p.file}\t${p.class}`);
 }
 

@@ -12,6 +12,7 @@ import cliProgress from 'cli-progress';
 import { loadCharacterFolder, Polarity } from '../data/loader.js';
 import { synthesizeCharacters, DEFAULT_DIFFICULTY, MAX_DIFFICULTY } from '../data/synth.js';
 import { splitDataset, rowHash, Dataset, LabelledImages } from '../data/split.js';
+import { summarizeSplit, describeDataSummary, polarityWarnings, type DataSummary } from '../data/summary.js';
 import { trainClassifier, classifierAccuracy, scoreChosenModel, CHARACTER_BASELINE, type AugmentSettings, type TrainSettings } from '../data/train.js';
 import { ensemblePredict } from '../ensemble.js';
 import { MAX_SCALE, MAX_SHEAR } from '../augment.js';
@@ -24,7 +25,7 @@ import { checkActivation } from '../layer_utils.js';
 import { UpdateRuleName, LR_SCHEDULES } from '../optim.js';
 import { parseChoice } from '../validate.js';
 import { deriveSeed } from '../random.js';
-import { parseDifficulty, parseDType, parseInteger, parseHiddenDims, parseNumber, parsePositiveNumber, parseSeed } from './options.js';
+import { PROGRESS_BAR_OPTIONS, parseDifficulty, parseDType, parseInteger, parseHiddenDims, parseNumber, parsePositiveNumber, parseSeed } from './options.js';
 import { DEFAULT_PER_CLASS, DEFAULT_TRAIN_DATA_SEED } from './data.js';
 
 /** CLI spellings of the update rules. */
@@ -65,15 +66,18 @@ const MAX_AUGMENT_ROTATE = 45;
 
 /**
  * "shift=2,rotate=10,scale=0.1,shear=0.15" → {shift: 2, rotate: 10, scale: 0.1, shear: 0.15};
- * any key may be left out (shift and rotate 0; scale and shear absent, i.e. none).
+ * any key may be left out (shift and rotate 0; scale and shear absent, i.e. none), none given twice.
  */
 export function parseAugment(text: string): AugmentSettings {
   const result: AugmentSettings = { shift: 0, rotate: 0 };
+  const seen = new Set<string>();
   for (const part of text.split(',').map((s) => s.trim()).filter(Boolean)) {
     const [key, value, extra] = part.split('=').map((s) => s.trim());
     if (extra !== undefined || value === undefined || !['shift', 'rotate', 'scale', 'shear'].includes(key)) {
       throw new Error(`--augment: expected shift=PIXELS,rotate=DEGREES,scale=FRACTION,shear=FACTOR, any of them (e.g. shift=2,rotate=10,scale=0.1,shear=0.15), got '${text}'`);
     }
+    if (seen.has(key)) throw new Error(`--augment: '${key}' is given more than once in '${text}'; give each of shift, rotate, scale, shear at most once`);
+    seen.add(key);
     if (key === 'shift') result.shift = parseInteger('--augment shift', value, 0, MAX_AUGMENT_SHIFT);
     else if (key === 'rotate') result.rotate = parseNumber('--augment rotate', value, 0, MAX_AUGMENT_ROTATE);
     else if (key === 'scale') result.scale = parseNumber('--augment scale', value, 0, MAX_SCALE);
@@ -114,21 +118,56 @@ function checkedEnsembleSize(opts: TrainCliOptions): number {
   return k;
 }
 
+/** The options that only one data source uses, by the source they need. */
+const SYNTHETIC_ONLY = ['perClass', 'difficulty', 'dataSeed'] as const;
+const FOLDER_ONLY = ['polarity', 'skipBad'] as const;
+
+/**
+ * Refuses an option given on the command line that the chosen data source would ignore
+ * (`--per-class` with `--data` used to train on every image without a word).
+ */
+function refuseOptionsThatDoNotApply(opts: TrainCliOptions, command: Command): void {
+  const given = (key: string) => ['cli', 'env'].includes(command.getOptionValueSource(key) ?? '');
+  const flag = (key: string) => command.options.find((o) => o.attributeName() === key)?.long ?? key;
+  if (opts.data !== undefined) {
+    for (const key of SYNTHETIC_ONLY.filter(given)) {
+      throw new Error(`${flag(key)} needs --synthetic (it sets up the built-in generated dataset); with --data ${opts.data} every image of the folder is used`);
+    }
+  }
+  if (opts.synthetic) {
+    for (const key of FOLDER_ONLY.filter(given)) {
+      throw new Error(`${flag(key)} needs --data DIR (it says how to read image files); --synthetic generates its images, ink = 1, with nothing to skip`);
+    }
+  }
+}
+
+/** What prepareDataset hands on: the split, what the loader and split decided, and how to describe the data. */
+interface PreparedData {
+  dataset: Dataset;
+  trainingImageHashes: string[];
+  classFolders: string[];
+  source: string;
+  warnings: number;
+  summary: DataSummary;
+}
+
 /** Loads or generates the images and splits them; warnings go to stderr. */
-function prepareDataset(opts: TrainCliOptions, seed: number, fractions: SplitFractions): { dataset: Dataset; trainingImageHashes: string[]; classFolders: string[]; source: string; warnings: number } {
+function prepareDataset(opts: TrainCliOptions, seed: number, fractions: SplitFractions): PreparedData {
   if (opts.data !== undefined && opts.synthetic) throw new Error('give either --data DIR or --synthetic, not both');
   if (opts.data === undefined && !opts.synthetic) throw new Error('no data: give --data DIR (a course-layout folder) or --synthetic (the built-in dataset)');
 
   let images: LabelledImages;
   let classFolders: string[];
   let source: string;
-  let warnings = 0;
+  let loaded: Parameters<typeof summarizeSplit>[2] = null;
+  let hint = '';
   if (opts.data !== undefined) {
     const folder = loadCharacterFolder(opts.data, { skipBad: opts.skipBad, polarity: opts.polarity });
     for (const w of folder.warnings.slice(0, 10)) process.stderr.write(`warning: ${w}\n`);
     if (folder.warnings.length > 10) process.stderr.write(`warning: … and ${folder.warnings.length - 10} more\n`);
     if (folder.skipped > 0) process.stderr.write(`warning: skipped ${folder.skipped} bad file(s) (--skip-bad)\n`);
-    warnings = folder.warnings.length;
+    for (const w of polarityWarnings(folder.polarity)) process.stderr.write(`warning: ${w}\n`);
+    loaded = folder;
     images = folder;
     classFolders = folder.classFolders;
     source = opts.data;
@@ -139,15 +178,31 @@ function prepareDataset(opts: TrainCliOptions, seed: number, fractions: SplitFra
     images = synthesizeCharacters({ perClass, seed: dataSeed, difficulty });
     classFolders = images.classNames.map((_, k) => String(k + 1)); // as `nnlab data synth` writes them
     source = `synthetic (per class ${perClass}, difficulty ${difficulty}, data seed ${dataSeed})`;
+    if (difficulty === 0) hint = ' (--difficulty 0 draws every image of a character alike, the clean font skeleton: give a difficulty above 0 for distinct images)';
   }
-  const dataset = splitDataset(images, { ...fractions, seed: deriveSeed(seed, 'split') });
+  if (images.classNames.length < 2) {
+    throw new Error(`${source}: ${images.classNames.length} class (folder ${classFolders.join(', ')}); a classifier needs at least 2 classes to tell apart: add class folders`);
+  }
+  let dataset: Dataset;
+  try {
+    dataset = splitDataset(images, { ...fractions, seed: deriveSeed(seed, 'split'), optionNames: { valFraction: '--val-fraction', testFraction: '--test-fraction' } });
+  } catch (err) {
+    throw new Error(`${(err as Error).message}${hint}`);
+  }
   if (dataset.conflictingLabels > 0) {
     process.stderr.write(`warning: ${dataset.conflictingLabels} identical image(s) appear under different classes\n`);
   }
   // For the classifier file (predict warns about images it was trained on); the raw images
   // themselves (46 MB for the full set) are not kept past the split.
   const trainingImageHashes = opts.save === undefined ? [] : Array.from(dataset.trainIndices, (i) => rowHash(images.X, i));
-  return { dataset, trainingImageHashes, classFolders, source, warnings };
+  const warnings = (loaded?.warnings.length ?? 0) + polarityWarnings(loaded?.polarity ?? null).length;
+  return { dataset, trainingImageHashes, classFolders, source, warnings, summary: summarizeSplit(dataset, classFolders, loaded) };
+}
+
+/** With batchnorm, a last minibatch of one image is merged into the one before (lib/solver.ts lastBatchOfOne). */
+function lastBatchNote(o: TrainSettings, trainRows: number): string | null {
+  if (o.normalization !== 'batchnorm' || trainRows <= 1 || trainRows % o.batchSize !== 1) return null;
+  return `the last minibatch of each epoch would hold 1 image (${trainRows} = ${(trainRows - 1) / o.batchSize} × ${o.batchSize} + 1), which batchnorm cannot normalise: it is merged into the one before (${o.batchSize + 1} images)`;
 }
 
 /** A progress bar over all minibatches, on an interactive terminal only. */
@@ -155,8 +210,7 @@ function trainingProgress(enabled: boolean, epochs: number) {
   if (!enabled || !process.stderr.isTTY) return null;
   const bar = new cliProgress.SingleBar({
     format: 'training [{bar}] epoch {epoch}/{epochs} | loss {loss} | train {trainAcc} | val {valAcc} | {duration_formatted}',
-    stream: process.stderr,
-    hideCursor: true,
+    ...PROGRESS_BAR_OPTIONS,
   }, cliProgress.Presets.shades_classic);
   let started = false, lossSum = 0, lossCount = 0, lastEpoch = 0;
   let trainAcc = '-', valAcc = '-';
@@ -191,17 +245,33 @@ function checkNetworkSize(hiddenDims: number[]): void {
   }
 }
 
+/** --batch-size: 2 or more with --batchnorm (over one image batch normalisation sets every unit to 0). */
+function parseBatchSize(opts: TrainCliOptions): number {
+  const batchSize = parseInteger('--batch-size', opts.batchSize, 1);
+  if (batchSize === 1 && opts.batchnorm) {
+    throw new Error('--batch-size 1 with --batchnorm: batch normalisation over a single image sets every unit to 0 (its own mean), so the network learns nothing; use --batch-size 2 or more, or leave out --batchnorm');
+  }
+  return batchSize;
+}
+
 function parsePositive(option: string, text: string): number {
   return parsePositiveNumber(option, text);
 }
 
 export function registerTrain(program: Command): void {
-  describeTrainOptions(program.command('train')).action((opts: TrainCliOptions) => {
+  describeTrainOptions(program.command('train')).action((opts: TrainCliOptions, command: Command) => {
     // Every option is checked before the (possibly slow) data loading starts.
+    refuseOptionsThatDoNotApply(opts, command);
     const options = checkedTrainOptions(opts);
     const fractions = checkedFractions(opts);
     const k = checkedEnsembleSize(opts);
-    const { dataset, trainingImageHashes, classFolders, source, warnings } = prepareDataset(opts, options.seed, fractions);
+    const { dataset, trainingImageHashes, classFolders, source, warnings, summary: dataSummary } = prepareDataset(opts, options.seed, fractions);
+    const lastBatch = lastBatchNote(options, dataset.XTrain.rows);
+    if (!opts.json) {
+      console.log(`data:       ${source}`);
+      for (const line of describeDataSummary(dataSummary)) console.log(`            ${line}`);
+      if (lastBatch) console.log(`            ${lastBatch}`);
+    }
     // An ensemble's members share the split (made from --seed) and differ in their training seed.
     const members = Array.from({ length: k }, (_, m) => {
       if (k > 1 && !opts.json) console.log(`member ${m + 1} of ${k} (seed ${options.seed + m}):`);
@@ -209,7 +279,7 @@ export function registerTrain(program: Command): void {
     });
     const result = members[0];
     const ensemble = k > 1 ? ensembleSummary(dataset, options.seed, members) : null;
-    const summary = { ...trainingSummary(opts, options, dataset, result, warnings), ensemble };
+    const summary = { ...trainingSummary(opts, options, dataset, result, warnings), ensemble, dataSummary, lastBatch };
     if (opts.save) {
       saveClassifier(opts.save, {
         net: result.net, mean: dataset.mean, classNames: dataset.classNames, classFolders,
@@ -219,7 +289,7 @@ export function registerTrain(program: Command): void {
       });
     }
     if (opts.json) console.log(JSON.stringify(summary));
-    else printTrainingReport(opts, options, dataset, result, source, ensemble);
+    else printTrainingReport(opts, options, dataset, result, ensemble);
   });
 }
 
@@ -269,7 +339,7 @@ function checkedTrainOptions(opts: TrainCliOptions): TrainSettings {
     learningRate: parsePositive('--lr', opts.lr),
     lrDecay: parsePositive('--lr-decay', opts.lrDecay),
     reg: parseNumber('--reg', opts.reg, 0),
-    batchSize: parseInteger('--batch-size', opts.batchSize, 1),
+    batchSize: parseBatchSize(opts),
     numEpochs: parseInteger('--epochs', opts.epochs, 1),
     augment: opts.augment === undefined ? null : parseAugment(opts.augment),
     ...(opts.lrSchedule === undefined ? {} : { lrSchedule: parseChoice('--lr-schedule', opts.lrSchedule, LR_SCHEDULES) }),
@@ -371,10 +441,10 @@ function trainingSummary(opts: TrainCliOptions, options: TrainSettings, dataset:
 }
 
 /** The human-readable result: data, network, training settings, accuracies. */
-function printTrainingReport(opts: TrainCliOptions, o: TrainSettings, dataset: Dataset, result: TrainOutcome, source: string, ensemble: EnsembleSummary | null): void {
+function printTrainingReport(opts: TrainCliOptions, o: TrainSettings, dataset: Dataset, result: TrainOutcome, ensemble: EnsembleSummary | null): void {
   const test = dataset.XTest.rows > 0 ? ` / ${dataset.XTest.rows} test` : '';
-  console.log(`data:       ${source}`);
-  console.log(`            ${dataset.XTrain.rows} training / ${dataset.XVal.rows} validation${test} images, ${dataset.classNames.length} classes (${dataset.classNames.join(' ')}), ${dataset.duplicates} exact duplicate(s)`);
+  // The data's source and what the loader decided were printed before training.
+  console.log(`images:     ${dataset.XTrain.rows} training / ${dataset.XVal.rows} validation${test} images, ${dataset.classNames.length} classes (${dataset.classNames.join(' ')})`);
   console.log(`network:    ${dataset.XTrain.cols}-${o.hiddenDims.join('-')}-${dataset.classNames.length}, ${o.activation}${o.normalization === 'batchnorm' ? ', batchnorm' : ''}${o.dropout > 0 ? `, dropout ${o.dropout}` : ''}, reg ${o.reg}`);
   const schedule = o.lrSchedule && o.lrSchedule !== 'constant' ? `, ${o.lrSchedule} schedule` : '';
   console.log(`training:   ${opts.optimizer} lr ${o.learningRate}${o.lrDecay !== 1 ? ` (×${o.lrDecay}/epoch)` : ''}${schedule}, batch ${o.batchSize}, ${o.numEpochs} epochs, augmentation ${describeAugment(o.augment)}, seed ${o.seed}`);

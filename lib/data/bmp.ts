@@ -14,6 +14,12 @@
  * info header whose first uint32 is its own size (12 for the old OS/2 header, 40 for
  * BITMAPINFOHEADER, up to 124 for V5), then the palette for ≤ 8 bits, then the pixel rows. Each
  * row is padded to a multiple of 4 bytes. A positive height means the last image row comes first.
+ *
+ * Alpha: a 32-bit image with an alpha channel (drawing apps export transparent paper and opaque
+ * ink) is composited over white paper, as it looks on a page: colour·α + white·(1 − α). The
+ * channel is the header's alpha mask (V4/V5 headers, or ALPHA_BITFIELDS), or for a plain 32-bit
+ * file the byte that is otherwise unused. A file whose alpha is 0 everywhere is opaque (many
+ * writers leave that byte 0 and mean nothing by it), so only a channel that varies is applied.
  */
 
 /** A decoded image: `rgb` holds 3 bytes per pixel, rows top to bottom. */
@@ -52,6 +58,8 @@ export interface BmpHeader {
   topDown: boolean;
   palette: [number, number, number][];
   masks: [number, number, number] | null;
+  /** The alpha channel's bits in a 32-bit pixel (0: none); see the module comment. */
+  alphaMask: number;
   /** Where the pixel rows start, and the bytes the file must have to hold them all. */
   pixelOffset: number;
   bytesNeeded: number;
@@ -106,6 +114,12 @@ export function readBmpHeader(bytes: Uint8Array, source = 'BMP data'): BmpHeader
     masks = [view.getUint32(maskAt, true), view.getUint32(maskAt + 4, true), view.getUint32(maskAt + 8, true)];
     if (infoSize === 40) afterHeader += compression === COMPRESSION_ALPHA_BITFIELDS ? 16 : 12;
   }
+  let alphaMask = 0;
+  if (bitsPerPixel === 32) {
+    // In a V3+ header, or after the 40-byte header's three colour masks (ALPHA_BITFIELDS).
+    const alphaAt = infoSize >= 56 || compression === COMPRESSION_ALPHA_BITFIELDS ? h + 52 : -1;
+    alphaMask = masks === null ? 0xff000000 : alphaAt >= 0 && bytes.length >= alphaAt + 4 ? view.getUint32(alphaAt, true) : 0;
+  }
   if (bitsPerPixel <= 8) {
     const count = colorsUsed > 0 ? colorsUsed : 1 << bitsPerPixel;
     const entrySize = os2 ? 3 : 4;
@@ -118,7 +132,7 @@ export function readBmpHeader(bytes: Uint8Array, source = 'BMP data'): BmpHeader
   }
   if (pixelOffset < afterHeader + palette.length * (os2 ? 3 : 4)) fail(`pixel data offset ${pixelOffset} points inside the headers`);
   const bytesNeeded = pixelOffset + bmpRowStride(width, bitsPerPixel) * height;
-  return { width, height, bitsPerPixel, topDown, palette, masks, pixelOffset, bytesNeeded };
+  return { width, height, bitsPerPixel, topDown, palette, masks, alphaMask, pixelOffset, bytesNeeded };
 }
 
 /**
@@ -128,7 +142,7 @@ export function readBmpHeader(bytes: Uint8Array, source = 'BMP data'): BmpHeader
  */
 export function decodeBmp(bytes: Uint8Array, source = 'BMP data', expected?: { width: number; height: number }): DecodedBmp {
   const header = readBmpHeader(bytes, source);
-  const { width, height, bitsPerPixel, topDown, palette, masks, pixelOffset, bytesNeeded } = header;
+  const { width, height, bitsPerPixel, topDown, palette, masks, alphaMask, pixelOffset, bytesNeeded } = header;
   const fail = (why: string): never => {
     throw new Error(`${source}: ${why}`);
   };
@@ -149,7 +163,34 @@ export function decodeBmp(bytes: Uint8Array, source = 'BMP data', expected?: { w
     const rowStart = pixelOffset + fileRow * stride;
     for (let x = 0; x < width; x++) readPixel(rowStart, x, rgb, (row * width + x) * 3);
   }
+  if (alphaMask !== 0) compositeOverWhite(rgb, alphaChannel(view, header, stride));
   return { width, height, rgb, bitsPerPixel, topDown, palette };
+}
+
+/** The alpha of every pixel (0..255, rows top to bottom) of a 32-bit image, or null if it is 0 everywhere. */
+function alphaChannel(view: DataView, header: BmpHeader, stride: number): Uint8Array | null {
+  const { width, height, topDown, pixelOffset, alphaMask } = header;
+  const channel = maskToChannel(alphaMask);
+  const alpha = new Uint8Array(width * height);
+  let any = false;
+  for (let row = 0; row < height; row++) {
+    const rowStart = pixelOffset + (topDown ? row : height - 1 - row) * stride;
+    for (let x = 0; x < width; x++) {
+      const a = channel(view.getUint32(rowStart + 4 * x, true));
+      alpha[row * width + x] = a;
+      if (a !== 0) any = true;
+    }
+  }
+  return any ? alpha : null;
+}
+
+/** rgb ← rgb·α + 255·(1 − α), in place: the image laid on white paper. */
+function compositeOverWhite(rgb: Uint8Array, alpha: Uint8Array | null): void {
+  if (alpha === null) return;
+  for (let k = 0; k < alpha.length; k++) {
+    const a = alpha[k];
+    for (let c = 0; c < 3; c++) rgb[3 * k + c] = Math.round((rgb[3 * k + c] * a + 255 * (255 - a)) / 255);
+  }
 }
 
 type PixelReader = (rowStart: number, x: number, out: Uint8Array, at: number) => void;

@@ -12,7 +12,12 @@
  *
  * Every image becomes one row of X with values in [0, 1] and **ink = 1**, whatever the file's
  * polarity: the course files are black ink on white paper, but a scan or an export may be the
- * other way round. 'auto' looks at the image's border (paper, almost always) to decide.
+ * other way round. 'auto' decides by evidence, not by the border alone (a crop from a 田字格
+ * grid keeps a dark frame line on bright paper): paper covers most of a character image, so an
+ * image whose pixels are mostly dark has dark paper and light ink. An image that is close to
+ * half dark (heavy ink, a frame) says little on its own and follows the majority of the
+ * confident images of its folder; ImageSet.polarity counts the decisions, so that the commands
+ * can show them and warn when images disagree or were marginal.
  *
  * Bad input (a truncated or corrupt BMP, a file that is not an image, an image of the wrong size,
  * an empty or non-numeric class folder, a symbolic link that leads out of the data folder) throws
@@ -47,11 +52,31 @@ export interface ImageSet {
   warnings: string[];
   /** Number of files left out (only with skipBad). */
   skipped: number;
-  /** How many images were read as dark ink on light paper and how many the other way round. */
-  polarity: { darkInk: number; lightInk: number };
+  /** How the images were read: see PolarityDecisions. */
+  polarity: PolarityDecisions;
   width: number;
   height: number;
 }
+
+/** What the loader decided about the ink of a set of images. */
+export interface PolarityDecisions {
+  /** The --polarity asked for: with 'auto' the counts below are decisions, otherwise all one way. */
+  mode: Polarity;
+  /** Images read as dark ink on light paper, and as light ink on dark paper. */
+  darkInk: number;
+  lightInk: number;
+  /** 'auto': images too close to half dark to decide alone, which followed the folder's majority. */
+  marginal: number;
+  /** 'auto': images decided confidently against the folder's majority (a mixed folder, or a mistake). */
+  againstMajority: number;
+}
+
+/**
+ * An image whose dark share is within this of ½ is marginal: 0.35..0.65 dark. Measured on 1200
+ * generated characters (seed 1), ink covers at most 0.30 of the image at the default difficulty
+ * and 0.49 at the largest; a 1-px frame adds 108 of 784 pixels (0.14) at 28×28.
+ */
+export const MARGINAL_POLARITY = 0.15;
 
 export interface CharacterFolder extends ImageSet {
   y: Int32Array;
@@ -126,21 +151,34 @@ export function isLabelledFolder(dir: string): boolean {
 
 /**
  * Reads one character image as a row of ink values. Throws an error naming `path` for anything
- * that is not a width×height BMP.
+ * that is not a width×height BMP. `darkShare` is the image's evidence for 'auto' (see below);
+ * alone, 'auto' reads an image with more dark pixels than light ones as light ink.
  */
 export function readCharacterImage(
   path: string,
   options: { width?: number; height?: number; polarity?: Polarity } = {},
-): { pixels: Float64Array; lightInk: boolean } {
+): { pixels: Float64Array; lightInk: boolean; darkShare: number } {
   const width = options.width ?? IMAGE_WIDTH, height = options.height ?? IMAGE_HEIGHT;
   const bytes = readImageFile(path, width, height);
   if (bytes.length === 0) throw new Error(`${path}: empty file, expected a BMP image`);
   const image = decodeBmp(bytes, path, { width, height });
   const lum = luminance(image);
-  const lightInk = options.polarity === 'light-ink' || (options.polarity !== 'dark-ink' && borderIsDark(lum, width, height));
+  const share = darkShare(lum);
+  const lightInk = options.polarity === 'light-ink' || (options.polarity !== 'dark-ink' && share > 0.5);
   const pixels = new Float64Array(lum.length);
   for (let k = 0; k < lum.length; k++) pixels[k] = lightInk ? lum[k] : 1 - lum[k];
-  return { pixels, lightInk };
+  return { pixels, lightInk, darkShare: share };
+}
+
+/**
+ * The share of pixels darker than mid-grey. Paper covers most of a character image, so above ½
+ * the paper is dark (light ink). Unlike the border alone, a frame line around bright paper does
+ * not turn the decision: it adds a seventh of the pixels at 28×28, not all of them.
+ */
+export function darkShare(lum: Float64Array): number {
+  let dark = 0;
+  for (const v of lum) if (v < 0.5) dark++;
+  return dark / Math.max(1, lum.length);
 }
 
 /**
@@ -172,31 +210,15 @@ function readImageFile(path: string, width: number, height: number): Uint8Array 
   }
 }
 
-/**
- * Guesses the paper colour from the outermost ring of pixels: a character rarely touches more
- * than a few border pixels, so the ring is mostly paper. Dark paper means light ink.
- */
-function borderIsDark(lum: Float64Array, width: number, height: number): boolean {
-  let sum = 0, count = 0;
-  for (let x = 0; x < width; x++) {
-    sum += lum[x] + lum[(height - 1) * width + x];
-    count += 2;
-  }
-  for (let y = 1; y < height - 1; y++) {
-    sum += lum[y * width] + lum[y * width + width - 1];
-    count += 2;
-  }
-  return sum / count < 0.5;
-}
-
 /** Collects images into an ImageSet, turning per-file errors into warnings when `skipBad` is set. */
 class ImageCollector {
   readonly rows: Float64Array[] = [];
   readonly files: string[] = [];
   readonly warnings: string[] = [];
+  /** Per row: read as light ink, and the dark share it was decided on. */
+  readonly lightInk: boolean[] = [];
+  readonly darkShares: number[] = [];
   skipped = 0;
-  darkInk = 0;
-  lightInk = 0;
 
   constructor(private readonly options: LoadOptions) {}
 
@@ -204,11 +226,11 @@ class ImageCollector {
   add(path: string, root: string): boolean {
     try {
       checkInside(root, path);
-      const { pixels, lightInk } = readCharacterImage(path, this.options);
+      const { pixels, lightInk, darkShare } = readCharacterImage(path, this.options);
       this.rows.push(pixels);
       this.files.push(path);
-      if (lightInk) this.lightInk++;
-      else this.darkInk++;
+      this.lightInk.push(lightInk);
+      this.darkShares.push(darkShare);
       return true;
     } catch (err) {
       this.problem((err as Error).message);
@@ -223,14 +245,41 @@ class ImageCollector {
     this.warnings.push(message);
   }
 
+  /**
+   * With 'auto', a marginal image (dark share within MARGINAL_POLARITY of ½) takes the majority
+   * decision of the confident ones, and is turned over (ink = 1 − ink) if that differs.
+   */
+  private decidePolarity(): PolarityDecisions {
+    const mode = this.options.polarity ?? 'auto';
+    const marginal = (k: number) => Math.abs(this.darkShares[k] - 0.5) < MARGINAL_POLARITY;
+    let confidentLight = 0, confidentDark = 0, marginalCount = 0;
+    this.rows.forEach((_, k) => {
+      if (mode !== 'auto') return;
+      if (marginal(k)) marginalCount++;
+      else if (this.lightInk[k]) confidentLight++;
+      else confidentDark++;
+    });
+    const majorityLight = confidentLight > confidentDark;
+    if (mode === 'auto' && confidentLight + confidentDark > 0) {
+      this.rows.forEach((row, k) => {
+        if (!marginal(k) || this.lightInk[k] === majorityLight) return;
+        for (let j = 0; j < row.length; j++) row[j] = 1 - row[j];
+        this.lightInk[k] = majorityLight;
+      });
+    }
+    const lightInk = this.lightInk.filter(Boolean).length;
+    return {
+      mode, darkInk: this.rows.length - lightInk, lightInk, marginal: marginalCount,
+      againstMajority: Math.min(confidentLight, confidentDark),
+    };
+  }
+
   finish(): ImageSet {
     const width = this.options.width ?? IMAGE_WIDTH, height = this.options.height ?? IMAGE_HEIGHT;
+    const polarity = this.decidePolarity();
     const X = new Matrix(this.rows.length, width * height);
     this.rows.forEach((row, i) => X.data.set(row, i * width * height));
-    return {
-      X, files: this.files, warnings: this.warnings, skipped: this.skipped,
-      polarity: { darkInk: this.darkInk, lightInk: this.lightInk }, width, height,
-    };
+    return { X, files: this.files, warnings: this.warnings, skipped: this.skipped, polarity, width, height };
   }
 }
 

@@ -7,7 +7,13 @@
  *     test, when `testFraction` > 0);
  *   - deterministic: the same seed and fraction give the same split on any machine;
  *   - duplicate-aware: identical images (found by hashing their pixels) always land on the same
- *     side, otherwise the network is "validated" on images it was trained on;
+ *     side, otherwise the network is "validated" on images it was trained on. A group of copies
+ *     moves to validation (or test) only if it is no larger than that part's quota for its class:
+ *     a bigger group would overshoot the quota by more than the quota itself (a class folder of
+ *     copies of one scan would go to validation whole), so it stays in training;
+ *   - every class in every part: a class whose quota rounds to 0 images, or that ends up with no
+ *     training or no validation images (all its images copies of a few), is an error naming the
+ *     class and the counts, never a silently empty part;
  *   - a held-out test set: per class, the validation groups are taken first (exactly as with no
  *     test set, so adding one leaves validation unchanged), then the next groups of the same
  *     shuffle go to test. With testFraction 0 (the default) the split is byte-identical to the
@@ -24,6 +30,8 @@ export interface LabelledImages {
   X: Matrix;
   y: Int32Array;
   classNames: readonly string[];
+  /** The folder each class came from (loadCharacterFolder's), named in error messages when present. */
+  classFolders?: readonly string[];
 }
 
 export interface SplitOptions {
@@ -32,6 +40,21 @@ export interface SplitOptions {
   /** Fraction of each class held out as a test set, in [0, 1) with valFraction + testFraction < 1; default 0 (none). */
   testFraction?: number;
   seed: number;
+  /**
+   * How the caller calls the two fractions, for error messages (e.g. '--val-fraction'); default
+   * 'valFraction' and 'testFraction'.
+   */
+  optionNames?: { valFraction?: string; testFraction?: string };
+}
+
+/** What the split did with the groups of identical images. */
+export interface DuplicateHandling {
+  /** Groups of identical images (2 or more copies) that went whole to each part. */
+  groupsInTrain: number;
+  groupsInVal: number;
+  groupsInTest: number;
+  /** Of groupsInTrain: groups larger than a part's quota for their class, kept in training for that reason. */
+  keptInTrainTooLarge: number;
 }
 
 export interface Dataset {
@@ -55,6 +78,7 @@ export interface Dataset {
   duplicateGroups: number;
   /** Duplicate groups whose copies carry different labels (a labelling mistake in the data). */
   conflictingLabels: number;
+  duplicateHandling: DuplicateHandling;
 }
 
 /** A hash of the row's exact pixel values (two rows hash alike only if they are identical). */
@@ -103,19 +127,27 @@ export function splitDataset(data: LabelledImages, options: SplitOptions): Datas
   }
 
   // Per class, shuffle the groups and move them to validation until the class's quota is met,
-  // then the following groups of the same order to test until its quota is met.
+  // then the following groups of the same order to test until its quota is met. A group larger
+  // than the part's whole quota is passed over (it stays in training).
+  const names = { valFraction: 'valFraction', testFraction: 'testFraction', ...options.optionNames };
   const TRAIN = 0, VAL = 1, TEST = 2;
   const side = new Uint8Array(X.rows); // TRAIN, VAL or TEST per row
+  const tooLarge = new Set<number[]>();
   groupsByClass.forEach((classGroups, c) => {
     const classSize = classGroups.reduce((s, g) => s + g.length, 0);
-    const valQuota = Math.round(valFraction * classSize);
-    const testQuota = Math.round(testFraction * classSize);
+    if (classSize === 0) return;
+    const valQuota = checkedQuota(names.valFraction, valFraction, classSize, 'validation', className(data, c));
+    const testQuota = checkedQuota(names.testFraction, testFraction, classSize, 'test', className(data, c));
     const order = new Rng(deriveSeed(seed, 'split', c)).permutation(classGroups.length);
     let k = 0;
     for (const [target, quota] of [[VAL, valQuota], [TEST, testQuota]]) {
       let taken = 0;
       for (; k < order.length && taken < quota; k++) {
         const group = classGroups[order[k]];
+        if (group.length > quota) {
+          tooLarge.add(group);
+          continue;
+        }
         for (const i of group) side[i] = target;
         taken += group.length;
       }
@@ -125,7 +157,19 @@ export function splitDataset(data: LabelledImages, options: SplitOptions): Datas
   const indices: number[][] = [[], [], []];
   for (let i = 0; i < X.rows; i++) indices[side[i]].push(i);
   const [trainIndices, valIndices, testIndices] = indices;
-  if (trainIndices.length === 0) throw new Error('splitDataset: the training part is empty');
+  checkEveryClassInEveryPart(data, groupsByClass, side, valFraction > 0, testFraction > 0);
+
+  const duplicateHandling: DuplicateHandling = { groupsInTrain: 0, groupsInVal: 0, groupsInTest: 0, keptInTrainTooLarge: 0 };
+  for (const group of groups) {
+    if (group.length < 2) continue;
+    const where = side[group[0]];
+    if (where === VAL) duplicateHandling.groupsInVal++;
+    else if (where === TEST) duplicateHandling.groupsInTest++;
+    else {
+      duplicateHandling.groupsInTrain++;
+      if (tooLarge.has(group)) duplicateHandling.keptInTrainTooLarge++;
+    }
+  }
 
   const XTrain = X.selectRows(trainIndices);
   const XVal = X.selectRows(valIndices);
@@ -138,8 +182,52 @@ export function splitDataset(data: LabelledImages, options: SplitOptions): Datas
     XTest, yTest: Int32Array.from(testIndices, (i) => y[i]),
     mean, classNames: [...data.classNames],
     trainIndices: Int32Array.from(trainIndices), valIndices: Int32Array.from(valIndices), testIndices: Int32Array.from(testIndices),
-    duplicates, duplicateGroups, conflictingLabels,
+    duplicates, duplicateGroups, conflictingLabels, duplicateHandling,
   };
+}
+
+/** "大 (folder 3)", or the name alone when the classes did not come from folders. */
+function className(data: LabelledImages, c: number): string {
+  return data.classFolders ? `${data.classNames[c]} (folder ${data.classFolders[c]})` : data.classNames[c];
+}
+
+/**
+ * round(fraction × classSize), the class's quota for one part; an error naming the option, the
+ * class and the rounding when a non-zero fraction rounds to no image at all.
+ */
+function checkedQuota(option: string, fraction: number, classSize: number, part: string, className: string): number {
+  const quota = Math.round(fraction * classSize);
+  if (fraction > 0 && quota === 0) {
+    const needed = Math.ceil((0.5 / classSize) * 1000) / 1000; // round(f·n) ≥ 1 from f = 0.5/n
+    throw new Error(
+      `${option} ${fraction} gives class ${className} no ${part} image: it has ${classSize} image(s) and round(${fraction} × ${classSize}) = 0; ` +
+      `every class needs at least one, so raise ${option} to at least ${needed} or give each class more images`,
+    );
+  }
+  return quota;
+}
+
+/**
+ * Throws, naming the class and its counts, when a class has no training image, or no validation
+ * (test) image although a fraction was asked for: its images are too few, or copies of too few
+ * distinct images, to be split.
+ */
+function checkEveryClassInEveryPart(data: LabelledImages, groupsByClass: number[][][], side: Uint8Array, wantVal: boolean, wantTest: boolean): void {
+  groupsByClass.forEach((classGroups, c) => {
+    const size = classGroups.reduce((s, g) => s + g.length, 0);
+    if (size === 0) return;
+    const counts = [0, 0, 0];
+    for (const g of classGroups) counts[side[g[0]]] += g.length;
+    const [train, val, test] = counts;
+    const missing = train === 0 ? 'training' : wantVal && val === 0 ? 'validation' : wantTest && test === 0 ? 'test' : null;
+    if (missing === null) return;
+    const largest = Math.max(...classGroups.map((g) => g.length));
+    const distinct = classGroups.length < size ? `, which are only ${classGroups.length} distinct image(s) (the largest group of identical copies has ${largest})` : '';
+    throw new Error(
+      `splitDataset: class ${className(data, c)} has no ${missing} image: its ${size} image(s)${distinct} split as ${train} training / ${val} validation / ${test} test; ` +
+      'a class needs distinct images on every side (copies are kept on one side so that validation never scores training images): add distinct images of it or leave it out',
+    );
+  });
 }
 
 /** The mean of the rows of X. */

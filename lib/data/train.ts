@@ -135,6 +135,9 @@ export function validateSettings(s: TrainSettings): void {
   if (s.minTrainAccuracy !== undefined && !(s.minTrainAccuracy >= 0 && s.minTrainAccuracy <= 1)) {
     throw new Error(`settings: minTrainAccuracy must be between 0 and 1, got ${s.minTrainAccuracy}`);
   }
+  if (s.normalization === 'batchnorm' && s.batchSize === 1) {
+    throw new Error('settings: batchSize 1 with batchnorm: batch normalisation over a single image sets every unit to 0 (its own mean), so nothing is learned; use a batch of 2 or more');
+  }
   if (s.augment) {
     const { scale, shear } = s.augment;
     if (scale !== undefined && !(scale >= 0 && scale <= MAX_SCALE)) throw new Error(`settings: augment.scale must be in [0, ${MAX_SCALE}] (0.1 = ±10%), got ${scale}`);
@@ -152,6 +155,7 @@ function oneHot(y: Int32Array, k: number): Matrix {
 export function trainClassifier(settings: TrainSettings, data: TrainData, hooks: TrainHooks = {}): TrainedClassifier {
   const s = settings;
   validateSettings(s);
+  if (data.numClasses < 2) throw new Error(`trainClassifier: ${data.numClasses} class(es): a classifier needs at least 2 classes to tell apart`);
   const net = new FullyConnectedNet({
     inputDim: data.XTrain.cols, hiddenDims: s.hiddenDims, outputDim: data.numClasses,
     activation: s.activation, normalization: s.normalization, dropout: s.dropout,
@@ -167,6 +171,8 @@ export function trainClassifier(settings: TrainSettings, data: TrainData, hooks:
       lrDecay: s.lrDecay,
       lrSchedule: s.lrSchedule,
       batchSize: s.batchSize,
+      // A last minibatch of one image would be normalised to 0: merged into the one before.
+      lastBatchOfOne: s.normalization === 'batchnorm' ? 'merge' : 'keep',
       numEpochs: s.numEpochs,
       // Training accuracy on a 1000-image sample (an estimate for the curves); validation on all
       // of it, since it picks the best epoch's parameters.

@@ -10,12 +10,16 @@ export {
   type RgbImage, type DecodedBmp, type BmpHeader, type EncodeOptions,
 } from '../data/bmp.js';
 export {
-  isLabelledFolder, readCharacterImage, loadCharacterFolder, loadImageFolder,
-  type Polarity, type LoadOptions, type ImageSet, type CharacterFolder,
+  isLabelledFolder, readCharacterImage, loadCharacterFolder, loadImageFolder, darkShare, MARGINAL_POLARITY,
+  type Polarity, type PolarityDecisions, type LoadOptions, type ImageSet, type CharacterFolder,
 } from '../data/loader.js';
 export {
+  summarizeSplit, summarizeImages, describeDataSummary, polarityWarnings,
+  type DataSummary, type ClassCounts, type DuplicateSummary,
+} from '../data/summary.js';
+export {
   rowHash, findDuplicateGroups, splitDataset, meanRow, subtractRow,
-  type LabelledImages, type SplitOptions, type Dataset,
+  type LabelledImages, type SplitOptions, type Dataset, type DuplicateHandling,
 } from '../data/split.js';
 export {
   loadSkeleton, drawCharacter, synthesizeCharacters, DEFAULT_DIFFICULTY, MAX_DIFFICULTY,

@@ -10,6 +10,7 @@ import { synthesizeCharacters } from '../data/synth.js';
 import { loadCharacterFolder } from '../data/loader.js';
 import { splitDataset, type Dataset } from '../data/split.js';
 import type { Profile } from './profile.js';
+import { describeDataSummary, polarityWarnings, summarizeSplit, type DataSummary } from '../data/summary.js';
 
 export interface LabData extends Dataset {
   /** 'synthetic' (built in) or 'course' (NNLAB_DATA). */
@@ -18,6 +19,10 @@ export interface LabData extends Dataset {
   description: string;
   /** sha256 of the split data (pixels, labels, class names): part of every cache key. */
   fingerprint: string;
+  /** What the loader and the split decided (images per class and part, duplicates, polarity, skipped). */
+  summary: DataSummary;
+  /** The summary as lines, and warnings about it, for the notebook's banner (lib/experiments/lab.ts). */
+  summaryLines: string[];
   width: number;
   height: number;
 }
@@ -72,8 +77,12 @@ export function loadLabData(profile: Profile, options: LabDataOptions = {}): Lab
   const seed = options.seed ?? 0;
   let X: Matrix, y: Int32Array, classNames: string[], width: number, height: number, description: string;
   let source: LabData['source'];
+  let loaded: Parameters<typeof summarizeSplit>[2] = null;
+  let classFolders: string[];
   if (dir) {
     const folder = loadCharacterFolder(dir);
+    loaded = folder;
+    classFolders = folder.classFolders;
     ({ X, y } = profile.maxPerClass ? capPerClass(folder.X, folder.y, profile.maxPerClass) : folder);
     classNames = folder.classNames;
     width = folder.width;
@@ -84,14 +93,17 @@ export function loadLabData(profile: Profile, options: LabDataOptions = {}): Lab
   } else {
     const synth = synthesizeCharacters({ perClass: profile.perClass, seed });
     ({ X, y, classNames, width, height } = synth);
+    classFolders = classNames.map((_, k) => String(k + 1)); // as `nnlab data synth` writes them
     source = 'synthetic';
     description = `built-in synthetic characters: ${profile.perClass} per class × ${classNames.length} characters (${X.rows} images, ${width}×${height})`;
   }
   const split = splitDataset({ X, y, classNames }, { valFraction: profile.valFraction, testFraction: options.testFraction ?? 0, seed });
   const fingerprint = fingerprintDataset(split);
+  const summary = summarizeSplit(split, classFolders, loaded);
+  const summaryLines = [...describeDataSummary(summary), ...polarityWarnings(summary.polarity).map((w) => `warning: ${w}`)];
   const test = split.XTest.rows > 0 ? ` / ${split.XTest.rows} test (held out)` : '';
   return {
-    ...split, source, width, height, fingerprint,
+    ...split, source, width, height, fingerprint, summary, summaryLines,
     description: `${description}; ${split.XTrain.rows} train / ${split.XVal.rows} validation${test}`,
   };
 }

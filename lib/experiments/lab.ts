@@ -55,6 +55,7 @@ export async function startLab(notebook: string, options: StartOptions = {}): Pr
       `style="border:1px solid #d0d7de;border-radius:6px;padding:8px 12px;background:#f6f8fa;font:13px/1.5 system-ui,sans-serif">` +
       `<div><b>Profile:</b> ${escapeHtml(profile.description)} — ${escapeHtml(seeds)}</div>` +
       `<div><b>Data:</b> ${escapeHtml(data.description)}${data.source === 'synthetic' ? ' (set NNLAB_DATA=/path/to/course/train for the course dataset)' : ''}</div>` +
+      `<div><b>What the loader decided:</b> ${data.summaryLines.map(escapeHtml).join('<br>')}</div>` +
       `<div><b>Baseline:</b> 3-layer network (2 hidden layers of 50), ReLU, ${profile.baseline.updateRule} lr ${profile.baseline.learningRate}, batch ${profile.baseline.batchSize}, trained until converged (training accuracy ≥ 99% and no better validation accuracy for ${profile.baseline.patience} epochs) or ${profile.baseline.numEpochs} epochs</div>` +
       `<div><b>Number type:</b> the experiments train in ${dtype}${dtype === 'float32' ? ' (about 1.5× faster than float64; set NNLAB_DTYPE=float64 to rerun them in float64)' : ''}; gradient checks and the backprop walk-through use float64</div>` +
       (profile.mark ? `<div style="color:#9a3412;font-weight:600">⚠ ${escapeHtml(profile.mark)}: <code>npm run report</code> builds the full profile</div>` : '') +
