@@ -84,7 +84,7 @@ describe('every entry point', () => {
   });
 
   it("type-checks in tslab's compiler: TypeScript 5.0, node10 resolution, CommonJS", () => {
-    // What setup.sh makes for the notebooks: node_modules/nnlab, a link to the project.
+    // What setup.mjs makes for the notebooks: node_modules/nnlab, a link to the project.
     const project = path.join(tmp, 'cells');
     mkdirSync(path.join(project, 'node_modules'), { recursive: true });
     symlinkSync(ROOT, path.join(project, 'node_modules', 'nnlab'), 'dir');
