@@ -22,7 +22,7 @@ import { findJupyter } from '../lib/report/index.js';
 import { ARTIFACTS, CHROMIUM_ARGS, chromiumPath, IN_CI, jupyterProblem, quickReport, REPORT_DIR, ROOT } from './notebooks.fixture.js';
 
 const chromiumBin = chromiumPath();
-const problem = chromiumBin ? jupyterProblem() : 'no chromium (apt-get install chromium, or run bash scripts/setup.sh as root)';
+const problem = chromiumBin ? jupyterProblem() : 'no chromium (apt-get install chromium, or run node scripts/setup.mjs as root)';
 if (problem && !IN_CI) console.warn(`browser.test.ts: skipped: ${problem}`);
 
 const SHOTS = path.join(ARTIFACTS, 'screenshots');

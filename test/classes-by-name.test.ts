@@ -55,7 +55,9 @@ describe('the loader refuses ambiguous class folders', () => {
     expect(() => loadCharacterFolder(dir)).toThrow(/[/\\]13: class folder 13 is outside the dataset's classes 1\.\.12/);
   });
 
-  it('does not follow a symbolic link out of the data folder (13 -> ., or a folder or file elsewhere)', () => {
+  // Windows creates symbolic links only with administrator rights or developer mode (and Wine's
+  // do not behave like Windows' at all): checked on Linux and macOS.
+  it.skipIf(process.platform === 'win32')('does not follow a symbolic link out of the data folder (13 -> ., or a folder or file elsewhere)', () => {
     const dir = subset('links', ['1', '2']);
     symlinkSync('.', join(dir, '3'));
     expect(() => loadCharacterFolder(dir)).toThrow(/[/\\]3: is a symbolic link to .*, which is not inside the data folder/);

@@ -22,8 +22,8 @@ export const IN_CI = process.env.CI === 'true' || process.env.CI === '1';
 /** Why the notebook tests cannot run here, or null when they can. */
 export function jupyterProblem(): string | null {
   const env = findJupyter();
-  if (!env) return 'no Jupyter with nbconvert/nbclient (run `bash scripts/setup.sh`)';
-  if (!hasTslabKernel(env)) return `the tslab kernel is not registered with ${env.python} (run \`bash scripts/setup.sh\`)`;
+  if (!env) return 'no Jupyter with nbconvert/nbclient (run `node scripts/setup.mjs`)';
+  if (!hasTslabKernel(env)) return `the tslab kernel is not registered with ${env.python} (run \`node scripts/setup.mjs\`)`;
   if (!existsSync(path.join(ROOT, 'dist', 'index.js'))) return 'the library is not built (npm run build)';
   return null;
 }

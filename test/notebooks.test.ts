@@ -5,7 +5,7 @@
  * (one shared plotly.js, no executed notebooks, ≤ 8 MB), its summary.json and index, the progress
  * the build printed, and a partial rebuild (`--notebook 01`) that keeps the other pages.
  *
- * Needs the project's Jupyter (bash scripts/setup.sh). Without it the tests fail under CI=true and
+ * Needs the project's Jupyter (node scripts/setup.mjs). Without it the tests fail under CI=true and
  * are skipped locally, saying why.
  */
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -29,7 +29,7 @@ const EXPECTED: Record<string, { plots: number; tables: number }> = {
 
 describe.skipIf(problem !== null && !IN_CI)('notebooks (quick profile)', () => {
   it('has its Jupyter and tslab kernel', () => {
-    expect(problem, 'run `bash scripts/setup.sh` (Jupyter in .venv, tslab kernel)').toBeNull();
+    expect(problem, 'run `node scripts/setup.mjs` (Jupyter in .venv, tslab kernel)').toBeNull();
   });
 
   it('executes all five notebooks without errors, every cell with its expected output', async () => {

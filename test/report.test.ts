@@ -265,7 +265,7 @@ describe('nnlab report arguments', () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'nnlab-nojupyter-'));
     try {
       await expect(buildReport({ outDir: dir, jupyter: { python: path.join(dir, 'no-such-python'), source: 'test' }, log: () => {} }))
-        .rejects.toThrow('no Jupyter found (nbconvert/nbclient): run `bash scripts/setup.sh` first');
+        .rejects.toThrow('no Jupyter found (nbconvert/nbclient): run `node scripts/setup.mjs` first');
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

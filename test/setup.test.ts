@@ -8,6 +8,7 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync,
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { platformChoices } from '../lib/platform.js';
 import { IN_CI, ROOT, withBuildLock } from './notebooks.fixture.js';
 
 let tmp: string;
@@ -71,9 +72,9 @@ describe('withBuildLock (the notebook fixture waits for one build)', () => {
   });
 });
 
-describe('scripts/build-current.sh (setup skips an unchanged library)', () => {
-  const script = path.join(ROOT, 'scripts', 'build-current.sh');
-  const check = () => spawnSync('bash', [script, tmp], { encoding: 'utf8' });
+describe('scripts/build-current.mjs (setup skips an unchanged library)', () => {
+  const script = path.join(ROOT, 'scripts', 'build-current.mjs');
+  const check = () => spawnSync(process.execPath, [script, tmp], { encoding: 'utf8' });
   const past = new Date(Date.now() - 3600_000);
   const setTime = (rel: string, t: Date) => utimesSync(path.join(tmp, rel), t, t);
   const sources = ['lib/index.ts', 'lib/report/build.ts', 'assembly/index.ts', 'tsconfig.json', 'tsconfig.build.json', 'package.json', 'package-lock.json'];
@@ -84,8 +85,8 @@ describe('scripts/build-current.sh (setup skips an unchanged library)', () => {
       writeFileSync(path.join(tmp, f), '');
     }
     for (const f of [...sources, 'lib', 'lib/report', 'assembly']) setTime(f, past);
-    execFileSync('node', [path.join(ROOT, 'scripts', 'build-stamp.mjs'), 'start', path.join(tmp, 'dist')]);
-    execFileSync('node', [path.join(ROOT, 'scripts', 'build-stamp.mjs'), 'done', path.join(tmp, 'dist')]);
+    execFileSync(process.execPath, [path.join(ROOT, 'scripts', 'build-stamp.mjs'), 'start', path.join(tmp, 'dist')]);
+    execFileSync(process.execPath, [path.join(ROOT, 'scripts', 'build-stamp.mjs'), 'done', path.join(tmp, 'dist')]);
   });
 
   it('says current when no source is newer than the last build', () => {
@@ -109,7 +110,7 @@ describe('scripts/build-current.sh (setup skips an unchanged library)', () => {
   });
 
   it('says stale without a stamp (never built, or a build started and did not finish)', () => {
-    execFileSync('node', [path.join(ROOT, 'scripts', 'build-stamp.mjs'), 'start', path.join(tmp, 'dist')]);
+    execFileSync(process.execPath, [path.join(ROOT, 'scripts', 'build-stamp.mjs'), 'start', path.join(tmp, 'dist')]);
     const r = check();
     expect(r.status).toBe(1);
     expect(r.stdout).toContain('no dist/.build-stamp');
@@ -120,24 +121,26 @@ describe('scripts/build-current.sh (setup skips an unchanged library)', () => {
     expect(check().status).toBe(1);
   });
 
-  it('is wired into npm run build and setup.sh', () => {
+  it('is wired into npm run build and setup.mjs', () => {
     const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
-    expect(pkg.scripts.prebuild).toBe('node scripts/build-stamp.mjs start');
-    expect(pkg.scripts.postbuild).toBe('node scripts/build-stamp.mjs done');
-    expect(pkg.scripts.report).toContain('scripts/setup.sh --quiet');
-    expect(pkg.scripts.lab).toContain('scripts/setup.sh --quiet');
-    expect(readFileSync(path.join(ROOT, 'scripts', 'setup.sh'), 'utf8')).toContain('scripts/build-current.sh');
+    expect(pkg.scripts.build).toBe('node scripts/build.mjs');
+    const build = readFileSync(path.join(ROOT, 'scripts', 'build.mjs'), 'utf8');
+    expect(build).toContain('stampStart()');
+    expect(build).toContain('stampDone()');
+    expect(pkg.scripts.report).toContain('node scripts/setup.mjs --quiet');
+    expect(pkg.scripts.lab).toContain('node scripts/setup.mjs --quiet');
+    expect(readFileSync(path.join(ROOT, 'scripts', 'setup.mjs'), 'utf8')).toContain("from './build-current.mjs'");
   });
 });
 
 /** A Python with nbstripout (setup installs it into .venv), or null. */
 function nbstripoutPython(): string | null {
-  const py = process.env.NNLAB_PYTHON ?? path.join(ROOT, '.venv', 'bin', 'python');
+  const py = process.env.NNLAB_PYTHON ?? platformChoices().venvPython(ROOT);
   return spawnSync(py, ['-c', 'import importlib.util, sys; sys.exit(importlib.util.find_spec("nbstripout") is None)'], { stdio: 'ignore' }).status === 0 ? py : null;
 }
 const PY = nbstripoutPython();
 const gitOk = spawnSync('git', ['--version'], { stdio: 'ignore' }).status === 0;
-const stripProblem = !gitOk ? 'no git' : !PY ? 'nbstripout is not installed (run `bash scripts/setup.sh`)' : null;
+const stripProblem = !gitOk ? 'no git' : !PY ? 'nbstripout is not installed (run `node scripts/setup.mjs`)' : null;
 if (stripProblem && IN_CI) throw new Error(`nbstripout filter tests cannot run in CI: ${stripProblem}`);
 
 function notebook(withOutputs: boolean): string {
@@ -156,9 +159,9 @@ function notebook(withOutputs: boolean): string {
 }
 
 // Each run of the filter starts Python and imports nbformat: seconds on a busy machine.
-describe.skipIf(stripProblem !== null)(`nbstripout git filter (scripts/git-nbstripout.sh)${stripProblem ? ` — skipped: ${stripProblem}` : ''}`, { timeout: 180_000 }, () => {
+describe.skipIf(stripProblem !== null)(`nbstripout git filter (scripts/git-nbstripout.mjs)${stripProblem ? ` — skipped: ${stripProblem}` : ''}`, { timeout: 180_000 }, () => {
   const git = (...args: string[]) => execFileSync('git', args, { cwd: tmp, encoding: 'utf8' });
-  const install = (cwd = tmp) => execFileSync('bash', [path.join(ROOT, 'scripts', 'git-nbstripout.sh'), PY!], { cwd, encoding: 'utf8' });
+  const install = (cwd = tmp) => execFileSync(process.execPath, [path.join(ROOT, 'scripts', 'git-nbstripout.mjs'), PY!], { cwd, encoding: 'utf8' });
 
   beforeEach(() => {
     git('init', '-q');
@@ -217,14 +220,17 @@ describe.skipIf(stripProblem !== null)(`nbstripout git filter (scripts/git-nbstr
 
   it("leaves the repository's committed notebooks unchanged (they are stored clean)", () => {
     install();
-    const clean = git('config', 'filter.nbstripout.clean');
+    // The filter as git runs it: this Python, quoted, with the arguments (run here without sh).
+    const clean = git('config', 'filter.nbstripout.clean').trim();
+    const args = ['-m', 'nbstripout', '--keep-id'];
+    expect(clean).toBe(`"${PY!.split(path.win32.sep).join('/')}" ${args.join(' ')}`);
     const tracked = spawnSync('git', ['ls-files', 'notebooks/*.ipynb'], { cwd: ROOT, encoding: 'utf8' });
     if (tracked.status !== 0) return; // not a git checkout (a tarball): nothing is committed
     const files = tracked.stdout.split('\n').filter(Boolean);
     expect(files.length).toBeGreaterThan(0);
     for (const f of files) {
       const blob = execFileSync('git', ['show', `HEAD:${f}`], { cwd: ROOT, encoding: 'utf8', maxBuffer: 64 << 20 });
-      const cleaned = execFileSync('sh', ['-c', clean], { input: blob, encoding: 'utf8', maxBuffer: 64 << 20 });
+      const cleaned = execFileSync(PY!, args, { input: blob, encoding: 'utf8', maxBuffer: 64 << 20 });
       expect(cleaned, f).toBe(blob);
     }
   });

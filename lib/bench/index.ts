@@ -166,7 +166,7 @@ async function findTfjs(wanted: boolean): Promise<{ handle: TfjsHandle | null; s
   if (!wanted) return { handle: null, status: 'disabled (--no-tfjs)' };
   const loaded = await loadTfjs();
   if ('problem' in loaded) return { handle: null, status: `skipped: ${loaded.problem}` };
-  return { handle: loaded, status: `@tensorflow/tfjs ${loaded.version}, wasm backend` };
+  return { handle: loaded, status: `@tensorflow/tfjs-core ${loaded.version}, wasm backend` };
 }
 
 /**

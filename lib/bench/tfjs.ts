@@ -17,25 +17,27 @@ export interface TfjsRecord extends TrainTiming, InferTiming {
   batch: number;
 }
 
-type Tf = typeof import('@tensorflow/tfjs');
-type Tensor = import('@tensorflow/tfjs').Tensor;
-type Variable = import('@tensorflow/tfjs').Variable;
+type Tf = typeof import('@tensorflow/tfjs-core');
+type Tensor = import('@tensorflow/tfjs-core').Tensor;
+type Variable = import('@tensorflow/tfjs-core').Variable;
 
 export interface TfjsHandle { tf: Tf; version: string }
 
 /**
- * Loads TensorFlow.js (the umbrella package: it registers the gradients too) with the
- * WebAssembly backend, or returns why it cannot. Loaded through `require` so that the library
- * never imports it unless the bench runs.
+ * Loads TensorFlow.js core with the WebAssembly backend, or returns why it cannot. Core's Node
+ * bundle has no gradients registered: tfjs-layers' bundle registers all of them on load (the
+ * umbrella @tensorflow/tfjs would too, with 136 MB of browser bundles and backends we don't use).
+ * Loaded through `require` so that the library never imports it unless the bench runs.
  */
 export async function loadTfjs(): Promise<TfjsHandle | { problem: string }> {
   try {
     const require = createRequire(import.meta.url);
-    const tf = require('@tensorflow/tfjs') as Tf;
+    const tf = require('@tensorflow/tfjs-core') as Tf;
+    require('@tensorflow/tfjs-layers'); // registers the gradients (see above)
     require('@tensorflow/tfjs-backend-wasm');
     if (!(await tf.setBackend('wasm'))) return { problem: 'the tfjs wasm backend failed to initialise' };
     await tf.ready();
-    return { tf, version: tf.version.tfjs };
+    return { tf, version: tf.version_core };
   } catch (err) {
     return { problem: `TensorFlow.js unavailable (${(err as Error).message.split('\n')[0]})` };
   }
@@ -80,9 +82,9 @@ export function benchTfjsModel({ tf }: TfjsHandle, data: Workload, name: ModelNa
   const lossOf = (xb: Tensor, yb: Tensor) => () => {
     const logits = scores(xb, true);
     const logp = tf.logSoftmax(logits);
-    const data = tf.neg(tf.mean(tf.sum(tf.mul(tf.oneHot(yb as import('@tensorflow/tfjs').Tensor1D, classes), logp), 1)));
+    const data = tf.neg(tf.mean(tf.sum(tf.mul(tf.oneHot(yb as import('@tensorflow/tfjs-core').Tensor1D, classes), logp), 1)));
     const l2 = tf.addN(weights.map((w) => tf.sum(tf.square(w))));
-    return tf.add(data, tf.mul(0.5 * WORKLOAD.reg, l2)) as import('@tensorflow/tfjs').Scalar;
+    return tf.add(data, tf.mul(0.5 * WORKLOAD.reg, l2)) as import('@tensorflow/tfjs-core').Scalar;
   };
 
   const runBatches = (epoch: number, k: number): number => {

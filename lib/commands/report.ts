@@ -64,7 +64,7 @@ export function registerReport(program: Command): void {
 
   program
     .command('lab')
-    .description('open JupyterLab on the notebooks (run `bash scripts/setup.sh` once first)')
+    .description('open JupyterLab on the notebooks (run `node scripts/setup.mjs` once first)')
     .option('-p, --profile <profile>', 'experiment profile for the notebooks: quick or full')
     .option('-d, --data <dir>', 'course dataset folder (default: $NNLAB_DATA, else the built-in synthetic data)')
     .option('--port <port>', 'port (default: JupyterLab chooses)')

@@ -1,6 +1,7 @@
 /**
  * A built-in stand-in for the course dataset: "handwritten" samples of the twelve characters,
- * drawn from the stroke medians of the npm package hanzi-writer-data (Make Me a Hanzi).
+ * drawn from the stroke medians of Make Me a Hanzi (hanzi-medians.ts, from the npm package
+ * hanzi-writer-data).
  *
  * A median is the centre line of a stroke, listed in writing order. Writing a sample means
  * following each median with a pen, the way a student writes on a tablet, but imperfectly:
@@ -18,11 +19,11 @@
  * Every sample draws from its own generator, seeded from (seed, character, index), so sample i of a
  * class is the same whatever `perClass` is and however the work is split.
  */
-import { createRequire } from 'node:module';
 import { Matrix } from '../matrix.js';
 import { Rng, deriveSeed } from '../random.js';
 import { COURSE_CLASS_NAMES, IMAGE_HEIGHT, IMAGE_WIDTH } from './classes.js';
 import { cos, exp, sin } from '../math/elementary.js';
+import { HANZI_MEDIANS } from './hanzi-medians.js';
 
 /**
  * Calibrated so the report's baseline (784-50-50-12, ReLU, Adam lr 1e-3, batch 32, 20 epochs,
@@ -46,7 +47,7 @@ export interface SynthOptions {
   seed: number;
   /** Strength of every perturbation; 0 draws the clean skeleton. Default DEFAULT_DIFFICULTY. */
   difficulty?: number;
-  /** Characters to draw, default the course's twelve. Each must exist in hanzi-writer-data. */
+  /** Characters to draw, default the course's twelve. Each must be one of the twelve (hanzi-medians.ts). */
   classNames?: readonly string[];
 }
 
@@ -66,21 +67,17 @@ type Skeleton = Point[][];
 const skeletonCache = new Map<string, Skeleton>();
 
 /**
- * Loads a character's stroke medians. hanzi-writer-data uses a 1024-unit em square with the y axis
- * pointing up and the baseline at y = 0 (top of the em square at y = 900), so y is flipped here.
+ * A character's stroke medians. They come in a 1024-unit em square with the y axis pointing up
+ * and the baseline at y = 0 (top of the em square at y = 900), so y is flipped here.
  */
 export function loadSkeleton(character: string): Skeleton {
   const cached = skeletonCache.get(character);
   if (cached) return cached;
-  const require = createRequire(import.meta.url);
-  let data: { medians?: number[][][] };
-  try {
-    data = require(`hanzi-writer-data/${character}.json`);
-  } catch {
-    throw new Error(`synth: no stroke data for character "${character}" in the hanzi-writer-data package`);
+  const medians = Object.hasOwn(HANZI_MEDIANS, character) ? HANZI_MEDIANS[character] : undefined;
+  if (!medians) {
+    throw new Error(`synth: no stroke data for character "${character}" (there is for ${Object.keys(HANZI_MEDIANS).join(' ')})`);
   }
-  if (!Array.isArray(data.medians) || data.medians.length === 0) throw new Error(`synth: stroke data for "${character}" has no medians`);
-  const strokes: Point[][] = data.medians.map((median) => median.map(([x, y]) => [x, 900 - y] as Point));
+  const strokes: Point[][] = medians.map((median) => median.map(([x, y]) => [x, 900 - y] as Point));
   let minX = Infinity, minY = Infinity, maxX = -Infinity, maxY = -Infinity;
   for (const stroke of strokes) {
     for (const [x, y] of stroke) {

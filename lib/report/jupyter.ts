@@ -1,12 +1,13 @@
 /**
  * Finding the project's Jupyter: the Python of `NNLAB_PYTHON`, else the project's `.venv`
- * (made by scripts/setup.sh), else `python3` when it has Jupyter. All Jupyter commands run as
+ * (made by scripts/setup.mjs), else `python3` (or on Windows `python`) when it has Jupyter. All Jupyter commands run as
  * `<python> -m jupyter ...`, so the venv need not be activated.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, readlinkSync, rmSync, symlinkSync } from 'node:fs';
+import { existsSync, realpathSync, rmSync, symlinkSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { platformChoices } from '../platform.js';
 
 /** The project root: the folder holding package.json, lib/ (or dist/) and notebooks/. */
 export function projectRoot(): string {
@@ -33,9 +34,13 @@ function hasModules(python: string, modules: string[]): boolean {
 export function jupyterCandidates(): JupyterEnv[] {
   const candidates: JupyterEnv[] = [];
   if (process.env.NNLAB_PYTHON) candidates.push({ python: process.env.NNLAB_PYTHON, source: 'NNLAB_PYTHON' });
-  const venv = path.join(projectRoot(), '.venv', 'bin', 'python');
+  const platform = platformChoices();
+  const venv = platform.venvPython(projectRoot());
   if (existsSync(venv)) candidates.push({ python: venv, source: '.venv' });
-  candidates.push({ python: 'python3', source: 'python3 on PATH' });
+  // Pythons on PATH that need no launcher arguments (`py -3` cannot be a JupyterEnv.python).
+  for (const { command, args } of platform.pythonCommands) {
+    if (args.length === 0 && command !== process.env.NNLAB_PYTHON) candidates.push({ python: command, source: `${command} on PATH` });
+  }
   return candidates;
 }
 
@@ -44,8 +49,8 @@ export function findJupyter(modules: string[] = ['nbconvert', 'nbclient']): Jupy
   return jupyterCandidates().find((c) => hasModules(c.python, modules)) ?? null;
 }
 
-export const NO_JUPYTER = 'no Jupyter found (nbconvert/nbclient): run `bash scripts/setup.sh` first';
-export const noTslab = (env: JupyterEnv) => `the tslab kernel is not registered with ${env.python}: run \`bash scripts/setup.sh\``;
+export const NO_JUPYTER = 'no Jupyter found (nbconvert/nbclient): run `node scripts/setup.mjs` first';
+export const noTslab = (env: JupyterEnv) => `the tslab kernel is not registered with ${env.python}: run \`node scripts/setup.mjs\``;
 
 /** True when the tslab kernel is registered for that Python's Jupyter. */
 export function hasTslabKernel(env: JupyterEnv): boolean {
@@ -58,7 +63,7 @@ export function hasTslabKernel(env: JupyterEnv): boolean {
   }
 }
 
-/** Finds Jupyter with the tslab kernel, or throws saying to run scripts/setup.sh. */
+/** Finds Jupyter with the tslab kernel, or throws saying to run scripts/setup.mjs. */
 export function requireJupyter(modules?: string[]): JupyterEnv {
   const env = findJupyter(modules);
   if (!env) throw new Error(NO_JUPYTER);
@@ -69,14 +74,18 @@ export function requireJupyter(modules?: string[]): JupyterEnv {
 /**
  * Makes node_modules/nnlab a link to the project, so that notebooks resolve `import … from "nnlab"`
  * (tslab type-checks with TypeScript's node10 resolution, which has no package self-reference).
- * `npm ci` removes the link; scripts/setup.sh and the report recreate it.
+ * `npm ci` removes the link; scripts/setup.mjs and the report recreate it. On Windows it is a
+ * junction (no administrator rights needed), which takes an absolute target. Returns whether it
+ * made the link.
  */
-export function ensureSelfLink(root = projectRoot()): void {
+export function ensureSelfLink(root = projectRoot()): boolean {
   const link = path.join(root, 'node_modules', 'nnlab');
   try {
-    if (readlinkSync(link) === '..') return;
-  } catch { /* missing or not a link */ }
-  if (!existsSync(path.join(root, 'node_modules'))) return;
+    if (realpathSync(link) === realpathSync(root)) return false;
+  } catch { /* missing, or a dangling link */ }
+  if (!existsSync(path.join(root, 'node_modules'))) return false;
   rmSync(link, { recursive: true, force: true });
-  symlinkSync('..', link, 'dir');
+  const type = platformChoices().selfLinkType;
+  symlinkSync(type === 'junction' ? path.resolve(root) : '..', link, type);
+  return true;
 }

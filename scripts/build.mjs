@@ -1,0 +1,49 @@
+// `npm run build`: the WebAssembly kernels (AssemblyScript) and the library (TypeScript) into
+// dist/, between the two build stamps (scripts/build-stamp.mjs).
+//
+// Both compilers run from their own package's entry point with this Node, not through
+// node_modules/.bin: there `tsc` is tslab's TypeScript 5.0 (@tslab/typescript-for-tslab), not the
+// TypeScript that package.json declares; and .bin holds shell and .cmd wrappers, which need a
+// shell (Windows' cmd.exe for the .cmd ones).
+//
+//   node scripts/build.mjs            stamp, kernels, library, stamp
+//   node scripts/build.mjs --wasm     the kernels only (dist/kernels/nnlab.wasm)
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { stampDone, stampStart } from './build-stamp.mjs';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+/** The compilers' entry points: the packages package.json declares, at the top of node_modules. */
+export function compilers(root = ROOT) {
+  return {
+    asc: path.join(root, 'node_modules', 'assemblyscript', 'bin', 'asc.js'),
+    tsc: path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'),
+  };
+}
+
+const WASM_ARGS = [
+  'assembly/index.ts', '-O3', '--runtime', 'stub', '--noAssert', '--enable', 'simd', '--enable', 'threads',
+  '--importMemory', '--sharedMemory', '--maximumMemory', '16384', '-o', 'dist/kernels/nnlab.wasm',
+];
+
+function run(script, args) {
+  const r = spawnSync(process.execPath, [script, ...args], { cwd: ROOT, stdio: 'inherit' });
+  if (r.error) throw r.error;
+  if (r.status !== 0) {
+    console.error(`build: ${path.relative(ROOT, script)} ${args.join(' ')} failed (exit ${r.status ?? r.signal})`);
+    process.exit(1);
+  }
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const wasmOnly = process.argv.includes('--wasm');
+  const { asc, tsc } = compilers();
+  if (!wasmOnly) stampStart();
+  run(asc, WASM_ARGS);
+  if (!wasmOnly) {
+    run(tsc, ['-p', 'tsconfig.build.json']);
+    stampDone();
+  }
+}
