@@ -14,8 +14,8 @@ import type { Allocator } from './matrix.js';
  *
  * Only Matrix.like draws from the arena, for matrices computed from one that carries the arena as
  * its allocator (the step's minibatch): whatever must outlive the step (parameters, running
- * statistics, optimiser state, gradient workspaces) is allocated otherwise. A step that needs more than the block gets ordinary arrays for the rest, and the
- * next step a block large enough.
+ * statistics, optimiser state) is allocated otherwise. A step that needs more than the block
+ * gets ordinary arrays for the rest, and the next step a block large enough.
  */
 export class StepArena implements Allocator {
   private block: Float64Array | null = null;

@@ -12,7 +12,8 @@ import { affineForward, affineBackward, softmaxLoss, mseLoss, BatchnormParam, ch
 import { Activation, checkActivation, hiddenLayerForward, hiddenLayerBackward, HiddenLayerCache, HiddenLayerParamGrads } from './layer_utils.js';
 import { Rng, deriveSeed } from './random.js';
 import { MAX_LAYER_WIDTH, MAX_PARAMETERS } from './limits.js';
-import { EvalWorkspace } from './eval_workspace.js';
+import { scoreOnce } from './nn/engine.js';
+import { defaultEngine } from './fast/engine.js';
 
 export type Normalization = 'none' | 'batchnorm';
 export type LossKind = 'softmax' | 'mse';
@@ -52,13 +53,8 @@ export type NetOptions = Pick<NetConfig, 'inputDim' | 'hiddenDims' | 'outputDim'
 
 export interface LossResult { loss: number; grads: Params }
 
-/** What a training loop may pass to `loss` besides the data (the Solver passes both). */
+/** What a training loop may pass to `loss` besides the data and the Rng (the Solver does). */
 export interface StepOptions {
-  /**
-   * Where to write gradients: a matrix per parameter name, of the parameter's shape,
-   * overwritten, so that the loop reuses the same storage every step.
-   */
-  gradOut?: Params;
   /**
    * X (and MSE targets) were checked for non-finite values where they entered (the Solver
    * checks its data once): skip the scan, which costs as much as a small layer.
@@ -169,12 +165,11 @@ export class FullyConnectedNet {
   loss(X: Matrix): Matrix;
   /**
    * Loss and gradients for X (N×inputDim) and its targets, in train mode. `rng` draws the
-   * dropout masks; with `step.gradOut` the weight and bias gradients are written there instead
-   * of into new matrices (see StepOptions).
+   * dropout masks; `step.checked` skips the scan of X for non-finite values (see StepOptions).
    */
   loss(X: Matrix, y: Targets, rng?: Rng, step?: StepOptions): LossResult;
   loss(X: Matrix, y?: Targets, rng?: Rng, step: StepOptions = {}): Matrix | LossResult {
-    const { gradOut, checked = false } = step;
+    const { checked = false } = step;
     const { outputDim, loss: lossKind, reg } = this.config;
     if (y === undefined) return this.forward('FullyConnectedNet.loss', X, 'test', checked).scores;
     const { scores, caches, lastCache } = this.forward('FullyConnectedNet.loss', X, 'train', checked, rng);
@@ -192,20 +187,19 @@ export class FullyConnectedNet {
     }
 
     const grads: Params = {};
-    const outFor = (i: number) => gradOut && { dw: gradOut[`W${i}`], db: gradOut[`b${i}`] };
-    const last = affineBackward(dscores, lastCache, outFor(L));
+    const last = affineBackward(dscores, lastCache);
     grads[`W${L}`] = last.dw;
     grads[`b${L}`] = last.db;
     let dh = last.dx;
     for (let i = L - 1; i >= 1; i--) {
       let g: HiddenLayerParamGrads;
       if (i > 1) {
-        const withDx = hiddenLayerBackward(dh, caches[i - 1], true, outFor(i));
+        const withDx = hiddenLayerBackward(dh, caches[i - 1]);
         dh = withDx.dx;
         g = withDx;
       } else {
         // The first layer's dx would be the gradient with respect to X: never used, so not computed.
-        g = hiddenLayerBackward(dh, caches[0], false, outFor(1));
+        g = hiddenLayerBackward(dh, caches[0], { inputGrad: false });
       }
       grads[`W${i}`] = g.dw;
       grads[`b${i}`] = g.db;
@@ -251,7 +245,7 @@ export class FullyConnectedNet {
   predict(X: Matrix, batchSize = 1024): Int32Array {
     const out = new Int32Array(X.rows);
     const options = { dtype: this.config.dtype, batchSize, what: 'FullyConnectedNet.predict X' };
-    EvalWorkspace.once(this, X, options, (scores, first) => out.set(argmaxRows(scores), first));
+    scoreOnce(defaultEngine(), this, X, options, (scores, first) => out.set(argmaxRows(scores), first));
     return out;
   }
 

@@ -5,7 +5,7 @@
  */
 import { Matrix } from './matrix.js';
 import {
-  affineForward, affineBackward, affineBackwardParams, AffineCache, AffineGradOut,
+  affineForward, affineBackward, affineBackwardParams, AffineCache,
   batchnormForward, batchnormBackward, BatchnormCache, BatchnormParam,
   reluForward, reluBackward, sigmoidForward, sigmoidBackward, tanhForward, tanhBackward,
   leakyReluForward, leakyReluBackward, LeakyReluCache,
@@ -69,21 +69,24 @@ export function hiddenLayerForward(x: Matrix, p: HiddenLayerParams): [Matrix, Hi
   return [h, { affine, batchnorm, activation, activationName: p.activation, dropout }];
 }
 
-/**
- * The same block backwards: dropout → activation → [batchnorm] → affine. `out`, if given, is
- * where dw and db are written (reused workspaces) instead of new matrices.
- */
-export function hiddenLayerBackward(dout: Matrix, cache: HiddenLayerCache, inputGrad?: true, out?: AffineGradOut): HiddenLayerGrads;
-/**
- * With inputGrad false, without dx: for the first layer of a network, whose dx is the gradient
- * with respect to the data (see affineBackwardParams).
- */
-export function hiddenLayerBackward(dout: Matrix, cache: HiddenLayerCache, inputGrad: false, out?: AffineGradOut): HiddenLayerParamGrads;
-export function hiddenLayerBackward(dout: Matrix, cache: HiddenLayerCache, inputGrad = true, out?: AffineGradOut): HiddenLayerGrads | HiddenLayerParamGrads {
+/** What hiddenLayerBackward computes besides the parameter gradients. */
+export interface BackwardOptions {
+  /**
+   * Whether to compute dx (default true). False for the first layer of a network, whose dx is
+   * the gradient with respect to the data, which training never uses (see affineBackwardParams).
+   */
+  inputGrad?: boolean;
+}
+
+/** The same block backwards: dropout → activation → [batchnorm] → affine. */
+export function hiddenLayerBackward(dout: Matrix, cache: HiddenLayerCache, options?: { inputGrad?: true }): HiddenLayerGrads;
+/** With { inputGrad: false }: the parameter gradients only, without dx. */
+export function hiddenLayerBackward(dout: Matrix, cache: HiddenLayerCache, options: BackwardOptions): HiddenLayerParamGrads;
+export function hiddenLayerBackward(dout: Matrix, cache: HiddenLayerCache, { inputGrad = true }: BackwardOptions = {}): HiddenLayerGrads | HiddenLayerParamGrads {
   let d = dout;
   if (cache.dropout) d = dropoutBackward(d, cache.dropout).dx;
   d = activationLayers[cache.activationName].backward(d, cache.activation).dx;
-  const affine = (g: Matrix) => (inputGrad ? affineBackward(g, cache.affine, out) : affineBackwardParams(g, cache.affine, out));
+  const affine = (g: Matrix) => (inputGrad ? affineBackward(g, cache.affine) : affineBackwardParams(g, cache.affine));
   if (cache.batchnorm) {
     const bn = batchnormBackward(d, cache.batchnorm);
     return { ...affine(bn.dx), dgamma: bn.dgamma, dbeta: bn.dbeta };

@@ -27,15 +27,9 @@ export function affineForward(x: Matrix, w: Matrix, b: Matrix): [Matrix, AffineC
   return [out, { x, w }];
 }
 
-/**
- * Where backward passes may write the parameter gradients instead of allocating them:
- * workspaces that the training loop reuses from step to step (see FullyConnectedNet.loss's gradOut).
- */
-export interface AffineGradOut { dw: Matrix; db: Matrix }
-
 /** dout: N×M → dx: N×D, dw: D×M, db: 1×M. */
-export function affineBackward(dout: Matrix, cache: AffineCache, out?: AffineGradOut): { dx: Matrix; dw: Matrix; db: Matrix } {
-  return { dx: matmulNT(dout, cache.w), ...affineBackwardParams(dout, cache, out) }; // dx = dout·Wᵀ
+export function affineBackward(dout: Matrix, cache: AffineCache): { dx: Matrix; dw: Matrix; db: Matrix } {
+  return { dx: matmulNT(dout, cache.w), ...affineBackwardParams(dout, cache) }; // dx = dout·Wᵀ
 }
 
 /**
@@ -43,12 +37,12 @@ export function affineBackward(dout: Matrix, cache: AffineCache, out?: AffineGra
  * with respect to the input data, which training never uses, and dout·Wᵀ is the largest
  * product of the backward pass (N×M·M×D with D = 784 inputs).
  */
-export function affineBackwardParams(dout: Matrix, cache: AffineCache, out?: AffineGradOut): { dw: Matrix; db: Matrix } {
+export function affineBackwardParams(dout: Matrix, cache: AffineCache): { dw: Matrix; db: Matrix } {
   const { x, w } = cache;
   checkShape('affineBackward dout', dout, x.rows, w.cols);
   return {
-    dw: matmulTN(x, dout, out?.dw), // xᵀ·dout
-    db: colSums(dout, out?.db),
+    dw: matmulTN(x, dout), // xᵀ·dout
+    db: colSums(dout),
   };
 }
 

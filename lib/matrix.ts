@@ -28,8 +28,9 @@ export function floatsOf(dtype: DType, length: number): Floats {
 
 /**
  * Where Matrix.like takes the storage of results computed from a matrix that carries one: a
- * training step's temporaries (see lib/step_workspace.ts). `take` hands out `length` zeros of
- * float32 or float64, or null when it has no room (Matrix.like then allocates as usual).
+ * training step's temporaries, or an update rule's state (see lib/step_workspace.ts). `take`
+ * hands out `length` zeros of float32 or float64, or null when it has no room (Matrix.like
+ * then allocates as usual).
  */
 export interface Allocator {
   take(f32: boolean, length: number): Floats | null;
@@ -43,7 +44,7 @@ export class Matrix {
   /**
    * Where the results computed from this matrix get their storage (null: ordinary arrays).
    * Matrix.like passes it on, so everything computed from a training step's minibatch lives
-   * exactly as long as the step's own storage; a matrix made any other way has none.
+   * exactly as long as the step's own storage. A matrix made any other way has none.
    */
   readonly allocator: Allocator | null;
 

@@ -6,7 +6,7 @@
  * where `config` holds the hyperparameters (defaults filled in on the first call) and any state
  * the rule keeps between steps (velocity, moving averages). Updates are made in place: nextW is w.
  */
-import { Matrix, checkShape, residentMatrix, adamUpdate } from './matrix.js';
+import { Matrix, checkShape, adamUpdate } from './matrix.js';
 
 export interface SgdConfig { learningRate?: number }
 export interface SgdMomentumConfig { learningRate?: number; momentum?: number; velocity?: Matrix }
@@ -20,8 +20,8 @@ export type OptimConfig = SgdConfig & SgdMomentumConfig & RmspropConfig & AdamCo
 export type UpdateRule = (w: Matrix, dw: Matrix, config: OptimConfig) => [Matrix, OptimConfig];
 
 function stateLike(w: Matrix, state: Matrix | undefined, what: string): Matrix {
-  // Resident: the state is read and written every step, so the kernels keep it where they compute.
-  if (state === undefined) return residentMatrix(w.rows, w.cols, w.dtype);
+  // Matrix.like: zeros of w's type, stored where w's allocator says (see Matrix.allocator).
+  if (state === undefined) return Matrix.like(w);
   checkShape(what, state, w.rows, w.cols);
   return state;
 }

@@ -10,8 +10,8 @@
 import { Matrix, checkFinite, argmaxRows, type DType } from './matrix.js';
 import type { LossResult, Params, StepOptions, Targets } from './fc_net.js';
 import type { BatchnormParam } from './layers.js';
-import { StepWorkspace } from './step_workspace.js';
-import { EvalWorkspace, type Scorer } from './eval_workspace.js';
+import type { Engine, Scorer } from './nn/engine.js';
+import { defaultEngine } from './fast/engine.js';
 import { OptimConfig, updateRules, UpdateRuleName, UPDATE_RULE_NAMES, HYPERPARAMETERS, learningRateAt, LR_SCHEDULES, type LrSchedule } from './optim.js';
 import { Rng, deriveSeed } from './random.js';
 
@@ -32,9 +32,7 @@ export interface Model {
   scores?(X: Matrix, options?: { checked?: boolean }): Matrix;
   /**
    * Loss and gradients for X and its targets (train mode). `rng` draws any randomness of the
-   * step (dropout masks); `step.gradOut` holds a reusable matrix per parameter, of its shape,
-   * where the model may write gradients instead of allocating them (valid until the next
-   * step), and `step.checked` says the data need no scan for non-finite values.
+   * step (dropout masks); `step.checked` says the data need no scan for non-finite values.
    */
   loss(X: Matrix, y: Targets, rng?: Rng, step?: StepOptions): LossResult;
   /** Throws unless `y` holds valid targets for `n` samples. */
@@ -220,10 +218,11 @@ export class Solver {
   /** The batchnorm running statistics that go with bestParams. */
   bestBatchnorm: { runningMean?: Matrix; runningVar?: Matrix }[] = [];
 
-  /** The step's memory: minibatch buffer, temporaries and gradient workspaces (lib/step_workspace.ts). */
-  private readonly workspace = new StepWorkspace();
-  /** The accuracy checks' memory: the validation set's copy, outputs (lib/eval_workspace.ts). */
-  private readonly evaluation = new EvalWorkspace();
+  /**
+   * Where the minibatches are gathered and the passes computed (lib/nn/engine.ts): the default
+   * engine, or referenceEngine() set before train() for the plain version, with the same results.
+   */
+  engine: Engine = defaultEngine();
 
   constructor(model: Model, data: SolverData, options: Partial<SolverOptions> = {}) {
     this.model = model;
@@ -272,8 +271,8 @@ export class Solver {
    * constructor, so not scanned again: the scan costs as much as a small layer).
    */
   private stepChecked(X: Matrix, y: Targets, rng?: Rng): number {
-    const { input, gradOut } = this.workspace.begin(X, this.model.params);
-    const { loss, grads } = this.model.loss(input, y, rng, { gradOut, checked: true });
+    const input = this.engine.stepInput(X, this.model.params);
+    const { loss, grads } = this.model.loss(input, y, rng, { checked: true });
     const rule = updateRules[this.options.updateRule];
     for (const [k, w] of Object.entries(this.model.params)) {
       const [nextW, nextConfig] = rule(w, grads[k], this.optimConfigs[k]);
@@ -307,7 +306,7 @@ export class Solver {
     const own = X === this.data.XTrain || X === this.data.XVal;
     const options = { dtype: this.dtype, batchSize, rows: subset ? idx : undefined, what: 'Solver.checkAccuracy X', checked: own, keep: own };
     let total = 0;
-    this.evaluation.forEachBatch(scorer, X, options, (scores, first) => {
+    this.engine.forEachBatch(scorer, X, options, (scores, first) => {
       const yb = selectTargets(y, idx.subarray(first, first + scores.rows));
       if (this.metric === 'accuracy') {
         const pred = argmaxRows(scores);
@@ -341,8 +340,8 @@ export class Solver {
       let lossSum = 0;
       for (let it = 0; it < iterationsPerEpoch; it++) {
         const idx = order.subarray(it * o.batchSize, Math.min((it + 1) * o.batchSize, n));
-        // Gathered straight into the workspace's minibatch buffer (converting float64 data).
-        let Xb = XTrain.selectRows(idx, this.workspace.minibatch(idx.length, XTrain.cols, this.dtype));
+        // Gathered straight into the engine's minibatch buffer (converting float64 data).
+        let Xb = XTrain.selectRows(idx, this.engine.minibatch(idx.length, XTrain.cols, this.dtype));
         if (o.augment) {
           Xb = o.augment(Xb, rng);
           checkFinite('Solver.train: the augmented minibatch', Xb); // new values, not checked yet
@@ -380,7 +379,7 @@ export class Solver {
     }
 
     this.restoreBest();
-    this.evaluation.release(); // the accuracy checks' memory, back now rather than whenever collected
+    this.engine.release(); // the accuracy checks' memory, back now rather than whenever collected
     return {
       bestValMetric: this.bestValMetric, bestEpoch: this.bestEpoch, metric: this.metric,
       lossHistory: this.lossHistory, trainMetricHistory: this.trainMetricHistory,

@@ -6,7 +6,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { Matrix, FullyConnectedNet, Rng, Solver, argmaxRows, type Normalization } from '../lib/index.js';
 import { toResident } from '../lib/matrix.js';
-import { EvalWorkspace, type Scorer } from '../lib/eval_workspace.js';
+import { EvalWorkspace } from '../lib/eval_workspace.js';
+import type { Scorer } from '../lib/nn/engine.js';
 import { kernelBackend, kernels, setKernelBackend, wasmAvailable, type KernelBackend } from '../lib/kernels/index.js';
 import { residentUsage } from '../lib/kernels/wasm.js';
 import { problem } from './problems.js';
@@ -124,8 +125,8 @@ describe('FullyConnectedNet.scores and EvalWorkspace', () => {
     new EvalWorkspace().forEachBatch(model, X, { dtype: 'float64', batchSize: 4, what: 'X', checked: true }, () => batches++);
     expect(batches).toBe(3);
     X.set(3, 2, 0);
-    expect(() => new EvalWorkspace().forEachBatch(model, X, { dtype: 'float64', batchSize: 0, what: 'X' }, () => {})).toThrow('EvalWorkspace: batchSize must be a positive integer, got 0');
-    expect(() => new EvalWorkspace().forEachBatch(model, X, { dtype: 'float64', batchSize: 4, upTo: 11, what: 'X' }, () => {})).toThrow('EvalWorkspace: upTo must be an integer from 0 to X.rows = 10, got 11');
+    expect(() => new EvalWorkspace().forEachBatch(model, X, { dtype: 'float64', batchSize: 0, what: 'X' }, () => {})).toThrow('forEachBatch: batchSize must be a positive integer, got 0');
+    expect(() => new EvalWorkspace().forEachBatch(model, X, { dtype: 'float64', batchSize: 4, upTo: 11, what: 'X' }, () => {})).toThrow('forEachBatch: upTo must be an integer from 0 to X.rows = 10, got 11');
     expect(() => model.scores(new Matrix(2, D + 1))).toThrow('FullyConnectedNet.scores: X has 6 columns, expected inputDim = 5');
   });
 });

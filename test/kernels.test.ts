@@ -351,7 +351,7 @@ describe('training with the kernels', () => {
     const [, cache] = hiddenLayerForward(x, { w: rng.gaussianMatrix(9, 5), b: rng.gaussianMatrix(1, 5), activation: 'relu' });
     const dout = rng.gaussianMatrix(6, 5);
     const full = hiddenLayerBackward(dout, cache);
-    const params = hiddenLayerBackward(dout, cache, false);
+    const params = hiddenLayerBackward(dout, cache, { inputGrad: false });
     expect('dx' in params).toBe(false);
     expect(params.dw.data).toEqual(full.dw.data);
     expect(params.db.data).toEqual(full.db.data);

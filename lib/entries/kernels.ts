@@ -4,7 +4,8 @@
  *   - which backend computes (WebAssembly SIMD or the bit-identical TypeScript loops), threads;
  *   - an opt-in profile of the kernels' time by category;
  *   - matrices resident in WebAssembly memory, the step arena for a training step's temporaries,
- *     the evaluation workspace for scores over a whole dataset,
+ *     the evaluation workspace for scores over a whole dataset, and the engine that puts
+ *     them behind the Solver (lib/fast/engine.ts) beside the plain reference (lib/nn/engine.ts);
  *     the fused operations and out-parameter variants the layers call;
  *   - the core's argument checks, option tables and size limits.
  * One group per file.
@@ -21,8 +22,10 @@ export {
 } from '../matrix.js';
 export { StepArena } from '../arena.js';
 export { StepWorkspace } from '../step_workspace.js';
-export { EvalWorkspace, type EvalOptions, type Scorer } from '../eval_workspace.js';
-export { affineBackwardParams, checkLabels, type AffineGradOut } from '../layers.js';
+export { EvalWorkspace } from '../eval_workspace.js';
+export { referenceEngine, type Engine, type BatchOptions, type Scorer } from '../nn/engine.js';
+export { FastEngine, defaultEngine } from '../fast/engine.js';
+export { affineBackwardParams, checkLabels } from '../layers.js';
 export { checkActivation, activationLayers, type HiddenLayerParamGrads } from '../layer_utils.js';
 export { parameterShapes, validateConfig, DEFAULT_NET_CONFIG } from '../fc_net.js';
 export {
