@@ -27,7 +27,7 @@ export {
   type AffineCache, type LeakyReluCache, type BatchnormParam, type BatchnormCache, type DropoutParam, type DropoutCache,
 } from './layers.js';
 export {
-  hiddenLayerForward, hiddenLayerBackward, ACTIVATIONS,
+  hiddenLayerForward, hiddenLayerBackward, activationLayers,
   type Activation, type HiddenLayerParams, type HiddenLayerCache, type HiddenLayerGrads,
 } from './layer_utils.js';
 export {

@@ -12,27 +12,38 @@ import {
   dropoutForward, dropoutBackward, DropoutCache, DropoutParam,
 } from './layers.js';
 
-export type Activation = 'relu' | 'sigmoid' | 'tanh' | 'leakyRelu';
-export const ACTIVATIONS: readonly Activation[] = ['relu', 'sigmoid', 'tanh', 'leakyRelu'];
+/** An activation as a forward/backward pair; its cache is read by its own backward pass only. */
+interface ActivationLayer<Cache> {
+  forward(x: Matrix): [Matrix, Cache];
+  backward(dout: Matrix, cache: Cache): { dx: Matrix };
+}
 
-type ActivationCache = Matrix | LeakyReluCache;
+/** The activations by name (a network's `activation`). */
+export const activationLayers = {
+  relu: { forward: reluForward, backward: reluBackward },
+  sigmoid: { forward: sigmoidForward, backward: sigmoidBackward },
+  tanh: { forward: tanhForward, backward: tanhBackward },
+  leakyRelu: { forward: (x: Matrix) => leakyReluForward(x), backward: leakyReluBackward },
+} satisfies Record<string, ActivationLayer<unknown>>;
+export type Activation = keyof typeof activationLayers;
 
-/** The activations by name, each a forward/backward pair with an opaque cache. */
-export const activationLayers: Record<Activation, {
-  forward: (x: Matrix) => [Matrix, ActivationCache];
-  backward: (dout: Matrix, cache: ActivationCache) => { dx: Matrix };
-}> = {
-  relu: { forward: reluForward, backward: (d, c) => reluBackward(d, c as Matrix) },
-  sigmoid: { forward: sigmoidForward, backward: (d, c) => sigmoidBackward(d, c as Matrix) },
-  tanh: { forward: tanhForward, backward: (d, c) => tanhBackward(d, c as Matrix) },
-  leakyRelu: { forward: (x) => leakyReluForward(x), backward: (d, c) => leakyReluBackward(d, c as LeakyReluCache) },
-};
+function isActivation(name: string): name is Activation {
+  return Object.hasOwn(activationLayers, name);
+}
 
+/** `name` if it names an activation; else throws, naming the argument as `what`. */
 export function checkActivation(what: string, name: string): Activation {
-  if (!(ACTIVATIONS as readonly string[]).includes(name)) {
-    throw new Error(`${what}: unknown activation '${name}', expected one of ${ACTIVATIONS.join(', ')}`);
-  }
-  return name as Activation;
+  if (!isActivation(name)) throw new Error(`${what}: unknown activation '${name}', expected one of ${Object.keys(activationLayers).join(', ')}`);
+  return name;
+}
+
+/**
+ * Runs `layer` forward on x, and returns its output with its backward pass bound to the cache it
+ * needs (as micrograd's _backward), so the block's cache holds no cache of a union type.
+ */
+function activate<Cache>(layer: ActivationLayer<Cache>, x: Matrix): [Matrix, (dout: Matrix) => Matrix] {
+  const [out, cache] = layer.forward(x);
+  return [out, (dout) => layer.backward(dout, cache).dx];
 }
 
 export interface HiddenLayerParams {
@@ -48,8 +59,8 @@ export interface HiddenLayerParams {
 export interface HiddenLayerCache {
   affine: AffineCache;
   batchnorm: BatchnormCache | null;
-  activation: ActivationCache;
-  activationName: Activation;
+  /** The activation's backward pass, bound to its cache. */
+  activationBackward: (dout: Matrix) => Matrix;
   dropout: DropoutCache | null;
 }
 
@@ -63,10 +74,10 @@ export function hiddenLayerForward(x: Matrix, p: HiddenLayerParams): [Matrix, Hi
   let z = a;
   let batchnorm: BatchnormCache | null = null;
   if (p.batchnorm) [z, batchnorm] = batchnormForward(a, p.batchnorm.gamma, p.batchnorm.beta, p.batchnorm.param);
-  let [h, activation] = activationLayers[p.activation].forward(z);
+  let [h, activationBackward] = activate<Matrix | LeakyReluCache>(activationLayers[p.activation], z);
   let dropout: DropoutCache | null = null;
   if (p.dropout) [h, dropout] = dropoutForward(h, p.dropout);
-  return [h, { affine, batchnorm, activation, activationName: p.activation, dropout }];
+  return [h, { affine, batchnorm, activationBackward, dropout }];
 }
 
 /** What hiddenLayerBackward computes besides the parameter gradients. */
@@ -85,7 +96,7 @@ export function hiddenLayerBackward(dout: Matrix, cache: HiddenLayerCache, optio
 export function hiddenLayerBackward(dout: Matrix, cache: HiddenLayerCache, { inputGrad = true }: BackwardOptions = {}): HiddenLayerGrads | HiddenLayerParamGrads {
   let d = dout;
   if (cache.dropout) d = dropoutBackward(d, cache.dropout).dx;
-  d = activationLayers[cache.activationName].backward(d, cache.activation).dx;
+  d = cache.activationBackward(d);
   const affine = (g: Matrix) => (inputGrad ? affineBackward(g, cache.affine) : affineBackwardParams(g, cache.affine));
   if (cache.batchnorm) {
     const bn = batchnormBackward(d, cache.batchnorm);

@@ -90,17 +90,22 @@ export function adam(w: Matrix, dw: Matrix, config: AdamConfig = {}): [Matrix, A
   return [w, config];
 }
 
-export const updateRules = { sgd, sgdMomentum, rmsprop, adam } as Record<string, UpdateRule>;
-export type UpdateRuleName = 'sgd' | 'sgdMomentum' | 'rmsprop' | 'adam';
-export const UPDATE_RULE_NAMES: readonly UpdateRuleName[] = ['sgd', 'sgdMomentum', 'rmsprop', 'adam'];
+/**
+ * The update rules by name (the Solver's `updateRule`), each with the hyperparameters it reads
+ * from its config; the rest of a config is the rule's state.
+ */
+export const updateRules = {
+  sgd: { update: sgd, hyperparameters: ['learningRate'] },
+  sgdMomentum: { update: sgdMomentum, hyperparameters: ['learningRate', 'momentum'] },
+  rmsprop: { update: rmsprop, hyperparameters: ['learningRate', 'decayRate', 'epsilon'] },
+  adam: { update: adam, hyperparameters: ['learningRate', 'beta1', 'beta2', 'epsilon'] },
+} satisfies Record<string, { update: UpdateRule; hyperparameters: readonly (keyof OptimConfig)[] }>;
+export type UpdateRuleName = keyof typeof updateRules;
 
-/** The hyperparameters each rule reads from its config (the rest of a config is its state). */
-export const HYPERPARAMETERS: Record<UpdateRuleName, readonly string[]> = {
-  sgd: ['learningRate'],
-  sgdMomentum: ['learningRate', 'momentum'],
-  rmsprop: ['learningRate', 'decayRate', 'epsilon'],
-  adam: ['learningRate', 'beta1', 'beta2', 'epsilon'],
-};
+/** Whether `name` is the name of an update rule. */
+export function isUpdateRule(name: string): name is UpdateRuleName {
+  return Object.hasOwn(updateRules, name);
+}
 
 /** How the learning rate changes over the epochs of a run (on top of any per-epoch lrDecay). */
 export type LrSchedule = 'constant' | 'step' | 'cosine';

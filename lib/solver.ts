@@ -1,9 +1,10 @@
 /**
  * The Solver trains a model with minibatch gradient descent (CS231n's solver.py): it shuffles the
- * training set every epoch, takes one update step per minibatch, checks training and validation
- * accuracy after every epoch, keeps the best parameters seen and restores them at the end.
+ * training set every epoch, takes one update step per minibatch, evaluates the model on the
+ * training and validation data after every epoch (accuracy, or MSE for regression), keeps the
+ * best parameters seen and restores them at the end.
  *
- * Every random choice (shuffles, accuracy subsamples, dropout masks, augmentation) comes from
+ * Every random choice (shuffles, evaluation subsamples, dropout masks, augmentation) comes from
  * an Rng derived from (seed, epoch), so a run is reproducible and can resume from a checkpoint
  * to exactly the result of an uninterrupted run (checkpoint files: lib/persist/checkpoint.ts).
  */
@@ -12,7 +13,7 @@ import type { LossResult, Params, StepOptions, Targets } from './fc_net.js';
 import type { BatchnormParam } from './layers.js';
 import type { Engine, Scorer } from './nn/engine.js';
 import { defaultEngine } from './fast/engine.js';
-import { OptimConfig, updateRules, UpdateRuleName, UPDATE_RULE_NAMES, HYPERPARAMETERS, learningRateAt, LR_SCHEDULES, type LrSchedule } from './optim.js';
+import { OptimConfig, updateRules, isUpdateRule, UpdateRuleName, learningRateAt, LR_SCHEDULES, type LrSchedule } from './optim.js';
 import { Rng, deriveSeed } from './random.js';
 
 /**
@@ -27,7 +28,7 @@ export interface Model {
   loss(X: Matrix): Matrix;
   /**
    * Scores for X in test mode, the forward pass alone (FullyConnectedNet has it); `checked`
-   * says X needs no scan for non-finite values. The accuracy checks use it when present.
+   * says X needs no scan for non-finite values. Solver.evaluate uses it when present.
    */
   scores?(X: Matrix, options?: { checked?: boolean }): Matrix;
   /**
@@ -56,9 +57,7 @@ export interface EpochInfo {
   numEpochs: number;
   /** Mean training loss over the epoch's minibatches. */
   loss: number;
-  trainAcc: number;
-  valAcc: number;
-  /** The same two numbers under neutral names: accuracy, or MSE for regression. */
+  /** Solver.evaluate on the training and validation data: accuracy, or MSE for regression. */
   trainMetric: number;
   valMetric: number;
   seconds: number;
@@ -80,9 +79,9 @@ export interface SolverOptions {
   lrSchedule?: LrSchedule;
   batchSize: number;
   numEpochs: number;
-  /** Training accuracy is checked on a random subset of this many samples (null: all). */
+  /** The training metric is measured on a random subset of this many samples (null: all). */
   numTrainSamples: number | null;
-  /** Validation accuracy is checked on this many samples (null: all). */
+  /** The validation metric is measured on this many samples (null: all). */
   numValSamples: number | null;
   printEvery: number;
   verbose: boolean;
@@ -157,7 +156,7 @@ function validateOptions(options: Partial<SolverOptions>): SolverOptions {
     if (!OPTION_KEYS.includes(key)) throw new Error(`Solver: unknown option '${key}', expected one of ${OPTION_KEYS.join(', ')}`);
   }
   const o: SolverOptions = { ...DEFAULT_OPTIONS, ...options, optimConfig: { ...(options.optimConfig ?? {}) } };
-  if (!UPDATE_RULE_NAMES.includes(o.updateRule)) throw new Error(`Solver: unknown updateRule '${o.updateRule}', expected one of ${UPDATE_RULE_NAMES.join(', ')}`);
+  if (!isUpdateRule(o.updateRule)) throw new Error(`Solver: unknown updateRule '${o.updateRule}', expected one of ${Object.keys(updateRules).join(', ')}`);
   checkPositiveInt('batchSize', o.batchSize);
   checkPositiveInt('numEpochs', o.numEpochs);
   checkPositiveInt('printEvery', o.printEvery);
@@ -169,7 +168,7 @@ function validateOptions(options: Partial<SolverOptions>): SolverOptions {
     throw new Error(`Solver: lrSchedule '${o.lrSchedule}' needs optimConfig.learningRate (the rate it starts from)`);
   }
   // A misspelt key ({ learningrate: 5 }) would otherwise be ignored and the default used.
-  const known = HYPERPARAMETERS[o.updateRule];
+  const known: readonly string[] = updateRules[o.updateRule].hyperparameters;
   for (const key of Object.keys(o.optimConfig)) {
     if (!known.includes(key)) throw new Error(`Solver: optimConfig has unknown key '${key}' for ${o.updateRule}, expected some of ${known.join(', ')}`);
   }
@@ -234,9 +233,7 @@ export class Solver {
     for (const k of Object.keys(model.params)) this.optimConfigs[k] = { ...this.options.optimConfig };
   }
 
-  get trainAccHistory(): number[] { return this.trainMetricHistory; }
-  get valAccHistory(): number[] { return this.valMetricHistory; }
-  /** Best validation accuracy (for a regression metric, the best validation MSE). */
+  /** @deprecated Use bestValMetric (it is an MSE for regression); kept for one version, for code written from the README of 0.1. */
   get bestValAcc(): number { return this.bestValMetric; }
 
   private validateData(): void {
@@ -273,7 +270,7 @@ export class Solver {
   private stepChecked(X: Matrix, y: Targets, rng?: Rng): number {
     const input = this.engine.stepInput(X, this.model.params);
     const { loss, grads } = this.model.loss(input, y, rng, { checked: true });
-    const rule = updateRules[this.options.updateRule];
+    const rule = updateRules[this.options.updateRule].update;
     for (const [k, w] of Object.entries(this.model.params)) {
       const [nextW, nextConfig] = rule(w, grads[k], this.optimConfigs[k]);
       this.model.params[k] = nextW;
@@ -288,15 +285,16 @@ export class Solver {
   }
 
   /**
-   * Accuracy of the model on (X, y), or its MSE for a regression metric, on at most `numSamples`
-   * samples drawn with `rng` (all of them when numSamples is null or ≥ N), in batches.
+   * The solver's metric of the model on (X, y): accuracy, or MSE for regression (see `metric`),
+   * on at most `numSamples` samples drawn with `rng` (all of them when numSamples is null or
+   * ≥ N), in batches.
    */
-  checkAccuracy(X: Matrix, y: Targets, numSamples: number | null = null, rng?: Rng, batchSize = 1024): number {
+  evaluate(X: Matrix, y: Targets, numSamples: number | null = null, rng?: Rng, batchSize = 1024): number {
     const n = X.rows;
     let idx: Int32Array = new Int32Array(n).map((_, i) => i);
     let subset = false;
     if (numSamples !== null && numSamples < n) {
-      if (!rng) throw new Error('Solver.checkAccuracy: subsampling needs an rng');
+      if (!rng) throw new Error('Solver.evaluate: subsampling needs an rng');
       idx = rng.permutation(n).subarray(0, numSamples);
       subset = true;
     }
@@ -304,7 +302,7 @@ export class Solver {
     const scorer: Scorer = model.scores ? (model as Scorer) : { scores: (x) => model.loss(x) };
     // The solver's own data were scanned by its constructor and stay as they are: kept between epochs.
     const own = X === this.data.XTrain || X === this.data.XVal;
-    const options = { dtype: this.dtype, batchSize, rows: subset ? idx : undefined, what: 'Solver.checkAccuracy X', checked: own, keep: own };
+    const options = { dtype: this.dtype, batchSize, rows: subset ? idx : undefined, what: 'Solver.evaluate X', checked: own, keep: own };
     let total = 0;
     this.engine.forEachBatch(scorer, X, options, (scores, first) => {
       const yb = selectTargets(y, idx.subarray(first, first + scores.rows));
@@ -318,6 +316,11 @@ export class Solver {
       }
     });
     return total / idx.length;
+  }
+
+  /** @deprecated Use evaluate (it returns the MSE for regression); kept for one version. */
+  checkAccuracy(X: Matrix, y: Targets, numSamples: number | null = null, rng?: Rng, batchSize = 1024): number {
+    return this.evaluate(X, y, numSamples, rng, batchSize);
   }
 
   private isBetter(value: number): boolean {
@@ -358,8 +361,8 @@ export class Solver {
         if (config.learningRate !== undefined) config.learningRate *= o.lrDecay;
       }
 
-      const trainMetric = this.checkAccuracy(XTrain, yTrain, o.numTrainSamples, rng);
-      const valMetric = this.checkAccuracy(XVal, yVal, o.numValSamples, rng);
+      const trainMetric = this.evaluate(XTrain, yTrain, o.numTrainSamples, rng);
+      const valMetric = this.evaluate(XVal, yVal, o.numValSamples, rng);
       const seconds = (performance.now() - t0) / 1000;
       this.trainMetricHistory.push(trainMetric);
       this.valMetricHistory.push(valMetric);
@@ -373,13 +376,13 @@ export class Solver {
       }
       const label = this.metric === 'accuracy' ? 'acc' : 'mse';
       if (o.verbose) console.log(`(Epoch ${epoch} / ${o.numEpochs}) train ${label}: ${trainMetric.toFixed(6)}; val ${label}: ${valMetric.toFixed(6)}`);
-      o.onEpoch?.({ epoch, numEpochs: o.numEpochs, loss: lossSum / iterationsPerEpoch, trainAcc: trainMetric, valAcc: valMetric, trainMetric, valMetric, seconds });
+      o.onEpoch?.({ epoch, numEpochs: o.numEpochs, loss: lossSum / iterationsPerEpoch, trainMetric, valMetric, seconds });
       o.checkpoint?.(this);
       if (this.converged(trainMetric)) break;
     }
 
     this.restoreBest();
-    this.engine.release(); // the accuracy checks' memory, back now rather than whenever collected
+    this.engine.release(); // evaluation's memory, back now rather than whenever collected
     return {
       bestValMetric: this.bestValMetric, bestEpoch: this.bestEpoch, metric: this.metric,
       lossHistory: this.lossHistory, trainMetricHistory: this.trainMetricHistory,

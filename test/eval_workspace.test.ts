@@ -118,8 +118,8 @@ describe('FullyConnectedNet.scores and EvalWorkspace', () => {
     const { X } = problem('softmax', 4, 10, D, C);
     X.set(3, 2, Number.NaN);
     expect(() => model.predict(X)).toThrow('FullyConnectedNet.predict X: expected finite values, found NaN at (3, 2)');
-    expect(() => new EvalWorkspace().forEachBatch(model, X, { dtype: 'float64', batchSize: 4, rows: [0, 1], what: 'Solver.checkAccuracy X' }, () => {}))
-      .toThrow('Solver.checkAccuracy X: expected finite values, found NaN at (3, 2)');
+    expect(() => new EvalWorkspace().forEachBatch(model, X, { dtype: 'float64', batchSize: 4, rows: [0, 1], what: 'Solver.evaluate X' }, () => {}))
+      .toThrow('Solver.evaluate X: expected finite values, found NaN at (3, 2)');
     // Data checked where they entered (the Solver's, scanned by its constructor) are not scanned again.
     let batches = 0;
     new EvalWorkspace().forEachBatch(model, X, { dtype: 'float64', batchSize: 4, what: 'X', checked: true }, () => batches++);
@@ -132,7 +132,7 @@ describe('FullyConnectedNet.scores and EvalWorkspace', () => {
 });
 
 describe('predict and the accuracy checks through the workspace', () => {
-  it('predict gives the argmax of loss(X), and checkAccuracy the figures of the per-batch loss(X) loop, bit for bit', () => {
+  it('predict gives the argmax of loss(X), and evaluate the figures of the per-batch loss(X) loop, bit for bit', () => {
     for (const loss of ['softmax', 'mse'] as const) {
       for (const dtype of ['float64', 'float32'] as const) {
         const model = net('batchnorm', dtype, loss);
@@ -154,9 +154,9 @@ describe('predict and the accuracy checks through the workspace', () => {
           }
           return total / idx.length;
         };
-        expect(solver.checkAccuracy(X, y, null, undefined, 7)).toBe(expected(Array.from({ length: 30 }, (_, i) => i)));
+        expect(solver.evaluate(X, y, null, undefined, 7)).toBe(expected(Array.from({ length: 30 }, (_, i) => i)));
         const idx = Array.from(new Rng(42).permutation(30).subarray(0, 12));
-        expect(solver.checkAccuracy(X, y, 12, new Rng(42), 7)).toBe(expected(idx));
+        expect(solver.evaluate(X, y, 12, new Rng(42), 7)).toBe(expected(idx));
       }
     }
   });

@@ -314,15 +314,15 @@ function trainShowingProgress(dataset: Dataset, options: TrainSettings, report: 
       onIteration: progress ? (i) => progress.iteration(i.epoch, i.iteration, i.iterationsPerEpoch, i.loss) : undefined,
       onEpoch: (e) => {
         if (e.epoch === e.numEpochs) finalTrainAcc = classifierAccuracy(net!, dataset.XTrain, dataset.yTrain).acc;
-        progress?.epoch(e.trainAcc, e.valAcc);
-        if (logEpochs) console.log(`epoch ${e.epoch}/${e.numEpochs}: loss ${e.loss.toFixed(4)}, train ${pct(e.trainAcc)}, val ${pct(e.valAcc)} (${e.seconds.toFixed(1)} s)`);
+        progress?.epoch(e.trainMetric, e.valMetric);
+        if (logEpochs) console.log(`epoch ${e.epoch}/${e.numEpochs}: loss ${e.loss.toFixed(4)}, train ${pct(e.trainMetric)}, val ${pct(e.valMetric)} (${e.seconds.toFixed(1)} s)`);
       },
     });
-    const history = trained.solver.valAccHistory;
+    const history = trained.solver.valMetricHistory;
     // The Solver has restored the best validation epoch's parameters: the test set is scored
     // once, here, by the model validation chose.
     return {
-      net: trained.net, seconds: trained.seconds, bestValAcc: trained.solver.bestValAcc, bestEpoch: trained.solver.bestEpoch,
+      net: trained.net, seconds: trained.seconds, bestValAcc: trained.solver.bestValMetric, bestEpoch: trained.solver.bestEpoch,
       finalTrainAcc, finalValAcc: history[history.length - 1], seed: options.seed,
       ...scoreChosenModel(trained.net, data),
     };

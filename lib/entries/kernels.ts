@@ -26,10 +26,10 @@ export { EvalWorkspace } from '../eval_workspace.js';
 export { referenceEngine, type Engine, type BatchOptions, type Scorer } from '../nn/engine.js';
 export { FastEngine, defaultEngine } from '../fast/engine.js';
 export { affineBackwardParams, checkLabels } from '../layers.js';
-export { checkActivation, activationLayers, type HiddenLayerParamGrads } from '../layer_utils.js';
+export { checkActivation, type HiddenLayerParamGrads } from '../layer_utils.js';
 export { parameterShapes, validateConfig, DEFAULT_NET_CONFIG } from '../fc_net.js';
 export {
-  UPDATE_RULE_NAMES, HYPERPARAMETERS, type SgdConfig, type SgdMomentumConfig, type RmspropConfig, type AdamConfig,
+  isUpdateRule, type SgdConfig, type SgdMomentumConfig, type RmspropConfig, type AdamConfig,
 } from '../optim.js';
 export { DIVERGENCE_FACTOR, type Metric } from '../solver.js';
 export {

@@ -84,8 +84,8 @@ export function trainRun(settings: TrainSettings, data: TrainData, onProgress?: 
         // metric is the MSE, so its accuracies are measured here.
         const first1000 = Math.min(1000, data.XTrain.rows);
         const own = mse ? classifierAccuracy(net, data.XVal, data.yVal) : null;
-        const va = own ? own.acc : e.valAcc;
-        const tr = mse ? classifierAccuracy(net, data.XTrain.selectRows(Array.from({ length: first1000 }, (_, i) => i)), data.yTrain.subarray(0, first1000)).acc : e.trainAcc;
+        const va = own ? own.acc : e.valMetric;
+        const tr = mse ? classifierAccuracy(net, data.XTrain.selectRows(Array.from({ length: first1000 }, (_, i) => i)), data.yTrain.subarray(0, first1000)).acc : e.trainMetric;
         epochLoss.push(e.loss);
         trainAcc.push(tr);
         valAcc.push(va);
