@@ -7,7 +7,8 @@
  * `loss(X)`) gives the scores (test mode); `loss(X, y)` gives the loss and the gradient of every
  * parameter.
  */
-import { Matrix, checkFinite, addL2Gradient, argmaxRows, type DType } from './matrix.js';
+import { Matrix, checkFinite, type DType } from './matrix.js';
+import { addL2Gradient, argmaxRows } from './nn/ops.js';
 import { affineForward, affineBackward, softmaxLoss, mseLoss, BatchnormParam, checkLabels, type AffineCache } from './layers.js';
 import { Activation, checkActivation, hiddenLayerForward, hiddenLayerBackward, HiddenLayerCache, HiddenLayerParamGrads } from './layer_utils.js';
 import { Rng, deriveSeed } from './random.js';

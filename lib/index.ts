@@ -14,11 +14,8 @@
  *
  * The names are listed one group per file, so a new one goes beside its neighbours.
  */
-export {
-  Matrix, DTYPES, type DType,
-  matmul, matmulTN, matmulNT, addRowVector, mulRowVector, colSums, colMeans, sumOfSquares, dot, argmaxRows,
-  map, zip, add, sub, mul, scale,
-} from './matrix.js';
+export { Matrix, DTYPES, type DType } from './matrix.js';
+export { matmul, matmulTN, matmulNT, addRowVector, colSums, sumOfSquares, argmaxRows } from './nn/ops.js';
 export { Rng, deriveSeed } from './random.js';
 export {
   affineForward, affineBackward, reluForward, reluBackward, leakyReluForward, leakyReluBackward,

@@ -3,13 +3,15 @@
  *
  * `xForward(...)` returns `[out, cache]`; `xBackward(dout, cache)` returns the gradients of the
  * loss with respect to every input of the forward pass. Shapes use N for the batch size,
- * D for input features and M for output features. The heavy loops are the kernels of
- * matrix.ts; what is written out here is the math of each layer.
+ * D for input features and M for output features. The products, ReLU and the batchnorm passes
+ * are operations of lib/nn/ops.ts (backed by kernels); the elementwise loops of leaky ReLU,
+ * sigmoid, tanh, dropout and the losses are written out here, with the math of each layer.
  */
+import { Matrix, checkShape } from './matrix.js';
 import {
-  Matrix, matmul, matmulNT, matmulTN, addRowVector, colSums, checkShape, positivePart, wherePositive,
+  matmul, matmulNT, matmulTN, addRowVector, colSums, relu, reluBackward as reluBackwardOp,
   columnMoments, normalizeColumns, columnDot, batchnormInputGrad,
-} from './matrix.js';
+} from './nn/ops.js';
 import { Rng } from './random.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -51,15 +53,15 @@ export function affineBackwardParams(dout: Matrix, cache: AffineCache): { dw: Ma
 // sigmoid and tanh (σ' = σ(1−σ), tanh' = 1−tanh²).
 // ---------------------------------------------------------------------------------------------
 
-/** out = max(0, x), any shape. (The loop is a kernel of matrix.ts, as are the ones below.) */
+/** out = max(0, x), any shape. (The loop is a kernel: relu in lib/nn/ops.ts.) */
 export function reluForward(x: Matrix): [Matrix, Matrix] {
-  return [positivePart(x), x];
+  return [relu(x), x];
 }
 
 /** dx = dout where x > 0, else 0. */
 export function reluBackward(dout: Matrix, x: Matrix): { dx: Matrix } {
   checkShape('reluBackward dout', dout, x.rows, x.cols);
-  return { dx: wherePositive(x, dout) };
+  return { dx: reluBackwardOp(x, dout) };
 }
 
 export interface LeakyReluCache { x: Matrix; alpha: number }

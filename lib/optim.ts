@@ -6,7 +6,8 @@
  * where `config` holds the hyperparameters (defaults filled in on the first call) and any state
  * the rule keeps between steps (velocity, moving averages). Updates are made in place: nextW is w.
  */
-import { Matrix, checkShape, adamUpdate } from './matrix.js';
+import { Matrix, checkShape } from './matrix.js';
+import { adamUpdate } from './nn/ops.js';
 
 export interface SgdConfig { learningRate?: number }
 export interface SgdMomentumConfig { learningRate?: number; momentum?: number; velocity?: Matrix }
@@ -84,8 +85,12 @@ export function adam(w: Matrix, dw: Matrix, config: AdamConfig = {}): [Matrix, A
   const v = (config.v = stateLike(w, config.v, 'adam v'));
   const t = (config.t = (config.t ?? 0) + 1);
   const c1 = 1 - Math.pow(b1, t), c2 = 1 - Math.pow(b2, t);
-  // The elementwise loop is a kernel of matrix.ts (its divisions and square root dominate a
-  // training step; the WebAssembly version does two at a time, with identical results).
+  // The elementwise loop, for k over every element of w (its divisions and square root dominate
+  // a training step, so it runs as a kernel: adamJs in lib/kernels/js.ts, or assembly/adam.ts
+  // two elements at a time, with identical results):
+  //   m[k] = b1 * m[k] + (1 - b1) * dw[k];
+  //   v[k] = b2 * v[k] + (1 - b2) * dw[k] * dw[k];
+  //   w[k] -= (lr * (m[k] / c1)) / (Math.sqrt(v[k] / c2) + eps);
   adamUpdate(w, dw, m, v, { learningRate: lr, beta1: b1, beta2: b2, epsilon: eps, c1, c2 });
   return [w, config];
 }

@@ -8,7 +8,8 @@
  * an Rng derived from (seed, epoch), so a run is reproducible and can resume from a checkpoint
  * to exactly the result of an uninterrupted run (checkpoint files: lib/persist/checkpoint.ts).
  */
-import { Matrix, checkFinite, argmaxRows, type DType } from './matrix.js';
+import { Matrix, checkFinite, type DType } from './matrix.js';
+import { argmaxRows } from './nn/ops.js';
 import type { LossResult, Params, StepOptions, Targets } from './fc_net.js';
 import type { BatchnormParam } from './layers.js';
 import type { Engine, Scorer } from './nn/engine.js';

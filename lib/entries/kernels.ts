@@ -6,7 +6,7 @@
  *   - matrices resident in WebAssembly memory, the step arena for a training step's temporaries,
  *     the evaluation workspace for scores over a whole dataset, and the engine that puts
  *     them behind the Solver (lib/fast/engine.ts) beside the plain reference (lib/nn/engine.ts);
- *     the fused operations and out-parameter variants the layers call;
+ *     the operations the layers call that a learner does not (lib/nn/ops.ts);
  *   - the core's argument checks, option tables and size limits.
  * One group per file.
  */
@@ -14,12 +14,9 @@ export {
   setKernelBackend, kernelBackend, kernelThreadCount, wasmAvailable, forceThreadSharing, type KernelBackend,
   KernelProfile, profileKernels, kernelProfile, PROFILE_CATEGORIES, type KernelCategory, type ProfileCategory,
 } from '../kernels/index.js';
-export {
-  floatsOf, residentMatrix, toResident, type Floats,
-  adamUpdate, addL2Gradient, addScaledInPlace, positivePart, wherePositive, columnMoments, normalizeColumns, columnDot,
-  batchnormInputGrad, type AdamHyper,
-  checkShape, checkFinite, checkSameDType,
-} from '../matrix.js';
+export { floatsOf, type Floats, checkShape, checkFinite, checkSameDType } from '../matrix.js';
+export { residentMatrix, toResident } from '../kernels/resident.js';
+export { adamUpdate, addL2Gradient, addScaledInPlace, columnMoments, normalizeColumns, columnDot, batchnormInputGrad, type AdamHyper } from '../nn/ops.js';
 export { StepArena } from '../arena.js';
 export { StepWorkspace } from '../step_workspace.js';
 export { EvalWorkspace } from '../eval_workspace.js';

@@ -9,7 +9,8 @@
  *   resumeSolver('run.json', data, { numEpochs: 6 }).train();  // = an uninterrupted run
  */
 import { createHash } from 'node:crypto';
-import { Matrix, toResident, type DType } from '../matrix.js';
+import { Matrix, type DType } from '../matrix.js';
+import { toResident } from '../kernels/resident.js';
 import { Solver, SolverData, SolverOptions } from '../solver.js';
 import type { OptimConfig } from '../optim.js';
 import { matrixToJSON, matrixFromJSON, MatrixJSON } from '../serialize.js';
