@@ -6,16 +6,16 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { Matrix } from '../lib/matrix.js';
-import { Rng } from '../lib/random.js';
-import { FullyConnectedNet } from '../lib/fc_net.js';
-import { Solver } from '../lib/solver.js';
-import { learningRateAt } from '../lib/optim.js';
-import { makeAugment, transformImage } from '../lib/augment.js';
-import { trainClassifier } from '../lib/data/train.js';
+import { Matrix } from '../lib/nn/matrix.js';
+import { Rng } from '../lib/nn/random.js';
+import { FullyConnectedNet } from '../lib/nn/fc_net.js';
+import { Solver } from '../lib/nn/solver.js';
+import { learningRateAt } from '../lib/nn/optim.js';
+import { makeAugment, transformImage } from '../lib/data/augment.js';
+import { trainClassifier } from '../lib/recipe.js';
 import {
   softmaxRows, averageProbabilities, predictionsOf, accuracyOf, ensemblePredict, ensembleAccuracy, classProbabilities,
-} from '../lib/ensemble.js';
+} from '../lib/data/ensemble.js';
 import {
   trainRun, runGrid, RunCache, describeSettings, resolvePoint, fingerprintDataset, loadLabData, getProfile, PROFILES, type TrainSettings,
 } from '../lib/experiments/index.js';

@@ -6,7 +6,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { Matrix, FullyConnectedNet, Rng, Solver, argmaxRows, type Normalization } from '../lib/index.js';
 import { toResident } from '../lib/kernels/resident.js';
-import { EvalWorkspace } from '../lib/eval_workspace.js';
+import { EvalWorkspace } from '../lib/fast/eval_workspace.js';
 import type { Scorer } from '../lib/nn/engine.js';
 import { kernelBackend, kernels, setKernelBackend, wasmAvailable, type KernelBackend } from '../lib/kernels/index.js';
 import { residentUsage } from '../lib/kernels/wasm.js';

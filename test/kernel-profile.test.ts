@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { FullyConnectedNet, Solver } from '../lib/index.js';
-import { EvalWorkspace } from '../lib/eval_workspace.js';
+import { EvalWorkspace } from '../lib/fast/eval_workspace.js';
 import { KernelProfile, kernelProfile, kernels, profileKernels, setKernelBackend, kernelBackend } from '../lib/kernels/index.js';
 import { problem } from './problems.js';
 

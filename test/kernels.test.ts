@@ -13,13 +13,13 @@ import {
 import { tableJs, type TableKernels } from '../lib/kernels/table.js';
 import { threadsWanted } from '../lib/kernels/parallel.js';
 import { kernels, kernelBackend, setKernelBackend, type KernelBackend } from '../lib/kernels/index.js';
-import { Matrix } from '../lib/matrix.js';
+import { Matrix } from '../lib/nn/matrix.js';
 import { adamUpdate, matmul, matmulNT, matmulTN } from '../lib/nn/ops.js';
 import { residentMatrix, toResident } from '../lib/kernels/resident.js';
-import { Rng } from '../lib/random.js';
-import { hiddenLayerBackward, hiddenLayerForward } from '../lib/layer_utils.js';
-import { FullyConnectedNet } from '../lib/fc_net.js';
-import { Solver } from '../lib/solver.js';
+import { Rng } from '../lib/nn/random.js';
+import { hiddenLayerBackward, hiddenLayerForward } from '../lib/nn/layer_utils.js';
+import { FullyConnectedNet } from '../lib/nn/fc_net.js';
+import { Solver } from '../lib/nn/solver.js';
 
 type Form = 'NN' | 'TN' | 'NT';
 

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { buildProgram } from '../lib/cli.js';
 import type { ProgressEvent } from '../lib/experiments/events.js';
-import { escapeHtml } from '../lib/html.js';
+import { escapeHtml } from '../lib/util/html.js';
 import { plotlyLoaderHtml, figureHtml } from '../lib/display/plotly.js';
 import { notebookFacts, parseHeadline, unescapeHtml } from '../lib/report/facts.js';
 import { emptySummary, type Notebook } from '../lib/report/inspect.js';

@@ -6,7 +6,7 @@
 import { describe, it, expect } from 'vitest';
 import { Matrix, FullyConnectedNet, Normalization } from '../lib/index.js';
 import { StepArena } from '../lib/entries/kernels.js';
-import { StepWorkspace } from '../lib/step_workspace.js';
+import { StepWorkspace } from '../lib/fast/step_workspace.js';
 import { problem } from './problems.js';
 
 const D = 5, C = 4;

@@ -10,9 +10,9 @@
  * outputs, so the figure includes everything a layer pays (copies into WebAssembly memory too).
  */
 import { performance } from 'node:perf_hooks';
-import { Matrix, type DType } from '../matrix.js';
+import { Matrix, type DType } from '../nn/matrix.js';
 import { matmul, matmulNT, matmulTN } from '../nn/ops.js';
-import { Rng } from '../random.js';
+import { Rng } from '../nn/random.js';
 
 export type ProductForm = 'forward' | 'weightGrad' | 'inputGrad';
 export const PRODUCT_FORMS: readonly ProductForm[] = ['forward', 'weightGrad', 'inputGrad'];

@@ -2,11 +2,11 @@
  * nnlab's side of the benchmark: the workload's models built with FullyConnectedNet and
  * trained by Solver.step with Adam, exactly as a user would, timed by the shared protocol.
  */
-import { Matrix, type DType } from '../matrix.js';
-import { FullyConnectedNet } from '../fc_net.js';
-import { Solver } from '../solver.js';
-import { Rng } from '../random.js';
-import { EvalWorkspace } from '../eval_workspace.js';
+import { Matrix, type DType } from '../nn/matrix.js';
+import { FullyConnectedNet } from '../nn/fc_net.js';
+import { Solver } from '../nn/solver.js';
+import { Rng } from '../nn/random.js';
+import { EvalWorkspace } from '../fast/eval_workspace.js';
 import { KernelProfile, PROFILE_CATEGORIES, profileKernels, type ProfileCategory } from '../kernels/index.js';
 import { WORKLOAD, type ModelName, type Workload } from './workload.js';
 import { benchInfer, benchTrain, type InferTiming, type TrainTiming } from './protocol.js';

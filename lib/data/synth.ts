@@ -19,8 +19,8 @@
  * class is the same whatever `perClass` is and however the work is split.
  */
 import { createRequire } from 'node:module';
-import { Matrix } from '../matrix.js';
-import { Rng, deriveSeed } from '../random.js';
+import { Matrix } from '../nn/matrix.js';
+import { Rng, deriveSeed } from '../nn/random.js';
 import { COURSE_CLASS_NAMES, IMAGE_HEIGHT, IMAGE_WIDTH } from './classes.js';
 
 /**

@@ -14,21 +14,21 @@ export {
   setKernelBackend, kernelBackend, kernelThreadCount, wasmAvailable, forceThreadSharing, type KernelBackend,
   KernelProfile, profileKernels, kernelProfile, PROFILE_CATEGORIES, type KernelCategory, type ProfileCategory,
 } from '../kernels/index.js';
-export { floatsOf, type Floats, checkShape, checkFinite, checkSameDType } from '../matrix.js';
+export { floatsOf, type Floats, checkShape, checkFinite, checkSameDType } from '../nn/matrix.js';
 export { residentMatrix, toResident } from '../kernels/resident.js';
 export { adamUpdate, addL2Gradient, addScaledInPlace, columnMoments, normalizeColumns, columnDot, batchnormInputGrad, type AdamHyper } from '../nn/ops.js';
-export { StepArena } from '../arena.js';
-export { StepWorkspace } from '../step_workspace.js';
-export { EvalWorkspace } from '../eval_workspace.js';
+export { StepArena } from '../fast/arena.js';
+export { StepWorkspace } from '../fast/step_workspace.js';
+export { EvalWorkspace } from '../fast/eval_workspace.js';
 export { referenceEngine, type Engine, type BatchOptions, type Scorer } from '../nn/engine.js';
 export { FastEngine, defaultEngine } from '../fast/engine.js';
-export { affineBackwardParams, checkLabels } from '../layers.js';
-export { checkActivation, type HiddenLayerParamGrads } from '../layer_utils.js';
-export { parameterShapes, validateConfig, DEFAULT_NET_CONFIG } from '../fc_net.js';
+export { affineBackwardParams, checkLabels } from '../nn/layers.js';
+export { checkActivation, type HiddenLayerParamGrads } from '../nn/layer_utils.js';
+export { parameterShapes, validateConfig, DEFAULT_NET_CONFIG } from '../nn/fc_net.js';
 export {
   isUpdateRule, type SgdConfig, type SgdMomentumConfig, type RmspropConfig, type AdamConfig,
-} from '../optim.js';
-export { DIVERGENCE_FACTOR, type Metric } from '../solver.js';
+} from '../nn/optim.js';
+export { DIVERGENCE_FACTOR, type Metric } from '../nn/solver.js';
 export {
   checkMatrixSize, threadCountFromEnv, workersFromEnv, MAX_LAYER_WIDTH, MAX_MATRIX_ELEMENTS, MAX_PARAMETERS, MAX_JSON_FILE_BYTES,
-} from '../limits.js';
+} from '../util/limits.js';

@@ -5,12 +5,12 @@
  * `settings.seed`, so the result does not depend on where it ran.
  */
 import { performance } from 'node:perf_hooks';
-import { FullyConnectedNet } from '../fc_net.js';
-import { Solver, DivergenceError } from '../solver.js';
-import { trainClassifier, classifierAccuracy, scoreChosenModel, type TrainData, type TrainSettings } from '../data/train.js';
-import { roundedProbabilities } from '../ensemble.js';
+import { FullyConnectedNet } from '../nn/fc_net.js';
+import { Solver, DivergenceError } from '../nn/solver.js';
+import { trainClassifier, classifierAccuracy, scoreChosenModel, type TrainData, type TrainSettings } from '../recipe.js';
+import { roundedProbabilities } from '../data/ensemble.js';
 
-export type { TrainData } from '../data/train.js';
+export type { TrainData } from '../recipe.js';
 
 export interface RunRecord {
   /** Best validation accuracy over the epochs (the report's "最高验证准确率"). */

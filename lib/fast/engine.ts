@@ -7,10 +7,10 @@
  *
  * `defaultEngine` is the one place that chooses what the Solver and predict run on.
  */
-import type { Matrix, DType } from '../matrix.js';
+import type { Matrix, DType } from '../nn/matrix.js';
 import type { Engine, Scorer, BatchOptions } from '../nn/engine.js';
-import { StepWorkspace } from '../step_workspace.js';
-import { EvalWorkspace } from '../eval_workspace.js';
+import { StepWorkspace } from './step_workspace.js';
+import { EvalWorkspace } from './eval_workspace.js';
 
 export class FastEngine implements Engine {
   private readonly step = new StepWorkspace();

@@ -22,7 +22,7 @@
 import { Worker, isMainThread } from 'node:worker_threads';
 import { cpus } from 'node:os';
 import { performance } from 'node:perf_hooks';
-import { threadCountFromEnv } from '../limits.js';
+import { threadCountFromEnv } from '../util/limits.js';
 
 /**
  * Layout of the control block (CONTROL_BYTES at `control` in the shared memory): 16 Int32 slots

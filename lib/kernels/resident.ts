@@ -2,8 +2,8 @@
  * Resident matrices: storage that lives where the kernels compute (WebAssembly memory when that
  * backend is in use), for the fast path (lib/step_workspace.ts, lib/eval_workspace.ts).
  */
-import { Matrix, floatsOf, type DType } from '../matrix.js';
-import { checkMatrixSize } from '../limits.js';
+import { Matrix, floatsOf, type DType } from '../nn/matrix.js';
+import { checkMatrixSize } from '../util/limits.js';
 import { kernels } from './index.js';
 
 

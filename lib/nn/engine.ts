@@ -9,7 +9,7 @@
  * Solver uses (chosen in one place, `defaultEngine` there), and test/engine.test.ts checks that
  * both give the same results bit for bit.
  */
-import { Matrix, checkFinite, type DType } from '../matrix.js';
+import { Matrix, checkFinite, type DType } from './matrix.js';
 
 /** What evaluation runs: a model's forward pass in test mode (see FullyConnectedNet.scores). */
 export interface Scorer {

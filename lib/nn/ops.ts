@@ -9,7 +9,7 @@
  * An optional `out` is where the result is written instead of a new matrix of the operand's
  * type (Matrix.like).
  */
-import { Matrix, checkShape, checkSameDType } from '../matrix.js';
+import { Matrix, checkShape, checkSameDType } from './matrix.js';
 import { kernels, type Floats } from '../kernels/index.js';
 
 /** `out` after checking its shape, or a new rows×cols matrix of the type of `like`. */

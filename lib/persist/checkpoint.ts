@@ -9,14 +9,14 @@
  *   resumeSolver('run.json', data, { numEpochs: 6 }).train();  // = an uninterrupted run
  */
 import { createHash } from 'node:crypto';
-import { Matrix, type DType } from '../matrix.js';
+import { Matrix, type DType } from '../nn/matrix.js';
 import { toResident } from '../kernels/resident.js';
-import { Solver, SolverData, SolverOptions } from '../solver.js';
-import type { OptimConfig } from '../optim.js';
-import { matrixToJSON, matrixFromJSON, MatrixJSON } from '../serialize.js';
-import { writeFileAtomic, readJsonFile } from '../io.js';
+import { Solver, SolverData, SolverOptions } from '../nn/solver.js';
+import type { OptimConfig } from '../nn/optim.js';
+import { matrixToJSON, matrixFromJSON, MatrixJSON } from '../util/serialize.js';
+import { writeFileAtomic, readJsonFile } from '../util/io.js';
 import { modelToJSON, modelFromJSON, checkFiniteModel } from './model_file.js';
-import { FullyConnectedNet } from '../fc_net.js';
+import { FullyConnectedNet } from '../nn/fc_net.js';
 
 export const CHECKPOINT_FORMAT = 'nnlab.SolverCheckpoint';
 export const CHECKPOINT_VERSION = 1;

@@ -5,10 +5,10 @@
  * Loading checks everything against the stored data before a network is built: an edited
  * config (hiddenDims: [300000]) must not allocate what the file does not hold.
  */
-import { Matrix, checkFinite } from '../matrix.js';
-import { FullyConnectedNet, NetConfig, NetOptions, Params, parameterShapes, validateConfig } from '../fc_net.js';
-import { matrixToJSON, matrixFromJSON, MatrixJSON } from '../serialize.js';
-import { writeFileAtomic, readJsonFile } from '../io.js';
+import { Matrix, checkFinite } from '../nn/matrix.js';
+import { FullyConnectedNet, NetConfig, NetOptions, Params, parameterShapes, validateConfig } from '../nn/fc_net.js';
+import { matrixToJSON, matrixFromJSON, MatrixJSON } from '../util/serialize.js';
+import { writeFileAtomic, readJsonFile } from '../util/io.js';
 
 export const MODEL_FORMAT = 'nnlab.FullyConnectedNet';
 export const MODEL_FORMAT_VERSION = 1;

@@ -6,7 +6,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { writeFileAtomic } from '../io.js';
+import { writeFileAtomic } from '../util/io.js';
 import type { HeadlineRow } from './facts.js';
 import { emptySummary, type NotebookSummary } from './inspect.js';
 

@@ -11,7 +11,7 @@ import { Matrix, checkShape } from './matrix.js';
 import {
   matmul, matmulNT, matmulTN, addRowVector, colSums, relu, reluBackward as reluBackwardOp,
   columnMoments, normalizeColumns, columnDot, batchnormInputGrad,
-} from './nn/ops.js';
+} from './ops.js';
 import { Rng } from './random.js';
 
 // ---------------------------------------------------------------------------------------------

@@ -7,7 +7,7 @@
  * the rule keeps between steps (velocity, moving averages). Updates are made in place: nextW is w.
  */
 import { Matrix, checkShape } from './matrix.js';
-import { adamUpdate } from './nn/ops.js';
+import { adamUpdate } from './ops.js';
 
 export interface SgdConfig { learningRate?: number }
 export interface SgdMomentumConfig { learningRate?: number; momentum?: number; velocity?: Matrix }

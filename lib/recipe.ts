@@ -9,14 +9,14 @@
  * shuffles, augmentation and accuracy samples). How the data was split is the caller's business.
  */
 import { performance } from 'node:perf_hooks';
-import { Matrix } from '../matrix.js';
-import { FullyConnectedNet, type NetConfig } from '../fc_net.js';
-import { Solver, EpochInfo, IterationInfo, type SolverOptions } from '../solver.js';
-import { LR_SCHEDULES } from '../optim.js';
-import { DTYPES, type DType } from '../matrix.js';
-import { mustBeInteger, mustBeNonEmptyList, mustBeNonNegative, mustBeOneOf, mustBePositive, mustBePositiveInteger } from '../validate.js';
-import { makeAugment, MAX_SCALE, MAX_SHEAR } from '../augment.js';
-import { classProbabilities, predictionsOf, accuracyOf } from '../ensemble.js';
+import { Matrix } from './nn/matrix.js';
+import { FullyConnectedNet, type NetConfig } from './nn/fc_net.js';
+import { Solver, EpochInfo, IterationInfo, type SolverOptions } from './nn/solver.js';
+import { LR_SCHEDULES } from './nn/optim.js';
+import { DTYPES, type DType } from './nn/matrix.js';
+import { mustBeInteger, mustBeNonEmptyList, mustBeNonNegative, mustBeOneOf, mustBePositive, mustBePositiveInteger } from './util/validate.js';
+import { makeAugment, MAX_SCALE, MAX_SHEAR } from './data/augment.js';
+import { classProbabilities, predictionsOf, accuracyOf } from './data/ensemble.js';
 
 /**
  * One training run, fully described by plain data (so it can go to a worker thread and into a

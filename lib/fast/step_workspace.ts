@@ -17,10 +17,10 @@
  *   and carry `residentStorage` as their allocator: what an update rule makes with Matrix.like(w)
  *   (its velocity or moment estimates, read and written every step) is resident too.
  */
-import { Matrix, type Allocator, type DType } from './matrix.js';
-import { residentMatrix, toResident } from './kernels/resident.js';
+import { Matrix, type Allocator, type DType } from '../nn/matrix.js';
+import { residentMatrix, toResident } from '../kernels/resident.js';
 import { StepArena } from './arena.js';
-import { kernels } from './kernels/index.js';
+import { kernels } from '../kernels/index.js';
 
 type Params = Record<string, Matrix>;
 

@@ -7,8 +7,8 @@
  * has the type of its operands (see Matrix.like), so a network whose parameters are float32
  * computes in float32 all the way through; the operations refuse to mix the two types.
  */
-import { kernels, type Floats } from './kernels/index.js';
-import { checkMatrixSize } from './limits.js';
+import { kernels, type Floats } from '../kernels/index.js';
+import { checkMatrixSize } from '../util/limits.js';
 
 export type DType = 'float64' | 'float32';
 /** The storage of a Matrix (the kernels' operand type, defined in lib/kernels/js.ts). */

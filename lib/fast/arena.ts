@@ -2,8 +2,8 @@
  * The step arena: resident storage for the temporaries of one training step (a StepWorkspace,
  * lib/step_workspace.ts, owns one; Matrix.like draws from it through the step's minibatch).
  */
-import { kernels, type Floats } from './kernels/index.js';
-import type { Allocator } from './matrix.js';
+import { kernels, type Floats } from '../kernels/index.js';
+import type { Allocator } from '../nn/matrix.js';
 
 /**
  * A training step allocates a few dozen matrices (activations, caches, gradients) and drops

@@ -8,13 +8,13 @@
  * parameter.
  */
 import { Matrix, checkFinite, type DType } from './matrix.js';
-import { addL2Gradient, argmaxRows } from './nn/ops.js';
+import { addL2Gradient, argmaxRows } from './ops.js';
 import { affineForward, affineBackward, softmaxLoss, mseLoss, BatchnormParam, checkLabels, type AffineCache } from './layers.js';
 import { Activation, checkActivation, hiddenLayerForward, hiddenLayerBackward, HiddenLayerCache, HiddenLayerParamGrads } from './layer_utils.js';
 import { Rng, deriveSeed } from './random.js';
-import { MAX_LAYER_WIDTH, MAX_PARAMETERS } from './limits.js';
-import { scoreOnce } from './nn/engine.js';
-import { defaultEngine } from './fast/engine.js';
+import { MAX_LAYER_WIDTH, MAX_PARAMETERS } from '../util/limits.js';
+import { scoreOnce } from './engine.js';
+import { defaultEngine } from '../fast/engine.js';
 
 export type Normalization = 'none' | 'batchnorm';
 export type LossKind = 'softmax' | 'mse';

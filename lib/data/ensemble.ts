@@ -8,9 +8,9 @@
  * sample i), so that they fit in a cached RunRecord (lib/experiments/train.ts) and an ensemble
  * can be scored later without the networks.
  */
-import { Matrix, type DType } from './matrix.js';
-import { scoreOnce, type Scorer } from './nn/engine.js';
-import { defaultEngine } from './fast/engine.js';
+import { Matrix, type DType } from '../nn/matrix.js';
+import { scoreOnce, type Scorer } from '../nn/engine.js';
+import { defaultEngine } from '../fast/engine.js';
 
 /** A model that maps inputs (N×D) to class scores (N×C) in test mode, in its number type: a FullyConnectedNet. */
 export interface ScoringModel extends Scorer {

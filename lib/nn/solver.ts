@@ -9,11 +9,11 @@
  * to exactly the result of an uninterrupted run (checkpoint files: lib/persist/checkpoint.ts).
  */
 import { Matrix, checkFinite, type DType } from './matrix.js';
-import { argmaxRows } from './nn/ops.js';
+import { argmaxRows } from './ops.js';
 import type { LossResult, Params, StepOptions, Targets } from './fc_net.js';
 import type { BatchnormParam } from './layers.js';
-import type { Engine, Scorer } from './nn/engine.js';
-import { defaultEngine } from './fast/engine.js';
+import type { Engine, Scorer } from './engine.js';
+import { defaultEngine } from '../fast/engine.js';
 import { OptimConfig, updateRules, isUpdateRule, UpdateRuleName, learningRateAt, LR_SCHEDULES, type LrSchedule } from './optim.js';
 import { Rng, deriveSeed } from './random.js';
 

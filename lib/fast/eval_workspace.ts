@@ -21,11 +21,11 @@
  * change meanwhile), the gather buffer and the arena (for the workspace's life; the scores of a
  * batch until the next batch begins).
  */
-import { Matrix, checkFinite, type DType } from './matrix.js';
-import { residentMatrix, toResident } from './kernels/resident.js';
+import { Matrix, checkFinite, type DType } from '../nn/matrix.js';
+import { residentMatrix, toResident } from '../kernels/resident.js';
 import { StepArena } from './arena.js';
-import { kernelProfile, kernels } from './kernels/index.js';
-import { checkBatchOptions, type BatchOptions, type Scorer } from './nn/engine.js';
+import { kernelProfile, kernels } from '../kernels/index.js';
+import { checkBatchOptions, type BatchOptions, type Scorer } from '../nn/engine.js';
 
 export class EvalWorkspace {
   private readonly arena = new StepArena();
