@@ -21,7 +21,7 @@ import { classProbabilities, predictionsOf, accuracyOf } from './data/ensemble.j
 /**
  * One training run, fully described by plain data (so it can go to a worker thread and into a
  * cache key): the network's options and the Solver's, documented where they are declared
- * (NetConfig in lib/fc_net.ts, SolverOptions in lib/solver.ts), and the recipe's own below.
+ * (NetConfig in lib/nn/fc_net.ts, SolverOptions in lib/nn/solver.ts), and the recipe's own below.
  */
 export type TrainSettings =
   Pick<NetConfig, 'hiddenDims' | 'activation' | 'normalization' | 'dropout' | 'reg' | 'weightInit' | 'loss' | 'seed' | 'dtype'> &
@@ -31,7 +31,7 @@ export type TrainSettings =
     /**
      * Random translation (whole pixels), rotation (degrees) and, optionally, size change (scale:
      * relative, 0.1 = ±10%) and horizontal shear (factor, e.g. 0.15) of every training image,
-     * drawn afresh for every minibatch (lib/augment.ts); null for none.
+     * drawn afresh for every minibatch (lib/data/augment.ts); null for none.
      */
     augment: AugmentSettings | null;
     /**
@@ -129,7 +129,7 @@ function oneHot(y: Int32Array, k: number): Matrix {
   return m;
 }
 
-/** Trains a classifier; throws a DivergenceError (lib/solver.ts) if the loss diverges. */
+/** Trains a classifier; throws a DivergenceError (lib/nn/solver.ts) if the loss diverges. */
 export function trainClassifier(settings: TrainSettings, data: TrainData, hooks: TrainHooks = {}): TrainedClassifier {
   const s = settings;
   validateSettings(s);

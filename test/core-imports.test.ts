@@ -1,7 +1,7 @@
 /**
  * The core a learner reads imports no Node module (no file system, no crypto): files and
  * checkpoints live in lib/persist/, so the core could run in a browser. (The kernels it
- * computes with load their WebAssembly with node:fs; lib/limits.ts reads the core count
+ * computes with load their WebAssembly with node:fs; lib/util/limits.ts reads the core count
  * from node:os. Those are outside this list on purpose.)
  */
 import { describe, it, expect } from 'vitest';

@@ -1,5 +1,5 @@
 /**
- * Evaluation's memory (lib/eval_workspace.ts): the dataset checked and copied once, each batch a
+ * Evaluation's memory (lib/fast/eval_workspace.ts): the dataset checked and copied once, each batch a
  * view of the copy carrying the workspace's arena, the scores resident and reused; and none of
  * it changes a bit of the scores, the accuracy checks or the predictions, on either backend.
  */

@@ -246,7 +246,7 @@ function expectSameState(state: Floats[], reference: Floats[], label: string): v
 }
 
 describe('Adam kernel', () => {
-  /** lib/optim.ts's loop as it was written before the kernels existed: the definition. */
+  /** lib/nn/optim.ts's loop as it was written before the kernels existed: the definition. */
   function adamReference(w: Float64Array, g: Float64Array, m: Float64Array, v: Float64Array, lr: number, b1: number, b2: number, eps: number, t: number) {
     const c1 = 1 - Math.pow(b1, t), c2 = 1 - Math.pow(b2, t);
     for (let k = 0; k < w.length; k++) {

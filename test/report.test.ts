@@ -138,7 +138,7 @@ describe('what the report reads from an executed notebook', () => {
     expect(facts.headlineProblems).toEqual([expect.stringMatching(/expected \{"rows": \[\.\.\.\]\}/)]);
   });
 
-  it('unescapes what lib/html.ts escapes', () => {
+  it('unescapes what lib/util/html.ts escapes', () => {
     const s = 'a & b < c > d "e" — 学 &amp;';
     expect(unescapeHtml(escapeHtml(s))).toBe(s);
     expect(unescapeHtml('&#39;&#x27;&apos;')).toBe("'''");

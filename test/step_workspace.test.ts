@@ -1,5 +1,5 @@
 /**
- * The training step's memory (lib/step_workspace.ts, lib/arena.ts): the step's temporaries come
+ * The training step's memory (lib/fast/step_workspace.ts, lib/fast/arena.ts): the step's temporaries come
  * from an arena that the step's input carries as its allocator, gradients go to reused
  * workspaces, and none of it changes a single bit of the results.
  */

@@ -90,7 +90,7 @@ export interface EpochProfile {
 const PROFILE_VAL_FRACTION = 0.2;
 
 /**
- * Profiles one epoch of Solver.train with the settings nnlab's trainer uses (lib/data/train.ts:
+ * Profiles one epoch of Solver.train with the settings nnlab's trainer uses (lib/recipe.ts:
  * Adam, training accuracy on a 1000-sample subset and all of the validation set after every
  * epoch), on the workload split 80/20: the second epoch of two, so that the first absorbs
  * compilation and first allocations.

@@ -4,7 +4,7 @@
  */
 import { validateSettings, type TrainSettings } from '../recipe.js';
 
-// The settings of one run are the training recipe's (lib/data/train.ts), shared with the CLI.
+// The settings of one run are the training recipe's (lib/recipe.ts), shared with the CLI.
 export type { TrainSettings } from '../recipe.js';
 export { validateSettings } from '../recipe.js';
 

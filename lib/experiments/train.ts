@@ -1,6 +1,6 @@
 /**
  * Trains one configuration and records what the notebooks plot and tabulate: hooks around the
- * one training recipe (lib/data/train.ts trainClassifier), which the CLI uses too. Runs in a
+ * one training recipe (lib/recipe.ts trainClassifier), which the CLI uses too. Runs in a
  * worker thread (worker.ts) or in the calling thread; every random choice comes from
  * `settings.seed`, so the result does not depend on where it ran.
  */
@@ -38,7 +38,7 @@ export interface RunRecord {
   testAcc: number | null;
   /**
    * Softmax outputs of that model, flat row-major N×classes, rounded to 6 decimals, on the
-   * validation and test sets: lib/ensemble.ts scores ensembles of runs from them
+   * validation and test sets: lib/data/ensemble.ts scores ensembles of runs from them
    * (ensembleAccuracy). null if the run diverged (test: or had no test set).
    */
   valProbabilities: number[] | null;

@@ -1,6 +1,6 @@
 /**
  * The step arena: resident storage for the temporaries of one training step (a StepWorkspace,
- * lib/step_workspace.ts, owns one; Matrix.like draws from it through the step's minibatch).
+ * lib/fast/step_workspace.ts, owns one; Matrix.like draws from it through the step's minibatch).
  */
 import { kernels, type Floats } from '../kernels/index.js';
 import type { Allocator } from '../nn/matrix.js';

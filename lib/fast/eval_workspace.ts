@@ -1,6 +1,6 @@
 /**
  * The memory of evaluation (scores, accuracy checks, predictions), in one place beside the
- * training step's (lib/step_workspace.ts): what the forward passes over a whole dataset keep
+ * training step's (lib/fast/step_workspace.ts): what the forward passes over a whole dataset keep
  * where the kernels compute (WebAssembly memory, see lib/kernels/wasm.ts). The teaching files
  * never see it: the fast engine (lib/fast/engine.ts) hands it the model and the data, and it
  * calls `model.scores` on one batch after another, each batch carrying its arena.
@@ -13,7 +13,7 @@
  *   in the right type is read in place), and each batch is a view of that copy;
  * - a listed subset of rows (the Solver's 1000-sample training-accuracy check) is gathered
  *   batch by batch into one resident buffer instead;
- * - the batch carries the workspace's arena (lib/arena.ts) as its allocator, so every output
+ * - the batch carries the workspace's arena (lib/fast/arena.ts) as its allocator, so every output
  *   of the forward pass is resident too, and the same block is reused by every batch.
  *
  * What it owns, and how long each lives: the copy of the dataset it evaluates (for one pass; with

@@ -9,7 +9,7 @@
  * - the minibatch buffer: one resident matrix reused for the whole run, where train() gathers
  *   each minibatch (two products read it every step: the first layer's forward pass and its
  *   weight gradient);
- * - the step arena (lib/arena.ts): the step's input carries it as its allocator, so every
+ * - the step arena (lib/fast/arena.ts): the step's input carries it as its allocator, so every
  *   matrix computed from the input (activations, caches, batchnorm gradients) takes its storage
  *   from it, and all of them are freed together when the next step begins (the gradients too:
  *   the update rules read them before the next step);

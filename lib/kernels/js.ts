@@ -144,7 +144,7 @@ export const gemmNaive: Gemm = (n, m, k, a, aRow, aStep, b, bStep, bCol, c) => {
 };
 
 /**
- * The Adam update of lib/optim.ts on flat arrays, in place: w (parameters), g (gradient),
+ * The Adam update of lib/nn/optim.ts on flat arrays, in place: w (parameters), g (gradient),
  * m and v (moment estimates), with c1 = 1 − β1ᵗ and c2 = 1 − β2ᵗ. The WebAssembly version
  * (assembly/adam.ts) evaluates the same expression in the same order, so both give the same
  * bits.

@@ -1,7 +1,7 @@
 /**
  * An opt-in profile of where the kernels' time goes: milliseconds and calls per category
  * (products, Adam, the streaming elementwise and batchnorm passes) plus the evaluation passes
- * (accuracy checks, predictions: see lib/eval_workspace.ts), which are timed as a whole.
+ * (accuracy checks, predictions: see lib/fast/eval_workspace.ts), which are timed as a whole.
  *
  * Off by default, and then free: lib/kernels/index.ts hands lib/nn/ops.ts the kernels
  * themselves, and only while a profile is switched on (profileKernels) a copy of them whose

@@ -1,6 +1,6 @@
 /**
  * Resident matrices: storage that lives where the kernels compute (WebAssembly memory when that
- * backend is in use), for the fast path (lib/step_workspace.ts, lib/eval_workspace.ts).
+ * backend is in use), for the fast path (lib/fast/step_workspace.ts, lib/fast/eval_workspace.ts).
  */
 import { Matrix, floatsOf, type DType } from '../nn/matrix.js';
 import { checkMatrixSize } from '../util/limits.js';

@@ -25,7 +25,7 @@ export function floatsOf(dtype: DType, length: number): Floats {
 
 /**
  * Where Matrix.like takes the storage of results computed from a matrix that carries one: a
- * training step's temporaries, or an update rule's state (see lib/step_workspace.ts). `take`
+ * training step's temporaries, or an update rule's state (see lib/fast/step_workspace.ts). `take`
  * hands out `length` zeros of float32 or float64, or null when it has no room (Matrix.like
  * then allocates as usual).
  */

@@ -4,7 +4,7 @@
  * lib/kernels/ (WebAssembly SIMD when it loads, TypeScript otherwise, identical bits), so that
  * the kernels can be made faster without touching a layer. Three are inline loops here, being
  * cheap or rare: sumOfSquares, addScaledInPlace and argmaxRows. (The elementwise loops of
- * leaky ReLU, sigmoid, tanh, dropout and the losses are written out in lib/layers.ts.)
+ * leaky ReLU, sigmoid, tanh, dropout and the losses are written out in lib/nn/layers.ts.)
  *
  * An optional `out` is where the result is written instead of a new matrix of the operand's
  * type (Matrix.like).
@@ -153,7 +153,7 @@ export function reluBackward(x: Matrix, dout: Matrix, out?: Matrix): Matrix {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Per-column statistics and the batchnorm passes (the math is in lib/layers.ts).
+// Per-column statistics and the batchnorm passes (the math is in lib/nn/layers.ts).
 // ---------------------------------------------------------------------------------------------
 
 /**

@@ -73,7 +73,7 @@ export interface SolverOptions {
   /** The learning rate is multiplied by this after every epoch. */
   lrDecay: number;
   /**
-   * The learning rate of each epoch (lib/optim.ts learningRateAt), times lrDecay^(epoch−1);
+   * The learning rate of each epoch (lib/nn/optim.ts learningRateAt), times lrDecay^(epoch−1);
    * absent or 'constant': optimConfig.learningRate with lrDecay only. Other schedules need
    * optimConfig.learningRate.
    */

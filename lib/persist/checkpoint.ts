@@ -1,7 +1,7 @@
 /**
  * Solver checkpoints: the model, the optimiser state, the histories and the best parameters,
  * so that a resumed run continues exactly where the interrupted one stopped. Kept beside the
- * Solver (which only calls its `checkpoint` hook after every epoch), so lib/solver.ts needs no
+ * Solver (which only calls its `checkpoint` hook after every epoch), so lib/nn/solver.ts needs no
  * file system.
  *
  *   const solver = new Solver(net, data, { ...options, checkpoint: checkpointTo('run.json') });

@@ -1,6 +1,6 @@
 /**
  * A network as a JSON file (ConvNetJS-style toJSON/fromJSON, kept beside the network rather
- * than inside it, so that lib/fc_net.ts needs no file system and could run in a browser).
+ * than inside it, so that lib/nn/fc_net.ts needs no file system and could run in a browser).
  *
  * Loading checks everything against the stored data before a network is built: an edited
  * config (hiddenDims: [300000]) must not allocate what the file does not hold.
