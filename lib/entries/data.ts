@@ -31,5 +31,5 @@ export { sineSamples, sineGrid, sineErrors, fitSine, SINE_DEFAULTS, type SineOpt
 // The files models and checkpoints are saved in.
 export * from '../persist/model_file.js';
 export * from '../persist/checkpoint.js';
-export { matrixToJSON, matrixFromJSON, type MatrixJSON } from '../util/serialize.js';
+export { matrixToJSON, matrixFromJSON, type MatrixJSON } from '../persist/serialize.js';
 export { readJsonFile, checkWritable, writeFileAtomic, removeStaleTemporaries } from '../util/io.js';

@@ -13,7 +13,7 @@ import { Matrix, type DType } from '../nn/matrix.js';
 import { toResident } from '../kernels/resident.js';
 import { Solver, SolverData, SolverOptions } from '../nn/solver.js';
 import type { OptimConfig } from '../nn/optim.js';
-import { matrixToJSON, matrixFromJSON, MatrixJSON } from '../util/serialize.js';
+import { matrixToJSON, matrixFromJSON, MatrixJSON } from './serialize.js';
 import { writeFileAtomic, readJsonFile } from '../util/io.js';
 import { modelToJSON, modelFromJSON, checkFiniteModel } from './model_file.js';
 import { FullyConnectedNet } from '../nn/fc_net.js';

@@ -7,7 +7,7 @@
  */
 import { Matrix, checkFinite } from '../nn/matrix.js';
 import { FullyConnectedNet, NetConfig, NetOptions, Params, parameterShapes, validateConfig } from '../nn/fc_net.js';
-import { matrixToJSON, matrixFromJSON, MatrixJSON } from '../util/serialize.js';
+import { matrixToJSON, matrixFromJSON, MatrixJSON } from './serialize.js';
 import { writeFileAtomic, readJsonFile } from '../util/io.js';
 
 export const MODEL_FORMAT = 'nnlab.FullyConnectedNet';
