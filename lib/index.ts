@@ -35,8 +35,7 @@ export {
   sgd, sgdMomentum, rmsprop, adam, updateRules,
   type OptimConfig, type UpdateRule, type UpdateRuleName,
 } from './nn/optim.js';
-export {
-  Solver, DivergenceError,
-  type Model, type SolverOptions, type SolverData, type EpochInfo, type IterationInfo, type TrainResult,
-} from './nn/solver.js';
+export { Solver, type SolverOptions, type SolverData, type EpochInfo, type IterationInfo, type TrainResult } from './nn/solver.js';
+export { DivergenceError } from './nn/divergence.js';
+export { type Model } from './nn/model.js';
 export { evalNumericalGradient, evalNumericalGradientArray, gradCheckSparse, relError } from './nn/gradient_check.js';

@@ -28,7 +28,8 @@ export { parameterShapes, validateConfig, DEFAULT_NET_CONFIG } from '../nn/fc_ne
 export {
   isUpdateRule, type SgdConfig, type SgdMomentumConfig, type RmspropConfig, type AdamConfig,
 } from '../nn/optim.js';
-export { DIVERGENCE_FACTOR, type Metric } from '../nn/solver.js';
+export { DIVERGENCE_FACTOR } from '../nn/divergence.js';
+export { type Metric } from '../nn/solver.js';
 export {
   checkMatrixSize, threadCountFromEnv, workersFromEnv, MAX_LAYER_WIDTH, MAX_MATRIX_ELEMENTS, MAX_PARAMETERS, MAX_JSON_FILE_BYTES,
 } from '../util/limits.js';

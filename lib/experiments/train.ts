@@ -6,7 +6,8 @@
  */
 import { performance } from 'node:perf_hooks';
 import { FullyConnectedNet } from '../nn/fc_net.js';
-import { Solver, DivergenceError } from '../nn/solver.js';
+import { Solver } from '../nn/solver.js';
+import { DivergenceError } from '../nn/divergence.js';
 import { trainClassifier, classifierAccuracy, scoreChosenModel, type TrainData, type TrainSettings } from '../recipe.js';
 import { roundedProbabilities } from '../data/ensemble.js';
 

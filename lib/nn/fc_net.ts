@@ -50,6 +50,12 @@ export const DEFAULT_NET_CONFIG: Omit<NetConfig, 'inputDim' | 'hiddenDims' | 'ou
   activation: 'relu', normalization: 'none', dropout: 0, loss: 'softmax', reg: 0, weightInit: 'he', seed: 0, dtype: 'float64',
 };
 
+/** Every key of NetConfig (the type checks that none is missing): the options validateConfig accepts. */
+const CONFIG_KEYS = {
+  inputDim: true, hiddenDims: true, outputDim: true, activation: true, normalization: true, dropout: true,
+  loss: true, reg: true, weightInit: true, seed: true, dtype: true,
+} satisfies Record<keyof NetConfig, true>;
+
 export type NetOptions = Pick<NetConfig, 'inputDim' | 'hiddenDims' | 'outputDim'> & Partial<NetConfig>;
 
 export interface LossResult { loss: number; grads: Params }
@@ -87,7 +93,7 @@ export function parameterShapes(config: Pick<NetConfig, 'inputDim' | 'hiddenDims
  * would have. Throws naming the first bad option (or the size, past MAX_PARAMETERS).
  */
 export function validateConfig(options: NetOptions): NetConfig {
-  const known = ['inputDim', 'hiddenDims', 'outputDim', 'activation', 'normalization', 'dropout', 'loss', 'reg', 'weightInit', 'seed', 'dtype'];
+  const known = Object.keys(CONFIG_KEYS);
   for (const key of Object.keys(options)) {
     if (!known.includes(key)) throw new Error(`FullyConnectedNet: unknown option '${key}', expected one of ${known.join(', ')}`);
   }

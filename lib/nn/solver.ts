@@ -10,40 +10,13 @@
  */
 import { Matrix, checkFinite, type DType } from './matrix.js';
 import { argmaxRows } from './ops.js';
-import type { LossResult, Params, StepOptions, Targets } from './fc_net.js';
-import type { BatchnormParam } from './layers.js';
+import type { Params, Targets } from './fc_net.js';
+import type { Model } from './model.js';
+import { DivergenceError, DIVERGENCE_FACTOR } from './divergence.js';
 import type { Engine, Scorer } from './engine.js';
 import { defaultEngine } from '../fast/engine.js';
 import { OptimConfig, updateRules, isUpdateRule, UpdateRuleName, learningRateAt, LR_SCHEDULES, type LrSchedule } from './optim.js';
 import { Rng, deriveSeed } from './random.js';
-
-/**
- * What the Solver trains: any model with named parameters and a loss (CS231n's solver.py asks
- * the same). FullyConnectedNet is one; the optional members let the Solver check the data
- * against the model before training and keep the batchnorm statistics of the best epoch.
- */
-export interface Model {
-  /** The trainable parameters by name; the update rule writes new values into this map. */
-  params: Params;
-  /** Scores for X (test mode). */
-  loss(X: Matrix): Matrix;
-  /**
-   * Scores for X in test mode, the forward pass alone (FullyConnectedNet has it); `checked`
-   * says X needs no scan for non-finite values. Solver.evaluate uses it when present.
-   */
-  scores?(X: Matrix, options?: { checked?: boolean }): Matrix;
-  /**
-   * Loss and gradients for X and its targets (train mode). `rng` draws any randomness of the
-   * step (dropout masks); `step.checked` says the data need no scan for non-finite values.
-   */
-  loss(X: Matrix, y: Targets, rng?: Rng, step?: StepOptions): LossResult;
-  /** Throws unless `y` holds valid targets for `n` samples. */
-  checkTargets?(what: string, y: Targets, n: number): void;
-  /** The number of input columns, checked against the data. */
-  readonly config?: { readonly inputDim: number };
-  /** Batchnorm running statistics, restored with the best parameters. */
-  readonly bnParams?: readonly BatchnormParam[];
-}
 
 export interface SolverData {
   XTrain: Matrix;
@@ -110,33 +83,9 @@ const DEFAULT_OPTIONS: SolverOptions = {
   updateRule: 'sgd', optimConfig: {}, lrDecay: 1, batchSize: 100, numEpochs: 10,
   numTrainSamples: 1000, numValSamples: null, printEvery: 10, verbose: false, seed: 0, checkpoint: null, earlyStopping: null,
 };
-const OPTION_KEYS = [...Object.keys(DEFAULT_OPTIONS), 'augment', 'metric', 'lrSchedule', 'onIteration', 'onEpoch'];
-
-/**
- * Training stops as diverged when a minibatch's loss is not finite, or larger than this many
- * times the run's first loss (taken as at least 1, so that a regression starting near 0 is
- * not stopped by ordinary noise). Adam at learning rates 1e-3..1e-1 on the built-in data stays
- * below 10× its first loss; runs at 10 and above passed 1e20.
- */
-export const DIVERGENCE_FACTOR = 1e3;
-
-/** Thrown by Solver.train when the loss diverges; says where, and suggests a smaller learning rate. */
-export class DivergenceError extends Error {
-  constructor(
-    readonly loss: number,
-    readonly epoch: number,
-    readonly iteration: number,
-    readonly iterationsPerEpoch: number,
-    readonly learningRate: number | undefined,
-    why: string,
-  ) {
-    super(
-      `Solver.train: the loss became ${loss} at epoch ${epoch}, iteration ${iteration} of ${iterationsPerEpoch}${why} ` +
-      `(learning rate ${learningRate}); the training diverged: try a smaller learning rate`,
-    );
-    this.name = 'DivergenceError';
-  }
-}
+/** The options without a default: with DEFAULT_OPTIONS, every key of SolverOptions (the type checks it). */
+const OPTIONAL = { augment: true, metric: true, lrSchedule: true, onIteration: true, onEpoch: true } satisfies Record<Exclude<keyof SolverOptions, keyof typeof DEFAULT_OPTIONS>, true>;
+const OPTION_KEYS = [...Object.keys(DEFAULT_OPTIONS), ...Object.keys(OPTIONAL)];
 
 export interface TrainResult {
   bestValMetric: number;
