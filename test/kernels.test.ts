@@ -11,7 +11,7 @@ import {
   threadSharingStats, wasmLoadError,
 } from '../lib/kernels/wasm.js';
 import { tableJs, type TableKernels } from '../lib/kernels/table.js';
-import { threadsWanted } from '../lib/kernels/parallel.js';
+import { threadsWanted } from '../lib/kernels/jobs.js';
 import { kernels, kernelBackend, setKernelBackend, type KernelBackend } from '../lib/kernels/index.js';
 import { Matrix } from '../lib/nn/matrix.js';
 import { adamUpdate, matmul, matmulNT, matmulTN } from '../lib/nn/ops.js';

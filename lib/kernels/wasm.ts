@@ -35,7 +35,8 @@ import { readFileSync } from 'node:fs';
 import { adamJs, gemmJs, type Adam, type Floats, type Gemm } from './js.js';
 import { TABLE, tableJs, type TableKernels } from './table.js';
 import { isData, type UntypedSpec } from './spec.js';
-import { CONTROL_BYTES, ParallelRunner, adamKey, gemmKey, threadsWanted } from './parallel.js';
+import { CONTROL_BYTES, ParallelRunner } from './parallel.js';
+import { adamKey, gemmKey, threadsWanted } from './jobs.js';
 import { performance } from 'node:perf_hooks';
 
 /**
