@@ -24,7 +24,7 @@ export {
   type AffineCache, type LeakyReluCache, type BatchnormParam, type BatchnormCache, type DropoutParam, type DropoutCache,
 } from './nn/layers.js';
 export {
-  hiddenLayerForward, hiddenLayerBackward, activationLayers,
+  hiddenLayerForward, hiddenLayerBackward,
   type Activation, type HiddenLayerParams, type HiddenLayerCache, type HiddenLayerGrads,
 } from './nn/layer_utils.js';
 export {

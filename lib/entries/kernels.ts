@@ -24,7 +24,7 @@ export { referenceEngine, type Engine, type BatchOptions, type Scorer } from '..
 export { FastEngine, defaultEngine } from '../fast/engine.js';
 export { affineBackwardParams, checkLabels } from '../nn/layers.js';
 export { checkActivation, type HiddenLayerParamGrads } from '../nn/layer_utils.js';
-export { parameterShapes, validateConfig, DEFAULT_NET_CONFIG } from '../nn/fc_net.js';
+export { parameterShapes, validateConfig } from '../nn/fc_net.js';
 export {
   isUpdateRule, type SgdConfig, type SgdMomentumConfig, type RmspropConfig, type AdamConfig,
 } from '../nn/optim.js';

@@ -46,7 +46,7 @@ export interface NetConfig {
   dtype: DType;
 }
 
-export const DEFAULT_NET_CONFIG: Omit<NetConfig, 'inputDim' | 'hiddenDims' | 'outputDim'> = {
+const DEFAULT_NET_CONFIG: Omit<NetConfig, 'inputDim' | 'hiddenDims' | 'outputDim'> = {
   activation: 'relu', normalization: 'none', dropout: 0, loss: 'softmax', reg: 0, weightInit: 'he', seed: 0, dtype: 'float64',
 };
 

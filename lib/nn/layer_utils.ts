@@ -19,7 +19,7 @@ interface ActivationLayer<Cache> {
 }
 
 /** The activations by name (a network's `activation`). */
-export const activationLayers = {
+const activationLayers = {
   relu: { forward: reluForward, backward: reluBackward },
   sigmoid: { forward: sigmoidForward, backward: sigmoidBackward },
   tanh: { forward: tanhForward, backward: tanhBackward },
