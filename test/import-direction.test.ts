@@ -12,7 +12,7 @@ const LIB = resolve(__dirname, '../lib');
 
 /** The layers, bottom first: a file's layer is the first whose pattern matches its path under lib/. */
 const LAYERS: [name: string, pattern: RegExp][] = [
-  ['utilities', /^util\//],
+  ['utilities', /^(util|math)\//],
   ['kernels', /^kernels\/(?!resident\.ts$)/],
   ['matrix', /^(nn\/(matrix|ops|random)\.ts|kernels\/resident\.ts)$/],
   ['core and fast path', /^(nn|fast)\//],
