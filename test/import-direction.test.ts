@@ -18,7 +18,7 @@ const LAYERS: [name: string, pattern: RegExp][] = [
   ['core and fast path', /^(nn|fast)\//],
   ['task', /^(recipe\.ts|data\/|tasks\/|persist\/)/],
   ['tools', /^(experiments|display|report|bench)\//],
-  ['entry points', /^(entries\/|commands\/|cli\.ts$|index\.ts$)/],
+  ['entry points', /^(entries\/|commands\/|cli\.ts$|index\.ts$|versions\.ts$)/],
 ];
 
 /** The teaching files: they reach the fast path only through its seam, lib/fast/engine.ts. */
