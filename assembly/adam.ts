@@ -1,5 +1,5 @@
 /**
- * The Adam update of lib/optim.ts as a WebAssembly SIMD loop, two float64 lanes at a time
+ * The Adam update of lib/nn/optim.ts as a WebAssembly SIMD loop, two float64 lanes at a time
  * (adam32 below: four float32 lanes; both are the one generic loop adamLoop<T>).
  *
  * Adam's cost is its divisions and square root (three divides and one sqrt per parameter:

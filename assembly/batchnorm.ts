@@ -1,7 +1,7 @@
 /**
  * Batch normalisation kernels, float64 and float32 (the data type T), in f64x2 lanes across
  * the columns j of an n×d row-major batch. Every value is computed in float64 with the
- * operations, in the order, of the scalar loops of lib/layers.ts (batchnormForward,
+ * operations, in the order, of the scalar loops of lib/nn/layers.ts (batchnormForward,
  * batchnormBackward) and of their TypeScript references (lib/kernels/js.ts:
  * columnMomentsJs, batchnormNormalizeJs, columnDotJs, batchnormInputGradJs), so all give
  * the same bits:
@@ -29,7 +29,7 @@
  * columns go in pairs, then one at a time. An output must not be one of the inputs.
  *
  * Measured (µs per call, one thread, best of 7 × 2000 calls; js = lib/kernels/js.ts, which
- * runs the loops of lib/layers.ts; plain = operands in ordinary arrays, copied in and out;
+ * runs the loops of lib/nn/layers.ts; plain = operands in ordinary arrays, copied in and out;
  * resident = every operand allocated by allocResident/allocResident32, used in place):
  *
  *                              float64: js    plain  resident    float32: js    plain  resident

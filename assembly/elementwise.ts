@@ -232,7 +232,7 @@ export function addL2Gradient32(n: i32, dw: usize, w: usize, reg: f64): f64 {
 }
 
 /**
- * zeros: out[k] = 0 for k < n, as one memory.fill. The arena (lib/arena.ts) zeroes every
+ * zeros: out[k] = 0 for k < n, as one memory.fill. The arena (lib/fast/arena.ts) zeroes every
  * temporary it hands out, and TypedArray.fill on the shared module memory goes element by
  * element in V8: 12,800 float32 zeroed in 4.4–7.7 µs by fill against ~0.6 µs on an ordinary
  * array (M3 at batch 128 hands out ~80 such blocks a step: 4.5% of its epoch in fill).

@@ -14,32 +14,28 @@
  *
  * The names are listed one group per file, so a new one goes beside its neighbours.
  */
-export {
-  Matrix, DTYPES, type DType,
-  matmul, matmulTN, matmulNT, addRowVector, mulRowVector, colSums, colMeans, sumOfSquares, dot, argmaxRows,
-  map, zip, add, sub, mul, scale,
-} from './matrix.js';
-export { Rng, deriveSeed } from './random.js';
+export { Matrix, DTYPES, type DType } from './nn/matrix.js';
+export { matmul, matmulTN, matmulNT, addRowVector, colSums, sumOfSquares, argmaxRows } from './nn/ops.js';
+export { Rng, deriveSeed } from './nn/random.js';
 export {
   affineForward, affineBackward, reluForward, reluBackward, leakyReluForward, leakyReluBackward,
   sigmoidForward, sigmoidBackward, tanhForward, tanhBackward, batchnormForward, batchnormBackward,
   dropoutForward, dropoutBackward, softmaxLoss, mseLoss,
   type AffineCache, type LeakyReluCache, type BatchnormParam, type BatchnormCache, type DropoutParam, type DropoutCache,
-} from './layers.js';
+} from './nn/layers.js';
 export {
-  hiddenLayerForward, hiddenLayerBackward, ACTIVATIONS,
+  hiddenLayerForward, hiddenLayerBackward,
   type Activation, type HiddenLayerParams, type HiddenLayerCache, type HiddenLayerGrads,
-} from './layer_utils.js';
+} from './nn/layer_utils.js';
 export {
   FullyConnectedNet,
   type NetOptions, type NetConfig, type Params, type Targets, type LossResult, type StepOptions, type Normalization, type LossKind, type WeightInit,
-} from './fc_net.js';
+} from './nn/fc_net.js';
 export {
   sgd, sgdMomentum, rmsprop, adam, updateRules,
   type OptimConfig, type UpdateRule, type UpdateRuleName,
-} from './optim.js';
-export {
-  Solver, DivergenceError,
-  type Model, type SolverOptions, type SolverData, type EpochInfo, type IterationInfo, type TrainResult,
-} from './solver.js';
-export { evalNumericalGradient, evalNumericalGradientArray, gradCheckSparse, relError } from './gradient_check.js';
+} from './nn/optim.js';
+export { Solver, type SolverOptions, type SolverData, type EpochInfo, type IterationInfo, type TrainResult } from './nn/solver.js';
+export { DivergenceError } from './nn/divergence.js';
+export { type Model } from './nn/model.js';
+export { evalNumericalGradient, evalNumericalGradientArray, gradCheckSparse, relError } from './nn/gradient_check.js';

@@ -15,7 +15,7 @@
 //      outputs saved in JupyterLab are never committed (skipped outside a git checkout);
 //   5. on Linux, installs Debian's chromium (used by the browser tests) when it is missing and we
 //      are root.
-// What differs between the platforms comes from platformChoices (lib/platform.ts).
+// What differs between the platforms comes from platformChoices (lib/util/platform.ts).
 //
 // Usage: node scripts/setup.mjs [--quiet] [--no-chromium]
 //   --quiet         print only what is being done, not the closing "Next:" line
@@ -110,7 +110,7 @@ if (why) {
   runOrFail(process.execPath, [path.join(ROOT, 'scripts', 'build.mjs')], 'the library build failed (see above)');
 }
 const dist = (file) => pathToFileURL(path.join(ROOT, 'dist', file)).href;
-const { platformChoices } = await import(dist('platform.js'));
+const { platformChoices } = await import(dist('util/platform.js'));
 const { ensureSelfLink, hasTslabKernel } = await import(dist('report/jupyter.js'));
 const platform = platformChoices(process.platform, process.env);
 if (ensureSelfLink(ROOT)) say('linked node_modules/nnlab -> project root');

@@ -12,7 +12,7 @@ import { FullyConnectedNet, Matrix, Solver } from '../lib/index.js';
 import { synthesizeCharacters } from '../lib/entries/data.js';
 import { saveClassifier } from '../lib/data/classifier.js';
 import { parseAugment } from '../lib/commands/train.js';
-import { threadCountFromEnv, workersFromEnv } from '../lib/limits.js';
+import { threadCountFromEnv, workersFromEnv } from '../lib/util/limits.js';
 import { saveModel } from '../lib/persist/model_file.js';
 import { saveCheckpoint } from '../lib/persist/checkpoint.js';
 import { blobs } from './problems.js';

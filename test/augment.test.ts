@@ -1,7 +1,7 @@
 import { describe, it, expect } from 'vitest';
-import { Matrix } from '../lib/matrix.js';
-import { Rng } from '../lib/random.js';
-import { makeAugment, transformImage } from '../lib/augment.js';
+import { Matrix } from '../lib/nn/matrix.js';
+import { Rng } from '../lib/nn/random.js';
+import { makeAugment, transformImage } from '../lib/data/augment.js';
 
 const W = 8, H = 6;
 const image = Float64Array.from({ length: W * H }, (_, k) => ((k * 7) % 11) / 10);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FullyConnectedNet } from '../lib/fc_net.js';
+import { FullyConnectedNet } from '../lib/nn/fc_net.js';
 import { parameterCount, widthForParameters, mostConfused, mistakesOf } from '../lib/experiments/beyond.js';
 
 describe('equal parameter counts (notebook 05)', () => {

@@ -6,16 +6,16 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { Matrix } from '../lib/matrix.js';
-import { Rng } from '../lib/random.js';
-import { FullyConnectedNet } from '../lib/fc_net.js';
-import { Solver } from '../lib/solver.js';
-import { learningRateAt } from '../lib/optim.js';
-import { makeAugment, transformImage } from '../lib/augment.js';
-import { trainClassifier } from '../lib/data/train.js';
+import { Matrix } from '../lib/nn/matrix.js';
+import { Rng } from '../lib/nn/random.js';
+import { FullyConnectedNet } from '../lib/nn/fc_net.js';
+import { Solver } from '../lib/nn/solver.js';
+import { learningRateAt } from '../lib/nn/optim.js';
+import { makeAugment, transformImage } from '../lib/data/augment.js';
+import { trainClassifier } from '../lib/recipe.js';
 import {
   softmaxRows, averageProbabilities, predictionsOf, accuracyOf, ensemblePredict, ensembleAccuracy, classProbabilities,
-} from '../lib/ensemble.js';
+} from '../lib/data/ensemble.js';
 import {
   trainRun, runGrid, RunCache, describeSettings, resolvePoint, fingerprintDataset, loadLabData, getProfile, PROFILES, type TrainSettings,
 } from '../lib/experiments/index.js';
@@ -160,7 +160,7 @@ describe('early stopping without the 99% gate (minTrainAccuracy)', () => {
     const settings = { ...BASE, numEpochs: 40, patience: 1 };
     const gated = trainClassifier(settings, noisy).solver;
     const ungated = trainClassifier({ ...settings, minTrainAccuracy: 0 }, noisy).solver;
-    expect(Math.max(...gated.trainAccHistory)).toBeLessThan(0.99);
+    expect(Math.max(...gated.trainMetricHistory)).toBeLessThan(0.99);
     expect(gated.epoch).toBe(40);
     expect(ungated.epoch).toBeLessThan(40);
     expect(ungated.epoch - ungated.bestEpoch).toBe(1);

@@ -8,7 +8,7 @@
  * message without the name, an allocation the size of a forged header) is a bug.
  */
 import { decodeBmp, encodeGrayBmp, bmpRowStride } from '../lib/data/bmp.js';
-import { Rng, deriveSeed } from '../lib/random.js';
+import { Rng, deriveSeed } from '../lib/nn/random.js';
 
 /** A hand-built BMP with any info header size (12, 16, 40, 108, 124) and bit fields if asked. */
 function handBuilt(infoSize: number, bits: number, width: number, height: number, masks?: [number, number, number]): Uint8Array {

@@ -1,13 +1,13 @@
 /**
  * The core a learner reads imports no Node module (no file system, no crypto): files and
  * checkpoints live in lib/persist/, so the core could run in a browser. (The kernels it
- * computes with load their WebAssembly with node:fs; lib/limits.ts reads the core count
+ * computes with load their WebAssembly with node:fs; lib/util/limits.ts reads the core count
  * from node:os. Those are outside this list on purpose.)
  */
 import { describe, it, expect } from 'vitest';
 import { readFileSync } from 'node:fs';
 
-const CORE = ['lib/fc_net.ts', 'lib/solver.ts', 'lib/layers.ts', 'lib/layer_utils.ts', 'lib/optim.ts', 'lib/matrix.ts'];
+const CORE = ['lib/nn/fc_net.ts', 'lib/nn/solver.ts', 'lib/nn/layers.ts', 'lib/nn/layer_utils.ts', 'lib/nn/optim.ts', 'lib/nn/matrix.ts'];
 
 /** Every module specifier a file imports or re-exports, statically or with import(). */
 function importsOf(path: string): string[] {
@@ -18,8 +18,8 @@ function importsOf(path: string): string[] {
 
 describe('the core files', () => {
   it('finds the imports it looks for (the check itself works)', () => {
-    expect(importsOf('lib/io.ts')).toContain('node:fs');
-    expect(importsOf('lib/fc_net.ts')).toContain('./layers.js');
+    expect(importsOf('lib/util/io.ts')).toContain('node:fs');
+    expect(importsOf('lib/nn/fc_net.ts')).toContain('./layers.js');
   });
 
   for (const file of CORE) {

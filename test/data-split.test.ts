@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { createHash } from 'node:crypto';
-import { Matrix } from '../lib/matrix.js';
+import { Matrix } from '../lib/nn/matrix.js';
 import { splitDataset, findDuplicateGroups } from '../lib/data/split.js';
 
 /** n images per class, each a distinct row of small integers; `copies` lists [from, to] rows to overwrite. */

@@ -1,7 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import { synthesizeCharacters, drawCharacter, loadSkeleton, DEFAULT_DIFFICULTY } from '../lib/data/synth.js';
 import { COURSE_CLASS_NAMES } from '../lib/data/classes.js';
-import { Rng } from '../lib/random.js';
+import { Rng } from '../lib/nn/random.js';
 
 describe('synthesizeCharacters', () => {
   it('lays samples out by class in course order, as binary 28x28 ink images', () => {

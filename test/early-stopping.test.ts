@@ -21,8 +21,8 @@ describe('early stopping', () => {
     s.train();
     expect(s.epoch).toBeLessThan(30); // this problem converges within a few epochs
     expect(s.epoch - s.bestEpoch).toBe(2);
-    expect(s.trainAccHistory[s.epoch - 1]).toBeGreaterThanOrEqual(0.9);
-    expect(s.valAccHistory).toHaveLength(s.epoch);
+    expect(s.trainMetricHistory[s.epoch - 1]).toBeGreaterThanOrEqual(0.9);
+    expect(s.valMetricHistory).toHaveLength(s.epoch);
   });
 
   it('trains on while the training accuracy is below the threshold, and every epoch without the option', () => {
@@ -32,7 +32,7 @@ describe('early stopping', () => {
     withoutRule.train();
     expect(withoutRule.epoch).toBe(8);
     // Perfect training accuracy is the only way to stop here; else all 8 epochs run.
-    if (never.trainAccHistory.every((a) => a < 1)) expect(never.epoch).toBe(8);
+    if (never.trainMetricHistory.every((a) => a < 1)) expect(never.epoch).toBe(8);
     // Up to where a run stops, early stopping changes nothing: the same losses.
     expect(never.lossHistory).toEqual(withoutRule.lossHistory.slice(0, never.lossHistory.length));
   });

@@ -12,7 +12,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import ts from 'typescript';
-import { platformChoices } from '../lib/platform.js';
+import { platformChoices } from '../lib/util/platform.js';
 import { ROOT } from './notebooks.fixture.js';
 
 // --import and import() take URLs: a Windows path (C:\…) would read as the protocol 'c:'.

@@ -1,12 +1,13 @@
 /**
- * Evaluation's memory (lib/eval_workspace.ts): the dataset checked and copied once, each batch a
+ * Evaluation's memory (lib/fast/eval_workspace.ts): the dataset checked and copied once, each batch a
  * view of the copy carrying the workspace's arena, the scores resident and reused; and none of
  * it changes a bit of the scores, the accuracy checks or the predictions, on either backend.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { Matrix, FullyConnectedNet, Rng, Solver, argmaxRows, type Normalization } from '../lib/index.js';
-import { toResident } from '../lib/matrix.js';
-import { EvalWorkspace, type Scorer } from '../lib/eval_workspace.js';
+import { toResident } from '../lib/kernels/resident.js';
+import { EvalWorkspace } from '../lib/fast/eval_workspace.js';
+import type { Scorer } from '../lib/nn/engine.js';
 import { kernelBackend, kernels, setKernelBackend, wasmAvailable, type KernelBackend } from '../lib/kernels/index.js';
 import { residentUsage } from '../lib/kernels/wasm.js';
 import { problem } from './problems.js';
@@ -117,21 +118,21 @@ describe('FullyConnectedNet.scores and EvalWorkspace', () => {
     const { X } = problem('softmax', 4, 10, D, C);
     X.set(3, 2, Number.NaN);
     expect(() => model.predict(X)).toThrow('FullyConnectedNet.predict X: expected finite values, found NaN at (3, 2)');
-    expect(() => new EvalWorkspace().forEachBatch(model, X, { dtype: 'float64', batchSize: 4, rows: [0, 1], what: 'Solver.checkAccuracy X' }, () => {}))
-      .toThrow('Solver.checkAccuracy X: expected finite values, found NaN at (3, 2)');
+    expect(() => new EvalWorkspace().forEachBatch(model, X, { dtype: 'float64', batchSize: 4, rows: [0, 1], what: 'Solver.evaluate X' }, () => {}))
+      .toThrow('Solver.evaluate X: expected finite values, found NaN at (3, 2)');
     // Data checked where they entered (the Solver's, scanned by its constructor) are not scanned again.
     let batches = 0;
     new EvalWorkspace().forEachBatch(model, X, { dtype: 'float64', batchSize: 4, what: 'X', checked: true }, () => batches++);
     expect(batches).toBe(3);
     X.set(3, 2, 0);
-    expect(() => new EvalWorkspace().forEachBatch(model, X, { dtype: 'float64', batchSize: 0, what: 'X' }, () => {})).toThrow('EvalWorkspace: batchSize must be a positive integer, got 0');
-    expect(() => new EvalWorkspace().forEachBatch(model, X, { dtype: 'float64', batchSize: 4, upTo: 11, what: 'X' }, () => {})).toThrow('EvalWorkspace: upTo must be an integer from 0 to X.rows = 10, got 11');
+    expect(() => new EvalWorkspace().forEachBatch(model, X, { dtype: 'float64', batchSize: 0, what: 'X' }, () => {})).toThrow('forEachBatch: batchSize must be a positive integer, got 0');
+    expect(() => new EvalWorkspace().forEachBatch(model, X, { dtype: 'float64', batchSize: 4, upTo: 11, what: 'X' }, () => {})).toThrow('forEachBatch: upTo must be an integer from 0 to X.rows = 10, got 11');
     expect(() => model.scores(new Matrix(2, D + 1))).toThrow('FullyConnectedNet.scores: X has 6 columns, expected inputDim = 5');
   });
 });
 
 describe('predict and the accuracy checks through the workspace', () => {
-  it('predict gives the argmax of loss(X), and checkAccuracy the figures of the per-batch loss(X) loop, bit for bit', () => {
+  it('predict gives the argmax of loss(X), and evaluate the figures of the per-batch loss(X) loop, bit for bit', () => {
     for (const loss of ['softmax', 'mse'] as const) {
       for (const dtype of ['float64', 'float32'] as const) {
         const model = net('batchnorm', dtype, loss);
@@ -153,9 +154,9 @@ describe('predict and the accuracy checks through the workspace', () => {
           }
           return total / idx.length;
         };
-        expect(solver.checkAccuracy(X, y, null, undefined, 7)).toBe(expected(Array.from({ length: 30 }, (_, i) => i)));
+        expect(solver.evaluate(X, y, null, undefined, 7)).toBe(expected(Array.from({ length: 30 }, (_, i) => i)));
         const idx = Array.from(new Rng(42).permutation(30).subarray(0, 12));
-        expect(solver.checkAccuracy(X, y, 12, new Rng(42), 7)).toBe(expected(idx));
+        expect(solver.evaluate(X, y, 12, new Rng(42), 7)).toBe(expected(idx));
       }
     }
   });

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { toyImages } from './toy_images.js';
 import { afterAll, describe, expect, it } from 'vitest';
-import { Matrix } from '../lib/matrix.js';
-import { Rng } from '../lib/random.js';
+import { Matrix } from '../lib/nn/matrix.js';
+import { Rng } from '../lib/nn/random.js';
 import {
   grid, layers, resolvePoint, stableStringify, runKey, RunCache, runGrid, defaultWorkers, stat, libraryVersion,
   getProfile, PROFILES, fingerprintDataset, describeSettings, type RunnerData, type TrainSettings,

@@ -45,7 +45,7 @@ describe('lib/ module graph', () => {
   it('has no import cycle', () => {
     const files = sources(LIB);
     expect(files.length).toBeGreaterThan(20);
-    expect(importsOf(join(LIB, 'solver.ts'))).toContain(join(LIB, 'step_workspace.ts')); // the parser sees imports
+    expect(importsOf(join(LIB, 'nn', 'solver.ts'))).toContain(join(LIB, 'fast', 'engine.ts')); // the parser sees imports
     expect(cycles(files)).toEqual([]);
   });
 });

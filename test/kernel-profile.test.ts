@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { FullyConnectedNet, Solver } from '../lib/index.js';
-import { EvalWorkspace } from '../lib/eval_workspace.js';
+import { EvalWorkspace } from '../lib/fast/eval_workspace.js';
 import { KernelProfile, kernelProfile, kernels, profileKernels, setKernelBackend, kernelBackend } from '../lib/kernels/index.js';
 import { problem } from './problems.js';
 
@@ -38,7 +38,7 @@ describe('kernel profile', () => {
   it('times products, Adam and elementwise passes of a step, and an evaluation pass as evaluation only, without changing a result', () => {
     const plain = setup();
     const lossPlain = plain.solver.step(plain.X, plain.y);
-    const accPlain = plain.solver.checkAccuracy(plain.X, plain.y);
+    const accPlain = plain.solver.evaluate(plain.X, plain.y);
 
     const { X, y, net, solver } = setup();
     const p = new KernelProfile();
@@ -51,7 +51,7 @@ describe('kernel profile', () => {
     expect(p.calls.elementwise).toBeGreaterThan(5);
     expect(p.ms.products).toBeGreaterThan(0);
     const before = { ...p.calls };
-    expect(solver.checkAccuracy(X, y)).toBe(accPlain);
+    expect(solver.evaluate(X, y)).toBe(accPlain);
     new EvalWorkspace().forEachBatch(net, X, { dtype: 'float64', batchSize: 16, what: 'X' }, () => {});
     expect(p.calls).toEqual({ ...before, evaluation: 2 });
     expect(p.ms.evaluation).toBeGreaterThan(0);

@@ -11,13 +11,15 @@ import {
   threadSharingStats, wasmLoadError,
 } from '../lib/kernels/wasm.js';
 import { tableJs, type TableKernels } from '../lib/kernels/table.js';
-import { threadsWanted } from '../lib/kernels/parallel.js';
+import { threadsWanted } from '../lib/kernels/jobs.js';
 import { kernels, kernelBackend, setKernelBackend, type KernelBackend } from '../lib/kernels/index.js';
-import { Matrix, adamUpdate, matmul, matmulNT, matmulTN, residentMatrix, toResident } from '../lib/matrix.js';
-import { Rng } from '../lib/random.js';
-import { hiddenLayerBackward, hiddenLayerForward } from '../lib/layer_utils.js';
-import { FullyConnectedNet } from '../lib/fc_net.js';
-import { Solver } from '../lib/solver.js';
+import { Matrix } from '../lib/nn/matrix.js';
+import { adamUpdate, matmul, matmulNT, matmulTN } from '../lib/nn/ops.js';
+import { residentMatrix, toResident } from '../lib/kernels/resident.js';
+import { Rng } from '../lib/nn/random.js';
+import { hiddenLayerBackward, hiddenLayerForward } from '../lib/nn/layer_utils.js';
+import { FullyConnectedNet } from '../lib/nn/fc_net.js';
+import { Solver } from '../lib/nn/solver.js';
 
 type Form = 'NN' | 'TN' | 'NT';
 
@@ -244,7 +246,7 @@ function expectSameState(state: Floats[], reference: Floats[], label: string): v
 }
 
 describe('Adam kernel', () => {
-  /** lib/optim.ts's loop as it was written before the kernels existed: the definition. */
+  /** lib/nn/optim.ts's loop as it was written before the kernels existed: the definition. */
   function adamReference(w: Float64Array, g: Float64Array, m: Float64Array, v: Float64Array, lr: number, b1: number, b2: number, eps: number, t: number) {
     const c1 = 1 - Math.pow(b1, t), c2 = 1 - Math.pow(b2, t);
     for (let k = 0; k < w.length; k++) {
@@ -351,7 +353,7 @@ describe('training with the kernels', () => {
     const [, cache] = hiddenLayerForward(x, { w: rng.gaussianMatrix(9, 5), b: rng.gaussianMatrix(1, 5), activation: 'relu' });
     const dout = rng.gaussianMatrix(6, 5);
     const full = hiddenLayerBackward(dout, cache);
-    const params = hiddenLayerBackward(dout, cache, false);
+    const params = hiddenLayerBackward(dout, cache, { inputGrad: false });
     expect('dx' in params).toBe(false);
     expect(params.dw.data).toEqual(full.dw.data);
     expect(params.db.data).toEqual(full.db.data);

@@ -10,11 +10,11 @@ import { join } from 'node:path';
 import { loadCharacterFolder } from '../lib/data/loader.js';
 import { splitDataset } from '../lib/data/split.js';
 import { loadClassifier } from '../lib/data/classifier.js';
-import { CHARACTER_BASELINE, type TrainSettings } from '../lib/data/train.js';
+import { CHARACTER_BASELINE, type TrainSettings } from '../lib/recipe.js';
 import { trainRun } from '../lib/experiments/train.js';
-import { deriveSeed } from '../lib/random.js';
+import { deriveSeed } from '../lib/nn/random.js';
 import { modelToJSON } from '../lib/persist/model_file.js';
-import type { FullyConnectedNet } from '../lib/fc_net.js';
+import type { FullyConnectedNet } from '../lib/nn/fc_net.js';
 import { runNnlab, runNnlabJson } from './cli-helpers.js';
 
 let root: string;

@@ -1,10 +1,10 @@
 /**
- * The platform-dependent choices (lib/platform.ts) for Windows, macOS and Linux, checked here on
+ * The platform-dependent choices (lib/util/platform.ts) for Windows, macOS and Linux, checked here on
  * whatever machine runs the tests, with node:path's win32 and posix flavours.
  */
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { platformChoices } from '../lib/platform.js';
+import { platformChoices } from '../lib/util/platform.js';
 
 describe('platformChoices', () => {
   it('win32: Scripts\\python.exe in the venv, a junction, the py -3 launcher after python3, npm\'s .cmd wrapper', () => {

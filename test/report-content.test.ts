@@ -8,8 +8,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { toyImages } from './toy_images.js';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { Matrix } from '../lib/matrix.js';
-import { Rng } from '../lib/random.js';
+import { Matrix } from '../lib/nn/matrix.js';
+import { Rng } from '../lib/nn/random.js';
 import {
   getProfile, PROFILES, experimentDtype, runGrid, resultsFrame, beyondSpread, meanCurve, headlineHtml, bestGroup, pct,
   describeError, whenReached, countOf, parseProgress, fingerprintDataset, runSineFit, RunCache, signedPoints, pivotEffects, pivotOf, type GroupResult, type RunnerData, type TrainSettings,

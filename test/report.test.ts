@@ -9,7 +9,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { buildProgram } from '../lib/cli.js';
 import type { ProgressEvent } from '../lib/experiments/events.js';
-import { escapeHtml } from '../lib/html.js';
+import { escapeHtml } from '../lib/util/html.js';
 import { plotlyLoaderHtml, figureHtml } from '../lib/display/plotly.js';
 import { notebookFacts, parseHeadline, unescapeHtml } from '../lib/report/facts.js';
 import { emptySummary, type Notebook } from '../lib/report/inspect.js';
@@ -138,7 +138,7 @@ describe('what the report reads from an executed notebook', () => {
     expect(facts.headlineProblems).toEqual([expect.stringMatching(/expected \{"rows": \[\.\.\.\]\}/)]);
   });
 
-  it('unescapes what lib/html.ts escapes', () => {
+  it('unescapes what lib/util/html.ts escapes', () => {
     const s = 'a & b < c > d "e" — 学 &amp;';
     expect(unescapeHtml(escapeHtml(s))).toBe(s);
     expect(unescapeHtml('&#39;&#x27;&apos;')).toBe("'''");

@@ -48,7 +48,7 @@ describe('float32 resume', () => {
       for (const m of Object.values(resumed.bestParams)) expect(m.dtype).toBe('float32');
       resumed.train();
       expect(resumed.lossHistory).toEqual(full.lossHistory);
-      expect(resumed.valAccHistory).toEqual(full.valAccHistory);
+      expect(resumed.valMetricHistory).toEqual(full.valMetricHistory);
       expect(modelToJSON(resumed.model)).toEqual(modelToJSON(full.model));
       for (const m of Object.values(resumed.model.params)) expect(m.dtype).toBe('float32');
     });

@@ -8,7 +8,7 @@ import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { spawn, spawnSync } from 'node:child_process';
-import { writeFileAtomic } from '../lib/io.js';
+import { writeFileAtomic } from '../lib/util/io.js';
 import { SYNTH_MANIFEST } from '../lib/commands/data.js';
 import { runNnlab } from './cli-helpers.js';
 
@@ -89,7 +89,7 @@ describe('temporaries of interrupted saves', () => {
     const target = join(dir, 'big.json');
     // A child saving a 40 MB file over and over, killed mid-write.
     const child = spawn(process.execPath, ['--input-type=module', '-e', `
-      import { writeFileAtomic } from ${JSON.stringify(pathToFileURL(join(process.cwd(), 'dist', 'io.js')).href)};
+      import { writeFileAtomic } from ${JSON.stringify(pathToFileURL(join(process.cwd(), 'dist', 'util', 'io.js')).href)};
       const text = 'x'.repeat(40 * 2 ** 20);
       process.stdout.write('ready\\n');
       for (;;) writeFileAtomic(${JSON.stringify(target)}, text);

@@ -8,7 +8,7 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync,
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { platformChoices } from '../lib/platform.js';
+import { platformChoices } from '../lib/util/platform.js';
 import { IN_CI, ROOT, withBuildLock } from './notebooks.fixture.js';
 
 let tmp: string;

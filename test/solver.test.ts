@@ -26,7 +26,7 @@ describe('Solver', () => {
       updateRule: 'adam', optimConfig: { learningRate: 1e-3 }, batchSize: 25, numEpochs: 150, seed: 1,
     });
     solver.train();
-    expect(solver.checkAccuracy(small.X, y)).toBe(1);
+    expect(solver.evaluate(small.X, y)).toBe(1);
     expect(solver.lossHistory.length).toBe(150 * 2);
   });
 
@@ -35,7 +35,7 @@ describe('Solver', () => {
       const model = net({ normalization: 'batchnorm', dropout: 0.1 });
       const s = new Solver(model, data, opts());
       s.train();
-      return { loss: s.lossHistory, train: s.trainAccHistory, val: s.valAccHistory, w: Array.from(model.params.W1.data) };
+      return { loss: s.lossHistory, train: s.trainMetricHistory, val: s.valMetricHistory, w: Array.from(model.params.W1.data) };
     });
     expect(runs[0].loss).toEqual(runs[1].loss);
     expect(runs[0].train).toEqual(runs[1].train);
@@ -64,8 +64,8 @@ describe('Solver', () => {
     const model = net();
     const s = new Solver(model, data, opts({ numEpochs: 8 }));
     s.train();
-    expect(s.bestValAcc).toBe(Math.max(...s.valAccHistory));
-    expect(s.checkAccuracy(val.X, val.y)).toBe(s.bestValAcc);
+    expect(s.bestValMetric).toBe(Math.max(...s.valMetricHistory));
+    expect(s.evaluate(val.X, val.y)).toBe(s.bestValMetric);
     expect(s.epochSeconds).toHaveLength(8);
   });
 
@@ -82,7 +82,7 @@ describe('Solver', () => {
     expect(resumed.epoch).toBe(3);
     resumed.train();
     expect(resumed.lossHistory).toEqual(full.lossHistory);
-    expect(resumed.valAccHistory).toEqual(full.valAccHistory);
+    expect(resumed.valMetricHistory).toEqual(full.valMetricHistory);
     expect(modelToJSON(resumed.model)).toEqual(modelToJSON(full.model));
   });
 

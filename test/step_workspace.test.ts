@@ -1,12 +1,12 @@
 /**
- * The training step's memory (lib/step_workspace.ts, lib/arena.ts): the step's temporaries come
+ * The training step's memory (lib/fast/step_workspace.ts, lib/fast/arena.ts): the step's temporaries come
  * from an arena that the step's input carries as its allocator, gradients go to reused
  * workspaces, and none of it changes a single bit of the results.
  */
 import { describe, it, expect } from 'vitest';
 import { Matrix, FullyConnectedNet, Normalization } from '../lib/index.js';
 import { StepArena } from '../lib/entries/kernels.js';
-import { StepWorkspace } from '../lib/step_workspace.js';
+import { StepWorkspace } from '../lib/fast/step_workspace.js';
 import { problem } from './problems.js';
 
 const D = 5, C = 4;
@@ -36,23 +36,26 @@ describe('StepArena and Matrix.allocator', () => {
 });
 
 describe('StepWorkspace', () => {
-  it("a step through the workspace gives loss()'s loss and gradients bit for bit, in workspaces reused by the next step", () => {
+  it("a step through the workspace gives loss()'s loss and gradients bit for bit, in the step's arena, reused by the next step", () => {
     for (const normalization of ['none', 'batchnorm'] as Normalization[]) {
       for (const dtype of ['float64', 'float32'] as const) {
         const { X, y } = problem('softmax', 7, 6, D, C);
         const net = new FullyConnectedNet({ inputDim: D, hiddenDims: [6, 5], outputDim: C, normalization, reg: 0.1, seed: 3, dtype });
         const plain = net.loss(X, y);
         const workspace = new StepWorkspace();
-        const { input, gradOut } = workspace.begin(X, net.params);
+        net.loss(workspace.begin(X, net.params), y); // the first step sizes the arena
+        const input = workspace.begin(X, net.params);
         expect(input.allocator).not.toBeNull();
-        const step = net.loss(input, y, undefined, { gradOut, checked: true });
+        const step = net.loss(input, y, undefined, { checked: true });
         expect(step.loss).toBe(plain.loss);
         expect(Object.keys(step.grads).sort()).toEqual(Object.keys(plain.grads).sort());
         for (const k of Object.keys(plain.grads)) expect(step.grads[k].data).toEqual(plain.grads[k].data);
-        expect(step.grads.W1).toBe(gradOut.W1); // written in place
+        expect(step.grads.W1.allocator).toBe(input.allocator); // taken from the step's arena
+        const stepW1 = { buffer: step.grads.W1.data.buffer, offset: step.grads.W1.data.byteOffset, values: Array.from(step.grads.W1.data) };
         const next = workspace.begin(X, net.params);
-        const again = net.loss(next.input, y, undefined, { gradOut: next.gradOut });
-        expect(again.grads.W1.data).toBe(step.grads.W1.data);
+        const again = net.loss(next, y, undefined);
+        expect([again.grads.W1.data.buffer, again.grads.W1.data.byteOffset]).toEqual([stepW1.buffer, stepW1.offset]); // the same storage, reused
+        expect(Array.from(again.grads.W1.data)).toEqual(stepW1.values);
         expect(again.grads.W1.data).toEqual(plain.grads.W1.data);
       }
     }
@@ -68,7 +71,7 @@ describe('StepWorkspace', () => {
     for (const k of Object.keys(before)) expect(net.params[k].data).toEqual(before[k].data);
     const second = workspace.begin(X, net.params);
     for (const k of Object.keys(placed)) expect(net.params[k]).toBe(placed[k]); // not moved again
-    expect(second.input.data).toBe(first.input.data);
-    expect(second.input.data).toEqual(X.data);
+    expect(second.data).toBe(first.data);
+    expect(second.data).toEqual(X.data);
   });
 });

@@ -7,9 +7,9 @@ import { describe, expect, it } from 'vitest';
 import { runNnlab, runNnlabJson } from './cli-helpers.js';
 import { synthesizeCharacters, DEFAULT_DIFFICULTY } from '../lib/data/synth.js';
 import { splitDataset } from '../lib/data/split.js';
-import { trainClassifier, CHARACTER_BASELINE } from '../lib/data/train.js';
-import { classProbabilities, ensemblePredict, predictionsOf, accuracyOf } from '../lib/ensemble.js';
-import { deriveSeed } from '../lib/random.js';
+import { trainClassifier, CHARACTER_BASELINE } from '../lib/recipe.js';
+import { classProbabilities, ensemblePredict, predictionsOf, accuracyOf } from '../lib/data/ensemble.js';
+import { deriveSeed } from '../lib/nn/random.js';
 import { DEFAULT_TRAIN_DATA_SEED } from '../lib/commands/data.js';
 
 const SMALL = ['train', '--synthetic', '--per-class', '10', '--hidden', '8', '--epochs', '2', '--json'];

@@ -6,12 +6,13 @@
  *     weight grad    xᵀ·dout  (D×N)·(N×M)      matmulTN
  *     input grad     dout·Wᵀ  (N×M)·(M×D)      matmulNT
  *
- * each 2·N·D·M floating-point operations. Timed through lib/matrix.ts with preallocated
+ * each 2·N·D·M floating-point operations. Timed through lib/nn/ops.ts with preallocated
  * outputs, so the figure includes everything a layer pays (copies into WebAssembly memory too).
  */
 import { performance } from 'node:perf_hooks';
-import { Matrix, matmul, matmulNT, matmulTN, type DType } from '../matrix.js';
-import { Rng } from '../random.js';
+import { Matrix, type DType } from '../nn/matrix.js';
+import { matmul, matmulNT, matmulTN } from '../nn/ops.js';
+import { Rng } from '../nn/random.js';
 
 export type ProductForm = 'forward' | 'weightGrad' | 'inputGrad';
 export const PRODUCT_FORMS: readonly ProductForm[] = ['forward', 'weightGrad', 'inputGrad'];

@@ -14,12 +14,12 @@ import { dirname, resolve } from 'node:path';
 import {
   forceThreadSharing, kernelBackend, kernelThreadCount, setKernelBackend, wasmAvailable, type KernelBackend,
 } from '../kernels/index.js';
-import { writeFileAtomic } from '../io.js';
-import { DTYPES, type DType } from '../matrix.js';
+import { writeFileAtomic } from '../util/io.js';
+import { DTYPES, type DType } from '../nn/matrix.js';
 import { checkWorkload, makeWorkload, MODEL_NAMES, WORKLOAD, type ModelName, type Workload } from './workload.js';
-import { mustBeOneOf, mustBePositiveInteger } from '../validate.js';
+import { mustBeOneOf, mustBePositiveInteger } from '../util/validate.js';
 import { benchModel, profileEpoch, type EpochProfile, type NnlabRecord } from './nnlab.js';
-import { EvalWorkspace } from '../eval_workspace.js';
+import { EvalWorkspace } from '../fast/eval_workspace.js';
 import { PROFILE_CATEGORIES } from '../kernels/index.js';
 import { benchTfjsModel, loadTfjs, type TfjsHandle, type TfjsRecord } from './tfjs.js';
 import { benchKernels, numpyKernelScript, PRODUCT_FORMS, KERNEL_SHAPES, type KernelRecord } from './gflops.js';

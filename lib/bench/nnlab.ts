@@ -2,11 +2,11 @@
  * nnlab's side of the benchmark: the workload's models built with FullyConnectedNet and
  * trained by Solver.step with Adam, exactly as a user would, timed by the shared protocol.
  */
-import { Matrix, type DType } from '../matrix.js';
-import { FullyConnectedNet } from '../fc_net.js';
-import { Solver } from '../solver.js';
-import { Rng } from '../random.js';
-import { EvalWorkspace } from '../eval_workspace.js';
+import { Matrix, type DType } from '../nn/matrix.js';
+import { FullyConnectedNet } from '../nn/fc_net.js';
+import { Solver } from '../nn/solver.js';
+import { Rng } from '../nn/random.js';
+import { EvalWorkspace } from '../fast/eval_workspace.js';
 import { KernelProfile, PROFILE_CATEGORIES, profileKernels, type ProfileCategory } from '../kernels/index.js';
 import { WORKLOAD, type ModelName, type Workload } from './workload.js';
 import { benchInfer, benchTrain, type InferTiming, type TrainTiming } from './protocol.js';
@@ -90,7 +90,7 @@ export interface EpochProfile {
 const PROFILE_VAL_FRACTION = 0.2;
 
 /**
- * Profiles one epoch of Solver.train with the settings nnlab's trainer uses (lib/data/train.ts:
+ * Profiles one epoch of Solver.train with the settings nnlab's trainer uses (lib/recipe.ts:
  * Adam, training accuracy on a 1000-sample subset and all of the validation set after every
  * epoch), on the workload split 80/20: the second epoch of two, so that the first absorbs
  * compilation and first allocations.

@@ -7,7 +7,7 @@
  * they are missing the bench says so and goes on without this column.
  */
 import { createRequire } from 'node:module';
-import { Rng } from '../random.js';
+import { Rng } from '../nn/random.js';
 import { WORKLOAD, type ModelName, type Workload } from './workload.js';
 import { benchInfer, benchTrain, type InferTiming, type TrainTiming } from './protocol.js';
 

@@ -6,7 +6,7 @@
 import { Command } from 'commander';
 import { DEFAULT_REFERENCE, formatBench, runBench } from '../bench/index.js';
 import { MODEL_NAMES, WORKLOAD, type ModelName } from '../bench/workload.js';
-import { DTYPES } from '../matrix.js';
+import { DTYPES } from '../nn/matrix.js';
 import { parseDTypeList, parseIntList } from './options.js';
 
 interface BenchCliOptions {

@@ -10,7 +10,7 @@ import { Command, Option } from 'commander';
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, parse, resolve, sep } from 'node:path';
 import { homedir } from 'node:os';
-import { removeStaleTemporaries, escapeRegExp } from '../io.js';
+import { removeStaleTemporaries, escapeRegExp } from '../util/io.js';
 import { performance } from 'node:perf_hooks';
 import { synthesizeCharacters, DEFAULT_DIFFICULTY, MAX_DIFFICULTY } from '../data/synth.js';
 import { encodeGrayBmp } from '../data/bmp.js';

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { computeDigest, digestDifferences, type Digest } from '../experiments/digest.js';
 import { forceThreadSharing, kernelBackend, kernelThreadCount } from '../kernels/index.js';
-import { writeFileAtomic } from '../io.js';
+import { writeFileAtomic } from '../util/io.js';
 import { versionLines } from '../versions.js';
 
 /** The recorded digest: test/fixtures/digest.json in the project (not part of an installed package). */

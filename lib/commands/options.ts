@@ -1,15 +1,15 @@
 /**
- * Shared helpers of the CLI commands: option parsing (on lib/validate.ts) with errors that name the option, and an
+ * Shared helpers of the CLI commands: option parsing (on lib/util/validate.ts) with errors that name the option, and an
  * epoch progress bar that shows only on a terminal.
  */
 import cliProgress from 'cli-progress';
-import { DTYPES, type DType } from '../matrix.js';
-import { MAX_LAYER_WIDTH } from '../limits.js';
+import { DTYPES, type DType } from '../nn/matrix.js';
+import { MAX_LAYER_WIDTH } from '../util/limits.js';
 import { MAX_DIFFICULTY } from '../data/synth.js';
-import { parseChoice, parseNumber, parseInteger } from '../validate.js';
+import { parseChoice, parseNumber, parseInteger } from '../util/validate.js';
 
-// The parsers live in lib/validate.ts, the one place arguments are checked; re-exported for the commands.
-export { parseInteger, parseNumber, parseSeed, parsePositiveNumber } from '../validate.js';
+// The parsers live in lib/util/validate.ts, the one place arguments are checked; re-exported for the commands.
+export { parseInteger, parseNumber, parseSeed, parsePositiveNumber } from '../util/validate.js';
 
 /** The generator's --difficulty, within its documented range 0..MAX_DIFFICULTY. */
 export function parseDifficulty(option: string, text: string): number {

@@ -5,7 +5,7 @@
  */
 import { Command, Option } from 'commander';
 import { loadClassifier, classify, confusionMatrix, countTrainingImages, outputsForFolders, CharacterClassifier } from '../data/classifier.js';
-import type { Matrix } from '../matrix.js';
+import type { Matrix } from '../nn/matrix.js';
 import { isLabelledFolder, loadCharacterFolder, loadImageFolder, Polarity, type ImageSet } from '../data/loader.js';
 import { describeDataSummary, polarityWarnings, summarizeImages } from '../data/summary.js';
 

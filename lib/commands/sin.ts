@@ -3,7 +3,7 @@
  */
 import { Command, Option } from 'commander';
 import { fitSine, SINE_DEFAULTS } from '../tasks/sine.js';
-import { checkActivation } from '../layer_utils.js';
+import { checkActivation } from '../nn/layer_utils.js';
 import { parseHiddenDims, parseInteger, parseSeed, epochProgress } from './options.js';
 
 export function registerSin(program: Command): void {

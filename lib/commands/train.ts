@@ -13,18 +13,18 @@ import { loadCharacterFolder, Polarity } from '../data/loader.js';
 import { synthesizeCharacters, DEFAULT_DIFFICULTY, MAX_DIFFICULTY } from '../data/synth.js';
 import { splitDataset, rowHash, Dataset, LabelledImages } from '../data/split.js';
 import { summarizeSplit, describeDataSummary, polarityWarnings, type DataSummary } from '../data/summary.js';
-import { trainClassifier, classifierAccuracy, scoreChosenModel, CHARACTER_BASELINE, type AugmentSettings, type TrainSettings } from '../data/train.js';
-import { ensemblePredict } from '../ensemble.js';
-import { MAX_SCALE, MAX_SHEAR } from '../augment.js';
-import type { FullyConnectedNet } from '../fc_net.js';
+import { trainClassifier, classifierAccuracy, scoreChosenModel, CHARACTER_BASELINE, type AugmentSettings, type TrainSettings } from '../recipe.js';
+import { ensemblePredict } from '../data/ensemble.js';
+import { MAX_SCALE, MAX_SHEAR } from '../data/augment.js';
+import type { FullyConnectedNet } from '../nn/fc_net.js';
 import { saveClassifier, CLASSIFIER_FORMAT } from '../data/classifier.js';
 import { COURSE_CLASS_NAMES, IMAGE_HEIGHT, IMAGE_WIDTH } from '../data/classes.js';
-import { validateConfig } from '../fc_net.js';
-import { checkWritable } from '../io.js';
-import { checkActivation } from '../layer_utils.js';
-import { UpdateRuleName, LR_SCHEDULES } from '../optim.js';
-import { parseChoice } from '../validate.js';
-import { deriveSeed } from '../random.js';
+import { validateConfig } from '../nn/fc_net.js';
+import { checkWritable } from '../util/io.js';
+import { checkActivation } from '../nn/layer_utils.js';
+import { UpdateRuleName, LR_SCHEDULES } from '../nn/optim.js';
+import { parseChoice } from '../util/validate.js';
+import { deriveSeed } from '../nn/random.js';
 import { PROGRESS_BAR_OPTIONS, parseDifficulty, parseDType, parseInteger, parseHiddenDims, parseNumber, parsePositiveNumber, parseSeed } from './options.js';
 import { DEFAULT_PER_CLASS, DEFAULT_TRAIN_DATA_SEED } from './data.js';
 
@@ -199,7 +199,7 @@ function prepareDataset(opts: TrainCliOptions, seed: number, fractions: SplitFra
   return { dataset, trainingImageHashes, classFolders, source, warnings, summary: summarizeSplit(dataset, classFolders, loaded) };
 }
 
-/** With batchnorm, a last minibatch of one image is merged into the one before (lib/solver.ts lastBatchOfOne). */
+/** With batchnorm, a last minibatch of one image is merged into the one before (lib/nn/solver.ts lastBatchOfOne). */
 function lastBatchNote(o: TrainSettings, trainRows: number): string | null {
   if (o.normalization !== 'batchnorm' || trainRows <= 1 || trainRows % o.batchSize !== 1) return null;
   return `the last minibatch of each epoch would hold 1 image (${trainRows} = ${(trainRows - 1) / o.batchSize} × ${o.batchSize} + 1), which batchnorm cannot normalise: it is merged into the one before (${o.batchSize + 1} images)`;
@@ -382,15 +382,15 @@ function trainShowingProgress(dataset: Dataset, options: TrainSettings, report: 
       onIteration: progress ? (i) => progress.iteration(i.epoch, i.iteration, i.iterationsPerEpoch, i.loss) : undefined,
       onEpoch: (e) => {
         if (e.epoch === e.numEpochs) finalTrainAcc = classifierAccuracy(net!, dataset.XTrain, dataset.yTrain).acc;
-        progress?.epoch(e.trainAcc, e.valAcc);
-        if (logEpochs) console.log(`epoch ${e.epoch}/${e.numEpochs}: loss ${e.loss.toFixed(4)}, train ${pct(e.trainAcc)}, val ${pct(e.valAcc)} (${e.seconds.toFixed(1)} s)`);
+        progress?.epoch(e.trainMetric, e.valMetric);
+        if (logEpochs) console.log(`epoch ${e.epoch}/${e.numEpochs}: loss ${e.loss.toFixed(4)}, train ${pct(e.trainMetric)}, val ${pct(e.valMetric)} (${e.seconds.toFixed(1)} s)`);
       },
     });
-    const history = trained.solver.valAccHistory;
+    const history = trained.solver.valMetricHistory;
     // The Solver has restored the best validation epoch's parameters: the test set is scored
     // once, here, by the model validation chose.
     return {
-      net: trained.net, seconds: trained.seconds, bestValAcc: trained.solver.bestValAcc, bestEpoch: trained.solver.bestEpoch,
+      net: trained.net, seconds: trained.seconds, bestValAcc: trained.solver.bestValMetric, bestEpoch: trained.solver.bestEpoch,
       finalTrainAcc, finalValAcc: history[history.length - 1], seed: options.seed,
       ...scoreChosenModel(trained.net, data),
     };

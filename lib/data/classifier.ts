@@ -3,10 +3,10 @@
  * the training mean image (inputs must be centred exactly as in training), the class names and
  * the image size — and a short record of how it was trained.
  */
-import { Matrix } from '../matrix.js';
-import type { FullyConnectedNet } from '../fc_net.js';
+import { Matrix } from '../nn/matrix.js';
+import type { FullyConnectedNet } from '../nn/fc_net.js';
 import { modelToJSON, modelFromJSON, checkFiniteModel, type NetJSON } from '../persist/model_file.js';
-import { writeFileAtomic, readJsonFile } from '../io.js';
+import { writeFileAtomic, readJsonFile } from '../util/io.js';
 import { classifierFileSchema, parseRecord } from '../persist/schema.js';
 import { rowHash, subtractRow } from './split.js';
 

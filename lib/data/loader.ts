@@ -25,10 +25,10 @@
  */
 import { closeSync, readdirSync, readFileSync, readSync, realpathSync, statSync } from 'node:fs';
 import { join, sep } from 'node:path';
-import { Matrix } from '../matrix.js';
+import { Matrix } from '../nn/matrix.js';
 import { bmpRowStride, decodeBmp, luminance, readBmpHeader, MAX_BMP_HEADER_BYTES } from './bmp.js';
 import { COURSE_CLASS_NAMES, IMAGE_HEIGHT, IMAGE_WIDTH } from './classes.js';
-import { openRegularFile } from '../io.js';
+import { openRegularFile } from '../util/io.js';
 
 /** 'dark-ink': dark strokes on light paper (the course files); 'light-ink': the reverse. */
 export type Polarity = 'auto' | 'dark-ink' | 'light-ink';

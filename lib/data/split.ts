@@ -23,8 +23,8 @@
  *     augmentation can un-centre an image, move it, and centre it again.
  */
 import { createHash } from 'node:crypto';
-import { Matrix } from '../matrix.js';
-import { Rng, deriveSeed } from '../random.js';
+import { Matrix } from '../nn/matrix.js';
+import { Rng, deriveSeed } from '../nn/random.js';
 
 export interface LabelledImages {
   X: Matrix;

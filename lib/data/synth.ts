@@ -19,8 +19,8 @@
  * Every sample draws from its own generator, seeded from (seed, character, index), so sample i of a
  * class is the same whatever `perClass` is and however the work is split.
  */
-import { Matrix } from '../matrix.js';
-import { Rng, deriveSeed } from '../random.js';
+import { Matrix } from '../nn/matrix.js';
+import { Rng, deriveSeed } from '../nn/random.js';
 import { COURSE_CLASS_NAMES, IMAGE_HEIGHT, IMAGE_WIDTH } from './classes.js';
 import { cos, exp, sin } from '../math/elementary.js';
 import { HANZI_MEDIANS } from './hanzi-medians.js';

@@ -1,5 +1,5 @@
 /** A small Matrix as an HTML table (the backprop walk-through shows caches and gradients). */
-import type { Matrix } from '../matrix.js';
+import type { Matrix } from '../nn/matrix.js';
 import { output } from './output.js';
 
 export function matrixHtml(m: Matrix, options: { caption?: string; digits?: number; maxRows?: number; maxCols?: number } = {}): string {

@@ -4,7 +4,7 @@
  * is what stays in the saved notebook and the exported HTML.
  */
 import { newOutput, type Output } from './output.js';
-import { escapeHtml } from '../html.js';
+import { escapeHtml } from '../util/html.js';
 
 export interface ProgressRow {
   label: string;

@@ -4,7 +4,7 @@
  * best cell highlighted.
  */
 import { output, type Output } from './output.js';
-import { escapeHtml } from '../html.js';
+import { escapeHtml } from '../util/html.js';
 import { captionMarkHtml } from './mark.js';
 
 /** Anything with danfo's DataFrame shape (`columns`, `values`), or plain records. */

@@ -25,15 +25,15 @@ export {
   loadSkeleton, drawCharacter, synthesizeCharacters, DEFAULT_DIFFICULTY, MAX_DIFFICULTY,
   type SynthOptions, type SynthDataset,
 } from '../data/synth.js';
-export * from '../data/train.js';
+export * from '../recipe.js';
 export {
   CLASSIFIER_FORMAT, CLASSIFIER_VERSION, saveClassifier, loadClassifier, classify, countTrainingImages, outputsForFolders,
   confusionMatrix, type CharacterClassifier,
 } from '../data/classifier.js';
-export { transformImage, makeAugment, MAX_SCALE, MAX_SHEAR, type AugmentOptions } from '../augment.js';
+export { transformImage, makeAugment, MAX_SCALE, MAX_SHEAR, type AugmentOptions } from '../data/augment.js';
 export { sineSamples, sineGrid, sineErrors, fitSine, SINE_DEFAULTS, type SineOptions, type SineResult } from '../tasks/sine.js';
 // The files models and checkpoints are saved in.
 export * from '../persist/model_file.js';
 export * from '../persist/checkpoint.js';
-export { matrixToJSON, matrixFromJSON, type MatrixJSON } from '../serialize.js';
-export { readJsonFile, checkWritable, writeFileAtomic, removeStaleTemporaries } from '../io.js';
+export { matrixToJSON, matrixFromJSON, type MatrixJSON } from '../persist/serialize.js';
+export { readJsonFile, checkWritable, writeFileAtomic, removeStaleTemporaries } from '../util/io.js';

@@ -4,7 +4,7 @@
  * results (the mistakes, the most confused pairs, the cost of the search).
  */
 import type { GridResult, GroupResult, RunResult, Stat } from './runner.js';
-import { ensemblePredict, memberProbabilities } from '../ensemble.js';
+import { ensemblePredict, memberProbabilities } from '../data/ensemble.js';
 import { stat } from './runner.js';
 import type { Lab } from './lab.js';
 import { describeSettings, type GridPoint, type TrainSettings } from './settings.js';
@@ -12,7 +12,7 @@ import { showResults } from './present.js';
 import { showTable } from '../display/table.js';
 import { showMarkdown, showHtml } from '../display/text.js';
 import { imageGridHtml } from '../display/charts.js';
-import type { Matrix } from '../matrix.js';
+import type { Matrix } from '../nn/matrix.js';
 import { signedPoints } from './narrate.js';
 
 /** Trainable values of an MLP: every layer's weights and biases (inputDim → hidden… → numClasses). */

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import * as v from 'valibot';
 import { stableStringify, type TrainSettings } from './settings.js';
 import { firstProblem } from '../persist/schema.js';
-import { removeStaleTemporaries } from '../io.js';
+import { removeStaleTemporaries } from '../util/io.js';
 import { resultFileSchema, runRecordSchema } from './record_schema.js';
 import type { RunRecord } from './train.js';
 import { NUMERICS_VERSION } from '../math/elementary.js';

@@ -5,7 +5,7 @@
  * fingerprinted for the experiment cache.
  */
 import { createHash } from 'node:crypto';
-import { Matrix } from '../matrix.js';
+import { Matrix } from '../nn/matrix.js';
 import { synthesizeCharacters } from '../data/synth.js';
 import { loadCharacterFolder } from '../data/loader.js';
 import { splitDataset, type Dataset } from '../data/split.js';

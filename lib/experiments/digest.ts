@@ -18,11 +18,11 @@ import { createHash, type Hash } from 'node:crypto';
 import { fitSine } from '../tasks/sine.js';
 import { synthesizeCharacters } from '../data/synth.js';
 import { splitDataset, type Dataset } from '../data/split.js';
-import { trainClassifier, type TrainData, type TrainSettings } from '../data/train.js';
-import { averageProbabilities, classProbabilities } from '../ensemble.js';
+import { trainClassifier, type TrainData, type TrainSettings } from '../recipe.js';
+import { averageProbabilities, classProbabilities } from '../data/ensemble.js';
 import { NUMERICS_VERSION } from '../math/elementary.js';
-import type { FullyConnectedNet } from '../fc_net.js';
-import type { Solver } from '../solver.js';
+import type { FullyConnectedNet } from '../nn/fc_net.js';
+import type { Solver } from '../nn/solver.js';
 
 /** One run of the digest: its name and the SHA-256 (hex) of what it produced. */
 export interface DigestLine {

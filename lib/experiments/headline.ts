@@ -5,7 +5,7 @@
  */
 import { output } from '../display/output.js';
 import { currentCaptionMark } from '../display/mark.js';
-import { escapeHtml } from '../html.js';
+import { escapeHtml } from '../util/html.js';
 import type { GroupResult } from './runner.js';
 
 export interface HeadlineRow {

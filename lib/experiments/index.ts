@@ -17,9 +17,9 @@ export { runSineFit, sineKey, type SineRecord } from './sine_run.js';
 export {
   ensembleAccuracy, ensemblePredict, memberProbabilities, averageProbabilities, predictionsOf, accuracyOf, classProbabilities, softmaxRows,
   type ProbabilityRecord,
-} from '../ensemble.js';
+} from '../data/ensemble.js';
 export {
   Search, showOptimism, splitSizes, parameterCount, widthForParameters, chooseOnValidation, mostConfused, mistakesOf,
   searchCost, pctOf, testOf, ensembleOf, showFinal, showMistakes, type SearchStep, type ConfusedPair, type SearchCost, type Ensemble,
 } from './beyond.js';
-export { learningRateAt, LR_SCHEDULES, type LrSchedule } from '../optim.js';
+export { learningRateAt, LR_SCHEDULES, type LrSchedule } from '../nn/optim.js';

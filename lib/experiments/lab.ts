@@ -13,7 +13,7 @@ import { libraryVersion, defaultCacheDir } from './cache.js';
 import type { GridPoint, TrainSettings } from './settings.js';
 import { runSineFit, type SineRecord } from './sine_run.js';
 import type { SineOptions } from '../tasks/sine.js';
-import { escapeHtml } from '../html.js';
+import { escapeHtml } from '../util/html.js';
 
 export interface Lab {
   notebook: string;

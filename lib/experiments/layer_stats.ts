@@ -3,9 +3,10 @@
  * through the layers. With a deep sigmoid network they saturate and the gradient of the first
  * layers all but vanishes; batch normalisation keeps every layer in its sensitive range.
  */
-import { Matrix, sumOfSquares } from '../matrix.js';
-import type { FullyConnectedNet } from '../fc_net.js';
-import { hiddenLayerForward } from '../layer_utils.js';
+import { Matrix } from '../nn/matrix.js';
+import { sumOfSquares } from '../nn/ops.js';
+import type { FullyConnectedNet } from '../nn/fc_net.js';
+import { hiddenLayerForward } from '../nn/layer_utils.js';
 
 export interface LayerStats {
   layer: number;

@@ -5,9 +5,9 @@
 import * as dfd from 'danfojs-node';
 import { showTable, type TableOptions, type ColumnFormat } from '../display/table.js';
 import type { GridResult, GroupResult } from './runner.js';
-import { Matrix } from '../matrix.js';
-import { Rng } from '../random.js';
-import { makeAugment } from '../augment.js';
+import { Matrix } from '../nn/matrix.js';
+import { Rng } from '../nn/random.js';
+import { makeAugment } from '../data/augment.js';
 import { signedPoints } from './narrate.js';
 
 export interface ResultsOptions {

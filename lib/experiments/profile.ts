@@ -14,8 +14,8 @@
  */
 import { availableParallelism } from 'node:os';
 import type { TrainSettings } from './settings.js';
-import type { DType } from '../matrix.js';
-import { workersFromEnv } from '../limits.js';
+import type { DType } from '../nn/matrix.js';
+import { workersFromEnv } from '../util/limits.js';
 
 export type ProfileName = 'quick' | 'full';
 

@@ -2,7 +2,7 @@
  * The numbers of the lab report (../shared/lab-report.md, "Lab1 Part1"), to show beside ours.
  * Accuracies are best validation accuracies as fractions; the report's own values, unchanged.
  */
-import type { Activation } from '../layer_utils.js';
+import type { Activation } from '../nn/layer_utils.js';
 
 export interface ReportNumbers {
   sineMeanError: number;

@@ -2,11 +2,11 @@
  * Grids of training runs: points over a base TrainSettings (the network, the update rule and
  * schedule, augmentation and the seed), their labels and cache-key strings.
  */
-import { validateSettings, type TrainSettings } from '../data/train.js';
+import { validateSettings, type TrainSettings } from '../recipe.js';
 
-// The settings of one run are the training recipe's (lib/data/train.ts), shared with the CLI.
-export type { TrainSettings } from '../data/train.js';
-export { validateSettings } from '../data/train.js';
+// The settings of one run are the training recipe's (lib/recipe.ts), shared with the CLI.
+export type { TrainSettings } from '../recipe.js';
+export { validateSettings } from '../recipe.js';
 
 /** A point of a grid: settings to change, plus any other scalar keys, which become table columns. */
 export type GridPoint = Partial<TrainSettings> & { label?: string } & Record<string, unknown>;

@@ -2,7 +2,7 @@
  * Training data in SharedArrayBuffers: sent to every worker thread without a copy (structured
  * clone shares the memory), read there as Matrix views.
  */
-import { Matrix } from '../matrix.js';
+import { Matrix } from '../nn/matrix.js';
 import type { TrainData } from './train.js';
 
 export interface SharedMatrix { rows: number; cols: number; buffer: SharedArrayBuffer }

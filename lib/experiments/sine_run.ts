@@ -4,7 +4,7 @@
  * `onEpoch`, so the notebook's loss chart is drawn the same way either way.
  */
 import { createHash } from 'node:crypto';
-import type { EpochInfo } from '../solver.js';
+import type { EpochInfo } from '../nn/solver.js';
 import { fitSine, SINE_DEFAULTS, type SineOptions } from '../tasks/sine.js';
 import * as v from 'valibot';
 import { CACHE_FORMAT, libraryVersion, RunCache, type CachedKind } from './cache.js';

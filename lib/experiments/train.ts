@@ -1,16 +1,17 @@
 /**
  * Trains one configuration and records what the notebooks plot and tabulate: hooks around the
- * one training recipe (lib/data/train.ts trainClassifier), which the CLI uses too. Runs in a
+ * one training recipe (lib/recipe.ts trainClassifier), which the CLI uses too. Runs in a
  * worker thread (worker.ts) or in the calling thread; every random choice comes from
  * `settings.seed`, so the result does not depend on where it ran.
  */
 import { performance } from 'node:perf_hooks';
-import { FullyConnectedNet } from '../fc_net.js';
-import { Solver, DivergenceError } from '../solver.js';
-import { trainClassifier, classifierAccuracy, scoreChosenModel, type TrainData, type TrainSettings } from '../data/train.js';
-import { roundedProbabilities } from '../ensemble.js';
+import { FullyConnectedNet } from '../nn/fc_net.js';
+import { Solver } from '../nn/solver.js';
+import { DivergenceError } from '../nn/divergence.js';
+import { trainClassifier, classifierAccuracy, scoreChosenModel, type TrainData, type TrainSettings } from '../recipe.js';
+import { roundedProbabilities } from '../data/ensemble.js';
 
-export type { TrainData } from '../data/train.js';
+export type { TrainData } from '../recipe.js';
 
 export interface RunRecord {
   /** Best validation accuracy over the epochs (the report's "最高验证准确率"). */
@@ -38,7 +39,7 @@ export interface RunRecord {
   testAcc: number | null;
   /**
    * Softmax outputs of that model, flat row-major N×classes, rounded to 6 decimals, on the
-   * validation and test sets: lib/ensemble.ts scores ensembles of runs from them
+   * validation and test sets: lib/data/ensemble.ts scores ensembles of runs from them
    * (ensembleAccuracy). null if the run diverged (test: or had no test set).
    */
   valProbabilities: number[] | null;
@@ -84,8 +85,8 @@ export function trainRun(settings: TrainSettings, data: TrainData, onProgress?: 
         // metric is the MSE, so its accuracies are measured here.
         const first1000 = Math.min(1000, data.XTrain.rows);
         const own = mse ? classifierAccuracy(net, data.XVal, data.yVal) : null;
-        const va = own ? own.acc : e.valAcc;
-        const tr = mse ? classifierAccuracy(net, data.XTrain.selectRows(Array.from({ length: first1000 }, (_, i) => i)), data.yTrain.subarray(0, first1000)).acc : e.trainAcc;
+        const va = own ? own.acc : e.valMetric;
+        const tr = mse ? classifierAccuracy(net, data.XTrain.selectRows(Array.from({ length: first1000 }, (_, i) => i)), data.yTrain.subarray(0, first1000)).acc : e.trainMetric;
         epochLoss.push(e.loss);
         trainAcc.push(tr);
         valAcc.push(va);

@@ -1,7 +1,7 @@
 /**
  * Batch normalisation kernels: one table entry each (see lib/kernels/spec.ts). assembly/batchnorm.ts
  * is the WebAssembly version (its header gives the definitions). The loops are those of
- * batchnormForward and batchnormBackward in lib/layers.ts: float64 arithmetic throughout, each
+ * batchnormForward and batchnormBackward in lib/nn/layers.ts: float64 arithmetic throughout, each
  * value rounded once when it is stored into an array of the data type (a Float32Array store is
  * the rounding). mean, variance, k, sumDxhat and sumDxhatXhat are Float64Arrays of length d
  * whatever the data type. Outputs are overwritten (no need to zero them) and must not be inputs.

@@ -1,5 +1,5 @@
 /**
- * Chooses the numeric backend used by lib/matrix.ts: the WebAssembly SIMD kernels when they
+ * Chooses the numeric backend used by lib/nn/ops.ts: the WebAssembly SIMD kernels when they
  * load, the pure TypeScript ones otherwise. Both compute every value with the same operations
  * in the same order and give identical results, so the choice only changes speed. Both take
  * float64 or float32 operands (float32 arithmetic, equally identical across backends).
@@ -21,14 +21,14 @@ export { KernelProfile, PROFILE_CATEGORIES, type KernelCategory, type ProfileCat
 export type KernelBackend = 'wasm' | 'js';
 
 /**
- * The kernels lib/matrix.ts calls: the product and Adam on all-Float64Array or all-Float32Array
+ * The kernels lib/nn/ops.ts calls: the product and Adam on all-Float64Array or all-Float32Array
  * operands (float32 arithmetic for the latter), the streaming kernels of lib/kernels/table.ts
  * (elementwise passes and batch normalisation, each defined by its table entry), and storage.
  */
 export interface Kernels extends TableKernels {
   gemm: Gemm;
   adam: Adam;
-  /** Storage for long-lived arrays that the kernels read in place (see residentMatrix in matrix.ts). */
+  /** Storage for long-lived arrays that the kernels read in place (see residentMatrix in lib/kernels/resident.ts). */
   alloc(length: number): Float64Array;
   /** The same for float32 arrays. */
   alloc32(length: number): Float32Array;
@@ -66,7 +66,7 @@ let current: KernelBackend = 'js';
 let raw: Kernels = JS_KERNELS;
 /** The profile being recorded (see profileKernels), or null. */
 let profile: KernelProfile | null = null;
-/** The kernels in use; lib/matrix.ts calls them through this binding. */
+/** The kernels in use; lib/nn/ops.ts (and Matrix's finiteness check) call them through this binding. */
 export let kernels: Kernels = JS_KERNELS;
 
 /** Which profile category each kernel's time goes to (storage functions are not timed). */

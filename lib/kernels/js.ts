@@ -17,7 +17,7 @@ export type Floats = Float64Array | Float32Array;
 /**
  * The signature both backends share. A(i, p) is a[i·aRow + p·aStep], B(p, j) is
  * b[p·bStep + j·bCol], and C (n×m, row-major) is overwritten; strides count elements.
- * All operands have the same type (see Floats). The three products of lib/matrix.ts are:
+ * All operands have the same type (see Floats). The three products of lib/nn/ops.ts are:
  *
  *     A·B  (A n×k, B k×m):  aRow = k, aStep = 1, bStep = m, bCol = 1
  *     Aᵀ·B (A k×n, B k×m):  aRow = 1, aStep = n, bStep = m, bCol = 1
@@ -144,7 +144,7 @@ export const gemmNaive: Gemm = (n, m, k, a, aRow, aStep, b, bStep, bCol, c) => {
 };
 
 /**
- * The Adam update of lib/optim.ts on flat arrays, in place: w (parameters), g (gradient),
+ * The Adam update of lib/nn/optim.ts on flat arrays, in place: w (parameters), g (gradient),
  * m and v (moment estimates), with c1 = 1 − β1ᵗ and c2 = 1 − β2ᵗ. The WebAssembly version
  * (assembly/adam.ts) evaluates the same expression in the same order, so both give the same
  * bits.

@@ -19,10 +19,9 @@
  * training runs in worker threads, one per core (parallel sweeps), a helper per worker would
  * only fight them for the cores.
  */
-import { Worker, isMainThread } from 'node:worker_threads';
-import { cpus } from 'node:os';
+import { Worker } from 'node:worker_threads';
 import { performance } from 'node:perf_hooks';
-import { threadCountFromEnv } from '../limits.js';
+import { KIND_GEMM, KIND_ADAM, KIND_GEMM32, KIND_ADAM32, gemmKey, adamKey } from './jobs.js';
 
 /**
  * Layout of the control block (CONTROL_BYTES at `control` in the shared memory): 16 Int32 slots
@@ -51,7 +50,6 @@ const AdamParam = { N: 0, W: 1, G: 2, M: 3, V: 4, PER_CHUNK: 5 } as const;
 const AdamHyper = { LR: 0, B1: 1, ONE_MINUS_B1: 2, B2: 3, ONE_MINUS_B2: 4, EPS: 5, C1: 6, C2: 7 } as const;
 /** The layout objects, as source text for the helper (workOnJob reads them there too). */
 const LAYOUT_SOURCE = `const Slot = ${JSON.stringify(Slot)}, GemmParam = ${JSON.stringify(GemmParam)}, AdamParam = ${JSON.stringify(AdamParam)}, AdamHyper = ${JSON.stringify(AdamHyper)};`;
-export const KIND_GEMM = 1, KIND_ADAM = 2, KIND_GEMM32 = 3, KIND_ADAM32 = 4;
 
 /** The exports of the WebAssembly module the chunks call (see lib/kernels/wasm.ts). */
 export interface ChunkKernels {
@@ -141,32 +139,6 @@ const HELPER_SPINS = 1 << 20;
  * the longest gap (ms) between two jobs that counts in a job's cost (see ParallelRunner).
  */
 const WINDOW = 64, START = 2, PAUSE_MIN = 4, PAUSE_MAX = 64, REFRESH = 16, PAYS = 0.95, GAP = 20;
-
-/**
- * A number naming a job's kind and shape, so that shared and single-thread timings of the
- * same job can be compared (training repeats the same few jobs every step).
- */
-export function jobKey(kind: number, n: number, m: number, k: number, form: number): number {
-  return (((kind * 4 + form) * 8192 + (n & 8191)) * 8192 + (m & 8191)) * 8192 + (k & 8191);
-}
-
-/**
- * How many threads kernels use: NNLAB_THREADS (1 up to the number of cores), else 2 on a
- * multi-core main thread, else 1.
- */
-export function threadsWanted(): number {
-  return threadCountFromEnv('NNLAB_THREADS', 1, 'threads') ?? (isMainThread && cpus().length > 1 ? 2 : 1);
-}
-
-/** jobKey of a product (the form told apart by its strides). */
-export function gemmKey(f32: boolean, n: number, m: number, k: number, aRow: number, bCol: number): number {
-  return jobKey(f32 ? KIND_GEMM32 : KIND_GEMM, n, m, k, (aRow === 1 ? 1 : 0) + (bCol !== 1 ? 2 : 0));
-}
-
-/** jobKey of an Adam update. */
-export function adamKey(f32: boolean, n: number): number {
-  return jobKey(f32 ? KIND_ADAM32 : KIND_ADAM, n, 0, 0, 0);
-}
 
 export class ParallelRunner {
   private readonly ctl: Int32Array;

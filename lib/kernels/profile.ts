@@ -1,9 +1,9 @@
 /**
  * An opt-in profile of where the kernels' time goes: milliseconds and calls per category
  * (products, Adam, the streaming elementwise and batchnorm passes) plus the evaluation passes
- * (accuracy checks, predictions: see lib/eval_workspace.ts), which are timed as a whole.
+ * (accuracy checks, predictions: see lib/fast/eval_workspace.ts), which are timed as a whole.
  *
- * Off by default, and then free: lib/kernels/index.ts hands lib/matrix.ts the kernels
+ * Off by default, and then free: lib/kernels/index.ts hands lib/nn/ops.ts the kernels
  * themselves, and only while a profile is switched on (profileKernels) a copy of them whose
  * every function reads the clock before and after the call. The switch is explicit, and one
  * profile at a time: `nnlab bench` turns it on around the epochs it profiles.

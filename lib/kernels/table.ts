@@ -7,7 +7,7 @@
  *
  * Adding one touches three files: its AssemblyScript loop (assembly/elementwise.ts, exported
  * under its name and name32), its entry here (lib/kernels/elementwise.ts), and the Matrix
- * operation that calls it (lib/matrix.ts).
+ * operation that calls it (lib/nn/ops.ts).
  *
  * The matrix product and Adam are not in the table: they split large calls across threads
  * (lib/kernels/parallel.ts) and have bindings of their own.

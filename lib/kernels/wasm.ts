@@ -35,7 +35,8 @@ import { readFileSync } from 'node:fs';
 import { adamJs, gemmJs, type Adam, type Floats, type Gemm } from './js.js';
 import { TABLE, tableJs, type TableKernels } from './table.js';
 import { isData, type UntypedSpec } from './spec.js';
-import { CONTROL_BYTES, ParallelRunner, adamKey, gemmKey, threadsWanted } from './parallel.js';
+import { CONTROL_BYTES, ParallelRunner } from './parallel.js';
+import { adamKey, gemmKey, threadsWanted } from './jobs.js';
 import { performance } from 'node:perf_hooks';
 
 /**
@@ -78,7 +79,7 @@ interface KernelExports {
 
 const PAGE = 65536;
 /**
- * Room for parameters, optimiser state and the datasets evaluated in place (lib/eval_workspace.ts):
+ * Room for parameters, optimiser state and the datasets evaluated in place (lib/fast/eval_workspace.ts):
  * 192 MB is 24 M float64, ~30 copies of the largest report model plus a float64 and a float32
  * copy of the bench's 7440×784 workload (47 MB and 23 MB), with room to spare for a copy not yet
  * garbage-collected.

@@ -1,7 +1,7 @@
 /**
  * Solver checkpoints: the model, the optimiser state, the histories and the best parameters,
  * so that a resumed run continues exactly where the interrupted one stopped. Kept beside the
- * Solver (which only calls its `checkpoint` hook after every epoch), so lib/solver.ts needs no
+ * Solver (which only calls its `checkpoint` hook after every epoch), so lib/nn/solver.ts needs no
  * file system.
  *
  *   const solver = new Solver(net, data, { ...options, checkpoint: checkpointTo('run.json') });
@@ -9,14 +9,15 @@
  *   resumeSolver('run.json', data, { numEpochs: 6 }).train();  // = an uninterrupted run
  */
 import { createHash } from 'node:crypto';
-import { Matrix, toResident, type DType } from '../matrix.js';
-import { Solver, SolverData, SolverOptions } from '../solver.js';
-import type { OptimConfig } from '../optim.js';
-import { matrixToJSON, matrixFromJSON, MatrixJSON } from '../serialize.js';
-import { writeFileAtomic, readJsonFile, checkWritable } from '../io.js';
+import { Matrix, type DType } from '../nn/matrix.js';
+import { toResident } from '../kernels/resident.js';
+import { Solver, SolverData, SolverOptions } from '../nn/solver.js';
+import type { OptimConfig } from '../nn/optim.js';
+import { matrixToJSON, matrixFromJSON, MatrixJSON } from './serialize.js';
+import { writeFileAtomic, readJsonFile, checkWritable } from '../util/io.js';
 import { modelToJSON, modelFromJSON, checkFiniteModel } from './model_file.js';
 import { checkpointSchema, parseRecord } from './schema.js';
-import { FullyConnectedNet } from '../fc_net.js';
+import { FullyConnectedNet } from '../nn/fc_net.js';
 
 export const CHECKPOINT_FORMAT = 'nnlab.SolverCheckpoint';
 export const CHECKPOINT_VERSION = 1;

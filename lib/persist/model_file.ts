@@ -1,14 +1,14 @@
 /**
  * A network as a JSON file (ConvNetJS-style toJSON/fromJSON, kept beside the network rather
- * than inside it, so that lib/fc_net.ts needs no file system and could run in a browser).
+ * than inside it, so that lib/nn/fc_net.ts needs no file system and could run in a browser).
  *
  * Loading checks everything against the stored data before a network is built: an edited
  * config (hiddenDims: [300000]) must not allocate what the file does not hold.
  */
-import { Matrix, checkFinite } from '../matrix.js';
-import { FullyConnectedNet, NetConfig, NetOptions, Params, parameterShapes, validateConfig } from '../fc_net.js';
-import { matrixToJSON, matrixFromJSON, MatrixJSON } from '../serialize.js';
-import { writeFileAtomic, readJsonFile } from '../io.js';
+import { Matrix, checkFinite } from '../nn/matrix.js';
+import { FullyConnectedNet, NetConfig, NetOptions, Params, parameterShapes, validateConfig } from '../nn/fc_net.js';
+import { matrixToJSON, matrixFromJSON, MatrixJSON } from './serialize.js';
+import { writeFileAtomic, readJsonFile } from '../util/io.js';
 import { netFileSchema, parseRecord } from './schema.js';
 
 export const MODEL_FORMAT = 'nnlab.FullyConnectedNet';

@@ -43,7 +43,7 @@ export function namedRecord<T extends v.GenericSchema>(keyPattern: RegExp, what:
   );
 }
 
-/** A matrix as lib/serialize.ts writes it; its shape and values are checked by matrixFromJSON. */
+/** A matrix as lib/persist/serialize.ts writes it; its shape and values are checked by matrixFromJSON. */
 const matrixJSON = v.looseObject({ rows: count, cols: count, data: v.array(v.unknown()), dtype: v.optional(v.picklist(['float64', 'float32'])) });
 
 /** A short quotation of a wrong value for a message. */

@@ -34,7 +34,7 @@ function htmlOutputs(nb: Notebook): string[] {
   return nb.cells.flatMap((c) => (c.outputs ?? []).map((o) => join(o.data?.['text/html'])).filter((h) => h !== ''));
 }
 
-/** Undoes lib/html.ts's escapeHtml (and numeric character references) in an attribute value. */
+/** Undoes lib/util/html.ts's escapeHtml (and numeric character references) in an attribute value. */
 export function unescapeHtml(s: string): string {
   return s.replace(/&(#x[0-9a-f]+|#\d+|amp|lt|gt|quot|apos);/gi, (_, ref: string) => {
     const r = ref.toLowerCase();

@@ -19,7 +19,7 @@ import { fillNavigation, refreshNavigation, withSharedPlotly, writeSharedPlotly,
 import { entryOk, mergeEntries, readSummary, writeSummary, type NotebookEntry } from './summary.js';
 import { indexHtml } from './index_page.js';
 import { createConsole, followProgress, NotebookProgress, type Console } from './progress.js';
-import { writeFileAtomic } from '../io.js';
+import { writeFileAtomic } from '../util/io.js';
 import { getProfile } from '../experiments/profile.js';
 import { pageInputs } from './inputs.js';
 import { claimOutFolder, removeExecuted, withOutFolderLock, writeExecuted } from './out_folder.js';

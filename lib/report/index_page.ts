@@ -4,7 +4,7 @@
  * any problems, with a link to its page. Rows from different profiles are not comparable, and
  * the page says so at the top when they differ.
  */
-import { escapeHtml } from '../html.js';
+import { escapeHtml } from '../util/html.js';
 import { entryOk, type NotebookEntry } from './summary.js';
 
 /** "42 s", "3 min 20 s". */

@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, realpathSync, rmSync, symlinkSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { platformChoices } from '../platform.js';
+import { platformChoices } from '../util/platform.js';
 
 /** The project root: the folder holding package.json, lib/ (or dist/) and notebooks/. */
 export function projectRoot(): string {

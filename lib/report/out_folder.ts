@@ -8,7 +8,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import lockfile from 'proper-lockfile';
-import { writeFileAtomic } from '../io.js';
+import { writeFileAtomic } from '../util/io.js';
 import { SUMMARY_FILE } from './summary.js';
 
 /** The file that says a folder is an nnlab report. */

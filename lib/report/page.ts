@@ -11,8 +11,8 @@
 import { createRequire } from 'node:module';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { escapeHtml } from '../html.js';
-import { writeFileAtomic } from '../io.js';
+import { escapeHtml } from '../util/html.js';
+import { writeFileAtomic } from '../util/io.js';
 import type { Notebook } from './inspect.js';
 import { pagerSlot, tocSlot, PLOTLY_FILE } from './template.js';
 

@@ -5,7 +5,7 @@
  * check every two seconds that ends the kernel once that process is gone (as ipykernel's parent
  * poller does for Python kernels). The timer is unref'd: it keeps nothing alive by itself.
  */
-import { processRuns } from '../io.js';
+import { processRuns } from '../util/io.js';
 
 let watching = false;
 

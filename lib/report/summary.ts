@@ -7,7 +7,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import * as v from 'valibot';
-import { writeFileAtomic } from '../io.js';
+import { writeFileAtomic } from '../util/io.js';
 import { firstProblem, parseRecord, summaryEntrySchema, summaryFileSchema } from '../persist/schema.js';
 import type { HeadlineRow } from './facts.js';
 import { emptySummary, type NotebookSummary } from './inspect.js';

@@ -7,7 +7,7 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { processRuns } from '../io.js';
+import { processRuns } from '../util/io.js';
 
 const PREFIX = 'nnlab-report-';
 const OWNER_FILE = 'owner.json';

@@ -2,12 +2,12 @@
  * The report's fitting task: learn sin(x) on (−π/2, π/2) with a small network and MSE loss,
  * then measure the error on a grid of step 0.01 (the report gives its signed mean, −0.00019).
  */
-import { Matrix } from '../matrix.js';
-import { FullyConnectedNet, WeightInit } from '../fc_net.js';
-import { Solver, EpochInfo } from '../solver.js';
-import { Activation } from '../layer_utils.js';
-import { Rng, deriveSeed } from '../random.js';
-import { UpdateRuleName } from '../optim.js';
+import { Matrix } from '../nn/matrix.js';
+import { FullyConnectedNet, WeightInit } from '../nn/fc_net.js';
+import { Solver, EpochInfo } from '../nn/solver.js';
+import { Activation } from '../nn/layer_utils.js';
+import { Rng, deriveSeed } from '../nn/random.js';
+import { UpdateRuleName } from '../nn/optim.js';
 import { sin } from '../math/elementary.js';
 
 export interface SineOptions {

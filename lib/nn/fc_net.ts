@@ -7,12 +7,14 @@
  * `loss(X)`) gives the scores (test mode); `loss(X, y)` gives the loss and the gradient of every
  * parameter.
  */
-import { Matrix, checkFinite, addL2Gradient, argmaxRows, type DType } from './matrix.js';
+import { Matrix, checkFinite, type DType } from './matrix.js';
+import { addL2Gradient, argmaxRows } from './ops.js';
 import { affineForward, affineBackward, softmaxLoss, mseLoss, BatchnormParam, checkLabels, type AffineCache } from './layers.js';
 import { Activation, checkActivation, hiddenLayerForward, hiddenLayerBackward, HiddenLayerCache, HiddenLayerParamGrads } from './layer_utils.js';
 import { Rng, deriveSeed } from './random.js';
-import { MAX_LAYER_WIDTH, MAX_PARAMETERS } from './limits.js';
-import { EvalWorkspace } from './eval_workspace.js';
+import { MAX_LAYER_WIDTH, MAX_PARAMETERS } from '../util/limits.js';
+import { scoreOnce } from './engine.js';
+import { defaultEngine } from '../fast/engine.js';
 
 export type Normalization = 'none' | 'batchnorm';
 export type LossKind = 'softmax' | 'mse';
@@ -44,21 +46,22 @@ export interface NetConfig {
   dtype: DType;
 }
 
-export const DEFAULT_NET_CONFIG: Omit<NetConfig, 'inputDim' | 'hiddenDims' | 'outputDim'> = {
+const DEFAULT_NET_CONFIG: Omit<NetConfig, 'inputDim' | 'hiddenDims' | 'outputDim'> = {
   activation: 'relu', normalization: 'none', dropout: 0, loss: 'softmax', reg: 0, weightInit: 'he', seed: 0, dtype: 'float64',
 };
+
+/** Every key of NetConfig (the type checks that none is missing): the options validateConfig accepts. */
+const CONFIG_KEYS = {
+  inputDim: true, hiddenDims: true, outputDim: true, activation: true, normalization: true, dropout: true,
+  loss: true, reg: true, weightInit: true, seed: true, dtype: true,
+} satisfies Record<keyof NetConfig, true>;
 
 export type NetOptions = Pick<NetConfig, 'inputDim' | 'hiddenDims' | 'outputDim'> & Partial<NetConfig>;
 
 export interface LossResult { loss: number; grads: Params }
 
-/** What a training loop may pass to `loss` besides the data (the Solver passes both). */
+/** What a training loop may pass to `loss` besides the data and the Rng (the Solver does). */
 export interface StepOptions {
-  /**
-   * Where to write gradients: a matrix per parameter name, of the parameter's shape,
-   * overwritten, so that the loop reuses the same storage every step.
-   */
-  gradOut?: Params;
   /**
    * X (and MSE targets) were checked for non-finite values where they entered (the Solver
    * checks its data once): skip the scan, which costs as much as a small layer.
@@ -90,7 +93,7 @@ export function parameterShapes(config: Pick<NetConfig, 'inputDim' | 'hiddenDims
  * would have. Throws naming the first bad option (or the size, past MAX_PARAMETERS).
  */
 export function validateConfig(options: NetOptions): NetConfig {
-  const known = ['inputDim', 'hiddenDims', 'outputDim', 'activation', 'normalization', 'dropout', 'loss', 'reg', 'weightInit', 'seed', 'dtype'];
+  const known = Object.keys(CONFIG_KEYS);
   for (const key of Object.keys(options)) {
     if (!known.includes(key)) throw new Error(`FullyConnectedNet: unknown option '${key}', expected one of ${known.join(', ')}`);
   }
@@ -169,12 +172,11 @@ export class FullyConnectedNet {
   loss(X: Matrix): Matrix;
   /**
    * Loss and gradients for X (N×inputDim) and its targets, in train mode. `rng` draws the
-   * dropout masks; with `step.gradOut` the weight and bias gradients are written there instead
-   * of into new matrices (see StepOptions).
+   * dropout masks; `step.checked` skips the scan of X for non-finite values (see StepOptions).
    */
   loss(X: Matrix, y: Targets, rng?: Rng, step?: StepOptions): LossResult;
   loss(X: Matrix, y?: Targets, rng?: Rng, step: StepOptions = {}): Matrix | LossResult {
-    const { gradOut, checked = false } = step;
+    const { checked = false } = step;
     const { outputDim, loss: lossKind, reg } = this.config;
     if (y === undefined) return this.forward('FullyConnectedNet.loss', X, 'test', checked).scores;
     const { scores, caches, lastCache } = this.forward('FullyConnectedNet.loss', X, 'train', checked, rng);
@@ -192,20 +194,19 @@ export class FullyConnectedNet {
     }
 
     const grads: Params = {};
-    const outFor = (i: number) => gradOut && { dw: gradOut[`W${i}`], db: gradOut[`b${i}`] };
-    const last = affineBackward(dscores, lastCache, outFor(L));
+    const last = affineBackward(dscores, lastCache);
     grads[`W${L}`] = last.dw;
     grads[`b${L}`] = last.db;
     let dh = last.dx;
     for (let i = L - 1; i >= 1; i--) {
       let g: HiddenLayerParamGrads;
       if (i > 1) {
-        const withDx = hiddenLayerBackward(dh, caches[i - 1], true, outFor(i));
+        const withDx = hiddenLayerBackward(dh, caches[i - 1]);
         dh = withDx.dx;
         g = withDx;
       } else {
         // The first layer's dx would be the gradient with respect to X: never used, so not computed.
-        g = hiddenLayerBackward(dh, caches[0], false, outFor(1));
+        g = hiddenLayerBackward(dh, caches[0], { inputGrad: false });
       }
       grads[`W${i}`] = g.dw;
       grads[`b${i}`] = g.db;
@@ -251,7 +252,7 @@ export class FullyConnectedNet {
   predict(X: Matrix, batchSize = 1024): Int32Array {
     const out = new Int32Array(X.rows);
     const options = { dtype: this.config.dtype, batchSize, what: 'FullyConnectedNet.predict X' };
-    EvalWorkspace.once(this, X, options, (scores, first) => out.set(argmaxRows(scores), first));
+    scoreOnce(defaultEngine(), this, X, options, (scores, first) => out.set(argmaxRows(scores), first));
     return out;
   }
 

@@ -9,63 +9,44 @@
  * shuffles, augmentation and accuracy samples). How the data was split is the caller's business.
  */
 import { performance } from 'node:perf_hooks';
-import { Matrix } from '../matrix.js';
-import { FullyConnectedNet, Normalization, WeightInit } from '../fc_net.js';
-import { Solver, EpochInfo, IterationInfo } from '../solver.js';
-import { Activation } from '../layer_utils.js';
-import { UpdateRuleName, LR_SCHEDULES, type LrSchedule } from '../optim.js';
-import { DTYPES, type DType } from '../matrix.js';
-import { mustBeSeed, mustBeNonEmptyList, mustBeNonNegative, mustBeOneOf, mustBePositive, mustBePositiveInteger } from '../validate.js';
-import { makeAugment, MAX_SCALE, MAX_SHEAR } from '../augment.js';
-import { classProbabilities, predictionsOf, accuracyOf } from '../ensemble.js';
+import { Matrix } from './nn/matrix.js';
+import { FullyConnectedNet, type NetConfig } from './nn/fc_net.js';
+import { Solver, EpochInfo, IterationInfo, type SolverOptions } from './nn/solver.js';
+import { LR_SCHEDULES } from './nn/optim.js';
+import { DTYPES, type DType } from './nn/matrix.js';
+import { mustBeSeed, mustBeNonEmptyList, mustBeNonNegative, mustBeOneOf, mustBePositive, mustBePositiveInteger } from './util/validate.js';
+import { makeAugment, MAX_SCALE, MAX_SHEAR } from './data/augment.js';
+import { classProbabilities, predictionsOf, accuracyOf } from './data/ensemble.js';
 
-/** One training run, fully described by plain data (so it can go to a worker thread and into a cache key). */
-export interface TrainSettings {
-  hiddenDims: number[];
-  activation: Activation;
-  normalization: Normalization;
-  /** Probability of dropping a hidden unit; 0 = off. */
-  dropout: number;
-  /** L2 strength: the loss gets 0.5·reg·Σ‖W‖². */
-  reg: number;
-  weightInit: WeightInit;
-  /** 'softmax' (cross-entropy) or 'mse' on one-hot targets. */
-  loss: 'softmax' | 'mse';
-  updateRule: UpdateRuleName;
-  learningRate: number;
-  /** Learning rate multiplier applied after every epoch. */
-  lrDecay: number;
-  /**
-   * How the learning rate changes over the numEpochs epochs (lib/optim.ts learningRateAt):
-   * 'constant' (absent = constant, as before), 'step' (×0.1 at 50% and again at 75% of the
-   * epochs) or 'cosine' (learningRate·½(1 + cos(π·epoch/numEpochs)), epoch from 0). lrDecay
-   * multiplies on top.
-   */
-  lrSchedule?: LrSchedule;
-  batchSize: number;
-  numEpochs: number;
-  /**
-   * Random translation (whole pixels), rotation (degrees) and, optionally, size change (scale:
-   * relative, 0.1 = ±10%) and horizontal shear (factor, e.g. 0.15) of every training image,
-   * drawn afresh for every minibatch (lib/augment.ts); null for none.
-   */
-  augment: AugmentSettings | null;
-  seed: number;
-  /** Number type of parameters, activations and gradients. float32 trains about twice as fast. */
-  dtype: DType;
-  /**
-   * Train until converged, as the report did: stop once training accuracy has reached 99% and
-   * validation accuracy has not improved for this many epochs (numEpochs is then the cap).
-   * null or absent: train every epoch.
-   */
-  patience?: number | null;
-  /**
-   * With patience: the training accuracy a run must have reached before it may stop (absent:
-   * CONVERGED_TRAIN_ACCURACY, the report's 99%). 0 stops on validation patience alone, for
-   * runs (strong augmentation, dropout) whose training accuracy stays below 99%.
-   */
-  minTrainAccuracy?: number;
-}
+/**
+ * One training run, fully described by plain data (so it can go to a worker thread and into a
+ * cache key): the network's options and the Solver's, documented where they are declared
+ * (NetConfig in lib/nn/fc_net.ts, SolverOptions in lib/nn/solver.ts), and the recipe's own below.
+ */
+export type TrainSettings =
+  Pick<NetConfig, 'hiddenDims' | 'activation' | 'normalization' | 'dropout' | 'reg' | 'weightInit' | 'loss' | 'seed' | 'dtype'> &
+  Pick<SolverOptions, 'updateRule' | 'lrDecay' | 'lrSchedule' | 'batchSize' | 'numEpochs'> & {
+    /** The update rule's starting learning rate (optimConfig.learningRate). */
+    learningRate: number;
+    /**
+     * Random translation (whole pixels), rotation (degrees) and, optionally, size change (scale:
+     * relative, 0.1 = ±10%) and horizontal shear (factor, e.g. 0.15) of every training image,
+     * drawn afresh for every minibatch (lib/data/augment.ts); null for none.
+     */
+    augment: AugmentSettings | null;
+    /**
+     * Train until converged, as the report did: stop once training accuracy has reached 99% and
+     * validation accuracy has not improved for this many epochs (numEpochs is then the cap).
+     * null or absent: train every epoch.
+     */
+    patience?: number | null;
+    /**
+     * With patience: the training accuracy a run must have reached before it may stop (absent:
+     * CONVERGED_TRAIN_ACCURACY, the report's 99%). 0 stops on validation patience alone, for
+     * runs (strong augmentation, dropout) whose training accuracy stays below 99%.
+     */
+    minTrainAccuracy?: number;
+  };
 
 /** TrainSettings.augment: the largest random change of each kind (0 or absent = none). */
 export interface AugmentSettings {
@@ -151,7 +132,7 @@ function oneHot(y: Int32Array, k: number): Matrix {
   return m;
 }
 
-/** Trains a classifier; throws a DivergenceError (lib/solver.ts) if the loss diverges. */
+/** Trains a classifier; throws a DivergenceError (lib/nn/solver.ts) if the loss diverges. */
 export function trainClassifier(settings: TrainSettings, data: TrainData, hooks: TrainHooks = {}): TrainedClassifier {
   const s = settings;
   validateSettings(s);

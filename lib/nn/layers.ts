@@ -3,15 +3,17 @@
  *
  * `xForward(...)` returns `[out, cache]`; `xBackward(dout, cache)` returns the gradients of the
  * loss with respect to every input of the forward pass. Shapes use N for the batch size,
- * D for input features and M for output features. The heavy loops are the kernels of
- * matrix.ts; what is written out here is the math of each layer.
+ * D for input features and M for output features. The products, ReLU and the batchnorm passes
+ * are operations of lib/nn/ops.ts (backed by kernels); the elementwise loops of leaky ReLU,
+ * sigmoid, tanh, dropout and the losses are written out here, with the math of each layer.
  */
+import { Matrix, checkShape } from './matrix.js';
 import {
-  Matrix, matmul, matmulNT, matmulTN, addRowVector, colSums, checkShape, positivePart, wherePositive,
+  matmul, matmulNT, matmulTN, addRowVector, colSums, relu, reluBackward as reluBackwardOp,
   columnMoments, normalizeColumns, columnDot, batchnormInputGrad,
-} from './matrix.js';
+} from './ops.js';
 import { Rng } from './random.js';
-import { exp, log, sigmoid, tanh } from './math/elementary.js';
+import { exp, log, sigmoid, tanh } from '../math/elementary.js';
 
 // ---------------------------------------------------------------------------------------------
 // Affine: out = x·W + b
@@ -28,15 +30,9 @@ export function affineForward(x: Matrix, w: Matrix, b: Matrix): [Matrix, AffineC
   return [out, { x, w }];
 }
 
-/**
- * Where backward passes may write the parameter gradients instead of allocating them:
- * workspaces that the training loop reuses from step to step (see FullyConnectedNet.loss's gradOut).
- */
-export interface AffineGradOut { dw: Matrix; db: Matrix }
-
 /** dout: N×M → dx: N×D, dw: D×M, db: 1×M. */
-export function affineBackward(dout: Matrix, cache: AffineCache, out?: AffineGradOut): { dx: Matrix; dw: Matrix; db: Matrix } {
-  return { dx: matmulNT(dout, cache.w), ...affineBackwardParams(dout, cache, out) }; // dx = dout·Wᵀ
+export function affineBackward(dout: Matrix, cache: AffineCache): { dx: Matrix; dw: Matrix; db: Matrix } {
+  return { dx: matmulNT(dout, cache.w), ...affineBackwardParams(dout, cache) }; // dx = dout·Wᵀ
 }
 
 /**
@@ -44,12 +40,12 @@ export function affineBackward(dout: Matrix, cache: AffineCache, out?: AffineGra
  * with respect to the input data, which training never uses, and dout·Wᵀ is the largest
  * product of the backward pass (N×M·M×D with D = 784 inputs).
  */
-export function affineBackwardParams(dout: Matrix, cache: AffineCache, out?: AffineGradOut): { dw: Matrix; db: Matrix } {
+export function affineBackwardParams(dout: Matrix, cache: AffineCache): { dw: Matrix; db: Matrix } {
   const { x, w } = cache;
   checkShape('affineBackward dout', dout, x.rows, w.cols);
   return {
-    dw: matmulTN(x, dout, out?.dw), // xᵀ·dout
-    db: colSums(dout, out?.db),
+    dw: matmulTN(x, dout), // xᵀ·dout
+    db: colSums(dout),
   };
 }
 
@@ -58,15 +54,15 @@ export function affineBackwardParams(dout: Matrix, cache: AffineCache, out?: Aff
 // sigmoid and tanh (σ' = σ(1−σ), tanh' = 1−tanh²).
 // ---------------------------------------------------------------------------------------------
 
-/** out = max(0, x), any shape. (The loop is a kernel of matrix.ts, as are the ones below.) */
+/** out = max(0, x), any shape. (The loop is a kernel: relu in lib/nn/ops.ts.) */
 export function reluForward(x: Matrix): [Matrix, Matrix] {
-  return [positivePart(x), x];
+  return [relu(x), x];
 }
 
 /** dx = dout where x > 0, else 0. */
 export function reluBackward(dout: Matrix, x: Matrix): { dx: Matrix } {
   checkShape('reluBackward dout', dout, x.rows, x.cols);
-  return { dx: wherePositive(x, dout) };
+  return { dx: reluBackwardOp(x, dout) };
 }
 
 export interface LeakyReluCache { x: Matrix; alpha: number }

@@ -1,50 +1,23 @@
 /**
  * The Solver trains a model with minibatch gradient descent (CS231n's solver.py): it shuffles the
- * training set every epoch, takes one update step per minibatch, checks training and validation
- * accuracy after every epoch, keeps the best parameters seen and restores them at the end.
+ * training set every epoch, takes one update step per minibatch, evaluates the model on the
+ * training and validation data after every epoch (accuracy, or MSE for regression), keeps the
+ * best parameters seen and restores them at the end.
  *
- * Every random choice (shuffles, accuracy subsamples, dropout masks, augmentation) comes from
+ * Every random choice (shuffles, evaluation subsamples, dropout masks, augmentation) comes from
  * an Rng derived from (seed, epoch), so a run is reproducible and can resume from a checkpoint
  * to exactly the result of an uninterrupted run (checkpoint files: lib/persist/checkpoint.ts).
  */
-import { Matrix, checkFinite, argmaxRows, type DType } from './matrix.js';
-import type { LossResult, Params, StepOptions, Targets } from './fc_net.js';
-import type { BatchnormParam } from './layers.js';
-import { StepWorkspace } from './step_workspace.js';
-import { EvalWorkspace, type Scorer } from './eval_workspace.js';
-import { OptimConfig, updateRules, UpdateRuleName, UPDATE_RULE_NAMES, HYPERPARAMETERS, learningRateAt, LR_SCHEDULES, type LrSchedule } from './optim.js';
+import { Matrix, checkFinite, type DType } from './matrix.js';
+import { argmaxRows } from './ops.js';
+import type { Params, Targets } from './fc_net.js';
+import type { Model } from './model.js';
+import { DivergenceError, DIVERGENCE_FACTOR } from './divergence.js';
+import type { Engine, Scorer } from './engine.js';
+import { defaultEngine } from '../fast/engine.js';
+import { OptimConfig, updateRules, isUpdateRule, UpdateRuleName, learningRateAt, LR_SCHEDULES, type LrSchedule } from './optim.js';
 import { Rng, deriveSeed } from './random.js';
-import { powInt } from './math/elementary.js';
-
-/**
- * What the Solver trains: any model with named parameters and a loss (CS231n's solver.py asks
- * the same). FullyConnectedNet is one; the optional members let the Solver check the data
- * against the model before training and keep the batchnorm statistics of the best epoch.
- */
-export interface Model {
-  /** The trainable parameters by name; the update rule writes new values into this map. */
-  params: Params;
-  /** Scores for X (test mode). */
-  loss(X: Matrix): Matrix;
-  /**
-   * Scores for X in test mode, the forward pass alone (FullyConnectedNet has it); `checked`
-   * says X needs no scan for non-finite values. The accuracy checks use it when present.
-   */
-  scores?(X: Matrix, options?: { checked?: boolean }): Matrix;
-  /**
-   * Loss and gradients for X and its targets (train mode). `rng` draws any randomness of the
-   * step (dropout masks); `step.gradOut` holds a reusable matrix per parameter, of its shape,
-   * where the model may write gradients instead of allocating them (valid until the next
-   * step), and `step.checked` says the data need no scan for non-finite values.
-   */
-  loss(X: Matrix, y: Targets, rng?: Rng, step?: StepOptions): LossResult;
-  /** Throws unless `y` holds valid targets for `n` samples. */
-  checkTargets?(what: string, y: Targets, n: number): void;
-  /** The number of input columns, checked against the data. */
-  readonly config?: { readonly inputDim: number };
-  /** Batchnorm running statistics, restored with the best parameters. */
-  readonly bnParams?: readonly BatchnormParam[];
-}
+import { powInt } from '../math/elementary.js';
 
 export interface SolverData {
   XTrain: Matrix;
@@ -59,9 +32,7 @@ export interface EpochInfo {
   numEpochs: number;
   /** Mean training loss over the epoch's minibatches. */
   loss: number;
-  trainAcc: number;
-  valAcc: number;
-  /** The same two numbers under neutral names: accuracy, or MSE for regression. */
+  /** Solver.evaluate on the training and validation data: accuracy, or MSE for regression. */
   trainMetric: number;
   valMetric: number;
   seconds: number;
@@ -76,16 +47,16 @@ export interface SolverOptions {
   /** The learning rate is multiplied by this after every epoch. */
   lrDecay: number;
   /**
-   * The learning rate of each epoch (lib/optim.ts learningRateAt), times lrDecay^(epoch−1);
+   * The learning rate of each epoch (lib/nn/optim.ts learningRateAt), times lrDecay^(epoch−1);
    * absent or 'constant': optimConfig.learningRate with lrDecay only. Other schedules need
    * optimConfig.learningRate.
    */
   lrSchedule?: LrSchedule;
   batchSize: number;
   numEpochs: number;
-  /** Training accuracy is checked on a random subset of this many samples (null: all). */
+  /** The training metric is measured on a random subset of this many samples (null: all). */
   numTrainSamples: number | null;
-  /** Validation accuracy is checked on this many samples (null: all). */
+  /** The validation metric is measured on this many samples (null: all). */
   numValSamples: number | null;
   printEvery: number;
   verbose: boolean;
@@ -119,33 +90,9 @@ const DEFAULT_OPTIONS: SolverOptions = {
   updateRule: 'sgd', optimConfig: {}, lrDecay: 1, batchSize: 100, numEpochs: 10,
   numTrainSamples: 1000, numValSamples: null, printEvery: 10, verbose: false, seed: 0, checkpoint: null, earlyStopping: null,
 };
-const OPTION_KEYS = [...Object.keys(DEFAULT_OPTIONS), 'lastBatchOfOne', 'augment', 'metric', 'lrSchedule', 'onIteration', 'onEpoch'];
-
-/**
- * Training stops as diverged when a minibatch's loss is not finite, or larger than this many
- * times the run's first loss (taken as at least 1, so that a regression starting near 0 is
- * not stopped by ordinary noise). Adam at learning rates 1e-3..1e-1 on the built-in data stays
- * below 10× its first loss; runs at 10 and above passed 1e20.
- */
-export const DIVERGENCE_FACTOR = 1e3;
-
-/** Thrown by Solver.train when the loss diverges; says where, and suggests a smaller learning rate. */
-export class DivergenceError extends Error {
-  constructor(
-    readonly loss: number,
-    readonly epoch: number,
-    readonly iteration: number,
-    readonly iterationsPerEpoch: number,
-    readonly learningRate: number | undefined,
-    why: string,
-  ) {
-    super(
-      `Solver.train: the loss became ${loss} at epoch ${epoch}, iteration ${iteration} of ${iterationsPerEpoch}${why} ` +
-      `(learning rate ${learningRate}); the training diverged: try a smaller learning rate`,
-    );
-    this.name = 'DivergenceError';
-  }
-}
+/** The options without a default: with DEFAULT_OPTIONS, every key of SolverOptions (the type checks it). */
+const OPTIONAL = { lastBatchOfOne: true, augment: true, metric: true, lrSchedule: true, onIteration: true, onEpoch: true } satisfies Record<Exclude<keyof SolverOptions, keyof typeof DEFAULT_OPTIONS>, true>;
+const OPTION_KEYS = [...Object.keys(DEFAULT_OPTIONS), ...Object.keys(OPTIONAL)];
 
 export interface TrainResult {
   bestValMetric: number;
@@ -166,7 +113,7 @@ function validateOptions(options: Partial<SolverOptions>): SolverOptions {
     if (!OPTION_KEYS.includes(key)) throw new Error(`Solver: unknown option '${key}', expected one of ${OPTION_KEYS.join(', ')}`);
   }
   const o: SolverOptions = { ...DEFAULT_OPTIONS, ...options, optimConfig: { ...(options.optimConfig ?? {}) } };
-  if (!UPDATE_RULE_NAMES.includes(o.updateRule)) throw new Error(`Solver: unknown updateRule '${o.updateRule}', expected one of ${UPDATE_RULE_NAMES.join(', ')}`);
+  if (!isUpdateRule(o.updateRule)) throw new Error(`Solver: unknown updateRule '${o.updateRule}', expected one of ${Object.keys(updateRules).join(', ')}`);
   checkPositiveInt('batchSize', o.batchSize);
   checkPositiveInt('numEpochs', o.numEpochs);
   checkPositiveInt('printEvery', o.printEvery);
@@ -178,7 +125,7 @@ function validateOptions(options: Partial<SolverOptions>): SolverOptions {
     throw new Error(`Solver: lrSchedule '${o.lrSchedule}' needs optimConfig.learningRate (the rate it starts from)`);
   }
   // A misspelt key ({ learningrate: 5 }) would otherwise be ignored and the default used.
-  const known = HYPERPARAMETERS[o.updateRule];
+  const known: readonly string[] = updateRules[o.updateRule].hyperparameters;
   for (const key of Object.keys(o.optimConfig)) {
     if (!known.includes(key)) throw new Error(`Solver: optimConfig has unknown key '${key}' for ${o.updateRule}, expected some of ${known.join(', ')}`);
   }
@@ -227,10 +174,11 @@ export class Solver {
   /** The batchnorm running statistics that go with bestParams. */
   bestBatchnorm: { runningMean?: Matrix; runningVar?: Matrix }[] = [];
 
-  /** The step's memory: minibatch buffer, temporaries and gradient workspaces (lib/step_workspace.ts). */
-  private readonly workspace = new StepWorkspace();
-  /** The accuracy checks' memory: the validation set's copy, outputs (lib/eval_workspace.ts). */
-  private readonly evaluation = new EvalWorkspace();
+  /**
+   * Where the minibatches are gathered and the passes computed (lib/nn/engine.ts): the default
+   * engine, or referenceEngine() set before train() for the plain version, with the same results.
+   */
+  engine: Engine = defaultEngine();
 
   constructor(model: Model, data: SolverData, options: Partial<SolverOptions> = {}) {
     this.model = model;
@@ -242,9 +190,7 @@ export class Solver {
     for (const k of Object.keys(model.params)) this.optimConfigs[k] = { ...this.options.optimConfig };
   }
 
-  get trainAccHistory(): number[] { return this.trainMetricHistory; }
-  get valAccHistory(): number[] { return this.valMetricHistory; }
-  /** Best validation accuracy (for a regression metric, the best validation MSE). */
+  /** @deprecated Use bestValMetric (it is an MSE for regression); kept for one version, for code written from the README of 0.1. */
   get bestValAcc(): number { return this.bestValMetric; }
 
   private validateData(): void {
@@ -279,9 +225,9 @@ export class Solver {
    * constructor, so not scanned again: the scan costs as much as a small layer).
    */
   private stepChecked(X: Matrix, y: Targets, rng?: Rng): number {
-    const { input, gradOut } = this.workspace.begin(X, this.model.params);
-    const { loss, grads } = this.model.loss(input, y, rng, { gradOut, checked: true });
-    const rule = updateRules[this.options.updateRule];
+    const input = this.engine.stepInput(X, this.model.params);
+    const { loss, grads } = this.model.loss(input, y, rng, { checked: true });
+    const rule = updateRules[this.options.updateRule].update;
     for (const [k, w] of Object.entries(this.model.params)) {
       const [nextW, nextConfig] = rule(w, grads[k], this.optimConfigs[k]);
       this.model.params[k] = nextW;
@@ -296,15 +242,16 @@ export class Solver {
   }
 
   /**
-   * Accuracy of the model on (X, y), or its MSE for a regression metric, on at most `numSamples`
-   * samples drawn with `rng` (all of them when numSamples is null or ≥ N), in batches.
+   * The solver's metric of the model on (X, y): accuracy, or MSE for regression (see `metric`),
+   * on at most `numSamples` samples drawn with `rng` (all of them when numSamples is null or
+   * ≥ N), in batches.
    */
-  checkAccuracy(X: Matrix, y: Targets, numSamples: number | null = null, rng?: Rng, batchSize = 1024): number {
+  evaluate(X: Matrix, y: Targets, numSamples: number | null = null, rng?: Rng, batchSize = 1024): number {
     const n = X.rows;
     let idx: Int32Array = new Int32Array(n).map((_, i) => i);
     let subset = false;
     if (numSamples !== null && numSamples < n) {
-      if (!rng) throw new Error('Solver.checkAccuracy: subsampling needs an rng');
+      if (!rng) throw new Error('Solver.evaluate: subsampling needs an rng');
       idx = rng.permutation(n).subarray(0, numSamples);
       subset = true;
     }
@@ -312,9 +259,9 @@ export class Solver {
     const scorer: Scorer = model.scores ? (model as Scorer) : { scores: (x) => model.loss(x) };
     // The solver's own data were scanned by its constructor and stay as they are: kept between epochs.
     const own = X === this.data.XTrain || X === this.data.XVal;
-    const options = { dtype: this.dtype, batchSize, rows: subset ? idx : undefined, what: 'Solver.checkAccuracy X', checked: own, keep: own };
+    const options = { dtype: this.dtype, batchSize, rows: subset ? idx : undefined, what: 'Solver.evaluate X', checked: own, keep: own };
     let total = 0;
-    this.evaluation.forEachBatch(scorer, X, options, (scores, first) => {
+    this.engine.forEachBatch(scorer, X, options, (scores, first) => {
       const yb = selectTargets(y, idx.subarray(first, first + scores.rows));
       if (this.metric === 'accuracy') {
         const pred = argmaxRows(scores);
@@ -326,6 +273,11 @@ export class Solver {
       }
     });
     return total / idx.length;
+  }
+
+  /** @deprecated Use evaluate (it returns the MSE for regression); kept for one version. */
+  checkAccuracy(X: Matrix, y: Targets, numSamples: number | null = null, rng?: Rng, batchSize = 1024): number {
+    return this.evaluate(X, y, numSamples, rng, batchSize);
   }
 
   private isBetter(value: number): boolean {
@@ -350,8 +302,8 @@ export class Solver {
       for (let it = 0; it < iterationsPerEpoch; it++) {
         const last = it === iterationsPerEpoch - 1;
         const idx = order.subarray(it * o.batchSize, last ? n : (it + 1) * o.batchSize);
-        // Gathered straight into the workspace's minibatch buffer (converting float64 data).
-        let Xb = XTrain.selectRows(idx, this.workspace.minibatch(idx.length, XTrain.cols, this.dtype));
+        // Gathered straight into the engine's minibatch buffer (converting float64 data).
+        let Xb = XTrain.selectRows(idx, this.engine.minibatch(idx.length, XTrain.cols, this.dtype));
         if (o.augment) {
           Xb = o.augment(Xb, rng);
           checkFinite('Solver.train: the augmented minibatch', Xb); // new values, not checked yet
@@ -368,8 +320,8 @@ export class Solver {
         if (config.learningRate !== undefined) config.learningRate *= o.lrDecay;
       }
 
-      const trainMetric = this.checkAccuracy(XTrain, yTrain, o.numTrainSamples, rng);
-      const valMetric = this.checkAccuracy(XVal, yVal, o.numValSamples, rng);
+      const trainMetric = this.evaluate(XTrain, yTrain, o.numTrainSamples, rng);
+      const valMetric = this.evaluate(XVal, yVal, o.numValSamples, rng);
       const seconds = (performance.now() - t0) / 1000;
       this.trainMetricHistory.push(trainMetric);
       this.valMetricHistory.push(valMetric);
@@ -383,13 +335,13 @@ export class Solver {
       }
       const label = this.metric === 'accuracy' ? 'acc' : 'mse';
       if (o.verbose) console.log(`(Epoch ${epoch} / ${o.numEpochs}) train ${label}: ${trainMetric.toFixed(6)}; val ${label}: ${valMetric.toFixed(6)}`);
-      o.onEpoch?.({ epoch, numEpochs: o.numEpochs, loss: lossSum / iterationsPerEpoch, trainAcc: trainMetric, valAcc: valMetric, trainMetric, valMetric, seconds });
+      o.onEpoch?.({ epoch, numEpochs: o.numEpochs, loss: lossSum / iterationsPerEpoch, trainMetric, valMetric, seconds });
       o.checkpoint?.(this);
       if (this.converged(trainMetric)) break;
     }
 
     this.restoreBest();
-    this.evaluation.release(); // the accuracy checks' memory, back now rather than whenever collected
+    this.engine.release(); // evaluation's memory, back now rather than whenever collected
     return {
       bestValMetric: this.bestValMetric, bestEpoch: this.bestEpoch, metric: this.metric,
       lossHistory: this.lossHistory, trainMetricHistory: this.trainMetricHistory,

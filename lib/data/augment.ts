@@ -12,9 +12,9 @@
  * smaller) and a random horizontal shear (a slanted hand). Left out or 0, the random draws and
  * the images are exactly those of shift and rotation alone.
  */
-import { Matrix } from './matrix.js';
-import { Rng } from './random.js';
-import { cos, sin } from './math/elementary.js';
+import { Matrix } from '../nn/matrix.js';
+import { Rng } from '../nn/random.js';
+import { cos, sin } from '../math/elementary.js';
 
 export interface AugmentOptions {
   /** Largest translation in whole pixels, along each axis (0 = none). */

@@ -4,7 +4,7 @@
  * matrix is written with its dtype and read back as float32 (every float32 is a float64, so
  * that round trip is exact too).
  */
-import { Matrix, checkFinite, type DType } from './matrix.js';
+import { Matrix, checkFinite, type DType } from '../nn/matrix.js';
 
 export interface MatrixJSON { rows: number; cols: number; data: number[]; dtype?: DType }
 

@@ -8,9 +8,10 @@
  * sample i), so that they fit in a cached RunRecord (lib/experiments/train.ts) and an ensemble
  * can be scored later without the networks.
  */
-import { Matrix, type DType } from './matrix.js';
-import { EvalWorkspace, type Scorer } from './eval_workspace.js';
-import { exp } from './math/elementary.js';
+import { Matrix, type DType } from '../nn/matrix.js';
+import { scoreOnce, type Scorer } from '../nn/engine.js';
+import { defaultEngine } from '../fast/engine.js';
+import { exp } from '../math/elementary.js';
 
 /** A model that maps inputs (N×D) to class scores (N×C) in test mode, in its number type: a FullyConnectedNet. */
 export interface ScoringModel extends Scorer {
@@ -33,13 +34,13 @@ export function softmaxRows(scores: Matrix): Float64Array {
 
 /**
  * The model's class probabilities for X (N×D): softmax of its scores, flat N×C, in batches of
- * `batchSize` rows through an evaluation workspace (as FullyConnectedNet.predict). (For a network trained with the MSE loss these are the softmax of its
+ * `batchSize` rows through the default engine (as FullyConnectedNet.predict). (For a network trained with the MSE loss these are the softmax of its
  * outputs: not calibrated, but their argmax is its prediction, which is what an ensemble needs.)
  */
 export function classProbabilities(model: ScoringModel, X: Matrix, numClasses: number, batchSize = 1024): Float64Array {
   const out = new Float64Array(X.rows * numClasses);
   const options = { dtype: model.config.dtype, batchSize, what: 'classProbabilities X' };
-  EvalWorkspace.once(model, X, options, (scores, first) => {
+  scoreOnce(defaultEngine(), model, X, options, (scores, first) => {
     if (scores.cols !== numClasses) throw new Error(`classProbabilities: the model gives ${scores.cols} scores per sample, expected ${numClasses}`);
     out.set(softmaxRows(scores), first * numClasses);
   });

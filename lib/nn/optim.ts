@@ -6,8 +6,9 @@
  * where `config` holds the hyperparameters (defaults filled in on the first call) and any state
  * the rule keeps between steps (velocity, moving averages). Updates are made in place: nextW is w.
  */
-import { Matrix, checkShape, residentMatrix, adamUpdate } from './matrix.js';
-import { cos, powInt } from './math/elementary.js';
+import { Matrix, checkShape } from './matrix.js';
+import { adamUpdate } from './ops.js';
+import { cos, powInt } from '../math/elementary.js';
 
 export interface SgdConfig { learningRate?: number }
 export interface SgdMomentumConfig { learningRate?: number; momentum?: number; velocity?: Matrix }
@@ -21,8 +22,8 @@ export type OptimConfig = SgdConfig & SgdMomentumConfig & RmspropConfig & AdamCo
 export type UpdateRule = (w: Matrix, dw: Matrix, config: OptimConfig) => [Matrix, OptimConfig];
 
 function stateLike(w: Matrix, state: Matrix | undefined, what: string): Matrix {
-  // Resident: the state is read and written every step, so the kernels keep it where they compute.
-  if (state === undefined) return residentMatrix(w.rows, w.cols, w.dtype);
+  // Matrix.like: zeros of w's type, stored where w's allocator says (see Matrix.allocator).
+  if (state === undefined) return Matrix.like(w);
   checkShape(what, state, w.rows, w.cols);
   return state;
 }
@@ -85,23 +86,32 @@ export function adam(w: Matrix, dw: Matrix, config: AdamConfig = {}): [Matrix, A
   const v = (config.v = stateLike(w, config.v, 'adam v'));
   const t = (config.t = (config.t ?? 0) + 1);
   const c1 = 1 - powInt(b1, t), c2 = 1 - powInt(b2, t);
-  // The elementwise loop is a kernel of matrix.ts (its divisions and square root dominate a
-  // training step; the WebAssembly version does two at a time, with identical results).
+  // The elementwise loop, for k over every element of w (its divisions and square root dominate
+  // a training step, so it runs as a kernel: adamJs in lib/kernels/js.ts, or assembly/adam.ts
+  // two elements at a time, with identical results):
+  //   m[k] = b1 * m[k] + (1 - b1) * dw[k];
+  //   v[k] = b2 * v[k] + (1 - b2) * dw[k] * dw[k];
+  //   w[k] -= (lr * (m[k] / c1)) / (Math.sqrt(v[k] / c2) + eps);
   adamUpdate(w, dw, m, v, { learningRate: lr, beta1: b1, beta2: b2, epsilon: eps, c1, c2 });
   return [w, config];
 }
 
-export const updateRules = { sgd, sgdMomentum, rmsprop, adam } as Record<string, UpdateRule>;
-export type UpdateRuleName = 'sgd' | 'sgdMomentum' | 'rmsprop' | 'adam';
-export const UPDATE_RULE_NAMES: readonly UpdateRuleName[] = ['sgd', 'sgdMomentum', 'rmsprop', 'adam'];
+/**
+ * The update rules by name (the Solver's `updateRule`), each with the hyperparameters it reads
+ * from its config; the rest of a config is the rule's state.
+ */
+export const updateRules = {
+  sgd: { update: sgd, hyperparameters: ['learningRate'] },
+  sgdMomentum: { update: sgdMomentum, hyperparameters: ['learningRate', 'momentum'] },
+  rmsprop: { update: rmsprop, hyperparameters: ['learningRate', 'decayRate', 'epsilon'] },
+  adam: { update: adam, hyperparameters: ['learningRate', 'beta1', 'beta2', 'epsilon'] },
+} satisfies Record<string, { update: UpdateRule; hyperparameters: readonly (keyof OptimConfig)[] }>;
+export type UpdateRuleName = keyof typeof updateRules;
 
-/** The hyperparameters each rule reads from its config (the rest of a config is its state). */
-export const HYPERPARAMETERS: Record<UpdateRuleName, readonly string[]> = {
-  sgd: ['learningRate'],
-  sgdMomentum: ['learningRate', 'momentum'],
-  rmsprop: ['learningRate', 'decayRate', 'epsilon'],
-  adam: ['learningRate', 'beta1', 'beta2', 'epsilon'],
-};
+/** Whether `name` is the name of an update rule. */
+export function isUpdateRule(name: string): name is UpdateRuleName {
+  return Object.hasOwn(updateRules, name);
+}
 
 /** How the learning rate changes over the epochs of a run (on top of any per-epoch lrDecay). */
 export type LrSchedule = 'constant' | 'step' | 'cosine';

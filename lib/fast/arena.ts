@@ -1,9 +1,9 @@
 /**
  * The step arena: resident storage for the temporaries of one training step (a StepWorkspace,
- * lib/step_workspace.ts, owns one; Matrix.like draws from it through the step's minibatch).
+ * lib/fast/step_workspace.ts, owns one; Matrix.like draws from it through the step's minibatch).
  */
-import { kernels, type Floats } from './kernels/index.js';
-import type { Allocator } from './matrix.js';
+import { kernels, type Floats } from '../kernels/index.js';
+import type { Allocator } from '../nn/matrix.js';
 
 /**
  * A training step allocates a few dozen matrices (activations, caches, gradients) and drops
@@ -14,8 +14,8 @@ import type { Allocator } from './matrix.js';
  *
  * Only Matrix.like draws from the arena, for matrices computed from one that carries the arena as
  * its allocator (the step's minibatch): whatever must outlive the step (parameters, running
- * statistics, optimiser state, gradient workspaces) is allocated otherwise. A step that needs more than the block gets ordinary arrays for the rest, and the
- * next step a block large enough.
+ * statistics, optimiser state) is allocated otherwise. A step that needs more than the block
+ * gets ordinary arrays for the rest, and the next step a block large enough.
  */
 export class StepArena implements Allocator {
   private block: Float64Array | null = null;

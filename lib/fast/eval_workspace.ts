@@ -1,8 +1,8 @@
 /**
  * The memory of evaluation (scores, accuracy checks, predictions), in one place beside the
- * training step's (lib/step_workspace.ts): what the forward passes over a whole dataset keep
+ * training step's (lib/fast/step_workspace.ts): what the forward passes over a whole dataset keep
  * where the kernels compute (WebAssembly memory, see lib/kernels/wasm.ts). The teaching files
- * never see it: the Solver and FullyConnectedNet.predict hand it the model and the data, and it
+ * never see it: the fast engine (lib/fast/engine.ts) hands it the model and the data, and it
  * calls `model.scores` on one batch after another, each batch carrying its arena.
  *
  * Why: one `loss(X)` call on a batch of 1024 used to scan X for non-finite values, copy X
@@ -13,7 +13,7 @@
  *   in the right type is read in place), and each batch is a view of that copy;
  * - a listed subset of rows (the Solver's 1000-sample training-accuracy check) is gathered
  *   batch by batch into one resident buffer instead;
- * - the batch carries the workspace's arena (lib/arena.ts) as its allocator, so every output
+ * - the batch carries the workspace's arena (lib/fast/arena.ts) as its allocator, so every output
  *   of the forward pass is resident too, and the same block is reused by every batch.
  *
  * What it owns, and how long each lives: the copy of the dataset it evaluates (for one pass; with
@@ -21,36 +21,11 @@
  * change meanwhile), the gather buffer and the arena (for the workspace's life; the scores of a
  * batch until the next batch begins).
  */
-import { Matrix, checkFinite, residentMatrix, toResident, type DType } from './matrix.js';
+import { Matrix, checkFinite, type DType } from '../nn/matrix.js';
+import { residentMatrix, toResident } from '../kernels/resident.js';
 import { StepArena } from './arena.js';
-import { kernelProfile, kernels } from './kernels/index.js';
-
-/** What evaluation runs: a model's forward pass in test mode (see FullyConnectedNet.scores). */
-export interface Scorer {
-  /** Scores for X; `checked`: X needs no scan for non-finite values. */
-  scores(X: Matrix, options?: { checked?: boolean }): Matrix;
-}
-
-export interface EvalOptions {
-  /** The number type the model computes in: the data are converted to it once. */
-  dtype: DType;
-  /** Rows per forward pass. */
-  batchSize: number;
-  /** The rows to evaluate, in this order (default: all of them, in order). */
-  rows?: ArrayLike<number>;
-  /** Without `rows`: only the leading rows 0..upTo−1 of X (default: all). */
-  upTo?: number;
-  /** Names X in the error for a non-finite value, e.g. 'Solver.checkAccuracy X'. */
-  what: string;
-  /** X was checked for non-finite values where it entered (the Solver's data): no scan. */
-  checked?: boolean;
-  /**
-   * Keep X's copy (and the fact that it was scanned) for later passes over the same X, which then
-   * skip both: for data that do not change while the workspace is used (the Solver's, the bench's
-   * workload). Default false: each pass copies and scans X once, and lets the copy go.
-   */
-  keep?: boolean;
-}
+import { kernelProfile, kernels } from '../kernels/index.js';
+import { checkBatchOptions, type BatchOptions, type Scorer } from '../nn/engine.js';
 
 export class EvalWorkspace {
   private readonly arena = new StepArena();
@@ -67,10 +42,9 @@ export class EvalWorkspace {
    * evaluated. The scores live in the workspace and are overwritten by the next batch: read
    * them during the visit.
    */
-  forEachBatch(model: Scorer, X: Matrix, options: EvalOptions, visit: (scores: Matrix, first: number) => void): void {
+  forEachBatch(model: Scorer, X: Matrix, options: BatchOptions, visit: (scores: Matrix, first: number) => void): void {
+    checkBatchOptions(X, options);
     const { batchSize, rows, upTo = X.rows } = options;
-    if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`EvalWorkspace: batchSize must be a positive integer, got ${batchSize}`);
-    if (!Number.isInteger(upTo) || upTo < 0 || upTo > X.rows) throw new Error(`EvalWorkspace: upTo must be an integer from 0 to X.rows = ${X.rows}, got ${upTo}`);
     const pass = () => {
       const count = rows?.length ?? upTo;
       for (let first = 0; first < count; first += batchSize) {
@@ -93,7 +67,7 @@ export class EvalWorkspace {
   }
 
   /** Rows first..first+size−1 of X: a view of the held copy of X (made on first use). */
-  private wholeRows(X: Matrix, options: EvalOptions, first: number, size: number): Matrix {
+  private wholeRows(X: Matrix, options: BatchOptions, first: number, size: number): Matrix {
     const { dtype } = options;
     const h = this.held;
     let copy: Matrix;
@@ -109,7 +83,7 @@ export class EvalWorkspace {
   }
 
   /** Listed rows first..first+size−1, gathered (and converted) into the resident buffer. */
-  private listedRows(X: Matrix, options: EvalOptions, first: number, size: number): Matrix {
+  private listedRows(X: Matrix, options: BatchOptions, first: number, size: number): Matrix {
     const { dtype, batchSize, rows } = options;
     this.checkOnce(X, options);
     const g = this.gathered;
@@ -118,20 +92,6 @@ export class EvalWorkspace {
     const out = new Matrix(size, X.cols, buffer.data.subarray(0, size * X.cols));
     const indices = Int32Array.from({ length: size }, (_, k) => rows![first + k]);
     return X.selectRows(indices, out);
-  }
-
-  /**
-   * One pass over X in a workspace of its own, whose memory is given back at once afterwards
-   * (see release): for callers that evaluate once (predict, class probabilities) rather than
-   * every epoch.
-   */
-  static once(model: Scorer, X: Matrix, options: EvalOptions, visit: (scores: Matrix, first: number) => void): void {
-    const workspace = new EvalWorkspace();
-    try {
-      workspace.forEachBatch(model, X, options, visit);
-    } finally {
-      workspace.release();
-    }
   }
 
   /**
@@ -151,7 +111,7 @@ export class EvalWorkspace {
    * Throws, naming X as `what`, unless X is finite: once per pass, or once for all passes that
    * `keep` X (never when `checked`).
    */
-  private checkOnce(X: Matrix, { what, checked, keep }: EvalOptions): void {
+  private checkOnce(X: Matrix, { what, checked, keep }: BatchOptions): void {
     if (checked === true || (keep === true && this.checked.has(X))) return;
     checkFinite(what, X);
     if (keep === true) this.checked.add(X);

@@ -2,29 +2,34 @@
  * The memory of a training step, in one place: everything the Solver's step keeps where the
  * kernels compute (WebAssembly memory, see lib/kernels/wasm.ts) so that they read and write it
  * in place instead of copying it in and out on every call. The teaching files (layers,
- * layer_utils, fc_net, solver) never see it: the Solver asks its workspace for the step's
- * input and gradient workspaces, and passes them to `model.loss` like any other argument.
+ * layer_utils, fc_net, solver) never see it: the fast engine (lib/fast/engine.ts) asks it for
+ * the step's input, which the Solver passes to `model.loss` like any other minibatch.
  *
  * What it owns, and how long each lives:
  * - the minibatch buffer: one resident matrix reused for the whole run, where train() gathers
  *   each minibatch (two products read it every step: the first layer's forward pass and its
  *   weight gradient);
- * - the step arena (lib/arena.ts): the step's input carries it as its allocator, so every
+ * - the step arena (lib/fast/arena.ts): the step's input carries it as its allocator, so every
  *   matrix computed from the input (activations, caches, batchnorm gradients) takes its storage
- *   from it, and all of them are freed together when the next step begins;
- * - the gradient workspaces: one resident matrix per parameter, overwritten by every step, for
- *   the gradients the model writes in place (FullyConnectedNet writes its weights' and biases');
- * - the parameters themselves are moved into resident storage the first time a step sees them.
+ *   from it, and all of them are freed together when the next step begins (the gradients too:
+ *   the update rules read them before the next step);
+ * - the parameters themselves are moved into resident storage the first time a step sees them,
+ *   and carry `residentStorage` as their allocator: what an update rule makes with Matrix.like(w)
+ *   (its velocity or moment estimates, read and written every step) is resident too.
  */
-import { Matrix, residentMatrix, toResident, type DType } from './matrix.js';
+import { Matrix, type Allocator, type DType } from '../nn/matrix.js';
+import { residentMatrix, toResident } from '../kernels/resident.js';
 import { StepArena } from './arena.js';
+import { kernels } from '../kernels/index.js';
 
 type Params = Record<string, Matrix>;
+
+/** Long-lived resident storage (see residentMatrix), for what is made from a parameter. */
+const residentStorage: Allocator = { take: (f32, length) => (f32 ? kernels.alloc32(length) : kernels.alloc(length)) };
 
 export class StepWorkspace {
   private readonly arena = new StepArena();
   private batch: Matrix | null = null;
-  private gradients: Params = {};
   /** Parameter matrices this workspace has made resident (a model may replace its parameters). */
   private readonly placed = new WeakSet<Matrix>();
 
@@ -41,38 +46,28 @@ export class StepWorkspace {
   /**
    * Starts a step on the minibatch X for a model with these parameters: frees the previous
    * step's temporaries, copies X into the minibatch buffer unless it was gathered there, and
-   * returns the step's input (X, carrying the arena as its allocator) and the gradient
-   * workspaces. Both are valid until the next call: use the gradients before it.
+   * returns the step's input: X, carrying the arena as its allocator. Everything computed from
+   * it (the gradients too) is valid until the next call.
    */
-  begin(X: Matrix, params: Params): { input: Matrix; gradOut: Params } {
+  begin(X: Matrix, params: Params): Matrix {
     const dtype = Object.values(params)[0]?.dtype ?? X.dtype;
     let buffer = this.minibatch(X.rows, X.cols, dtype);
     if (X.data.buffer !== buffer.data.buffer || X.data.byteOffset !== buffer.data.byteOffset) buffer.data.set(X.data);
     else buffer = X;
     this.arena.reset();
     this.placeParams(params);
-    return { input: new Matrix(buffer.rows, buffer.cols, buffer.data, this.arena), gradOut: this.gradientsFor(params) };
+    return new Matrix(buffer.rows, buffer.cols, buffer.data, this.arena);
   }
 
   /** Moves every parameter not seen before into resident storage (same values, same type). */
   private placeParams(params: Params): void {
     for (const [k, m] of Object.entries(params)) {
       if (this.placed.has(m)) continue;
-      const r = toResident(m);
+      const resident = toResident(m);
+      const r = new Matrix(resident.rows, resident.cols, resident.data, residentStorage);
       this.placed.add(r);
       params[k] = r;
     }
-  }
-
-  /** A resident workspace of each parameter's shape and type, reused from step to step. */
-  private gradientsFor(params: Params): Params {
-    for (const [k, m] of Object.entries(params)) {
-      const g = this.gradients[k];
-      if (g === undefined || g.rows !== m.rows || g.cols !== m.cols || g.dtype !== m.dtype) {
-        this.gradients[k] = residentMatrix(m.rows, m.cols, m.dtype);
-      }
-    }
-    return this.gradients;
   }
 }
 

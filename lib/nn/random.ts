@@ -5,11 +5,11 @@
  * a neural-network library needs.
  */
 import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
-import { mustBeSeed } from './validate.js';
+import { mustBeSeed } from '../util/validate.js';
 import { uniformFloat64 } from 'pure-rand/distribution/uniformFloat64';
 import { uniformInt } from 'pure-rand/distribution/uniformInt';
 import { Matrix } from './matrix.js';
-import { cos, log, sin } from './math/elementary.js';
+import { cos, log, sin } from '../math/elementary.js';
 
 type Generator = ReturnType<typeof xoroshiro128plus>;
 

@@ -1,0 +1,39 @@
+/**
+ * The fast engine: the Engine contract of lib/nn/engine.ts with memory kept where the kernels
+ * compute (WebAssembly memory, see lib/kernels/wasm.ts). A training step goes through a
+ * StepWorkspace (minibatch buffer, step arena, resident parameters), evaluation through an
+ * EvalWorkspace (the dataset's resident copy, batch arena). Same results as referenceEngine,
+ * bit for bit (test/engine.test.ts); only where the numbers are stored differs.
+ *
+ * `defaultEngine` is the one place that chooses what the Solver and predict run on.
+ */
+import type { Matrix, DType } from '../nn/matrix.js';
+import type { Engine, Scorer, BatchOptions } from '../nn/engine.js';
+import { StepWorkspace } from './step_workspace.js';
+import { EvalWorkspace } from './eval_workspace.js';
+
+export class FastEngine implements Engine {
+  private readonly step = new StepWorkspace();
+  private readonly evaluation = new EvalWorkspace();
+
+  minibatch(rows: number, cols: number, dtype: DType): Matrix {
+    return this.step.minibatch(rows, cols, dtype);
+  }
+
+  stepInput(X: Matrix, params: Record<string, Matrix>): Matrix {
+    return this.step.begin(X, params);
+  }
+
+  forEachBatch(model: Scorer, X: Matrix, options: BatchOptions, visit: (scores: Matrix, first: number) => void): void {
+    this.evaluation.forEachBatch(model, X, options, visit);
+  }
+
+  release(): void {
+    this.evaluation.release();
+  }
+}
+
+/** The engine every Solver and every predict call runs on. */
+export function defaultEngine(): Engine {
+  return new FastEngine();
+}

@@ -1,0 +1,89 @@
+/**
+ * The seam between the training loop and the memory it computes in. The Solver (and
+ * FullyConnectedNet.predict) run their passes through an Engine: where a minibatch is gathered,
+ * what the step's input is, and how a dataset is scored batch by batch.
+ *
+ * `referenceEngine` below is the plain version, as CS231n's solver.py would write it: a fresh
+ * matrix for every minibatch and every batch of scores. The fast engine (lib/fast/engine.ts)
+ * implements the same contract with memory kept where the kernels compute; it is the one the
+ * Solver uses (chosen in one place, `defaultEngine` there), and test/engine.test.ts checks that
+ * both give the same results bit for bit.
+ */
+import { Matrix, checkFinite, type DType } from './matrix.js';
+
+/** What evaluation runs: a model's forward pass in test mode (see FullyConnectedNet.scores). */
+export interface Scorer {
+  /** Scores for X; `checked`: X needs no scan for non-finite values. */
+  scores(X: Matrix, options?: { checked?: boolean }): Matrix;
+}
+
+export interface BatchOptions {
+  /** The number type the model computes in: the data are converted to it once. */
+  dtype: DType;
+  /** Rows per forward pass. */
+  batchSize: number;
+  /** The rows to evaluate, in this order (default: all of them, in order). */
+  rows?: ArrayLike<number>;
+  /** Without `rows`: only the leading rows 0..upTo−1 of X (default: all). */
+  upTo?: number;
+  /** Names X in the error for a non-finite value, e.g. 'Solver.evaluate X'. */
+  what: string;
+  /** X was checked for non-finite values where it entered (the Solver's data): no scan. */
+  checked?: boolean;
+  /**
+   * X does not change while the engine is used (the Solver's data): an engine may keep what it
+   * prepared for X (a copy, the fact that it was scanned) for later passes. Default false.
+   */
+  keep?: boolean;
+}
+
+export interface Engine {
+  /** Where the Solver gathers a minibatch of rows×cols values of type `dtype` (valid until the next call). */
+  minibatch(rows: number, cols: number, dtype: DType): Matrix;
+  /** The input of a training step on X for a model with these parameters: X itself, or X where the engine keeps it. */
+  stepInput(X: Matrix, params: Record<string, Matrix>): Matrix;
+  /**
+   * Runs `model` on the rows of X in batches of at most `batchSize`, and after each batch calls
+   * visit(scores, first), `first` being the position of the batch's first row among the rows
+   * evaluated. Read the scores during the visit: the next batch may overwrite them.
+   */
+  forEachBatch(model: Scorer, X: Matrix, options: BatchOptions, visit: (scores: Matrix, first: number) => void): void;
+  /** Gives back what the engine holds (the Solver calls it when training ends). */
+  release(): void;
+}
+
+/** Throws unless batchSize and upTo are valid for X (the same message from every engine). */
+export function checkBatchOptions(X: Matrix, { batchSize, upTo = X.rows }: BatchOptions): void {
+  if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`forEachBatch: batchSize must be a positive integer, got ${batchSize}`);
+  if (!Number.isInteger(upTo) || upTo < 0 || upTo > X.rows) throw new Error(`forEachBatch: upTo must be an integer from 0 to X.rows = ${X.rows}, got ${upTo}`);
+}
+
+/** The plain engine: new matrices for everything, nothing kept between calls. */
+export function referenceEngine(): Engine {
+  return {
+    minibatch: (rows, cols, dtype) => Matrix.zeros(rows, cols, dtype),
+    stepInput: (X) => X,
+    forEachBatch(model, X, options, visit) {
+      checkBatchOptions(X, options);
+      const { dtype, batchSize, rows, upTo = X.rows } = options;
+      if (options.checked !== true) checkFinite(options.what, X);
+      const count = rows?.length ?? upTo;
+      for (let first = 0; first < count; first += batchSize) {
+        const size = Math.min(batchSize, count - first);
+        const indices = Int32Array.from({ length: size }, (_, k) => (rows === undefined ? first + k : rows[first + k]));
+        const batch = X.selectRows(indices, Matrix.zeros(size, X.cols, dtype));
+        visit(model.scores(batch, { checked: true }), first);
+      }
+    },
+    release() {},
+  };
+}
+
+/** One pass of `engine` over X, whose memory is given back at once afterwards (predict, class probabilities). */
+export function scoreOnce(engine: Engine, model: Scorer, X: Matrix, options: BatchOptions, visit: (scores: Matrix, first: number) => void): void {
+  try {
+    engine.forEachBatch(model, X, options, visit);
+  } finally {
+    engine.release();
+  }
+}
