@@ -33,7 +33,7 @@ export function buildProgram(): Command {
  * passes as INIT_CWD. Only for our own script (npm_lifecycle_event 'nnlab'): under another
  * script (`npm test`) INIT_CWD is inherited by every child and says nothing about its paths.
  */
-export function userFolder(env: NodeJS.ProcessEnv = process.env): string | null {
+function userFolder(env: NodeJS.ProcessEnv = process.env): string | null {
   return env.npm_lifecycle_event === 'nnlab' && env.INIT_CWD ? env.INIT_CWD : null;
 }
 

@@ -12,11 +12,11 @@ import { fileURLToPath } from 'node:url';
 import { NUMERICS_VERSION } from './math/elementary.js';
 
 /** End-of-life dates of the even (LTS) lines nnlab supports (nodejs.org's release schedule). */
-export const NODE_END_OF_LIFE: Readonly<Record<number, string>> = { 20: '2026-04-30', 22: '2027-04-30', 24: '2028-04-30', 26: '2029-04-30' };
-export const OLDEST_NODE = 20;
-export const NEWEST_NODE = 26;
+const NODE_END_OF_LIFE: Readonly<Record<number, string>> = { 20: '2026-04-30', 22: '2027-04-30', 24: '2028-04-30', 26: '2029-04-30' };
+const OLDEST_NODE = 20;
+const NEWEST_NODE = 26;
 /** The active LTS line on the day of this release: what the README recommends. */
-export const RECOMMENDED_NODE = 26;
+const RECOMMENDED_NODE = 26;
 
 /** nnlab's version, from the package.json beside dist/ (or lib/). */
 export function nnlabVersion(): string {

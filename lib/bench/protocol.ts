@@ -8,7 +8,7 @@ import { performance } from 'node:perf_hooks';
 import { WORKLOAD } from './workload.js';
 
 /** Time budget for one measured run (warm-up or timed epoch), as BENCH_CAP_S in workload.py. */
-export function capSeconds(): number {
+function capSeconds(): number {
   const v = Number(process.env.BENCH_CAP_S ?? '3.0');
   return Number.isFinite(v) && v > 0 ? v : 3.0;
 }

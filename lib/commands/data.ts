@@ -41,7 +41,7 @@ export interface WriteSynthOptions {
 }
 
 /** Generates the dataset and writes it; returns the number of images and the seconds taken. */
-export function writeSyntheticDataset(o: WriteSynthOptions): { images: number; classes: number; seconds: number } {
+function writeSyntheticDataset(o: WriteSynthOptions): { images: number; classes: number; seconds: number } {
   const t0 = performance.now();
   const out = checkOutFolder(o.out, o.force);
   const data = synthesizeCharacters({ perClass: o.perClass, seed: o.seed, difficulty: o.difficulty });
@@ -83,7 +83,7 @@ export function writeSyntheticDataset(o: WriteSynthOptions): { images: number; c
  * working folder, and `--force` used to empty it); an existing folder must be empty, or one
  * an earlier `nnlab data synth` wrote (it holds SYNTH_MANIFEST) when `force` is set.
  */
-export function checkOutFolder(given: string, force: boolean): string {
+function checkOutFolder(given: string, force: boolean): string {
   if (given.trim() === '') throw new Error('--out: expected a folder to create, got an empty path');
   const out = resolve(given);
   const protectedFolders = [parse(out).root, homedir(), process.cwd()];

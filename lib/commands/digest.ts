@@ -12,7 +12,7 @@ import { writeFileAtomic } from '../util/io.js';
 import { versionLines } from '../versions.js';
 
 /** The recorded digest: test/fixtures/digest.json in the project (not part of an installed package). */
-export function recordedDigestPath(): string {
+function recordedDigestPath(): string {
   return path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'test', 'fixtures', 'digest.json');
 }
 

@@ -87,7 +87,7 @@ export function parseAugment(text: string): AugmentSettings {
 }
 
 /** Most members --ensemble trains (each is a full training run). */
-export const MAX_ENSEMBLE = 20;
+const MAX_ENSEMBLE = 20;
 /** The training part keeps at least this fraction of each class (--val-fraction + --test-fraction ≤ 1 − this). */
 const MIN_TRAIN_FRACTION = 0.1;
 

@@ -59,11 +59,6 @@ export function lineChart(series: Series[], o: AxesOptions): Figure {
   };
 }
 
-export interface BarOptions extends AxesOptions {
-  /** Error bars (same units as y). */
-  error?: ArrayLike<number>;
-}
-
 /** Grouped bars: one trace per series over categorical x. */
 export function barChart(categories: string[], series: Array<{ name: string; y: ArrayLike<number>; error?: ArrayLike<number>; color?: string }>, o: AxesOptions): Figure {
   return {

@@ -26,7 +26,7 @@ let injected = false;
 let plotCounter = 0;
 
 /** The plotly.js-dist-min bundle source, escaped for inlining in a <script> element. */
-export function plotlyBundleSource(): string {
+function plotlyBundleSource(): string {
   if (bundleCache === undefined) {
     const req = createRequire(import.meta.url);
     const file = req.resolve('plotly.js-dist-min');

@@ -69,7 +69,7 @@ export interface ChunkKernels {
  * A claim is the word (seq << 8 | next chunk): a thread still finishing an older job can never
  * claim a chunk of a newer one, whose word has a different seq.
  */
-export function workOnJob(ex: ChunkKernels, ctl: Int32Array, f64: Float64Array, seq: number): number {
+function workOnJob(ex: ChunkKernels, ctl: Int32Array, f64: Float64Array, seq: number): number {
   const chunks = ctl[Slot.CHUNKS], kind = ctl[Slot.KIND];
   const p = ctl.slice(Slot.PARAMS, 16); // parameters, read before claiming (see the claim rule above)
   const tag = (seq & 0xffffff) << 8;

@@ -19,8 +19,8 @@ import { modelToJSON, modelFromJSON, checkFiniteModel } from './model_file.js';
 import { checkpointSchema, parseRecord } from './schema.js';
 import { FullyConnectedNet } from '../nn/fc_net.js';
 
-export const CHECKPOINT_FORMAT = 'nnlab.SolverCheckpoint';
-export const CHECKPOINT_VERSION = 1;
+const CHECKPOINT_FORMAT = 'nnlab.SolverCheckpoint';
+const CHECKPOINT_VERSION = 1;
 
 /**
  * Options that make a run what it is: a resumed run must keep them, or it would silently be a

@@ -11,8 +11,8 @@ import { matrixToJSON, matrixFromJSON, MatrixJSON } from './serialize.js';
 import { writeFileAtomic, readJsonFile } from '../util/io.js';
 import { netFileSchema, parseRecord } from './schema.js';
 
-export const MODEL_FORMAT = 'nnlab.FullyConnectedNet';
-export const MODEL_FORMAT_VERSION = 1;
+const MODEL_FORMAT = 'nnlab.FullyConnectedNet';
+const MODEL_FORMAT_VERSION = 1;
 
 export interface NetJSON {
   format: typeof MODEL_FORMAT;

@@ -25,14 +25,14 @@ export const positiveCount = v.pipe(v.number('expected a number'), v.integer('ex
  * other key, `__proto__` and `constructor` included, is refused: JSON.parse makes `__proto__` an
  * own property, and `'__proto__' in {}` is true, so a name check by `in` lets it through.
  */
-export const PARAMETER_NAME = /^(W|b|gamma|beta)[1-9]\d*$/;
+const PARAMETER_NAME = /^(W|b|gamma|beta)[1-9]\d*$/;
 
 /**
  * An object read from JSON whose keys all match `keyPattern`. The keys are checked on the object
  * as read: valibot's record leaves `__proto__` out of its output, silently, and the code that
  * walks the parsed JSON would still meet it.
  */
-export function namedRecord<T extends v.GenericSchema>(keyPattern: RegExp, what: string, value: T) {
+function namedRecord<T extends v.GenericSchema>(keyPattern: RegExp, what: string, value: T) {
   const badKey = (input: unknown) => Object.keys(input as object).find((k) => !keyPattern.test(k));
   return v.pipe(
     v.custom<Record<string, unknown>>(

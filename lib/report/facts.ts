@@ -81,7 +81,7 @@ export function parseHeadline(json: string): HeadlineRow[] {
 }
 
 /** All headline rows of a notebook, in order of appearance; a malformed output is a problem, not a failed build. */
-export function notebookHeadlines(nb: Notebook): { rows: HeadlineRow[]; problems: string[] } {
+function notebookHeadlines(nb: Notebook): { rows: HeadlineRow[]; problems: string[] } {
   const rows: HeadlineRow[] = [];
   const problems: string[] = [];
   for (const html of htmlOutputs(nb)) {

@@ -15,7 +15,7 @@ import { SUMMARY_FILE } from './summary.js';
 export const MARKER_FILE = '.nnlab-report';
 const LOCK_FILE = '.nnlab-report.lock';
 /** A tag in the metadata of the executed notebooks the report keeps, so that it removes only its own. */
-export const EXECUTED_TAG = 'nnlab_report_executed';
+const EXECUTED_TAG = 'nnlab_report_executed';
 
 /** What a report folder made before the marker existed holds: its pages, summary and plotly. */
 function reportFile(name: string): boolean {

@@ -85,7 +85,7 @@ export function pageHeadings(html: string): Heading[] {
 }
 
 /** The table of contents: the page's h2 and h3 headings (its h1 is the title, shown above them). */
-export function tocHtml(html: string): string {
+function tocHtml(html: string): string {
   const headings = pageHeadings(html);
   const title = headings.find((h) => h.level === 1);
   const items = headings
@@ -96,7 +96,7 @@ export function tocHtml(html: string): string {
 }
 
 /** The navigation bar of page `name`: the index, the previous and next pages, the code toggle. */
-export function pagerHtml(pages: PageLink[], name: string, where: 'top' | 'bottom'): string {
+function pagerHtml(pages: PageLink[], name: string, where: 'top' | 'bottom'): string {
   const i = pages.findIndex((p) => p.name === name);
   const link = (p: PageLink | undefined, rel: 'prev' | 'next') => {
     const [before, after] = rel === 'prev' ? ['&larr; previous', ''] : ['next', ' &rarr;'];

@@ -22,10 +22,6 @@ function fail(name: string, requirement: string, value: unknown): never {
   throw new Error(`${name} must be ${requirement}, got ${shown(value)}`);
 }
 
-export function mustBeInteger(name: string, value: unknown): asserts value is number {
-  if (typeof value !== 'number' || !Number.isInteger(value)) fail(name, 'an integer', value);
-}
-
 export function mustBePositiveInteger(name: string, value: unknown): asserts value is number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) fail(name, 'a positive integer', value);
 }
@@ -57,7 +53,7 @@ export function mustBeNonEmptyList(name: string, value: unknown, what: string): 
 }
 
 /** "NAME: VALUE is more than the limit of MAX" when value > max. */
-export function checkLimit(name: string, value: number, max: number): void {
+function checkLimit(name: string, value: number, max: number): void {
   if (value > max) throw new Error(`${name}: ${value} is more than the limit of ${max}`);
 }
 
@@ -75,7 +71,7 @@ export function parseInteger(name: string, text: string, min = -Infinity, max = 
  * Seeds: whole numbers from 0 to 2³² − 1, the generator's seed space. Wider values are refused
  * rather than wrapped: with wrapping, seed 2³² would silently be seed 0, and -1 be 2³² − 1.
  */
-export const MAX_SEED = 2 ** 32 - 1;
+const MAX_SEED = 2 ** 32 - 1;
 
 export function mustBeSeed(name: string, value: unknown): asserts value is number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > MAX_SEED) fail(name, `a whole number from 0 to ${MAX_SEED} (2^32 − 1)`, value);
