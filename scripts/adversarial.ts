@@ -12,7 +12,7 @@ import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { toyImages } from '../test/toy_images.js';
 import { PROFILES, RunCache, runGrid, type TrainSettings } from '../lib/experiments/index.js';
 import { setOutputSink } from '../lib/display/index.js';
@@ -319,7 +319,7 @@ const CASES: Case[] = [
     run(dir) {
       const fifo = path.join(dir, 'resume-fifo.json');
       spawnSync('mkfifo', [fifo]);
-      const code = `import { resumeSolver } from ${JSON.stringify(path.join(ROOT, 'lib', 'persist', 'checkpoint.ts'))};
+      const code = `import { resumeSolver } from ${JSON.stringify(pathToFileURL(path.join(ROOT, 'lib', 'persist', 'checkpoint.ts')).href)};
         try { resumeSolver(${JSON.stringify(fifo)}, null); } catch (err) { console.error(err.message); process.exit(1); }`;
       const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], { cwd: ROOT, encoding: 'utf8', timeout: 20_000, killSignal: 'SIGKILL' });
       const hung = r.signal === 'SIGKILL';

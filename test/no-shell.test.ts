@@ -95,3 +95,31 @@ describe('child processes', () => {
     });
   }
 });
+
+/**
+ * Module paths given to import(): on Windows an absolute path (`C:\…`) is not an import specifier
+ * ("received protocol 'c:'"), so code written for a child Node, or a dynamic import of a path,
+ * goes through pathToFileURL. Two tests failed under Windows Node for this.
+ */
+function pathImports(text: string): string[] {
+  const found: string[] = [];
+  for (const m of text.matchAll(/from \$\{JSON\.stringify\((?!pathToFileURL)([^)]*)/g)) found.push(`imports from a path: ${m[1]}`);
+  for (const m of text.matchAll(/\bimport\(\s*(?:path\.)?(?:join|resolve)\(/g)) found.push(`imports a path: ${m[0]}`);
+  return found;
+}
+
+describe('modules imported by path', () => {
+  it('the check sees a path in generated code and in import() (it can fail)', () => {
+    expect(pathImports("`import { f } from ${JSON.stringify(path.join(ROOT, 'lib', 'a.ts'))};`")).toHaveLength(1);
+    expect(pathImports("await import(path.join(dir, 'x.js'))")).toHaveLength(1);
+    expect(pathImports("`import { f } from ${JSON.stringify(pathToFileURL(join(ROOT, 'a.js')).href)};`")).toEqual([]);
+  });
+
+  for (const dir of ['lib', 'bin', 'scripts', 'test']) {
+    it(`every one in ${dir}/ is a file URL`, () => {
+      const files = sourceFiles(dir).filter((f) => /\.[cm]?[jt]s$/.test(f) && f !== path.join('test', 'no-shell.test.ts'));
+      const uses = files.flatMap((f) => pathImports(readFileSync(path.join(ROOT, f), 'utf8')).map((u) => `${f}: ${u}`));
+      expect(uses).toEqual([]);
+    });
+  }
+});

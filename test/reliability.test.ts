@@ -9,6 +9,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { claimOutFolder, MARKER_FILE, removeExecuted, writeExecuted } from '../lib/report/out_folder.js';
 import { publishEntries } from '../lib/report/index.js';
@@ -31,6 +32,9 @@ const tempDir = () => {
   return d;
 };
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+/** A module of this repository as an import specifier (a file URL: on Windows, `C:\\…` is not one). */
+const moduleUrl = (...parts: string[]) => JSON.stringify(pathToFileURL(path.join(ROOT, ...parts)).href);
 
 /** Runs TypeScript `code` in a child Node (tsx), without a shell. */
 function tsxChild(code: string, env: NodeJS.ProcessEnv = {}) {
@@ -93,8 +97,8 @@ describe('two builds into one output folder', () => {
     claimOutFolder(out, []);
     // Two processes, each publishing 15 entries one after the other, at the same time.
     const code = (prefix: string) => `
-      import { publishEntries } from ${JSON.stringify(path.join(ROOT, 'lib', 'report', 'index.ts'))};
-      import { emptySummary } from ${JSON.stringify(path.join(ROOT, 'lib', 'report', 'inspect.ts'))};
+      import { publishEntries } from ${moduleUrl('lib', 'report', 'index.ts')};
+      import { emptySummary } from ${moduleUrl('lib', 'report', 'inspect.ts')};
       for (let i = 0; i < 15; i++) {
         const name = '${prefix}' + String(i).padStart(2, '0');
         await publishEntries(${JSON.stringify(out)}, [{ name, title: name, html: '', seconds: 1, builtAt: '', profile: null, data: null, dtype: null, seeds: null, headlines: [], summary: emptySummary(), exitCode: 0, inputs: null }], () => {});
@@ -141,7 +145,7 @@ describe('the report work folder', () => {
   // Windows has no signals to send a process: kill() there ends it outright.
   it.runIf(process.platform !== 'win32').each(['SIGINT', 'SIGTERM'] as const)('%s removes it and ends the process as the signal would', async (signal) => {
     const child = tsxChild(`
-      import { makeWorkFolder, cleanupOnSignals } from ${JSON.stringify(path.join(ROOT, 'lib', 'report', 'work_folder.ts'))};
+      import { makeWorkFolder, cleanupOnSignals } from ${moduleUrl('lib', 'report', 'work_folder.ts')};
       import { rmSync } from 'node:fs';
       const work = makeWorkFolder();
       cleanupOnSignals(() => rmSync(work, { recursive: true, force: true }));
@@ -166,7 +170,7 @@ describe('a kernel whose Jupyter parent dies', () => {
   it('exits within seconds (parent-PID check of nnlab/notebook)', async () => {
     // parent: a process that starts the "kernel" with JPY_PARENT_PID set to itself, then is killed with -9.
     const kernelCode = `
-      import { exitWithJupyterParent } from ${JSON.stringify(path.join(ROOT, 'lib', 'report', 'parent_watch.ts'))};
+      import { exitWithJupyterParent } from ${moduleUrl('lib', 'report', 'parent_watch.ts')};
       exitWithJupyterParent(process.env, 200);
       console.log(process.pid);
       setInterval(() => {}, 1000);`;
@@ -251,8 +255,14 @@ describe('a worker that dies', () => {
   it('out of memory: the grid rejects within seconds, naming the run', async () => {
     const t0 = Date.now();
     const base = { ...PROFILES.quick.baseline, hiddenDims: [8], numEpochs: 2, batchSize: 16 };
-    await expect(runGrid([{ label: 'small' }, { label: 'tiny', hiddenDims: [4] }], toyImages(7), base, { workers: 1, cache: false, progress: false, workerHeapMb: 2 }))
+    await expect(runGrid([{ label: 'small' }, { label: 'tiny', hiddenDims: [4] }], toyImages(7), base, { workers: 1, cache: false, progress: false, workerHeapMb: 4 }))
       .rejects.toThrow(/runGrid: run '(small|tiny)' \(seed 0\) failed \(its worker ran out of memory\)/);
     expect(Date.now() - t0).toBeLessThan(20_000);
+  });
+
+  it('a heap too small for a worker to start (Node 22+ would abort the process) is refused, naming the option', async () => {
+    const base = { ...PROFILES.quick.baseline, hiddenDims: [8], numEpochs: 2, batchSize: 16 };
+    await expect(runGrid([{ label: 'small' }], toyImages(7), base, { workers: 1, cache: false, progress: false, workerHeapMb: 2 }))
+      .rejects.toThrow(/runGrid: workerHeapMb must be .* at least 4 .*got 2/);
   });
 });
