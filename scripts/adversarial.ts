@@ -337,16 +337,28 @@ const CASES: Case[] = [
     },
   },
   {
-    id: '6', what: 'a worker runs out of memory (2 MB heap limit)',
+    id: '6', what: 'a worker runs out of memory (4 MB heap limit)',
     async run() {
       const t0 = Date.now();
       try {
-        await runGrid([{ label: 'small' }], toy(), BASE, { workers: 1, cache: false, progress: false, workerHeapMb: 2 } as Parameters<typeof runGrid>[3]);
+        await runGrid([{ label: 'small' }], toy(), BASE, { workers: 1, cache: false, progress: false, workerHeapMb: 4 } as Parameters<typeof runGrid>[3]);
         return { outcome: `grid resolved after ${((Date.now() - t0) / 1000).toFixed(1)} s (no memory limit?)`, ok: false };
       } catch (err) {
         const s = (Date.now() - t0) / 1000;
         const named = /'small'/.test((err as Error).message);
         return { outcome: `rejected after ${s.toFixed(1)} s${named ? ', naming the run' : ''}: ${firstLine((err as Error).message)}`, ok: named && s < 20 };
+      }
+    },
+  },
+  {
+    id: '6b', what: 'a worker heap limit of 2 MB (Node 22+ would abort the whole process)',
+    async run() {
+      try {
+        await runGrid([{ label: 'small' }], toy(), BASE, { workers: 1, cache: false, progress: false, workerHeapMb: 2 });
+        return { outcome: 'grid resolved', ok: false };
+      } catch (err) {
+        const msg = (err as Error).message;
+        return { outcome: `rejected: ${firstLine(msg)}`, ok: /workerHeapMb/.test(msg) };
       }
     },
   },
