@@ -107,9 +107,9 @@ export async function buildReport(options: ReportOptions = {}): Promise<ReportRe
   if (notebooks.length === 0) throw new Error('buildReport: no notebooks to build');
   const env = { ...(options.env ?? process.env) };
   const profile = getProfile(env.NNLAB_PROFILE).name; // also checks NNLAB_PROFILE before Jupyter starts
-  ensureSelfLink();
   const outDir = path.resolve(options.outDir ?? path.join(projectRoot(), 'report'));
   claimOutFolder(options.outDir ?? outDir, notebooks); // before anything is written: never beside the user's own files
+  ensureSelfLink();
   const previous = readSummary(outDir, out.line).filter((e) => !e.html || existsSync(path.join(outDir, e.html)));
   for (const stale of removeStaleWorkFolders()) out.line(`report: removed ${stale}, left by a build that was killed`);
   const work = makeWorkFolder();

@@ -84,8 +84,12 @@ export function ensureSelfLink(root = projectRoot()): boolean {
     if (realpathSync(link) === realpathSync(root)) return false;
   } catch { /* missing, or a dangling link */ }
   if (!existsSync(path.join(root, 'node_modules'))) return false;
-  rmSync(link, { recursive: true, force: true });
   const type = platformChoices().selfLinkType;
-  symlinkSync(type === 'junction' ? path.resolve(root) : '..', link, type);
+  try {
+    rmSync(link, { recursive: true, force: true });
+    symlinkSync(type === 'junction' ? path.resolve(root) : '..', link, type);
+  } catch (err) {
+    throw new Error(`cannot make ${link} a link to the project (notebooks import nnlab through it): ${(err as Error).message}; close programs that use that folder, then rerun`, { cause: err });
+  }
   return true;
 }
