@@ -12,7 +12,8 @@ export async function probeRedis(address: QueueAddress, timeoutMs = 8000): Promi
     ...address.redis, lazyConnect: true, connectTimeout: timeoutMs, maxRetriesPerRequest: 0, enableOfflineQueue: false,
     retryStrategy: () => null,
   });
-  client.on('error', () => undefined); // the rejection below says it
+  let lastError: Error | null = null;
+  client.on('error', (err: Error) => { lastError = err; }); // says why better than the rejection ("Connection is closed.")
   let timer: NodeJS.Timeout | undefined;
   try {
     const timeout = new Promise<never>((_, reject) => {
@@ -20,7 +21,8 @@ export async function probeRedis(address: QueueAddress, timeoutMs = 8000): Promi
     });
     await Promise.race([client.connect().then(() => client.ping()), timeout]);
   } catch (err) {
-    throw new Error(`cannot reach Redis at ${address.redacted}: ${address.scrub((err as Error).message || String(err))}`);
+    const why = (lastError as Error | null)?.message || (err as Error).message || String(err);
+    throw new Error(`cannot reach Redis at ${address.redacted}: ${address.scrub(why)}`);
   } finally {
     clearTimeout(timer);
     client.disconnect();

@@ -203,10 +203,11 @@ function checkResult(result: unknown, t: QueuedRun): { record: RunRecord } | { p
   return { record: raw as unknown as RunRecord };
 }
 
-/** Closes BullMQ's connections, or drops them when Redis is gone (close would wait for it). */
+/** Closes BullMQ's connections, or drops them when Redis is gone (close and disconnect would wait for it): at most 3 s. */
 async function closeQuietly(parts: Array<Queue | QueueEvents>, health: Redis): Promise<void> {
   health.disconnect();
-  const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
-  await Promise.race([Promise.all(parts.map((p) => p.close().catch(() => undefined))), sleep(2000)]);
-  await Promise.all(parts.map((p) => p.disconnect().catch(() => undefined)));
+  const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+  const closed = Promise.all(parts.map((p) => p.close().catch(() => undefined)));
+  if (await Promise.race([closed.then(() => true), sleep(2000).then(() => false)])) return;
+  await Promise.race([Promise.all(parts.map((p) => p.disconnect().catch(() => undefined))), sleep(1000)]);
 }
