@@ -164,7 +164,8 @@ export async function runGrid(points: GridPoint[], data: RunnerData, base: Train
   if (toTrain.length > 0 && queue) {
     const { trainOnQueue } = await import('../queue/coordinator.js'); // BullMQ loads only for a queued grid
     try {
-      await trainOnQueue(toTrain, data, queue, { running: (t) => progress.running(t), epoch: (t, p) => progress.epoch(t, p), failed: (t, e) => progress.failed(t, e), finish });
+      const hooks = { running: (t: Task) => progress.running(t), epoch: (t: Task, p: Progress) => progress.epoch(t, p), failed: (t: Task, e: Error) => progress.failed(t, e), finish };
+      await trainOnQueue(toTrain, data, queue, hooks, options.progress === false ? {} : { status: (line) => progress.note(line) });
     } finally {
       progress.refresh(true);
     }
@@ -245,6 +246,8 @@ class GridProgress {
   private readonly board: ReturnType<typeof liveProgress> | null;
   private doneCost = 0;
   private finished: number;
+  /** The queue's status line (runs done, running, waiting, workers), under the board when a grid runs on a queue. */
+  private queueLine = '';
 
   constructor(
     options: RunOptions, private readonly total: number, private readonly cachedCount: number,
@@ -267,7 +270,12 @@ class GridProgress {
   private footer(): string {
     const done = this.rows.filter((r) => r.state === 'done' || r.state === 'cached').length;
     const s = (performance.now() - this.started) / 1000;
-    return `${done}/${this.rows.length} runs finished (${this.cachedCount} from cache) · ${s.toFixed(0)} s`;
+    return `${done}/${this.rows.length} runs finished (${this.cachedCount} from cache) · ${s.toFixed(0)} s${this.queueLine ? ` · ${this.queueLine}` : ''}`;
+  }
+
+  note(queueLine: string): void {
+    this.queueLine = queueLine;
+    this.refresh();
   }
 
   refresh(final = false): void {

@@ -39,8 +39,10 @@ export interface QueueHooks<T extends QueuedRun> {
 }
 
 export interface QueueGridOptions {
-  /** Where the status line goes (default: stderr). */
+  /** Where errors and rejected results are told (default: stderr). */
   log?: (line: string) => void;
+  /** Where the status line goes (default: log). */
+  status?: (line: string) => void;
   /** Seconds of silence from Redis before the grid stops (default 5). */
   redisTimeoutSeconds?: number;
 }
@@ -63,6 +65,7 @@ export async function trainOnQueue<T extends QueuedRun>(
   }
   const spec = data.spec;
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const tell = options.status ?? log;
   await probeRedis(address);
 
   const connection = { ...address.redis, maxRetriesPerRequest: null };
@@ -97,7 +100,7 @@ export async function trainOnQueue<T extends QueuedRun>(
     if (line === lastLine || (!force && now - lastAt < 2000)) return;
     lastLine = line;
     lastAt = now;
-    log(line);
+    tell(line);
   };
 
   events.on('active', ({ jobId }) => {
