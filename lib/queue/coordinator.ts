@@ -71,6 +71,7 @@ export async function trainOnQueue<T extends QueuedRun>(
   const connection = { ...address.redis, maxRetriesPerRequest: null };
   const name = queueName();
   const queue = new Queue(name, { connection });
+  queue.setMaxListeners(runs.length + 10); // waitUntilFinished listens on the queue once per job
   const events = new QueueEvents(name, { connection });
   const health = new Redis({ ...address.redis, maxRetriesPerRequest: 0, enableOfflineQueue: false, connectTimeout: 2000 });
   let lastError: Error | null = null;
