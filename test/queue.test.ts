@@ -18,6 +18,7 @@ import { parseQueueUrl } from '../lib/queue/url.js';
 import { checkRunJob, queueName } from '../lib/queue/jobs.js';
 import { runKey } from '../lib/experiments/cache.js';
 import { PROFILES } from '../lib/experiments/profile.js';
+import { runNnlab } from './cli-helpers.js';
 import { freePort, IN_CI, redisProblem, startRedis, type TestRedis } from './redis-server.js';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -41,6 +42,24 @@ describe('queue URLs', () => {
       try { parseQueueUrl(bad, 'NNLAB_QUEUE'); } catch (err) { message = (err as Error).message; }
       expect(message).toMatch(/^NNLAB_QUEUE: /);
       expect(message).not.toContain('hunter22');
+    }
+  });
+});
+
+describe('the commands\' queue options', () => {
+  it('worker needs a queue URL; report and worker refuse a bad one or an unreachable Redis before doing anything, without the password', async () => {
+    const saved = process.env.NNLAB_QUEUE;
+    delete process.env.NNLAB_QUEUE;
+    try {
+      await expect(runNnlab('worker')).rejects.toThrow(/^worker: --queue: give the queue's URL/);
+      await expect(runNnlab('worker', '--queue', 'http://:pw-x1@h:1')).rejects.toThrow(/^--queue: http:\/\/:\*\*\*@h:1: expected redis:\/\//);
+      await expect(runNnlab('worker', '--queue', 'redis://h:1', '--concurrency', '0')).rejects.toThrow(/--concurrency/);
+      const port = await freePort();
+      const err = await runNnlab('report', '--notebook', '01', '--out', path.join(os.tmpdir(), 'never-written'), '--queue', `redis://:pw-x1@127.0.0.1:${port}`).catch((e: Error) => e);
+      expect((err as Error).message).toBe(`cannot reach Redis at redis://:***@127.0.0.1:${port}: connect ECONNREFUSED 127.0.0.1:${port}`);
+      expect(existsSync(path.join(os.tmpdir(), 'never-written'))).toBe(false);
+    } finally {
+      if (saved !== undefined) process.env.NNLAB_QUEUE = saved;
     }
   });
 });
@@ -159,6 +178,14 @@ describe.skipIf(problem !== null && !MUST_RUN)('a grid through a real Redis', ()
     for (const w of workers) expect(w.out()).toMatch(/SIGTERM: finishing 0 running run\(s\)[\s\S]*stopped/);
   }, 180_000);
 
+  it('a coordinator started again collects the finished jobs from Redis, training nothing twice (here with no worker at all)', async () => {
+    const cache = path.join(tmp, 'again');
+    const coordinator = start([GRID, '--cache', cache, '--small', '--epochs', '2', '--queue', redis.url]);
+    expect(await coordinator.exit, coordinator.out()).toBe(0);
+    expect(coordinator.out()).toMatch(/4\/4 done .* workers: 0 connected, 0 seen/);
+    for (const [file, text] of cacheFiles(localCache)) expect(cacheFiles(cache).get(file), file).toBe(text);
+  }, 60_000);
+
   it('a worker killed mid-job: the stalled job is finished by another worker, with the same bits as a local run', async () => {
     const dist = await import(pathToFileURL(path.join(ROOT, 'dist', 'queue', 'jobs.js')).href) as typeof import('../lib/queue/jobs.js');
     const { Queue } = await import('bullmq');
@@ -246,7 +273,7 @@ describe.skipIf(problem !== null && !MUST_RUN)('a grid through a real Redis', ()
     const w = worker(redis.url);
     try {
       const cache = path.join(tmp, 'throwing');
-      const coordinator = start([GRID, '--cache', cache, '--small', '--epochs', '2', '--queue', redis.url, '--wrong-spec']);
+      const coordinator = start([GRID, '--cache', cache, '--small', '--epochs', '3', '--queue', redis.url, '--wrong-spec']); // 3 epochs: keys no other test has queued
       expect(await coordinator.exit).toBe(1);
       const out = coordinator.out();
       expect(out).toMatch(/runGrid: 4 of 4 run\(s\) failed on the queue/);

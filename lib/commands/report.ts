@@ -11,7 +11,6 @@ import { ensureSelfLink, projectRoot, requireJupyter } from '../report/jupyter.j
 import { PROFILES } from '../experiments/profile.js';
 import { parseInteger } from './options.js';
 import { parseQueueUrl } from '../queue/url.js';
-import { probeRedis } from '../queue/connection.js';
 
 /**
  * The queue the notebooks' grids go through (--queue, else NNLAB_QUEUE; none: this machine), checked
@@ -20,7 +19,9 @@ import { probeRedis } from '../queue/connection.js';
 async function checkQueue(option: string | undefined, env: NodeJS.ProcessEnv): Promise<void> {
   const url = option ?? env.NNLAB_QUEUE;
   if (!url) return;
-  await probeRedis(parseQueueUrl(url, option !== undefined ? '--queue' : 'NNLAB_QUEUE'));
+  const address = parseQueueUrl(url, option !== undefined ? '--queue' : 'NNLAB_QUEUE');
+  const { probeRedis } = await import('../queue/connection.js'); // ioredis loads only with a queue
+  await probeRedis(address);
   env.NNLAB_QUEUE = url;
 }
 

@@ -7,9 +7,6 @@
 import { availableParallelism } from 'node:os';
 import type { Command } from 'commander';
 import { parseQueueUrl } from '../queue/url.js';
-import { probeRedis } from '../queue/connection.js';
-import { startQueueWorker } from '../queue/worker.js';
-import { queueName } from '../queue/jobs.js';
 import { parseInteger } from './options.js';
 
 export function registerWorker(program: Command): void {
@@ -25,6 +22,8 @@ export function registerWorker(program: Command): void {
       const address = parseQueueUrl(text, opts.queue ? '--queue' : 'NNLAB_QUEUE');
       const concurrency = opts.concurrency === undefined ? availableParallelism() : parseInteger('--concurrency', opts.concurrency, 1, 1024);
       const lockMs = parseInteger('--lock-seconds', opts.lockSeconds, 1, 3600) * 1000;
+      // BullMQ and ioredis load only for this command, not at every nnlab start.
+      const [{ probeRedis }, { startQueueWorker }, { queueName }] = await Promise.all([import('../queue/connection.js'), import('../queue/worker.js'), import('../queue/jobs.js')]);
       await probeRedis(address);
       const worker = await startQueueWorker(address, { concurrency, lockMs });
       console.log(`worker ${worker.name}: waiting for runs on ${address.redacted}, queue ${queueName()}, ${concurrency} at once (Ctrl-C: finish the running runs and stop)`);
