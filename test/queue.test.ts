@@ -79,7 +79,8 @@ describe('job payloads', () => {
     const cases: Array<[unknown, RegExp]> = [
       [{ ...good, settings: { ...settings, hiddenDims: [1e9, 1e9] } }, /settings\.hiddenDims\.0: expected ≤ 16384/],
       [{ ...good, settings: { ...settings, hiddenDims: Array(1e6).fill(10) } }, /hiddenDims: expected at most 64 layers/],
-      [{ ...good, data: { ...spec, perClass: 1e12 } }, /data\.perClass: expected ≤ 100000/],
+      [{ ...good, data: { ...spec, perClass: 1e12 } }, /data\.perClass: expected ≤ 14266/],
+      [{ ...good, settings: { ...settings, hiddenDims: Array(64).fill(16384) } }, /hiddenDims: \d+ parameters, more than the library's limit/],
       [{ ...good, settings: { ...settings, numEpochs: 1e9 } }, /numEpochs: expected ≤ 100000/],
       [{ ...good, data: { ...spec, kind: 'folder', path: '/etc' } }, /data\.kind/],
       [{ ...good, code: 'process.exit()' }, /code/],
@@ -232,7 +233,7 @@ describe.skipIf(problem !== null && !MUST_RUN)('a grid through a real Redis', ()
     try {
       await until('the worker to listen', () => /waiting for runs/.test(w.out()));
       const job = await queue.add('run', { key: 'f'.repeat(32), settings: { hiddenDims: [1e9, 1e9], numEpochs: 1e9, batchSize: 1 }, fingerprint: 'a'.repeat(24), data: { kind: 'synthetic', perClass: 1e12, valFraction: 0.2, testFraction: 0, seed: 0 } }, { jobId: 'f'.repeat(32), attempts: 3 });
-      await expect(job.waitUntilFinished(events, 30_000)).rejects.toThrow(/malformed job payload: (data\.perClass: expected ≤ 100000|settings\.hiddenDims\.0: expected ≤ 16384)/);
+      await expect(job.waitUntilFinished(events, 30_000)).rejects.toThrow(/malformed job payload: (data\.perClass: expected ≤ 14266|settings\.hiddenDims\.0: expected ≤ 16384)/);
       const after = await queue.getJob(job.id!);
       expect(after?.attemptsMade).toBe(1);
       expect(w.out()).toMatch(/rejected job f{32}: malformed job payload/);

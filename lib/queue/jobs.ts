@@ -14,7 +14,7 @@ import type { SyntheticSpec } from '../experiments/data.js';
 import { validateSettings, type TrainSettings } from '../experiments/settings.js';
 import { NUMERICS_VERSION } from '../math/elementary.js';
 import { firstProblem } from '../persist/schema.js';
-import { MAX_LAYER_WIDTH } from '../util/limits.js';
+import { MAX_LAYER_WIDTH, MAX_MATRIX_ELEMENTS, MAX_PARAMETERS } from '../util/limits.js';
 
 /** The queue of this build: `nnlab-runs-<version>-numerics-<n>` (BullMQ names may not hold ':'). */
 export function queueName(version = libraryVersion()): string {
@@ -34,7 +34,10 @@ export interface RunJob {
 }
 
 /** Bounds that keep a hostile payload from asking for a huge allocation before anything is checked. */
-const MAX_PER_CLASS = 100_000;
+const IMAGE_PIXELS = 28 * 28;
+const CLASSES = 12;
+/** The built-in data's images per class that fit the library's largest matrix. */
+const MAX_PER_CLASS = Math.floor(MAX_MATRIX_ELEMENTS / (CLASSES * IMAGE_PIXELS));
 const MAX_HIDDEN_LAYERS = 64;
 const MAX_EPOCHS = 100_000;
 
@@ -56,7 +59,7 @@ const jobSchema = v.strictObject({
   settings: v.looseObject({
     hiddenDims: v.pipe(v.array(int(1, MAX_LAYER_WIDTH)), v.minLength(1, 'expected at least one layer'), v.maxLength(MAX_HIDDEN_LAYERS, `expected at most ${MAX_HIDDEN_LAYERS} layers`)),
     numEpochs: int(1, MAX_EPOCHS),
-    batchSize: int(1, MAX_PER_CLASS * 1000),
+    batchSize: int(1, MAX_PER_CLASS * CLASSES),
   }),
 });
 
@@ -68,6 +71,9 @@ export function checkRunJob(payload: unknown, jobId: string | undefined): RunJob
   const parsed = v.safeParse(jobSchema, payload);
   if (!parsed.success) throw new Error(`malformed job payload: ${firstProblem(parsed.issues)}`);
   const job = parsed.output as unknown as RunJob;
+  const dims = [IMAGE_PIXELS, ...job.settings.hiddenDims, CLASSES];
+  const params = dims.slice(1).reduce((sum, d, i) => sum + dims[i] * d + d, 0);
+  if (params > MAX_PARAMETERS) throw new Error(`malformed job payload: settings.hiddenDims: ${params} parameters, more than the library's limit ${MAX_PARAMETERS}`);
   validateSettings(job.settings);
   const key = runKey(job.settings, job.fingerprint);
   if (key !== job.key || (jobId !== undefined && jobId !== key)) {
