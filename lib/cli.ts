@@ -8,6 +8,7 @@ import { registerReport } from './commands/report.js';
 import { registerBench } from './commands/bench.js';
 import { registerCharacterCommands } from './commands/characters.js';
 import { registerDigest } from './commands/digest.js';
+import { registerWorker } from './commands/worker.js';
 import { versionLines, warnAboutNodeLine } from './versions.js';
 
 export function buildProgram(): Command {
@@ -24,6 +25,7 @@ export function buildProgram(): Command {
   registerBench(program);
   registerCharacterCommands(program);
   registerDigest(program);
+  registerWorker(program);
   return program;
 }
 

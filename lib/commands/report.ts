@@ -10,6 +10,20 @@ import { buildReport, defaultNotebooks } from '../report/index.js';
 import { ensureSelfLink, projectRoot, requireJupyter } from '../report/jupyter.js';
 import { PROFILES } from '../experiments/profile.js';
 import { parseInteger } from './options.js';
+import { parseQueueUrl } from '../queue/url.js';
+
+/**
+ * The queue the notebooks' grids go through (--queue, else NNLAB_QUEUE; none: this machine), checked
+ * here, before any notebook runs: a typo or an unreachable Redis is one clear line, not five failed pages.
+ */
+async function checkQueue(option: string | undefined, env: NodeJS.ProcessEnv): Promise<void> {
+  const url = option ?? env.NNLAB_QUEUE;
+  if (!url) return;
+  const address = parseQueueUrl(url, option !== undefined ? '--queue' : 'NNLAB_QUEUE');
+  const { probeRedis } = await import('../queue/connection.js'); // ioredis loads only with a queue
+  await probeRedis(address);
+  env.NNLAB_QUEUE = url;
+}
 
 function parseProfile(text: string): string {
   const name = text.trim().toLowerCase();
@@ -48,14 +62,16 @@ export function registerReport(program: Command): void {
     .option('-n, --notebook <name...>', 'only these notebooks (file names or prefixes, e.g. 01); the index keeps the other pages')
     .option('--timeout <seconds>', 'stop a notebook that shows no progress (no cell started or ended, no run of a grid done) for this long', '1800')
     .option('-w, --workers <n>', 'worker threads for the experiment grids (default: $NNLAB_WORKERS, else one per core)')
+    .option('-q, --queue <url>', 'train the grids on `nnlab worker`s through Redis: redis://[:password@]host:port[/db] or rediss://… (default: $NNLAB_QUEUE)')
     .option('--keep-notebooks', 'also keep the executed notebooks (<name>.ipynb, about 5 MB each) in the output folder')
     .option('--rebuild', 'execute every notebook, even one whose page is up to date (same notebook, library, profile and data)')
-    .action(async (opts: { out: string; profile?: string; data?: string; notebook?: string[]; timeout: string; workers?: string; keepNotebooks?: boolean; rebuild?: boolean }) => {
+    .action(async (opts: { out: string; profile?: string; data?: string; notebook?: string[]; timeout: string; workers?: string; queue?: string; keepNotebooks?: boolean; rebuild?: boolean }) => {
       const env = { ...process.env };
       if (opts.profile !== undefined) env.NNLAB_PROFILE = parseProfile(opts.profile);
       if (opts.data) env.NNLAB_DATA = path.resolve(opts.data);
       if (opts.workers !== undefined) env.NNLAB_WORKERS = String(parseInteger('--workers', opts.workers, 0));
       const cellTimeoutSec = parseInteger('--timeout', opts.timeout, 1);
+      await checkQueue(opts.queue, env);
       const notebooks = selectNotebooks(defaultNotebooks(), opts.notebook);
       const result = await buildReport({ outDir: opts.out, env, notebooks, cellTimeoutSec, keepNotebooks: opts.keepNotebooks === true, rebuild: opts.rebuild === true });
       for (const line of closingLines(result.index, result.ok)) console.log(line);
@@ -69,14 +85,16 @@ export function registerReport(program: Command): void {
     .option('-d, --data <dir>', 'course dataset folder (default: $NNLAB_DATA, else the built-in synthetic data)')
     .option('--port <port>', 'port (default: JupyterLab chooses)')
     .option('-w, --workers <n>', 'worker threads for the experiment grids (default: $NNLAB_WORKERS, else one per core)')
+    .option('-q, --queue <url>', 'train the notebooks\' grids on `nnlab worker`s through Redis (default: $NNLAB_QUEUE)')
     .allowUnknownOption(true)
-    .action(async (opts: { profile?: string; data?: string; port?: string; workers?: string }, cmd: Command) => {
+    .action(async (opts: { profile?: string; data?: string; port?: string; workers?: string; queue?: string }, cmd: Command) => {
       const jupyter = requireJupyter(['jupyterlab']);
       ensureSelfLink();
       const env = { ...process.env };
       if (opts.profile) env.NNLAB_PROFILE = opts.profile;
       if (opts.data) env.NNLAB_DATA = path.resolve(opts.data);
       if (opts.workers !== undefined) env.NNLAB_WORKERS = String(parseInteger('--workers', opts.workers, 0));
+      await checkQueue(opts.queue, env);
       const args = ['-m', 'jupyter', 'lab', `--ServerApp.root_dir=${path.join(projectRoot(), 'notebooks')}`];
       if (opts.port) args.push(`--ServerApp.port=${opts.port}`);
       if (process.getuid?.() === 0) args.push('--allow-root'); // containers and CI run as root

@@ -9,7 +9,7 @@ import { Matrix } from '../nn/matrix.js';
 import { synthesizeCharacters } from '../data/synth.js';
 import { loadCharacterFolder } from '../data/loader.js';
 import { splitDataset, type Dataset } from '../data/split.js';
-import type { Profile } from './profile.js';
+import { PROFILES, type Profile } from './profile.js';
 import { describeDataSummary, polarityWarnings, summarizeSplit, type DataSummary } from '../data/summary.js';
 
 export interface LabData extends Dataset {
@@ -25,6 +25,17 @@ export interface LabData extends Dataset {
   summaryLines: string[];
   width: number;
   height: number;
+  /** How to make this data again (built-in data only): what a queue job carries instead of the data (lib/queue). */
+  spec?: SyntheticSpec;
+}
+
+/** The built-in data by its generator's settings: a worker elsewhere regenerates the same bits from it. */
+export interface SyntheticSpec {
+  kind: 'synthetic';
+  perClass: number;
+  valFraction: number;
+  testFraction: number;
+  seed: number;
 }
 
 export interface LabDataOptions {
@@ -102,8 +113,17 @@ export function loadLabData(profile: Profile, options: LabDataOptions = {}): Lab
   const summary = summarizeSplit(split, classFolders, loaded);
   const summaryLines = [...describeDataSummary(summary), ...polarityWarnings(summary.polarity).map((w) => `warning: ${w}`)];
   const test = split.XTest.rows > 0 ? ` / ${split.XTest.rows} test (held out)` : '';
+  const spec: SyntheticSpec | undefined = source === 'synthetic'
+    ? { kind: 'synthetic', perClass: profile.perClass, valFraction: profile.valFraction, testFraction: options.testFraction ?? 0, seed }
+    : undefined;
   return {
-    ...split, source, width, height, fingerprint, summary, summaryLines,
+    ...split, source, width, height, fingerprint, summary, summaryLines, ...(spec ? { spec } : {}),
     description: `${description}; ${split.XTrain.rows} train / ${split.XVal.rows} validation${test}`,
   };
+}
+
+/** The built-in data a SyntheticSpec describes (as loadLabData made it). */
+export function labDataFromSpec(spec: SyntheticSpec): LabData {
+  const profile: Profile = { ...PROFILES.quick, perClass: spec.perClass, valFraction: spec.valFraction, maxPerClass: null };
+  return loadLabData(profile, { dir: null, seed: spec.seed, testFraction: spec.testFraction });
 }

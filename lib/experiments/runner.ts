@@ -20,10 +20,13 @@ import { toShared } from './shared.js';
 import { emitProgress } from './events.js';
 import { trainRun, type Progress, type RunRecord, type TrainData } from './train.js';
 import type { WorkerTask } from './worker.js';
+import type { SyntheticSpec } from './data.js';
 
 /** Data to train on, with the fingerprint that goes into cache keys. */
 export interface RunnerData extends TrainData {
   fingerprint: string;
+  /** How a queue worker makes this data again (the built-in data has one: LabData.spec). */
+  spec?: SyntheticSpec;
 }
 
 export interface RunOptions {
@@ -43,6 +46,11 @@ export interface RunOptions {
   notebook?: string;
   /** Heap limit of each worker thread in MB (default: Node's); a run that needs more fails, naming itself. */
   workerHeapMb?: number;
+  /**
+   * Train on the workers of a Redis queue (`nnlab worker`) instead of this machine's threads:
+   * redis://[:password@]host:port[/db] or rediss://… (default: $NNLAB_QUEUE; '' for none). See lib/queue/.
+   */
+  queue?: string;
 }
 
 /**
@@ -152,7 +160,16 @@ export async function runGrid(points: GridPoint[], data: RunnerData, base: Train
     results[t.index] = { ...record, label: t.label, seed: t.seed, settings: t.settings, columns: t.columns, key: t.key, cached: false };
   };
   const workers = Math.max(0, Math.min(options.workers ?? defaultWorkers(), toTrain.length));
-  if (toTrain.length > 0 && workers === 0) trainInThisThread(toTrain, data, progress, finish);
+  const queue = options.queue ?? process.env.NNLAB_QUEUE ?? '';
+  if (toTrain.length > 0 && queue) {
+    const { trainOnQueue } = await import('../queue/coordinator.js'); // BullMQ loads only for a queued grid
+    try {
+      const hooks = { running: (t: Task) => progress.running(t), epoch: (t: Task, p: Progress) => progress.epoch(t, p), failed: (t: Task, e: Error) => progress.failed(t, e), finish };
+      await trainOnQueue(toTrain, data, queue, hooks, options.progress === false ? {} : { status: (line) => progress.note(line) });
+    } finally {
+      progress.refresh(true);
+    }
+  } else if (toTrain.length > 0 && workers === 0) trainInThisThread(toTrain, data, progress, finish);
   else if (toTrain.length > 0) await trainInWorkers(toTrain, data, { workers, heapMb: options.workerHeapMb }, progress, finish);
   for (const [dup, original] of duplicates) {
     results[dup.index] = { ...results[original.index]!, label: dup.label, columns: dup.columns, cached: true };
@@ -229,6 +246,8 @@ class GridProgress {
   private readonly board: ReturnType<typeof liveProgress> | null;
   private doneCost = 0;
   private finished: number;
+  /** The queue's status line (runs done, running, waiting, workers), under the board when a grid runs on a queue. */
+  private queueLine = '';
 
   constructor(
     options: RunOptions, private readonly total: number, private readonly cachedCount: number,
@@ -251,7 +270,12 @@ class GridProgress {
   private footer(): string {
     const done = this.rows.filter((r) => r.state === 'done' || r.state === 'cached').length;
     const s = (performance.now() - this.started) / 1000;
-    return `${done}/${this.rows.length} runs finished (${this.cachedCount} from cache) · ${s.toFixed(0)} s`;
+    return `${done}/${this.rows.length} runs finished (${this.cachedCount} from cache) · ${s.toFixed(0)} s${this.queueLine ? ` · ${this.queueLine}` : ''}`;
+  }
+
+  note(queueLine: string): void {
+    this.queueLine = queueLine;
+    this.refresh();
   }
 
   refresh(final = false): void {

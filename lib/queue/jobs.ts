@@ -1,0 +1,83 @@
+/**
+ * What travels through the queue: a job names one run by its settings and its data's
+ * fingerprint and generator spec (never code, never the data itself), and its result is a
+ * cache file's content ({ format, key, settings, data, version, created, record }), checked by
+ * the coordinator exactly as the cache checks a file it reads back (checkCacheFile).
+ *
+ * The queue's name carries what must match for two machines to give the same bits: nnlab's
+ * version with the hash of its training code (libraryVersion) and the numerics version. A
+ * worker of another version listens on another queue, so it never takes the job.
+ */
+import * as v from 'valibot';
+import { libraryVersion, runKey } from '../experiments/cache.js';
+import type { SyntheticSpec } from '../experiments/data.js';
+import { validateSettings, type TrainSettings } from '../experiments/settings.js';
+import { NUMERICS_VERSION } from '../math/elementary.js';
+import { firstProblem } from '../persist/schema.js';
+import { MAX_LAYER_WIDTH, MAX_MATRIX_ELEMENTS, MAX_PARAMETERS } from '../util/limits.js';
+
+/** The queue of this build: `nnlab-runs-<version>-numerics-<n>` (BullMQ names may not hold ':'). */
+export function queueName(version = libraryVersion()): string {
+  return `nnlab-runs-${version}-numerics-${NUMERICS_VERSION}`.replace(/[^A-Za-z0-9._-]/g, '_');
+}
+
+export interface RunJob {
+  /** The run's cache key, also the job's id: two coordinators asking for one run share its job. */
+  key: string;
+  settings: TrainSettings;
+  /** The data's fingerprint (fingerprintDataset), part of the key. */
+  fingerprint: string;
+  /** How the worker makes the data again. */
+  data: SyntheticSpec;
+  /** The run's name in status lines (its label and seed). */
+  label?: string;
+}
+
+/** Bounds that keep a hostile payload from asking for a huge allocation before anything is checked. */
+const IMAGE_PIXELS = 28 * 28;
+const CLASSES = 12;
+/** The built-in data's images per class that fit the library's largest matrix. */
+const MAX_PER_CLASS = Math.floor(MAX_MATRIX_ELEMENTS / (CLASSES * IMAGE_PIXELS));
+const MAX_HIDDEN_LAYERS = 64;
+const MAX_EPOCHS = 100_000;
+
+const int = (min: number, max: number) => v.pipe(v.number('expected a number'), v.integer('expected a whole number'), v.minValue(min, `expected ≥ ${min}`), v.maxValue(max, `expected ≤ ${max}`));
+const hex = (n: number) => v.pipe(v.string('expected a string'), v.regex(new RegExp(`^[0-9a-f]{${n}}$`), `expected ${n} hexadecimal digits`));
+
+const jobSchema = v.strictObject({
+  key: hex(32),
+  label: v.optional(v.pipe(v.string('expected a string'), v.maxLength(200, 'expected at most 200 characters'))),
+  fingerprint: hex(24),
+  data: v.strictObject({
+    kind: v.literal('synthetic', 'expected \'synthetic\' (the built-in data)'),
+    perClass: int(1, MAX_PER_CLASS),
+    valFraction: v.pipe(v.number('expected a number'), v.gtValue(0, 'expected > 0'), v.ltValue(1, 'expected < 1')),
+    testFraction: v.pipe(v.number('expected a number'), v.minValue(0, 'expected ≥ 0'), v.ltValue(1, 'expected < 1')),
+    seed: int(0, 2 ** 32 - 1),
+  }),
+  // The sizes are bounded here; validateSettings checks the rest of the settings after.
+  settings: v.looseObject({
+    hiddenDims: v.pipe(v.array(int(1, MAX_LAYER_WIDTH)), v.minLength(1, 'expected at least one layer'), v.maxLength(MAX_HIDDEN_LAYERS, `expected at most ${MAX_HIDDEN_LAYERS} layers`)),
+    numEpochs: int(1, MAX_EPOCHS),
+    batchSize: int(1, MAX_PER_CLASS * CLASSES),
+  }),
+});
+
+/**
+ * The job's payload checked before anything is allocated for it: types, sizes, settings the
+ * recipe accepts, and a key that is the one its settings and data give on this build.
+ */
+export function checkRunJob(payload: unknown, jobId: string | undefined): RunJob {
+  const parsed = v.safeParse(jobSchema, payload);
+  if (!parsed.success) throw new Error(`malformed job payload: ${firstProblem(parsed.issues)}`);
+  const job = parsed.output as unknown as RunJob;
+  const dims = [IMAGE_PIXELS, ...job.settings.hiddenDims, CLASSES];
+  const params = dims.slice(1).reduce((sum, d, i) => sum + dims[i] * d + d, 0);
+  if (params > MAX_PARAMETERS) throw new Error(`malformed job payload: settings.hiddenDims: ${params} parameters, more than the library's limit ${MAX_PARAMETERS}`);
+  validateSettings(job.settings);
+  const key = runKey(job.settings, job.fingerprint);
+  if (key !== job.key || (jobId !== undefined && jobId !== key)) {
+    throw new Error(`malformed job payload: its key ${job.key} (job id ${jobId}) is not the key of its settings and data on this build (${key})`);
+  }
+  return job;
+}
