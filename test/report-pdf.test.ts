@@ -6,7 +6,7 @@
  * Chromium and pdftotext: skipped locally without them, saying why; run under CI=true.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -112,5 +112,11 @@ describe.skipIf(problem !== null && !IN_CI)('the PDF', () => {
     const chartTitles = pages.flatMap((nb) => [...readFileSync(path.join(REPORT_DIR, nb.html), 'utf8').matchAll(/"xaxis":\{[^}]*?"title":\{"text":"([^"\\]{4,40})"/g)].map((m) => m[1]));
     expect(chartTitles.length).toBeGreaterThan(3);
     for (const t of chartTitles) expect(all.includes(key(t)), `axis title "${t}" is not in the PDF's text`).toBe(true);
+    // Written by a rename: no temporary file is left beside it.
+    expect(readdirSync(ARTIFACTS).filter((f) => f.includes('report-quick.pdf') && f !== 'report-quick.pdf')).toEqual([]);
+    // The first pages as pictures, for a reader of the test's output (artifacts/screenshots/pdf-page-NN.png).
+    const shots = path.join(ARTIFACTS, 'screenshots');
+    mkdirSync(shots, { recursive: true });
+    execFileSync('pdftoppm', ['-r', '60', '-png', '-f', '1', '-l', '4', file, path.join(shots, 'pdf-page')]);
   }, 1_800_000);
 });

@@ -117,9 +117,10 @@ export async function writeReportPdf(options: { reportDir: string; chromium: str
     }
     const title = reportTitle(path.join(reportDir, 'index.html'));
     const built = new Date().toISOString().slice(0, 16).replace('T', ' ') + ' UTC';
+    const facts = buildFacts(reportDir);
     // The front matter's length does not depend on the page numbers in it: print it once to
     // count its pages, then again with the numbers.
-    const frontHtml = (first: number[]) => frontMatterHtml(title, built, printed.map((p, i) => ({
+    const frontHtml = (first: number[]) => frontMatterHtml(title, [`Printed ${built} from the report's HTML pages.`, ...facts], printed.map((p, i) => ({
       title: p.title, page: first[i], sections: p.sections.map((s) => ({ title: s.title, page: first[i] + s.page - 1 })),
     })));
     const draft = await PDFDocument.load(await printHtml(browser, frontHtml(printed.map(() => 888))));
@@ -202,8 +203,18 @@ function reportTitle(indexFile: string): string {
 const decodeEntities = (s: string): string =>
   s.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&#x27;/g, "'").replace(/&amp;/g, '&');
 
-/** The title page and the table of contents, as one HTML document (a page break between them). */
-function frontMatterHtml(title: string, built: string, chapters: PdfResult['chapters']): string {
+/** How the pages were built, for the title page: their profile(s) and data, as summary.json gives them. */
+function buildFacts(reportDir: string): string[] {
+  const entries = readSummary(reportDir, () => {}).filter((e) => e.html);
+  const distinct = (values: Array<string | null>) => [...new Set(values.map((v) => v ?? 'unknown'))];
+  const profiles = distinct(entries.map((e) => e.profile));
+  const lines = [`Profile: ${profiles.join(', ')}${profiles.includes('quick') ? ' (a smoke run: its numbers are not comparable with the report\'s)' : ''}.`];
+  for (const d of distinct(entries.map((e) => e.data))) lines.push(`Data: ${d.replace(/\.$/, '')}.`);
+  return lines;
+}
+
+/** The title page (under the title, `lines`) and the table of contents, as one HTML document. */
+function frontMatterHtml(title: string, lines: string[], chapters: PdfResult['chapters']): string {
   const row = (cls: string, label: string, page: number) =>
     `<li class="${cls}"><span class="label">${escapeHtml(label)}</span><span class="dots"></span><span class="page">${page}</span></li>`;
   const items = chapters.flatMap((c) => [row('chapter', c.title, c.page), ...c.sections.map((s) => row('section', s.title, s.page))]);
@@ -221,7 +232,7 @@ function frontMatterHtml(title: string, built: string, chapters: PdfResult['chap
 </style></head><body>
 <section class="title-page"><h1>${escapeHtml(title)}</h1>
 <p>The notebooks of the lab report, executed by nnlab, with their tables, figures and equations.</p>
-<p>Printed ${escapeHtml(built)} from the report's HTML pages.</p></section>
+${lines.map((l) => `<p>${escapeHtml(l)}</p>`).join('\n')}</section>
 <section class="contents"><h2>Contents</h2><ol>${items.join('')}</ol></section>
 </body></html>`;
 }
