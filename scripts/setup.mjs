@@ -13,8 +13,8 @@
 //      own node_modules/.bin/tslab, and sets JupyterLab's defaults there (no Jupyter news pop-up);
 //   4. registers nbstripout as this git checkout's filter for notebooks (.gitattributes), so that
 //      outputs saved in JupyterLab are never committed (skipped outside a git checkout);
-//   5. on Linux, installs Debian's chromium (used by the browser tests) when it is missing and we
-//      are root.
+//   5. on Linux, installs Debian's chromium (used by the browser tests and `nnlab report --pdf`) and
+//      poppler-utils (pdftotext, which the PDF test reads the PDF with) when missing and we are root.
 // What differs between the platforms comes from platformChoices (lib/util/platform.ts).
 //
 // Usage: node scripts/setup.mjs [--quiet] [--no-chromium]
@@ -189,6 +189,7 @@ try {
 if (options.chromium && platform.mayInstallChromium) {
   const wanted = [];
   if (output('chromium', ['--version']) === null) wanted.push('chromium');
+  if (output('pdftotext', ['-v']) === null) wanted.push('poppler-utils'); // the PDF test reads the PDF's text
   const fonts = output('fc-list', [':lang=zh']);
   if (fonts === '') wanted.push('fonts-wqy-zenhei');
   if (wanted.length > 0) {

@@ -7,6 +7,7 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { buildReport, defaultNotebooks } from '../report/index.js';
+import { findChromium, loadPlaywright, noChromiumMessage, writeReportPdf } from '../report/pdf.js';
 import { ensureSelfLink, projectRoot, requireJupyter } from '../report/jupyter.js';
 import { PROFILES } from '../experiments/profile.js';
 import { parseInteger } from './options.js';
@@ -65,7 +66,12 @@ export function registerReport(program: Command): void {
     .option('-q, --queue <url>', 'train the grids on `nnlab worker`s through Redis: redis://[:password@]host:port[/db] or rediss://… (default: $NNLAB_QUEUE)')
     .option('--keep-notebooks', 'also keep the executed notebooks (<name>.ipynb, about 5 MB each) in the output folder')
     .option('--rebuild', 'execute every notebook, even one whose page is up to date (same notebook, library, profile and data)')
-    .action(async (opts: { out: string; profile?: string; data?: string; notebook?: string[]; timeout: string; workers?: string; queue?: string; keepNotebooks?: boolean; rebuild?: boolean }) => {
+    .option('--pdf', 'also print the report to one PDF, <out>/report.pdf, with headless Chromium ($NNLAB_CHROMIUM, else the usual install locations)')
+    .action(async (opts: { out: string; profile?: string; data?: string; notebook?: string[]; timeout: string; workers?: string; queue?: string; keepNotebooks?: boolean; rebuild?: boolean; pdf?: boolean }) => {
+      // The browser is checked before the build, which can take an hour.
+      const chromium = opts.pdf ? findChromium() : null;
+      if (opts.pdf && !chromium) throw new Error(noChromiumMessage());
+      if (opts.pdf) await loadPlaywright();
       const env = { ...process.env };
       if (opts.profile !== undefined) env.NNLAB_PROFILE = parseProfile(opts.profile);
       if (opts.data) env.NNLAB_DATA = path.resolve(opts.data);
@@ -74,6 +80,10 @@ export function registerReport(program: Command): void {
       await checkQueue(opts.queue, env);
       const notebooks = selectNotebooks(defaultNotebooks(), opts.notebook);
       const result = await buildReport({ outDir: opts.out, env, notebooks, cellTimeoutSec, keepNotebooks: opts.keepNotebooks === true, rebuild: opts.rebuild === true });
+      if (chromium) {
+        const pdf = await writeReportPdf({ reportDir: opts.out, chromium, log: (l) => console.log(l) });
+        console.log(`pdf: ${pdf.pages} pages (${pdf.chapters.length} chapters) written to ${pdf.file} in ${pdf.seconds.toFixed(0)} s`);
+      }
       for (const line of closingLines(result.index, result.ok)) console.log(line);
       if (!result.ok) process.exitCode = 1;
     });

@@ -16,6 +16,7 @@ import { emptySummary, inspectNotebook, readNotebook, type Notebook, type Notebo
 import { writeTemplate } from './template.js';
 import { notebookFacts, notebookTitle } from './facts.js';
 import { fillNavigation, refreshNavigation, withSharedPlotly, writeSharedPlotly, type PageLink } from './page.js';
+import { insertMath, withMathPlaceholders, writeKatexAssets } from './math.js';
 import { entryOk, mergeEntries, readSummary, writeSummary, type NotebookEntry } from './summary.js';
 import { indexHtml } from './index_page.js';
 import { createConsole, followProgress, NotebookProgress, type Console } from './progress.js';
@@ -132,6 +133,7 @@ export async function buildReport(options: ReportOptions = {}): Promise<ReportRe
       rebuild: options.rebuild ?? false,
     };
     writeSharedPlotly(outDir);
+    writeKatexAssets(outDir);
     const results: NotebookResult[] = [];
     for (const [i, file] of notebooks.entries()) {
       const inputs = pageInputs(file, env, profile);
@@ -269,16 +271,23 @@ async function executeNotebook(file: string, ctx: BuildContext): Promise<{ code:
   }
 }
 
-/** Exports the executed notebook, plotly.js shared, to `<outDir>/<name>.html` with its navigation. */
+/** Exports the executed notebook, plotly.js shared and equations typeset, to `<outDir>/<name>.html` with its navigation. */
 async function exportPage(nb: Notebook, name: string, ctx: BuildContext): Promise<{ ok: true } | { ok: false; message: string }> {
   const dir = path.join(ctx.work, 'export');
   mkdirSync(dir, { recursive: true });
   const source = path.join(dir, `${name}.ipynb`);
-  writeFileSync(source, JSON.stringify(withSharedPlotly(nb)));
+  const { notebook, formulas } = withMathPlaceholders(withSharedPlotly(nb)); // formulas typeset by KaTeX below
+  writeFileSync(source, JSON.stringify(notebook));
   const exported = path.join(dir, `${name}.html`);
   const conv = await ctx.driver.exportHtml(source, exported, ctx.templates);
   if (!conv.ok) return { ok: false, message: `the export to HTML failed: ${conv.error}` };
-  const page = fillNavigation(readFileSync(exported, 'utf8'), ctx.pages, name, { toc: true });
+  let html: string;
+  try {
+    html = insertMath(readFileSync(exported, 'utf8'), formulas);
+  } catch (err) {
+    return { ok: false, message: `the equations: ${(err as Error).message}` };
+  }
+  const page = fillNavigation(html, ctx.pages, name, { toc: true });
   writeFileAtomic(path.join(ctx.outDir, `${name}.html`), page);
   return { ok: true };
 }

@@ -1,13 +1,16 @@
 /**
  * The nbconvert template of the HTML report: JupyterLab's "lab" template made to read like a lab
  * report. Nothing is loaded from the network (no require.js, MathJax or mermaid from a CDN);
- * plotly.js comes once per report from `plotly.min.js` beside the pages (see ./page.ts). Code cells are folded into a `<details>` (the
- * outputs stay visible); the exporter leaves out the prompts (./driver.ts), so there are no `In [ ]:`.
+ * plotly.js comes once per report from `plotly.min.js` beside the pages (see ./page.ts), and the
+ * equations are KaTeX HTML typeset at export, styled by `katex/katex.min.css` beside them (./math.ts).
+ * Code cells are folded into a `<details>` (the outputs stay visible); the exporter leaves out the
+ * prompts (./driver.ts), so there are no `In [ ]:`.
  * The navigation (index, previous/next, table of contents) is filled in by ./page.ts at the
  * placeholders, because it depends on the other pages of the report.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { KATEX_CSS } from './math.js';
 
 export const TEMPLATE_NAME = 'nnlab';
 
@@ -76,6 +79,7 @@ const CSS = `<style>
   .jp-InputArea-editor .highlight pre { white-space: pre-wrap; overflow-wrap: anywhere; }
   .jp-OutputArea-output pre { white-space: pre-wrap; overflow-wrap: anywhere; }
   .jp-OutputArea-output { overflow-x: auto; }
+  .nnlab-math { overflow-x: auto; overflow-y: hidden; }
 </style>`;
 
 const INDEX_J2 = `{%- extends 'lab/index.html.j2' -%}
@@ -85,6 +89,7 @@ const INDEX_J2 = `{%- extends 'lab/index.html.j2' -%}
 {%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
 {%- block jupyter_widgets -%}{%- endblock jupyter_widgets -%}
 {%- block html_head_css -%}
+<link rel="stylesheet" href="${KATEX_CSS}">
 ${CSS}
 {%- endblock html_head_css -%}
 {%- block body_header -%}
