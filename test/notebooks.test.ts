@@ -82,6 +82,18 @@ describe.skipIf(problem !== null && !IN_CI)('notebooks (quick profile)', () => {
     }
   }, 30 * 60_000);
 
+  it('shows each grid\'s progress on the pages as one line ("N runs, S seed, mm:ss, …"), not a row per run', async () => {
+    expect(problem).toBeNull();
+    await quickReport();
+    for (const page of ['02_architecture.html', '05_beyond.html']) {
+      const html = readFileSync(path.join(REPORT_DIR, page), 'utf8');
+      expect(html, `${page}: a progress board left on the page`).not.toContain('<div class="nnlab-progress"');
+      const lines = [...html.matchAll(/<div class="nnlab-progress-summary"[^>]*>([^<]*)<\/div>/g)].map((m) => m[1]);
+      expect(lines.length, page).toBeGreaterThanOrEqual(2);
+      for (const line of lines) expect(line, page).toMatch(/: \d+ runs?, 1 seed, \d\d:\d\d, (all cached|.*trained.*)$/);
+    }
+  }, 30 * 60_000);
+
   it('records each notebook in summary.json: profile, data, number type, seeds, headline results, run and build time', async () => {
     expect(problem).toBeNull();
     const report = await quickReport();

@@ -18,6 +18,7 @@ import { notebookFacts, notebookTitle } from './facts.js';
 import { fillNavigation, refreshNavigation, withSharedPlotly, writeSharedPlotly, type PageLink } from './page.js';
 import { entryOk, mergeEntries, readSummary, writeSummary, type NotebookEntry } from './summary.js';
 import { indexHtml } from './index_page.js';
+import { withCompactProgress } from './compact.js';
 import { createConsole, followProgress, NotebookProgress, type Console } from './progress.js';
 import { writeFileAtomic } from '../util/io.js';
 import { getProfile } from '../experiments/profile.js';
@@ -269,12 +270,12 @@ async function executeNotebook(file: string, ctx: BuildContext): Promise<{ code:
   }
 }
 
-/** Exports the executed notebook, plotly.js shared, to `<outDir>/<name>.html` with its navigation. */
+/** Exports the executed notebook, plotly.js shared and progress boards in one line (./compact.ts), to `<outDir>/<name>.html` with its navigation. */
 async function exportPage(nb: Notebook, name: string, ctx: BuildContext): Promise<{ ok: true } | { ok: false; message: string }> {
   const dir = path.join(ctx.work, 'export');
   mkdirSync(dir, { recursive: true });
   const source = path.join(dir, `${name}.ipynb`);
-  writeFileSync(source, JSON.stringify(withSharedPlotly(nb)));
+  writeFileSync(source, JSON.stringify(withSharedPlotly(withCompactProgress(nb))));
   const exported = path.join(dir, `${name}.html`);
   const conv = await ctx.driver.exportHtml(source, exported, ctx.templates);
   if (!conv.ok) return { ok: false, message: `the export to HTML failed: ${conv.error}` };
