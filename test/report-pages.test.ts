@@ -1,14 +1,18 @@
 /**
  * The report as a document, checked without Jupyter: a grid's progress board becomes one line on
- * the exported page while its warnings stay (lib/report/compact.ts).
+ * the exported page while its warnings stay (lib/report/compact.ts); numbered tables and figures
+ * (lib/display/numbering.ts); report/results.json (lib/report/results.ts).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { toyImages } from './toy_images.js';
-import { PROFILES, runGrid, RunCache, type TrainSettings } from '../lib/experiments/index.js';
-import { setOutputSink } from '../lib/display/index.js';
+import { PROFILES, runGrid, RunCache, citeResultsHtml, citeStat, showResults, type TrainSettings } from '../lib/experiments/index.js';
+import { gridSettingsText } from '../lib/experiments/present.js';
+import { setOutputSink, show, showTable, table, ref, resetNumbering } from '../lib/display/index.js';
+import { unescapeHtml } from '../lib/report/facts.js';
+import { notebookResults, readResults, writeResults } from '../lib/report/results.js';
 import { clockTime } from '../lib/display/progress.js';
 import { compactBoard, withCompactProgress } from '../lib/report/compact.js';
 import type { Notebook } from '../lib/report/inspect.js';
@@ -72,5 +76,96 @@ describe('exported pages: progress in one line, warnings kept', () => {
 
   it('writes times as a clock', () => {
     expect([0, 59.6, 161, 3600 + 62].map(clockTime)).toEqual(['00:00', '01:00', '02:41', '1:01:02']);
+  });
+});
+
+describe('numbered tables and figures', () => {
+  /** Every HTML output sent while `f` runs. */
+  function shown(f: () => void): string[] {
+    const sent: string[] = [];
+    setOutputSink((mime, content) => { if (mime === 'text/html') sent.push(content); });
+    try { f(); } finally { setOutputSink(null); }
+    return sent;
+  }
+
+  it('numbers captioned tables and titled charts in the order shown, per page; refers to them by id, before or after', () => {
+    resetNumbering('576 train / 144 validation images (synthetic)');
+    const early = table('second');
+    expect(early.label).toBe('Table 1'); // reserved: the table shown as 'second' takes it
+    const html = shown(() => {
+      showTable([{ a: 1 }], { caption: 'Without id' });
+      showTable([{ a: 0.5, b: 'x', c: NaN }], { caption: 'Second <table>', id: 'second' });
+      showTable([{ a: 2 }]); // no caption: not numbered
+      show({ data: [], layout: { title: { text: 'A chart' } } }, { id: 'chart' });
+    });
+    expect(html[0]).toContain('<caption><span class="nnlab-number">Table 2.</span> Without id</caption>');
+    expect(html[1]).toContain('<caption><span class="nnlab-number">Table 1.</span> Second &lt;table&gt;</caption>');
+    expect(html[1]).toContain('id="nnlab-table-1"');
+    const numbered = JSON.parse(unescapeHtml(/data-nnlab-numbered="([^"]*)"/.exec(html[1])![1]));
+    expect(numbered).toEqual({ kind: 'table', number: 1, label: 'Table 1', id: 'second', caption: 'Second <table>', columns: ['a', 'b', 'c'], rows: [[0.5, 'x', null]] });
+    expect(html[2]).not.toContain('nnlab-numbered');
+    expect(html[3]).toContain('data-nnlab-numbered=');
+    expect(html[3]).toContain('\\u003cb\\u003eFigure 1.\\u003c/b\\u003e A chart');
+    expect(ref('chart').label).toBe('Figure 1');
+    expect(ref('second')).toBe(early);
+    expect(() => ref('nope')).toThrow(/ref: no table or figure 'nope' on this page yet \(known: second, chart\)/);
+    expect(() => shown(() => showTable([{ a: 1 }], { caption: 'again', id: 'second' }))).toThrow(/'second' was already shown as Table 1/);
+    resetNumbering();
+    expect(shown(() => showTable([{ a: 1 }], { caption: 'New page' }))[0]).toContain('Table 1.');
+  });
+
+  it('a grid\'s caption says under which settings: seeds, epochs, data', async () => {
+    resetNumbering('576 train / 144 validation images (synthetic)');
+    setOutputSink(() => undefined);
+    const r = await runGrid([{ label: 'a' }, { label: 'b', numEpochs: 2 }], toyImages(3), { ...BASE, patience: 2 }, { seeds: [0, 1], workers: 0, cache: false, progress: false });
+    expect(gridSettingsText(r)).toBe('2 seeds per setting; at most 2–3 epochs, stopped when converged; data: 576 train / 144 validation images (synthetic)');
+    const html = shown(() => showResults(r, { caption: 'Two settings', id: 'two' }));
+    expect(html[0]).toContain('<span class="nnlab-number">Table 1.</span> Two settings (2 seeds per setting; at most 2–3 epochs');
+  });
+});
+
+describe('results.json', () => {
+  const banner = '<div class="nnlab-banner" data-nnlab-profile="quick" data-nnlab-data="d; 1 train / 1 validation" data-nnlab-dtype="float32" data-nnlab-seeds="0" ' +
+    'data-nnlab-data-kind="synthetic" data-nnlab-fingerprint="abc123" data-nnlab-version="0.1.0+x" data-nnlab-node="20.1.0" data-nnlab-numerics="3"></div>';
+  const page = (...html: string[]): Notebook => ({ cells: [{ cell_type: 'code', source: '', outputs: html.map((h) => ({ output_type: 'display_data', data: { 'text/html': h } })) }], metadata: {} });
+
+  it('collects what a page cites and its numbered tables, as numbers; writes atomically; a partial rebuild keeps the other pages', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'nnlab-results-'));
+    dirs.push(dir);
+    resetNumbering();
+    let tableOut = '';
+    setOutputSink((_, c) => { tableOut = c; });
+    showTable([{ setting: 'x', valAcc: 0.9 }], { caption: 'Accuracy' });
+    setOutputSink(null);
+    const sine = notebookResults(page(banner, citeResultsHtml({ sine: { meanAbsError: 1.5e-4 } })), '2026-01-01T00:00:00Z');
+    const base = notebookResults(page(banner, tableOut, citeResultsHtml({ baseline: { valAcc: citeStat({ mean: 0.9, std: NaN }) } })), '2026-01-01T00:00:00Z');
+    expect([sine.problems, base.problems]).toEqual([[], []]);
+    expect(base.results.tables).toEqual([{ label: 'Table 1', id: null, caption: 'Accuracy', columns: ['setting', 'valAcc'], rows: [['x', 0.9]] }]);
+    writeResults(dir, { '01_sin_fit': sine.results, '02_architecture': base.results }, ['01_sin_fit', '02_architecture']);
+    const first = readResults(dir)!;
+    expect(first).toMatchObject({ format: 1, nnlab: '0.1.0+x', node: '20.1.0', numerics: 3, profile: 'quick', data: { kind: 'synthetic', fingerprint: 'abc123' },
+      sine: { meanAbsError: 1.5e-4 }, baseline: { valAcc: { mean: 0.9, std: null } } });
+    expect(readdirSync(dir)).toEqual(['results.json']); // no temp file left behind
+    // Rebuild 02 alone, in another profile: 01's part stays, the top level no longer claims one profile.
+    const rebuilt = notebookResults(page(banner.replace('"quick"', '"full"'), citeResultsHtml({ baseline: { valAcc: { mean: 0.8, std: 0.01 } } })), '2026-01-02T00:00:00Z');
+    writeResults(dir, { '02_architecture': rebuilt.results }, ['01_sin_fit', '02_architecture']);
+    const second = readResults(dir)!;
+    expect(second.sine).toEqual({ meanAbsError: 1.5e-4 });
+    expect(second.baseline).toEqual({ valAcc: { mean: 0.8, std: 0.01 } });
+    expect(second.profile).toBeNull();
+    expect(Object.keys(second.notebooks)).toEqual(['01_sin_fit', '02_architecture']);
+  });
+
+  it('refuses what is not a number, before and after the file', () => {
+    expect(() => citeResultsHtml({ sine: { meanAbsError: NaN } })).toThrow(/citeResults: sine\.meanAbsError is NaN, not a finite number/);
+    expect(() => citeResultsHtml({ baseline: { valAcc: '85.6%' as never } })).toThrow(/baseline\.valAcc must be a number or an object of numbers, got "85\.6%"/);
+    const dir = mkdtempSync(path.join(tmpdir(), 'nnlab-results-'));
+    dirs.push(dir);
+    writeFileSync(path.join(dir, 'results.json'), JSON.stringify({ format: 1, baseline: { valAcc: { mean: '85.6%', std: null } }, notebooks: {} }));
+    const warnings: string[] = [];
+    expect(readResults(dir, (l) => warnings.push(l))).toBeNull();
+    expect(warnings[0]).toMatch(/results\.json: baseline\.valAcc\.mean: expected a number, got "85\.6%"/);
+    const bad = notebookResults(page(banner, '<div data-nnlab-results="{&quot;x&quot;: [1]}"></div>'), '');
+    expect(bad.problems[0]).toMatch(/^results: notebooks\.x\.cited\.x/);
   });
 });

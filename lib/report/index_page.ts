@@ -6,6 +6,8 @@
  */
 import { escapeHtml } from '../util/html.js';
 import { entryOk, type NotebookEntry } from './summary.js';
+import type { NotebookResults } from './results.js';
+import { numberedAnchor } from '../display/numbering.js';
 
 /** "42 s", "3 min 20 s". */
 export function formatDuration(seconds: number): string {
@@ -122,10 +124,28 @@ a{color:#0969da}.file{color:#57606a;font-size:12px}.unknown{color:#8c959f}
 .warning{border-color:#d4a72c;background:#fff8c5}.mixed-profiles{border:2px solid #cf222e;background:#ffebe9;font-size:16px}
 .ok{color:#1a7f37}.failed{color:#cf222e;font-weight:600}
 .problems{border:1px solid #cf222e;background:#ffebe9;border-radius:6px;padding:4px 12px;margin:.5em 0}
-.entry-meta{color:#57606a;font-size:13px}section.nnlab-entry{margin:1.5em 0}`;
+.entry-meta{color:#57606a;font-size:13px}section.nnlab-entry{margin:1.5em 0}
+section.nnlab-numbered ul{margin:.2em 0 .6em;padding-left:1.4em}.numbered-kind{color:#57606a;font-size:13px;font-weight:600}`;
 
-/** The index page of the report. */
-export function indexHtml(entries: NotebookEntry[], generatedAt: Date = new Date()): string {
+/** Every page's numbered tables and figures, each linked to where it is on its page. */
+function numberedList(entries: NotebookEntry[], numbered: Record<string, Pick<NotebookResults, 'tables' | 'figures'>>): string {
+  const sections = entries.filter((e) => e.html && numbered[e.name]).map((e) => {
+    const { tables, figures } = numbered[e.name];
+    const item = (kind: 'table' | 'figure') => (x: { label: string; caption: string }) => {
+      const number = Number(x.label.split(' ')[1]);
+      return `<li><a href="${escapeHtml(`${e.html}#${numberedAnchor({ kind, number })}`)}">${escapeHtml(x.label)}</a>. ${escapeHtml(x.caption)}</li>`;
+    };
+    if (tables.length + figures.length === 0) return '';
+    return `<section class="nnlab-numbered" data-notebook="${escapeHtml(e.name)}"><h3>${pageLink(e)}</h3>` +
+      (tables.length ? `<div class="numbered-kind">Tables</div><ul>${tables.map(item('table')).join('')}</ul>` : '') +
+      (figures.length ? `<div class="numbered-kind">Figures</div><ul>${figures.map(item('figure')).join('')}</ul>` : '') +
+      `</section>`;
+  }).join('\n');
+  return sections ? `<h2>Tables and figures</h2>\n${sections}` : '';
+}
+
+/** The index page of the report; `numbered`: each page's tables and figures (results.json's). */
+export function indexHtml(entries: NotebookEntry[], generatedAt: Date = new Date(), numbered: Record<string, Pick<NotebookResults, 'tables' | 'figures'>> = {}): string {
   const datasets = datasetsOf(entries);
   return `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
@@ -141,6 +161,7 @@ ${profileNotice(entries)}
 <b>Index written:</b> ${escapeHtml(formatBuilt(generatedAt.toISOString()))} — each notebook below says when its own page was built.</div>
 <h2>Headline results, ours beside the report's</h2>
 ${entries.map((e) => entrySection(e, datasets)).join('\n')}
+${numberedList(entries, numbered)}
 <h2>How each page was built</h2>
 <table class="nnlab-overview"><thead><tr><th>Notebook</th><th>Profile</th><th>Data</th><th>Number type</th><th>Seeds</th><th>Run time</th><th>Built</th><th>Status</th></tr></thead>
 <tbody>
