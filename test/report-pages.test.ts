@@ -8,7 +8,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { toyImages } from './toy_images.js';
-import { PROFILES, runGrid, RunCache, citeResultsHtml, citeStat, showResults, type TrainSettings } from '../lib/experiments/index.js';
+import {
+  PROFILES, runGrid, RunCache, citeResultsHtml, citeStat, showResults, nearestCostPairings, describeDeepWins, describeNoise, describeChange,
+  describeLossComparison, describeAugmentation, describeConfusions, describeSineError, type GridResult, type GroupResult, type TrainSettings,
+} from '../lib/experiments/index.js';
 import { gridSettingsText } from '../lib/experiments/present.js';
 import { setOutputSink, show, showTable, table, ref, resetNumbering } from '../lib/display/index.js';
 import { unescapeHtml } from '../lib/report/facts.js';
@@ -167,5 +170,52 @@ describe('results.json', () => {
     expect(warnings[0]).toMatch(/results\.json: baseline\.valAcc\.mean: expected a number, got "85\.6%"/);
     const bad = notebookResults(page(banner, '<div data-nnlab-results="{&quot;x&quot;: [1]}"></div>'), '');
     expect(bad.problems[0]).toMatch(/^results: notebooks\.x\.cited\.x/);
+  });
+});
+
+describe('computed sentences live in lib/ (02, 01, 04)', () => {
+  /** A group of a depth × width grid with the given accuracies per seed and parameter count. */
+  const cellOf = (depth: number, width: number, accs: number[], paramCount: number) => {
+    const mean = accs.reduce((a, b) => a + b, 0) / accs.length;
+    const std = accs.length > 1 ? Math.sqrt(accs.reduce((a, b) => a + (b - mean) ** 2, 0) / (accs.length - 1)) : NaN;
+    return {
+      label: `${depth} layers × ${width}`, columns: { depth, width }, paramCount, bestValAcc: { mean, std }, diverged: 0,
+      runs: accs.map((a, seed) => ({ seed, diverged: null, valAccHistory: [a / 2, a], trainAccHistory: [a / 2, 1] })),
+    } as unknown as GroupResult;
+  };
+
+  it('pairs each deep network with the nearest-cost 2-layer one, counts the wins, and says so with the table\'s label', () => {
+    const grid = { groups: [cellOf(2, 10, [0.8], 8000), cellOf(2, 100, [0.9], 80000), cellOf(8, 10, [0.85], 9000), cellOf(16, 50, [0.7], 70000)] } as GridResult;
+    const reportAt = (d: number, w: number) => ({ '2/10': 0.81, '2/100': 0.92, '8/10': 0.83, '16/50': 0.96 } as Record<string, number>)[`${d}/${w}`];
+    const pairs = nearestCostPairings(grid, reportAt);
+    expect(pairs.map((p) => [p.deep, p['shallow (2 layers)']])).toEqual([['8 layers × 10', '× 10'], ['16 layers × 50', '× 100']]);
+    expect(pairs[0]['deep − shallow (ours)']).toBeCloseTo(0.05, 12);
+    expect(pairs[1]['deep − shallow (report)']).toBeCloseTo(0.04, 12);
+    expect(describeDeepWins(pairs, 'Table 7')).toBe('At similar cost (Table 7) the deeper network wins in **1 of 2 pairings** in our run, and in 2 of 2 pairings in the report\'s numbers.');
+    expect(describeNoise(grid, [0.81, 0.92, 0.83, 0.96], 'Table 2', 'quick')).toMatch(/^Every cell of Table 2 is a single training run \(quick profile\)/);
+    const seeded = { groups: [cellOf(2, 10, [0.8, 0.82, 0.81], 8000), cellOf(2, 100, [0.9, 0.8, 0.85], 80000)] } as GridResult;
+    expect(describeNoise(seeded, [0.5, 0.86], 'Table 2', 'full')).toBe(
+      'Every cell of Table 2 is the mean of 3 seeds. The largest seed-to-seed spread is at 2 layers × 100 (± 5.0 points). ' +
+      'The report\'s number lies further than twice our spread from our mean in **1 of 2 cells**. ' +
+      'The report\'s best cell, 2 layers × 100 at 86.0%, is 85.0% ± 5.0 here; our best cell is 2 layers × 100 at 85.0% ± 5.0.');
+  });
+
+  it('compares two groups, their losses and gaps, and lists confusions, from the numbers given', () => {
+    const [a, b] = [cellOf(3, 50, [0.6], 1), cellOf(3, 50, [0.9], 1)];
+    expect(describeChange('Batch normalisation', a, b, { before: 0.284, after: 0.906 })).toBe(
+      'Batch normalisation changes the best validation accuracy by **+30.0 points** here (60.0% → 90.0%); in the report by +62.2 points (28.4% → 90.6%).');
+    expect(describeChange('Augmentation', b, a, null)).toBe('Augmentation changes the best validation accuracy by **−30.0 points** here (90.0% → 60.0%).');
+    expect(describeLossComparison(a, b)).toMatch(/^With cross-entropy the classifier reaches \*\*60\.0%\*\* .*MSE \*\*90\.0%\*\* \(MSE ahead by 30\.0 points\)\. .*does \*\*not\*\* bear out/);
+    expect(describeLossComparison(b, a)).toMatch(/cross-entropy ahead by 30\.0 points.*agrees with the report's conclusion/);
+    expect(describeAugmentation(a, b, 0.97)).toMatch(/by \+40\.0 points without augmentation and \+10\.0 points with it: augmentation narrows the gap\.$/);
+    expect(describeConfusions([[5, 2, 0], [0, 4, 3], [1, 0, 6]], ['甲', '乙', '丙'])).toBe('Most frequent confusions: 乙 → 丙 (3×), 甲 → 乙 (2×), 丙 → 甲 (1×)');
+    expect(describeConfusions([[1, 0], [0, 1]], ['甲', '乙'])).toBe('Most frequent confusions: none');
+  });
+
+  it('states the sine fit\'s errors and where the worst one is', () => {
+    const gridX = [-1.5, 0, 1.5], fit = { gridX, meanError: 1e-4, meanAbsError: 3e-4, maxAbsError: 5e-4 };
+    expect(describeSineError(fit, [1e-4, -5e-4, 2e-4], -1.9e-4)).toMatch(/is 3× larger\. The worst error, \*\*5\.00e-4\*\*, is at x = 0\.00, inside the interval, not at its ends\.$/);
+    expect(describeSineError(fit, [1e-4, 2e-4, 5e-4], -1.9e-4)).toMatch(/at x = 1\.50, near an end of the interval/);
+    expect(() => describeSineError(fit, [1], -1.9e-4)).toThrow(/1 errors for 3 grid points/);
   });
 });
