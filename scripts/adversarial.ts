@@ -337,11 +337,11 @@ const CASES: Case[] = [
     },
   },
   {
-    id: '6', what: 'a worker runs out of memory (2 MB heap limit)',
+    id: '6', what: 'a worker runs out of memory (4 MB heap limit, the smallest runGrid accepts)',
     async run() {
       const t0 = Date.now();
       try {
-        await runGrid([{ label: 'small' }], toy(), BASE, { workers: 1, cache: false, progress: false, workerHeapMb: 2 } as Parameters<typeof runGrid>[3]);
+        await runGrid([{ label: 'small' }], toy(), BASE, { workers: 1, cache: false, progress: false, workerHeapMb: 4 } as Parameters<typeof runGrid>[3]);
         return { outcome: `grid resolved after ${((Date.now() - t0) / 1000).toFixed(1)} s (no memory limit?)`, ok: false };
       } catch (err) {
         const s = (Date.now() - t0) / 1000;

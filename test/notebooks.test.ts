@@ -91,7 +91,7 @@ describe.skipIf(problem !== null && !IN_CI)('notebooks (quick profile)', () => {
       expect(html, `${page}: a progress board left on the page`).not.toContain('<div class="nnlab-progress"');
       const lines = [...html.matchAll(/<div class="nnlab-progress-summary"[^>]*>([^<]*)<\/div>/g)].map((m) => m[1]);
       expect(lines.length, page).toBeGreaterThanOrEqual(2);
-      for (const line of lines) expect(line, page).toMatch(/: \d+ runs?, 1 seed, \d\d:\d\d, (all cached|.*trained.*)$/);
+      for (const line of lines) expect(line, page).toMatch(/: \d+ runs?, \d+ seeds?, \d\d:\d\d, (all cached|\d+ runs? trained|\d+ trained, \d+ from the cache)$/);
     }
   }, 30 * 60_000);
 

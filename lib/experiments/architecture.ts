@@ -58,7 +58,8 @@ export type CostPairing = {
 export function nearestCostPairings(table: GridResult, reportAt: (depth: number, width: number) => number, minDepth = 8): CostPairing[] {
   const shallow = table.groups.filter((g) => g.columns.depth === 2);
   if (shallow.length === 0) throw new Error('nearestCostPairings: the grid has no 2-layer configuration to compare with');
-  const distance = (a: GroupResult, b: GroupResult) => Math.abs(Math.log(a.paramCount / b.paramCount));
+  // The ratio of the larger count to the smaller: the same order as the distance on a log scale.
+  const distance = (a: GroupResult, b: GroupResult) => Math.max(a.paramCount / b.paramCount, b.paramCount / a.paramCount);
   return table.groups.filter((g) => (g.columns.depth as number) >= minDepth).map((deep) => {
     const near = shallow.reduce((a, b) => (distance(b, deep) < distance(a, deep) ? b : a));
     const d = deep.columns.depth as number, w = deep.columns.width as number, nearW = near.columns.width as number;

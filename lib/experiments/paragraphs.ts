@@ -58,7 +58,7 @@ export function describeLossComparison(ce: GroupResult, mse: GroupResult): strin
     `Cross-entropy first reaches ${percent(target)} validation accuracy at ${ceWhen}, MSE at ${mseWhen}. ` +
     (ahead
       ? "This agrees with the report's conclusion: **MSE for fitting, cross-entropy for classification.**"
-      : "Here MSE did as well or better, which does **not** bear out the report's preference for cross-entropy in classification.");
+      : "Here MSE did as well or better, which does not bear out the report's preference for cross-entropy in classification: **MSE did not fall behind**.");
 }
 
 /**
