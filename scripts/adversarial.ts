@@ -337,7 +337,7 @@ const CASES: Case[] = [
     },
   },
   {
-    id: '6', what: 'a worker runs out of memory (4 MB heap limit, the smallest runGrid accepts)',
+    id: '6', what: 'a worker runs out of memory (4 MB heap limit)',
     async run() {
       const t0 = Date.now();
       try {
