@@ -66,7 +66,7 @@ describe('showTable', () => {
     showTable(df, { format: { valAcc: 'pct', seconds: 'sec' }, highlight: { valAcc: 'max', seconds: 'min' }, caption: 'Learning rate' });
     expect(sent).toHaveLength(1);
     const html = sent[0].content;
-    expect(html).toContain('<caption>Learning rate</caption>');
+    expect(html).toMatch(/<caption><span class="nnlab-number">Table \d+\.<\/span> Learning rate<\/caption>/); // numbered (lib/display/numbering.ts)
     expect(html).toContain('<td class="nnlab-best">91.5%</td>');
     expect(html).toContain('<td>90.1%</td>');
     expect(html).toContain('<td class="nnlab-best">9.04 s</td>');

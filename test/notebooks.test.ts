@@ -13,6 +13,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildReport, readSummary } from '../lib/report/index.js';
 import { plotlyBundlePath } from '../lib/report/page.js';
+import { readResults } from '../lib/report/results.js';
 import { ARTIFACTS, IN_CI, jupyterProblem, quickReport, REPORT_DIR, ROOT } from './notebooks.fixture.js';
 
 const problem = jupyterProblem();
@@ -80,6 +81,52 @@ describe.skipIf(problem !== null && !IN_CI)('notebooks (quick profile)', () => {
       expect(html).toContain('data-nnlab="plotly-shared"');
       expect(sizes[page], page).toBeLessThan(1024 * 1024);
     }
+  }, 30 * 60_000);
+
+  it('shows each grid\'s progress on the pages as one line ("N runs, S seed, mm:ss, …"), not a row per run', async () => {
+    expect(problem).toBeNull();
+    await quickReport();
+    for (const page of ['02_architecture.html', '05_beyond.html']) {
+      const html = readFileSync(path.join(REPORT_DIR, page), 'utf8');
+      expect(html, `${page}: a progress board left on the page`).not.toContain('<div class="nnlab-progress"');
+      const lines = [...html.matchAll(/<div class="nnlab-progress-summary"[^>]*>([^<]*)<\/div>/g)].map((m) => m[1]);
+      expect(lines.length, page).toBeGreaterThanOrEqual(2);
+      for (const line of lines) expect(line, page).toMatch(/: \d+ runs?, \d+ seeds?, \d\d:\d\d, (all cached|\d+ runs? trained|\d+ trained, \d+ from the cache)$/);
+    }
+  }, 30 * 60_000);
+
+  it('writes results.json (the headline numbers as numbers, every numbered table) and lists every table and figure in the index', async () => {
+    expect(problem).toBeNull();
+    const report = await quickReport();
+    const results = readResults(REPORT_DIR); // checked against its schema as it is read
+    expect(results).not.toBeNull();
+    expect(results!.profile).toBe('quick');
+    expect(results!.node).toMatch(/^\d+\.\d+\.\d+$/);
+    expect(typeof results!.numerics).toBe('number');
+    expect(results!.nnlab).toMatch(/^\d+\.\d+\.\d+/);
+    expect(results!.data).toMatchObject({ kind: 'synthetic', fingerprint: expect.stringMatching(/^[0-9a-f]{8,}$/) });
+    expect(results!.sine?.meanAbsError).toBeGreaterThan(0);
+    expect(results!.baseline?.valAcc?.mean).toBeGreaterThan(0.2);
+    expect(results!.beyond?.singleTestAcc?.mean).toBeGreaterThan(0.2);
+    expect(typeof results!.beyond?.ensembleTestAcc).toBe('number');
+    expect(Object.keys(results!.notebooks)).toEqual(report.entries.map((e) => e.name));
+    const index = readFileSync(path.join(REPORT_DIR, 'index.html'), 'utf8');
+    for (const [name, part] of Object.entries(results!.notebooks)) {
+      expect(part.tables.length, name).toBeGreaterThanOrEqual(1);
+      expect(part.tables.map((t) => t.label), name).toEqual(part.tables.map((_, i) => `Table ${i + 1}`));
+      expect(part.figures.map((f) => f.label), name).toEqual(part.figures.map((_, i) => `Figure ${i + 1}`));
+      expect(part.tables.every((t) => t.rows.length > 0 && t.rows.every((r) => r.length === t.columns.length)), name).toBe(true);
+      const page = readFileSync(path.join(REPORT_DIR, `${name}.html`), 'utf8');
+      for (const t of part.tables) {
+        const anchor = `nnlab-table-${t.label.split(' ')[1]}`;
+        expect(page, `${name}: ${t.label}`).toContain(`id="${anchor}"`);
+        expect(index, `${name}: ${t.label} in the index`).toContain(`href="${name}.html#${anchor}"`);
+      }
+    }
+    // Prose says "Table N" from the numbers: 02 refers to its tables by the labels they were given.
+    const architecture = readFileSync(path.join(REPORT_DIR, '02_architecture.html'), 'utf8');
+    const deep = results!.notebooks['02_architecture'].tables.find((t) => t.id === 'deep-vs-shallow')!;
+    expect(architecture).toContain(`At similar cost (${deep.label})`);
   }, 30 * 60_000);
 
   it('records each notebook in summary.json: profile, data, number type, seeds, headline results, run and build time', async () => {

@@ -235,6 +235,23 @@ describe('summary.json and the index', () => {
     expect(same).toContain('<b>Profile:</b> full');
   });
 
+  it('the index names the data once: the dataset in its Data line, each notebook\'s split in its own section', () => {
+    const dataset = 'built-in synthetic characters: 60 per class × 12 characters (720 images, 28×28)';
+    const html = indexHtml([
+      entry('01_sin_fit', { data: `${dataset}; 576 train / 144 validation` }),
+      entry('02_architecture', { data: `${dataset}; 576 train / 144 validation` }),
+      entry('05_beyond', { data: `${dataset}; 480 train / 120 validation / 120 test (held out)` }),
+    ]);
+    expect(html.split(escapeHtml(dataset)).length - 1, 'the dataset\'s description on the page').toBe(1);
+    expect(html).toContain(`<b>Data:</b> ${escapeHtml(dataset)}<br>`);
+    expect(html).toContain('data 480 train / 120 validation / 120 test (held out) ·');
+    expect(html).toContain('data 576 train / 144 validation ·');
+    // Two datasets: both named in the Data line, and each section says which it used.
+    const mixed = indexHtml([entry('01_sin_fit', { data: `${dataset}; 576 train / 144 validation` }), entry('02_architecture', { data: 'course dataset from /c: 7440 images of 12 characters; 5952 train / 1488 validation' })]);
+    expect(mixed).toContain(`<b>Data:</b> ${escapeHtml(dataset)}; course dataset from /c: 7440 images of 12 characters<br>`);
+    expect(mixed).toContain('data course dataset from /c: 7440 images of 12 characters; 5952 train / 1488 validation ·');
+  });
+
   it('formats durations', () => {
     expect([0, 42.4, 60, 200, 3600].map(formatDuration)).toEqual(['0 s', '42 s', '1 min', '3 min 20 s', '60 min']);
   });

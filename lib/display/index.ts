@@ -8,3 +8,4 @@ export { lineChart, barChart, heatmap, heatmapPair, choiceChart, imageGridHtml, 
 export { setCaptionMark, currentCaptionMark } from './mark.js';
 export { matrixHtml, showMatrices } from './matrix.js';
 export { liveLineChart, type LiveChart } from './live_chart.js';
+export { table, figure, ref, resetNumbering, numberedAnchor, type NumberedRef } from './numbering.js';

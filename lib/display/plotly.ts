@@ -13,6 +13,7 @@ import { createRequire } from 'node:module';
 import { readFileSync } from 'node:fs';
 import { output, type Output } from './output.js';
 import { currentCaptionMark, markedTitle } from './mark.js';
+import { numberedAttribute, numberFor } from './numbering.js';
 
 /** A Plotly figure: traces, layout and config, as plotly.js takes them. */
 export interface Figure {
@@ -99,10 +100,18 @@ export function loadPlotly(options: { force?: boolean; out?: Output } = {}): voi
   injected = true;
 }
 
-/** Shows a Plotly figure as one text/html output (inlining plotly.js first if this session has not yet). */
-export function show(figure: Figure, options: { height?: number; out?: Output } = {}): void {
+/**
+ * Shows a Plotly figure as one text/html output (inlining plotly.js first if this session has not
+ * yet); a titled one is numbered ("Figure 2.", ./numbering.ts), its title its caption.
+ */
+export function show(figure: Figure, options: { height?: number; out?: Output; id?: string; numbered?: boolean } = {}): void {
   const includePlotly = !injected;
-  (options.out ?? output()).html(figureHtml(figure, { includePlotly, height: options.height }));
+  const title = figure.layout?.title as { text?: string } | string | undefined;
+  const caption = (typeof title === 'string' ? title : title?.text ?? '').replace(/<[^>]*>/g, '');
+  const number = (options.numbered ?? caption !== '') ? numberFor('figure', caption, options.id) : null;
+  const shown = number ? { ...figure, layout: { ...figure.layout, title: { ...(typeof title === 'object' ? title : {}), text: `<b>${number.label}.</b> ${typeof title === 'string' ? title : title?.text ?? ''}` } } } : figure;
+  const html = figureHtml(shown, { includePlotly, height: options.height });
+  (options.out ?? output()).html(number ? `<div class="nnlab-figure"${numberedAttribute(number)}>${html}</div>` : html);
   injected = true;
 }
 

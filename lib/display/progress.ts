@@ -1,7 +1,8 @@
 /**
  * Live progress: one output (tslab's `newDisplay`) that is replaced as training goes on, rather
  * than a wall of log lines. Updates are throttled; `done()` always sends the final state, which
- * is what stays in the saved notebook and the exported HTML.
+ * is what stays in the saved notebook; the exported HTML shows its one-line summary instead
+ * (lib/report/compact.ts).
  */
 import { newOutput, type Output } from './output.js';
 import { escapeHtml } from '../util/html.js';
@@ -24,8 +25,26 @@ const COLORS: Record<NonNullable<ProgressRow['state']>, string> = {
   failed: '#d1242f',
 };
 
-/** The HTML of a progress board. */
-export function progressHtml(title: string, rows: ProgressRow[], footer?: string): string {
+/**
+ * What a finished board comes down to in the exported report (lib/report/compact.ts): one line,
+ * e.g. "39 runs, 3 seeds, 02:41, all cached", and the warnings a reader must still see (a run
+ * diverged or failed). Carried as JSON in the board's `data-nnlab-progress-summary`.
+ */
+export interface ProgressSummary {
+  line: string;
+  warnings: string[];
+}
+
+/** "02:41" for 161 s; "1:02:41" from an hour on. */
+export function clockTime(seconds: number): string {
+  const s = Math.max(0, Math.round(seconds));
+  const two = (n: number) => String(n).padStart(2, '0');
+  const h = Math.floor(s / 3600);
+  return h > 0 ? `${h}:${two(Math.floor(s / 60) % 60)}:${two(s % 60)}` : `${two(Math.floor(s / 60))}:${two(s % 60)}`;
+}
+
+/** The HTML of a progress board; a finished one carries its `summary` for the exported page. */
+export function progressHtml(title: string, rows: ProgressRow[], footer?: string, summary?: ProgressSummary): string {
   const trs = rows
     .map((r) => {
       const state = r.state ?? (r.fraction >= 1 ? 'done' : 'running');
@@ -41,7 +60,7 @@ export function progressHtml(title: string, rows: ProgressRow[], footer?: string
     })
     .join('');
   return (
-    `<div class="nnlab-progress" style="font-size:12px;font-family:ui-monospace,Menlo,Consolas,monospace">` +
+    `<div class="nnlab-progress"${summary ? ` data-nnlab-progress-summary="${escapeHtml(JSON.stringify(summary))}"` : ''} style="font-size:12px;font-family:ui-monospace,Menlo,Consolas,monospace">` +
     `<div style="font-weight:600;margin-bottom:2px">${escapeHtml(title)}</div>` +
     `<table style="border-collapse:collapse">${trs}</table>` +
     (footer ? `<div style="color:#57606a;margin-top:2px">${escapeHtml(footer)}</div>` : '') +
@@ -52,8 +71,8 @@ export function progressHtml(title: string, rows: ProgressRow[], footer?: string
 export interface LiveProgress {
   /** Replaces the board (throttled). */
   update(rows: ProgressRow[], footer?: string): void;
-  /** Sends the final board. */
-  done(rows: ProgressRow[], footer?: string): void;
+  /** Sends the final board, with what the exported page shows instead of it (see ProgressSummary). */
+  done(rows: ProgressRow[], footer?: string, summary?: ProgressSummary): void;
 }
 
 /** A progress board in one updating output. `intervalMs` throttles updates (default 250 ms). */
@@ -68,9 +87,9 @@ export function liveProgress(title: string, options: { intervalMs?: number; out?
       last = now;
       out.html(progressHtml(title, rows, footer));
     },
-    done(rows, footer) {
+    done(rows, footer, summary) {
       last = Date.now();
-      out.html(progressHtml(title, rows, footer));
+      out.html(progressHtml(title, rows, footer, summary));
     },
   };
 }

@@ -6,6 +6,7 @@
 import { output, type Output } from './output.js';
 import { escapeHtml } from '../util/html.js';
 import { captionMarkHtml } from './mark.js';
+import { numberedAttribute, numberedCaptionHtml, numberFor, type NumberedRef } from './numbering.js';
 
 /** Anything with danfo's DataFrame shape (`columns`, `values`), or plain records. */
 export interface TableLike {
@@ -39,7 +40,14 @@ export interface TableOptions {
   note?: string;
   /** Output to send to (default: the notebook's). */
   out?: Output;
+  /** A name prose can refer to it by (`ref(id).label`: "Table 3"); see ./numbering.ts. */
+  id?: string;
+  /** Number the table (default: when it has a caption). */
+  numbered?: boolean;
 }
+
+/** A value as results.json keeps it: numbers and text as they are, NaN and ±∞ as null. */
+const rawValue = (v: unknown): unknown => (typeof v === 'number' ? (Number.isFinite(v) ? v : null) : v === undefined ? null : typeof v === 'object' && v !== null ? String(v) : v);
 
 
 function toRows(table: TableInput): { columns: string[]; rows: unknown[][] } {
@@ -105,7 +113,7 @@ const STYLE =
   '</style>';
 
 /** The HTML of a table (no output sent). */
-export function tableHtml(table: TableInput, options: Omit<TableOptions, 'out'> = {}): string {
+export function tableHtml(table: TableInput, options: Omit<TableOptions, 'out'> & { number?: NumberedRef } = {}): string {
   const { columns, rows } = toRows(table);
   const format = options.format ?? {};
   const std = options.std ?? {};
@@ -149,12 +157,17 @@ export function tableHtml(table: TableInput, options: Omit<TableOptions, 'out'> 
     })
     .join('');
   const mark = captionMarkHtml(escapeHtml);
-  const caption = options.caption || mark ? `<caption>${escapeHtml(options.caption ?? '')}${mark}</caption>` : '';
+  const captionText = options.number ? numberedCaptionHtml(options.number, escapeHtml(options.caption ?? '')) : escapeHtml(options.caption ?? '');
+  const caption = options.caption || mark || options.number ? `<caption>${captionText}${mark}</caption>` : '';
   const note = options.note ? `<div class="nnlab-table-note" style="font-size:12px;color:#57606a;margin:-2px 0 6px">${escapeHtml(options.note)}</div>` : '';
-  return `${STYLE}<table class="nnlab-table">${caption}<thead><tr>${head}</tr></thead><tbody>${body}</tbody></table>${note}`;
+  // A numbered table carries its numbers, unformatted, for results.json (lib/report/results.ts).
+  const numbers = options.number ? numberedAttribute(options.number, { columns, rows: rows.map((r) => r.map(rawValue)) }) : '';
+  return `${STYLE}<table class="nnlab-table"${numbers}>${caption}<thead><tr>${head}</tr></thead><tbody>${body}</tbody></table>${note}`;
 }
 
-/** Shows a DataFrame (or records) as one text/html output. */
+/** Shows a DataFrame (or records) as one text/html output; with a caption, numbered ("Table 3."). */
 export function showTable(table: TableInput, options: TableOptions = {}): void {
-  (options.out ?? output()).html(tableHtml(table, options));
+  const numbered = options.numbered ?? (options.caption !== undefined && options.caption !== '');
+  const number = numbered ? numberFor('table', options.caption ?? '', options.id) : undefined;
+  (options.out ?? output()).html(tableHtml(table, { ...options, number }));
 }

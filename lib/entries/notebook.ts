@@ -24,6 +24,14 @@ export { showResults, meanCurve, meanEpochs, movingAverage, beyondSpread } from 
 export { cell, pivot, pivotOf, pivotRows, pivotRecords, pivotEffects } from '../experiments/pivot.js';
 export { bestGroup, showHeadline, pct } from '../experiments/headline.js';
 export { describeError, whenReached, countOf, signedPoints } from '../experiments/narrate.js';
+
+// The report as a document: numbered tables and figures to refer to ("Table 3"), numbers to cite in results.json.
+export { table, figure, ref } from '../display/numbering.js';
+export { citeResults, citeStat } from '../experiments/cite.js';
+export { describeDepthWidth, depthWidthEffects, nearestCostPairings, deepWins, describeDeepWins, describeNoise, bestCellRow, describeBaselineRun } from '../experiments/architecture.js';
+export {
+  describeSineError, describeLossComparison, crossEntropyAhead, describeChange, describeGradientShrink, describeAugmentation, describeConfusions,
+} from '../experiments/paragraphs.js';
 export {
   Search, showOptimism, splitSizes, widthForParameters, searchCost, pctOf, testOf, ensembleOf, showFinal, showMistakes,
 } from '../experiments/beyond.js';

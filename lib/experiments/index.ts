@@ -14,6 +14,9 @@ export { showHeadline, headlineHtml, bestGroup, pct, type HeadlineRow } from './
 export { emitProgress, parseProgress, type ProgressEvent, type GridStartEvent, type RunDoneEvent, type GridDoneEvent } from './events.js';
 export { describeError, whenReached, countOf, signedPoints } from './narrate.js';
 export { runSineFit, sineKey, type SineRecord } from './sine_run.js';
+export { citeResults, citeResultsHtml, citeStat, type Cited } from './cite.js';
+export { describeDepthWidth, depthWidthEffects, nearestCostPairings, deepWins, describeDeepWins, describeNoise, bestCells, bestCellRow, describeBaselineRun, type CostPairing, type DepthWidthEffects } from './architecture.js';
+export { describeSineError, describeLossComparison, crossEntropyAhead, describeChange, describeGradientShrink, describeAugmentation, describeConfusions, finalGap } from './paragraphs.js';
 export {
   ensembleAccuracy, ensemblePredict, memberProbabilities, averageProbabilities, predictionsOf, accuracyOf, classProbabilities, softmaxRows,
   type ProbabilityRecord,

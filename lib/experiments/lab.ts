@@ -6,6 +6,7 @@
 import { loadPlotly } from '../display/plotly.js';
 import { output } from '../display/output.js';
 import { setCaptionMark } from '../display/mark.js';
+import { resetNumbering } from '../display/numbering.js';
 import { defaultWorkers, getProfile, type Profile } from './profile.js';
 import { loadLabData, type LabData } from './data.js';
 import { runGrid, type GridResult, type RunOptions } from './runner.js';
@@ -14,6 +15,7 @@ import type { GridPoint, TrainSettings } from './settings.js';
 import { runSineFit, type SineRecord } from './sine_run.js';
 import type { SineOptions } from '../tasks/sine.js';
 import { escapeHtml } from '../util/html.js';
+import { NUMERICS_VERSION } from '../math/elementary.js';
 
 export interface Lab {
   notebook: string;
@@ -48,10 +50,14 @@ export async function startLab(notebook: string, options: StartOptions = {}): Pr
   const seeds = profile.seeds.length > 1 ? `${profile.seeds.length} seeds per configuration, tables show mean ± std` : '1 seed per configuration';
   const dtype = profile.baseline.dtype;
   setCaptionMark(profile.mark);
+  resetNumbering(`${data.XTrain.rows} train / ${data.XVal.rows} validation${data.XTest.rows > 0 ? ` / ${data.XTest.rows} test` : ''} images (${data.source})`);
   const out = output();
   out.html(
     `<div class="nnlab-banner" data-nnlab-profile="${escapeHtml(profile.name)}" data-nnlab-data="${escapeHtml(data.description)}" ` +
       `data-nnlab-dtype="${dtype}" data-nnlab-seeds="${profile.seeds.join(',')}" ` +
+      // What results.json records of the run (lib/report/results.ts).
+      `data-nnlab-data-kind="${data.source}" data-nnlab-fingerprint="${escapeHtml(data.fingerprint)}" ` +
+      `data-nnlab-version="${escapeHtml(libraryVersion())}" data-nnlab-node="${escapeHtml(process.versions.node)}" data-nnlab-numerics="${NUMERICS_VERSION}" ` +
       `style="border:1px solid #d0d7de;border-radius:6px;padding:8px 12px;background:#f6f8fa;font:13px/1.5 system-ui,sans-serif">` +
       `<div><b>Profile:</b> ${escapeHtml(profile.description)} — ${escapeHtml(seeds)}</div>` +
       `<div><b>Data:</b> ${escapeHtml(data.description)}${data.source === 'synthetic' ? ' (set NNLAB_DATA=/path/to/course/train for the course dataset)' : ''}</div>` +

@@ -9,9 +9,13 @@ import { Matrix } from '../nn/matrix.js';
 import { Rng } from '../nn/random.js';
 import { makeAugment } from '../data/augment.js';
 import { signedPoints } from './narrate.js';
+import { captionData } from '../display/numbering.js';
 
 export interface ResultsOptions {
+  /** What the table shows; the settings it was trained under are added (gridSettingsText). */
   caption?: string;
+  /** A name prose refers to the table by (`nb.ref(id).label`: "Table 3"). */
+  id?: string;
   /** The report's accuracy for each row, in the grid's order (a column "report" is added). */
   report?: ReadonlyArray<number | null>;
   /** The report's seconds per run, in the grid's order (a column "report s"). */
@@ -70,13 +74,27 @@ export function resultsFrame(result: GridResult, options: ResultsOptions = {}): 
   return df;
 }
 
-/** Shows a grid's results as a table (see ResultsOptions). */
+/**
+ * Under which settings a grid's numbers were made, for its caption: "1 seed per setting; at most
+ * 8 epochs, stopped when converged; data: 576 train / 144 validation images".
+ */
+export function gridSettingsText(result: GridResult, data: string | null = captionData()): string {
+  const seeds = new Set(result.groups.map((g) => g.runs.length));
+  const seedText = seeds.size === 1 ? `${[...seeds][0]} seed${[...seeds][0] === 1 ? '' : 's'} per setting` : `${Math.min(...seeds)}–${Math.max(...seeds)} seeds per setting`;
+  const epochs = [...new Set(result.groups.map((g) => g.settings.numEpochs))];
+  const epochText = epochs.length === 1 ? `${epochs[0]}` : `${Math.min(...epochs)}–${Math.max(...epochs)}`;
+  const stopped = result.groups.some((g) => g.settings.patience) ? ', stopped when converged' : '';
+  return `${seedText}; at most ${epochText} epochs${stopped}${data ? `; data: ${data}` : ''}`;
+}
+
+/** Shows a grid's results as a numbered table, its caption saying the settings (see ResultsOptions). */
 export function showResults(result: GridResult, options: ResultsOptions = {}): void {
   const df = resultsFrame(result, options);
   const oneSeed = result.groups.every((g) => g.runs.length === 1);
   const hide = ['finalLoss', 'bestEpoch', 'diverged', ...(oneSeed ? ['seeds', 'beyond'] : []), ...(options.hide ?? [])];
   const opts: TableOptions = {
-    caption: options.caption,
+    caption: `${options.caption ?? 'Results'} (${gridSettingsText(result)})`,
+    id: options.id,
     format: { ...FORMATS, ...(options.format ?? {}) },
     labels: { ...LABELS, ...(options.labels ?? {}) },
     std: { valAcc: 'valAccStd', testAcc: 'testAccStd', trainAcc: 'trainAccStd', seconds: 'secondsStd' },

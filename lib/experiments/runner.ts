@@ -12,7 +12,7 @@ import { MessageChannel } from 'node:worker_threads';
 import { performance } from 'node:perf_hooks';
 import { Piscina } from 'piscina';
 import * as dfd from 'danfojs-node';
-import { liveProgress, type ProgressRow } from '../display/progress.js';
+import { clockTime, liveProgress, type ProgressRow, type ProgressSummary } from '../display/progress.js';
 import { RunCache, runKey } from './cache.js';
 import { defaultWorkers } from './profile.js';
 import { resolvePoint, type GridPoint, type TrainSettings } from './settings.js';
@@ -153,7 +153,7 @@ export async function runGrid(points: GridPoint[], data: RunnerData, base: Train
   const runCost = (t: Task) => cost(t.settings, data.XTrain.rows, data.XTrain.cols);
   toTrain.sort((a, b) => runCost(b) - runCost(a));
 
-  const progress = new GridProgress(options, tasks.length, cachedCount, rows, started, toTrain.reduce((a, t) => a + runCost(t), 0));
+  const progress = new GridProgress(options, seeds.length, tasks.length, cachedCount, rows, started, toTrain.reduce((a, t) => a + runCost(t), 0));
   const finish = (t: Task, record: RunRecord) => {
     cache?.set(t.key, t.settings, data.fingerprint, record);
     progress.runDone(t, record, runCost(t));
@@ -175,9 +175,9 @@ export async function runGrid(points: GridPoint[], data: RunnerData, base: Train
     results[dup.index] = { ...results[original.index]!, label: dup.label, columns: dup.columns, cached: true };
     rows[dup.index] = { ...rows[dup.index], fraction: 1, state: 'cached', detail: `same as “${original.label}”` };
   }
-  progress.gridDone();
-
   const runs = results as RunResult[];
+  progress.gridDone(duplicates.length, runs);
+
   const groups = groupMeta.map((meta, g) => groupResult(meta, runs.filter((_, i) => tasks[i].group === g)));
   return {
     table: resultsTable(groups),
@@ -250,7 +250,7 @@ class GridProgress {
   private queueLine = '';
 
   constructor(
-    options: RunOptions, private readonly total: number, private readonly cachedCount: number,
+    options: RunOptions, private readonly seeds: number, private readonly total: number, private readonly cachedCount: number,
     private readonly rows: ProgressRow[], private readonly started: number, private readonly totalCost: number,
   ) {
     this.title = options.title ?? 'Training';
@@ -278,11 +278,26 @@ class GridProgress {
     this.refresh();
   }
 
-  refresh(final = false): void {
+  refresh(final = false, summary?: ProgressSummary): void {
     if (!this.board) return;
     const visible = this.rows.length <= 30 ? this.rows : this.rows.filter((r) => r.state === 'running').concat([]);
-    if (final) this.board.done(visible, this.footer());
+    if (final) this.board.done(visible, this.footer(), summary);
     else this.board.update(visible, this.footer());
+  }
+
+  /**
+   * The finished grid in one line, "39 runs, 3 seeds, 02:41, all cached", and a warning per run
+   * that diverged or failed: what the exported page keeps of the board.
+   */
+  summary(seconds: number, duplicates: number, runs: RunResult[]): ProgressSummary {
+    const fromCache = this.cachedCount + duplicates;
+    const trained = this.total - fromCache;
+    const source = trained === 0 ? 'all cached' : fromCache === 0 ? `${plural(trained, 'run')} trained` : `${trained} trained, ${fromCache} from the cache`;
+    // From the records, not the board: a run that diverged when it was trained still did when it comes from the cache.
+    const warnings = runs
+      .filter((r) => r.diverged !== null)
+      .map((r) => `${this.seeds > 1 ? `${r.label} · seed ${r.seed}` : r.label} diverged${r.cached ? ' (cached run)' : ''}: ${r.diverged}; left out of the means`);
+    return { line: `${plural(this.total, 'run')}, ${plural(this.seeds, 'seed')}, ${clockTime(seconds)}, ${source}`, warnings };
   }
 
   running(t: Task): void {
@@ -312,9 +327,10 @@ class GridProgress {
     this.rows[t.index] = { ...this.rows[t.index], state: 'failed', detail: err.message.slice(0, 120) };
   }
 
-  gridDone(): void {
-    this.refresh(true);
-    emitProgress({ type: 'grid-done', notebook: this.notebook, title: this.title, runs: this.total, seconds: (performance.now() - this.started) / 1000 });
+  gridDone(duplicates: number, runs: RunResult[]): void {
+    const seconds = (performance.now() - this.started) / 1000;
+    this.refresh(true, this.summary(seconds, duplicates, runs));
+    emitProgress({ type: 'grid-done', notebook: this.notebook, title: this.title, runs: this.total, seconds });
   }
 }
 
@@ -325,6 +341,8 @@ function trainInThisThread(toTrain: Task[], data: RunnerData, progress: GridProg
     finish(t, trainRun(t.settings, data, (p) => progress.epoch(t, p)));
   }
 }
+
+const plural = (n: number, noun: string) => `${n} ${noun}${n === 1 ? '' : 's'}`;
 
 /** The name of a run in messages: its label, and its seed when the grid has several. */
 const runName = (t: Task) => `'${t.label}' (seed ${t.seed})`;

@@ -135,3 +135,58 @@ export const summaryEntrySchema = v.looseObject({
 });
 
 export const summaryFileSchema = v.looseObject({ format: v.optional(v.number('expected a number')), notebooks: v.array(v.unknown()) });
+
+// ---- the report's results.json (lib/report/results.ts)
+
+/** A cited value: a number, null (a std of one seed), or an object of them. */
+export type CitedValue = number | null | { [key: string]: CitedValue };
+const citedValue: v.GenericSchema<unknown, CitedValue> = v.union(
+  [finiteNumber, v.null(), v.pipe(
+    // valibot's record takes a list for an object: refused first.
+    v.custom<Record<string, unknown>>((x) => typeof x === 'object' && x !== null && !Array.isArray(x), 'expected an object'),
+    v.record(v.string(), v.lazy(() => citedValue)),
+  )],
+  'expected a number, null or an object of them',
+);
+const fractionMeanStd = v.object({ mean: fraction, std: v.nullable(nonNegative) });
+const dataFacts = v.object({ kind: v.picklist(['synthetic', 'course'], "expected 'synthetic' or 'course'"), fingerprint: v.string('expected a string') });
+/** A table cell as results.json keeps it: a number, text, a yes/no, or null (no value). */
+const cell = v.union([finiteNumber, v.string(), v.boolean(), v.null()], 'expected a number, text, a boolean or null');
+
+const notebookResultsSchema = v.object({
+  builtAt: v.string('expected a string'),
+  profile: v.nullable(v.string('expected a string')),
+  nnlab: v.nullable(v.string('expected a string')),
+  node: v.nullable(v.string('expected a string')),
+  numerics: v.nullable(finiteNumber),
+  data: v.nullable(dataFacts),
+  cited: v.record(v.string(), citedValue),
+  tables: v.array(v.object({
+    label: v.pipe(v.string(), v.regex(/^Table \d+$/, 'expected "Table N"')),
+    id: v.nullable(v.string()),
+    caption: v.string('expected a string'),
+    columns: v.array(v.string('expected a string')),
+    rows: v.array(v.array(cell)),
+  })),
+  figures: v.array(v.object({
+    label: v.pipe(v.string(), v.regex(/^Figure \d+$/, 'expected "Figure N"')),
+    id: v.nullable(v.string()),
+    caption: v.string('expected a string'),
+  })),
+});
+export type NotebookResultsJson = v.InferOutput<typeof notebookResultsSchema>;
+
+export const resultsFileSchema = v.looseObject({
+  format: v.literal(1, 'expected format 1'),
+  nnlab: v.optional(v.nullable(v.string('expected a string'))),
+  node: v.optional(v.nullable(v.string('expected a string'))),
+  numerics: v.optional(v.nullable(finiteNumber)),
+  profile: v.optional(v.nullable(v.string('expected a string'))),
+  data: v.optional(v.nullable(dataFacts)),
+  // The headline numbers the notebooks cite; absent when their notebook is not in the report.
+  sine: v.optional(v.looseObject({ meanAbsError: v.optional(nonNegative) })),
+  baseline: v.optional(v.looseObject({ valAcc: v.optional(fractionMeanStd) })),
+  beyond: v.optional(v.looseObject({ singleTestAcc: v.optional(fractionMeanStd), ensembleTestAcc: v.optional(v.union([fraction, fractionMeanStd])) })),
+  notebooks: v.record(v.pipe(v.string(), v.regex(/^[\w.-]+$/, 'expected a notebook name')), notebookResultsSchema),
+});
+export type ResultsFile = v.InferOutput<typeof resultsFileSchema>;

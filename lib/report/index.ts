@@ -2,7 +2,8 @@
  * The HTML lab report: executes each notebook (nbclient, the tslab kernel, the project's Jupyter;
  * see ./driver.ts) in a temporary folder, exports it to an offline page that loads the shared
  * `plotly.min.js`, and writes `report/index.html`, the report's summary, from `summary.json`,
- * which keeps the entries of notebooks not rebuilt this time.
+ * which keeps the entries of notebooks not rebuilt this time, and `results.json`, its numbers
+ * (./results.ts).
  *
  * Every file in the report folder is written to a temporary file and renamed into place, so an
  * interrupted build leaves the previous pages whole. The executed notebooks are not kept there
@@ -19,6 +20,8 @@ import { fillNavigation, refreshNavigation, withSharedPlotly, writeSharedPlotly,
 import { insertMath, withMathPlaceholders, writeKatexAssets } from './math.js';
 import { entryOk, mergeEntries, readSummary, writeSummary, type NotebookEntry } from './summary.js';
 import { indexHtml } from './index_page.js';
+import { withCompactProgress } from './compact.js';
+import { notebookResults, writeResults, type NotebookResults } from './results.js';
 import { createConsole, followProgress, NotebookProgress, type Console } from './progress.js';
 import { writeFileAtomic } from '../util/io.js';
 import { getProfile } from '../experiments/profile.js';
@@ -58,6 +61,8 @@ export interface ReportOptions {
 /** One notebook of this build: its summary entry, and where its executed copy was kept, if it was. */
 export interface NotebookResult extends NotebookEntry {
   executed: string | null;
+  /** Its part of results.json (./results.ts); null when the page was kept or did not execute. */
+  results?: NotebookResults | null;
 }
 
 export interface ReportResult {
@@ -147,7 +152,8 @@ export async function buildReport(options: ReportOptions = {}): Promise<ReportRe
       results.push({ ...(await buildNotebook(file, ctx)), inputs });
     }
     const index = path.join(outDir, 'index.html');
-    const entries = await publishEntries(outDir, results.map(({ executed: _, ...entry }) => entry), out.line);
+    const cited = Object.fromEntries(results.flatMap((r) => (r.results ? [[r.name, r.results]] : [])));
+    const entries = await publishEntries(outDir, results.map(({ executed: _, results: __, ...entry }) => entry), out.line, cited);
     const seconds = (Date.now() - started) / 1000;
     const ok = results.every(entryOk);
     out.line(`report: ${ok ? 'written' : 'written WITH PROBLEMS'} to ${index} in ${seconds.toFixed(0)} s`);
@@ -164,13 +170,14 @@ export async function buildReport(options: ReportOptions = {}): Promise<ReportRe
  * folder's lock and over the summary as it is now: another build into the same folder may have
  * added its pages since this one started. Returns every entry of the index.
  */
-export async function publishEntries(outDir: string, built: NotebookEntry[], warn: (line: string) => void): Promise<NotebookEntry[]> {
+export async function publishEntries(outDir: string, built: NotebookEntry[], warn: (line: string) => void, results: Record<string, NotebookResults> = {}): Promise<NotebookEntry[]> {
   return withOutFolderLock(outDir, () => {
     const current = readSummary(outDir, warn).filter((e) => !e.html || existsSync(path.join(outDir, e.html)));
     const merged = mergeEntries(current, built);
     refreshNavigation(outDir, pageLinks(merged));
     writeSummary(outDir, merged);
-    writeFileAtomic(path.join(outDir, 'index.html'), indexHtml(merged));
+    const written = writeResults(outDir, results, merged.map((e) => e.name), warn);
+    writeFileAtomic(path.join(outDir, 'index.html'), indexHtml(merged, new Date(), written.notebooks));
     return merged;
   });
 }
@@ -218,10 +225,11 @@ async function buildNotebook(file: string, ctx: BuildContext): Promise<NotebookR
     };
   }
   const facts = notebookFacts(nb, name);
+  const results = notebookResults(nb, builtAt);
   const summary = inspectNotebook(nb);
   // A cell that timed out or a kernel that died stopped the run: say so before what it left undone.
   if (error) summary.problems.unshift({ cell: -1, kind: 'error', message: `execution stopped: ${error}` });
-  summary.problems.push(...facts.headlineProblems.map((message): NotebookProblem => ({ cell: -1, kind: 'headline', message })));
+  summary.problems.push(...[...facts.headlineProblems, ...results.problems].map((message): NotebookProblem => ({ cell: -1, kind: 'headline', message })));
   const exported = await exportPage(nb, name, ctx);
   if (!exported.ok) summary.problems.push({ cell: -1, kind: 'export', message: exported.message });
   const executed = keepExecuted(executedFile, name, ctx);
@@ -229,7 +237,7 @@ async function buildNotebook(file: string, ctx: BuildContext): Promise<NotebookR
   const problems = summary.problems.length ? `, ${summary.problems.length} problem(s)` : '';
   ctx.out.line(`report: ${name} done in ${seconds.toFixed(0)} s: ${summary.plots} charts, ${summary.tables} tables, ${facts.headlines.length} headline results${problems}`);
   for (const p of summary.problems) ctx.out.line(`  cell ${p.cell}: ${p.kind}: ${p.message}`);
-  return { ...entryFacts, name, html: exported.ok ? `${name}.html` : '', seconds, builtAt, summary, exitCode: code, executed, inputs: null };
+  return { ...entryFacts, name, html: exported.ok ? `${name}.html` : '', seconds, builtAt, summary, exitCode: code, executed, inputs: null, results: results.results };
 }
 
 /**
@@ -271,12 +279,15 @@ async function executeNotebook(file: string, ctx: BuildContext): Promise<{ code:
   }
 }
 
-/** Exports the executed notebook, plotly.js shared and equations typeset, to `<outDir>/<name>.html` with its navigation. */
+/**
+ * Exports the executed notebook to `<outDir>/<name>.html` with its navigation: plotly.js shared,
+ * progress boards in one line (./compact.ts), equations typeset by KaTeX (./math.ts).
+ */
 async function exportPage(nb: Notebook, name: string, ctx: BuildContext): Promise<{ ok: true } | { ok: false; message: string }> {
   const dir = path.join(ctx.work, 'export');
   mkdirSync(dir, { recursive: true });
   const source = path.join(dir, `${name}.ipynb`);
-  const { notebook, formulas } = withMathPlaceholders(withSharedPlotly(nb)); // formulas typeset by KaTeX below
+  const { notebook, formulas } = withMathPlaceholders(withSharedPlotly(withCompactProgress(nb))); // formulas typeset by KaTeX below
   writeFileSync(source, JSON.stringify(notebook));
   const exported = path.join(dir, `${name}.html`);
   const conv = await ctx.driver.exportHtml(source, exported, ctx.templates);

@@ -6,6 +6,8 @@
  */
 import { escapeHtml } from '../util/html.js';
 import { entryOk, type NotebookEntry } from './summary.js';
+import type { NotebookResults } from './results.js';
+import { numberedAnchor } from '../display/numbering.js';
 
 /** "42 s", "3 min 20 s". */
 export function formatDuration(seconds: number): string {
@@ -55,6 +57,28 @@ function pageLink(e: NotebookEntry): string {
 /** "built-in synthetic characters" of "built-in synthetic characters: 620 per class …" (the section gives it all). */
 const shortData = (data: string | null) => (data === null ? null : data.split(':')[0]);
 
+/**
+ * A banner's data description is the dataset, then after "; " how this notebook split it
+ * ("…; 576 train / 144 validation", "… / 120 test" where it holds out a test set): the index
+ * names each dataset once, at the top, and each notebook's split in its own section.
+ */
+export function splitData(data: string): { dataset: string; split: string | null } {
+  const at = data.lastIndexOf('; '); // the split comes last; a folder's name may hold "; "
+  return at < 0 ? { dataset: data, split: null } : { dataset: data.slice(0, at), split: data.slice(at + 2) };
+}
+
+/** The datasets the pages were built from, each once, in order of first appearance. */
+export function datasetsOf(entries: NotebookEntry[]): string[] {
+  return [...new Set(entries.flatMap((e) => (e.data ? [splitData(e.data).dataset] : [])))];
+}
+
+/** A notebook's data in its section: only its split when the index's Data line names the one dataset. */
+function entryData(e: NotebookEntry, datasets: string[]): string {
+  if (!e.data) return unknown(null);
+  const { dataset, split } = splitData(e.data);
+  return datasets.length === 1 && dataset === datasets[0] && split ? escapeHtml(split) : escapeHtml(e.data);
+}
+
 function overviewRow(e: NotebookEntry): string {
   const cells = [
     `${pageLink(e)}<div class="file">${escapeHtml(e.name)}.ipynb</div>`,
@@ -80,9 +104,9 @@ function problemList(e: NotebookEntry): string {
   return `<div class="problems"><b>Problems</b><ul>${items.join('')}</ul></div>`;
 }
 
-function entrySection(e: NotebookEntry): string {
+function entrySection(e: NotebookEntry, datasets: string[]): string {
   const meta = [
-    `profile <b>${unknown(e.profile)}</b>`, `data ${unknown(e.data)}`, `number type ${unknown(e.dtype)}`,
+    `profile <b>${unknown(e.profile)}</b>`, `data ${entryData(e, datasets)}`, `number type ${unknown(e.dtype)}`,
     `seeds ${unknown(e.seeds)}`, `run time ${formatDuration(e.seconds)}`, `built ${escapeHtml(formatBuilt(e.builtAt))}`,
   ].join(' · ');
   return `<section class="nnlab-entry" data-notebook="${escapeHtml(e.name)}" data-profile="${escapeHtml(e.profile ?? '')}">
@@ -100,11 +124,29 @@ a{color:#0969da}.file{color:#57606a;font-size:12px}.unknown{color:#8c959f}
 .warning{border-color:#d4a72c;background:#fff8c5}.mixed-profiles{border:2px solid #cf222e;background:#ffebe9;font-size:16px}
 .ok{color:#1a7f37}.failed{color:#cf222e;font-weight:600}
 .problems{border:1px solid #cf222e;background:#ffebe9;border-radius:6px;padding:4px 12px;margin:.5em 0}
-.entry-meta{color:#57606a;font-size:13px}section.nnlab-entry{margin:1.5em 0}`;
+.entry-meta{color:#57606a;font-size:13px}section.nnlab-entry{margin:1.5em 0}
+section.nnlab-numbered ul{margin:.2em 0 .6em;padding-left:1.4em}.numbered-kind{color:#57606a;font-size:13px;font-weight:600}`;
 
-/** The index page of the report. */
-export function indexHtml(entries: NotebookEntry[], generatedAt: Date = new Date()): string {
-  const datas = [...new Set(entries.map((e) => e.data).filter((d): d is string => !!d))];
+/** Every page's numbered tables and figures, each linked to where it is on its page. */
+function numberedList(entries: NotebookEntry[], numbered: Record<string, Pick<NotebookResults, 'tables' | 'figures'>>): string {
+  const sections = entries.filter((e) => e.html && numbered[e.name]).map((e) => {
+    const { tables, figures } = numbered[e.name];
+    const item = (kind: 'table' | 'figure') => (x: { label: string; caption: string }) => {
+      const number = Number(x.label.split(' ')[1]);
+      return `<li><a href="${escapeHtml(`${e.html}#${numberedAnchor({ kind, number })}`)}">${escapeHtml(x.label)}</a>. ${escapeHtml(x.caption)}</li>`;
+    };
+    if (tables.length + figures.length === 0) return '';
+    return `<section class="nnlab-numbered" data-notebook="${escapeHtml(e.name)}"><h3>${pageLink(e)}</h3>` +
+      (tables.length ? `<div class="numbered-kind">Tables</div><ul>${tables.map(item('table')).join('')}</ul>` : '') +
+      (figures.length ? `<div class="numbered-kind">Figures</div><ul>${figures.map(item('figure')).join('')}</ul>` : '') +
+      `</section>`;
+  }).join('\n');
+  return sections ? `<h2>Tables and figures</h2>\n${sections}` : '';
+}
+
+/** The index page of the report; `numbered`: each page's tables and figures (results.json's). */
+export function indexHtml(entries: NotebookEntry[], generatedAt: Date = new Date(), numbered: Record<string, Pick<NotebookResults, 'tables' | 'figures'>> = {}): string {
+  const datasets = datasetsOf(entries);
   return `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>nnlab — the lab report, rerun</title>
@@ -115,10 +157,11 @@ ${STYLE}
 <h1>Lab 1 Part 1, rerun with nnlab</h1>
 <p>The lab report's experiments, rerun section by section with nnlab, a neural-network library written by hand in TypeScript. Each page is an executed notebook, its code folded (“show code”); charts are interactive (hover for values) and work offline.</p>
 ${profileNotice(entries)}
-<div class="meta"><b>Data:</b> ${datas.length ? datas.map(escapeHtml).join('; ') : 'unknown'}<br>
+<div class="meta"><b>Data:</b> ${datasets.length ? datasets.map(escapeHtml).join('; ') : 'unknown'}<br>
 <b>Index written:</b> ${escapeHtml(formatBuilt(generatedAt.toISOString()))} — each notebook below says when its own page was built.</div>
 <h2>Headline results, ours beside the report's</h2>
-${entries.map(entrySection).join('\n')}
+${entries.map((e) => entrySection(e, datasets)).join('\n')}
+${numberedList(entries, numbered)}
 <h2>How each page was built</h2>
 <table class="nnlab-overview"><thead><tr><th>Notebook</th><th>Profile</th><th>Data</th><th>Number type</th><th>Seeds</th><th>Run time</th><th>Built</th><th>Status</th></tr></thead>
 <tbody>
