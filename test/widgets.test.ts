@@ -28,7 +28,10 @@ import { loadLabData } from '../lib/experiments/data.js';
 import { trainBaselineNet } from '../lib/experiments/baseline_net.js';
 import { backpropSteps } from '../lib/experiments/backprop_steps.js';
 import { backpropGraphHtml, drawingPadHtml, sineTrainerHtml } from '../lib/display/widgets.js';
-import { ARTIFACTS, CHROMIUM_ARGS, chromiumPath, IN_CI, ROOT } from './notebooks.fixture.js';
+import { unpackNet } from '../lib/persist/packed_net.js';
+import { unpackFloats } from '../lib/util/packed_floats.js';
+import type { DrawingPadSpec } from '../lib/widgets/specs.js';
+import { ARTIFACTS, CHROMIUM_ARGS, chromiumPath, IN_CI, jupyterProblem, quickReport, REPORT_DIR, ROOT } from './notebooks.fixture.js';
 
 const chromiumBin = chromiumPath();
 const problem = chromiumBin ? null : 'no chromium (apt-get install chromium, or run node scripts/setup.mjs as root)';
@@ -195,6 +198,99 @@ describe.skipIf(problem !== null && !IN_CI)('live widgets in the browser', () =>
     expect(after, 'the W1 gradient panel at step 4').not.toEqual(before);
     expect(Number(await page.locator('.nnlab-bp-loss').textContent())).toBeLessThan(Number(loss0));
     expect(await page.locator('.nnlab-bp-step-label').innerText()).toContain('step 4 of 4');
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 120_000);
+});
+
+const jupyter = chromiumBin ? jupyterProblem() : problem;
+if (jupyter && !IN_CI) console.warn(`widgets.test.ts: the report's pages: skipped: ${jupyter}`);
+
+describe.skipIf(jupyter !== null && !IN_CI)('live widgets in the quick report\'s pages', () => {
+  let reportBrowser: Browser;
+  let reportContext: BrowserContext;
+  beforeAll(async () => {
+    expect(jupyter, jupyter ?? '').toBeNull();
+    await quickReport();
+    reportBrowser = await chromium.launch({ executablePath: chromiumBin!, args: CHROMIUM_ARGS });
+    reportContext = await reportBrowser.newContext({ viewport: { width: 1280, height: 900 } });
+    await reportContext.route('**/*', (route) => {
+      const url = route.request().url();
+      return url.startsWith('file:') || url.startsWith('data:') || url.startsWith('blob:') ? route.continue() : route.abort();
+    });
+  }, 30 * 60_000);
+  afterAll(async () => {
+    await reportBrowser?.close();
+  });
+
+  async function openReportPage(name: string): Promise<{ page: Page; errors: string[] }> {
+    const page = await reportContext.newPage();
+    const errors: string[] = [];
+    page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+    page.on('pageerror', (e) => errors.push(String(e)));
+    await page.goto(pathToFileURL(path.join(REPORT_DIR, `${name}.html`)).href);
+    return { page, errors };
+  }
+
+  it('02: the pad holds the report\'s baseline network; a drawn stroke gets the class its predict gives', async () => {
+    const { page, errors } = await openReportPage('02_architecture');
+    const root = page.locator('[data-nnlab-widget="drawing-pad"]');
+    expect(await root.count()).toBe(1);
+    const spec = JSON.parse((await root.locator('script[type="application/json"]').textContent())!) as DrawingPadSpec;
+    const net = unpackNet(spec.net);
+    expect(net.config.hiddenDims, 'the baseline: 2 hidden layers of 50').toEqual([50, 50]);
+    const mean = Float64Array.from(unpackFloats(spec.mean));
+    const canvas = page.locator('.nnlab-pad-canvas');
+    await canvas.scrollIntoViewIfNeeded();
+    const box = (await canvas.boundingBox())!;
+    // A cross: one horizontal and one vertical stroke.
+    for (const [[x0, y0], [x1, y1]] of [[[0.2, 0.5], [0.8, 0.5]], [[0.5, 0.2], [0.5, 0.8]]]) {
+      await page.mouse.move(box.x + x0 * box.width, box.y + y0 * box.height);
+      await page.mouse.down();
+      await page.mouse.move(box.x + x1 * box.width, box.y + y1 * box.height, { steps: 12 });
+      await page.mouse.up();
+    }
+    const ink = await page.evaluate(() => {
+      const c = document.querySelector<HTMLCanvasElement>('.nnlab-pad-canvas')!;
+      const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+      return Array.from({ length: c.width * c.height }, (_, k) => 1 - d[4 * k] / 255);
+    });
+    expect(ink.filter((v) => v > 0).length, 'inked cells').toBeGreaterThan(20);
+    const X = new Matrix(1, ink.length, Float64Array.from(ink));
+    const predicted = classify({ net, mean, width: spec.width, height: spec.height } as CharacterClassifier, X)[0];
+    expect(Number(await root.getAttribute('data-top'))).toBe(predicted);
+    await page.screenshot({ path: path.join(DIR, 'report-02-pad.png') });
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 120_000);
+
+  it('01: "train" refits the sine network in the page and the loss falls', async () => {
+    const { page, errors } = await openReportPage('01_sin_fit');
+    const root = page.locator('[data-nnlab-widget="sine-trainer"]');
+    await root.locator('.nnlab-sine-train').click();
+    await page.waitForFunction(() => ['done', 'error'].includes(document.querySelector<HTMLElement>('[data-nnlab-widget="sine-trainer"]')!.dataset.state ?? ''), null, { timeout: 300_000 });
+    expect(await root.getAttribute('data-state')).toBe('done');
+    const losses = JSON.parse((await root.getAttribute('data-losses'))!) as number[];
+    expect(losses.length).toBeGreaterThan(5);
+    expect(losses[losses.length - 1]).toBeLessThan(losses[0] / 2);
+    await root.screenshot({ path: path.join(DIR, 'report-01-sine.png') });
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 400_000);
+
+  it('04: the backprop graph\'s checks pass and the slider changes the gradients', async () => {
+    const { page, errors } = await openReportPage('04_bn_augment');
+    const root = page.locator('[data-nnlab-widget="backprop-graph"]');
+    await root.scrollIntoViewIfNeeded();
+    const relErrors = await root.locator('.nnlab-bp-relerr').evaluateAll((ts) => ts.map((t) => Number((t.textContent ?? '').replace(/.*rel\. error /, ''))));
+    expect(relErrors).toHaveLength(11);
+    for (const e of relErrors) expect(e).toBeLessThan(1e-6);
+    const grads = () => root.locator('.nnlab-bp-node[data-node="W2"] .nnlab-bp-grad rect').evaluateAll((rs) => rs.map((r) => r.getAttribute('fill')! + r.textContent));
+    const before = await grads();
+    const slider = root.locator('.nnlab-bp-step');
+    await slider.fill(await slider.getAttribute('max') ?? '1');
+    expect(await grads()).not.toEqual(before);
+    await root.screenshot({ path: path.join(DIR, 'report-04-backprop.png') });
     expect(errors).toEqual([]);
     await page.close();
   }, 120_000);

@@ -60,11 +60,12 @@ function mountDrawingPad(root: HTMLElement, spec: DrawingPadSpec): void {
     const p = classProbabilities(net, classifierInput(new Matrix(1, ink.length, ink), mean), classNames.length);
     let top = 0;
     for (let k = 1; k < p.length; k++) if (p[k] > p[top]) top = k;
+    // An empty pad is no character: its scores (the network on the negated mean image) are not shown.
     rows.forEach((r, k) => {
-      r.fill.style.width = `${(100 * p[k]).toFixed(1)}%`;
+      r.fill.style.width = inked ? `${(100 * p[k]).toFixed(1)}%` : '0';
       r.fill.style.background = k === top ? '#d62728' : '#1f77b4';
-      r.value.textContent = `${(100 * p[k]).toFixed(1)}%`;
-      r.label.style.fontWeight = k === top ? '700' : '400';
+      r.value.textContent = inked ? `${(100 * p[k]).toFixed(1)}%` : '–';
+      r.label.style.fontWeight = inked && k === top ? '700' : '400';
     });
     root.dataset.top = inked ? String(top) : '';
     root.dataset.probabilities = inked ? JSON.stringify(Array.from(p)) : '';
