@@ -28,7 +28,8 @@ import { loadLabData } from '../lib/experiments/data.js';
 import { trainBaselineNet } from '../lib/experiments/baseline_net.js';
 import { backpropSteps } from '../lib/experiments/backprop_steps.js';
 import { backpropGraphHtml, drawingPadHtml, sineTrainerHtml } from '../lib/display/widgets.js';
-import { unpackNet } from '../lib/persist/packed_net.js';
+import { packNet, unpackNet, type PackedNet } from '../lib/persist/packed_net.js';
+import { FullyConnectedNet } from '../lib/nn/fc_net.js';
 import { unpackFloats } from '../lib/util/packed_floats.js';
 import type { DrawingPadSpec } from '../lib/widgets/specs.js';
 import { ARTIFACTS, CHROMIUM_ARGS, chromiumPath, IN_CI, jupyterProblem, quickReport, REPORT_DIR, ROOT } from './notebooks.fixture.js';
@@ -62,6 +63,19 @@ describe('the widgets\' browser code', () => {
     expect(r.stdout + r.stderr).toBe('');
     expect(r.status).toBe(0);
   }, 120_000);
+
+  it('carries a network into the page bit for bit (packNet → JSON → unpackNet), batchnorm statistics included', () => {
+    for (const dtype of ['float64', 'float32'] as const) {
+      const net = new FullyConnectedNet({ inputDim: 6, hiddenDims: [5, 4], outputDim: 3, normalization: 'batchnorm', dtype, seed: 3 });
+      const rng = new Rng(7);
+      const X = rng.gaussianMatrix(8, 6);
+      net.loss(X, Int32Array.from([0, 1, 2, 0, 1, 2, 0, 1])); // a train-mode pass sets the running statistics
+      const copy = unpackNet(JSON.parse(JSON.stringify(packNet(net))) as PackedNet);
+      expect(copy.config).toEqual(net.config);
+      expect(Array.from(copy.scores(X).data), dtype).toEqual(Array.from(net.scores(X).data));
+      expect(() => unpackNet({ ...packNet(net), params: { ...packNet(net).params, W2: packNet(net).params.W1 } })).toThrow(/W2 must be 5x4/);
+    }
+  });
 
   it('is built into dist/widgets/ by npm run build, one script per widget', () => {
     for (const name of ['drawing-pad', 'sine-trainer', 'backprop-graph']) {
