@@ -6,12 +6,13 @@
 // TypeScript that package.json declares; and .bin holds shell and .cmd wrappers, which need a
 // shell (Windows' cmd.exe for the .cmd ones).
 //
-//   node scripts/build.mjs            stamp, kernels, library, stamp
+//   node scripts/build.mjs            stamp, kernels, library, page widgets (build-widgets.mjs), stamp
 //   node scripts/build.mjs --wasm     the kernels only (dist/kernels/nnlab.wasm)
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stampDone, stampStart } from './build-stamp.mjs';
+import { buildWidgets } from './build-widgets.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -44,6 +45,7 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
   run(asc, WASM_ARGS);
   if (!wasmOnly) {
     run(tsc, ['-p', 'tsconfig.build.json']);
+    await buildWidgets();
     stampDone();
   }
 }

@@ -253,6 +253,14 @@ describe.skipIf(problem !== null && !IN_CI)('in the browser', () => {
         expect(charts, 'rendered Plotly charts').toBeGreaterThanOrEqual(1);
         expect(errorOutputs, 'error or stderr outputs').toEqual([]);
         expect(emptyCells, 'code cells without output').toBe(0);
+
+        // The live sine fit works in JupyterLab too: its output's script runs, and "train" fits in a worker.
+        const trainer = page.locator('.jp-OutputArea [data-nnlab-widget="sine-trainer"]');
+        await trainer.scrollIntoViewIfNeeded();
+        await trainer.locator('.nnlab-sine-train').click();
+        await page.waitForFunction(() => ['done', 'error'].includes(document.querySelector<HTMLElement>('.jp-OutputArea [data-nnlab-widget="sine-trainer"]')?.dataset.state ?? ''), null, { timeout: 300_000 });
+        await trainer.screenshot({ path: path.join(SHOTS, 'jupyterlab-01_sin_fit-trainer.png') }).catch(() => undefined);
+        expect(await trainer.getAttribute('data-state'), await trainer.locator('.nnlab-sine-status').innerText()).toBe('done');
       } finally {
         await context.close();
       }

@@ -17,7 +17,7 @@ const LAYERS: [name: string, pattern: RegExp][] = [
   ['matrix', /^(nn\/(matrix|ops|random)\.ts|kernels\/resident\.ts)$/],
   ['core and fast path', /^(nn|fast)\//],
   ['task', /^(recipe\.ts|data\/|tasks\/|persist\/)/],
-  ['tools', /^(experiments|display|report|bench|queue)\//],
+  ['tools', /^(experiments|display|report|bench|queue|widgets)\//],
   ['entry points', /^(entries\/|commands\/|cli\.ts$|index\.ts$|versions\.ts$)/],
 ];
 

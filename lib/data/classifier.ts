@@ -8,7 +8,8 @@ import type { FullyConnectedNet } from '../nn/fc_net.js';
 import { modelToJSON, modelFromJSON, checkFiniteModel, type NetJSON } from '../persist/model_file.js';
 import { writeFileAtomic, readJsonFile } from '../util/io.js';
 import { classifierFileSchema, parseRecord } from '../persist/schema.js';
-import { rowHash, subtractRow } from './split.js';
+import { rowHash } from './split.js';
+import { classifierInput } from './preprocess.js';
 
 export const CLASSIFIER_FORMAT = 'nnlab.CharacterClassifier';
 /** Version 2 added classFolders; a version 1 file was always trained on folders 1..K. */
@@ -118,9 +119,7 @@ export function outputsForFolders(c: CharacterClassifier, folders: readonly stri
 /** Predicted class index of each row of X (raw ink images in [0, 1], not centred). */
 export function classify(c: CharacterClassifier, X: Matrix): Int32Array {
   if (X.cols !== c.mean.length) throw new Error(`classify: images have ${X.cols} pixels, the classifier expects ${c.width}x${c.height} = ${c.mean.length}`);
-  const centred = X.clone();
-  subtractRow(centred, c.mean);
-  return c.net.predict(centred);
+  return c.net.predict(classifierInput(X, c.mean));
 }
 
 /** How many rows of X (raw ink images) are identical to an image the classifier was trained on. */

@@ -29,9 +29,9 @@ import { Matrix } from '../nn/matrix.js';
 import { bmpRowStride, decodeBmp, luminance, readBmpHeader, MAX_BMP_HEADER_BYTES } from './bmp.js';
 import { COURSE_CLASS_NAMES, IMAGE_HEIGHT, IMAGE_WIDTH } from './classes.js';
 import { openRegularFile } from '../util/io.js';
+import { inkFromLuminance, type Polarity } from './preprocess.js';
 
-/** 'dark-ink': dark strokes on light paper (the course files); 'light-ink': the reverse. */
-export type Polarity = 'auto' | 'dark-ink' | 'light-ink';
+export { darkShare, type Polarity } from './preprocess.js';
 
 export interface LoadOptions {
   /** Names for the class folders in numeric order; default the course's twelve characters. */
@@ -162,23 +162,7 @@ export function readCharacterImage(
   const bytes = readImageFile(path, width, height);
   if (bytes.length === 0) throw new Error(`${path}: empty file, expected a BMP image`);
   const image = decodeBmp(bytes, path, { width, height });
-  const lum = luminance(image);
-  const share = darkShare(lum);
-  const lightInk = options.polarity === 'light-ink' || (options.polarity !== 'dark-ink' && share > 0.5);
-  const pixels = new Float64Array(lum.length);
-  for (let k = 0; k < lum.length; k++) pixels[k] = lightInk ? lum[k] : 1 - lum[k];
-  return { pixels, lightInk, darkShare: share };
-}
-
-/**
- * The share of pixels darker than mid-grey. Paper covers most of a character image, so above ½
- * the paper is dark (light ink). Unlike the border alone, a frame line around bright paper does
- * not turn the decision: it adds a seventh of the pixels at 28×28, not all of them.
- */
-export function darkShare(lum: Float64Array): number {
-  let dark = 0;
-  for (const v of lum) if (v < 0.5) dark++;
-  return dark / Math.max(1, lum.length);
+  return inkFromLuminance(luminance(image), options.polarity);
 }
 
 /**

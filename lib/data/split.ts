@@ -24,6 +24,7 @@
  */
 import { createHash } from 'node:crypto';
 import { Matrix } from '../nn/matrix.js';
+import { subtractRow } from './preprocess.js';
 import { Rng, deriveSeed } from '../nn/random.js';
 
 export interface LabelledImages {
@@ -241,11 +242,4 @@ export function meanRow(X: Matrix): Float64Array {
   return mean;
 }
 
-/** Subtracts `v` from every row of X, in place. */
-export function subtractRow(X: Matrix, v: Float64Array): void {
-  if (v.length !== X.cols) throw new Error(`subtractRow: vector has ${v.length} values, X has ${X.cols} columns`);
-  for (let i = 0; i < X.rows; i++) {
-    const row = X.row(i);
-    for (let j = 0; j < X.cols; j++) row[j] -= v[j];
-  }
-}
+export { subtractRow } from './preprocess.js';

@@ -44,5 +44,9 @@ export { lineChart, barChart, heatmap, heatmapPair, choiceChart, imageGridHtml }
 export { liveLineChart } from '../display/live_chart.js';
 export { showMatrices } from '../display/matrix.js';
 
+// Live widgets: the model itself running in the page (nnlab's code compiled for the browser).
+export { drawingPad, sineTrainer, backpropGraph } from '../display/widgets.js';
+export { trainBaselineNet } from '../experiments/baseline_net.js';
+
 // In a kernel Jupyter started: exit when Jupyter's process is gone (lib/report/parent_watch.ts).
 exitWithJupyterParent();

@@ -27,6 +27,8 @@ export interface SineOptions {
   onEpoch?: (info: EpochInfo) => void;
   /** Epochs after which to record the network's predictions on the test grid (for a slider). */
   snapshotEpochs?: number[];
+  /** Called after every epoch with the network's predictions on the test grid (a live chart: lib/widgets/sine_trainer.ts). */
+  onGridPrediction?: (info: EpochInfo, gridPred: Float64Array) => void;
 }
 
 export const SINE_DEFAULTS: SineOptions = {
@@ -100,6 +102,7 @@ export function fitSine(options: Partial<SineOptions> = {}): SineResult {
     batchSize: o.batchSize, numEpochs: o.epochs, numTrainSamples: null, seed: o.seed,
     onEpoch: (info) => {
       if (snapshotAt.has(info.epoch)) snapshots.push({ epoch: info.epoch, pred: predictGrid() });
+      if (o.onGridPrediction) o.onGridPrediction(info, predictGrid());
       o.onEpoch?.(info);
     },
   });
