@@ -10,6 +10,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, wri
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { buildReport, findJupyter, hasTslabKernel, projectRoot, type ReportResult } from '../lib/report/index.js';
+import { processRuns } from '../lib/util/io.js';
 
 export const ROOT = projectRoot();
 export const ARTIFACTS = path.join(ROOT, 'artifacts');
@@ -66,11 +67,23 @@ export interface BuildLockOptions {
   pollMs?: number;
 }
 
+/** The process id written in a lock by its holder, or null (none yet, or unreadable). */
+function lockOwner(lockDir: string): number | null {
+  try {
+    const pid = Number(readFileSync(path.join(lockDir, 'owner'), 'utf8'));
+    return Number.isInteger(pid) && pid > 0 ? pid : null;
+  } catch {
+    return null;
+  }
+}
+
 /**
  * Runs `fn` holding `lockDir`, a directory whose creation is the atomic "I build" (its parent is
- * created first). While another process holds it (EEXIST), waits, removing a lock older than
- * `staleMs`, and fails after `timeoutMs`; any other error creating it is thrown, never taken for
- * "someone else builds". The lock is removed when `fn` settles.
+ * created first), with the holder's process id inside. While another process holds it (EEXIST),
+ * waits, removing a lock whose holder is gone (a test run killed mid-build left one, and the next
+ * run waited 40 minutes) or that is older than `staleMs`, and fails after `timeoutMs`; any other
+ * error creating it is thrown, never taken for "someone else builds". The lock is removed when
+ * `fn` settles.
  */
 export async function withBuildLock<T>(lockDir: string, fn: () => T | Promise<T>, opts: BuildLockOptions = {}): Promise<T> {
   const staleMs = opts.staleMs ?? 40 * 60_000;
@@ -81,6 +94,7 @@ export async function withBuildLock<T>(lockDir: string, fn: () => T | Promise<T>
     mkdirSync(path.dirname(lockDir), { recursive: true });
     try {
       mkdirSync(lockDir);
+      writeFileSync(path.join(lockDir, 'owner'), String(process.pid));
       break;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
@@ -92,7 +106,8 @@ export async function withBuildLock<T>(lockDir: string, fn: () => T | Promise<T>
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue; // released in between: try again at once
       throw err;
     }
-    if (age > staleMs) {
+    const owner = lockOwner(lockDir);
+    if (age > staleMs || (owner !== null && !processRuns(owner))) {
       rmSync(lockDir, { recursive: true, force: true });
       continue;
     }

@@ -50,6 +50,14 @@ describe('withBuildLock (the notebook fixture waits for one build)', () => {
     expect(await withBuildLock(lock, () => 'built', { staleMs: 60_000, pollMs: 5 })).toBe('built');
   });
 
+  it('removes at once a lock whose holder has exited', async () => {
+    const lock = path.join(tmp, 'x.lock');
+    mkdirSync(lock);
+    const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout;
+    writeFileSync(path.join(lock, 'owner'), dead);
+    expect(await withBuildLock(lock, () => 'built', { pollMs: 5, timeoutMs: 2000 })).toBe('built');
+  });
+
   it('gives up with a clear error when the lock stays held', async () => {
     const lock = path.join(tmp, 'x.lock');
     mkdirSync(lock);
