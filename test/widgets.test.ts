@@ -25,7 +25,8 @@ import { synthesizeCharacters } from '../lib/data/synth.js';
 import { fitSine, SINE_DEFAULTS } from '../lib/tasks/sine.js';
 import { PROFILES } from '../lib/experiments/profile.js';
 import { loadLabData } from '../lib/experiments/data.js';
-import { trainBaselineNet } from '../lib/experiments/baseline_net.js';
+import { baselinePadCaption } from '../lib/experiments/baseline_net.js';
+import { trainClassifier } from '../lib/recipe.js';
 import { backpropSteps } from '../lib/experiments/backprop_steps.js';
 import { backpropGraphHtml, drawingPadHtml, sineTrainerHtml } from '../lib/display/widgets.js';
 import { packNet, unpackNet, type PackedNet } from '../lib/persist/packed_net.js';
@@ -105,10 +106,11 @@ describe.skipIf(problem !== null && !IN_CI)('live widgets in the browser', () =>
   });
 
   it('drawing pad: a stored image drawn as strokes gets the top class and probabilities of the library\'s predict', async () => {
-    // The notebook's path in small: lab data (synthetic), the baseline trained by trainBaselineNet.
+    // The notebook's path in small: lab data (synthetic), the baseline trained by a Solver, its caption.
     const profile = { ...PROFILES.quick, perClass: 40, maxPerClass: 40, baseline: { ...PROFILES.quick.baseline, numEpochs: 3 } };
     const data = loadLabData(profile, { dir: null });
-    const { net, caption } = trainBaselineNet({ baseline: profile.baseline, data, profile });
+    const { net, solver } = trainClassifier(profile.baseline, { ...data, numClasses: data.classNames.length });
+    const caption = baselinePadCaption(net, solver, profile.baseline, data.description);
     const classifier = { net, mean: data.mean, width: data.width, height: data.height } as CharacterClassifier;
     const raw = synthesizeCharacters({ perClass: profile.perClass, seed: 0 }).X; // the images before centring
     const { page, errors } = await openPage('drawing-pad', drawingPadHtml(net, data, caption));

@@ -46,7 +46,7 @@ export { showMatrices } from '../display/matrix.js';
 
 // Live widgets: the model itself running in the page (nnlab's code compiled for the browser).
 export { drawingPad, sineTrainer, backpropGraph } from '../display/widgets.js';
-export { trainBaselineNet } from '../experiments/baseline_net.js';
+export { baselinePadCaption } from '../experiments/baseline_net.js';
 
 // In a kernel Jupyter started: exit when Jupyter's process is gone (lib/report/parent_watch.ts).
 exitWithJupyterParent();
