@@ -123,6 +123,12 @@ describe.skipIf(problem !== null && !IN_CI)('notebooks (quick profile)', () => {
         expect(index, `${name}: ${t.label} in the index`).toContain(`href="${name}.html#${anchor}"`);
       }
     }
+    // A chart of a grid says under which settings, as the grid's table does: every figure of 02 and 03 is one.
+    for (const name of ['02_architecture', '03_hyperparams']) {
+      const figures = results!.notebooks[name].figures;
+      expect(figures.length, name).toBeGreaterThanOrEqual(4);
+      for (const f of figures) expect(f.caption, `${name}: ${f.label}`).toMatch(/\(\d+ seeds? per setting; at most \d+(–\d+)? epochs.*; data: /);
+    }
     // Prose says "Table N" from the numbers: 02 refers to its tables by the labels they were given.
     const architecture = readFileSync(path.join(REPORT_DIR, '02_architecture.html'), 'utf8');
     const deep = results!.notebooks['02_architecture'].tables.find((t) => t.id === 'deep-vs-shallow')!;

@@ -110,6 +110,9 @@ describe('numbered tables and figures', () => {
     expect(html[3]).toContain('data-nnlab-numbered=');
     expect(html[3]).toContain('\\u003cb\\u003eFigure 1.\\u003c/b\\u003e A chart');
     expect(ref('chart').label).toBe('Figure 1');
+    const withSettings = shown(() => show({ data: [], layout: { title: 'Curves' } }, { settings: '2 seeds per setting; at most 3 epochs' }))[0];
+    expect(withSettings).toContain('<div class="nnlab-figure-settings" style="font-size:12px;color:#555;margin:2px 0 8px 0">2 seeds per setting; at most 3 epochs</div>');
+    expect(JSON.parse(unescapeHtml(/data-nnlab-numbered="([^"]*)"/.exec(withSettings)![1])).caption).toBe('Curves (2 seeds per setting; at most 3 epochs)');
     expect(ref('second')).toBe(early);
     expect(() => ref('nope')).toThrow(/ref: no table or figure 'nope' on this page yet \(known: second, chart\)/);
     expect(() => shown(() => showTable([{ a: 1 }], { caption: 'again', id: 'second' }))).toThrow(/'second' was already shown as Table 1/);

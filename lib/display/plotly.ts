@@ -14,6 +14,7 @@ import { readFileSync } from 'node:fs';
 import { output, type Output } from './output.js';
 import { currentCaptionMark, markedTitle } from './mark.js';
 import { numberedAttribute, numberFor } from './numbering.js';
+import { escapeHtml } from '../util/html.js';
 
 /** A Plotly figure: traces, layout and config, as plotly.js takes them. */
 export interface Figure {
@@ -100,17 +101,34 @@ export function loadPlotly(options: { force?: boolean; out?: Output } = {}): voi
   injected = true;
 }
 
+export interface ShowOptions {
+  height?: number;
+  out?: Output;
+  /** The id prose refers to it by (numbering.ts `ref`). */
+  id?: string;
+  /** Number the figure (default: when it has a title). */
+  numbered?: boolean;
+  /**
+   * Under which settings its numbers were made ("3 seeds per setting; at most 20 epochs; data: …",
+   * gridSettingsText for a grid's chart): a line under the chart, and part of the caption the
+   * index and results.json list, as a table's caption carries its own.
+   */
+  settings?: string;
+}
+
 /**
  * Shows a Plotly figure as one text/html output (inlining plotly.js first if this session has not
  * yet); a titled one is numbered ("Figure 2.", ./numbering.ts), its title its caption.
  */
-export function show(figure: Figure, options: { height?: number; out?: Output; id?: string; numbered?: boolean } = {}): void {
+export function show(figure: Figure, options: ShowOptions = {}): void {
   const includePlotly = !injected;
   const title = figure.layout?.title as { text?: string } | string | undefined;
-  const caption = (typeof title === 'string' ? title : title?.text ?? '').replace(/<[^>]*>/g, '');
-  const number = (options.numbered ?? caption !== '') ? numberFor('figure', caption, options.id) : null;
+  const titleText = (typeof title === 'string' ? title : title?.text ?? '').replace(/<[^>]*>/g, '');
+  const caption = options.settings ? `${titleText} (${options.settings})` : titleText;
+  const number = (options.numbered ?? titleText !== '') ? numberFor('figure', caption, options.id) : null;
   const shown = number ? { ...figure, layout: { ...figure.layout, title: { ...(typeof title === 'object' ? title : {}), text: `<b>${number.label}.</b> ${typeof title === 'string' ? title : title?.text ?? ''}` } } } : figure;
-  const html = figureHtml(shown, { includePlotly, height: options.height });
+  const settingsLine = options.settings ? `<div class="nnlab-figure-settings" style="font-size:12px;color:#555;margin:2px 0 8px 0">${escapeHtml(options.settings)}</div>` : '';
+  const html = figureHtml(shown, { includePlotly, height: options.height }) + settingsLine;
   (options.out ?? output()).html(number ? `<div class="nnlab-figure"${numberedAttribute(number)}>${html}</div>` : html);
   injected = true;
 }

@@ -20,7 +20,7 @@ export { confusionMatrix } from '../experiments/present.js';
 // Experiments: grids of training runs, their results, and the search beyond the report.
 export { grid, layers } from '../experiments/settings.js';
 export { type GridResult, type GroupResult } from '../experiments/runner.js';
-export { showResults, meanCurve, meanEpochs, movingAverage, beyondSpread } from '../experiments/present.js';
+export { showResults, gridSettingsText, meanCurve, meanEpochs, movingAverage, beyondSpread } from '../experiments/present.js';
 export { cell, pivot, pivotOf, pivotRows, pivotRecords, pivotEffects } from '../experiments/pivot.js';
 export { bestGroup, showHeadline, pct } from '../experiments/headline.js';
 export { describeError, whenReached, countOf, signedPoints } from '../experiments/narrate.js';
