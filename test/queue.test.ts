@@ -89,6 +89,23 @@ describe('job payloads', () => {
     for (const [payload, problem] of cases) expect(() => checkRunJob(payload, good.key)).toThrow(problem);
     expect(() => checkRunJob(good, 'f'.repeat(32))).toThrow(/not the key/);
   });
+
+  it('a published course folder: accepted when bounded; huge or odd sizes rejected before anything is fetched, naming the field', () => {
+    const images = { kind: 'images', hash: 'cd'.repeat(32), bytes: 1_500_000, images: 7440, width: 28, height: 28, classNames: ['a', 'b', 'c'], valFraction: 0.2, testFraction: 0, seed: 0 };
+    const course = { ...good, data: images };
+    expect(checkRunJob(course, good.key).data).toEqual(images);
+    const cases: Array<[object, RegExp]> = [
+      [{ ...images, bytes: 2 ** 40 }, /data\.bytes: expected ≤ 67108864/],
+      [{ ...images, hash: 'CD'.repeat(32) }, /data\.hash: expected 64 hexadecimal digits/],
+      [{ ...images, images: 2 ** 27, width: 28, height: 28 }, /data: 134217728 images of 784 pixels, more than the library's largest matrix/],
+      [{ ...images, width: 16384, height: 16384 }, /data: images of 268435456 pixels, more inputs than the library's limit 16384/],
+      [{ ...images, classNames: Array(5000).fill('x') }, /data\.classNames: expected at most 1000 classes/],
+      [{ ...images, classNames: ['only one'] }, /data\.classNames: expected at least 2 classes/],
+      [{ ...images, path: '/etc/passwd' }, /data\.path/],
+      [{ ...images, kind: 'folder' }, /data\.kind/],
+    ];
+    for (const [data, problem] of cases) expect(() => checkRunJob({ ...course, data }, good.key)).toThrow(problem);
+  });
 });
 
 // Under Wine (.ci/wine: Windows Node) a Linux redis-server cannot be started: the Linux run of CI covers these tests.
