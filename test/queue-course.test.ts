@@ -3,7 +3,7 @@
  * coordinator publishes the folder's images once under their content hash, each worker fetches
  * them once, checks them and keeps them in its cache, and the grid's cache files are byte for byte
  * a local run's (timings aside). Also: bytes tampered in Redis fail the jobs naming both hashes
- * and are never kept; a result the coordinator rejects is named and trained again; rediss://
+ * and are never kept, and so does a job whose fingerprint is not its images' (naming both); a result the coordinator rejects is named and trained again; rediss://
  * (TLS) with a password and a CA trusted through NODE_EXTRA_CA_CERTS, the password never printed.
  *
  * Each test has its own redis-server, so no test collects another's finished jobs.
@@ -145,6 +145,39 @@ describe.skipIf(problem !== null && !MUST_RUN)('a course folder through a real R
       expect(files(path.join(cache, 'runs'))).toEqual([]);
     } finally {
       client.disconnect();
+      if (w) await stopWorker(w);
+      if (coordinator.proc.exitCode === null) coordinator.proc.kill('SIGKILL');
+      await redis.stop();
+    }
+  }, 120_000);
+
+  it('a job whose fingerprint is not its published images\' fails naming both fingerprints, nothing kept', async () => {
+    const redis = await startRedis();
+    const jobs = await import(pathToFileURL(path.join(ROOT, 'dist', 'queue', 'jobs.js')).href) as typeof import('../lib/queue/jobs.js');
+    const cacheJs = await import(pathToFileURL(path.join(ROOT, 'dist', 'experiments', 'cache.js')).href) as typeof import('../lib/experiments/cache.js');
+    const { Queue, QueueEvents } = await import('bullmq');
+    const connection = parseQueueUrl(redis.url).redis;
+    const queue = new Queue(jobs.queueName(), { connection });
+    const events = new QueueEvents(jobs.queueName(), { connection });
+    const coordinator = grid(path.join(tmp, 'fingerprint'), redis.url); // publishes the images, then its jobs wait
+    const workerCache = path.join(tmp, 'w-fingerprint');
+    let w: ReturnType<typeof worker> | undefined;
+    try {
+      await until('the jobs to be queued', () => /0\/4 done/.test(coordinator.out()));
+      coordinator.proc.kill('SIGKILL');
+      await coordinator.exit;
+      const [first] = await queue.getWaiting(0, 0);
+      await queue.drain(); // only the job below is left
+      const fingerprint = 'f'.repeat(24);
+      const key = cacheJs.runKey(first.data.settings, fingerprint);
+      const job = await queue.add('run', { ...first.data, fingerprint, key }, { jobId: key, attempts: 1 });
+      await events.waitUntilReady();
+      w = worker(redis.url, [], { NNLAB_CACHE_DIR: workerCache });
+      await expect(job.waitUntilFinished(events, 60_000)).rejects.toThrow(`data fingerprint mismatch: the job's data has fingerprint ${fingerprint}, its published images make ${first.data.fingerprint} here`);
+      expect(files(path.join(workerCache, 'datasets'))).toEqual([]);
+    } finally {
+      await events.close();
+      await queue.close();
       if (w) await stopWorker(w);
       if (coordinator.proc.exitCode === null) coordinator.proc.kill('SIGKILL');
       await redis.stop();
