@@ -20,12 +20,12 @@ import { parseQueueUrl } from '../lib/queue/url.js';
 import { IN_CI, makeCertificates, opensslProblem, redisProblem, startRedis, type TestRedis } from './redis-server.js';
 import { cacheFiles, GRID, NNLAB, ROOT, start, stopWorker, until, worker } from './queue-children.js';
 
-/** A course-like folder: class folders 1..4 of 12 8-bit greyscale BMPs each (grey strokes on noisy paper, one duplicate). */
+/** A course-like folder: class folders 1..4 of 12 or 13 8-bit greyscale BMPs (grey strokes on noisy paper, one duplicate, 49 in all: odd). */
 function writeCourseFolder(dir: string): void {
   const rng = new Rng(7);
   for (let c = 1; c <= 4; c++) {
     mkdirSync(path.join(dir, String(c)), { recursive: true });
-    for (let i = 1; i <= 12; i++) {
+    for (let i = 1; i <= (c === 4 ? 13 : 12); i++) {
       const gray = new Uint8Array(28 * 28);
       for (let y = 0; y < 28; y++) {
         for (let x = 0; x < 28; x++) {

@@ -3,10 +3,10 @@
  * the cache does not hold to trainOnQueue, which puts each on the Redis queue as a job whose id
  * is its cache key, follows the workers' progress, and takes each result only after checking it
  * like a cache file read back (checkCacheFile: types, ranges, and settings, data and version
- * equal to the job's, since the key is recomputed from them). A course folder goes first into
- * Redis, once, under its content hash (lib/queue/dataset.ts); the jobs name the hash. A result that fails the check is
+ * equal to the job's, since the key is recomputed from them). A result that fails the check is
  * named, dropped and trained again. Finished jobs stay in Redis for a day, so a coordinator
- * killed and started again collects them instead of training them twice.
+ * killed and started again collects them instead of training them twice. A course folder goes
+ * into Redis first, once, under its content hash (lib/queue/dataset.ts); its jobs name the hash.
  *
  * If Redis stops answering the grid stops with an error naming the URL (never its password);
  * what finished is in the cache, and a rerun once Redis is back trains only the rest.
