@@ -8,7 +8,10 @@
 //   3. a plan on paper for N machines, from the measured per-run times and overhead.
 // Needs `npm run build` and redis-server on PATH. Prints a Markdown table; numbers only as measured.
 //
-// Usage: node scripts/bench-queue.mjs [--repeat N]   (N timed rounds of part 2, default 2)
+// Usage: node scripts/bench-queue.mjs [--repeat N] [--data DIR]
+//   --repeat N   timed rounds of part 2 (default 2)
+//   --data DIR   part 2 on a course folder (capped as the quick profile caps it): the workers fetch
+//                its images from Redis once (in the warm-up), as published by the coordinator
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
@@ -18,7 +21,7 @@ import { parseArgs } from 'node:util';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const { values } = parseArgs({ options: { repeat: { type: 'string', default: '2' } } });
+const { values } = parseArgs({ options: { repeat: { type: 'string', default: '2' }, data: { type: 'string' } } });
 const repeat = Number(values.repeat);
 if (spawnSync('redis-server', ['--version']).status !== 0) {
   console.error('bench-queue: no redis-server on PATH (Debian/Ubuntu: sudo apt-get install redis-server)');
@@ -72,12 +75,23 @@ await stopWorker(w1);
 
 // 2. Notebook 02's first grid ----------------------------------------------------------------
 const profile = ex.PROFILES.quick;
-const data = ex.loadLabData(profile, { dir: null });
+const data = ex.loadLabData(profile, { dir: values.data ? path.resolve(values.data) : null });
 const runnerData = { ...data, numClasses: data.classNames.length };
 const points = ex.grid({ depth: [2, 3, 4], width: [10, 50, 100] }).map((p) => ({ ...p, hiddenDims: ex.layers(p.depth, p.width) }));
-// Two workers of one thread, started once and warmed up on this data (each makes it once, from its spec).
+// Two workers of one thread, started once and warmed up on this data (each makes it once, from
+// its spec or from the images published in Redis).
 const workers = await Promise.all([startWorker(1), startWorker(1)]);
+t0 = performance.now();
 await ex.runGrid(points.slice(0, 2), runnerData, { ...profile.baseline, numEpochs: 1 }, { ...quiet, seeds: [99], cache: new ex.RunCache(path.join(tmp, 'g-warm')), queue: url });
+const warmUpS = ms(t0) / 1000;
+let publishedBytes = null;
+if (values.data) {
+  const { Redis } = await import('ioredis');
+  const client = new Redis({ host: '127.0.0.1', port });
+  const [key] = await client.keys('nnlab-data:*');
+  publishedBytes = await client.strlen(key);
+  client.disconnect();
+}
 const rounds = [];
 for (let r = 0; r < repeat; r++) {
   // A different seed per round: nothing comes from the cache or from an earlier round's jobs.
@@ -101,8 +115,11 @@ console.log('|---|---|');
 console.log(`| empty run, locally in this thread | ${f(localPerRun)} ms per run (${JOBS} runs) |`);
 console.log(`| empty run through the queue, 1 worker, one grid of ${JOBS} runs | ${f(queuedPerRun)} ms per run → overhead ${f(queuedPerRun - localPerRun)} ms per job |`);
 console.log(`| empty run through the queue, grids of 1 run (connect, submit, wait, check, cache) | ${f(singlePerGrid)} ms per grid → ${f(singlePerGrid - localPerRun)} ms over local |`);
+const gridData = values.data ? `${data.XTrain.rows + data.XVal.rows} images of ${values.data}` : 'built-in data';
+if (publishedBytes !== null) console.log(`| course data published in Redis (deflated) | ${f(publishedBytes / 2 ** 20, 2)} MB for ${data.XTrain.rows + data.XVal.rows} images |`);
+console.log(`| warm-up grid (2 runs of 1 epoch${values.data ? ', each worker fetching and checking the data' : ''}) | ${f(warmUpS, 2)} s |`);
 for (const [i, r] of rounds.entries()) {
-  console.log(`| notebook 02 grid (9 runs, quick), round ${i + 1}: local 2 threads / queue 2 workers × 1 | ${f(r.localS, 2)} s / ${f(r.queueS, 2)} s · queue/local ${f(r.queueS / r.localS, 2)} |`);
+  console.log(`| notebook 02 grid (9 runs, quick, ${gridData}), round ${i + 1}: local 2 threads / queue 2 workers × 1 | ${f(r.localS, 2)} s / ${f(r.queueS, 2)} s · queue/local ${f(r.queueS / r.localS, 2)} |`);
 }
 // 3. A plan on paper: N machines of 2 cores, each run as long as measured here, plus the one-run-grid
 // latency over local as the (conservative) overhead of every job; never less than the longest run.

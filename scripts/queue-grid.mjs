@@ -1,8 +1,9 @@
 // Runs notebook 02's first grid (depth 2..4 × width 10/50/100 over the quick profile's baseline,
-// on the quick profile's built-in data) through runGrid, locally or through a Redis queue:
+// on the quick profile's built-in data, or a course folder with --data) through runGrid, locally or through a Redis queue:
 // what the queue's tests and benchmark compare. Prints one JSON line: { trained, cached, seconds, table }.
 //
-// Usage: node scripts/queue-grid.mjs --cache DIR [--queue URL] [--workers N] [--epochs N] [--small] [--wrong-spec]
+// Usage: node scripts/queue-grid.mjs --cache DIR [--data DIR] [--queue URL] [--workers N] [--epochs N] [--small] [--wrong-spec]
+//   --data DIR     a course folder (class folders 1..12 of BMPs): its images are published in Redis for the workers
 //   --small        depth 2..3 × width 10/50 (4 runs) instead of 9
 //   --wrong-spec   (tests) jobs carry a generator seed that does not make this data: every job fails
 import { parseArgs } from 'node:util';
@@ -12,7 +13,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const { values } = parseArgs({
   options: {
-    cache: { type: 'string' }, queue: { type: 'string' }, workers: { type: 'string' }, epochs: { type: 'string' }, small: { type: 'boolean' }, 'wrong-spec': { type: 'boolean' },
+    cache: { type: 'string' }, data: { type: 'string' }, queue: { type: 'string' }, workers: { type: 'string' }, epochs: { type: 'string' }, small: { type: 'boolean' }, 'wrong-spec': { type: 'boolean' },
   },
 });
 if (!values.cache) {
@@ -21,7 +22,7 @@ if (!values.cache) {
 }
 const ex = await import(pathToFileURL(path.join(ROOT, 'dist', 'experiments', 'index.js')).href);
 const profile = ex.PROFILES.quick;
-const data = ex.loadLabData(profile, { dir: null });
+const data = ex.loadLabData(profile, { dir: values.data ? path.resolve(values.data) : null });
 if (values['wrong-spec']) data.spec = { ...data.spec, seed: data.spec.seed + 1 };
 const baseline = { ...profile.baseline, ...(values.epochs ? { numEpochs: Number(values.epochs) } : {}) };
 const axes = values.small ? { depth: [2, 3], width: [10, 50] } : { depth: [2, 3, 4], width: [10, 50, 100] };

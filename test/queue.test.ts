@@ -8,8 +8,7 @@
  * The coordinator and the workers are child processes running the built library (dist/), as a
  * user runs them; runs are keyed by the code's hash, which differs between lib/*.ts and dist/.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -20,10 +19,8 @@ import { runKey } from '../lib/experiments/cache.js';
 import { PROFILES } from '../lib/experiments/profile.js';
 import { runNnlab } from './cli-helpers.js';
 import { freePort, IN_CI, redisProblem, startRedis, type TestRedis } from './redis-server.js';
+import { cacheFiles, GRID, NNLAB, ROOT, start, stopWorker, until, worker, type Child } from './queue-children.js';
 
-const ROOT = path.resolve(__dirname, '..');
-const NNLAB = path.join(ROOT, 'bin', 'nnlab.js');
-const GRID = path.join(ROOT, 'scripts', 'queue-grid.mjs');
 
 describe('queue URLs', () => {
   it('parses redis:// and rediss:// into connection options, and prints them without the password', () => {
@@ -32,7 +29,8 @@ describe('queue URLs', () => {
     expect(a.redacted).toBe('redis://:***@example.org:6380/2');
     expect(a.scrub('connect to redis://:s3cret-pw@example.org:6380/2 failed, AUTH s3cret-pw')).toBe('connect to redis://:***@example.org:6380/2 failed, AUTH ***');
     const tls = parseQueueUrl('rediss://user:p%40ss@10.0.0.5:6390');
-    expect(tls.redis).toEqual({ host: '10.0.0.5', port: 6390, db: 0, username: 'user', password: 'p@ss', tls: { servername: '10.0.0.5' } });
+    expect(tls.redis).toEqual({ host: '10.0.0.5', port: 6390, db: 0, username: 'user', password: 'p@ss', tls: {} }); // no SNI for an address
+    expect(parseQueueUrl('rediss://redis.example.org').redis.tls).toEqual({ servername: 'redis.example.org' });
     expect(tls.redacted).not.toContain('p%40ss');
   });
 
@@ -91,6 +89,23 @@ describe('job payloads', () => {
     for (const [payload, problem] of cases) expect(() => checkRunJob(payload, good.key)).toThrow(problem);
     expect(() => checkRunJob(good, 'f'.repeat(32))).toThrow(/not the key/);
   });
+
+  it('a published course folder: accepted when bounded; huge or odd sizes rejected before anything is fetched, naming the field', () => {
+    const images = { kind: 'images', hash: 'cd'.repeat(32), bytes: 1_500_000, images: 7440, width: 28, height: 28, classNames: ['a', 'b', 'c'], valFraction: 0.2, testFraction: 0, seed: 0 };
+    const course = { ...good, data: images };
+    expect(checkRunJob(course, good.key).data).toEqual(images);
+    const cases: Array<[object, RegExp]> = [
+      [{ ...images, bytes: 2 ** 40 }, /data\.bytes: expected ≤ 67108864/],
+      [{ ...images, hash: 'CD'.repeat(32) }, /data\.hash: expected 64 hexadecimal digits/],
+      [{ ...images, images: 2 ** 27, width: 28, height: 28 }, /data: 134217728 images of 784 pixels, more than the library's largest matrix/],
+      [{ ...images, width: 16384, height: 16384 }, /data: images of 268435456 pixels, more inputs than the library's limit 16384/],
+      [{ ...images, classNames: Array(5000).fill('x') }, /data\.classNames: expected at most 1000 classes/],
+      [{ ...images, classNames: ['only one'] }, /data\.classNames: expected at least 2 classes/],
+      [{ ...images, path: '/etc/passwd' }, /data\.path/],
+      [{ ...images, kind: 'folder' }, /data\.kind/],
+    ];
+    for (const [data, problem] of cases) expect(() => checkRunJob({ ...course, data }, good.key)).toThrow(problem);
+  });
 });
 
 // Under Wine (.ci/wine: Windows Node) a Linux redis-server cannot be started: the Linux run of CI covers these tests.
@@ -98,46 +113,6 @@ const UNDER_WINE = process.env.NNLAB_UNDER_WINE === '1';
 const problem = UNDER_WINE ? 'under Wine (redis-server is a Linux program; the Linux run has these tests)' : redisProblem();
 const MUST_RUN = IN_CI && !UNDER_WINE;
 if (problem && !MUST_RUN) console.warn(`queue.test.ts: Redis tests skipped: ${problem}`);
-
-interface Child { proc: ChildProcess; out: () => string; exit: Promise<number | null> }
-
-function start(args: string[], env: NodeJS.ProcessEnv = {}): Child {
-  const childEnv: NodeJS.ProcessEnv = { ...process.env, NNLAB_NODE_WARNING: '0', ...env };
-  delete childEnv.NNLAB_QUEUE;
-  const proc = spawn(process.execPath, args, { cwd: ROOT, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
-  let text = '';
-  proc.stdout!.on('data', (d) => { text += String(d); });
-  proc.stderr!.on('data', (d) => { text += String(d); });
-  const exit = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
-  return { proc, out: () => text, exit };
-}
-
-async function until(what: string, check: () => boolean, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-const worker = (url: string, ...more: string[]) => start([NNLAB, 'worker', '--queue', url, '--concurrency', '1', ...more]);
-async function stopWorker(w: Child): Promise<void> {
-  if (w.proc.exitCode === null && w.proc.pid) process.kill(w.proc.pid, 'SIGTERM');
-  await w.exit;
-}
-
-/** A cache's files with what may differ between two runs of the same grid blanked: the time written and the timings. */
-function cacheFiles(dir: string): Map<string, string> {
-  const runs = path.join(dir, 'runs');
-  return new Map(readdirSync(runs).filter((f) => f.endsWith('.json')).sort().map((f) => {
-    const text = readFileSync(path.join(runs, f), 'utf8');
-    const withoutTimes = text
-      .replace(/"created":"[^"]*"/, '"created":""')
-      .replace(/"epochSeconds":\[[^\]]*\]/, '"epochSeconds":[]')
-      .replace(/"seconds":[0-9.e+-]+/g, '"seconds":0');
-    return [f, withoutTimes];
-  }));
-}
 
 describe.skipIf(problem !== null && !MUST_RUN)('a grid through a real Redis', () => {
   let redis: TestRedis;
@@ -190,7 +165,7 @@ describe.skipIf(problem !== null && !MUST_RUN)('a grid through a real Redis', ()
   it('a worker killed mid-job: the stalled job is finished by another worker, with the same bits as a local run', async () => {
     const dist = await import(pathToFileURL(path.join(ROOT, 'dist', 'queue', 'jobs.js')).href) as typeof import('../lib/queue/jobs.js');
     const { Queue } = await import('bullmq');
-    const first = worker(redis.url, '--lock-seconds', '2');
+    const first = worker(redis.url, ['--lock-seconds', '2']);
     const cache = path.join(tmp, 'stalled');
     const coordinator = start([GRID, '--cache', cache, '--small', '--epochs', '6', '--queue', redis.url]);
     let second: Child | undefined;
@@ -199,7 +174,7 @@ describe.skipIf(problem !== null && !MUST_RUN)('a grid through a real Redis', ()
       process.kill(first.proc.pid!, 'SIGKILL');
       await first.exit;
       const killedJob = first.out().match(/\(job ([0-9a-f]{8})/)![1];
-      second = worker(redis.url, '--lock-seconds', '2');
+      second = worker(redis.url, ['--lock-seconds', '2']);
       expect(await coordinator.exit, coordinator.out()).toBe(0);
       const reference = path.join(tmp, 'stalled-local');
       const local = start([GRID, '--cache', reference, '--small', '--epochs', '6', '--workers', '0']);

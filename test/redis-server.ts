@@ -4,8 +4,9 @@
  * install it), except under CI=true, where they must run.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
+import tls from 'node:tls';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -28,14 +29,14 @@ export async function freePort(): Promise<number> {
   });
 }
 
-/** Resolves once something answers PING on 127.0.0.1:port (after AUTH with `password`). */
-async function waitForPong(port: number, password: string | undefined, timeoutMs = 10_000): Promise<void> {
+/** Resolves once something answers PING on 127.0.0.1:port (after AUTH with `password`; over TLS trusting `ca`). */
+async function waitForPong(port: number, password: string | undefined, ca: string | undefined, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const ok = await new Promise<boolean>((resolve) => {
-      const socket = net.connect(port, '127.0.0.1');
+      const socket = ca ? tls.connect({ port, host: '127.0.0.1', ca: readFileSync(ca) }) : net.connect(port, '127.0.0.1');
       let text = '';
-      socket.on('connect', () => socket.write(`${password ? `AUTH ${password}\r\n` : ''}PING\r\n`));
+      socket.on(ca ? 'secureConnect' : 'connect', () => socket.write(`${password ? `AUTH ${password}\r\n` : ''}PING\r\n`));
       socket.on('data', (d) => { text += String(d); if (text.includes('PONG')) { socket.destroy(); resolve(true); } });
       socket.on('error', () => resolve(false));
       setTimeout(() => { socket.destroy(); resolve(false); }, 500);
@@ -48,25 +49,55 @@ async function waitForPong(port: number, password: string | undefined, timeoutMs
 
 export interface TestRedis {
   port: number;
-  /** redis://[:password@]127.0.0.1:port */
+  /** redis://[:password@]127.0.0.1:port (rediss:// with TLS) */
   url: string;
   process: ChildProcess;
   /** Stops it by its PID (SIGKILL: as if the machine went away) and waits for the exit. */
   stop(signal?: NodeJS.Signals): Promise<void>;
 }
 
-export async function startRedis(options: { port?: number; password?: string } = {}): Promise<TestRedis> {
+/** A server certificate and key for 127.0.0.1, signed by a throwaway CA (ca.pem): files in a folder. */
+export interface TestCertificates { dir: string; ca: string; cert: string; key: string }
+
+/** Why TLS tests cannot run here (no openssl), or null. */
+export function opensslProblem(): string | null {
+  const r = spawnSync('openssl', ['version'], { encoding: 'utf8' });
+  return r.error || r.status !== 0 ? 'no openssl command (Debian/Ubuntu: sudo apt-get install openssl)' : null;
+}
+
+/** Makes a throwaway CA and a certificate for IP 127.0.0.1 signed by it, valid one day, in a new temporary folder. */
+export function makeCertificates(): TestCertificates {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'nnlab-tls-'));
+  const at = (name: string) => path.join(dir, name);
+  const openssl = (...args: string[]) => {
+    const r = spawnSync('openssl', args, { encoding: 'utf8', cwd: dir });
+    if (r.status !== 0) throw new Error(`openssl ${args[0]}: ${r.stderr || r.error}`);
+  };
+  const ecKey = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
+  openssl('req', '-x509', ...ecKey, '-keyout', at('ca.key'), '-out', at('ca.pem'), '-days', '1', '-subj', '/CN=nnlab test CA',
+    '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign');
+  openssl('req', ...ecKey, '-keyout', at('server.key'), '-out', at('server.csr'), '-subj', '/CN=127.0.0.1');
+  writeFileSync(at('server.ext'), 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n');
+  openssl('x509', '-req', '-in', at('server.csr'), '-CA', at('ca.pem'), '-CAkey', at('ca.key'), '-CAcreateserial', '-out', at('server.pem'), '-days', '1', '-extfile', at('server.ext'));
+  return { dir, ca: at('ca.pem'), cert: at('server.pem'), key: at('server.key') };
+}
+
+/** Starts redis-server; with `tls`, it listens only for TLS (rediss://) on that port. */
+export async function startRedis(options: { port?: number; password?: string; tls?: TestCertificates } = {}): Promise<TestRedis> {
   const port = options.port ?? await freePort();
   const dir = mkdtempSync(path.join(os.tmpdir(), 'nnlab-redis-'));
-  const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--daemonize', 'no'];
+  const listen = options.tls
+    ? ['--port', '0', '--tls-port', String(port), '--tls-cert-file', options.tls.cert, '--tls-key-file', options.tls.key, '--tls-ca-cert-file', options.tls.ca, '--tls-auth-clients', 'no']
+    : ['--port', String(port)];
+  const args = [...listen, '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--daemonize', 'no'];
   if (options.password) args.push('--requirepass', options.password);
   const child = spawn('redis-server', args, { stdio: 'ignore' });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  await waitForPong(port, options.password);
+  await waitForPong(port, options.password, options.tls?.ca);
   const auth = options.password ? `:${encodeURIComponent(options.password)}@` : '';
   return {
     port,
-    url: `redis://${auth}127.0.0.1:${port}`,
+    url: `${options.tls ? 'rediss' : 'redis'}://${auth}127.0.0.1:${port}`,
     process: child,
     async stop(signal: NodeJS.Signals = 'SIGTERM') {
       if (child.exitCode === null && child.pid !== undefined) process.kill(child.pid, signal);

@@ -27,6 +27,24 @@ export interface LabData extends Dataset {
   height: number;
   /** How to make this data again (built-in data only): what a queue job carries instead of the data (lib/queue). */
   spec?: SyntheticSpec;
+  /**
+   * A course folder's images before the split, and the split's settings: what the queue
+   * publishes (lib/queue/dataset.ts) for its workers to split again with splitLabImages.
+   */
+  unsplit?: UnsplitImages;
+}
+
+/** Labelled images and how to split them: splitLabImages makes the same split anywhere. */
+export interface UnsplitImages {
+  /** N × (width·height), values in [0, 1]. */
+  X: Matrix;
+  y: Int32Array;
+  classNames: string[];
+  width: number;
+  height: number;
+  valFraction: number;
+  testFraction: number;
+  seed: number;
 }
 
 /** The built-in data by its generator's settings: a worker elsewhere regenerates the same bits from it. */
@@ -70,6 +88,12 @@ export function fingerprintDataset(d: Pick<Dataset, 'XTrain' | 'yTrain' | 'XVal'
   return h.digest('hex').slice(0, 24);
 }
 
+/** The split a local run and a queue worker both make of `u`, and its fingerprint. */
+export function splitLabImages(u: UnsplitImages): { split: Dataset; fingerprint: string } {
+  const split = splitDataset({ X: u.X, y: u.y, classNames: u.classNames }, { valFraction: u.valFraction, testFraction: u.testFraction, seed: u.seed });
+  return { split, fingerprint: fingerprintDataset(split) };
+}
+
 /** Keeps at most `max` rows of each class, in order. */
 function capPerClass(X: Matrix, y: Int32Array, max: number): { X: Matrix; y: Int32Array } {
   const seen = new Map<number, number>();
@@ -108,8 +132,8 @@ export function loadLabData(profile: Profile, options: LabDataOptions = {}): Lab
     source = 'synthetic';
     description = `built-in synthetic characters: ${profile.perClass} per class × ${classNames.length} characters (${X.rows} images, ${width}×${height})`;
   }
-  const split = splitDataset({ X, y, classNames }, { valFraction: profile.valFraction, testFraction: options.testFraction ?? 0, seed });
-  const fingerprint = fingerprintDataset(split);
+  const unsplit: UnsplitImages = { X, y, classNames, width, height, valFraction: profile.valFraction, testFraction: options.testFraction ?? 0, seed };
+  const { split, fingerprint } = splitLabImages(unsplit);
   const summary = summarizeSplit(split, classFolders, loaded);
   const summaryLines = [...describeDataSummary(summary), ...polarityWarnings(summary.polarity).map((w) => `warning: ${w}`)];
   const test = split.XTest.rows > 0 ? ` / ${split.XTest.rows} test (held out)` : '';
@@ -117,7 +141,8 @@ export function loadLabData(profile: Profile, options: LabDataOptions = {}): Lab
     ? { kind: 'synthetic', perClass: profile.perClass, valFraction: profile.valFraction, testFraction: options.testFraction ?? 0, seed }
     : undefined;
   return {
-    ...split, source, width, height, fingerprint, summary, summaryLines, ...(spec ? { spec } : {}),
+    // The built-in data travels as its spec (a few numbers); a course folder as its images.
+    ...split, source, width, height, fingerprint, summary, summaryLines, ...(spec ? { spec } : { unsplit }),
     description: `${description}; ${split.XTrain.rows} train / ${split.XVal.rows} validation${test}`,
   };
 }

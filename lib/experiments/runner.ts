@@ -20,13 +20,15 @@ import { toShared } from './shared.js';
 import { emitProgress } from './events.js';
 import { trainRun, type Progress, type RunRecord, type TrainData } from './train.js';
 import type { WorkerTask } from './worker.js';
-import type { SyntheticSpec } from './data.js';
+import type { SyntheticSpec, UnsplitImages } from './data.js';
 
 /** Data to train on, with the fingerprint that goes into cache keys. */
 export interface RunnerData extends TrainData {
   fingerprint: string;
   /** How a queue worker makes this data again (the built-in data has one: LabData.spec). */
   spec?: SyntheticSpec;
+  /** A course folder's images before the split (LabData.unsplit): the queue publishes them for its workers. */
+  unsplit?: UnsplitImages;
 }
 
 export interface RunOptions {

@@ -5,7 +5,8 @@
  * like a cache file read back (checkCacheFile: types, ranges, and settings, data and version
  * equal to the job's, since the key is recomputed from them). A result that fails the check is
  * named, dropped and trained again. Finished jobs stay in Redis for a day, so a coordinator
- * killed and started again collects them instead of training them twice.
+ * killed and started again collects them instead of training them twice. A course folder goes
+ * into Redis first, once, under its content hash (lib/queue/dataset.ts); its jobs name the hash.
  *
  * If Redis stops answering the grid stops with an error naming the URL (never its password);
  * what finished is in the cache, and a rerun once Redis is back trains only the rest.
@@ -15,10 +16,11 @@ import { Redis } from 'ioredis';
 import { checkCacheFile, RUN_RECORDS } from '../experiments/cache.js';
 import type { TrainSettings } from '../experiments/settings.js';
 import type { Progress, RunRecord } from '../experiments/train.js';
-import type { SyntheticSpec } from '../experiments/data.js';
+import type { SyntheticSpec, UnsplitImages } from '../experiments/data.js';
 import { probeRedis } from './connection.js';
+import { publishImages, type PublishedImages } from './dataset.js';
 import { queueName, type RunJob } from './jobs.js';
-import { parseQueueUrl } from './url.js';
+import { parseQueueUrl, type QueueAddress } from './url.js';
 import type { JobProgress } from './worker.js';
 
 /** A run as the runner plans it (its Task). */
@@ -55,18 +57,21 @@ const KEEP_FINISHED = { age: 24 * 3600 };
 
 const runName = (t: QueuedRun) => `'${t.label}' (seed ${t.seed})`;
 
-/** Trains `runs` through the queue at `url` on data the workers can make again (`data.spec`). */
+/**
+ * Trains `runs` through the queue at `url` on data the workers can make again: the built-in
+ * data from its spec, a course folder from its images published in Redis (`data.unsplit`).
+ */
 export async function trainOnQueue<T extends QueuedRun>(
-  runs: T[], data: { fingerprint: string; spec?: SyntheticSpec }, url: string, hooks: QueueHooks<T>, options: QueueGridOptions = {},
+  runs: T[], data: { fingerprint: string; spec?: SyntheticSpec; unsplit?: UnsplitImages }, url: string, hooks: QueueHooks<T>, options: QueueGridOptions = {},
 ): Promise<void> {
   const address = parseQueueUrl(url, 'queue');
-  if (!data.spec) {
-    throw new Error('runGrid: queue: only the built-in data can go through the queue for now (its workers make it again from its spec); this data has no spec (a course folder?)');
+  if (!data.spec && !data.unsplit) {
+    throw new Error('runGrid: queue: this data has neither a generator spec (the built-in data) nor its images before the split (a course folder): make it with loadLabData to train it on the queue');
   }
-  const spec = data.spec;
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const tell = options.status ?? log;
   await probeRedis(address);
+  const jobData = data.spec ?? await publish(address, data.unsplit!);
 
   const connection = { ...address.redis, maxRetriesPerRequest: null };
   const name = queueName();
@@ -119,7 +124,7 @@ export async function trainOnQueue<T extends QueuedRun>(
 
   const jobOf = (t: T): { name: string; data: RunJob; opts: object } => ({
     name: 'run',
-    data: { key: t.key, label: `${t.label} · seed ${t.seed}`, settings: t.settings, fingerprint: data.fingerprint, data: spec },
+    data: { key: t.key, label: `${t.label} · seed ${t.seed}`, settings: t.settings, fingerprint: data.fingerprint, data: jobData },
     opts: { jobId: t.key, attempts: ATTEMPTS, backoff: { type: 'fixed', delay: 1000 }, removeOnComplete: KEEP_FINISHED, removeOnFail: KEEP_FINISHED },
   });
 
@@ -193,6 +198,19 @@ export async function trainOnQueue<T extends QueuedRun>(
   }
   if (failures.length > 0) {
     throw new Error(`runGrid: ${failures.length} of ${runs.length} run(s) failed on the queue (the others are in the cache): ${failures.join('; ')}`);
+  }
+}
+
+/** Publishes a course folder's images in Redis (once per content hash) for the workers to fetch. */
+async function publish(address: QueueAddress, unsplit: UnsplitImages): Promise<PublishedImages> {
+  const client = new Redis({ ...address.redis, maxRetriesPerRequest: 1 });
+  client.on('error', () => undefined); // the command's rejection says what failed
+  try {
+    return await publishImages(client, unsplit);
+  } catch (err) {
+    throw new Error(`runGrid: queue: could not publish the course data at ${address.redacted}: ${address.scrub((err as Error).message)}`);
+  } finally {
+    client.disconnect();
   }
 }
 

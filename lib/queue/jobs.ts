@@ -1,6 +1,7 @@
 /**
  * What travels through the queue: a job names one run by its settings and its data's
- * fingerprint and generator spec (never code, never the data itself), and its result is a
+ * fingerprint and either the built-in data's generator spec or the content hash of a course
+ * folder published in Redis (lib/queue/dataset.ts): never code. Its result is a
  * cache file's content ({ format, key, settings, data, version, created, record }), checked by
  * the coordinator exactly as the cache checks a file it reads back (checkCacheFile).
  *
@@ -15,6 +16,7 @@ import { validateSettings, type TrainSettings } from '../experiments/settings.js
 import { NUMERICS_VERSION } from '../math/elementary.js';
 import { firstProblem } from '../persist/schema.js';
 import { MAX_LAYER_WIDTH, MAX_MATRIX_ELEMENTS, MAX_PARAMETERS } from '../util/limits.js';
+import { MAX_PUBLISHED_BYTES, type PublishedImages } from './dataset.js';
 
 /** The queue of this build: `nnlab-runs-<version>-numerics-<n>` (BullMQ names may not hold ':'). */
 export function queueName(version = libraryVersion()): string {
@@ -27,8 +29,8 @@ export interface RunJob {
   settings: TrainSettings;
   /** The data's fingerprint (fingerprintDataset), part of the key. */
   fingerprint: string;
-  /** How the worker makes the data again. */
-  data: SyntheticSpec;
+  /** How the worker makes the data again: the built-in data's spec, or a published course folder. */
+  data: SyntheticSpec | PublishedImages;
   /** The run's name in status lines (its label and seed). */
   label?: string;
 }
@@ -40,21 +42,44 @@ const CLASSES = 12;
 const MAX_PER_CLASS = Math.floor(MAX_MATRIX_ELEMENTS / (CLASSES * IMAGE_PIXELS));
 const MAX_HIDDEN_LAYERS = 64;
 const MAX_EPOCHS = 100_000;
+const MAX_CLASSES = 1000;
 
 const int = (min: number, max: number) => v.pipe(v.number('expected a number'), v.integer('expected a whole number'), v.minValue(min, `expected ≥ ${min}`), v.maxValue(max, `expected ≤ ${max}`));
 const hex = (n: number) => v.pipe(v.string('expected a string'), v.regex(new RegExp(`^[0-9a-f]{${n}}$`), `expected ${n} hexadecimal digits`));
+
+const valFraction = v.pipe(v.number('expected a number'), v.gtValue(0, 'expected > 0'), v.ltValue(1, 'expected < 1'));
+const testFraction = v.pipe(v.number('expected a number'), v.minValue(0, 'expected ≥ 0'), v.ltValue(1, 'expected < 1'));
+
+const syntheticSchema = v.strictObject({
+  kind: v.literal('synthetic'),
+  perClass: int(1, MAX_PER_CLASS),
+  valFraction,
+  testFraction,
+  seed: int(0, 2 ** 32 - 1),
+});
+
+/** A published course folder (lib/queue/dataset.ts); images × pixels is bounded in checkRunJob. */
+const imagesSchema = v.strictObject({
+  kind: v.literal('images'),
+  hash: hex(64),
+  bytes: int(1, MAX_PUBLISHED_BYTES),
+  images: int(2, MAX_MATRIX_ELEMENTS),
+  width: int(1, MAX_LAYER_WIDTH),
+  height: int(1, MAX_LAYER_WIDTH),
+  classNames: v.pipe(
+    v.array(v.pipe(v.string('expected a string'), v.maxLength(200, 'expected at most 200 characters'))),
+    v.minLength(2, 'expected at least 2 classes'), v.maxLength(MAX_CLASSES, `expected at most ${MAX_CLASSES} classes`),
+  ),
+  valFraction,
+  testFraction,
+  seed: int(0, 2 ** 32 - 1),
+});
 
 const jobSchema = v.strictObject({
   key: hex(32),
   label: v.optional(v.pipe(v.string('expected a string'), v.maxLength(200, 'expected at most 200 characters'))),
   fingerprint: hex(24),
-  data: v.strictObject({
-    kind: v.literal('synthetic', 'expected \'synthetic\' (the built-in data)'),
-    perClass: int(1, MAX_PER_CLASS),
-    valFraction: v.pipe(v.number('expected a number'), v.gtValue(0, 'expected > 0'), v.ltValue(1, 'expected < 1')),
-    testFraction: v.pipe(v.number('expected a number'), v.minValue(0, 'expected ≥ 0'), v.ltValue(1, 'expected < 1')),
-    seed: int(0, 2 ** 32 - 1),
-  }),
+  data: v.variant('kind', [syntheticSchema, imagesSchema], 'expected \'synthetic\' (the built-in data) or \'images\' (a published course folder)'),
   // The sizes are bounded here; validateSettings checks the rest of the settings after.
   settings: v.looseObject({
     hiddenDims: v.pipe(v.array(int(1, MAX_LAYER_WIDTH)), v.minLength(1, 'expected at least one layer'), v.maxLength(MAX_HIDDEN_LAYERS, `expected at most ${MAX_HIDDEN_LAYERS} layers`)),
@@ -71,7 +96,12 @@ export function checkRunJob(payload: unknown, jobId: string | undefined): RunJob
   const parsed = v.safeParse(jobSchema, payload);
   if (!parsed.success) throw new Error(`malformed job payload: ${firstProblem(parsed.issues)}`);
   const job = parsed.output as unknown as RunJob;
-  const dims = [IMAGE_PIXELS, ...job.settings.hiddenDims, CLASSES];
+  const [pixels, classes] = job.data.kind === 'images' ? [job.data.width * job.data.height, job.data.classNames.length] : [IMAGE_PIXELS, CLASSES];
+  if (pixels > MAX_LAYER_WIDTH) throw new Error(`malformed job payload: data: images of ${pixels} pixels, more inputs than the library's limit ${MAX_LAYER_WIDTH}`);
+  if (job.data.kind === 'images' && job.data.images * pixels > MAX_MATRIX_ELEMENTS) {
+    throw new Error(`malformed job payload: data: ${job.data.images} images of ${pixels} pixels, more than the library's largest matrix (${MAX_MATRIX_ELEMENTS} values)`);
+  }
+  const dims = [pixels, ...job.settings.hiddenDims, classes];
   const params = dims.slice(1).reduce((sum, d, i) => sum + dims[i] * d + d, 0);
   if (params > MAX_PARAMETERS) throw new Error(`malformed job payload: settings.hiddenDims: ${params} parameters, more than the library's limit ${MAX_PARAMETERS}`);
   validateSettings(job.settings);

@@ -3,6 +3,8 @@
  * once, into the options ioredis takes and a form safe to print: the password never appears in a
  * log line or an error message (`redacted`, `scrub`).
  */
+import { isIP } from 'node:net';
+
 /** Where and how to connect: the options ioredis and BullMQ both take. */
 export interface RedisAddress {
   host: string;
@@ -10,7 +12,8 @@ export interface RedisAddress {
   db: number;
   password?: string;
   username?: string;
-  tls?: { servername: string };
+  /** TLS (rediss://): Node's trusted CAs, plus NODE_EXTRA_CA_CERTS; SNI for a host name (not for an IP address, which RFC 6066 forbids). */
+  tls?: { servername?: string };
 }
 
 export interface QueueAddress {
@@ -48,7 +51,7 @@ export function parseQueueUrl(text: string, option = '--queue'): QueueAddress {
     host, port, db: dbText === '' ? 0 : Number(dbText),
     ...(password ? { password } : {}),
     ...(username ? { username } : {}),
-    ...(url.protocol === 'rediss:' ? { tls: { servername: host } } : {}),
+    ...(url.protocol === 'rediss:' ? { tls: isIP(host) ? {} : { servername: host } } : {}),
   };
   const secrets = [text.trim(), url.href, password, encodeURIComponent(password)].filter((s) => s.length > 0);
   const scrub = (message: string) => secrets.reduce((m, s) => m.split(s).join(s === password || s === encodeURIComponent(password) ? '***' : redacted), message);

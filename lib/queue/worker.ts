@@ -3,8 +3,10 @@
  * threads with the very code a local grid uses (the piscina task of lib/experiments/worker.ts,
  * which calls trainRun): the same settings on the same data give the same bits here and there.
  *
- * A job is checked before anything is allocated for it (checkRunJob); its data is made again
- * from its spec, once per process, and must have the job's fingerprint. The result is the
+ * A job is checked before anything is allocated for it (checkRunJob); its data is made again,
+ * once per process, from its spec or from the course images its coordinator published (fetched
+ * and checked by lib/queue/dataset.ts, split by a local run's code), and must have the job's
+ * fingerprint. The result is the
  * content of a cache file: the coordinator checks it like one. On close (SIGINT, SIGTERM) the
  * running jobs finish before the worker leaves; closed with `force`, they are left to BullMQ's
  * stalled-job check, which hands them to another worker.
@@ -14,8 +16,12 @@ import { MessageChannel } from 'node:worker_threads';
 import { pathToFileURL } from 'node:url';
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import { Piscina } from 'piscina';
-import { CACHE_FORMAT, libraryVersion } from '../experiments/cache.js';
-import { labDataFromSpec, type SyntheticSpec } from '../experiments/data.js';
+import path from 'node:path';
+import { Redis } from 'ioredis';
+import { CACHE_FORMAT, defaultCacheDir, libraryVersion } from '../experiments/cache.js';
+import { labDataFromSpec, splitLabImages } from '../experiments/data.js';
+import type { Dataset } from '../data/split.js';
+import { fetchImages } from './dataset.js';
 import { workerFile, type RunnerData } from '../experiments/runner.js';
 import { toShared } from '../experiments/shared.js';
 import type { Progress, RunRecord } from '../experiments/train.js';
@@ -44,6 +50,8 @@ export interface QueueWorkerOptions {
   concurrency?: number;
   /** Milliseconds a job stays locked without a renewal before it counts as stalled (BullMQ lockDuration, default 30000). */
   lockMs?: number;
+  /** Where published course data is kept (in datasets/): default the project's cache folder (NNLAB_CACHE_DIR). */
+  cacheDir?: string;
   /** Where the status lines go (one per job started, done or failed). */
   log?: (line: string) => void;
 }
@@ -64,20 +72,38 @@ export async function startQueueWorker(address: QueueAddress, options: QueueWork
   const name = `${hostname()}:${process.pid}`;
   const lockMs = options.lockMs ?? 30_000;
   const pool = new Piscina({ filename: pathToFileURL(workerFile()).href, minThreads: 1, maxThreads: concurrency, idleTimeout: 60_000 });
-  const datasets = new Map<string, RunnerData>();
+  const datasets = new Map<string, Promise<RunnerData>>();
+  // Published course data comes through its own connection, made only when a job needs it.
+  const dataClient = new Redis({ ...address.redis, lazyConnect: true, maxRetriesPerRequest: 1 });
+  dataClient.on('error', () => undefined); // a failed command says why, and fails its job
+  const dataDir = path.join(options.cacheDir ?? defaultCacheDir(), 'datasets');
   let active = 0;
 
-  /** The job's data, made once per fingerprint; a different fingerprint fails the job, naming both. */
-  const dataFor = (job: RunJob): RunnerData => {
+  /** The job's data, made once per fingerprint (by one job, the others wait for it); a different fingerprint fails the job, naming both. */
+  const dataFor = (job: RunJob): Promise<RunnerData> => {
     const known = datasets.get(job.fingerprint);
     if (known) return known;
-    const lab = labDataFromSpec(job.data as SyntheticSpec);
-    if (lab.fingerprint !== job.fingerprint) {
-      throw new Error(`data fingerprint mismatch: the job's data has fingerprint ${job.fingerprint}, its spec makes ${lab.fingerprint} here`);
-    }
-    const data: RunnerData = { ...lab, numClasses: lab.classNames.length };
-    datasets.set(job.fingerprint, data);
-    return data;
+    const making = (async () => {
+      let made: Dataset & { fingerprint: string; width: number; height: number };
+      let keep = (): void => undefined;
+      if (job.data.kind === 'synthetic') {
+        made = labDataFromSpec(job.data);
+      } else {
+        const fetched = await fetchImages(dataClient, job.data, dataDir, (line) => log(`worker ${name}: ${address.scrub(line)}`));
+        const { split, fingerprint } = splitLabImages(fetched.images); // a local run's split of them
+        made = { ...split, fingerprint, width: fetched.images.width, height: fetched.images.height };
+        keep = fetched.keep;
+      }
+      if (made.fingerprint !== job.fingerprint) {
+        const from = job.data.kind === 'synthetic' ? 'its spec makes' : 'its published images make';
+        throw new Error(`data fingerprint mismatch: the job's data has fingerprint ${job.fingerprint}, ${from} ${made.fingerprint} here`);
+      }
+      keep();
+      return { ...made, numClasses: made.classNames.length };
+    })();
+    datasets.set(job.fingerprint, making);
+    making.catch(() => datasets.delete(job.fingerprint)); // the next job tries again
+    return making;
   };
 
   const processor = async (job: Job): Promise<JobResult> => {
@@ -101,7 +127,7 @@ export async function startQueueWorker(address: QueueAddress, options: QueueWork
       job.updateProgress({ ...p, worker: name } satisfies JobProgress).catch(() => undefined); // progress is best effort
     });
     try {
-      const data = dataFor(run);
+      const data = await dataFor(run);
       const task: WorkerTask = { settings: run.settings, data: toShared(data), port: port2 };
       const record = (await pool.run(task, { transferList: [port2] })) as RunRecord;
       const acc = record.diverged ? 'diverged' : `val ${(record.bestValAcc * 100).toFixed(1)}%`;
@@ -131,6 +157,7 @@ export async function startQueueWorker(address: QueueAddress, options: QueueWork
     async close(force = false) {
       await worker.close(force);
       await pool.destroy();
+      dataClient.disconnect();
     },
   };
 }
