@@ -58,8 +58,7 @@ const PROBES = [
 /** Runs the probe's two products at byte offset `at` (48 bytes of scratch); null if both fused, else why not. */
 function probe(ex: FusedExports, buffer: ArrayBufferLike, at: number): string | null {
   for (const { f32, x, fused } of PROBES) {
-    const Type = f32 ? Float32Array : Float64Array, es = Type.BYTES_PER_ELEMENT;
-    const view = new Type(buffer, at, 5);
+    const view = f32 ? new Float32Array(buffer, at, 5) : new Float64Array(buffer, at, 5), es = view.BYTES_PER_ELEMENT;
     view.set([x, x, -x, x, 7]); // A = [x, x] (1×2), B = [−x, x] (2×1), C = 7 (overwritten)
     (f32 ? ex.gemm32 : ex.gemm)(1, 1, 2, at, 2, 1, at + 2 * es, 1, 1, at + 4 * es, 1);
     const got = view[4];

@@ -159,6 +159,8 @@ export function setNumerics(mode: Numerics): Numerics {
   if (!NUMERICS_MODES.includes(mode)) throw new Error(`nnlab: unknown numerics mode '${String(mode)}' (expected 'exact' or 'fused')`);
   requestedNumerics = mode;
   applyNumerics();
+  // Worker threads and child processes (parallel sweeps, queue workers) run the same mode.
+  process.env.NNLAB_NUMERICS = runningNumerics;
   return runningNumerics;
 }
 
