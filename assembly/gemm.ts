@@ -10,12 +10,24 @@
  *
  *     A(i, p) at a + 8·(i·aRow + p·aStep)    B(p, j) at b + 8·(p·bStep + j·bCol)
  *
- * Every C[i, j] is accumulated in one register lane, p = 0, 1, …, k-1 in order, with a
- * separate multiply and add (WebAssembly SIMD has no fused multiply-add). So each element is
- * summed in exactly the order of the textbook triple loop, and the result is bit-for-bit the
- * same as the pure TypeScript kernels (lib/kernels/js.ts): switching backends never changes a
- * loss. (Long sums are done KC terms at a time, the running sum parked in C in between: a
- * float64 stored and loaded back is the same float64, so that changes no bit either.)
+ * Every C[i, j] is accumulated in one register lane, p = 0, 1, …, k-1 in order. So each
+ * element is summed in exactly the order of the textbook triple loop. (Long sums are done KC
+ * terms at a time, the running sum parked in C in between: a float64 stored and loaded back is
+ * the same float64, so that changes no bit either.) Each step is madd (below), built two ways:
+ *
+ * - nnlab.wasm, numerics `exact`: a multiply, rounded, then an add, rounded (plain WebAssembly
+ *   SIMD has no fused multiply-add). Bit for bit the pure TypeScript kernels (lib/kernels/js.ts):
+ *   switching backends never changes a loss.
+ * - nnlab-fused.wasm, numerics `fused`: relaxed_madd, one rounding per step where the start-up
+ *   probe (lib/kernels/fused.ts) finds it fused. Bit for bit gemmFmaReference
+ *   (lib/kernels/fma.ts, test/fused.test.ts). Measured on this shared 2-core machine under heavy
+ *   load (load average ~14, so absolute figures are a quarter of the ones below; exact and
+ *   fused interleaved in one process, median of 3): fused/exact GFLOP/s 1.06–1.33 for float32
+ *   and 1.17–1.68 for float64 on one thread at the bench's shapes (32×784×100, 128×784×100,
+ *   512³, all three forms), one float32 form at 0.93 (noise at this load).
+ *   The tile is the same in both builds (not retuned for FMA yet: a fused step needs no
+ *   register for the product, which would let the float32 3×12 tile of point 3 fit in 15
+ *   registers; untried).
  *
  * How it is fast: packing, then one branch-free inner loop.
  *
