@@ -25,9 +25,13 @@
  *   fused interleaved in one process, median of 3): fused/exact GFLOP/s 1.06–1.33 for float32
  *   and 1.17–1.68 for float64 on one thread at the bench's shapes (32×784×100, 128×784×100,
  *   512³, all three forms), one float32 form at 0.93 (noise at this load).
- *   The tile is the same in both builds (not retuned for FMA yet: a fused step needs no
- *   register for the product, which would let the float32 3×12 tile of point 3 fit in 15
- *   registers; untried).
+ *   The tile is the same in both builds. Retuning it for FMA was measured first on the tile
+ *   loop alone (packed operands in L1, k = 256, Node 24, best of 7): a fused step needs no
+ *   register for the product, so wider tiles fit, but float32 gains nothing: 4×8 fused 50
+ *   GFLOP/s (exact 39), 3×12 50, 5×8 49; the loop is already at ~85% of 2 FMA pipes × 4 lanes
+ *   × 2 flops × ~3.7 GHz ≈ 59. Float64: 4×4 fused 23 GFLOP/s (exact 16), 3×6 25, 5×4 24.5,
+ *   2×6 19: a 3×6 tile would give ~7% on the tile loop (ceiling ≈ 30), but needs 3-row A
+ *   panels (packPanels is written for 4); not done.
  *
  * How it is fast: packing, then one branch-free inner loop.
  *
