@@ -10,12 +10,28 @@
  *
  *     A(i, p) at a + 8·(i·aRow + p·aStep)    B(p, j) at b + 8·(p·bStep + j·bCol)
  *
- * Every C[i, j] is accumulated in one register lane, p = 0, 1, …, k-1 in order, with a
- * separate multiply and add (WebAssembly SIMD has no fused multiply-add). So each element is
- * summed in exactly the order of the textbook triple loop, and the result is bit-for-bit the
- * same as the pure TypeScript kernels (lib/kernels/js.ts): switching backends never changes a
- * loss. (Long sums are done KC terms at a time, the running sum parked in C in between: a
- * float64 stored and loaded back is the same float64, so that changes no bit either.)
+ * Every C[i, j] is accumulated in one register lane, p = 0, 1, …, k-1 in order. So each
+ * element is summed in exactly the order of the textbook triple loop. (Long sums are done KC
+ * terms at a time, the running sum parked in C in between: a float64 stored and loaded back is
+ * the same float64, so that changes no bit either.) Each step is madd (below), built two ways:
+ *
+ * - nnlab.wasm, numerics `exact`: a multiply, rounded, then an add, rounded (plain WebAssembly
+ *   SIMD has no fused multiply-add). Bit for bit the pure TypeScript kernels (lib/kernels/js.ts):
+ *   switching backends never changes a loss.
+ * - nnlab-fused.wasm, numerics `fused`: relaxed_madd, one rounding per step where the start-up
+ *   probe (lib/kernels/fused.ts) finds it fused. Bit for bit gemmFmaReference
+ *   (lib/kernels/fma.ts, test/fused.test.ts). Measured on this shared 2-core machine under heavy
+ *   load (load average ~14, so absolute figures are a quarter of the ones below; exact and
+ *   fused interleaved in one process, median of 3): fused/exact GFLOP/s 1.06–1.33 for float32
+ *   and 1.17–1.68 for float64 on one thread at the bench's shapes (32×784×100, 128×784×100,
+ *   512³, all three forms), one float32 form at 0.93 (noise at this load).
+ *   The tile is the same in both builds. Retuning it for FMA was measured first on the tile
+ *   loop alone (packed operands in L1, k = 256, Node 24, best of 7): a fused step needs no
+ *   register for the product, so wider tiles fit, but float32 gains nothing: 4×8 fused 50
+ *   GFLOP/s (exact 39), 3×12 50, 5×8 49; the loop is already at ~85% of 2 FMA pipes × 4 lanes
+ *   × 2 flops × ~3.7 GHz ≈ 59. Float64: 4×4 fused 23 GFLOP/s (exact 16), 3×6 25, 5×4 24.5,
+ *   2×6 19: a 3×6 tile would give ~7% on the tile loop (ceiling ≈ 30), but needs 3-row A
+ *   panels (packPanels is written for 4); not done.
  *
  * How it is fast: packing, then one branch-free inner loop.
  *
@@ -107,6 +123,20 @@ export function setPackArea(at: usize): void {
 }
 
 /**
+ * c + a·b on each lane (T: f64 or f32), the one arithmetic step of every tile. Built twice
+ * (scripts/build.mjs): without relaxed SIMD (nnlab.wasm, numerics `exact`) a multiply, rounded,
+ * then an add, rounded; with it (nnlab-fused.wasm, numerics `fused`) relaxed_madd, which is one
+ * fused multiply-add, rounded once, on every CPU where lib/kernels/fused.ts's probe says so.
+ * The constant is known at compile time: each build holds only its own instruction.
+ */
+// @ts-ignore: decorator
+@inline
+function madd<T>(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return v128.relaxed_madd<T>(a, b, c);
+  return v128.add<T>(c, v128.mul<T>(a, b));
+}
+
+/**
  * The inner loop: a 4-row tile of C, two vectors wide (4 float64 or 8 float32 columns), from
  * k steps of a packed A panel (4 values per step) and a packed B panel (two vectors per step).
  * The tile starts from zero, or with `accumulate` from the values in C (the running sums of
@@ -132,17 +162,17 @@ function tile<T>(k: i32, pa: usize, aStep: usize, pb: usize, bStep: usize, pc: u
   while (pa < end) {
     const b0 = v128.load(pb), b1 = v128.load(pb, 16);
     let x = v128.load_splat<T>(pa);
-    c00 = v128.add<T>(c00, v128.mul<T>(x, b0));
-    c01 = v128.add<T>(c01, v128.mul<T>(x, b1));
+    c00 = madd<T>(x, b0, c00);
+    c01 = madd<T>(x, b1, c01);
     x = v128.load_splat<T>(pa, E);
-    c10 = v128.add<T>(c10, v128.mul<T>(x, b0));
-    c11 = v128.add<T>(c11, v128.mul<T>(x, b1));
+    c10 = madd<T>(x, b0, c10);
+    c11 = madd<T>(x, b1, c11);
     x = v128.load_splat<T>(pa, 2 * E);
-    c20 = v128.add<T>(c20, v128.mul<T>(x, b0));
-    c21 = v128.add<T>(c21, v128.mul<T>(x, b1));
+    c20 = madd<T>(x, b0, c20);
+    c21 = madd<T>(x, b1, c21);
     x = v128.load_splat<T>(pa, 3 * E);
-    c30 = v128.add<T>(c30, v128.mul<T>(x, b0));
-    c31 = v128.add<T>(c31, v128.mul<T>(x, b1));
+    c30 = madd<T>(x, b0, c30);
+    c31 = madd<T>(x, b1, c31);
     pa += aStep; pb += bStep;
   }
   v128.store(pc, c00); v128.store(pc, c01, 16);
@@ -347,10 +377,10 @@ function halfTile32(k: i32, pa: usize, pb: usize, bStep: usize, pc: usize, cRow:
   const end = pa + <usize>k * 16;
   while (pa < end) {
     const b0 = v128.load(pb);
-    c0 = f32x4.add(c0, f32x4.mul(v128.load32_splat(pa), b0));
-    c1 = f32x4.add(c1, f32x4.mul(v128.load32_splat(pa, 4), b0));
-    c2 = f32x4.add(c2, f32x4.mul(v128.load32_splat(pa, 8), b0));
-    c3 = f32x4.add(c3, f32x4.mul(v128.load32_splat(pa, 12), b0));
+    c0 = madd<f32>(v128.load32_splat(pa), b0, c0);
+    c1 = madd<f32>(v128.load32_splat(pa, 4), b0, c1);
+    c2 = madd<f32>(v128.load32_splat(pa, 8), b0, c2);
+    c3 = madd<f32>(v128.load32_splat(pa, 12), b0, c3);
     pa += 16; pb += bStep;
   }
   v128.store(pc, c0); v128.store(pc + cRow, c1); v128.store(pc + 2 * cRow, c2); v128.store(pc + 3 * cRow, c3);

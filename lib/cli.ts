@@ -2,7 +2,7 @@
  * The `nnlab` command line. Each sub-command lives in its own module under lib/commands/ and
  * registers itself on the commander program here.
  */
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { registerSin } from './commands/sin.js';
 import { registerReport } from './commands/report.js';
 import { registerBench } from './commands/bench.js';
@@ -10,6 +10,7 @@ import { registerCharacterCommands } from './commands/characters.js';
 import { registerDigest } from './commands/digest.js';
 import { registerWorker } from './commands/worker.js';
 import { versionLines, warnAboutNodeLine } from './versions.js';
+import { NUMERICS_MODES, setNumerics, type Numerics } from './kernels/index.js';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -19,7 +20,13 @@ export function buildProgram(): Command {
     // One line of error and a hint, not the whole help (up to 43 lines) after a typo.
     .showHelpAfterError('(add --help to see the options)')
     .version(versionLines().join('\n'), '-V, --version', 'print the versions of nnlab, its numerics, Node and V8')
+    .addOption(new Option('--numerics <mode>', "how products round: 'exact' (multiply, round, add, round; the default) or 'fused' (fused multiply-add, WebAssembly with relaxed SIMD only; where unavailable, said once and 'exact' runs). Also NNLAB_NUMERICS").choices(NUMERICS_MODES))
     .exitOverride();
+  // Before any command runs: the mode for the whole process (and, through NNLAB_NUMERICS, its workers).
+  program.hook('preAction', () => {
+    const mode = program.opts<{ numerics?: Numerics }>().numerics;
+    if (mode !== undefined) setNumerics(mode);
+  });
   registerSin(program);
   registerReport(program);
   registerBench(program);

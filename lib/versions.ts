@@ -10,6 +10,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { NUMERICS_VERSION } from './math/elementary.js';
+import { numericsMode } from './kernels/index.js';
 
 /** End-of-life dates of the even (LTS) lines nnlab supports (nodejs.org's release schedule). */
 const NODE_END_OF_LIFE: Readonly<Record<number, string>> = { 20: '2026-04-30', 22: '2027-04-30', 24: '2028-04-30', 26: '2029-04-30' };
@@ -32,7 +33,7 @@ export function nnlabVersion(): string {
 export function versionLines(): string[] {
   return [
     `nnlab ${nnlabVersion()}`,
-    `numerics ${NUMERICS_VERSION}`,
+    `numerics ${NUMERICS_VERSION} (${numericsMode()})`,
     `node ${process.versions.node} (V8 ${process.versions.v8})`,
   ];
 }

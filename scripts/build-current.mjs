@@ -12,7 +12,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const INPUTS = ['lib', 'assembly', 'tsconfig.json', 'tsconfig.build.json', 'package.json', 'package-lock.json', 'node_modules/.package-lock.json'];
-const OUTPUTS = ['dist/.build-stamp', 'dist/index.js', 'dist/cli.js', 'dist/kernels/nnlab.wasm'];
+const OUTPUTS = ['dist/.build-stamp', 'dist/index.js', 'dist/cli.js', 'dist/kernels/nnlab.wasm', 'dist/kernels/nnlab-fused.wasm'];
 
 /** The first file or directory under `p` (itself included) modified after `time`, or null. */
 function firstNewer(p, time) {

@@ -24,9 +24,19 @@ export function compilers(root = ROOT) {
   };
 }
 
-const WASM_ARGS = [
+const WASM_COMMON = [
   'assembly/index.ts', '-O3', '--runtime', 'stub', '--noAssert', '--enable', 'simd', '--enable', 'threads',
-  '--importMemory', '--sharedMemory', '--maximumMemory', '16384', '-o', 'dist/kernels/nnlab.wasm',
+  '--importMemory', '--sharedMemory', '--maximumMemory', '16384',
+];
+/**
+ * The kernels are built twice from the same source: nnlab.wasm with plain SIMD (numerics
+ * `exact`), and nnlab-fused.wasm with relaxed SIMD too, where the product's multiply-adds are
+ * relaxed_madd (numerics `fused`, see madd in assembly/gemm.ts and lib/kernels/fused.ts). Two
+ * files, so that `exact` never depends on an engine that knows relaxed SIMD.
+ */
+const WASM_BUILDS = [
+  [...WASM_COMMON, '-o', 'dist/kernels/nnlab.wasm'],
+  [...WASM_COMMON, '--enable', 'relaxed-simd', '-o', 'dist/kernels/nnlab-fused.wasm'],
 ];
 
 function run(script, args) {
@@ -42,7 +52,7 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
   const wasmOnly = process.argv.includes('--wasm');
   const { asc, tsc } = compilers();
   if (!wasmOnly) stampStart();
-  run(asc, WASM_ARGS);
+  for (const args of WASM_BUILDS) run(asc, args);
   if (!wasmOnly) {
     run(tsc, ['-p', 'tsconfig.build.json']);
     await buildWidgets();

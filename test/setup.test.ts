@@ -88,7 +88,7 @@ describe('scripts/build-current.mjs (setup skips an unchanged library)', () => {
   const sources = ['lib/index.ts', 'lib/report/build.ts', 'assembly/index.ts', 'tsconfig.json', 'tsconfig.build.json', 'package.json', 'package-lock.json'];
 
   beforeEach(() => {
-    for (const f of [...sources, 'dist/index.js', 'dist/cli.js', 'dist/kernels/nnlab.wasm']) {
+    for (const f of [...sources, 'dist/index.js', 'dist/cli.js', 'dist/kernels/nnlab.wasm', 'dist/kernels/nnlab-fused.wasm']) {
       mkdirSync(path.dirname(path.join(tmp, f)), { recursive: true });
       writeFileSync(path.join(tmp, f), '');
     }
@@ -124,8 +124,8 @@ describe('scripts/build-current.mjs (setup skips an unchanged library)', () => {
     expect(r.stdout).toContain('no dist/.build-stamp');
   });
 
-  it('says stale when an output is missing', () => {
-    rmSync(path.join(tmp, 'dist/kernels/nnlab.wasm'));
+  it.each(['dist/kernels/nnlab.wasm', 'dist/kernels/nnlab-fused.wasm'])('says stale when an output is missing (%s)', (f) => {
+    rmSync(path.join(tmp, f));
     expect(check().status).toBe(1);
   });
 

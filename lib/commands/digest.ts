@@ -7,13 +7,17 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { computeDigest, digestDifferences, type Digest } from '../experiments/digest.js';
-import { forceThreadSharing, kernelBackend, kernelThreadCount } from '../kernels/index.js';
+import { forceThreadSharing, kernelBackend, kernelThreadCount, numericsMode } from '../kernels/index.js';
 import { writeFileAtomic } from '../util/io.js';
 import { versionLines } from '../versions.js';
 
-/** The recorded digest: test/fixtures/digest.json in the project (not part of an installed package). */
+/**
+ * The recorded digest of the numerics mode that runs: test/fixtures/digest.json (`exact`) or
+ * digest-fused.json (`fused`) in the project (not part of an installed package).
+ */
 function recordedDigestPath(): string {
-  return path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'test', 'fixtures', 'digest.json');
+  const name = numericsMode() === 'exact' ? 'digest.json' : `digest-${numericsMode()}.json`;
+  return path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'test', 'fixtures', name);
 }
 
 function readRecorded(file: string): Digest {
@@ -24,9 +28,9 @@ function readRecorded(file: string): Digest {
   } catch (err) {
     throw new Error(`digest --check: ${file} is not JSON (${(err as Error).message})`);
   }
-  const ok = typeof d.numerics === 'number' && Array.isArray(d.lines)
+  const ok = typeof d.numerics === 'number' && (d.mode === undefined || d.mode === 'exact' || d.mode === 'fused') && Array.isArray(d.lines)
     && d.lines.every((l) => typeof l?.run === 'string' && typeof l?.sha256 === 'string' && /^[0-9a-f]{64}$/.test(l.sha256));
-  if (!ok) throw new Error(`digest --check: ${file} is not a digest ({numerics, lines: [{run, sha256}]}, as \`nnlab digest --json\` prints)`);
+  if (!ok) throw new Error(`digest --check: ${file} is not a digest ({numerics, mode?, lines: [{run, sha256}]}, as \`nnlab digest --json\` prints)`);
   return d as Digest;
 }
 
@@ -35,7 +39,7 @@ export function registerDigest(program: Command): void {
     .command('digest')
     .description('train a fixed set of small runs and print a SHA-256 of each one\'s parameters and losses: machines that print the same lines compute the same bits')
     .option('--json', 'print the digest as one JSON object')
-    .option('--check', 'compare with the recorded digest (test/fixtures/digest.json) and exit 1 on any difference')
+    .option('--check', 'compare with the recorded digest of the numerics mode (test/fixtures/digest.json, or digest-fused.json with --numerics fused) and exit 1 on any difference')
     .option('--against <file>', 'with --check: compare with this digest instead (another machine\'s `nnlab digest --json`)')
     .option('--write', 'record this digest as the reference (after a deliberate change of numerics: bump NUMERICS_VERSION first)')
     .action((opts: { json?: boolean; check?: boolean; write?: boolean; against?: string }) => {

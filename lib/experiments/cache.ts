@@ -14,6 +14,7 @@ import { removeStaleTemporaries } from '../util/io.js';
 import { resultFileSchema, runRecordSchema } from './record_schema.js';
 import type { RunRecord } from './train.js';
 import { NUMERICS_VERSION } from '../math/elementary.js';
+import { numericsMode, type Numerics } from '../kernels/index.js';
 
 /** Bumped when the format of a cached record changes. */
 export const CACHE_FORMAT = 1;
@@ -71,9 +72,18 @@ export function defaultCacheDir(): string {
   }
 }
 
+/**
+ * What a cache key holds of the numerics: the version (lib/math/elementary.ts) and, in the
+ * `fused` mode only, the mode (lib/kernels/index.ts). A run's bits depend on both, not on the
+ * Node version. `exact` adds nothing, so the keys of `exact` runs are those made before the
+ * modes existed (all of which were exact), and a `fused` run never takes an `exact` run's key.
+ */
+export function numericsKeyFields(mode: Numerics = numericsMode()): { numerics: number; numericsMode?: 'fused' } {
+  return mode === 'fused' ? { numerics: NUMERICS_VERSION, numericsMode: 'fused' } : { numerics: NUMERICS_VERSION };
+}
+
 export function runKey(settings: TrainSettings, dataFingerprint: string, version = libraryVersion()): string {
-  // The numerics version: a run's bits depend on it (lib/math/elementary.ts), not on the Node version.
-  const text = stableStringify({ format: CACHE_FORMAT, settings, data: dataFingerprint, version, numerics: NUMERICS_VERSION });
+  const text = stableStringify({ format: CACHE_FORMAT, settings, data: dataFingerprint, version, ...numericsKeyFields() });
   return createHash('sha256').update(text).digest('hex').slice(0, 32);
 }
 
@@ -84,6 +94,8 @@ interface CacheFile<R, S> {
   data: string;
   version: string;
   created: string;
+  /** The numerics mode the record was made in (absent in files from before the modes: `exact`). */
+  numericsMode?: Numerics;
   record: R;
 }
 
@@ -117,6 +129,7 @@ export function checkCacheFile<R, S>(json: unknown, key: string, kind: CachedKin
     return { problem: `settings: ${(err as Error).message}` };
   }
   if (recomputed !== key) return { problem: 'settings: the stored settings, data and version are not those of this key (another run\'s record?)' };
+  if ((f.numericsMode ?? 'exact') !== numericsMode()) return { problem: `numericsMode: ${f.numericsMode ?? 'exact'}, expected ${numericsMode()}` };
   const record = v.safeParse(kind.recordSchema(f.settings), f.record);
   if (!record.success) return { problem: `record.${firstProblem(record.issues)}` };
   return { record: record.output };
@@ -178,7 +191,7 @@ export class RunCache<R = RunRecord, S = TrainSettings> {
    * no temporary file is left behind.
    */
   set(key: string, settings: S, data: string, record: R): boolean {
-    const f: CacheFile<R, S> = { format: CACHE_FORMAT, key, settings, data, version: libraryVersion(), created: new Date().toISOString(), record };
+    const f: CacheFile<R, S> = { format: CACHE_FORMAT, key, settings, data, version: libraryVersion(), created: new Date().toISOString(), numericsMode: numericsMode(), record };
     const tmp = `${this.file(key)}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
     try {
       mkdirSync(this.dir, { recursive: true });

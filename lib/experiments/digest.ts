@@ -13,6 +13,10 @@
  *
  * When a digest changes on purpose (a new algorithm, a fixed bug), bump NUMERICS_VERSION in
  * lib/math/elementary.ts and record the new digest: `nnlab digest --write`.
+ *
+ * Each numerics mode (lib/kernels/index.ts) has its own digest: `exact` in
+ * test/fixtures/digest.json, `fused` in test/fixtures/digest-fused.json (`nnlab --numerics fused
+ * digest --check`), the same on every machine that runs that mode.
  */
 import { createHash, type Hash } from 'node:crypto';
 import { fitSine } from '../tasks/sine.js';
@@ -21,6 +25,7 @@ import { splitDataset, type Dataset } from '../data/split.js';
 import { trainClassifier, type TrainData, type TrainSettings } from '../recipe.js';
 import { averageProbabilities, classProbabilities } from '../data/ensemble.js';
 import { NUMERICS_VERSION } from '../math/elementary.js';
+import { numericsMode, type Numerics } from '../kernels/index.js';
 import type { FullyConnectedNet } from '../nn/fc_net.js';
 import type { Solver } from '../nn/solver.js';
 
@@ -33,6 +38,8 @@ export interface DigestLine {
 /** The digest as printed and committed: the numerics version it was made under, and its lines. */
 export interface Digest {
   numerics: number;
+  /** The numerics mode it was made in (absent in the exact digest recorded before the modes: `exact`). */
+  mode?: Numerics;
   lines: DigestLine[];
 }
 
@@ -133,13 +140,16 @@ const RUNS: ReadonlyArray<{ run: string; make: () => string }> = [
 
 /** Computes the digest (a few seconds: every run is small). */
 export function computeDigest(): Digest {
-  return { numerics: NUMERICS_VERSION, lines: RUNS.map(({ run, make }) => ({ run, sha256: make() })) };
+  const mode = numericsMode();
+  return { numerics: NUMERICS_VERSION, ...(mode === 'exact' ? {} : { mode }), lines: RUNS.map(({ run, make }) => ({ run, sha256: make() })) };
 }
 
 /** The lines of `expected` that `actual` does not reproduce, as readable sentences (empty: identical). */
 export function digestDifferences(expected: Digest, actual: Digest): string[] {
   const out: string[] = [];
   if (expected.numerics !== actual.numerics) out.push(`numerics version: expected ${expected.numerics}, got ${actual.numerics}`);
+  const want = expected.mode ?? 'exact', got = actual.mode ?? 'exact';
+  if (want !== got) out.push(`numerics mode: expected ${want}, got ${got}`);
   const byRun = new Map(actual.lines.map((l) => [l.run, l.sha256]));
   for (const { run, sha256 } of expected.lines) {
     const got = byRun.get(run);

@@ -16,6 +16,7 @@ import { runSineFit, type SineRecord } from './sine_run.js';
 import type { SineOptions } from '../tasks/sine.js';
 import { escapeHtml } from '../util/html.js';
 import { NUMERICS_VERSION } from '../math/elementary.js';
+import { numericsMode } from '../kernels/index.js';
 
 export interface Lab {
   notebook: string;
@@ -57,7 +58,7 @@ export async function startLab(notebook: string, options: StartOptions = {}): Pr
       `data-nnlab-dtype="${dtype}" data-nnlab-seeds="${profile.seeds.join(',')}" ` +
       // What results.json records of the run (lib/report/results.ts).
       `data-nnlab-data-kind="${data.source}" data-nnlab-fingerprint="${escapeHtml(data.fingerprint)}" ` +
-      `data-nnlab-version="${escapeHtml(libraryVersion())}" data-nnlab-node="${escapeHtml(process.versions.node)}" data-nnlab-numerics="${NUMERICS_VERSION}" ` +
+      `data-nnlab-version="${escapeHtml(libraryVersion())}" data-nnlab-node="${escapeHtml(process.versions.node)}" data-nnlab-numerics="${NUMERICS_VERSION}" data-nnlab-numerics-mode="${numericsMode()}" ` +
       `style="border:1px solid #d0d7de;border-radius:6px;padding:8px 12px;background:#f6f8fa;font:13px/1.5 system-ui,sans-serif">` +
       `<div><b>Profile:</b> ${escapeHtml(profile.description)} — ${escapeHtml(seeds)}</div>` +
       `<div><b>Data:</b> ${escapeHtml(data.description)}${data.source === 'synthetic' ? ' (set NNLAB_DATA=/path/to/course/train for the course dataset)' : ''}</div>` +

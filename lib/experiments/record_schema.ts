@@ -94,6 +94,7 @@ export function resultFileSchema<R extends v.GenericSchema>(format: number, reco
     data: v.string('expected a string'),
     version: v.string('expected a string'),
     created: v.string('expected a string'),
+    numericsMode: v.optional(v.picklist(['exact', 'fused'], "expected 'exact' or 'fused'")),
     record,
   });
 }

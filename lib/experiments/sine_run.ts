@@ -7,10 +7,9 @@ import { createHash } from 'node:crypto';
 import type { EpochInfo } from '../nn/solver.js';
 import { fitSine, SINE_DEFAULTS, type SineOptions } from '../tasks/sine.js';
 import * as v from 'valibot';
-import { CACHE_FORMAT, libraryVersion, RunCache, type CachedKind } from './cache.js';
+import { CACHE_FORMAT, libraryVersion, numericsKeyFields, RunCache, type CachedKind } from './cache.js';
 import { finiteNumber, nonNegative, positiveCount, count } from '../persist/schema.js';
 import { stableStringify } from './settings.js';
-import { NUMERICS_VERSION } from '../math/elementary.js';
 
 /** What the notebook shows of a fit: plain data, so it can be cached. */
 export interface SineRecord {
@@ -28,7 +27,7 @@ export interface SineRecord {
 type SineSettings = Omit<SineOptions, 'onEpoch'>;
 
 export function sineKey(settings: SineSettings, version = libraryVersion()): string {
-  return createHash('sha256').update(stableStringify({ format: CACHE_FORMAT, task: 'sine', settings, version, numerics: NUMERICS_VERSION })).digest('hex').slice(0, 32);
+  return createHash('sha256').update(stableStringify({ format: CACHE_FORMAT, task: 'sine', settings, version, ...numericsKeyFields() })).digest('hex').slice(0, 32);
 }
 
 /** A cached fit: its schema (numbers finite, one snapshot prediction per grid point) and its key. */

@@ -8,9 +8,19 @@
  * the module cannot be loaded, instead of quietly running several times slower), and
  * NNLAB_THREADS=N the number of threads the WebAssembly kernels may use for one large call
  * (default: 2 on the main thread of a multi-core machine, 1 in worker threads).
+ *
+ * Numerics modes (NNLAB_NUMERICS=exact|fused, or setNumerics; `nnlab --numerics`):
+ * - `exact` (the default): every product is a multiply, rounded, then an add, rounded, as the
+ *   TypeScript kernels do; the same bits on both backends.
+ * - `fused`: the WebAssembly products use fused multiply-adds (relaxed SIMD, one rounding per
+ *   step; lib/kernels/fused.ts), bit for bit the TypeScript reference of lib/kernels/fma.ts. The
+ *   same bits on every machine that runs it, but other bits than `exact`. WebAssembly only: the
+ *   TypeScript backend has no fast fused multiply-add, and where the probe finds no fused madd
+ *   (an engine without relaxed SIMD, a CPU without FMA) `fused` is not available either. Asked
+ *   for where it is not available, nnlab says so once on stderr and runs `exact`.
  */
 import { adamJs, gemmJs, type Adam, type Floats, type Gemm } from './js.js';
-import { adamWasm, allocResident, allocResident32, freeResident, gemmWasm, isResident, kernelThreads, tableWasm, wasmLoadError } from './wasm.js';
+import { adamWasm, allocResident, allocResident32, freeResident, fusedLoadError, gemmWasm, isResident, kernelThreads, setWasmFused, tableWasm, wasmLoadError } from './wasm.js';
 import { tableJs, type TableKernels } from './table.js';
 import { KernelProfile, type KernelCategory } from './profile.js';
 
@@ -19,6 +29,9 @@ export type { Adam, Floats, Gemm } from './js.js';
 export type { TableKernels } from './table.js';
 export { KernelProfile, PROFILE_CATEGORIES, type KernelCategory, type ProfileCategory } from './profile.js';
 export type KernelBackend = 'wasm' | 'js';
+/** How the products round (see the header): `exact`, or `fused` multiply-adds. */
+export type Numerics = 'exact' | 'fused';
+export const NUMERICS_MODES: readonly Numerics[] = ['exact', 'fused'];
 
 /**
  * The kernels lib/nn/ops.ts calls: the product and Adam on all-Float64Array or all-Float32Array
@@ -111,7 +124,49 @@ export function setKernelBackend(name: KernelBackend): void {
     throw new Error(`nnlab: unknown kernel backend '${String(name)}' (expected 'wasm' or 'js')`);
   }
   current = name;
+  applyNumerics();
   profileKernels(profile);
+}
+
+/** The mode asked for (setNumerics, NNLAB_NUMERICS), and the one running (see applyNumerics). */
+let requestedNumerics: Numerics = 'exact';
+let runningNumerics: Numerics = 'exact';
+/** Reasons already said on stderr (each once per process). */
+const toldUnavailable = new Set<string>();
+
+/** Why `fused` cannot run on the backend in use, or null when it can. */
+export function fusedUnavailableReason(): string | null {
+  if (current === 'js') return 'the TypeScript kernels (NNLAB_KERNELS=js) have no fused multiply-add; `fused` is WebAssembly-only';
+  return fusedLoadError;
+}
+
+/** Runs the mode asked for if the backend in use can, else `exact`, saying so once. */
+function applyNumerics(): void {
+  const why = requestedNumerics === 'fused' ? fusedUnavailableReason() : null;
+  runningNumerics = requestedNumerics === 'fused' && why === null ? 'fused' : 'exact';
+  if (WASM_KERNELS !== null) setWasmFused(current === 'wasm' && runningNumerics === 'fused');
+  if (why !== null && !toldUnavailable.has(why)) {
+    toldUnavailable.add(why);
+    process.stderr.write(`nnlab: numerics 'fused' is not available (${why}): running 'exact'\n`);
+  }
+}
+
+/**
+ * Asks for a numerics mode for the whole process (see the header) and returns the one that runs:
+ * `exact` when `fused` is not available, which is then said once on stderr.
+ */
+export function setNumerics(mode: Numerics): Numerics {
+  if (!NUMERICS_MODES.includes(mode)) throw new Error(`nnlab: unknown numerics mode '${String(mode)}' (expected 'exact' or 'fused')`);
+  requestedNumerics = mode;
+  applyNumerics();
+  // Worker threads and child processes (parallel sweeps, queue workers) run the same mode.
+  process.env.NNLAB_NUMERICS = runningNumerics;
+  return runningNumerics;
+}
+
+/** The numerics mode that runs (recorded in run records, model files and cache keys). */
+export function numericsMode(): Numerics {
+  return runningNumerics;
 }
 
 /** The backend in use. */
@@ -139,4 +194,10 @@ if (requested === 'js' || requested === 'wasm') {
 } else {
   // Correct but several times slower; say so once rather than leave a mystery.
   process.emitWarning(`nnlab: using the pure TypeScript kernels (${wasmLoadError})`);
+}
+
+const requestedMode = typeof process !== 'undefined' ? process.env.NNLAB_NUMERICS : undefined;
+if (requestedMode === 'exact' || requestedMode === 'fused') setNumerics(requestedMode);
+else if (requestedMode !== undefined && requestedMode !== '') {
+  throw new Error(`nnlab: NNLAB_NUMERICS must be 'exact' or 'fused', got '${requestedMode}'`);
 }

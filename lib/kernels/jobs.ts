@@ -8,6 +8,13 @@ import { cpus } from 'node:os';
 import { threadCountFromEnv } from '../util/limits.js';
 
 export const KIND_GEMM = 1, KIND_ADAM = 2, KIND_GEMM32 = 3, KIND_ADAM32 = 4;
+/** The products of the `fused` numerics mode (nnlab-fused.wasm, see lib/kernels/fused.ts). */
+export const KIND_GEMM_FUSED = 5, KIND_GEMM32_FUSED = 6;
+
+/** The job kind of a product. */
+export function gemmKind(f32: boolean, fused: boolean): number {
+  return fused ? (f32 ? KIND_GEMM32_FUSED : KIND_GEMM_FUSED) : (f32 ? KIND_GEMM32 : KIND_GEMM);
+}
 
 /**
  * A number naming a job's kind and shape, so that shared and single-thread timings of the
@@ -26,8 +33,8 @@ export function threadsWanted(): number {
 }
 
 /** jobKey of a product (the form told apart by its strides). */
-export function gemmKey(f32: boolean, n: number, m: number, k: number, aRow: number, bCol: number): number {
-  return jobKey(f32 ? KIND_GEMM32 : KIND_GEMM, n, m, k, (aRow === 1 ? 1 : 0) + (bCol !== 1 ? 2 : 0));
+export function gemmKey(f32: boolean, fused: boolean, n: number, m: number, k: number, aRow: number, bCol: number): number {
+  return jobKey(gemmKind(f32, fused), n, m, k, (aRow === 1 ? 1 : 0) + (bCol !== 1 ? 2 : 0));
 }
 
 /** jobKey of an Adam update. */

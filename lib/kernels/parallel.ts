@@ -21,7 +21,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import { performance } from 'node:perf_hooks';
-import { KIND_GEMM, KIND_ADAM, KIND_GEMM32, KIND_ADAM32, gemmKey, adamKey } from './jobs.js';
+import { KIND_ADAM, KIND_ADAM32, gemmKey, gemmKind, adamKey } from './jobs.js';
 
 /**
  * Layout of the control block (CONTROL_BYTES at `control` in the shared memory): 16 Int32 slots
@@ -51,6 +51,12 @@ const AdamHyper = { LR: 0, B1: 1, ONE_MINUS_B1: 2, B2: 3, ONE_MINUS_B2: 4, EPS: 
 /** The layout objects, as source text for the helper (workOnJob reads them there too). */
 const LAYOUT_SOURCE = `const Slot = ${JSON.stringify(Slot)}, GemmParam = ${JSON.stringify(GemmParam)}, AdamParam = ${JSON.stringify(AdamParam)}, AdamHyper = ${JSON.stringify(AdamHyper)};`;
 
+/** The products of nnlab-fused.wasm (the `fused` numerics mode, see lib/kernels/fused.ts). */
+export interface FusedChunkKernels {
+  gemm: ChunkKernels['gemm'];
+  gemm32: ChunkKernels['gemm32'];
+}
+
 /** The exports of the WebAssembly module the chunks call (see lib/kernels/wasm.ts). */
 export interface ChunkKernels {
   gemm(n: number, m: number, k: number, a: number, aRow: number, aStep: number, b: number, bStep: number, bCol: number, c: number, cStride: number): void;
@@ -69,7 +75,7 @@ export interface ChunkKernels {
  * A claim is the word (seq << 8 | next chunk): a thread still finishing an older job can never
  * claim a chunk of a newer one, whose word has a different seq.
  */
-function workOnJob(ex: ChunkKernels, ctl: Int32Array, f64: Float64Array, seq: number): number {
+function workOnJob(ex: ChunkKernels, fx: FusedChunkKernels | null, ctl: Int32Array, f64: Float64Array, seq: number): number {
   const chunks = ctl[Slot.CHUNKS], kind = ctl[Slot.KIND];
   const p = ctl.slice(Slot.PARAMS, 16); // parameters, read before claiming (see the claim rule above)
   const tag = (seq & 0xffffff) << 8;
@@ -80,10 +86,12 @@ function workOnJob(ex: ChunkKernels, ctl: Int32Array, f64: Float64Array, seq: nu
     if ((word & ~0xff) !== tag || i >= chunks) return ran;
     if (Atomics.compareExchange(ctl, Slot.CLAIM, word, word + 1) !== word) continue;
     ran++;
-    // Kinds 1 and 2 are float64 gemm and adam, 3 and 4 the float32 ones (4-byte elements).
-    const es = kind >= 3 ? 4 : 8;
-    const gemm = kind === 3 ? ex.gemm32 : ex.gemm, adam = kind === 4 ? ex.adam32 : ex.adam;
-    if (kind === 1 || kind === 3) {
+    // Kinds 1 and 2 are float64 gemm and adam, 3 and 4 the float32 ones (4-byte elements), 5
+    // and 6 the float64 and float32 gemm of the fused module (fx: never null for such a job).
+    const es = kind === 3 || kind === 4 || kind === 6 ? 4 : 8;
+    const products = kind >= 5 ? fx! : ex;
+    const gemm = kind === 3 || kind === 6 ? products.gemm32 : products.gemm, adam = kind === 4 ? ex.adam32 : ex.adam;
+    if (kind === 1 || kind === 3 || kind >= 5) {
       const n = p[GemmParam.N], m = p[GemmParam.M], k = p[GemmParam.K], split = p[GemmParam.SPLIT];
       const a = p[GemmParam.A], aRow = p[GemmParam.A_ROW], aStep = p[GemmParam.A_STEP];
       const b = p[GemmParam.B], bStep = p[GemmParam.B_STEP], bCol = p[GemmParam.B_COL], c = p[GemmParam.C];
@@ -110,9 +118,13 @@ function workOnJob(ex: ChunkKernels, ctl: Int32Array, f64: Float64Array, seq: nu
 /** The helper's program: instantiate the module on the shared memory, then serve jobs forever. */
 const HELPER_SOURCE = `
 const { workerData } = require('node:worker_threads');
-const { module, memory, control, spins, packArea } = workerData;
+const { module, fusedModule, memory, control, spins, packArea } = workerData;
 const ex = new WebAssembly.Instance(module, { env: { memory } }).exports;
 ex.setPackArea(packArea); // the main thread's instance uses the default area: never share it
+// The fused products (when the main thread has them): an instance of their module on the same
+// memory, sharing this thread's packing scratch (one product at a time).
+const fx = fusedModule === null ? null : new WebAssembly.Instance(fusedModule, { env: { memory } }).exports;
+if (fx !== null) fx.setPackArea(packArea);
 const ctl = new Int32Array(memory.buffer, control, 16);
 const f64 = new Float64Array(memory.buffer, control + ${F64_AT}, 8);
 const status = new Int32Array(memory.buffer, control + ${STATUS_AT}, 16);
@@ -126,7 +138,7 @@ for (;;) {
     if (++n > spins) { Atomics.add(status, ${Status.SLEEPS}, 1); Atomics.wait(ctl, Slot.SEQ, seen); n = 0; }
   }
   seen = Atomics.load(ctl, Slot.SEQ);
-  workOnJob(ex, ctl, f64, seen);
+  workOnJob(ex, fx, ctl, f64, seen);
 }
 `;
 
@@ -185,6 +197,8 @@ export class ParallelRunner {
   constructor(
     private readonly ex: ChunkKernels,
     private readonly module: object,
+    /** The fused products' instance on this thread and their module, or null (see lib/kernels/fused.ts). */
+    private readonly fused: { exports: FusedChunkKernels; module: object } | null,
     private readonly memory: { buffer: ArrayBufferLike },
     private readonly control: number,
     /** Threads in all, the main one included. */
@@ -205,7 +219,7 @@ export class ParallelRunner {
       const worker = new Worker(HELPER_SOURCE, {
         eval: true,
         workerData: {
-          module: this.module, memory: this.memory, control: this.control, spins: HELPER_SPINS,
+          module: this.module, fusedModule: this.fused === null ? null : this.fused.module, memory: this.memory, control: this.control, spins: HELPER_SPINS,
           packArea: this.packStart + (h - 1) * this.packStride,
         },
       });
@@ -293,7 +307,7 @@ export class ParallelRunner {
     Atomics.store(ctl, Slot.CLAIM, seq << 8);
     Atomics.store(ctl, Slot.SEQ, seq);
     Atomics.notify(ctl, Slot.SEQ);
-    const mine = workOnJob(this.ex, ctl, this.f64, seq);
+    const mine = workOnJob(this.ex, this.fused === null ? null : this.fused.exports, ctl, this.f64, seq);
     const t1 = performance.now();
     // Wait only for chunks a helper has claimed and not finished.
     while (Atomics.load(ctl, Slot.DONE) < chunks) { /* spin */ }
@@ -344,10 +358,11 @@ export class ParallelRunner {
    * of B it reads: a band of columns reads only its share of B (A, packed by every chunk, is
    * small when C has few rows), where a band of rows would pack all of B.
    */
-  gemm(f32: boolean, n: number, m: number, k: number, a: number, aRow: number, aStep: number, b: number, bStep: number, bCol: number, c: number): void {
+  gemm(f32: boolean, fused: boolean, n: number, m: number, k: number, a: number, aRow: number, aStep: number, b: number, bStep: number, bCol: number, c: number): void {
     const maxChunks = 4 * (this.threads - 1); // at most 4 chunks per helper-thread pair
-    const kind = f32 ? KIND_GEMM32 : KIND_GEMM;
-    const key = gemmKey(f32, n, m, k, aRow, bCol);
+    if (fused && this.fused === null) throw new Error('nnlab: a fused product was shared, but the fused module is not loaded');
+    const kind = gemmKind(f32, fused);
+    const key = gemmKey(f32, fused, n, m, k, aRow, bCol);
     const tileCols = f32 ? 8 : 4; // the kernel's tile: 4 rows × 4 float64 or 8 float32 columns
     if (bCol !== 1 && m >= tileCols * maxChunks) {
       // Columns in multiples of the tile's width.

@@ -30,6 +30,9 @@
  * JavaScript): resident operands pay. A call may mix float64 per-feature arrays (mean,
  * variance, …) with data of either type, each staged by its own type; the …32 export runs
  * when the data is float32.
+ *
+ * The numerics mode `fused` runs the products of a second module, nnlab-fused.wasm, instantiated
+ * on the same memory (lib/kernels/fused.ts); everything else is nnlab.wasm's in either mode.
  */
 import { readFileSync } from 'node:fs';
 import { adamJs, gemmJs, type Adam, type Floats, type Gemm } from './js.js';
@@ -37,6 +40,7 @@ import { TABLE, tableJs, type TableKernels } from './table.js';
 import { isData, type UntypedSpec } from './spec.js';
 import { CONTROL_BYTES, ParallelRunner } from './parallel.js';
 import { adamKey, gemmKey, threadsWanted } from './jobs.js';
+import { loadFused, type FusedLoad } from './fused.js';
 import { performance } from 'node:perf_hooks';
 
 /**
@@ -46,6 +50,7 @@ import { performance } from 'node:perf_hooks';
 interface WasmMemory { readonly buffer: ArrayBufferLike; grow(pages: number): number }
 interface WasmApi {
   Memory: new (descriptor: { initial: number; maximum: number; shared: boolean }) => WasmMemory;
+  validate(bytes: Uint8Array): boolean;
   Module: new (bytes: Uint8Array) => object;
   Instance: new (module: object, imports: object) => { exports: unknown };
 }
@@ -147,9 +152,28 @@ let heap32 = wasm ? new Float32Array(wasm.memory.buffer) : new Float32Array(0);
  */
 const memoryBuffers: ArrayBufferLike[] = wasm ? [wasm.memory.buffer] : [];
 
+/** The products of the `fused` numerics mode (lib/kernels/fused.ts), loaded and probed, or why not. */
+const fused: FusedLoad = wasm
+  ? loadFused(WA!, wasm.memory, wasm.exports, scratchStart)
+  : { ok: false, reason: `the WebAssembly kernels are unavailable (${wasmLoadError})` };
+/** Why the `fused` products cannot be used here, or null when they can. */
+export const fusedLoadError: string | null = fused.ok ? null : fused.reason;
+/** Whether the products run fused (see setWasmFused). */
+let useFused = false;
+
+/**
+ * Runs the products with fused multiply-adds (true) or not (false, the default). Only
+ * lib/kernels/index.ts calls this, and only when fusedLoadError is null.
+ */
+export function setWasmFused(on: boolean): void {
+  if (on && !fused.ok) throw new Error(`nnlab: the fused products are unavailable: ${fused.reason}`);
+  useFused = on;
+}
+
 /** Splits large calls across threads (null: single-threaded). */
 const parallel = wasm && threadsWanted() > 1
-  ? new ParallelRunner(wasm.exports, wasm.module, wasm.memory, controlStart, threadsWanted(), helperPackStart, packStride)
+  ? new ParallelRunner(wasm.exports, wasm.module, fused.ok ? { exports: fused.exports, module: fused.module } : null,
+    wasm.memory, controlStart, threadsWanted(), helperPackStart, packStride)
   : null;
 /** Below these sizes a call is too short (under ~10 µs) to be worth sharing. */
 const PARALLEL_MIN_FLOPS = 131072;
@@ -302,13 +326,14 @@ const gemmWasmImpl: Gemm = (n, m, k, a, aRow, aStep, b, bStep, bCol, c) => {
   if (at === null) return gemmJs(n, m, k, a, aRow, aStep, b, bStep, bCol, c);
   const f32 = a instanceof Float32Array;
   const large = parallel !== null && n >= 8 && 2 * n * m * k >= PARALLEL_MIN_FLOPS;
-  if (large && parallel.share()) parallel.gemm(f32, n, m, k, at[0], aRow, aStep, at[1], bStep, bCol, at[2]);
+  if (large && parallel.share()) parallel.gemm(f32, useFused, n, m, k, at[0], aRow, aStep, at[1], bStep, bCol, at[2]);
   else {
     // A large job kept on this thread is timed: the runner compares it with shared ones.
     const t0 = large ? performance.now() : 0;
-    if (f32) wasm!.exports.gemm32(n, m, k, at[0], aRow, aStep, at[1], bStep, bCol, at[2], m);
-    else wasm!.exports.gemm(n, m, k, at[0], aRow, aStep, at[1], bStep, bCol, at[2], m);
-    if (large) parallel.ranAlone(gemmKey(f32, n, m, k, aRow, bCol), t0, performance.now());
+    const ex = useFused && fused.ok ? fused.exports : wasm!.exports;
+    if (f32) ex.gemm32(n, m, k, at[0], aRow, aStep, at[1], bStep, bCol, at[2], m);
+    else ex.gemm(n, m, k, at[0], aRow, aStep, at[1], bStep, bCol, at[2], m);
+    if (large) parallel.ranAlone(gemmKey(f32, useFused, n, m, k, aRow, bCol), t0, performance.now());
   }
   unstage(ops, GEMM_MODES, at);
 };

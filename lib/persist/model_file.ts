@@ -10,6 +10,8 @@ import { FullyConnectedNet, NetConfig, NetOptions, Params, parameterShapes, vali
 import { matrixToJSON, matrixFromJSON, MatrixJSON } from './serialize.js';
 import { writeFileAtomic, readJsonFile } from '../util/io.js';
 import { netFileSchema, parseRecord } from './schema.js';
+import { NUMERICS_VERSION } from '../math/elementary.js';
+import { numericsMode, type Numerics } from '../kernels/index.js';
 
 const MODEL_FORMAT = 'nnlab.FullyConnectedNet';
 const MODEL_FORMAT_VERSION = 1;
@@ -21,6 +23,11 @@ export interface NetJSON {
   params: Record<string, MatrixJSON>;
   /** Running mean and variance of each batchnorm layer (empty without batchnorm). */
   batchnorm: { runningMean: MatrixJSON; runningVar: MatrixJSON }[];
+  /**
+   * The numerics the process that wrote the file ran (lib/math/elementary.ts, lib/kernels/index.ts):
+   * what retraining it needs to give the same bits. Files from before the modes have none: `exact`.
+   */
+  numerics?: { version: number; mode: Numerics };
 }
 
 export function modelToJSON(net: FullyConnectedNet): NetJSON {
@@ -36,6 +43,7 @@ export function modelToJSON(net: FullyConnectedNet): NetJSON {
       runningMean: matrixToJSON(bn.runningMean ?? new Matrix(1, d[i])),
       runningVar: matrixToJSON(bn.runningVar ?? Matrix.filled(1, d[i], 1)),
     })),
+    numerics: { version: NUMERICS_VERSION, mode: numericsMode() },
   };
 }
 

@@ -81,6 +81,7 @@ export const netFileSchema = v.object({
   config: v.looseObject({}),
   params: namedRecord(PARAMETER_NAME, 'a parameter name (W1, b1, gamma1, beta1, …)', matrixJSON),
   batchnorm: v.array(v.object({ runningMean: matrixJSON, runningVar: matrixJSON })),
+  numerics: v.optional(v.object({ version: v.number('expected a number'), mode: v.picklist(['exact', 'fused'], "expected 'exact' or 'fused'") })),
 });
 
 // ---- classifier file (lib/data/classifier.ts): the model above with what predicting needs

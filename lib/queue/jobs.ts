@@ -6,21 +6,24 @@
  * the coordinator exactly as the cache checks a file it reads back (checkCacheFile).
  *
  * The queue's name carries what must match for two machines to give the same bits: nnlab's
- * version with the hash of its training code (libraryVersion) and the numerics version. A
- * worker of another version listens on another queue, so it never takes the job.
+ * version with the hash of its training code (libraryVersion), the numerics version and, when it
+ * is `fused`, the numerics mode. A worker of another version or mode listens on another queue,
+ * so it never takes the job.
  */
 import * as v from 'valibot';
 import { libraryVersion, runKey } from '../experiments/cache.js';
 import type { SyntheticSpec } from '../experiments/data.js';
 import { validateSettings, type TrainSettings } from '../experiments/settings.js';
 import { NUMERICS_VERSION } from '../math/elementary.js';
+import { numericsMode } from '../kernels/index.js';
 import { firstProblem } from '../persist/schema.js';
 import { MAX_LAYER_WIDTH, MAX_MATRIX_ELEMENTS, MAX_PARAMETERS } from '../util/limits.js';
 import { MAX_PUBLISHED_BYTES, type PublishedImages } from './dataset.js';
 
-/** The queue of this build: `nnlab-runs-<version>-numerics-<n>` (BullMQ names may not hold ':'). */
+/** The queue of this build: `nnlab-runs-<version>-numerics-<n>[-fused]` (BullMQ names may not hold ':'). */
 export function queueName(version = libraryVersion()): string {
-  return `nnlab-runs-${version}-numerics-${NUMERICS_VERSION}`.replace(/[^A-Za-z0-9._-]/g, '_');
+  const mode = numericsMode() === 'fused' ? '-fused' : '';
+  return `nnlab-runs-${version}-numerics-${NUMERICS_VERSION}${mode}`.replace(/[^A-Za-z0-9._-]/g, '_');
 }
 
 export interface RunJob {

@@ -16,3 +16,5 @@ export function allocResident32(_length: number): Float32Array | null { return n
 export function freeResident(_x: Floats): void {}
 export function isResident(_x: Floats): boolean { return false; }
 export function forceThreadSharing(_value: boolean | null): void {}
+export const fusedLoadError: string | null = 'the browser bundle computes with the TypeScript kernels';
+export function setWasmFused(_on: boolean): void {}
