@@ -54,6 +54,8 @@ const jobSchema = v.strictObject({
     valFraction: v.pipe(v.number('expected a number'), v.gtValue(0, 'expected > 0'), v.ltValue(1, 'expected < 1')),
     testFraction: v.pipe(v.number('expected a number'), v.minValue(0, 'expected ≥ 0'), v.ltValue(1, 'expected < 1')),
     seed: int(0, 2 ** 32 - 1),
+    duplicates: v.optional(v.literal('ignored', 'expected \'ignored\' (or absent: kept together)')),
+    trainOn: v.optional(v.literal('train+validation', 'expected \'train+validation\' (or absent: train)')),
   }),
   // The sizes are bounded here; validateSettings checks the rest of the settings after.
   settings: v.looseObject({
