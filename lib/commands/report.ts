@@ -64,7 +64,7 @@ export function registerReport(program: Command): void {
     .option('--timeout <seconds>', 'stop a notebook that shows no progress (no cell started or ended, no run of a grid done) for this long', '1800')
     .option('-w, --workers <n>', 'worker threads for the experiment grids (default: $NNLAB_WORKERS, else one per core)')
     .option('-q, --queue <url>', 'train the grids on `nnlab worker`s through Redis: redis://[:password@]host:port[/db] or rediss://… (default: $NNLAB_QUEUE)')
-    .option('--budget <seconds>', 'seconds of training notebook 05\'s search may take on each worker (with --queue, give --workers as the number of queue workers); more budget or workers buy more configurations and rungs (default: $NNLAB_BUDGET, else the profile\'s: 300 full, 5 quick)')
+    .option('--budget <seconds>', 'seconds of training notebook 05\'s search may take on each worker (with --queue, give --workers as the number of queue workers); more budget or workers buy more configurations and rungs (default: $NNLAB_BUDGET, else the profile\'s: 240 full, 4 quick)')
     .option('--keep-notebooks', 'also keep the executed notebooks (<name>.ipynb, about 5 MB each) in the output folder')
     .option('--rebuild', 'execute every notebook, even one whose page is up to date (same notebook, library, profile and data)')
     .option('--pdf', 'also print the report to one PDF, <out>/report.pdf, with headless Chromium ($NNLAB_CHROMIUM, else the usual install locations)')

@@ -35,6 +35,9 @@ export {
 export {
   Search, showOptimism, splitSizes, widthForParameters, searchCost, pctOf, testOf, ensembleOf, showFinal, showMistakes,
 } from '../experiments/beyond.js';
+export { planSearch, runSearch, trainFinal, showFinalModel } from '../experiments/halving_lab.js';
+export { describeBudget, describePlan, describeWinner, halvingCurvesChart, showSurvivors } from '../experiments/halving_show.js';
+export { protocolVariants, runProtocolVariants, protocolEffects, showProtocolEffects, describeProtocolEffects } from '../experiments/protocol.js';
 
 // Display: charts, tables, text and images in the notebook.
 export { show } from '../display/plotly.js';

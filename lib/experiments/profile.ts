@@ -91,7 +91,7 @@ export const PROFILES: Record<ProfileName, Profile> = {
     seeds: [0],
     baseline: { ...BASELINE, numEpochs: 8 },
     sineEpochs: 60,
-    beyond: { budgetSeconds: 5, maxEpochs: 8, minEpochs: 2, searchSeed: 0, finalSeeds: [0, 1], smallValidation: 0.1, fixedEpochs: 12 },
+    beyond: { budgetSeconds: 4, maxEpochs: 6, minEpochs: 2, searchSeed: 0, finalSeeds: [0, 1], smallValidation: 0.1, fixedEpochs: 12 },
   },
   full: {
     name: 'full',
@@ -103,7 +103,7 @@ export const PROFILES: Record<ProfileName, Profile> = {
     seeds: [0, 1, 2],
     baseline: BASELINE,
     sineEpochs: 200,
-    beyond: { budgetSeconds: 300, maxEpochs: 100, minEpochs: 3, searchSeed: 0, finalSeeds: [0, 1, 2], smallValidation: 0.1, fixedEpochs: 50 },
+    beyond: { budgetSeconds: 240, maxEpochs: 100, minEpochs: 3, searchSeed: 0, finalSeeds: [0, 1, 2], smallValidation: 0.1, fixedEpochs: 50 },
   },
 };
 
