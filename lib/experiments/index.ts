@@ -22,8 +22,8 @@ export {
   type ProbabilityRecord,
 } from '../data/ensemble.js';
 export {
-  Search, showOptimism, splitSizes, parameterCount, widthForParameters, chooseOnValidation, mostConfused, mistakesOf,
-  searchCost, pctOf, testOf, ensembleOf, showFinal, showMistakes, type SearchStep, type ConfusedPair, type SearchCost, type Ensemble,
+  splitSizes, parameterCount, widthForParameters, mostConfused, mistakesOf,
+  searchCost, pctOf, testOf, ensembleOf, showMistakes, type ConfusedPair, type SearchCost, type Ensemble,
 } from './beyond.js';
 export {
   SEARCH_SPACE, COST_MODEL, sampleConfigurations, epochSeconds, meanEpochSeconds, planHalving, rungSizes, rungLengths, promote, successiveHalving,
