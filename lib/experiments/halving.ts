@@ -19,6 +19,7 @@
  * search (and the same cache keys) everywhere.
  */
 import { Rng, deriveSeed } from '../nn/random.js';
+import { powInt } from '../math/elementary.js';
 import type { AugmentSettings, TrainSettings } from '../recipe.js';
 import type { GridPoint } from './settings.js';
 import { stableStringify } from './settings.js';
@@ -38,6 +39,8 @@ export interface SearchAxis<T = unknown> {
   apply: (settings: TrainSettings, value: T, context: SpaceContext) => TrainSettings;
   /** A short description of a value, for the tables (default String(value)). */
   describe?: (value: T) => string;
+  /** The table column it is shown in, beside the other axes of the same group (default its name). */
+  group?: string;
 }
 
 /** An axis (typed by its choices) as an element of the space. */
@@ -65,17 +68,17 @@ export const SEARCH_SPACE: readonly SearchAxis[] = [
     apply: (s, v, c) => ({ ...s, hiddenDims: Array(v.depth).fill(widthForParameters(v.depth, v.parameters, c.inputDim, c.numClasses)) }),
     describe: (v) => `${v.depth} hidden, ≈${v.parameters / 1000}k`,
   }),
-  axis<number>({ name: 'dropout', choices: [0, 0.1, 0.2, 0.3], apply: (s, v) => ({ ...s, dropout: v }) }),
-  axis<TrainSettings['normalization']>({ name: 'normalization', choices: ['none', 'batchnorm'], apply: (s, v) => ({ ...s, normalization: v }) }),
-  axis<number>({ name: 'shift', choices: [0, 1, 2, 3], apply: (s, v) => withAugment(s, { shift: v }), describe: (v) => `±${v} px` }),
-  axis<number>({ name: 'rotation', choices: [0, 5, 10, 15], apply: (s, v) => withAugment(s, { rotate: v }), describe: (v) => `±${v}°` }),
+  axis<number>({ name: 'dropout', group: 'regularisation', choices: [0, 0.1, 0.2, 0.3], apply: (s, v) => ({ ...s, dropout: v }) }),
+  axis<TrainSettings['normalization']>({ name: 'normalization', group: 'regularisation', choices: ['none', 'batchnorm'], apply: (s, v) => ({ ...s, normalization: v }) }),
+  axis<number>({ name: 'shift', group: 'augmentation', choices: [0, 1, 2, 3], apply: (s, v) => withAugment(s, { shift: v }), describe: (v) => `±${v} px` }),
+  axis<number>({ name: 'rotation', group: 'augmentation', choices: [0, 5, 10, 15], apply: (s, v) => withAugment(s, { rotate: v }), describe: (v) => `±${v}°` }),
   // ELASTIC_DISTORTION_AXIS: once lib/data/augment.ts has elastic distortion (AugmentSettings.elastic),
   // add it here as one line, e.g.
-  //   axis<number>({ name: 'elastic', choices: [0, 34], apply: (s, v) => withAugment(s, { elastic: v }) }),
-  axis<NonNullable<TrainSettings['lrSchedule']>>({ name: 'schedule', choices: ['constant', 'step', 'cosine'], apply: (s, v) => ({ ...s, lrSchedule: v }) }),
-  axis<number>({ name: 'warm-up', choices: [0, 3], apply: (s, v) => ({ ...s, lrWarmupEpochs: v }), describe: (v) => (v ? `${v} epochs` : 'none') }),
-  axis<number>({ name: 'weight decay', choices: [0, 1e-4, 1e-3], apply: (s, v) => ({ ...s, reg: v }) }),
-  axis<number>({ name: 'batch', choices: [32, 64, 128], apply: (s, v) => ({ ...s, batchSize: v }) }),
+  //   axis<number>({ name: 'elastic', group: 'augmentation', choices: [0, 34], apply: (s, v) => withAugment(s, { elastic: v }) }),
+  axis<NonNullable<TrainSettings['lrSchedule']>>({ name: 'schedule', group: 'training', choices: ['constant', 'step', 'cosine'], apply: (s, v) => ({ ...s, lrSchedule: v }) }),
+  axis<number>({ name: 'warm-up', group: 'training', choices: [0, 3], apply: (s, v) => ({ ...s, lrWarmupEpochs: v }), describe: (v) => (v ? `${v} epochs` : 'none') }),
+  axis<number>({ name: 'weight decay', group: 'regularisation', choices: [0, 1e-4, 1e-3], apply: (s, v) => ({ ...s, reg: v }) }),
+  axis<number>({ name: 'batch', group: 'training', choices: [32, 64, 128], apply: (s, v) => ({ ...s, batchSize: v }) }),
 ];
 
 /** A sampled configuration: its number, the value of every axis, and the settings they make. */
@@ -177,7 +180,7 @@ export function rungSizes(first: number, rungs: number, eta: number): number[] {
 
 /** Epochs of each of `rungs` rungs ending at `maxEpochs`, each eta times the one before (rounded, at least 1). */
 export function rungLengths(maxEpochs: number, rungs: number, eta: number): number[] {
-  return Array.from({ length: rungs }, (_, i) => Math.max(1, Math.round(maxEpochs / eta ** (rungs - 1 - i))));
+  return Array.from({ length: rungs }, (_, i) => Math.max(1, Math.round(maxEpochs / powInt(eta, rungs - 1 - i))));
 }
 
 /**
@@ -199,10 +202,10 @@ export function planHalving(o: PlanOptions): HalvingPlan {
   const cost = (sizes: number[], lengths: number[]) => sizes.reduce((a, n, i) => a + n * lengths[i], 0) * o.secondsPerEpoch;
   for (let last = o.maxEpochs; last >= o.minEpochs; last = Math.floor(last / 2)) {
     let most = 1;
-    while (last / eta ** most >= o.minEpochs) most++;
+    while (last / powInt(eta, most) >= o.minEpochs) most++;
     for (let k = most; k >= 1; k--) {
       const lengths = rungLengths(last, k, eta);
-      let first = finalists * eta ** (k - 1);
+      let first = finalists * powInt(eta, k - 1);
       if (cost(rungSizes(first, k, eta), lengths) > available) continue;
       while (cost(rungSizes(first + 1, k, eta), lengths) <= available) first++;
       const sizes = rungSizes(first, k, eta);

@@ -5,7 +5,7 @@
  */
 import type { Figure } from '../display/plotly.js';
 import { showTable } from '../display/table.js';
-import type { HalvingPlan, HalvingResult, Trial } from './halving.js';
+import { SEARCH_SPACE, type HalvingPlan, type HalvingResult, type SearchAxis, type Trial } from './halving.js';
 import { describeSettings } from './settings.js';
 
 const RUNG_COLOURS = ['#9ecae1', '#4292c6', '#08519c', '#e6550d', '#a63603', '#54278f'];
@@ -51,8 +51,15 @@ export function halvingCurvesChart(result: HalvingResult): Figure {
   };
 }
 
+/** A configuration's values one column per group of axes: "dropout 0.2, weight decay 0.001" (a group of one: the value alone). */
+function groupedValues(values: Record<string, string>, space: readonly SearchAxis[]): Record<string, string> {
+  const groups = new Map<string, SearchAxis[]>();
+  for (const a of space) groups.set(a.group ?? a.name, [...(groups.get(a.group ?? a.name) ?? []), a]);
+  return Object.fromEntries([...groups].map(([group, axes]) => [group, axes.length === 1 ? values[axes[0].name] : axes.map((a) => `${a.name} ${values[a.name]}`).join(', ')]));
+}
+
 /** The configurations that reached the last rung or the one before: their values, and validation accuracy at each rung. */
-export function showSurvivors(result: HalvingResult, caption: string): void {
+export function showSurvivors(result: HalvingResult, caption: string, space: readonly SearchAxis[] = SEARCH_SPACE): void {
   const last = result.plan.rungs.length - 1;
   const from = Math.max(0, last - 1);
   const survivors = result.configurations.filter((c) => result.trials.some((t) => t.configuration === c && t.rung >= from));
@@ -64,7 +71,7 @@ export function showSurvivors(result: HalvingResult, caption: string): void {
     .sort((a, b) => b.top - a.top || acc(b.c.id, b.top) - acc(a.c.id, a.top) || a.c.id - b.c.id)
     .map(({ c }) => ({
       configuration: `#${c.id}${c === result.winner ? ' (winner)' : ''}`,
-      ...c.values,
+      ...groupedValues(c.values, space),
       units: c.settings.hiddenDims.join('/'),
       ...Object.fromEntries(result.plan.rungs.map((r, i) => [`rung ${i + 1} · ${r.epochs} ep`, acc(c.id, i)])),
     }));
