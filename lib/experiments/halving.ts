@@ -37,7 +37,7 @@ export interface SearchAxis<T = unknown> {
   name: string;
   choices: readonly T[];
   apply: (settings: TrainSettings, value: T, context: SpaceContext) => TrainSettings;
-  /** A short description of a value, for the tables (default String(value)). */
+  /** A short description of a value, for the tables, saying what it is ('' for none; default String(value)). */
   describe?: (value: T) => string;
   /** The table column it is shown in, beside the other axes of the same group (default its name). */
   group?: string;
@@ -66,19 +66,19 @@ export const SEARCH_SPACE: readonly SearchAxis[] = [
   axis<NetworkChoice>({
     name: 'network', choices: NETWORKS,
     apply: (s, v, c) => ({ ...s, hiddenDims: Array(v.depth).fill(widthForParameters(v.depth, v.parameters, c.inputDim, c.numClasses)) }),
-    describe: (v) => `${v.depth} hidden, ≈${v.parameters / 1000}k`,
+    describe: (v) => `≈${v.parameters / 1000}k`,
   }),
-  axis<number>({ name: 'dropout', group: 'regularisation', choices: [0, 0.1, 0.2, 0.3], apply: (s, v) => ({ ...s, dropout: v }) }),
-  axis<TrainSettings['normalization']>({ name: 'normalization', group: 'regularisation', choices: ['none', 'batchnorm'], apply: (s, v) => ({ ...s, normalization: v }) }),
-  axis<number>({ name: 'shift', group: 'augmentation', choices: [0, 1, 2, 3], apply: (s, v) => withAugment(s, { shift: v }), describe: (v) => `±${v} px` }),
-  axis<number>({ name: 'rotation', group: 'augmentation', choices: [0, 5, 10, 15], apply: (s, v) => withAugment(s, { rotate: v }), describe: (v) => `±${v}°` }),
+  axis<number>({ name: 'dropout', group: 'regularisation', choices: [0, 0.1, 0.2, 0.3], apply: (s, v) => ({ ...s, dropout: v }), describe: (v) => (v ? `dropout ${v}` : '') }),
+  axis<TrainSettings['normalization']>({ name: 'normalization', group: 'regularisation', choices: ['none', 'batchnorm'], apply: (s, v) => ({ ...s, normalization: v }), describe: (v) => (v === 'none' ? '' : v) }),
+  axis<number>({ name: 'shift', group: 'augmentation', choices: [0, 1, 2, 3], apply: (s, v) => withAugment(s, { shift: v }), describe: (v) => (v ? `±${v} px` : '') }),
+  axis<number>({ name: 'rotation', group: 'augmentation', choices: [0, 5, 10, 15], apply: (s, v) => withAugment(s, { rotate: v }), describe: (v) => (v ? `±${v}°` : '') }),
   // ELASTIC_DISTORTION_AXIS: once lib/data/augment.ts has elastic distortion (AugmentSettings.elastic),
   // add it here as one line, e.g.
   //   axis<number>({ name: 'elastic', group: 'augmentation', choices: [0, 34], apply: (s, v) => withAugment(s, { elastic: v }) }),
   axis<NonNullable<TrainSettings['lrSchedule']>>({ name: 'schedule', group: 'training', choices: ['constant', 'step', 'cosine'], apply: (s, v) => ({ ...s, lrSchedule: v }) }),
-  axis<number>({ name: 'warm-up', group: 'training', choices: [0, 3], apply: (s, v) => ({ ...s, lrWarmupEpochs: v }), describe: (v) => (v ? `${v} epochs` : 'none') }),
-  axis<number>({ name: 'weight decay', group: 'regularisation', choices: [0, 1e-4, 1e-3], apply: (s, v) => ({ ...s, reg: v }) }),
-  axis<number>({ name: 'batch', group: 'training', choices: [32, 64, 128], apply: (s, v) => ({ ...s, batchSize: v }) }),
+  axis<number>({ name: 'warm-up', group: 'training', choices: [0, 3], apply: (s, v) => ({ ...s, lrWarmupEpochs: v }), describe: (v) => (v ? `${v}-epoch warm-up` : '') }),
+  axis<number>({ name: 'weight decay', group: 'regularisation', choices: [0, 1e-4, 1e-3], apply: (s, v) => ({ ...s, reg: v }), describe: (v) => (v ? `decay ${v}` : '') }),
+  axis<number>({ name: 'batch', group: 'training', choices: [32, 64, 128], apply: (s, v) => ({ ...s, batchSize: v }), describe: (v) => `batch ${v}` }),
 ];
 
 /** A sampled configuration: its number, the value of every axis, and the settings they make. */

@@ -51,11 +51,11 @@ export function halvingCurvesChart(result: HalvingResult): Figure {
   };
 }
 
-/** A configuration's values one column per group of axes: "dropout 0.2, weight decay 0.001" (a group of one: the value alone). */
+/** A configuration's values one column per group of axes, e.g. regularisation "dropout 0.2, decay 0.001" ('–' for none). */
 function groupedValues(values: Record<string, string>, space: readonly SearchAxis[]): Record<string, string> {
   const groups = new Map<string, SearchAxis[]>();
   for (const a of space) groups.set(a.group ?? a.name, [...(groups.get(a.group ?? a.name) ?? []), a]);
-  return Object.fromEntries([...groups].map(([group, axes]) => [group, axes.length === 1 ? values[axes[0].name] : axes.map((a) => `${a.name} ${values[a.name]}`).join(', ')]));
+  return Object.fromEntries([...groups].map(([group, axes]) => [group, axes.map((a) => values[a.name]).filter((v) => v !== '').join(', ') || '–']));
 }
 
 /** The configurations that reached the last rung or the one before: their values, and validation accuracy at each rung. */
@@ -72,7 +72,7 @@ export function showSurvivors(result: HalvingResult, caption: string, space: rea
     .map(({ c }) => ({
       configuration: `#${c.id}${c === result.winner ? ' (winner)' : ''}`,
       ...groupedValues(c.values, space),
-      units: c.settings.hiddenDims.join('/'),
+      network: `${c.settings.hiddenDims.join('/')} (${c.values.network})`,
       ...Object.fromEntries(result.plan.rungs.map((r, i) => [`rung ${i + 1} · ${r.epochs} ep`, acc(c.id, i)])),
     }));
   showTable(rows, {
