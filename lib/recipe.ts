@@ -25,7 +25,7 @@ import { classProbabilities, predictionsOf, accuracyOf } from './data/ensemble.j
  */
 export type TrainSettings =
   Pick<NetConfig, 'hiddenDims' | 'activation' | 'normalization' | 'dropout' | 'reg' | 'weightInit' | 'loss' | 'seed' | 'dtype'> &
-  Pick<SolverOptions, 'updateRule' | 'lrDecay' | 'lrSchedule' | 'batchSize' | 'numEpochs'> & {
+  Pick<SolverOptions, 'updateRule' | 'lrDecay' | 'lrSchedule' | 'lrWarmupEpochs' | 'keep' | 'batchSize' | 'numEpochs'> & {
     /** The update rule's starting learning rate (optimConfig.learningRate). */
     learningRate: number;
     /**
@@ -113,6 +113,9 @@ export function validateSettings(s: TrainSettings): void {
   mustBeOneOf('settings: loss', s.loss, LOSS_KINDS);
   if (s.patience !== undefined && s.patience !== null) mustBePositiveInteger('settings: patience', s.patience);
   if (s.lrSchedule !== undefined) mustBeOneOf('settings: lrSchedule', s.lrSchedule, LR_SCHEDULES);
+  if (s.lrWarmupEpochs !== undefined && !(Number.isInteger(s.lrWarmupEpochs) && s.lrWarmupEpochs >= 0)) throw new Error(`settings: lrWarmupEpochs must be an integer ≥ 0, got ${s.lrWarmupEpochs}`);
+  if (s.keep !== undefined) mustBeOneOf('settings: keep', s.keep, ['best', 'last'] as const);
+  if (s.keep === 'last' && s.patience) throw new Error('settings: keep \'last\' trains a fixed number of epochs; it cannot stop early on validation (patience)');
   if (s.minTrainAccuracy !== undefined && !(s.minTrainAccuracy >= 0 && s.minTrainAccuracy <= 1)) {
     throw new Error(`settings: minTrainAccuracy must be between 0 and 1, got ${s.minTrainAccuracy}`);
   }
@@ -151,6 +154,8 @@ export function trainClassifier(settings: TrainSettings, data: TrainData, hooks:
       optimConfig: { learningRate: s.learningRate },
       lrDecay: s.lrDecay,
       lrSchedule: s.lrSchedule,
+      ...(s.lrWarmupEpochs ? { lrWarmupEpochs: s.lrWarmupEpochs } : {}),
+      ...(s.keep ? { keep: s.keep } : {}),
       batchSize: s.batchSize,
       // A last minibatch of one image would be normalised to 0: merged into the one before.
       lastBatchOfOne: s.normalization === 'batchnorm' ? 'merge' : 'keep',

@@ -25,7 +25,7 @@ const EXPECTED: Record<string, { plots: number; tables: number }> = {
   '02_architecture': { plots: 4, tables: 7 },
   '03_hyperparams': { plots: 7, tables: 5 },
   '04_bn_augment': { plots: 6, tables: 4 },
-  '05_beyond': { plots: 3, tables: 11 },
+  '05_beyond': { plots: 3, tables: 5 },
 };
 
 describe.skipIf(problem !== null && !IN_CI)('notebooks (quick profile)', () => {

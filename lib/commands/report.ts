@@ -10,7 +10,7 @@ import { buildReport, defaultNotebooks } from '../report/index.js';
 import { findChromium, loadPlaywright, noChromiumMessage, writeReportPdf } from '../report/pdf.js';
 import { ensureSelfLink, projectRoot, requireJupyter } from '../report/jupyter.js';
 import { PROFILES } from '../experiments/profile.js';
-import { parseInteger } from './options.js';
+import { parseInteger, parsePositiveNumber } from './options.js';
 import { parseQueueUrl } from '../queue/url.js';
 
 /**
@@ -64,10 +64,11 @@ export function registerReport(program: Command): void {
     .option('--timeout <seconds>', 'stop a notebook that shows no progress (no cell started or ended, no run of a grid done) for this long', '1800')
     .option('-w, --workers <n>', 'worker threads for the experiment grids (default: $NNLAB_WORKERS, else one per core)')
     .option('-q, --queue <url>', 'train the grids on `nnlab worker`s through Redis: redis://[:password@]host:port[/db] or rediss://… (default: $NNLAB_QUEUE)')
+    .option('--budget <seconds>', 'seconds of training notebook 05\'s search may take on each worker (with --queue, give --workers as the number of queue workers); more budget or workers buy more configurations and rungs (default: $NNLAB_BUDGET, else the profile\'s: 240 full, 4 quick)')
     .option('--keep-notebooks', 'also keep the executed notebooks (<name>.ipynb, about 5 MB each) in the output folder')
     .option('--rebuild', 'execute every notebook, even one whose page is up to date (same notebook, library, profile and data)')
     .option('--pdf', 'also print the report to one PDF, <out>/report.pdf, with headless Chromium ($NNLAB_CHROMIUM, else the usual install locations)')
-    .action(async (opts: { out: string; profile?: string; data?: string; notebook?: string[]; timeout: string; workers?: string; queue?: string; keepNotebooks?: boolean; rebuild?: boolean; pdf?: boolean }) => {
+    .action(async (opts: { out: string; profile?: string; data?: string; notebook?: string[]; timeout: string; workers?: string; queue?: string; budget?: string; keepNotebooks?: boolean; rebuild?: boolean; pdf?: boolean }) => {
       // The browser is checked before the build, which can take an hour.
       const chromium = opts.pdf ? findChromium() : null;
       if (opts.pdf && !chromium) throw new Error(noChromiumMessage());
@@ -76,6 +77,7 @@ export function registerReport(program: Command): void {
       if (opts.profile !== undefined) env.NNLAB_PROFILE = parseProfile(opts.profile);
       if (opts.data) env.NNLAB_DATA = path.resolve(opts.data);
       if (opts.workers !== undefined) env.NNLAB_WORKERS = String(parseInteger('--workers', opts.workers, 0));
+      if (opts.budget !== undefined) env.NNLAB_BUDGET = String(parsePositiveNumber('--budget', opts.budget));
       const cellTimeoutSec = parseInteger('--timeout', opts.timeout, 1);
       await checkQueue(opts.queue, env);
       const notebooks = selectNotebooks(defaultNotebooks(), opts.notebook);

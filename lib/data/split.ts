@@ -42,6 +42,13 @@ export interface SplitOptions {
   testFraction?: number;
   seed: number;
   /**
+   * 'kept-together' (default): identical images stay on one side, as described above.
+   * 'ignored': every image is split on its own, as a naive split does, so copies of one image
+   * can land in training and in validation or test (for measuring what that inflates; see
+   * copiesSeenInTraining).
+   */
+  duplicates?: 'kept-together' | 'ignored';
+  /**
    * How the caller calls the two fractions, for error messages (e.g. '--val-fraction'); default
    * 'valFraction' and 'testFraction'.
    */
@@ -114,18 +121,21 @@ export function splitDataset(data: LabelledImages, options: SplitOptions): Datas
     if (!(y[i] >= 0 && y[i] < numClasses)) throw new Error(`splitDataset: label y[${i}] = ${y[i]} is outside 0..${numClasses - 1}`);
   }
 
-  // A group of identical images counts for the class of its first copy.
-  const groups = findDuplicateGroups(X);
-  const groupsByClass: number[][][] = Array.from({ length: numClasses }, () => []);
+  const handling = options.duplicates ?? 'kept-together';
+  if (handling !== 'kept-together' && handling !== 'ignored') throw new Error(`splitDataset: duplicates must be 'kept-together' or 'ignored', got '${handling}'`);
+  // The data's groups of identical images, counted whatever the handling.
+  const copies = findDuplicateGroups(X);
   let duplicates = 0, duplicateGroups = 0, conflictingLabels = 0;
-  for (const group of groups) {
-    groupsByClass[y[group[0]]].push(group);
-    if (group.length > 1) {
-      duplicates += group.length - 1;
-      duplicateGroups++;
-      if (group.some((i) => y[i] !== y[group[0]])) conflictingLabels++;
-    }
+  for (const group of copies) {
+    if (group.length < 2) continue;
+    duplicates += group.length - 1;
+    duplicateGroups++;
+    if (group.some((i) => y[i] !== y[group[0]])) conflictingLabels++;
   }
+  // What is split: the groups (a group counts for the class of its first copy), or every image on its own.
+  const groups = handling === 'ignored' ? Array.from({ length: X.rows }, (_, i) => [i]) : copies;
+  const groupsByClass: number[][][] = Array.from({ length: numClasses }, () => []);
+  for (const group of groups) groupsByClass[y[group[0]]].push(group);
 
   // Per class, shuffle the groups and move them to validation until the class's quota is met,
   // then the following groups of the same order to test until its quota is met. A group larger
@@ -161,8 +171,8 @@ export function splitDataset(data: LabelledImages, options: SplitOptions): Datas
   checkEveryClassInEveryPart(data, groupsByClass, side, valFraction > 0, testFraction > 0);
 
   const duplicateHandling: DuplicateHandling = { groupsInTrain: 0, groupsInVal: 0, groupsInTest: 0, keptInTrainTooLarge: 0 };
-  for (const group of groups) {
-    if (group.length < 2) continue;
+  for (const group of copies) {
+    if (group.length < 2 || handling === 'ignored') continue;
     const where = side[group[0]];
     if (where === VAL) duplicateHandling.groupsInVal++;
     else if (where === TEST) duplicateHandling.groupsInTest++;
@@ -229,6 +239,22 @@ function checkEveryClassInEveryPart(data: LabelledImages, groupsByClass: number[
       'a class needs distinct images on every side (copies are kept on one side so that validation never scores training images): add distinct images of it or leave it out',
     );
   });
+}
+
+/**
+ * How many validation and test images are identical to some training image: 0 after a
+ * duplicate-aware split, the leak a naive split lets through (rows compared by rowHash, so
+ * the centred parts of one split compare alike: they share the training mean).
+ */
+export function copiesSeenInTraining(split: Pick<Dataset, 'XTrain' | 'XVal' | 'XTest'>): { val: number; test: number } {
+  const seen = new Set<string>();
+  for (let i = 0; i < split.XTrain.rows; i++) seen.add(rowHash(split.XTrain, i));
+  const count = (X: Matrix) => {
+    let n = 0;
+    for (let i = 0; i < X.rows; i++) if (seen.has(rowHash(X, i))) n++;
+    return n;
+  };
+  return { val: count(split.XVal), test: count(split.XTest) };
 }
 
 /** The mean of the rows of X. */

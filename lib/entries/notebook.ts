@@ -33,8 +33,11 @@ export {
   describeSineError, describeLossComparison, crossEntropyAhead, describeChange, describeGradientShrink, describeAugmentation, describeConfusions,
 } from '../experiments/paragraphs.js';
 export {
-  Search, showOptimism, splitSizes, widthForParameters, searchCost, pctOf, testOf, ensembleOf, showFinal, showMistakes,
+  splitSizes, widthForParameters, searchCost, pctOf, testOf, ensembleOf, showMistakes,
 } from '../experiments/beyond.js';
+export { planSearch, runSearch, trainFinal, showFinalModel } from '../experiments/halving_lab.js';
+export { describeBudget, describePlan, describeWinner, halvingCurvesChart, showSurvivors } from '../experiments/halving_show.js';
+export { protocolVariants, runProtocolVariants, protocolEffects, showProtocolEffects, describeProtocolEffects } from '../experiments/protocol.js';
 
 // Display: charts, tables, text and images in the notebook.
 export { show } from '../display/plotly.js';

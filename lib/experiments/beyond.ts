@@ -1,19 +1,13 @@
 /**
- * What notebook 05 ("Beyond the report") needs besides the grid runner: networks of equal
- * parameter count, the search's step-by-step choice on validation only, and the test-set
- * results (the mistakes, the most confused pairs, the cost of the search).
+ * What notebook 05 ("Beyond the report") needs besides the grid runner and the search
+ * (halving.ts): networks of equal parameter count, and the test-set results (the ensemble,
+ * the mistakes, the most confused pairs, the cost of the search).
  */
 import type { GridResult, GroupResult, RunResult, Stat } from './runner.js';
 import { ensemblePredict, memberProbabilities } from '../data/ensemble.js';
-import { stat } from './runner.js';
-import type { Lab } from './lab.js';
-import { describeSettings, type GridPoint, type TrainSettings } from './settings.js';
-import { showResults } from './present.js';
-import { showTable } from '../display/table.js';
 import { showMarkdown, showHtml } from '../display/text.js';
 import { imageGridHtml } from '../display/charts.js';
 import type { Matrix } from '../nn/matrix.js';
-import { signedPoints } from './narrate.js';
 
 /** Trainable values of an MLP: every layer's weights and biases (inputDim → hidden… → numClasses). */
 export function parameterCount(hiddenDims: readonly number[], inputDim: number, numClasses: number): number {
@@ -40,13 +34,6 @@ export function widthForParameters(hiddenLayers: number, parameters: number, inp
 /** A group's test accuracy over its seeds (NaN without a test set). */
 export function testOf(g: GroupResult): Stat {
   return g.testAcc ?? { mean: NaN, std: NaN };
-}
-
-/** The group with the highest mean best validation accuracy: the search never looks at test. */
-export function chooseOnValidation(result: GridResult): GroupResult {
-  const ok = result.groups.filter((g) => Number.isFinite(g.bestValAcc.mean));
-  if (ok.length === 0) throw new Error('chooseOnValidation: every configuration diverged');
-  return ok.reduce((a, b) => (b.bestValAcc.mean > a.bestValAcc.mean ? b : a));
 }
 
 export interface ConfusedPair {
@@ -102,114 +89,6 @@ export function pctOf(s: Stat): string {
   return `${(s.mean * 100).toFixed(1)}%${Number.isFinite(s.std) ? ` ± ${(s.std * 100).toFixed(1)}` : ''}`;
 }
 
-/**
- * How optimistic "best validation accuracy over epochs" is: for each configuration, that number
- * (the report's) beside the test accuracy of the same model, the one of the epoch validation
- * chose, and the difference, per seed averaged.
- */
-export function showOptimism(result: GridResult, caption: string): void {
-  showTable(result.groups.map((g) => {
-    const gaps = g.runs.filter((r) => !r.diverged && r.testAcc !== null).map((r) => r.bestValAcc - (r.testAcc as number));
-    const gap = stat(gaps);
-    return {
-      setting: g.label, 'chosen epoch': g.bestEpoch.mean,
-      valAcc: g.bestValAcc.mean, valAccStd: g.bestValAcc.std,
-      testAcc: testOf(g).mean, testAccStd: testOf(g).std,
-      gap: `${signedPoints(gap.mean, 'pts')}${Number.isFinite(gap.std) ? ` ± ${(gap.std * 100).toFixed(1)}` : ''}`,
-    };
-  }), {
-    caption,
-    format: { valAcc: 'pct', testAcc: 'pct', 'chosen epoch': (v) => (v as number).toFixed(1) },
-    labels: { valAcc: 'best validation accuracy over epochs (the report\'s measure)', testAcc: 'test accuracy at that epoch', gap: 'validation − test' },
-    std: { valAcc: 'valAccStd', testAcc: 'testAccStd' },
-  });
-}
-
-export interface SearchStep {
-  title: string;
-  result: GridResult;
-  /** The configuration this step keeps (highest mean validation accuracy). */
-  chosen: GroupResult;
-  /** The best configuration before this step (one of the step's variants). */
-  previous: GroupResult;
-}
-
-/** Settings without the seed: each grid point then runs once per seed of the step. */
-function unseeded(s: TrainSettings): GridPoint {
-  const { seed: _seed, ...rest } = s;
-  return { ...rest, hiddenDims: [...s.hiddenDims] };
-}
-
-/**
- * A greedy search a reader can follow. Each step varies one thing around the best settings so
- * far, trains every variant for every seed, shows the table, and keeps the variant with the
- * highest mean validation accuracy. The best so far is always one of the variants (the cache
- * makes rerunning it free), so a step may keep it. Test accuracy is shown, never used.
- */
-export class Search {
-  readonly steps: SearchStep[] = [];
-  best: TrainSettings;
-
-  constructor(private readonly lab: Lab, start: TrainSettings, private readonly seeds: number[]) {
-    this.best = { ...start, hiddenDims: [...start.hiddenDims] };
-  }
-
-  /** Runs one step over `variants` (changes to the best settings so far); returns it. */
-  async step(title: string, variants: GridPoint[]): Promise<SearchStep> {
-    const kept = 'best so far';
-    const points: GridPoint[] = [
-      { ...unseeded(this.best), label: kept },
-      ...variants.map((v) => {
-        const point = { ...unseeded(this.best), ...v };
-        return { ...point, label: v.label ?? describeSettings({ ...this.best, ...v } as TrainSettings, this.best) };
-      }),
-    ];
-    const result = await this.lab.run(points, { title, seeds: this.seeds });
-    const previous = result.groups[0];
-    const chosen = chooseOnValidation(result);
-    const n = this.steps.length + 1;
-    showResults(result, {
-      caption: `Step ${n} · ${title} (chosen on validation: ${chosen.label})`,
-      hide: ['trainAcc', 'trainAccStd'],
-    });
-    const onVal = signedPoints(chosen.bestValAcc.mean - previous.bestValAcc.mean);
-    const onTest = signedPoints(testOf(chosen).mean - testOf(previous).mean);
-    showMarkdown(chosen === previous
-      ? `Step ${n} keeps the best settings so far (${pctOf(chosen.bestValAcc)} on validation): no variant did better on average.`
-      : `Step ${n} chooses **${chosen.label}**: ${pctOf(chosen.bestValAcc)} on validation, ${onVal} over the best so far; ` +
-        `on the test set, which played no part in the choice, ${onTest}.`);
-    const step = { title, result, chosen, previous };
-    this.steps.push(step);
-    this.best = { ...chosen.settings, seed: this.best.seed, hiddenDims: [...chosen.settings.hiddenDims] };
-    return step;
-  }
-
-  /**
-   * The search's path: what each step kept, its validation and test accuracy, and the change of
-   * both from the step before — how much of each gain on validation carries over to test.
-   */
-  showPath(): void {
-    showTable(this.steps.map((s, i) => ({
-      step: `${i + 1} · ${s.title}`,
-      kept: s.chosen === s.previous ? 'best so far' : s.chosen.label,
-      valAcc: s.chosen.bestValAcc.mean, valAccStd: s.chosen.bestValAcc.std,
-      testAcc: testOf(s.chosen).mean, testAccStd: testOf(s.chosen).std,
-      dVal: s.chosen.bestValAcc.mean - s.previous.bestValAcc.mean,
-      dTest: testOf(s.chosen).mean - testOf(s.previous).mean,
-    })), {
-      caption: 'The search step by step: what each step kept, and its gain on validation and on test',
-      format: { valAcc: 'pct', testAcc: 'pct', dVal: (v) => signedPoints(v as number, 'pts'), dTest: (v) => signedPoints(v as number, 'pts') },
-      labels: { valAcc: 'validation (chooses)', testAcc: 'test (never used)', dVal: 'gain on validation', dTest: 'gain on test' },
-      std: { valAcc: 'valAccStd', testAcc: 'testAccStd' },
-    });
-  }
-
-  /** Every grid of the search so far (for its cost). */
-  get results(): GridResult[] {
-    return this.steps.map((s) => s.result);
-  }
-}
-
 /** Images per set and per class (smallest and largest class), for the split's table. */
 export function splitSizes(data: { yTrain: Int32Array; yVal: Int32Array; yTest: Int32Array; classNames: string[] }): Array<Record<string, string | number>> {
   const row = (set: string, y: Int32Array) => {
@@ -231,25 +110,6 @@ export interface Ensemble {
 export function ensembleOf(runs: readonly RunResult[], data: { yVal: Int32Array; yTest: Int32Array }): Ensemble {
   const test = ensemblePredict(memberProbabilities(runs, 'test'), data.yTest);
   return { valAcc: ensemblePredict(memberProbabilities(runs, 'val'), data.yVal).accuracy, testAcc: test.accuracy, testPredictions: test.predictions };
-}
-
-/**
- * The final configuration's table: every seed's chosen epoch, validation and test accuracy, their
- * mean ± std, and the ensemble of the seeds, highest test accuracy highlighted.
- */
-export function showFinal(group: GroupResult, ensemble: Ensemble, caption: string): void {
-  const test = testOf(group);
-  showTable([
-    ...group.runs.map((r) => ({ model: `seed ${r.seed}`, epoch: r.bestEpoch, valAcc: r.bestValAcc, testAcc: r.testAcc ?? NaN })),
-    { model: `mean ± std of ${group.runs.length} seeds`, epoch: group.bestEpoch.mean, valAcc: group.bestValAcc.mean, valAccStd: group.bestValAcc.std, testAcc: test.mean, testAccStd: test.std },
-    { model: `ensemble of the ${group.runs.length} seeds`, epoch: NaN, valAcc: ensemble.valAcc, testAcc: ensemble.testAcc },
-  ], {
-    caption,
-    format: { valAcc: 'pct', testAcc: 'pct', epoch: (v) => (Number.isFinite(v as number) ? (v as number).toFixed(1) : '–') },
-    labels: { valAcc: 'validation accuracy', testAcc: 'test accuracy', epoch: 'chosen epoch' },
-    std: { valAcc: 'valAccStd', testAcc: 'testAccStd' },
-    highlight: { testAcc: 'max' },
-  });
 }
 
 /**

@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { Matrix } from '../nn/matrix.js';
 import { synthesizeCharacters } from '../data/synth.js';
 import { loadCharacterFolder } from '../data/loader.js';
-import { splitDataset, type Dataset } from '../data/split.js';
+import { splitDataset, meanRow, subtractRow, type Dataset } from '../data/split.js';
 import { PROFILES, type Profile } from './profile.js';
 import { describeDataSummary, polarityWarnings, summarizeSplit, type DataSummary } from '../data/summary.js';
 
@@ -45,6 +45,9 @@ export interface UnsplitImages {
   valFraction: number;
   testFraction: number;
   seed: number;
+  /** LabDataOptions.duplicates and .trainOn, when not the default. */
+  duplicates?: 'ignored';
+  trainOn?: 'train+validation';
 }
 
 /** The built-in data by its generator's settings: a worker elsewhere regenerates the same bits from it. */
@@ -54,6 +57,9 @@ export interface SyntheticSpec {
   valFraction: number;
   testFraction: number;
   seed: number;
+  /** LabDataOptions.duplicates and .trainOn, when not the default. */
+  duplicates?: 'ignored';
+  trainOn?: 'train+validation';
 }
 
 export interface LabDataOptions {
@@ -62,6 +68,16 @@ export interface LabDataOptions {
   seed?: number;
   /** Fraction of each class held out as a test set (splitDataset's testFraction); default 0 = none. */
   testFraction?: number;
+  /** Fraction of each class held out for validation; default the profile's. */
+  valFraction?: number;
+  /** splitDataset's duplicates: 'ignored' splits like a naive split (copies on both sides); default kept together. */
+  duplicates?: 'kept-together' | 'ignored';
+  /**
+   * 'train+validation': training images are the training and validation parts together, centred
+   * on their mean (the validation part stays, for curves, but it chooses nothing then): a
+   * final model trained at a length chosen beforehand. Default 'train'.
+   */
+  trainOn?: 'train' | 'train+validation';
 }
 
 function hashMatrix(h: ReturnType<typeof createHash>, m: Matrix): void {
@@ -90,7 +106,8 @@ export function fingerprintDataset(d: Pick<Dataset, 'XTrain' | 'yTrain' | 'XVal'
 
 /** The split a local run and a queue worker both make of `u`, and its fingerprint. */
 export function splitLabImages(u: UnsplitImages): { split: Dataset; fingerprint: string } {
-  const split = splitDataset({ X: u.X, y: u.y, classNames: u.classNames }, { valFraction: u.valFraction, testFraction: u.testFraction, seed: u.seed });
+  const split0 = splitDataset({ X: u.X, y: u.y, classNames: u.classNames }, { valFraction: u.valFraction, testFraction: u.testFraction, seed: u.seed, duplicates: u.duplicates ?? 'kept-together' });
+  const split = u.trainOn === 'train+validation' ? withValidationInTraining(split0, u.X) : split0;
   return { split, fingerprint: fingerprintDataset(split) };
 }
 
@@ -132,23 +149,49 @@ export function loadLabData(profile: Profile, options: LabDataOptions = {}): Lab
     source = 'synthetic';
     description = `built-in synthetic characters: ${profile.perClass} per class × ${classNames.length} characters (${X.rows} images, ${width}×${height})`;
   }
-  const unsplit: UnsplitImages = { X, y, classNames, width, height, valFraction: profile.valFraction, testFraction: options.testFraction ?? 0, seed };
+  const valFraction = options.valFraction ?? profile.valFraction;
+  const duplicates = options.duplicates ?? 'kept-together';
+  const trainOn = options.trainOn ?? 'train';
+  const unsplit: UnsplitImages = {
+    X, y, classNames, width, height, valFraction, testFraction: options.testFraction ?? 0, seed,
+    ...(duplicates === 'ignored' ? { duplicates } : {}), ...(trainOn === 'train+validation' ? { trainOn } : {}),
+  };
   const { split, fingerprint } = splitLabImages(unsplit);
   const summary = summarizeSplit(split, classFolders, loaded);
   const summaryLines = [...describeDataSummary(summary), ...polarityWarnings(summary.polarity).map((w) => `warning: ${w}`)];
   const test = split.XTest.rows > 0 ? ` / ${split.XTest.rows} test (held out)` : '';
   const spec: SyntheticSpec | undefined = source === 'synthetic'
-    ? { kind: 'synthetic', perClass: profile.perClass, valFraction: profile.valFraction, testFraction: options.testFraction ?? 0, seed }
+    ? {
+      kind: 'synthetic', perClass: profile.perClass, valFraction, testFraction: options.testFraction ?? 0, seed,
+      ...(duplicates === 'ignored' ? { duplicates } : {}), ...(trainOn === 'train+validation' ? { trainOn } : {}),
+    }
     : undefined;
+  const protocol = [duplicates === 'ignored' ? 'naive split (identical images may sit on both sides)' : '', trainOn === 'train+validation' ? 'trained on training + validation' : '']
+    .filter((p) => p).join(', ');
   return {
     // The built-in data travels as its spec (a few numbers); a course folder as its images.
     ...split, source, width, height, fingerprint, summary, summaryLines, ...(spec ? { spec } : { unsplit }),
-    description: `${description}; ${split.XTrain.rows} train / ${split.XVal.rows} validation${test}`,
+    description: `${description}; ${split.XTrain.rows} train / ${split.XVal.rows} validation${test}${protocol ? `; ${protocol}` : ''}`,
   };
+}
+
+/**
+ * The split with its validation images added to training (training rows first, then validation),
+ * every part centred again on the mean of the new training part; taken from the raw images `X`
+ * by the split's indices, so no pixel goes through a centring twice.
+ */
+function withValidationInTraining(split: Dataset, X: Matrix): Dataset {
+  const trainIndices = Int32Array.from([...split.trainIndices, ...split.valIndices]);
+  const XTrain = X.selectRows(Array.from(trainIndices));
+  const XVal = X.selectRows(Array.from(split.valIndices));
+  const XTest = X.selectRows(Array.from(split.testIndices));
+  const mean = meanRow(XTrain);
+  for (const part of [XTrain, XVal, XTest]) subtractRow(part, mean);
+  return { ...split, XTrain, XVal, XTest, mean, yTrain: Int32Array.from([...split.yTrain, ...split.yVal]), trainIndices };
 }
 
 /** The built-in data a SyntheticSpec describes (as loadLabData made it). */
 export function labDataFromSpec(spec: SyntheticSpec): LabData {
   const profile: Profile = { ...PROFILES.quick, perClass: spec.perClass, valFraction: spec.valFraction, maxPerClass: null };
-  return loadLabData(profile, { dir: null, seed: spec.seed, testFraction: spec.testFraction });
+  return loadLabData(profile, { dir: null, seed: spec.seed, testFraction: spec.testFraction, duplicates: spec.duplicates, trainOn: spec.trainOn });
 }

@@ -22,7 +22,14 @@ export {
   type ProbabilityRecord,
 } from '../data/ensemble.js';
 export {
-  Search, showOptimism, splitSizes, parameterCount, widthForParameters, chooseOnValidation, mostConfused, mistakesOf,
-  searchCost, pctOf, testOf, ensembleOf, showFinal, showMistakes, type SearchStep, type ConfusedPair, type SearchCost, type Ensemble,
+  splitSizes, parameterCount, widthForParameters, mostConfused, mistakesOf,
+  searchCost, pctOf, testOf, ensembleOf, showMistakes, type ConfusedPair, type SearchCost, type Ensemble,
 } from './beyond.js';
-export { learningRateAt, LR_SCHEDULES, type LrSchedule } from '../nn/optim.js';
+export {
+  SEARCH_SPACE, COST_MODEL, sampleConfigurations, epochSeconds, meanEpochSeconds, planHalving, rungSizes, rungLengths, promote, successiveHalving,
+  type SearchAxis, type SpaceContext, type Configuration, type Rung, type HalvingPlan, type PlanOptions, type Trial, type HalvingResult, type GridRunner,
+} from './halving.js';
+export { planSearch, runSearch, trainFinal, showFinalModel, type FinalModel } from './halving_lab.js';
+export { describeBudget, describePlan, describeWinner, halvingCurvesChart, showSurvivors } from './halving_show.js';
+export { protocolVariants, runProtocolVariants, protocolEffects, showProtocolEffects, describeProtocolEffects, type ProtocolVariant, type ProtocolRuns, type ProtocolEffect } from './protocol.js';
+export { learningRateAt, warmupFactor, LR_SCHEDULES, type LrSchedule } from '../nn/optim.js';

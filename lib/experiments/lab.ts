@@ -8,7 +8,7 @@ import { output } from '../display/output.js';
 import { setCaptionMark } from '../display/mark.js';
 import { resetNumbering } from '../display/numbering.js';
 import { defaultWorkers, getProfile, type Profile } from './profile.js';
-import { loadLabData, type LabData } from './data.js';
+import { loadLabData, type LabData, type LabDataOptions } from './data.js';
 import { runGrid, type GridResult, type RunOptions } from './runner.js';
 import { libraryVersion, defaultCacheDir } from './cache.js';
 import type { GridPoint, TrainSettings } from './settings.js';
@@ -29,6 +29,12 @@ export interface Lab {
   run(points: GridPoint[], options?: RunOptions): Promise<GridResult>;
   /** Fits sin(x) (the report's fitting task); cached like the grids. */
   fitSine(options?: Partial<SineOptions>): SineRecord & { cached: boolean };
+  /**
+   * The same lab on the same images split or used another way (LabDataOptions: validation
+   * size, naive split, training on training + validation); its runs are cached apart, since
+   * the data's fingerprint differs.
+   */
+  withData(options: Omit<LabDataOptions, 'dir' | 'testFraction'>): Lab;
 }
 
 
@@ -70,6 +76,12 @@ export async function startLab(notebook: string, options: StartOptions = {}): Pr
       `</div>`,
   );
   loadPlotly({ force: true, out });
+  const dataOptions = { dir: options.dataDir, testFraction: options.testFraction };
+  return makeLab(notebook, profile, data, workers, (variant) => loadLabData(profile, { ...variant, ...dataOptions }));
+}
+
+/** A Lab over `data`; `load` makes the data of withData. */
+function makeLab(notebook: string, profile: Profile, data: LabData, workers: number, load: (variant: Omit<LabDataOptions, 'dir' | 'testFraction'>) => LabData): Lab {
   const baseline = { ...profile.baseline, hiddenDims: [...profile.baseline.hiddenDims] };
   return {
     notebook,
@@ -80,5 +92,6 @@ export async function startLab(notebook: string, options: StartOptions = {}): Pr
     run: (points, runOptions = {}) =>
       runGrid(points, { ...data, numClasses: data.classNames.length }, baseline, { seeds: profile.seeds, workers, notebook, ...runOptions }),
     fitSine: (options) => runSineFit(options),
+    withData: (variant) => makeLab(notebook, profile, load(variant), workers, load),
   };
 }

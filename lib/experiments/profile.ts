@@ -41,19 +41,24 @@ export interface Profile {
 }
 
 /**
- * Notebook 05 ("Beyond the report"): a search whose runs are
- * shorter than the final one, and the final configuration trained longer with more seeds (their
- * ensemble is scored too). Every run stops when validation accuracy has not improved for
- * `patience` epochs and keeps the parameters of its best epoch.
+ * Notebook 05 ("Beyond the report"): a successive-halving search (lib/experiments/halving.ts)
+ * planned for `budgetSeconds` of training on each worker, its winner trained on training +
+ * validation with `finalSeeds` (their ensemble is scored too), and the protocol variants of
+ * "why the report's numbers are higher" (lib/experiments/protocol.ts).
  */
 export interface BeyondBudget {
-  /** Epochs (at most) of every run of the search, and its seeds. */
-  searchEpochs: number;
-  searchSeeds: number[];
-  /** Epochs (at most) of the final configuration, and its seeds (the ensemble's members). */
-  finalEpochs: number;
+  /** Seconds of training the search may take on each worker (NNLAB_BUDGET, `nnlab report --budget`, overrides). */
+  budgetSeconds: number;
+  /** The search's longest and shortest runs (the last rung, and the least a first rung may be). */
+  maxEpochs: number;
+  minEpochs: number;
+  /** The seed the configurations are drawn from, and the seed of every search run. */
+  searchSeed: number;
+  /** Seeds of the final model (the ensemble's members). */
   finalSeeds: number[];
-  patience: number;
+  /** The protocol variants' smaller validation fraction and fixed number of epochs. */
+  smallValidation: number;
+  fixedEpochs: number;
 }
 
 const BASELINE: TrainSettings = {
@@ -86,7 +91,7 @@ export const PROFILES: Record<ProfileName, Profile> = {
     seeds: [0],
     baseline: { ...BASELINE, numEpochs: 8 },
     sineEpochs: 60,
-    beyond: { searchEpochs: 3, searchSeeds: [0], finalEpochs: 6, finalSeeds: [0, 1], patience: 3 },
+    beyond: { budgetSeconds: 4, maxEpochs: 6, minEpochs: 2, searchSeed: 0, finalSeeds: [0, 1], smallValidation: 0.1, fixedEpochs: 12 },
   },
   full: {
     name: 'full',
@@ -98,7 +103,7 @@ export const PROFILES: Record<ProfileName, Profile> = {
     seeds: [0, 1, 2],
     baseline: BASELINE,
     sineEpochs: 200,
-    beyond: { searchEpochs: 12, searchSeeds: [0, 1, 2], finalEpochs: 30, finalSeeds: [0, 1, 2, 3, 4], patience: 4 },
+    beyond: { budgetSeconds: 240, maxEpochs: 100, minEpochs: 3, searchSeed: 0, finalSeeds: [0, 1, 2], smallValidation: 0.1, fixedEpochs: 50 },
   },
 };
 
@@ -118,6 +123,18 @@ export function experimentDtype(env: NodeJS.ProcessEnv = process.env, fallback: 
   return text;
 }
 
+/**
+ * Notebook 05's search budget in seconds per worker: NNLAB_BUDGET (set by `nnlab report
+ * --budget SECONDS`), else `fallback` (the profile's).
+ */
+export function budgetFromEnv(env: NodeJS.ProcessEnv = process.env, fallback: number): number {
+  const text = env.NNLAB_BUDGET?.trim();
+  if (!text) return fallback;
+  const v = Number(text);
+  if (!Number.isFinite(v) || !(v > 0)) throw new Error(`NNLAB_BUDGET must be a positive number of seconds (the search's training time per worker), got '${env.NNLAB_BUDGET}'`);
+  return v;
+}
+
 /** The profile named by NNLAB_PROFILE (or `name`), default full. */
 export function getProfile(name: string | undefined = process.env.NNLAB_PROFILE): Profile {
   const n = (name ?? 'full').trim().toLowerCase() || 'full';
@@ -125,5 +142,6 @@ export function getProfile(name: string | undefined = process.env.NNLAB_PROFILE)
   const p = PROFILES[n];
   const workers = process.env.NNLAB_WORKERS?.trim() ? defaultWorkers() : undefined; // checked
   const dtype = experimentDtype(process.env, p.baseline.dtype);
-  return { ...p, baseline: { ...p.baseline, hiddenDims: [...p.baseline.hiddenDims], dtype }, seeds: [...p.seeds], workers };
+  const beyond = { ...p.beyond, finalSeeds: [...p.beyond.finalSeeds], budgetSeconds: budgetFromEnv(process.env, p.beyond.budgetSeconds) };
+  return { ...p, baseline: { ...p.baseline, hiddenDims: [...p.baseline.hiddenDims], dtype }, seeds: [...p.seeds], workers, beyond };
 }

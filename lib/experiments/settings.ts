@@ -13,7 +13,7 @@ export type GridPoint = Partial<TrainSettings> & { label?: string } & Record<str
 
 export const SETTING_KEYS: readonly (keyof TrainSettings)[] = [
   'hiddenDims', 'activation', 'normalization', 'dropout', 'reg', 'weightInit', 'loss',
-  'updateRule', 'learningRate', 'lrDecay', 'lrSchedule', 'batchSize', 'numEpochs', 'augment', 'seed', 'dtype', 'patience',
+  'updateRule', 'learningRate', 'lrDecay', 'lrSchedule', 'lrWarmupEpochs', 'keep', 'batchSize', 'numEpochs', 'augment', 'seed', 'dtype', 'patience',
   'minTrainAccuracy',
 ];
 
@@ -53,6 +53,8 @@ export function describeSettings(s: TrainSettings, base?: TrainSettings): string
   // Absent and 'constant' are the same schedule: against a base, only a real difference is worth a word.
   const schedule = s.lrSchedule ?? 'constant';
   if (base ? schedule !== (base.lrSchedule ?? 'constant') : s.lrSchedule !== undefined) parts.push(`${schedule} lr`);
+  if (differs('lrWarmupEpochs')) parts.push(s.lrWarmupEpochs ? `${s.lrWarmupEpochs}-epoch warm-up` : 'no warm-up');
+  if (differs('keep')) parts.push(s.keep === 'last' ? 'last epoch kept' : 'best epoch kept');
   if (differs('dropout')) parts.push(`dropout=${s.dropout}`);
   if (differs('weightInit')) parts.push(`init=${s.weightInit}`);
   if (differs('dtype')) parts.push(s.dtype);

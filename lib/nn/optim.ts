@@ -118,6 +118,17 @@ export type LrSchedule = 'constant' | 'step' | 'cosine';
 export const LR_SCHEDULES: readonly LrSchedule[] = ['constant', 'step', 'cosine'];
 
 /**
+ * The factor of a linear warm-up over the first `warmupEpochs` epochs at epoch `epoch` (0-based):
+ * (epoch + 1)/(warmupEpochs + 1) during the warm-up, 1 after it (0 warm-up epochs: always 1). It
+ * multiplies the schedule's rate, so a warm-up starts every schedule gently, whatever comes after.
+ */
+export function warmupFactor(epoch: number, warmupEpochs: number): number {
+  if (!Number.isInteger(warmupEpochs) || warmupEpochs < 0) throw new Error(`warmupFactor: warmupEpochs must be an integer ≥ 0, got ${warmupEpochs}`);
+  if (!Number.isInteger(epoch) || epoch < 0) throw new Error(`warmupFactor: epoch must be an integer ≥ 0, got ${epoch}`);
+  return epoch < warmupEpochs ? (epoch + 1) / (warmupEpochs + 1) : 1;
+}
+
+/**
  * The learning rate of epoch `epoch` (0-based: 0 … numEpochs−1) of a run of `numEpochs`
  * epochs starting from `base`:
  *

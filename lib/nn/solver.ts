@@ -15,7 +15,7 @@ import type { Model } from './model.js';
 import { DivergenceError, DIVERGENCE_FACTOR } from './divergence.js';
 import type { Engine, Scorer } from './engine.js';
 import { defaultEngine } from '../fast/engine.js';
-import { OptimConfig, updateRules, isUpdateRule, UpdateRuleName, learningRateAt, LR_SCHEDULES, type LrSchedule } from './optim.js';
+import { OptimConfig, updateRules, isUpdateRule, UpdateRuleName, learningRateAt, warmupFactor, LR_SCHEDULES, type LrSchedule } from './optim.js';
 import { Rng, deriveSeed } from './random.js';
 import { powInt } from '../math/elementary.js';
 
@@ -52,6 +52,18 @@ export interface SolverOptions {
    * optimConfig.learningRate.
    */
   lrSchedule?: LrSchedule;
+  /**
+   * Epochs of linear warm-up (lib/nn/optim.ts warmupFactor): the first epochs' rates are the
+   * schedule's times (epoch + 1)/(lrWarmupEpochs + 1). Absent or 0: none. Needs
+   * optimConfig.learningRate.
+   */
+  lrWarmupEpochs?: number;
+  /**
+   * Which parameters the model has after train(): 'best' (default) those of the best validation
+   * metric; 'last' those of the last epoch, for a run of fixed length whose validation set
+   * chooses nothing (a final model trained on training and validation data together).
+   */
+  keep?: 'best' | 'last';
   batchSize: number;
   numEpochs: number;
   /** The training metric is measured on a random subset of this many samples (null: all). */
@@ -91,7 +103,7 @@ const DEFAULT_OPTIONS: SolverOptions = {
   numTrainSamples: 1000, numValSamples: null, printEvery: 10, verbose: false, seed: 0, checkpoint: null, earlyStopping: null,
 };
 /** The options without a default: with DEFAULT_OPTIONS, every key of SolverOptions (the type checks it). */
-const OPTIONAL = { lastBatchOfOne: true, augment: true, metric: true, lrSchedule: true, onIteration: true, onEpoch: true } satisfies Record<Exclude<keyof SolverOptions, keyof typeof DEFAULT_OPTIONS>, true>;
+const OPTIONAL = { lastBatchOfOne: true, augment: true, metric: true, lrSchedule: true, lrWarmupEpochs: true, keep: true, onIteration: true, onEpoch: true } satisfies Record<Exclude<keyof SolverOptions, keyof typeof DEFAULT_OPTIONS>, true>;
 const OPTION_KEYS = [...Object.keys(DEFAULT_OPTIONS), ...Object.keys(OPTIONAL)];
 
 export interface TrainResult {
@@ -121,6 +133,9 @@ function validateOptions(options: Partial<SolverOptions>): SolverOptions {
   if (o.numValSamples !== null) checkPositiveInt('numValSamples', o.numValSamples);
   if (!(o.lrDecay > 0 && Number.isFinite(o.lrDecay))) throw new Error(`Solver: lrDecay must be a positive number, got ${o.lrDecay}`);
   if (o.lrSchedule !== undefined && !LR_SCHEDULES.includes(o.lrSchedule)) throw new Error(`Solver: lrSchedule must be one of ${LR_SCHEDULES.join(', ')}, got '${o.lrSchedule}'`);
+  if (o.lrWarmupEpochs !== undefined && !(Number.isInteger(o.lrWarmupEpochs) && o.lrWarmupEpochs >= 0)) throw new Error(`Solver: lrWarmupEpochs must be an integer ≥ 0, got ${o.lrWarmupEpochs}`);
+  if (o.lrWarmupEpochs && o.optimConfig.learningRate === undefined) throw new Error('Solver: lrWarmupEpochs needs optimConfig.learningRate (the rate it warms up to)');
+  if (o.keep !== undefined && o.keep !== 'best' && o.keep !== 'last') throw new Error(`Solver: keep must be 'best' or 'last', got '${o.keep}'`);
   if (o.lrSchedule !== undefined && o.lrSchedule !== 'constant' && o.optimConfig.learningRate === undefined) {
     throw new Error(`Solver: lrSchedule '${o.lrSchedule}' needs optimConfig.learningRate (the rate it starts from)`);
   }
@@ -284,7 +299,7 @@ export class Solver {
     return this.metric === 'accuracy' ? value > this.bestValMetric : value < this.bestValMetric;
   }
 
-  /** Runs the remaining epochs, then restores the best parameters seen. */
+  /** Runs the remaining epochs, then restores the best parameters seen (unless options.keep is 'last'). */
   train(): TrainResult {
     const o = this.options;
     const { XTrain, yTrain, XVal, yVal } = this.data;
@@ -340,7 +355,7 @@ export class Solver {
       if (this.converged(trainMetric)) break;
     }
 
-    this.restoreBest();
+    if (o.keep !== 'last') this.restoreBest();
     this.engine.release(); // evaluation's memory, back now rather than whenever collected
     return {
       bestValMetric: this.bestValMetric, bestEpoch: this.bestEpoch, metric: this.metric,
@@ -356,8 +371,10 @@ export class Solver {
    */
   private applyLrSchedule(epoch: number): void {
     const o = this.options;
-    if (o.lrSchedule === undefined || o.lrSchedule === 'constant') return;
-    const lr = learningRateAt(o.lrSchedule, epoch - 1, o.numEpochs, o.optimConfig.learningRate!) * powInt(o.lrDecay, epoch - 1);
+    const warmup = o.lrWarmupEpochs ?? 0;
+    if ((o.lrSchedule === undefined || o.lrSchedule === 'constant') && warmup === 0) return;
+    const lr = learningRateAt(o.lrSchedule ?? 'constant', epoch - 1, o.numEpochs, o.optimConfig.learningRate!) *
+      warmupFactor(epoch - 1, warmup) * powInt(o.lrDecay, epoch - 1);
     for (const config of Object.values(this.optimConfigs)) config.learningRate = lr;
   }
 

@@ -37,6 +37,8 @@ export interface PublishedImages {
   valFraction: number;
   testFraction: number;
   seed: number;
+  duplicates?: 'ignored';
+  trainOn?: 'train+validation';
 }
 
 /** Largest published dataset: far above a course folder's 1-2 MB, far below Redis's 512 MB per value. */
@@ -84,6 +86,7 @@ export async function publishImages(client: Redis, u: UnsplitImages): Promise<Pu
   return {
     kind: 'images', hash, bytes: bytes.length, images: u.X.rows, width: u.width, height: u.height, classNames: [...u.classNames],
     valFraction: u.valFraction, testFraction: u.testFraction, seed: u.seed,
+    ...(u.duplicates ? { duplicates: u.duplicates } : {}), ...(u.trainOn ? { trainOn: u.trainOn } : {}),
   };
 }
 
@@ -112,6 +115,7 @@ function decodeImages(bytes: Buffer, d: PublishedImages): UnsplitImages {
   return {
     X: new Matrix(d.images, pixels, X), y, classNames: d.classNames, width: d.width, height: d.height,
     valFraction: d.valFraction, testFraction: d.testFraction, seed: d.seed,
+    ...(d.duplicates ? { duplicates: d.duplicates } : {}), ...(d.trainOn ? { trainOn: d.trainOn } : {}),
   };
 }
 

@@ -52,6 +52,9 @@ const hex = (n: number) => v.pipe(v.string('expected a string'), v.regex(new Reg
 
 const valFraction = v.pipe(v.number('expected a number'), v.gtValue(0, 'expected > 0'), v.ltValue(1, 'expected < 1'));
 const testFraction = v.pipe(v.number('expected a number'), v.minValue(0, 'expected ≥ 0'), v.ltValue(1, 'expected < 1'));
+/** The split's protocol (LabDataOptions), absent when the default. */
+const duplicates = v.optional(v.literal('ignored', 'expected \'ignored\' (or absent: kept together)'));
+const trainOn = v.optional(v.literal('train+validation', 'expected \'train+validation\' (or absent: train)'));
 
 const syntheticSchema = v.strictObject({
   kind: v.literal('synthetic'),
@@ -59,6 +62,8 @@ const syntheticSchema = v.strictObject({
   valFraction,
   testFraction,
   seed: int(0, 2 ** 32 - 1),
+  duplicates,
+  trainOn,
 });
 
 /** A published course folder (lib/queue/dataset.ts); images × pixels is bounded in checkRunJob. */
@@ -76,6 +81,8 @@ const imagesSchema = v.strictObject({
   valFraction,
   testFraction,
   seed: int(0, 2 ** 32 - 1),
+  duplicates,
+  trainOn,
 });
 
 const jobSchema = v.strictObject({

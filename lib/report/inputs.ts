@@ -40,7 +40,8 @@ export function pageInputs(notebookFile: string, env: NodeJS.ProcessEnv, profile
     if (!existsSync(dist)) return null;
     hashTree(h, dist);
     h.update(readFileSync(createRequire(import.meta.url).resolve('plotly.js-dist-min')));
-    h.update(JSON.stringify({ profile, dtype: env.NNLAB_DTYPE ?? '', data: env.NNLAB_DATA ?? '' }));
+    // The budget and the workers size notebook 05's search (lib/experiments/halving.ts planHalving).
+    h.update(JSON.stringify({ profile, dtype: env.NNLAB_DTYPE ?? '', data: env.NNLAB_DATA ?? '', budget: env.NNLAB_BUDGET ?? '', workers: env.NNLAB_WORKERS ?? '' }));
     if (env.NNLAB_DATA) hashDataFolder(h, path.resolve(env.NNLAB_DATA));
     return h.digest('hex');
   } catch {
