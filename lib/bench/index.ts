@@ -24,8 +24,9 @@ import { PROFILE_CATEGORIES } from '../kernels/index.js';
 import { benchTfjsModel, loadTfjs, type TfjsHandle, type TfjsRecord } from './tfjs.js';
 import { benchKernels, numpyKernelScript, PRODUCT_FORMS, KERNEL_SHAPES, type KernelRecord } from './gflops.js';
 import {
-  DEFAULT_REFERENCE, findPython, runPythonKernels, runReference, type ReferenceRecord, type ReferenceResult,
+  DEFAULT_REFERENCE, describeBlas, findPython, runPythonKernels, runReference, type BlasLibrary, type ReferenceRecord, type ReferenceResult,
 } from './reference.js';
+import { cpuInfo, describeCpu } from './cpu.js';
 
 export { DEFAULT_REFERENCE } from './reference.js';
 
@@ -110,7 +111,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
 
   const result: BenchResult = {
     system: 'nnlab',
-    env: benchEnvironment(loadAtStart, reference.numpyVersion, tfjs.handle),
+    env: benchEnvironment(loadAtStart, reference, tfjs.handle),
     dataCheck: data.check,
     referenceStatus: reference.status,
     tfjsStatus: tfjs.status,
@@ -148,17 +149,21 @@ interface ReferenceChoice {
   script: string | null;
   python: string | null;
   numpyVersion: string | null;
+  blas: BlasLibrary[] | null;
   status: string;
 }
 
 function findReference(reference: string | null): ReferenceChoice {
-  const none = (status: string): ReferenceChoice => ({ script: null, python: null, numpyVersion: null, status });
+  const none = (status: string): ReferenceChoice => ({ script: null, python: null, numpyVersion: null, blas: null, status });
   if (reference === null) return none('disabled (--no-reference)');
   const script = resolve(reference);
   if (!existsSync(script)) return none(`skipped: ${script} not found (use --reference PATH)`);
   const py = findPython();
   if (py.problem) return none(`skipped: ${py.problem}`);
-  return { script, python: py.python, numpyVersion: py.numpy, status: `${script} with ${py.python} (NumPy ${py.numpy})` };
+  return {
+    script, python: py.python, numpyVersion: py.numpy, blas: py.blas,
+    status: `${script} with ${py.python} (NumPy ${py.numpy}, ${describeBlas(py.blas)}; OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset for it)`,
+  };
 }
 
 /** TensorFlow.js when asked for and installed, and a line saying which. */
@@ -274,7 +279,8 @@ function benchAllKernels(dtypes: readonly DType[], python: string | null): Kerne
 }
 
 /** What the figures depend on: versions, backend, threads, the machine and its load. */
-function benchEnvironment(loadAtStart: number[], numpyVersion: string | null, tfjs: TfjsHandle | null): Record<string, unknown> {
+function benchEnvironment(loadAtStart: number[], reference: ReferenceChoice, tfjs: TfjsHandle | null): Record<string, unknown> {
+  const cpu = cpuInfo();
   return {
     nnlab: nnlabVersion(),
     node: process.version,
@@ -282,9 +288,15 @@ function benchEnvironment(loadAtStart: number[], numpyVersion: string | null, tf
     kernelThreads: kernelThreadCount(),
     cpus: cpus().length,
     cpuModel: cpus()[0]?.model ?? 'unknown',
+    cpu,
+    cpuLine: describeCpu(cpu),
     loadavgAtStart: loadAtStart,
     loadavgAtEnd: loadavg(),
-    numpy: numpyVersion,
+    numpy: reference.numpyVersion,
+    blas: reference.blas,
+    blasKernel: reference.python !== null ? describeBlas(reference.blas) : null,
+    /** The pinning variables as nnlab saw them; the reference ran without them (see reference.ts). */
+    pinnedInOurEnv: { OPENBLAS_CORETYPE: process.env.OPENBLAS_CORETYPE ?? null, OPENBLAS_L2_SIZE: process.env.OPENBLAS_L2_SIZE ?? null },
     tfjs: tfjs?.version ?? null,
     capS: process.env.BENCH_CAP_S ?? '3.0',
   };
@@ -350,7 +362,7 @@ export function formatBench(r: BenchResult): string {
     3,
   );
   return [
-    `nnlab bench — ${r.env.node}, kernels ${r.env.kernels} (${r.env.kernelThreads ?? 1} thread(s)), ${r.env.cpus} CPUs (${r.env.cpuModel}); load average ${[r.env.loadavgAtStart, r.env.loadavgAtEnd].map((l) => (l as number[] | undefined)?.[0]?.toFixed(2) ?? '?').join(' → ')}; NumPy reference: ${r.referenceStatus}; TensorFlow.js: ${r.tfjsStatus ?? 'not run'}`,
+    `nnlab bench — ${r.env.node}, kernels ${r.env.kernels} (${r.env.kernelThreads ?? 1} thread(s)), CPU: ${r.env.cpuLine ?? `${r.env.cpus} CPUs (${r.env.cpuModel})`}; load average ${[r.env.loadavgAtStart, r.env.loadavgAtEnd].map((l) => (l as number[] | undefined)?.[0]?.toFixed(2) ?? '?').join(' → ')}; NumPy reference: ${r.referenceStatus}; TensorFlow.js: ${r.tfjsStatus ?? 'not run'}`,
     '',
     train,
     '',
