@@ -27,6 +27,7 @@ import {
   DEFAULT_REFERENCE, describeBlas, findPython, runPythonKernels, runReference, type BlasLibrary, type ReferenceRecord, type ReferenceResult,
 } from './reference.js';
 import { cpuInfo, describeCpu } from './cpu.js';
+import { runGridBench, type GridOptions, type GridResult } from './grid.js';
 
 export { DEFAULT_REFERENCE } from './reference.js';
 
@@ -41,6 +42,10 @@ export interface BenchOptions {
   tfjs?: boolean;
   /** Where to write every figure as JSON. */
   json?: string;
+  /** Also time the report's whole grid in nnlab and the references (lib/bench/grid.ts); absent: not. */
+  grid?: Omit<GridOptions, 'log'>;
+  /** Time the products' GFLOP/s (default true). */
+  kernels?: boolean;
   /** Progress lines (stderr by default). */
   log?: (line: string) => void;
 }
@@ -77,6 +82,8 @@ export interface BenchResult {
   rows: BenchRow[];
   kernels: KernelRecord[];
   reference: ReferenceResult[];
+  /** The whole grid side by side (--grid), or null. */
+  grid: GridResult | null;
 }
 
 function nnlabVersion(): string {
@@ -106,8 +113,12 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
     referenceRuns.push(...refs.values());
     rows.push(...await benchModelRows(model, options.batches, dtypes, data, refs, tfjs.handle, evaluations, log));
   }
-  log('[nnlab] kernel GFLOP/s…');
-  const kernels = benchAllKernels(dtypes, reference.python);
+  let kernels: KernelRecord[] = [];
+  if (options.kernels !== false) {
+    log('[nnlab] kernel GFLOP/s…');
+    kernels = benchAllKernels(dtypes, reference.python);
+  }
+  const grid = options.grid ? await runGridBench({ ...options.grid, log }) : null;
 
   const result: BenchResult = {
     system: 'nnlab',
@@ -118,6 +129,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
     rows,
     kernels,
     reference: referenceRuns,
+    grid,
   };
   if (options.json) {
     mkdirSync(dirname(resolve(options.json)), { recursive: true });
@@ -361,9 +373,8 @@ export function formatBench(r: BenchResult): string {
     ]),
     3,
   );
-  return [
-    `nnlab bench — ${r.env.node}, kernels ${r.env.kernels} (${r.env.kernelThreads ?? 1} thread(s)), CPU: ${r.env.cpuLine ?? `${r.env.cpus} CPUs (${r.env.cpuModel})`}; load average ${[r.env.loadavgAtStart, r.env.loadavgAtEnd].map((l) => (l as number[] | undefined)?.[0]?.toFixed(2) ?? '?').join(' → ')}; NumPy reference: ${r.referenceStatus}; TensorFlow.js: ${r.tfjsStatus ?? 'not run'}`,
-    '',
+  const header = `nnlab bench — ${r.env.node}, kernels ${r.env.kernels} (${r.env.kernelThreads ?? 1} thread(s)), CPU: ${r.env.cpuLine ?? `${r.env.cpus} CPUs (${r.env.cpuModel})`}; load average ${[r.env.loadavgAtStart, r.env.loadavgAtEnd].map((l) => (l as number[] | undefined)?.[0]?.toFixed(2) ?? '?').join(' → ')}; NumPy reference: ${r.referenceStatus}; TensorFlow.js: ${r.tfjsStatus ?? 'not run'}`;
+  const perModel = r.rows.length === 0 ? [] : [
     train,
     '',
     'ratio = nnlab time / NumPy time in the same dtype; ratio to f64 = nnlab time / NumPy float64 time (below 1.00: nnlab faster); tfjs / nnlab = TensorFlow.js (wasm, float32) time / nnlab time; infer ratio = nnlab time / NumPy time for inference at batch 1024 (scores of the whole workload), same dtype; all in the same run. * = extrapolated from part of an epoch (time cap BENCH_CAP_S).',
@@ -374,9 +385,38 @@ export function formatBench(r: BenchResult): string {
     '',
     profile,
     '',
+  ];
+  const kernelPart = r.kernels.length === 0 ? [] : [
     kernels,
     '',
     'forward = x·W (N×D)·(D×M); weightGrad = xᵀ·dout; inputGrad = dout·Wᵀ; 2·N·D·M flops each.',
+  ];
+  return [header, '', ...perModel, ...kernelPart, ...(r.grid ? ['', formatGrid(r.grid)] : [])].join('\n');
+}
+
+/** The grid side by side: wall times and ratios, then the time per kind of configuration. */
+export function formatGrid(g: GridResult): string {
+  const engines = g.references.map((ref) => ref.engine);
+  const name = (e: string) => (e === 'numpy' ? 'NumPy' : e === 'torch' ? 'PyTorch' : e);
+  const walls = table(
+    ['system', 'version', 'wall s', 'nnlab ÷ it'],
+    [['nnlab', `nnlab ${nnlabVersion()}, ${g.dtype}`, fixed(g.nnlab_wall_s, 1), '–'],
+      ...g.references.map((ref) => [name(ref.engine), `${ref.version}, ${g.dtype}`, fixed(ref.wall_s, 1), fixed(ref.ratio, 2)])],
+  );
+  const kinds = table(
+    ['kind', 'configs', 'nnlab s', ...engines.flatMap((e) => [`${name(e)} s`, `nnlab ÷ ${name(e)}`])],
+    g.per_kind.map((k) => [k.kind, String(k.configs), fixed(k.nnlab_s, 2),
+      ...engines.flatMap((e) => [fixed(k.references[e], 2), fixed(k.nnlab_s / k.references[e], 2)])]),
+  );
+  const statuses = Object.entries(g.referenceStatus).map(([e, s]) => `${name(e)}: ${s}`).join('; ');
+  return [
+    `The report's grid: ${g.runs} runs (${g.configs} configurations × ${g.seeds} seeds, ${g.epochs} epochs, ${g.dtype}) on ${g.workers} worker(s) of one thread each; references: ${statuses}${g.diverged ? `; ${g.diverged} nnlab run(s) diverged and stopped early` : ''}`,
+    '',
+    walls,
+    '',
+    'Time per kind of configuration (the sum over its configurations of the mean run time over the seeds, training and accuracy checks, without start-up):',
+    '',
+    kinds,
   ].join('\n');
 }
 
