@@ -14,6 +14,7 @@ import { dirname, resolve } from 'node:path';
 import {
   forceThreadSharing, kernelBackend, kernelThreadCount, setKernelBackend, wasmAvailable, type KernelBackend,
 } from '../kernels/index.js';
+import { threadSharingStats } from '../kernels/wasm.js';
 import { writeFileAtomic } from '../util/io.js';
 import { DTYPES, type DType } from '../nn/matrix.js';
 import { checkWorkload, makeWorkload, MODEL_NAMES, WORKLOAD, type ModelName, type Workload } from './workload.js';
@@ -71,6 +72,16 @@ export interface BenchRow {
   tfjsSpeedup: number | null;
   /** Where the time of one Solver epoch (accuracy checks included) goes, from the kernels' timers. */
   profile: EpochProfile;
+  /**
+   * The same row on one thread (every large job kept on the main thread, as NNLAB_THREADS=1),
+   * when the kernels have more than one; null otherwise.
+   */
+  nnlabOneThread: NnlabRecord | null;
+  /** nnlab default epoch time / one-thread epoch time (above 1: the default lost), and the same for inference. */
+  threadRatio: number | null;
+  inferThreadRatio: number | null;
+  /** What the default chose during the row: large jobs shared between threads and kept on one. */
+  threadChoice: { shared: number; alone: number } | null;
 }
 
 export interface BenchResult {
@@ -215,9 +226,15 @@ async function benchModelRows(
     if (tf) log(`[tfjs-wasm] ${model} b=${batch}: epoch ${tf.epochS.toFixed(3)}s${tf.extrapolated ? ' (extrapolated)' : ''}, infer ${tf.inferSamplesPerS.toFixed(0)} samples/s, loss ${tf.lastLoss.toFixed(3)}`);
     for (const dtype of dtypes) {
       await settleMemory();
+      const before = threadSharingStats();
+      const counts = before && { shared: before.shared, alone: before.alone };
       const r = benchModel(data, model, batch, dtype, evaluations.get(dtype));
+      const after = threadSharingStats();
+      const threadChoice = counts && after ? { shared: after.shared - counts.shared, alone: after.alone - counts.alone } : null;
       log(`[nnlab] ${model} b=${batch} ${dtype}: epoch ${r.epochS.toFixed(3)}s (${r.samplesPerS.toFixed(0)} samples/s${r.extrapolated ? ', extrapolated' : ''}), ` +
-        `infer ${r.inferSamplesPerS.toFixed(0)} samples/s, loss ${r.lastLoss.toFixed(3)}`);
+        `infer ${r.inferSamplesPerS.toFixed(0)} samples/s, loss ${r.lastLoss.toFixed(3)}${threadChoice ? `; ${describeChoice(threadChoice)}` : ''}`);
+      const one = kernelThreadCount() > 1 ? await benchOneThread(data, model, batch, dtype, evaluations.get(dtype)) : null;
+      if (one) log(`[nnlab] ${model} b=${batch} ${dtype} on one thread: epoch ${one.epochS.toFixed(3)}s, infer ${one.inferSamplesPerS.toFixed(0)} samples/s`);
       await settleMemory();
       const profile = profileEpoch(data, model, batch, dtype);
       log(`[nnlab] ${model} b=${batch} ${dtype} profile: ${formatShares(profile)}`);
@@ -230,10 +247,33 @@ async function benchModelRows(
         tfjs: tf,
         tfjsSpeedup: tf ? tf.epochS / r.epochS : null,
         profile,
+        nnlabOneThread: one,
+        threadRatio: one ? r.epochS / one.epochS : null,
+        inferThreadRatio: one ? r.inferS / one.inferS : null,
+        threadChoice,
       });
     }
   }
   return rows;
+}
+
+/** The row again with every large job kept on the main thread (the helper idle, as NNLAB_THREADS=1 has none). */
+async function benchOneThread(data: Workload, model: ModelName, batch: number, dtype: DType, evaluation: EvalWorkspace | undefined): Promise<NnlabRecord> {
+  await settleMemory();
+  forceThreadSharing(false);
+  try {
+    return benchModel(data, model, batch, dtype, evaluation);
+  } finally {
+    forceThreadSharing(null);
+  }
+}
+
+/** "2 threads on 40% of large jobs" (or all, or none). */
+function describeChoice(c: { shared: number; alone: number }): string {
+  const total = c.shared + c.alone;
+  if (total === 0) return 'no job large enough to share';
+  if (c.shared === 0) return '1 thread on every large job';
+  return `${kernelThreadCount()} threads on ${c.shared === total ? 'every' : `${(100 * c.shared / total).toFixed(0)}% of`} large job${c.shared === total ? '' : 's'}`;
 }
 
 /**
@@ -373,6 +413,24 @@ export function formatBench(r: BenchResult): string {
     ]),
     3,
   );
+  const oneThreadRows = r.rows.filter((row) => row.nnlabOneThread !== null);
+  const threads = oneThreadRows.length === 0 ? [] : [
+    `Threads: the default (${r.env.kernelThreads} threads, each large job shape shared only where measured to pay, see lib/kernels/choose.ts) against one thread (every job on the main thread, as NNLAB_THREADS=1), same run:`,
+    '',
+    table(
+      ['model', 'batch', 'dtype', 'default s/epoch', '1 thread s/epoch', 'default ÷ 1 thread', 'default infer/s', '1 thread infer/s', 'infer default ÷ 1 thread', 'the default chose'],
+      oneThreadRows.map((row) => [
+        row.model, String(row.batch), row.dtype,
+        fixed(row.nnlab.epochS, 3) + star(row.nnlab.extrapolated), fixed(row.nnlabOneThread!.epochS, 3) + star(row.nnlabOneThread!.extrapolated),
+        ratio(row.threadRatio), count(row.nnlab.inferSamplesPerS), count(row.nnlabOneThread!.inferSamplesPerS), ratio(row.inferThreadRatio),
+        row.threadChoice ? describeChoice(row.threadChoice) : '–',
+      ]),
+      3,
+    ),
+    '',
+    'default ÷ 1 thread above 1.00: that row ran slower with the default than on one thread.',
+    '',
+  ];
   const header = `nnlab bench — ${r.env.node}, kernels ${r.env.kernels} (${r.env.kernelThreads ?? 1} thread(s)), CPU: ${r.env.cpuLine ?? `${r.env.cpus} CPUs (${r.env.cpuModel})`}; load average ${[r.env.loadavgAtStart, r.env.loadavgAtEnd].map((l) => (l as number[] | undefined)?.[0]?.toFixed(2) ?? '?').join(' → ')}; NumPy reference: ${r.referenceStatus}; TensorFlow.js: ${r.tfjsStatus ?? 'not run'}`;
   const perModel = r.rows.length === 0 ? [] : [
     train,
@@ -381,6 +439,7 @@ export function formatBench(r: BenchResult): string {
     '',
     r.rows.map(verdict).join('\n'),
     '',
+    ...threads,
     `Where one epoch goes (${r.rows[0]?.profile.setup ?? 'no rows'}), from the kernels' own timers; evaluation = the accuracy checks, other = JavaScript between the kernels:`,
     '',
     profile,
