@@ -56,6 +56,16 @@ describe('ThreadChooser', () => {
     expect(c.snapshot()).toEqual([{ key: 5, share: false, ratio: 8 }]);
   });
 
+  it('does not try sharing while the machine is busy, and tries again once it is not', () => {
+    let busy = true;
+    const c = new ThreadChooser(() => busy);
+    expect(drive(c, 6, CHOOSER.WARM + CHOOSER.HOLD_MIN + 1, { alone: 1, shared: 0.5 })).toBe(0);
+    expect(c.snapshot()).toEqual([{ key: 6, share: false, ratio: null }]);
+    busy = false;
+    drive(c, 6, 2 * CHOOSER.SAMPLES + CHOOSER.HOLD_MIN, { alone: 1, shared: 0.5 });
+    expect(c.snapshot()).toEqual([{ key: 6, share: true, ratio: 0.5 }]);
+  });
+
   it('holds a decision twice as long each time it comes out the same', () => {
     const c = new ThreadChooser();
     drive(c, 3, measuring + CHOOSER.HOLD_MIN + 2 * CHOOSER.SAMPLES, { alone: 1, shared: 0.5 });

@@ -23,6 +23,14 @@
  * occurrences, then is measured again (the load changes), holding twice as long each time it
  * comes out the same, up to HOLD_MAX. Which thread computes what never changes the bits (see
  * parallel.ts), so this choice changes only the time.
+ *
+ * One cost the per-shape samples cannot see: when the machine is oversubscribed, a helper that
+ * spins between jobs takes CPU time the system would otherwise give the main thread, and that
+ * loss lands in the JavaScript between later jobs of any shape. Measured at a load average of
+ * 14 on 2 cores (M1, batch 32, float32): 1.37 s per epoch with 381 of 2,478 large jobs shared
+ * (the main thread waited 0.2 ms for the helper in all) against 0.43 s on one thread. So before
+ * a measurement starts, `busy()` (the caller's: the 1-minute load average against the cores)
+ * is asked; while the machine is busy a shape is not tried at all and stays on one thread.
  */
 const WARM = 2, SAMPLES = 5, HOLD_MIN = 64, HOLD_MAX = 4096, PAYS = 0.9;
 
@@ -47,6 +55,9 @@ const median = (xs: number[]) => {
 };
 
 export class ThreadChooser {
+  /** busy: whether the machine has no core to spare now (asked when a measurement would start). */
+  constructor(private readonly busy: () => boolean = () => false) {}
+
   private readonly shapes = new Map<number, ShapeState>();
   /** The shape choose() was last asked about while measuring, and whether that occurrence is a sample. */
   private pendingKey = -1;
@@ -63,6 +74,12 @@ export class ThreadChooser {
     if (s.left > 0) { // decided
       if (--s.left === 0) { s.seen = WARM; s.alone = []; s.shared = []; } // measure again from the next occurrence
       return s.share === true;
+    }
+    if (s.seen === WARM && s.alone.length === 0 && this.busy()) { // no spare core: do not try now
+      s.share = false;
+      s.left = s.hold = HOLD_MIN;
+      s.ratio = null;
+      return false;
     }
     this.pendingKey = key;
     this.pendingSample = s.seen++ >= WARM;

@@ -21,6 +21,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import { performance } from 'node:perf_hooks';
+import { cpus, loadavg } from 'node:os';
 import { KIND_GEMM, KIND_ADAM, KIND_GEMM32, KIND_ADAM32, gemmKey, adamKey } from './jobs.js';
 import { ThreadChooser } from './choose.js';
 
@@ -136,6 +137,15 @@ const HELPER_SPINS = 1 << 20;
 /** The longest gap (ms) between two jobs that counts in a job's cost (see cost). */
 const GAP = 20;
 
+/**
+ * Whether the machine has no core to spare for a helper: the 1-minute load average (which
+ * counts our own threads too) above the cores by more than half a core. Windows reports 0:
+ * never busy there, the per-shape measurement alone decides.
+ */
+function machineBusy(threads: number): boolean {
+  return loadavg()[0] > cpus().length + 0.5 && threads > 1;
+}
+
 export class ParallelRunner {
   private readonly ctl: Int32Array;
   private readonly f64: Float64Array;
@@ -143,7 +153,7 @@ export class ParallelRunner {
   private started = false;
   private seq = 0;
   /** Sharing only where it pays, decided per job shape by measurement (lib/kernels/choose.ts). */
-  private readonly chooser = new ThreadChooser();
+  private readonly chooser = new ThreadChooser(() => machineBusy(this.threads));
   /** When the last large job ended (performance.now(), ms). */
   private lastEnd = 0;
   private readonly status: Int32Array;
