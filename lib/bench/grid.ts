@@ -91,6 +91,8 @@ export interface GridOptions {
   epochs?: number;
   /** grid_reference.py, or null for nnlab alone. */
   reference: string | null;
+  /** The reference engines to run when they can (default both). */
+  engines?: Array<'numpy' | 'torch'>;
   log: (line: string) => void;
 }
 
@@ -173,6 +175,10 @@ export async function runGridBench(options: GridOptions): Promise<GridResult> {
   const references: GridReference[] = [];
   const referenceStatus: Record<string, string> = {};
   for (const engine of ['numpy', 'torch'] as const) {
+    if (options.engines && !options.engines.includes(engine)) {
+      referenceStatus[engine] = 'not asked for (--grid-engines)';
+      continue;
+    }
     const ref = runGridReference(engine, options, configs.length, seeds, epochs, wall);
     if ('problem' in ref) {
       referenceStatus[engine] = ref.problem;

@@ -23,7 +23,8 @@ import { benchModel, profileEpoch, type EpochProfile, type NnlabRecord } from '.
 import { EvalWorkspace } from '../fast/eval_workspace.js';
 import { PROFILE_CATEGORIES } from '../kernels/index.js';
 import { benchTfjsModel, loadTfjs, type TfjsHandle, type TfjsRecord } from './tfjs.js';
-import { benchKernels, numpyKernelScript, PRODUCT_FORMS, KERNEL_SHAPES, type KernelRecord } from './gflops.js';
+import { benchKernels, numpyKernelScript, PRODUCT_FORMS, KERNEL_SHAPES, MODEL_SHAPES, type KernelRecord } from './gflops.js';
+import type { CpuInfo } from './cpu.js';
 import {
   DEFAULT_REFERENCE, describeBlas, findPython, runPythonKernels, runReference, type BlasLibrary, type ReferenceRecord, type ReferenceResult,
 } from './reference.js';
@@ -302,19 +303,20 @@ function benchAllKernels(dtypes: readonly DType[], python: string | null): Kerne
   const kernels: KernelRecord[] = [];
   const backend = kernelBackend();
   const threads = kernelThreadCount();
+  const shapes = backend === 'wasm' ? [...KERNEL_SHAPES, ...MODEL_SHAPES] : KERNEL_SHAPES;
   for (const dtype of dtypes) {
     if (threads > 1) {
-      // One thread and all of them, each forced (training lets the kernels choose by the load).
+      // One thread and all of them, each forced (training lets the kernels choose per shape).
       try {
         forceThreadSharing(false);
-        kernels.push(...benchKernels(`nnlab-${backend} 1 thread`, dtype));
+        kernels.push(...benchKernels(`nnlab-${backend} 1 thread`, dtype, shapes));
         forceThreadSharing(true);
-        kernels.push(...benchKernels(`nnlab-${backend} ${threads} threads`, dtype));
+        kernels.push(...benchKernels(`nnlab-${backend} ${threads} threads`, dtype, shapes));
       } finally {
         forceThreadSharing(null);
       }
     } else {
-      kernels.push(...benchKernels(`nnlab-${backend}`, dtype));
+      kernels.push(...benchKernels(`nnlab-${backend}`, dtype, shapes));
     }
     // The fallback too, so the table shows what the WebAssembly kernels buy.
     if (backend === 'wasm') {
@@ -326,7 +328,7 @@ function benchAllKernels(dtypes: readonly DType[], python: string | null): Kerne
       }
     }
   }
-  if (python !== null) kernels.push(...runPythonKernels(python, numpyKernelScript(dtypes)));
+  if (python !== null) kernels.push(...runPythonKernels(python, numpyKernelScript(dtypes, [...KERNEL_SHAPES, ...MODEL_SHAPES])));
   return kernels;
 }
 
@@ -389,21 +391,28 @@ export function formatBench(r: BenchResult): string {
     ]),
     3,
   );
-  // One kernel table per number type.
+  // One kernel table per number type, with the 128-bit FMA ceiling of this CPU beside it.
+  const cpu = r.env.cpu as CpuInfo | undefined;
   const kernels = DTYPES.filter((d) => r.kernels.some((k) => (k.dtype ?? 'float64') === d)).map((dtype) => {
     const ofType = r.kernels.filter((k) => (k.dtype ?? 'float64') === dtype);
     const systems = [...new Set(ofType.map((k) => k.system))];
+    const ceiling = cpu?.ceiling?.[dtype] ?? null;
+    const oneThread = systems.find((s) => s.endsWith(' 1 thread')) ?? systems[0];
+    const shapes = [...new Map(ofType.map((k) => [k.shape.join('×'), k.shape])).values()];
     const kernelRows: string[][] = [];
-    for (const [N, D, M] of KERNEL_SHAPES) {
+    for (const [N, D, M] of shapes) {
       for (const form of PRODUCT_FORMS) {
-        const cells = systems.map((s) => {
-          const k = ofType.find((x) => x.system === s && x.form === form && x.shape.join() === [N, D, M].join());
-          return k ? fixed(k.gflops, 1) : '–';
-        });
-        kernelRows.push([`${N}×${D}×${M}`, form, ...cells]);
+        const find = (s: string) => ofType.find((x) => x.system === s && x.form === form && x.shape.join() === [N, D, M].join());
+        const cells = systems.map((s) => (find(s) ? fixed(find(s)!.gflops, 1) : '–'));
+        const mine = find(oneThread);
+        kernelRows.push([`${N}×${D}×${M}`, form, ...cells, ...(ceiling !== null ? [mine ? fixed(100 * mine.gflops / ceiling, 0) : '–'] : [])]);
       }
     }
-    return `${dtype} products:\n\n` + table(['N×D×M', 'product', ...systems.map((s) => `${s} GFLOP/s`)], kernelRows);
+    const ceilingLine = ceiling !== null
+      ? `Ceiling of 128-bit SIMD with FMA on this CPU, ${dtype}: ${fixed(ceiling, 1)} GFLOP/s per core, ${fixed(ceiling * (cpu!.cores), 1)} on its ${cpu!.cores} cores (${cpu!.ceiling.derivation}). ` +
+        `NumPy's BLAS is not bound by it: its ${cpu!.avx512 ? '512-bit (AVX-512) kernels have up to 4×' : '256-bit (AVX2) kernels have 2×'} it.`
+      : `Ceiling of 128-bit SIMD with FMA on this CPU: ${cpu?.ceiling?.derivation ?? 'unknown'}.`;
+    return `${dtype} products:\n\n` + table(['N×D×M', 'product', ...systems.map((s) => `${s} GFLOP/s`), ...(ceiling !== null ? [`${oneThread} % of 1-core ceiling`] : [])], kernelRows) + '\n\n' + ceilingLine;
   }).join('\n\n');
   const profile = table(
     ['model', 'batch', 'dtype', 'epoch ms', ...PROFILE_CATEGORIES.map((c) => `${c} %`), 'other %'],

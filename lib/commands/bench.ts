@@ -26,6 +26,7 @@ interface BenchCliOptions {
   gridSeeds?: string;
   gridEpochs?: string;
   gridReference: string;
+  gridEngines: string;
 }
 
 export function registerBench(program: Command): void {
@@ -46,6 +47,7 @@ export function registerBench(program: Command): void {
     .option('--grid-limit <n>', 'only the first n configurations (a quick check)')
     .option('--grid-seeds <n>', 'seeds per configuration (default: the grid\'s 3)')
     .option('--grid-epochs <n>', 'epochs per run (default: the grid\'s 20)')
+    .option('--grid-engines <list>', 'reference engines of the grid, comma-separated (numpy,torch)', 'numpy,torch')
     .option('--grid-reference <path>', 'the references\' timer grid_reference.py', DEFAULT_GRID_REFERENCE)
     .action(async (opts: BenchCliOptions) => {
       const models = opts.models.split(',').map((s) => s.trim());
@@ -61,6 +63,7 @@ export function registerBench(program: Command): void {
         seeds: optionalInt('--grid-seeds', opts.gridSeeds),
         epochs: optionalInt('--grid-epochs', opts.gridEpochs),
         reference: opts.reference === false ? null : opts.gridReference,
+        engines: parseEngines(opts.gridEngines),
       } : undefined;
       const result = await runBench({
         tfjs: opts.tfjs && !opts.gridOnly,
@@ -74,4 +77,11 @@ export function registerBench(program: Command): void {
       });
       console.log(formatBench(result));
     });
+}
+
+/** --grid-engines: some of numpy, torch. */
+function parseEngines(text: string): Array<'numpy' | 'torch'> {
+  const list = text.split(',').map((s) => s.trim());
+  for (const e of list) if (e !== 'numpy' && e !== 'torch') throw new Error(`--grid-engines: unknown engine '${e}', expected some of numpy,torch`);
+  return list as Array<'numpy' | 'torch'>;
 }
