@@ -21,7 +21,7 @@ import { Piscina } from 'piscina';
 import type { DType } from '../nn/matrix.js';
 import { mustBeOneOf, mustBePositiveInteger } from '../util/validate.js';
 import { describeBlas, findPython, PROJECT_ROOT, referenceEnv, type BlasLibrary } from './reference.js';
-import { runGridJob, type GridJob, type GridJobResult } from './grid_job.js';
+import { runGridJob, type GridConfig, type GridJob, type GridJobResult } from './grid_job.js';
 
 /** The project's copy of the report's grid (shipped with the package). */
 export const GRID_FILE = join(PROJECT_ROOT, 'lib', 'bench', 'grid.json');
@@ -31,16 +31,7 @@ export const SHARED_GRID_FILE = resolve(PROJECT_ROOT, '../shared/bench/grid.json
 export const DEFAULT_GRID_REFERENCE = resolve(PROJECT_ROOT, '../shared/bench/grid_reference.py');
 
 const ACTIVATIONS = ['relu', 'sigmoid', 'tanh'] as const;
-
-export interface GridConfig {
-  name: string;
-  hidden: number[];
-  act: (typeof ACTIVATIONS)[number];
-  batchnorm: boolean;
-  lr: number;
-  reg: number;
-  batch: number;
-}
+export type { GridConfig } from './grid_job.js';
 
 export interface GridSpec {
   n_train: number;

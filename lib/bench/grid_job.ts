@@ -10,7 +10,17 @@ import { FullyConnectedNet } from '../nn/fc_net.js';
 import { Solver } from '../nn/solver.js';
 import { DivergenceError } from '../nn/divergence.js';
 import { makeWorkload, WORKLOAD } from './workload.js';
-import type { GridConfig } from './grid.js';
+
+/** One configuration of the grid, as grid.json spells it (checked by loadGrid in grid.ts). */
+export interface GridConfig {
+  name: string;
+  hidden: number[];
+  act: 'relu' | 'sigmoid' | 'tanh';
+  batchnorm: boolean;
+  lr: number;
+  reg: number;
+  batch: number;
+}
 
 export interface GridJob {
   config: GridConfig;
