@@ -46,6 +46,8 @@ const PYTHON_PACKAGES = {
   nbstripout: 'nbstripout>=0.7',
   // The accuracy test of the deterministic math (scripts/elementary-accuracy.py) measures against it.
   mpmath: 'mpmath>=1.3',
+  // Tells which BLAS kernel NumPy runs on (OpenBLAS's architecture), printed by `nnlab bench`.
+  threadpoolctl: 'threadpoolctl>=3',
 };
 /** The ones the notebooks and the report cannot run without (nbstripout only guards commits). */
 const REQUIRED = ['jupyterlab', 'nbconvert', 'nbclient', 'ipykernel', 'numpy'];

@@ -60,7 +60,20 @@ describe('nnlab bench', () => {
       expect(share.products).toBeCloseTo(ms.products / epochMs, 10);
       expect(share.products + share.adam + share.elementwise + share.evaluation + share.other).toBeCloseTo(1, 10);
       if (row.inferRatio !== null) expect(row.inferRatio).toBeCloseTo(row.nnlab.inferS / row.numpy!.infer_s, 10);
+      // With more than one kernel thread, the row again on one thread, and what the default chose.
+      if ((r.env.kernelThreads as number) > 1) {
+        expect(row.nnlabOneThread!.epochS).toBeGreaterThan(0);
+        expect(row.threadRatio).toBeCloseTo(row.nnlab.epochS / row.nnlabOneThread!.epochS, 10);
+        expect(row.threadChoice!.shared + row.threadChoice!.alone).toBeGreaterThan(0);
+      } else {
+        expect(row.nnlabOneThread).toBeNull();
+      }
     }
+    // Which machine and which BLAS kernel: the CPU line in the header and the JSON.
+    expect(run.stdout).toMatch(/^nnlab bench — .*CPU: .+, \d+ cores, /);
+    expect((r.env.cpu as { cores: number }).cores).toBeGreaterThan(0);
+    if (haveReference) expect(r.env.blasKernel).toEqual(expect.stringMatching(/kernel|threadpoolctl/));
+    expect(r.grid).toBeNull();
     if (!haveReference) expect(r.referenceStatus).toMatch(/^skipped: .*numpy_mlp\.py not found \(use --reference PATH\)/);
     expect(new Set(r.kernels.map((k) => `${k.system} ${k.dtype ?? 'float64'}`)).size).toBeGreaterThanOrEqual(4);
     expect(r.kernels.every((k) => k.gflops > 0)).toBe(true);

@@ -90,22 +90,32 @@ describe('bench protocol', () => {
       share: { products: 0.6, adam: 0.1, elementwise: 0.05, evaluation: 0.08, other: 0.17 }, setup: 'a test epoch',
     };
     const result: BenchResult = {
-      system: 'nnlab', env: { node: 'v20', kernels: 'wasm', cpus: 2, cpuModel: 'x' }, dataCheck: makeWorkload().check,
+      system: 'nnlab', env: { node: 'v20', kernels: 'wasm', kernelThreads: 2, cpus: 2, cpuModel: 'x', cpu: { cores: 2, avx512: false, ceiling: { float32: 40, float64: 20, fmaUnits: 2, derivation: 'a test derivation' } } },
+      dataCheck: makeWorkload().check,
       referenceStatus: 'test', tfjsStatus: 'test',
       rows: [
         { model: 'M2', batch: 32, dtype: 'float64', nnlab: { system: 'nnlab', model: 'M2', batch: 32, dtype: 'float64', ...rec },
-          numpy: f64, numpyF64: f64, trainRatio: 0.5, trainRatioF64: 0.5, inferRatio: 0.5, tfjs: null, tfjsSpeedup: null, profile },
+          numpy: f64, numpyF64: f64, trainRatio: 0.5, trainRatioF64: 0.5, inferRatio: 0.5, tfjs: null, tfjsSpeedup: null, profile,
+          nnlabOneThread: { system: 'nnlab', model: 'M2', batch: 32, dtype: 'float64', ...rec, epochS: 0.08 }, threadRatio: 1.25, inferThreadRatio: 1, threadChoice: { shared: 3, alone: 1 } },
         { model: 'M2', batch: 32, dtype: 'float32', nnlab: { system: 'nnlab', model: 'M2', batch: 32, dtype: 'float32', ...rec },
           numpy: f32, numpyF64: f64, trainRatio: 1.25, trainRatioF64: 0.5, inferRatio: 0.5,
-          tfjs: { system: 'tfjs-wasm', model: 'M2', batch: 32, ...rec, epochS: 0.9 }, tfjsSpeedup: 9, profile },
+          tfjs: { system: 'tfjs-wasm', model: 'M2', batch: 32, ...rec, epochS: 0.9 }, tfjsSpeedup: 9, profile,
+          nnlabOneThread: null, threadRatio: null, inferThreadRatio: null, threadChoice: null },
       ],
       kernels: [
         { system: 'nnlab-wasm', dtype: 'float64', shape: [32, 784, 100], form: 'forward', gflops: 17.25, seconds: 1 },
         { system: 'nnlab-wasm', dtype: 'float32', shape: [32, 784, 100], form: 'forward', gflops: 40.04, seconds: 1 },
       ],
       reference: [],
+      grid: null,
     };
     const text = formatBench(result);
+    // The default against one thread, where a row has both, and what the default chose.
+    expect(text).toMatch(/\| M2 +\| 32 +\| float64 \| +0\.100 \| +0\.080 \| +1\.25 \| +744,000 \| +744,000 \| +1\.00 \| +2 threads on 75% of large jobs \|/);
+    expect(text).not.toMatch(/\| M2 +\| 32 +\| float32 \| +0\.100 \| +– /);
+    // The 128-bit FMA ceiling beside the products, and each figure's share of it.
+    expect(text).toContain('Ceiling of 128-bit SIMD with FMA on this CPU, float32: 40.0 GFLOP/s per core, 80.0 on its 2 cores (a test derivation).');
+    expect(text).toMatch(/\| 32×784×100 +\| forward +\| +40\.0 \| +100 \|/);
     expect(text).toMatch(/\| M2 +\| 32 +\| float64 \| +0\.100 \| +0\.200\* \| +0\.50 \| +0\.200\* \| +0\.50 \| +– \| +– \|/);
     expect(text).toMatch(/\| M2 +\| 32 +\| float32 \| +0\.100 \| +0\.125 \| +1\.25 \| +0\.200\* \| +0\.50 \| +0\.900 \| +9\.0× \|/);
     // One verdict per row, and the profile table with every category's share.

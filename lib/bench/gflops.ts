@@ -20,6 +20,14 @@ export const PRODUCT_FORMS: readonly ProductForm[] = ['forward', 'weightGrad', '
 /** N×D×M: the kernel shapes the issue asks for. */
 export const KERNEL_SHAPES: readonly [number, number, number][] = [[32, 784, 100], [128, 784, 100], [512, 512, 512]];
 
+/**
+ * The other products the bench's models make (M1's 784×50 and 50×50 layers, M2's 100×100, at
+ * batch 32 and 128; inference at batch 1024), timed for the WebAssembly kernels and NumPy.
+ */
+export const MODEL_SHAPES: readonly [number, number, number][] = [
+  [32, 784, 50], [128, 784, 50], [32, 50, 50], [128, 50, 50], [32, 100, 100], [128, 100, 100], [1024, 784, 100],
+];
+
 export interface KernelRecord {
   system: string;
   dtype: DType;

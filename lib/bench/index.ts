@@ -14,6 +14,7 @@ import { dirname, resolve } from 'node:path';
 import {
   forceThreadSharing, kernelBackend, kernelThreadCount, setKernelBackend, wasmAvailable, type KernelBackend,
 } from '../kernels/index.js';
+import { threadSharingStats } from '../kernels/wasm.js';
 import { writeFileAtomic } from '../util/io.js';
 import { DTYPES, type DType } from '../nn/matrix.js';
 import { checkWorkload, makeWorkload, MODEL_NAMES, WORKLOAD, type ModelName, type Workload } from './workload.js';
@@ -22,10 +23,13 @@ import { benchModel, profileEpoch, type EpochProfile, type NnlabRecord } from '.
 import { EvalWorkspace } from '../fast/eval_workspace.js';
 import { PROFILE_CATEGORIES } from '../kernels/index.js';
 import { benchTfjsModel, loadTfjs, type TfjsHandle, type TfjsRecord } from './tfjs.js';
-import { benchKernels, numpyKernelScript, PRODUCT_FORMS, KERNEL_SHAPES, type KernelRecord } from './gflops.js';
+import { benchKernels, numpyKernelScript, PRODUCT_FORMS, KERNEL_SHAPES, MODEL_SHAPES, type KernelRecord } from './gflops.js';
+import type { CpuInfo } from './cpu.js';
 import {
-  DEFAULT_REFERENCE, findPython, runPythonKernels, runReference, type ReferenceRecord, type ReferenceResult,
+  DEFAULT_REFERENCE, describeBlas, findPython, runPythonKernels, runReference, type BlasLibrary, type ReferenceRecord, type ReferenceResult,
 } from './reference.js';
+import { cpuInfo, describeCpu } from './cpu.js';
+import { runGridBench, type GridOptions, type GridResult } from './grid.js';
 
 export { DEFAULT_REFERENCE } from './reference.js';
 
@@ -40,6 +44,10 @@ export interface BenchOptions {
   tfjs?: boolean;
   /** Where to write every figure as JSON. */
   json?: string;
+  /** Also time the report's whole grid in nnlab and the references (lib/bench/grid.ts); absent: not. */
+  grid?: Omit<GridOptions, 'log'>;
+  /** Time the products' GFLOP/s (default true). */
+  kernels?: boolean;
   /** Progress lines (stderr by default). */
   log?: (line: string) => void;
 }
@@ -65,6 +73,16 @@ export interface BenchRow {
   tfjsSpeedup: number | null;
   /** Where the time of one Solver epoch (accuracy checks included) goes, from the kernels' timers. */
   profile: EpochProfile;
+  /**
+   * The same row on one thread (every large job kept on the main thread, as NNLAB_THREADS=1),
+   * when the kernels have more than one; null otherwise.
+   */
+  nnlabOneThread: NnlabRecord | null;
+  /** nnlab default epoch time / one-thread epoch time (above 1: the default lost), and the same for inference. */
+  threadRatio: number | null;
+  inferThreadRatio: number | null;
+  /** What the default chose during the row: large jobs shared between threads and kept on one. */
+  threadChoice: { shared: number; alone: number } | null;
 }
 
 export interface BenchResult {
@@ -76,6 +94,8 @@ export interface BenchResult {
   rows: BenchRow[];
   kernels: KernelRecord[];
   reference: ReferenceResult[];
+  /** The whole grid side by side (--grid), or null. */
+  grid: GridResult | null;
 }
 
 function nnlabVersion(): string {
@@ -105,18 +125,23 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
     referenceRuns.push(...refs.values());
     rows.push(...await benchModelRows(model, options.batches, dtypes, data, refs, tfjs.handle, evaluations, log));
   }
-  log('[nnlab] kernel GFLOP/s…');
-  const kernels = benchAllKernels(dtypes, reference.python);
+  let kernels: KernelRecord[] = [];
+  if (options.kernels !== false) {
+    log('[nnlab] kernel GFLOP/s…');
+    kernels = benchAllKernels(dtypes, reference.python);
+  }
+  const grid = options.grid ? await runGridBench({ ...options.grid, log }) : null;
 
   const result: BenchResult = {
     system: 'nnlab',
-    env: benchEnvironment(loadAtStart, reference.numpyVersion, tfjs.handle),
+    env: benchEnvironment(loadAtStart, reference, tfjs.handle),
     dataCheck: data.check,
     referenceStatus: reference.status,
     tfjsStatus: tfjs.status,
     rows,
     kernels,
     reference: referenceRuns,
+    grid,
   };
   if (options.json) {
     mkdirSync(dirname(resolve(options.json)), { recursive: true });
@@ -148,17 +173,21 @@ interface ReferenceChoice {
   script: string | null;
   python: string | null;
   numpyVersion: string | null;
+  blas: BlasLibrary[] | null;
   status: string;
 }
 
 function findReference(reference: string | null): ReferenceChoice {
-  const none = (status: string): ReferenceChoice => ({ script: null, python: null, numpyVersion: null, status });
+  const none = (status: string): ReferenceChoice => ({ script: null, python: null, numpyVersion: null, blas: null, status });
   if (reference === null) return none('disabled (--no-reference)');
   const script = resolve(reference);
   if (!existsSync(script)) return none(`skipped: ${script} not found (use --reference PATH)`);
   const py = findPython();
   if (py.problem) return none(`skipped: ${py.problem}`);
-  return { script, python: py.python, numpyVersion: py.numpy, status: `${script} with ${py.python} (NumPy ${py.numpy})` };
+  return {
+    script, python: py.python, numpyVersion: py.numpy, blas: py.blas,
+    status: `${script} with ${py.python} (NumPy ${py.numpy}, ${describeBlas(py.blas)}; OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset for it)`,
+  };
 }
 
 /** TensorFlow.js when asked for and installed, and a line saying which. */
@@ -198,9 +227,15 @@ async function benchModelRows(
     if (tf) log(`[tfjs-wasm] ${model} b=${batch}: epoch ${tf.epochS.toFixed(3)}s${tf.extrapolated ? ' (extrapolated)' : ''}, infer ${tf.inferSamplesPerS.toFixed(0)} samples/s, loss ${tf.lastLoss.toFixed(3)}`);
     for (const dtype of dtypes) {
       await settleMemory();
+      const before = threadSharingStats();
+      const counts = before && { shared: before.shared, alone: before.alone };
       const r = benchModel(data, model, batch, dtype, evaluations.get(dtype));
+      const after = threadSharingStats();
+      const threadChoice = counts && after ? { shared: after.shared - counts.shared, alone: after.alone - counts.alone } : null;
       log(`[nnlab] ${model} b=${batch} ${dtype}: epoch ${r.epochS.toFixed(3)}s (${r.samplesPerS.toFixed(0)} samples/s${r.extrapolated ? ', extrapolated' : ''}), ` +
-        `infer ${r.inferSamplesPerS.toFixed(0)} samples/s, loss ${r.lastLoss.toFixed(3)}`);
+        `infer ${r.inferSamplesPerS.toFixed(0)} samples/s, loss ${r.lastLoss.toFixed(3)}${threadChoice ? `; ${describeChoice(threadChoice)}` : ''}`);
+      const one = kernelThreadCount() > 1 ? await benchOneThread(data, model, batch, dtype, evaluations.get(dtype)) : null;
+      if (one) log(`[nnlab] ${model} b=${batch} ${dtype} on one thread: epoch ${one.epochS.toFixed(3)}s, infer ${one.inferSamplesPerS.toFixed(0)} samples/s`);
       await settleMemory();
       const profile = profileEpoch(data, model, batch, dtype);
       log(`[nnlab] ${model} b=${batch} ${dtype} profile: ${formatShares(profile)}`);
@@ -213,10 +248,33 @@ async function benchModelRows(
         tfjs: tf,
         tfjsSpeedup: tf ? tf.epochS / r.epochS : null,
         profile,
+        nnlabOneThread: one,
+        threadRatio: one ? r.epochS / one.epochS : null,
+        inferThreadRatio: one ? r.inferS / one.inferS : null,
+        threadChoice,
       });
     }
   }
   return rows;
+}
+
+/** The row again with every large job kept on the main thread (the helper idle, as NNLAB_THREADS=1 has none). */
+async function benchOneThread(data: Workload, model: ModelName, batch: number, dtype: DType, evaluation: EvalWorkspace | undefined): Promise<NnlabRecord> {
+  await settleMemory();
+  forceThreadSharing(false);
+  try {
+    return benchModel(data, model, batch, dtype, evaluation);
+  } finally {
+    forceThreadSharing(null);
+  }
+}
+
+/** "2 threads on 40% of large jobs" (or all, or none). */
+function describeChoice(c: { shared: number; alone: number }): string {
+  const total = c.shared + c.alone;
+  if (total === 0) return 'no job large enough to share';
+  if (c.shared === 0) return '1 thread on every large job';
+  return `${kernelThreadCount()} threads on ${c.shared === total ? 'every' : `${(100 * c.shared / total).toFixed(0)}% of`} large job${c.shared === total ? '' : 's'}`;
 }
 
 /**
@@ -245,19 +303,20 @@ function benchAllKernels(dtypes: readonly DType[], python: string | null): Kerne
   const kernels: KernelRecord[] = [];
   const backend = kernelBackend();
   const threads = kernelThreadCount();
+  const shapes = backend === 'wasm' ? [...KERNEL_SHAPES, ...MODEL_SHAPES] : KERNEL_SHAPES;
   for (const dtype of dtypes) {
     if (threads > 1) {
-      // One thread and all of them, each forced (training lets the kernels choose by the load).
+      // One thread and all of them, each forced (training lets the kernels choose per shape).
       try {
         forceThreadSharing(false);
-        kernels.push(...benchKernels(`nnlab-${backend} 1 thread`, dtype));
+        kernels.push(...benchKernels(`nnlab-${backend} 1 thread`, dtype, shapes));
         forceThreadSharing(true);
-        kernels.push(...benchKernels(`nnlab-${backend} ${threads} threads`, dtype));
+        kernels.push(...benchKernels(`nnlab-${backend} ${threads} threads`, dtype, shapes));
       } finally {
         forceThreadSharing(null);
       }
     } else {
-      kernels.push(...benchKernels(`nnlab-${backend}`, dtype));
+      kernels.push(...benchKernels(`nnlab-${backend}`, dtype, shapes));
     }
     // The fallback too, so the table shows what the WebAssembly kernels buy.
     if (backend === 'wasm') {
@@ -269,12 +328,13 @@ function benchAllKernels(dtypes: readonly DType[], python: string | null): Kerne
       }
     }
   }
-  if (python !== null) kernels.push(...runPythonKernels(python, numpyKernelScript(dtypes)));
+  if (python !== null) kernels.push(...runPythonKernels(python, numpyKernelScript(dtypes, [...KERNEL_SHAPES, ...MODEL_SHAPES])));
   return kernels;
 }
 
 /** What the figures depend on: versions, backend, threads, the machine and its load. */
-function benchEnvironment(loadAtStart: number[], numpyVersion: string | null, tfjs: TfjsHandle | null): Record<string, unknown> {
+function benchEnvironment(loadAtStart: number[], reference: ReferenceChoice, tfjs: TfjsHandle | null): Record<string, unknown> {
+  const cpu = cpuInfo();
   return {
     nnlab: nnlabVersion(),
     node: process.version,
@@ -282,9 +342,15 @@ function benchEnvironment(loadAtStart: number[], numpyVersion: string | null, tf
     kernelThreads: kernelThreadCount(),
     cpus: cpus().length,
     cpuModel: cpus()[0]?.model ?? 'unknown',
+    cpu,
+    cpuLine: describeCpu(cpu),
     loadavgAtStart: loadAtStart,
     loadavgAtEnd: loadavg(),
-    numpy: numpyVersion,
+    numpy: reference.numpyVersion,
+    blas: reference.blas,
+    blasKernel: reference.python !== null ? describeBlas(reference.blas) : null,
+    /** The pinning variables as nnlab saw them; the reference ran without them (see reference.ts). */
+    pinnedInOurEnv: { OPENBLAS_CORETYPE: process.env.OPENBLAS_CORETYPE ?? null, OPENBLAS_L2_SIZE: process.env.OPENBLAS_L2_SIZE ?? null },
     tfjs: tfjs?.version ?? null,
     capS: process.env.BENCH_CAP_S ?? '3.0',
   };
@@ -325,21 +391,28 @@ export function formatBench(r: BenchResult): string {
     ]),
     3,
   );
-  // One kernel table per number type.
+  // One kernel table per number type, with the 128-bit FMA ceiling of this CPU beside it.
+  const cpu = r.env.cpu as CpuInfo | undefined;
   const kernels = DTYPES.filter((d) => r.kernels.some((k) => (k.dtype ?? 'float64') === d)).map((dtype) => {
     const ofType = r.kernels.filter((k) => (k.dtype ?? 'float64') === dtype);
     const systems = [...new Set(ofType.map((k) => k.system))];
+    const ceiling = cpu?.ceiling?.[dtype] ?? null;
+    const oneThread = systems.find((s) => s.endsWith(' 1 thread')) ?? systems[0];
+    const shapes = [...new Map(ofType.map((k) => [k.shape.join('×'), k.shape])).values()];
     const kernelRows: string[][] = [];
-    for (const [N, D, M] of KERNEL_SHAPES) {
+    for (const [N, D, M] of shapes) {
       for (const form of PRODUCT_FORMS) {
-        const cells = systems.map((s) => {
-          const k = ofType.find((x) => x.system === s && x.form === form && x.shape.join() === [N, D, M].join());
-          return k ? fixed(k.gflops, 1) : '–';
-        });
-        kernelRows.push([`${N}×${D}×${M}`, form, ...cells]);
+        const find = (s: string) => ofType.find((x) => x.system === s && x.form === form && x.shape.join() === [N, D, M].join());
+        const cells = systems.map((s) => (find(s) ? fixed(find(s)!.gflops, 1) : '–'));
+        const mine = find(oneThread);
+        kernelRows.push([`${N}×${D}×${M}`, form, ...cells, ...(ceiling !== null ? [mine ? fixed(100 * mine.gflops / ceiling, 0) : '–'] : [])]);
       }
     }
-    return `${dtype} products:\n\n` + table(['N×D×M', 'product', ...systems.map((s) => `${s} GFLOP/s`)], kernelRows);
+    const ceilingLine = ceiling !== null
+      ? `Ceiling of 128-bit SIMD with FMA on this CPU, ${dtype}: ${fixed(ceiling, 1)} GFLOP/s per core, ${fixed(ceiling * (cpu!.cores), 1)} on its ${cpu!.cores} cores (${cpu!.ceiling.derivation}). ` +
+        `NumPy's BLAS is not bound by it: its ${cpu!.avx512 ? '512-bit (AVX-512) kernels have up to 4×' : '256-bit (AVX2) kernels have 2×'} it.`
+      : `Ceiling of 128-bit SIMD with FMA on this CPU: ${cpu?.ceiling?.derivation ?? 'unknown'}.`;
+    return `${dtype} products:\n\n` + table(['N×D×M', 'product', ...systems.map((s) => `${s} GFLOP/s`), ...(ceiling !== null ? [`${oneThread} % of 1-core ceiling`] : [])], kernelRows) + '\n\n' + ceilingLine;
   }).join('\n\n');
   const profile = table(
     ['model', 'batch', 'dtype', 'epoch ms', ...PROFILE_CATEGORIES.map((c) => `${c} %`), 'other %'],
@@ -349,22 +422,69 @@ export function formatBench(r: BenchResult): string {
     ]),
     3,
   );
-  return [
-    `nnlab bench — ${r.env.node}, kernels ${r.env.kernels} (${r.env.kernelThreads ?? 1} thread(s)), ${r.env.cpus} CPUs (${r.env.cpuModel}); load average ${[r.env.loadavgAtStart, r.env.loadavgAtEnd].map((l) => (l as number[] | undefined)?.[0]?.toFixed(2) ?? '?').join(' → ')}; NumPy reference: ${r.referenceStatus}; TensorFlow.js: ${r.tfjsStatus ?? 'not run'}`,
+  const oneThreadRows = r.rows.filter((row) => row.nnlabOneThread !== null);
+  const threads = oneThreadRows.length === 0 ? [] : [
+    `Threads: the default (${r.env.kernelThreads} threads, each large job shape shared only where measured to pay, see lib/kernels/choose.ts) against one thread (every job on the main thread, as NNLAB_THREADS=1), same run:`,
     '',
+    table(
+      ['model', 'batch', 'dtype', 'default s/epoch', '1 thread s/epoch', 'default ÷ 1 thread', 'default infer/s', '1 thread infer/s', 'infer default ÷ 1 thread', 'the default chose'],
+      oneThreadRows.map((row) => [
+        row.model, String(row.batch), row.dtype,
+        fixed(row.nnlab.epochS, 3) + star(row.nnlab.extrapolated), fixed(row.nnlabOneThread!.epochS, 3) + star(row.nnlabOneThread!.extrapolated),
+        ratio(row.threadRatio), count(row.nnlab.inferSamplesPerS), count(row.nnlabOneThread!.inferSamplesPerS), ratio(row.inferThreadRatio),
+        row.threadChoice ? describeChoice(row.threadChoice) : '–',
+      ]),
+      3,
+    ),
+    '',
+    'default ÷ 1 thread above 1.00: that row ran slower with the default than on one thread.',
+    '',
+  ];
+  const header = `nnlab bench — ${r.env.node}, kernels ${r.env.kernels} (${r.env.kernelThreads ?? 1} thread(s)), CPU: ${r.env.cpuLine ?? `${r.env.cpus} CPUs (${r.env.cpuModel})`}; load average ${[r.env.loadavgAtStart, r.env.loadavgAtEnd].map((l) => (l as number[] | undefined)?.[0]?.toFixed(2) ?? '?').join(' → ')}; NumPy reference: ${r.referenceStatus}; TensorFlow.js: ${r.tfjsStatus ?? 'not run'}`;
+  const perModel = r.rows.length === 0 ? [] : [
     train,
     '',
     'ratio = nnlab time / NumPy time in the same dtype; ratio to f64 = nnlab time / NumPy float64 time (below 1.00: nnlab faster); tfjs / nnlab = TensorFlow.js (wasm, float32) time / nnlab time; infer ratio = nnlab time / NumPy time for inference at batch 1024 (scores of the whole workload), same dtype; all in the same run. * = extrapolated from part of an epoch (time cap BENCH_CAP_S).',
     '',
     r.rows.map(verdict).join('\n'),
     '',
+    ...threads,
     `Where one epoch goes (${r.rows[0]?.profile.setup ?? 'no rows'}), from the kernels' own timers; evaluation = the accuracy checks, other = JavaScript between the kernels:`,
     '',
     profile,
     '',
+  ];
+  const kernelPart = r.kernels.length === 0 ? [] : [
     kernels,
     '',
     'forward = x·W (N×D)·(D×M); weightGrad = xᵀ·dout; inputGrad = dout·Wᵀ; 2·N·D·M flops each.',
+  ];
+  return [header, '', ...perModel, ...kernelPart, ...(r.grid ? ['', formatGrid(r.grid)] : [])].join('\n');
+}
+
+/** The grid side by side: wall times and ratios, then the time per kind of configuration. */
+export function formatGrid(g: GridResult): string {
+  const engines = g.references.map((ref) => ref.engine);
+  const name = (e: string) => (e === 'numpy' ? 'NumPy' : e === 'torch' ? 'PyTorch' : e);
+  const walls = table(
+    ['system', 'version', 'wall s', 'nnlab ÷ it'],
+    [['nnlab', `nnlab ${nnlabVersion()}, ${g.dtype}`, fixed(g.nnlab_wall_s, 1), '–'],
+      ...g.references.map((ref) => [name(ref.engine), `${ref.version}, ${g.dtype}`, fixed(ref.wall_s, 1), fixed(ref.ratio, 2)])],
+  );
+  const kinds = table(
+    ['kind', 'configs', 'nnlab s', ...engines.flatMap((e) => [`${name(e)} s`, `nnlab ÷ ${name(e)}`])],
+    g.per_kind.map((k) => [k.kind, String(k.configs), fixed(k.nnlab_s, 2),
+      ...engines.flatMap((e) => [fixed(k.references[e], 2), fixed(k.nnlab_s / k.references[e], 2)])]),
+  );
+  const statuses = Object.entries(g.referenceStatus).map(([e, s]) => `${name(e)}: ${s}`).join('; ');
+  return [
+    `The report's grid: ${g.runs} runs (${g.configs} configurations × ${g.seeds} seeds, ${g.epochs} epochs, ${g.dtype}) on ${g.workers} worker(s) of one thread each; references: ${statuses}${g.diverged ? `; ${g.diverged} nnlab run(s) diverged and stopped early` : ''}`,
+    '',
+    walls,
+    '',
+    'Time per kind of configuration (the sum over its configurations of the mean run time over the seeds, training and accuracy checks, without start-up):',
+    '',
+    kinds,
   ].join('\n');
 }
 

@@ -5,9 +5,10 @@
  */
 import { Command } from 'commander';
 import { DEFAULT_REFERENCE, formatBench, runBench } from '../bench/index.js';
+import { DEFAULT_GRID_REFERENCE, defaultGridWorkers } from '../bench/grid.js';
 import { MODEL_NAMES, WORKLOAD, type ModelName } from '../bench/workload.js';
 import { DTYPES } from '../nn/matrix.js';
-import { parseDTypeList, parseIntList } from './options.js';
+import { parseDType, parseDTypeList, parseInteger, parseIntList } from './options.js';
 
 interface BenchCliOptions {
   models: string;
@@ -17,6 +18,15 @@ interface BenchCliOptions {
   reference: string | false;
   json?: string;
   tfjs: boolean;
+  grid?: boolean;
+  gridOnly?: boolean;
+  gridDtype: string;
+  gridWorkers?: string;
+  gridLimit?: string;
+  gridSeeds?: string;
+  gridEpochs?: string;
+  gridReference: string;
+  gridEngines: string;
 }
 
 export function registerBench(program: Command): void {
@@ -30,20 +40,48 @@ export function registerBench(program: Command): void {
     .option('--no-reference', 'do not run the NumPy reference')
     .option('--no-tfjs', 'do not time TensorFlow.js (wasm backend)')
     .option('--json <file>', 'also write every figure to this JSON file')
+    .option('--grid', 'also time the report\'s whole grid (lib/bench/grid.json: 39 configurations × 3 seeds, 20 epochs) in nnlab and in each reference of grid_reference.py that runs (NumPy; PyTorch when torch imports)')
+    .option('--grid-only', 'the grid alone: no per-model rows, no kernel GFLOP/s (implies --grid)')
+    .option('--grid-dtype <dtype>', 'number type of the grid (float32, as the report)', 'float32')
+    .option('--grid-workers <n>', 'worker threads for nnlab and processes for the references (default: one per core)')
+    .option('--grid-limit <n>', 'only the first n configurations (a quick check)')
+    .option('--grid-seeds <n>', 'seeds per configuration (default: the grid\'s 3)')
+    .option('--grid-epochs <n>', 'epochs per run (default: the grid\'s 20)')
+    .option('--grid-engines <list>', 'reference engines of the grid, comma-separated (numpy,torch)', 'numpy,torch')
+    .option('--grid-reference <path>', 'the references\' timer grid_reference.py', DEFAULT_GRID_REFERENCE)
     .action(async (opts: BenchCliOptions) => {
       const models = opts.models.split(',').map((s) => s.trim());
       if (models.some((m) => m === '')) throw new Error(`--models: expected comma-separated models (some of ${MODEL_NAMES.join(',')}), got '${opts.models}'`);
       for (const m of models) {
         if (!(MODEL_NAMES as readonly string[]).includes(m)) throw new Error(`--models: unknown model '${m}', expected some of ${MODEL_NAMES.join(',')}`);
       }
+      const optionalInt = (name: string, text: string | undefined) => (text === undefined ? undefined : parseInteger(name, text, 1));
+      const grid = opts.grid || opts.gridOnly ? {
+        dtype: parseDType('--grid-dtype', opts.gridDtype),
+        workers: optionalInt('--grid-workers', opts.gridWorkers) ?? defaultGridWorkers(),
+        limit: optionalInt('--grid-limit', opts.gridLimit) ?? null,
+        seeds: optionalInt('--grid-seeds', opts.gridSeeds),
+        epochs: optionalInt('--grid-epochs', opts.gridEpochs),
+        reference: opts.reference === false ? null : opts.gridReference,
+        engines: parseEngines(opts.gridEngines),
+      } : undefined;
       const result = await runBench({
-        tfjs: opts.tfjs,
+        tfjs: opts.tfjs && !opts.gridOnly,
+        grid,
+        kernels: !opts.gridOnly,
         dtypes: parseDTypeList('--dtype', opts.dtype),
-        models: models as ModelName[],
+        models: opts.gridOnly ? [] : models as ModelName[],
         batches: parseIntList('--batch', opts.batch),
         reference: opts.reference === false ? null : opts.reference,
         json: opts.json,
       });
       console.log(formatBench(result));
     });
+}
+
+/** --grid-engines: some of numpy, torch. */
+function parseEngines(text: string): Array<'numpy' | 'torch'> {
+  const list = text.split(',').map((s) => s.trim());
+  for (const e of list) if (e !== 'numpy' && e !== 'torch') throw new Error(`--grid-engines: unknown engine '${e}', expected some of numpy,torch`);
+  return list as Array<'numpy' | 'torch'>;
 }

@@ -21,7 +21,9 @@
  */
 import { Worker } from 'node:worker_threads';
 import { performance } from 'node:perf_hooks';
+import { cpus, loadavg } from 'node:os';
 import { KIND_ADAM, KIND_ADAM32, gemmKey, gemmKind, adamKey } from './jobs.js';
+import { ThreadChooser } from './choose.js';
 
 /**
  * Layout of the control block (CONTROL_BYTES at `control` in the shared memory): 16 Int32 slots
@@ -144,13 +146,17 @@ for (;;) {
 
 /** Spins before sleeping: about 2 ms of Atomics.load. */
 const HELPER_SPINS = 1 << 20;
+/** The longest gap (ms) between two jobs that counts in a job's cost (see cost). */
+const GAP = 20;
+
 /**
- * Jobs per measurement window; alone windows at the start; alone windows after sharing did
- * not pay, at first and at most; shared windows between two alone ones that renew the alone
- * costs; the share of the alone cost a shared window may take at most to count as paying; and
- * the longest gap (ms) between two jobs that counts in a job's cost (see ParallelRunner).
+ * Whether the machine has no core to spare for a helper: the 1-minute load average (which
+ * counts our own threads too) above the cores by more than half a core. Windows reports 0:
+ * never busy there, the per-shape measurement alone decides.
  */
-const WINDOW = 64, START = 2, PAUSE_MIN = 4, PAUSE_MAX = 64, REFRESH = 16, PAYS = 0.95, GAP = 20;
+function machineBusy(threads: number): boolean {
+  return loadavg()[0] > cpus().length + 0.5 && threads > 1;
+}
 
 export class ParallelRunner {
   private readonly ctl: Int32Array;
@@ -158,40 +164,10 @@ export class ParallelRunner {
   private helpers: Worker[] = [];
   private started = false;
   private seq = 0;
-  // Sharing only when it pays. Two threads are not always faster than one: when another
-  // process keeps the second core busy, the helper gets little CPU time, takes few chunks, the
-  // main thread waits for the ones it claimed, and the spinning helper takes CPU time from the
-  // main thread's JavaScript between jobs (measured: 0.43–0.70 s instead of 0.35 s per M2
-  // epoch); and this virtual machine has periods in which two busy threads each run ~40%
-  // slower (its two virtual CPUs on one physical core, it seems: M2 float32 batch 128 epochs of
-  // 0.13 s shared against 0.11 s alone, the helper taking its half of the chunks, against
-  // 0.085–0.09 s shared at other times). So the runner measures, in windows of WINDOW jobs:
-  // - an alone window records what each job costs the main thread (see cost: the job and the
-  //   work since the previous job), per job kind and shape (jobKey), smoothed;
-  // - a shared window sums the costs of its jobs and the alone costs of the same jobs. If the
-  //   shared sum is more than PAYS of the alone one, or the helpers ran less than 80% of their
-  //   share of the chunks, sharing stops for a pause of alone windows, PAUSE_MIN at first,
-  //   doubling up to PAUSE_MAX while it keeps failing (halving back after a window that paid),
-  //   after which it is tried again; while sharing pays, one alone window in REFRESH renews
-  //   the alone costs.
-  // The first START windows run alone (the helper starts, the JIT warms up, the alone costs
-  // are measured); nothing is shared before the helper reports that it is ready, and a helper
-  // that fell asleep during a pause is woken a few jobs before sharing resumes.
-  private windowJobs = 0;
-  private windowChunks = 0;
-  private helperChunks = 0;
-  private worked = 0;
-  private waited = 0;
-  private sharedMs = 0;
-  private aloneMs = 0;
+  /** Sharing only where it pays, decided per job shape by measurement (lib/kernels/choose.ts). */
+  private readonly chooser = new ThreadChooser(() => machineBusy(this.threads));
   /** When the last large job ended (performance.now(), ms). */
   private lastEnd = 0;
-  /** Alone windows left to run; the next pause's length; shared windows since the last alone one. */
-  private aloneWindows = START;
-  private pause = PAUSE_MIN;
-  private sharedWindows = 0;
-  /** Alone cost in ms of each job seen (smoothed, see ranAlone), by jobKey. */
-  private readonly aloneTime = new Map<number, number>();
   private readonly status: Int32Array;
 
   constructor(
@@ -230,48 +206,32 @@ export class ParallelRunner {
     }
   }
 
-  /** true or false: always or never share (for measurements); null: decide as above. */
+  /** true or false: always or never share (for measurements); null: decide per job shape (ThreadChooser). */
   forced: boolean | null = null;
 
-  /** Counters for diagnostics: jobs shared and alone, chunks, pauses, the helper's sleeps. */
-  readonly stats = {
-    shared: 0, alone: 0, chunks: 0, helperChunks: 0, pauses: 0, workedMs: 0, waitedMs: 0, sleeps: 0,
-    /** Shared cost / alone cost of the same jobs, for the last 64 shared windows (see cost). */
-    ratios: [] as number[],
-    /** Why the last 64 pauses began: r = ratio, h = chunks the helpers ran, w = ms waited / worked. */
-    pauseLog: [] as string[],
-  };
+  /** Counters for diagnostics: jobs shared and alone, chunks, the helper's sleeps. */
+  readonly stats = { shared: 0, alone: 0, chunks: 0, helperChunks: 0, workedMs: 0, waitedMs: 0, sleeps: 0 };
+
+  /** The decisions per job shape (see ThreadChooser), for diagnostics. */
+  get choices(): ThreadChooser { return this.chooser; }
 
   /**
-   * Whether to share the next large job (see above). When it says no, the caller runs the job
-   * on this thread and reports its time with ranAlone.
+   * Whether to share the next large job, of shape `key` (see ThreadChooser). When it says no,
+   * the caller runs the job on this thread and reports its time with ranAlone. Nothing is
+   * shared before the helper reports that it is ready.
    */
-  share(): boolean {
+  share(key: number): boolean {
     if (this.forced !== null) return this.forced;
     if (!this.started) this.start();
-    if (this.aloneWindows > 0) return false;
-    return Atomics.load(this.status, Status.READY) === 1;
+    if (Atomics.load(this.status, Status.READY) !== 1) return false;
+    return this.chooser.choose(key);
   }
 
   /** A job that share() kept on this thread ran from t0 to t1 (performance.now(), ms). */
   ranAlone(key: number, t0: number, t1: number): void {
     const cost = this.cost(t0, t1);
-    if (this.forced !== null) return;
-    if (cost > 0) {
-      // Smoothed, and a sample more than twice the estimate (a garbage collection in the gap,
-      // say) counted as twice: one outlier should not decide.
-      const t = this.aloneTime.get(key);
-      this.aloneTime.set(key, t === undefined ? cost : 0.5 * (t + Math.min(cost, 2 * t)));
-    }
     this.stats.alone++;
-    ++this.windowJobs;
-    // Shortly before sharing resumes, wake the helper (it has fallen asleep), so that the first
-    // shared jobs are not left to the main thread while it wakes up (~50 µs or more).
-    if (this.aloneWindows === 1 && this.windowJobs === WINDOW - 4) this.wake();
-    if (this.windowJobs < WINDOW) return;
-    this.windowJobs = 0;
-    // A window of the pause is over (or, when the helper is not ready yet, of waiting for it).
-    if (this.aloneWindows > 0) this.aloneWindows--;
+    if (this.forced === null) this.chooser.record(key, false, cost);
   }
 
   /**
@@ -284,15 +244,6 @@ export class ParallelRunner {
     const gap = t0 - this.lastEnd;
     this.lastEnd = t1;
     return gap >= 0 && gap <= GAP ? gap + (t1 - t0) : 0;
-  }
-
-  /** Publishes an empty job: wakes a sleeping helper, which then spins for the next one. */
-  private wake(): void {
-    const seq = (this.seq = (this.seq + 1) & 0xffffff);
-    this.ctl[Slot.CHUNKS] = 0;
-    Atomics.store(this.ctl, Slot.CLAIM, seq << 8);
-    Atomics.store(this.ctl, Slot.SEQ, seq);
-    Atomics.notify(this.ctl, Slot.SEQ);
   }
 
   /** Runs `chunks` chunks of a job whose parameters are in the control block. */
@@ -315,41 +266,9 @@ export class ParallelRunner {
     const st = this.stats;
     st.workedMs += t1 - t0; st.waitedMs += t2 - t1;
     st.shared++; st.chunks += chunks; st.helperChunks += chunks - mine;
-    if (this.forced !== null) { this.lastEnd = t2; return; }
-    this.worked += t1 - t0;
-    this.waited += t2 - t1;
-    this.windowChunks += chunks;
-    this.helperChunks += chunks - mine;
-    const cost = this.cost(t0, t2), alone = this.aloneTime.get(key);
-    if (alone !== undefined && cost > 0) {
-      this.sharedMs += Math.min(cost, 2 * alone); // an outlier counts as twice (see ranAlone)
-      this.aloneMs += alone;
-    }
-    if (++this.windowJobs < WINDOW) return;
-    const ratio = this.aloneMs > 0 ? this.sharedMs / this.aloneMs : 0;
-    if (this.aloneMs > 0) st.ratios.push(Math.round(ratio * 1000) / 1000);
-    if (st.ratios.length > 64) st.ratios.shift();
-    // Sharing pays when the jobs and the work between them took less time than alone (time
-    // spent waiting for a helper's chunk included), and the helpers took nearly their share of
-    // the chunks (when another process holds a core, a helper gets little time and takes few).
-    const helperShare = this.helperChunks / this.windowChunks, fair = (this.threads - 1) / this.threads;
-    const fails = ratio > PAYS || helperShare < 0.8 * fair;
-    if (fails) {
-      this.aloneWindows = this.pause;
-      this.pause = Math.min(PAUSE_MAX, 2 * this.pause);
-      this.sharedWindows = 0;
-      st.pauses++;
-      if (st.pauseLog.length >= 64) st.pauseLog.shift();
-      st.pauseLog.push(`r=${ratio.toFixed(2)} h=${this.helperChunks}/${this.windowChunks} w=${this.waited.toFixed(2)}/${this.worked.toFixed(2)}`);
-    } else {
-      this.pause = Math.max(PAUSE_MIN, this.pause / 2);
-      if (++this.sharedWindows >= REFRESH) {
-        this.aloneWindows = 1;
-        this.sharedWindows = 0;
-      }
-    }
-    this.windowJobs = this.windowChunks = this.helperChunks = this.worked = this.waited = this.sharedMs = this.aloneMs = 0;
+    const cost = this.cost(t0, t2);
     st.sleeps = Atomics.load(this.status, Status.SLEEPS);
+    if (this.forced === null) this.chooser.record(key, true, cost);
   }
 
   /**

@@ -326,14 +326,15 @@ const gemmWasmImpl: Gemm = (n, m, k, a, aRow, aStep, b, bStep, bCol, c) => {
   if (at === null) return gemmJs(n, m, k, a, aRow, aStep, b, bStep, bCol, c);
   const f32 = a instanceof Float32Array;
   const large = parallel !== null && n >= 8 && 2 * n * m * k >= PARALLEL_MIN_FLOPS;
-  if (large && parallel.share()) parallel.gemm(f32, useFused, n, m, k, at[0], aRow, aStep, at[1], bStep, bCol, at[2]);
+  const key = large ? gemmKey(f32, useFused, n, m, k, aRow, bCol) : 0;
+  if (large && parallel.share(key)) parallel.gemm(f32, useFused, n, m, k, at[0], aRow, aStep, at[1], bStep, bCol, at[2]);
   else {
     // A large job kept on this thread is timed: the runner compares it with shared ones.
     const t0 = large ? performance.now() : 0;
     const ex = useFused && fused.ok ? fused.exports : wasm!.exports;
     if (f32) ex.gemm32(n, m, k, at[0], aRow, aStep, at[1], bStep, bCol, at[2], m);
     else ex.gemm(n, m, k, at[0], aRow, aStep, at[1], bStep, bCol, at[2], m);
-    if (large) parallel.ranAlone(gemmKey(f32, useFused, n, m, k, aRow, bCol), t0, performance.now());
+    if (large) parallel.ranAlone(key, t0, performance.now());
   }
   unstage(ops, GEMM_MODES, at);
 };
@@ -343,16 +344,17 @@ const adamWasmImpl: Adam = (w, g, m, v, lr, b1, b2, eps, c1, c2) => {
   const ops = [w, g, m, v];
   const at = stage(ops, ADAM_MODES);
   if (at === null) return adamJs(w, g, m, v, lr, b1, b2, eps, c1, c2);
+  const f32 = w instanceof Float32Array;
   const large = parallel !== null && w.length >= PARALLEL_MIN_ELEMENTS;
-  const shared = large && parallel.share();
+  const key = large ? adamKey(f32, w.length) : 0;
+  const shared = large && parallel.share(key);
   const run = shared ? parallel : wasm!.exports;
   const t0 = large && !shared ? performance.now() : 0;
   // The float32 kernel takes float32 hyperparameters: these float64 values are rounded once,
   // at the call, exactly as adamJs32 rounds them with Math.fround.
-  const f32 = w instanceof Float32Array;
   if (f32) run.adam32(w.length, at[0], at[1], at[2], at[3], lr, b1, 1 - b1, b2, 1 - b2, eps, c1, c2);
   else run.adam(w.length, at[0], at[1], at[2], at[3], lr, b1, 1 - b1, b2, 1 - b2, eps, c1, c2);
-  if (large && !shared) parallel.ranAlone(adamKey(f32, w.length), t0, performance.now());
+  if (large && !shared) parallel.ranAlone(key, t0, performance.now());
   unstage(ops, ADAM_MODES, at);
 };
 
