@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { Matrix } from '../nn/matrix.js';
-import { synthesizeCharacters } from '../data/synth.js';
+import { synthesizeCharacters, DEFAULT_GENERATOR, type GeneratorVersion } from '../data/synth.js';
 import { loadCharacterFolder } from '../data/loader.js';
 import { splitDataset, type Dataset } from '../data/split.js';
 import { PROFILES, type Profile } from './profile.js';
@@ -32,6 +32,8 @@ export interface LabData extends Dataset {
 /** The built-in data by its generator's settings: a worker elsewhere regenerates the same bits from it. */
 export interface SyntheticSpec {
   kind: 'synthetic';
+  /** The generator version (lib/data/synth.ts GENERATOR_VERSIONS) that drew the images. */
+  generator: GeneratorVersion;
   perClass: number;
   valFraction: number;
   testFraction: number;
@@ -44,6 +46,8 @@ export interface LabDataOptions {
   seed?: number;
   /** Fraction of each class held out as a test set (splitDataset's testFraction); default 0 = none. */
   testFraction?: number;
+  /** Built-in data only: the generator version (default DEFAULT_GENERATOR, calibrated to the course data). */
+  generator?: GeneratorVersion;
 }
 
 function hashMatrix(h: ReturnType<typeof createHash>, m: Matrix): void {
@@ -86,6 +90,7 @@ function capPerClass(X: Matrix, y: Int32Array, max: number): { X: Matrix; y: Int
 export function loadLabData(profile: Profile, options: LabDataOptions = {}): LabData {
   const dir = options.dir === undefined ? process.env.NNLAB_DATA || null : options.dir;
   const seed = options.seed ?? 0;
+  const generator = options.generator ?? DEFAULT_GENERATOR;
   let X: Matrix, y: Int32Array, classNames: string[], width: number, height: number, description: string;
   let source: LabData['source'];
   let loaded: Parameters<typeof summarizeSplit>[2] = null;
@@ -102,11 +107,11 @@ export function loadLabData(profile: Profile, options: LabDataOptions = {}): Lab
     const cap = profile.maxPerClass ? `, at most ${profile.maxPerClass} per class (${profile.name} profile)` : '';
     description = `course dataset from ${dir}: ${X.rows} images of ${classNames.length} characters${cap}`;
   } else {
-    const synth = synthesizeCharacters({ perClass: profile.perClass, seed });
+    const synth = synthesizeCharacters({ perClass: profile.perClass, seed, generator });
     ({ X, y, classNames, width, height } = synth);
     classFolders = classNames.map((_, k) => String(k + 1)); // as `nnlab data synth` writes them
     source = 'synthetic';
-    description = `built-in synthetic characters: ${profile.perClass} per class × ${classNames.length} characters (${X.rows} images, ${width}×${height})`;
+    description = `built-in synthetic characters (generator ${generator}): ${profile.perClass} per class × ${classNames.length} characters (${X.rows} images, ${width}×${height})`;
   }
   const split = splitDataset({ X, y, classNames }, { valFraction: profile.valFraction, testFraction: options.testFraction ?? 0, seed });
   const fingerprint = fingerprintDataset(split);
@@ -114,7 +119,7 @@ export function loadLabData(profile: Profile, options: LabDataOptions = {}): Lab
   const summaryLines = [...describeDataSummary(summary), ...polarityWarnings(summary.polarity).map((w) => `warning: ${w}`)];
   const test = split.XTest.rows > 0 ? ` / ${split.XTest.rows} test (held out)` : '';
   const spec: SyntheticSpec | undefined = source === 'synthetic'
-    ? { kind: 'synthetic', perClass: profile.perClass, valFraction: profile.valFraction, testFraction: options.testFraction ?? 0, seed }
+    ? { kind: 'synthetic', generator, perClass: profile.perClass, valFraction: profile.valFraction, testFraction: options.testFraction ?? 0, seed }
     : undefined;
   return {
     ...split, source, width, height, fingerprint, summary, summaryLines, ...(spec ? { spec } : {}),
@@ -125,5 +130,5 @@ export function loadLabData(profile: Profile, options: LabDataOptions = {}): Lab
 /** The built-in data a SyntheticSpec describes (as loadLabData made it). */
 export function labDataFromSpec(spec: SyntheticSpec): LabData {
   const profile: Profile = { ...PROFILES.quick, perClass: spec.perClass, valFraction: spec.valFraction, maxPerClass: null };
-  return loadLabData(profile, { dir: null, seed: spec.seed, testFraction: spec.testFraction });
+  return loadLabData(profile, { dir: null, seed: spec.seed, testFraction: spec.testFraction, generator: spec.generator });
 }

@@ -14,6 +14,7 @@ import type { SyntheticSpec } from '../experiments/data.js';
 import { validateSettings, type TrainSettings } from '../experiments/settings.js';
 import { NUMERICS_VERSION } from '../math/elementary.js';
 import { firstProblem } from '../persist/schema.js';
+import { GENERATOR_VERSIONS } from '../data/synth.js';
 import { MAX_LAYER_WIDTH, MAX_MATRIX_ELEMENTS, MAX_PARAMETERS } from '../util/limits.js';
 
 /** The queue of this build: `nnlab-runs-<version>-numerics-<n>` (BullMQ names may not hold ':'). */
@@ -50,6 +51,7 @@ const jobSchema = v.strictObject({
   fingerprint: hex(24),
   data: v.strictObject({
     kind: v.literal('synthetic', 'expected \'synthetic\' (the built-in data)'),
+    generator: v.picklist(GENERATOR_VERSIONS, `expected a generator version (${GENERATOR_VERSIONS.join(', ')})`),
     perClass: int(1, MAX_PER_CLASS),
     valFraction: v.pipe(v.number('expected a number'), v.gtValue(0, 'expected > 0'), v.ltValue(1, 'expected < 1')),
     testFraction: v.pipe(v.number('expected a number'), v.minValue(0, 'expected ≥ 0'), v.ltValue(1, 'expected < 1')),

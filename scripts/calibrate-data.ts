@@ -1,0 +1,133 @@
+// Measures the built-in data against the course's real data on the three reference points of
+// issue 25, and prints (or writes) the calibration table:
+//
+//   baseline          the report's 2×50 network as notebook 04 trains it (the full profile's
+//                     baseline: Adam 1e-3, batch 64, float32, until converged, at most 20 epochs),
+//                     20% validation, no test set: best validation accuracy, mean over seeds;
+//   + augmentation    the same with shift ±2 px, rotation ±10° (notebook 04's row);
+//   fixed recipe      512-512, dropout 0.2, augmentation ±2 px ±10°, 60 epochs (all of them),
+//                     batch 64, float32, on notebook 05's three-way split (20% validation, 15%
+//                     test): test accuracy of the best-validation epoch, mean over seeds.
+//
+// The course's values are those measured on its 7,440 BMPs (issue 25). The data is the full
+// profile's (620 per class, data seed 0), made by the generator version asked for, split by the
+// same duplicate-aware split as the notebooks.
+//
+// Usage: node --import tsx scripts/calibrate-data.ts [--generator N] [--difficulty D]
+//          [--points baseline,augmentation,recipe] [--seeds 0,1,2] [--recipe-seeds 0,1,2]
+//          [--elastic ALPHA,SIGMA] [--tune JSON] [--workers N] [--out FILE.md]
+//   --tune JSON     perturbation strengths over the generator's (exploring a new version), e.g. '{"translation":1.6}'
+//   --elastic A,S   also train the fixed recipe with elastic distortion (alpha A, sigma S) and print what it adds
+//   --out FILE.md   also write the table as markdown (temp file, then rename)
+// Needs the built worker (npm run build): training runs in worker threads.
+import { parseArgs } from 'node:util';
+import { writeFileSync, renameSync } from 'node:fs';
+import os from 'node:os';
+import { GENERATORS, DEFAULT_GENERATOR, checkGeneratorVersion, synthesizeWith, type Generator } from '../lib/data/synth.js';
+import { splitDataset } from '../lib/data/split.js';
+import { fingerprintDataset } from '../lib/experiments/data.js';
+import { PROFILES } from '../lib/experiments/profile.js';
+import { runGrid, type GroupResult } from '../lib/experiments/runner.js';
+import type { TrainSettings } from '../lib/recipe.js';
+
+/** The course data's values (issue 25: measured on the real folder of 7,440 BMPs, 620 per class). */
+const COURSE = { baseline: 0.875, augmentation: 0.95, recipe: 0.979 } as const;
+type PointName = keyof typeof COURSE;
+const TOLERANCE = 0.015;
+
+const { values } = parseArgs({
+  options: {
+    generator: { type: 'string' }, difficulty: { type: 'string' }, points: { type: 'string' },
+    seeds: { type: 'string' }, 'recipe-seeds': { type: 'string' }, elastic: { type: 'string' },
+    tune: { type: 'string' }, workers: { type: 'string' }, out: { type: 'string' },
+  },
+});
+const numberList = (name: string, text: string) => text.split(',').map((t) => {
+  const n = Number(t.trim());
+  if (!Number.isInteger(n) || n < 0) throw new Error(`--${name}: expected whole numbers ≥ 0 separated by commas, got '${text}'`);
+  return n;
+});
+const version = checkGeneratorVersion('--generator', values.generator === undefined ? DEFAULT_GENERATOR : Number(values.generator));
+const tune = values.tune ? JSON.parse(values.tune) as Partial<Generator['perturbation']> & Partial<Omit<Generator, 'perturbation'>> : {};
+const base = GENERATORS[version];
+const { glyphSize, penWidth, defaultDifficulty, ...perturbationTune } = tune as Record<string, number>;
+for (const [k, v] of Object.entries(perturbationTune)) {
+  if (!(k in base.perturbation) || !Number.isFinite(v)) throw new Error(`--tune: '${k}' is not a perturbation of the generator (${Object.keys(base.perturbation).join(', ')}) or not a number`);
+}
+const generator: Generator = {
+  perturbation: { ...base.perturbation, ...perturbationTune },
+  glyphSize: glyphSize ?? base.glyphSize, penWidth: penWidth ?? base.penWidth, defaultDifficulty: defaultDifficulty ?? base.defaultDifficulty,
+};
+const difficulty = values.difficulty === undefined ? generator.defaultDifficulty : Number(values.difficulty);
+const points = (values.points ?? 'baseline,augmentation,recipe').split(',').map((p) => p.trim()) as PointName[];
+for (const p of points) if (!(p in COURSE)) throw new Error(`--points: expected some of ${Object.keys(COURSE).join(', ')}, got '${p}'`);
+const seeds = numberList('seeds', values.seeds ?? '0,1,2');
+const recipeSeeds = numberList('recipe-seeds', values['recipe-seeds'] ?? '0');
+const workers = values.workers ? Number(values.workers) : Math.min(2, os.availableParallelism());
+const elastic = values.elastic ? (() => {
+  const [alpha, sigma] = values.elastic!.split(',').map(Number);
+  return { alpha, sigma };
+})() : null;
+
+const profile = PROFILES.full;
+const t0 = Date.now();
+const images = synthesizeWith(generator, { perClass: profile.perClass, seed: 0, difficulty });
+const dataFor = (testFraction: number) => {
+  const split = splitDataset(images, { valFraction: profile.valFraction, testFraction, seed: 0 });
+  return { ...split, width: images.width, height: images.height, numClasses: images.classNames.length, fingerprint: fingerprintDataset(split) };
+};
+const baseline: TrainSettings = { ...profile.baseline, hiddenDims: [...profile.baseline.hiddenDims] };
+const augmentation = { shift: 2, rotate: 10 };
+const recipe: TrainSettings = { ...baseline, hiddenDims: [512, 512], dropout: 0.2, augment: augmentation, numEpochs: 60, patience: null };
+
+type Row = { point: string; course: number | null; ours: GroupResult; measure: 'val' | 'test' };
+const rows: Row[] = [];
+const options = { workers, cache: false as const, progress: false };
+const cheap = points.filter((p) => p !== 'recipe');
+if (cheap.length > 0) {
+  const grid = await runGrid(cheap.map((p) => (p === 'baseline' ? { label: p } : { label: p, augment: augmentation })), dataFor(0), baseline, { ...options, seeds });
+  grid.groups.forEach((g, i) => rows.push({ point: cheap[i], course: COURSE[cheap[i]], ours: g, measure: 'val' }));
+}
+if (points.includes('recipe') || elastic) {
+  const recipePoints = [
+    ...(points.includes('recipe') ? [{ label: 'recipe' }] : []),
+    ...(elastic ? [{ label: `recipe + elastic α=${elastic.alpha} σ=${elastic.sigma}`, augment: { ...augmentation, elastic } }] : []),
+  ];
+  const grid = await runGrid(recipePoints, dataFor(0.15), recipe, { ...options, seeds: recipeSeeds });
+  grid.groups.forEach((g) => rows.push({ point: g.label, course: g.label === 'recipe' ? COURSE.recipe : null, ours: g, measure: 'test' }));
+}
+
+const pct = (v: number) => `${(100 * v).toFixed(1)}%`;
+const testOf = (g: GroupResult) => {
+  const t = g.runs.map((r) => r.testAcc ?? NaN);
+  const mean = t.reduce((a, b) => a + b, 0) / t.length;
+  return { mean, std: Math.sqrt(t.reduce((a, b) => a + (b - mean) ** 2, 0) / Math.max(1, t.length - 1)) };
+};
+const NAMES: Record<string, string> = {
+  baseline: 'baseline (2×50, best validation)',
+  augmentation: '+ augmentation ±2 px ±10° (best validation)',
+  recipe: 'fixed recipe 512-512, dropout 0.2, aug, 60 epochs (test)',
+};
+const lines = [
+  `| reference point | course | built-in (generator ${version}${values.tune ? ' tuned' : ''}, difficulty ${difficulty}) | difference | within ±${100 * TOLERANCE} |`,
+  '|---|---|---|---|---|',
+  ...rows.map(({ point, course, ours, measure }) => {
+    const s = measure === 'val' ? ours.bestValAcc : testOf(ours);
+    const spread = ours.runs.length > 1 ? ` ± ${(100 * s.std).toFixed(1)}` : '';
+    const diff = course === null ? '' : `${s.mean - course >= 0 ? '+' : '−'}${(100 * Math.abs(s.mean - course)).toFixed(1)} points`;
+    const ok = course === null ? '' : Math.abs(s.mean - course) <= TOLERANCE ? 'yes' : 'no';
+    return `| ${NAMES[point] ?? `${point} (test)`} | ${course === null ? '–' : pct(course)} | ${pct(s.mean)}${spread} (${ours.runs.length} seed${ours.runs.length > 1 ? 's' : ''}: ${ours.runs.map((r) => r.seed).join(', ')}) | ${diff} | ${ok} |`;
+  }),
+];
+const note = `Measured by \`node --import tsx scripts/calibrate-data.ts${process.argv.slice(2).length ? ' ' + process.argv.slice(2).join(' ') : ''}\` ` +
+  `on Node ${process.versions.node}, ${workers} worker thread(s), in ${Math.round((Date.now() - t0) / 1000)} s.`;
+console.log(lines.join('\n'));
+console.log(note);
+for (const r of rows) {
+  console.log(`${r.point}: best val ${r.ours.runs.map((x) => pct(x.bestValAcc)).join(' ')}; test ${r.ours.runs.map((x) => (x.testAcc === null ? '–' : pct(x.testAcc))).join(' ')}; best epochs ${r.ours.runs.map((x) => x.bestEpoch).join(' ')}; ${r.ours.runs.map((x) => Math.round(x.seconds)).join(' ')} s`);
+}
+if (values.out) {
+  const tmp = `${values.out}.tmp-${process.pid}`;
+  writeFileSync(tmp, `${lines.join('\n')}\n\n${note}\n`);
+  renameSync(tmp, values.out);
+}
