@@ -15,9 +15,13 @@
 //
 // Usage: node --import tsx scripts/calibrate-data.ts [--generator N] [--difficulty D]
 //          [--points baseline,augmentation,recipe] [--seeds 0,1,2] [--recipe-seeds 0,1,2]
-//          [--elastic ALPHA,SIGMA] [--tune JSON] [--workers N] [--out FILE.md]
+//          [--elastic ALPHA,SIGMA] [--elastic-seeds 0] [--tune JSON] [--workers N] [--no-cache] [--out FILE.md]
 //   --tune JSON     perturbation strengths over the generator's (exploring a new version), e.g. '{"translation":1.6}'
 //   --elastic A,S   also train the fixed recipe with elastic distortion (alpha A, sigma S) and print what it adds
+//   --elastic-seeds seeds of those runs (default: --recipe-seeds)
+//   --no-cache      retrain everything; by default runs come from and go to the project's run cache
+//                   (.nnlab-cache, keyed by settings and data fingerprint, as the notebooks'), so the
+//                   points can be trained in separate invocations and the table made from all of them
 //   --out FILE.md   also write the table as markdown (temp file, then rename)
 // Needs the built worker (npm run build): training runs in worker threads.
 import { parseArgs } from 'node:util';
@@ -28,6 +32,7 @@ import { splitDataset } from '../lib/data/split.js';
 import { fingerprintDataset } from '../lib/experiments/data.js';
 import { PROFILES } from '../lib/experiments/profile.js';
 import { runGrid, type GroupResult } from '../lib/experiments/runner.js';
+import { RunCache } from '../lib/experiments/cache.js';
 import type { TrainSettings } from '../lib/recipe.js';
 
 /** The course data's values (issue 25: measured on the real folder of 7,440 BMPs, 620 per class). */
@@ -40,6 +45,7 @@ const { values } = parseArgs({
     generator: { type: 'string' }, difficulty: { type: 'string' }, points: { type: 'string' },
     seeds: { type: 'string' }, 'recipe-seeds': { type: 'string' }, elastic: { type: 'string' },
     tune: { type: 'string' }, workers: { type: 'string' }, out: { type: 'string' },
+    'elastic-seeds': { type: 'string' }, 'no-cache': { type: 'boolean' },
   },
 });
 const numberList = (name: string, text: string) => text.split(',').map((t) => {
@@ -63,6 +69,7 @@ const points = (values.points ?? 'baseline,augmentation,recipe').split(',').map(
 for (const p of points) if (!(p in COURSE)) throw new Error(`--points: expected some of ${Object.keys(COURSE).join(', ')}, got '${p}'`);
 const seeds = numberList('seeds', values.seeds ?? '0,1,2');
 const recipeSeeds = numberList('recipe-seeds', values['recipe-seeds'] ?? '0');
+const elasticSeeds = values['elastic-seeds'] ? numberList('elastic-seeds', values['elastic-seeds']) : recipeSeeds;
 const workers = values.workers ? Number(values.workers) : Math.min(2, os.availableParallelism());
 const elastic = values.elastic ? (() => {
   const [alpha, sigma] = values.elastic!.split(',').map(Number);
@@ -82,20 +89,17 @@ const recipe: TrainSettings = { ...baseline, hiddenDims: [512, 512], dropout: 0.
 
 type Row = { point: string; course: number | null; ours: GroupResult; measure: 'val' | 'test' };
 const rows: Row[] = [];
-const options = { workers, cache: false as const, progress: false };
+const options = { workers, cache: values['no-cache'] ? (false as const) : new RunCache(), progress: false };
+// The three grids train at once (each with its own worker threads), the long runs starting first.
 const cheap = points.filter((p) => p !== 'recipe');
-if (cheap.length > 0) {
-  const grid = await runGrid(cheap.map((p) => (p === 'baseline' ? { label: p } : { label: p, augment: augmentation })), dataFor(0), baseline, { ...options, seeds });
-  grid.groups.forEach((g, i) => rows.push({ point: cheap[i], course: COURSE[cheap[i]], ours: g, measure: 'val' }));
-}
-if (points.includes('recipe') || elastic) {
-  const recipePoints = [
-    ...(points.includes('recipe') ? [{ label: 'recipe' }] : []),
-    ...(elastic ? [{ label: `recipe + elastic α=${elastic.alpha} σ=${elastic.sigma}`, augment: { ...augmentation, elastic } }] : []),
-  ];
-  const grid = await runGrid(recipePoints, dataFor(0.15), recipe, { ...options, seeds: recipeSeeds });
-  grid.groups.forEach((g) => rows.push({ point: g.label, course: g.label === 'recipe' ? COURSE.recipe : null, ours: g, measure: 'test' }));
-}
+const [cheapGrid, recipeGrid, elasticGrid] = await Promise.all([
+  cheap.length > 0 ? runGrid(cheap.map((p) => (p === 'baseline' ? { label: p } : { label: p, augment: augmentation })), dataFor(0), baseline, { ...options, seeds }) : null,
+  points.includes('recipe') ? runGrid([{ label: 'recipe' }], dataFor(0.15), recipe, { ...options, seeds: recipeSeeds }) : null,
+  elastic ? runGrid([{ label: `recipe + elastic α=${elastic.alpha} σ=${elastic.sigma}`, augment: { ...augmentation, elastic } }], dataFor(0.15), recipe, { ...options, seeds: elasticSeeds }) : null,
+]);
+cheapGrid?.groups.forEach((g, i) => rows.push({ point: cheap[i], course: COURSE[cheap[i]], ours: g, measure: 'val' }));
+recipeGrid?.groups.forEach((g) => rows.push({ point: 'recipe', course: COURSE.recipe, ours: g, measure: 'test' }));
+elasticGrid?.groups.forEach((g) => rows.push({ point: g.label, course: null, ours: g, measure: 'test' }));
 
 const pct = (v: number) => `${(100 * v).toFixed(1)}%`;
 const testOf = (g: GroupResult) => {
