@@ -123,8 +123,11 @@ const lines = [
     return `| ${NAMES[point] ?? `${point} (test)`} | ${course === null ? '–' : pct(course)} | ${pct(s.mean)}${spread} (${ours.runs.length} seed${ours.runs.length > 1 ? 's' : ''}: ${ours.runs.map((r) => r.seed).join(', ')}) | ${diff} | ${ok} |`;
   }),
 ];
+const grids = [cheapGrid, recipeGrid, elasticGrid].filter((g) => g !== null);
+const trainedNow = grids.reduce((a, g) => a + g.trained, 0), fromCache = grids.reduce((a, g) => a + g.cached, 0);
 const note = `Measured by \`node --import tsx scripts/calibrate-data.ts${process.argv.slice(2).length ? ' ' + process.argv.slice(2).join(' ') : ''}\` ` +
-  `on Node ${process.versions.node}, ${workers} worker thread(s), in ${Math.round((Date.now() - t0) / 1000)} s.`;
+  `on Node ${process.versions.node}, ${workers} worker thread(s), in ${Math.round((Date.now() - t0) / 1000)} s ` +
+  `(${trainedNow} run(s) trained by this invocation, ${fromCache} read from the run cache, trained by earlier invocations with the same settings and data).`;
 console.log(lines.join('\n'));
 console.log(note);
 for (const r of rows) {
@@ -134,10 +137,15 @@ if (values.out) {
   const runLines = rows.map((r) => `- ${NAMES[r.point] ?? `${r.point} (test)`}: best validation ${r.ours.runs.map((x) => pct(x.bestValAcc)).join(', ')}; ` +
     `test ${r.ours.runs.map((x) => (x.testAcc === null ? '–' : pct(x.testAcc))).join(', ')}; best epochs ${r.ours.runs.map((x) => x.bestEpoch).join(', ')}`);
   const elasticRow = rows.find((r) => r.point.startsWith('recipe + elastic')), recipeRow = rows.find((r) => r.point === 'recipe');
-  const elasticLine = elasticRow && recipeRow
-    ? [`Elastic distortion on top of the fixed recipe (${elasticRow.point.replace('recipe + ', '')}, same seeds): test accuracy ${pct(testOf(recipeRow.ours).mean)} → ${pct(testOf(elasticRow.ours).mean)} ` +
-      `(${testOf(elasticRow.ours).mean - testOf(recipeRow.ours).mean >= 0 ? '+' : '−'}${(100 * Math.abs(testOf(elasticRow.ours).mean - testOf(recipeRow.ours).mean)).toFixed(1)} points).`, '']
-    : [];
+  // Elastic against the recipe on the seeds both have, run for run (the same split, the same seeds).
+  const shared = elasticRow && recipeRow ? elasticRow.ours.runs.map((e) => [recipeRow.ours.runs.find((r) => r.seed === e.seed), e] as const).filter(([r]) => r) : [];
+  const meanOf = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
+  const elasticLine = elasticRow && shared.length > 0 ? (() => {
+    const before = meanOf(shared.map(([r]) => r!.testAcc ?? NaN)), after = meanOf(shared.map(([, e]) => e.testAcc ?? NaN));
+    return [`Elastic distortion on top of the fixed recipe (${elasticRow.point.replace('recipe + ', '')}), on seed${shared.length > 1 ? 's' : ''} ${shared.map(([, e]) => e.seed).join(', ')}: ` +
+      `test accuracy ${pct(before)} → ${pct(after)} (${after - before >= 0 ? '+' : '−'}${(100 * Math.abs(after - before)).toFixed(1)} points; ` +
+      `per seed ${shared.map(([r, e]) => `${pct(r!.testAcc ?? NaN)} → ${pct(e.testAcc ?? NaN)}`).join(', ')}).`, ''];
+  })() : [];
   const doc = [
     '# The built-in data, calibrated to the course data',
     '',
