@@ -15,7 +15,7 @@ import { Solver, EpochInfo, IterationInfo, type SolverOptions } from './nn/solve
 import { LR_SCHEDULES } from './nn/optim.js';
 import { DTYPES, type DType } from './nn/matrix.js';
 import { mustBeSeed, mustBeNonEmptyList, mustBeNonNegative, mustBeOneOf, mustBePositive, mustBePositiveInteger } from './util/validate.js';
-import { makeAugment, MAX_SCALE, MAX_SHEAR } from './data/augment.js';
+import { makeAugment, checkElastic, MAX_SCALE, MAX_SHEAR, type ElasticSettings } from './data/augment.js';
 import { classProbabilities, predictionsOf, accuracyOf } from './data/ensemble.js';
 
 /**
@@ -30,7 +30,8 @@ export type TrainSettings =
     learningRate: number;
     /**
      * Random translation (whole pixels), rotation (degrees) and, optionally, size change (scale:
-     * relative, 0.1 = ±10%) and horizontal shear (factor, e.g. 0.15) of every training image,
+     * relative, 0.1 = ±10%), horizontal shear (factor, e.g. 0.15) and elastic distortion
+     * (alpha and sigma in pixels, e.g. 34 and 4) of every training image,
      * drawn afresh for every minibatch (lib/data/augment.ts); null for none.
      */
     augment: AugmentSettings | null;
@@ -54,6 +55,8 @@ export interface AugmentSettings {
   rotate: number;
   scale?: number;
   shear?: number;
+  /** Simard et al.'s elastic distortion (lib/data/augment.ts ElasticSettings); absent = none. */
+  elastic?: ElasticSettings;
 }
 
 /** The training accuracy from which a run counts as converged ("99%+", in the report's words). */
@@ -126,6 +129,7 @@ export function validateSettings(s: TrainSettings): void {
     const { scale, shear } = s.augment;
     if (scale !== undefined && !(scale >= 0 && scale <= MAX_SCALE)) throw new Error(`settings: augment.scale must be in [0, ${MAX_SCALE}] (0.1 = ±10%), got ${scale}`);
     if (shear !== undefined && !(shear >= 0 && shear <= MAX_SHEAR)) throw new Error(`settings: augment.shear must be in [0, ${MAX_SHEAR}], got ${shear}`);
+    if (s.augment.elastic !== undefined) checkElastic('settings: augment.elastic', s.augment.elastic);
   }
 }
 

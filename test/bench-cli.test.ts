@@ -72,6 +72,9 @@ describe('nnlab bench', () => {
     // Which machine and which BLAS kernel: the CPU line in the header and the JSON.
     expect(run.stdout).toMatch(/^nnlab bench — .*CPU: .+, \d+ cores, /);
     expect((r.env.cpu as { cores: number }).cores).toBeGreaterThan(0);
+    // The numerics mode that ran (the test environment's, exact unless NNLAB_NUMERICS says fused).
+    expect(r.env.numerics).toBe(process.env.NNLAB_NUMERICS === 'fused' ? 'fused' : 'exact');
+    expect(run.stdout).toMatch(new RegExp(`numerics ${r.env.numerics}\\)`));
     if (haveReference) expect(r.env.blasKernel).toEqual(expect.stringMatching(/kernel|threadpoolctl/));
     expect(r.grid).toBeNull();
     if (!haveReference) expect(r.referenceStatus).toMatch(/^skipped: .*numpy_mlp\.py not found \(use --reference PATH\)/);

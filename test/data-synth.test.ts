@@ -1,5 +1,10 @@
 import { describe, it, expect } from 'vitest';
-import { synthesizeCharacters, drawCharacter, loadSkeleton, DEFAULT_DIFFICULTY } from '../lib/data/synth.js';
+import { createHash } from 'node:crypto';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { synthesizeCharacters, drawCharacter, loadSkeleton, DEFAULT_DIFFICULTY, DEFAULT_GENERATOR, GENERATORS } from '../lib/data/synth.js';
+import { labDataFromSpec } from '../lib/experiments/data.js';
 import { COURSE_CLASS_NAMES } from '../lib/data/classes.js';
 import { Rng } from '../lib/nn/random.js';
 
@@ -63,5 +68,59 @@ describe('synthesizeCharacters', () => {
     expect(() => synthesizeCharacters({ perClass: 2, seed: 1, difficulty: -1 })).toThrow(/difficulty must be a number ≥ 0, got -1/);
     expect(() => synthesizeCharacters({ perClass: 2, seed: 1, classNames: ['博', 'notachar'] })).toThrow(/no stroke data for character "notachar"/);
     expect(() => drawCharacter('', new Rng(1), 1)).toThrow(/no stroke data/);
+  });
+});
+
+describe('generator versions', () => {
+  const sha = (ds: { X: { data: Float64Array } }) => createHash('sha256').update(new Uint8Array(ds.X.data.buffer, ds.X.data.byteOffset, ds.X.data.byteLength)).digest('hex');
+
+  it('version 1 draws exactly the images it drew before versions existed', () => {
+    // Recorded with the generator as it was before version 2 (one table, no versions): a
+    // published version never changes its images, so cached runs and old records stay true.
+    expect(sha(synthesizeCharacters({ perClass: 5, seed: 1, generator: 1 }))).toBe('bba025a0496cdc68718055e1cb1c182e70d157f2bffefe5481d4212b4f87ec50');
+  });
+
+  it('version 2 draws the images it was calibrated on (docs/calibration.md): a change is a version 3', () => {
+    // Recorded when version 2 was calibrated; the same on Node 20, 22, 24 and 26.
+    expect(sha(synthesizeCharacters({ perClass: 5, seed: 1, generator: 2 }))).toBe('f11a2fed10ceb1e5810013720661a810697120881bd43e63133382cf40a53698');
+  });
+
+  it('the default is the calibrated version 2, which draws other images than version 1', () => {
+    expect(DEFAULT_GENERATOR).toBe(2);
+    expect(sha(synthesizeCharacters({ perClass: 5, seed: 1 }))).toBe(sha(synthesizeCharacters({ perClass: 5, seed: 1, generator: 2 })));
+    expect(sha(synthesizeCharacters({ perClass: 5, seed: 1, generator: 2 }))).not.toBe(sha(synthesizeCharacters({ perClass: 5, seed: 1, generator: 1 })));
+    expect(DEFAULT_DIFFICULTY).toBe(GENERATORS[2].defaultDifficulty);
+  });
+
+  it('rejects an unknown version by name, in the generator and in a queue job\'s spec', () => {
+    expect(() => synthesizeCharacters({ perClass: 1, seed: 1, generator: 3 as never })).toThrow(/synthesizeCharacters: generator must be one of the generator versions 1, 2, got 3/);
+    expect(() => labDataFromSpec({ kind: 'synthetic', generator: 0 as never, perClass: 2, valFraction: 0.5, testFraction: 0, seed: 0 })).toThrow(/generator must be one of the generator versions 1, 2, got 0/);
+  });
+
+  it('the version is part of the built-in data\'s spec and fingerprint', () => {
+    const spec = { kind: 'synthetic' as const, perClass: 4, valFraction: 0.25, testFraction: 0, seed: 0 };
+    const one = labDataFromSpec({ ...spec, generator: 1 }), two = labDataFromSpec({ ...spec, generator: 2 });
+    expect(one.spec?.generator).toBe(1);
+    expect(two.spec?.generator).toBe(2);
+    expect(one.fingerprint).not.toBe(two.fingerprint);
+    expect(labDataFromSpec({ ...spec, generator: 2 }).fingerprint).toBe(two.fingerprint);
+  });
+
+  it('draws the same bits in a worker thread (the built module) as here', async () => {
+    const built = path.resolve(import.meta.dirname, '..', 'dist', 'data', 'synth.js');
+    const code = `
+      const { parentPort } = require('node:worker_threads');
+      import(${JSON.stringify(pathToFileURL(built).href)}).then((m) => {
+        const out = [1, 2].map((generator) => Array.from(m.synthesizeCharacters({ perClass: 3, seed: 5, generator }).X.data));
+        parentPort.postMessage(out);
+      });`;
+    const fromWorker = await new Promise<number[][]>((resolve, reject) => {
+      const w = new Worker(code, { eval: true });
+      w.once('message', (m) => { resolve(m); void w.terminate(); });
+      w.once('error', reject);
+    });
+    for (const [i, generator] of ([1, 2] as const).entries()) {
+      expect(fromWorker[i]).toEqual(Array.from(synthesizeCharacters({ perClass: 3, seed: 5, generator }).X.data));
+    }
   });
 });

@@ -174,7 +174,8 @@ describe('lab data', () => {
   it('uses the built-in synthetic characters by default, and says so', () => {
     const d = loadLabData({ ...getProfile('quick'), perClass: 5 }, { dir: null });
     expect(d.source).toBe('synthetic');
-    expect(d.description).toMatch(/^built-in synthetic characters: 5 per class × 12 characters/);
+    expect(d.description).toMatch(/^built-in synthetic characters \(generator 2\): 5 per class × 12 characters/);
+    expect(d.spec?.generator).toBe(2);
     expect(d.XTrain.rows + d.XVal.rows).toBe(60);
     expect(d.fingerprint).toBe(loadLabData({ ...getProfile('quick'), perClass: 5 }, { dir: null }).fingerprint);
   });

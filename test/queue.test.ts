@@ -65,7 +65,7 @@ describe('the commands\' queue options', () => {
 describe('job payloads', () => {
   const settings = { ...PROFILES.quick.baseline, numEpochs: 2 };
   const fingerprint = 'ab'.repeat(12);
-  const spec = { kind: 'synthetic', perClass: 200, valFraction: 0.2, testFraction: 0, seed: 0 };
+  const spec = { kind: 'synthetic', generator: 2, perClass: 200, valFraction: 0.2, testFraction: 0, seed: 0 };
   const good = { key: runKey(settings, fingerprint), settings, fingerprint, data: spec, label: 'baseline' };
 
   it('accepts a job whose key is that of its settings and data', () => {
@@ -81,6 +81,7 @@ describe('job payloads', () => {
       [{ ...good, settings: { ...settings, hiddenDims: Array(64).fill(16384) } }, /hiddenDims: \d+ parameters, more than the library's limit/],
       [{ ...good, settings: { ...settings, numEpochs: 1e9 } }, /numEpochs: expected ≤ 100000/],
       [{ ...good, data: { ...spec, kind: 'folder', path: '/etc' } }, /data\.kind/],
+      [{ ...good, data: { ...spec, generator: 9 } }, /data\.generator: expected a generator version \(1, 2\)/],
       [{ ...good, code: 'process.exit()' }, /code/],
       [{ ...good, settings: { ...settings, learningRate: -1 } }, /learningRate/],
       [{ ...good, settings: { ...settings, seed: 1 } }, /not the key of its settings/],
@@ -207,7 +208,7 @@ describe.skipIf(problem !== null && !MUST_RUN)('a grid through a real Redis', ()
     const events = new QueueEvents(dist.queueName(), { connection });
     try {
       await until('the worker to listen', () => /waiting for runs/.test(w.out()));
-      const job = await queue.add('run', { key: 'f'.repeat(32), settings: { hiddenDims: [1e9, 1e9], numEpochs: 1e9, batchSize: 1 }, fingerprint: 'a'.repeat(24), data: { kind: 'synthetic', perClass: 1e12, valFraction: 0.2, testFraction: 0, seed: 0 } }, { jobId: 'f'.repeat(32), attempts: 3 });
+      const job = await queue.add('run', { key: 'f'.repeat(32), settings: { hiddenDims: [1e9, 1e9], numEpochs: 1e9, batchSize: 1 }, fingerprint: 'a'.repeat(24), data: { kind: 'synthetic', generator: 2, perClass: 1e12, valFraction: 0.2, testFraction: 0, seed: 0 } }, { jobId: 'f'.repeat(32), attempts: 3 });
       await expect(job.waitUntilFinished(events, 30_000)).rejects.toThrow(/malformed job payload: (data\.perClass: expected ≤ 14266|settings\.hiddenDims\.0: expected ≤ 16384)/);
       const after = await queue.getJob(job.id!);
       expect(after?.attemptsMade).toBe(1);

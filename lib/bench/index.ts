@@ -21,7 +21,7 @@ import { checkWorkload, makeWorkload, MODEL_NAMES, WORKLOAD, type ModelName, typ
 import { mustBeOneOf, mustBePositiveInteger } from '../util/validate.js';
 import { benchModel, profileEpoch, type EpochProfile, type NnlabRecord } from './nnlab.js';
 import { EvalWorkspace } from '../fast/eval_workspace.js';
-import { PROFILE_CATEGORIES } from '../kernels/index.js';
+import { numericsMode, PROFILE_CATEGORIES } from '../kernels/index.js';
 import { benchTfjsModel, loadTfjs, type TfjsHandle, type TfjsRecord } from './tfjs.js';
 import { benchKernels, numpyKernelScript, PRODUCT_FORMS, KERNEL_SHAPES, MODEL_SHAPES, type KernelRecord } from './gflops.js';
 import type { CpuInfo } from './cpu.js';
@@ -340,6 +340,8 @@ function benchEnvironment(loadAtStart: number[], reference: ReferenceChoice, tfj
     node: process.version,
     kernels: kernelBackend(),
     kernelThreads: kernelThreadCount(),
+    /** The numerics mode that ran ('fused': products by relaxed-SIMD fused multiply-add). */
+    numerics: numericsMode(),
     cpus: cpus().length,
     cpuModel: cpus()[0]?.model ?? 'unknown',
     cpu,
@@ -440,7 +442,7 @@ export function formatBench(r: BenchResult): string {
     'default ÷ 1 thread above 1.00: that row ran slower with the default than on one thread.',
     '',
   ];
-  const header = `nnlab bench — ${r.env.node}, kernels ${r.env.kernels} (${r.env.kernelThreads ?? 1} thread(s)), CPU: ${r.env.cpuLine ?? `${r.env.cpus} CPUs (${r.env.cpuModel})`}; load average ${[r.env.loadavgAtStart, r.env.loadavgAtEnd].map((l) => (l as number[] | undefined)?.[0]?.toFixed(2) ?? '?').join(' → ')}; NumPy reference: ${r.referenceStatus}; TensorFlow.js: ${r.tfjsStatus ?? 'not run'}`;
+  const header = `nnlab bench — ${r.env.node}, kernels ${r.env.kernels} (${r.env.kernelThreads ?? 1} thread(s), numerics ${r.env.numerics ?? 'exact'}), CPU: ${r.env.cpuLine ?? `${r.env.cpus} CPUs (${r.env.cpuModel})`}; load average ${[r.env.loadavgAtStart, r.env.loadavgAtEnd].map((l) => (l as number[] | undefined)?.[0]?.toFixed(2) ?? '?').join(' → ')}; NumPy reference: ${r.referenceStatus}; TensorFlow.js: ${r.tfjsStatus ?? 'not run'}`;
   const perModel = r.rows.length === 0 ? [] : [
     train,
     '',

@@ -12,9 +12,9 @@ import { basename, dirname, join, parse, resolve, sep } from 'node:path';
 import { homedir } from 'node:os';
 import { removeStaleTemporaries, escapeRegExp } from '../util/io.js';
 import { performance } from 'node:perf_hooks';
-import { synthesizeCharacters, DEFAULT_DIFFICULTY, MAX_DIFFICULTY } from '../data/synth.js';
+import { synthesizeCharacters, DEFAULT_GENERATOR, GENERATORS, GENERATOR_VERSIONS, MAX_DIFFICULTY, type GeneratorVersion } from '../data/synth.js';
 import { encodeGrayBmp } from '../data/bmp.js';
-import { parseDifficulty, parseInteger, parseSeed } from './options.js';
+import { parseGeneratorAndDifficulty, parseInteger, parseSeed } from './options.js';
 import { isLabelledFolder, loadCharacterFolder, loadImageFolder, type Polarity } from '../data/loader.js';
 import { describeDataSummary, polarityWarnings, summarizeImages } from '../data/summary.js';
 
@@ -35,6 +35,7 @@ export interface WriteSynthOptions {
   out: string;
   perClass: number;
   seed: number;
+  generator: GeneratorVersion;
   difficulty: number;
   /** Replace a non-empty `out` folder. */
   force: boolean;
@@ -44,7 +45,7 @@ export interface WriteSynthOptions {
 function writeSyntheticDataset(o: WriteSynthOptions): { images: number; classes: number; seconds: number } {
   const t0 = performance.now();
   const out = checkOutFolder(o.out, o.force);
-  const data = synthesizeCharacters({ perClass: o.perClass, seed: o.seed, difficulty: o.difficulty });
+  const data = synthesizeCharacters({ perClass: o.perClass, seed: o.seed, difficulty: o.difficulty, generator: o.generator });
   const { width, height } = data;
   const dim = width * height;
 
@@ -66,7 +67,7 @@ function writeSyntheticDataset(o: WriteSynthOptions): { images: number; classes:
     }
     const manifest = {
       generator: 'nnlab data synth', source: 'hanzi-writer-data stroke medians',
-      seed: o.seed, perClass: o.perClass, difficulty: o.difficulty, classNames: data.classNames, width, height,
+      seed: o.seed, perClass: o.perClass, generatorVersion: o.generator, difficulty: o.difficulty, classNames: data.classNames, width, height,
     };
     writeFileSync(join(tmp, SYNTH_MANIFEST), JSON.stringify(manifest, null, 2) + '\n');
     replaceFolder(tmp, out, stamp);
@@ -126,14 +127,15 @@ export function registerData(program: Command): void {
     .requiredOption('--out <dir>', 'folder to create')
     .option('--per-class <n>', 'images per character', String(DEFAULT_PER_CLASS))
     .option('--seed <s>', `random seed of the generator (default ${DEFAULT_SYNTH_SEED}: a seed training never uses by default, unlike train --synthetic's data seed ${DEFAULT_TRAIN_DATA_SEED} and the notebooks' 0, so predict on these images tests on new ones)`, String(DEFAULT_SYNTH_SEED))
-    .option('--difficulty <d>', `strength of the handwriting distortions, 0 (clean font skeleton) to ${MAX_DIFFICULTY}`, String(DEFAULT_DIFFICULTY))
+    .option('--generator <n>', `generator version, ${GENERATOR_VERSIONS.join(' or ')} (${DEFAULT_GENERATOR}, the default, is calibrated to the course's real data; 1 is the easier data of earlier releases)`, String(DEFAULT_GENERATOR))
+    .option('--difficulty <d>', `strength of the handwriting distortions, 0 (clean font skeleton) to ${MAX_DIFFICULTY} (default: the generator's, ${GENERATOR_VERSIONS.map((v) => `${GENERATORS[v].defaultDifficulty} for ${v}`).join(', ')})`)
     .option('--force', 'replace the folder if an earlier `nnlab data synth` wrote it (never any other folder)')
-    .action((opts: { out: string; perClass: string; seed: string; difficulty: string; force?: boolean }) => {
+    .action((opts: { out: string; perClass: string; seed: string; generator: string; difficulty?: string; force?: boolean }) => {
       const r = writeSyntheticDataset({
         out: opts.out,
         perClass: parseInteger('--per-class', opts.perClass, 1),
         seed: parseSeed('--seed', opts.seed),
-        difficulty: parseDifficulty('--difficulty', opts.difficulty),
+        ...parseGeneratorAndDifficulty(opts.generator, opts.difficulty),
         force: opts.force === true,
       });
       console.log(`wrote ${r.images} images (${r.classes} classes × ${r.images / r.classes}) to ${opts.out} in ${r.seconds.toFixed(1)} s`);

@@ -5,7 +5,7 @@
 import cliProgress from 'cli-progress';
 import { DTYPES, type DType } from '../nn/matrix.js';
 import { MAX_LAYER_WIDTH } from '../util/limits.js';
-import { MAX_DIFFICULTY } from '../data/synth.js';
+import { MAX_DIFFICULTY, GENERATORS, GENERATOR_VERSIONS, type GeneratorVersion } from '../data/synth.js';
 import { parseChoice, parseNumber, parseInteger } from '../util/validate.js';
 
 // The parsers live in lib/util/validate.ts, the one place arguments are checked; re-exported for the commands.
@@ -14,6 +14,18 @@ export { parseInteger, parseNumber, parseSeed, parsePositiveNumber } from '../ut
 /** The generator's --difficulty, within its documented range 0..MAX_DIFFICULTY. */
 export function parseDifficulty(option: string, text: string): number {
   return parseNumber(option, text, 0, MAX_DIFFICULTY);
+}
+
+/** The generator's --generator: one of its versions (lib/data/synth.ts GENERATOR_VERSIONS). */
+export function parseGenerator(option: string, text: string): GeneratorVersion {
+  const n = parseInteger(option, text, Math.min(...GENERATOR_VERSIONS), Math.max(...GENERATOR_VERSIONS));
+  return GENERATOR_VERSIONS.find((v) => v === n)!;
+}
+
+/** --generator and --difficulty together: the difficulty defaults to the one the version was calibrated at. */
+export function parseGeneratorAndDifficulty(generator: string, difficulty: string | undefined): { generator: GeneratorVersion; difficulty: number } {
+  const version = parseGenerator('--generator', generator);
+  return { generator: version, difficulty: difficulty === undefined ? GENERATORS[version].defaultDifficulty : parseDifficulty('--difficulty', difficulty) };
 }
 
 /** 'float64' or 'float32'. */

@@ -10,12 +10,12 @@
 import { Command, Option } from 'commander';
 import cliProgress from 'cli-progress';
 import { loadCharacterFolder, Polarity } from '../data/loader.js';
-import { synthesizeCharacters, DEFAULT_DIFFICULTY, MAX_DIFFICULTY } from '../data/synth.js';
+import { synthesizeCharacters, DEFAULT_GENERATOR, GENERATORS, GENERATOR_VERSIONS, MAX_DIFFICULTY } from '../data/synth.js';
 import { splitDataset, rowHash, Dataset, LabelledImages } from '../data/split.js';
 import { summarizeSplit, describeDataSummary, polarityWarnings, type DataSummary } from '../data/summary.js';
 import { trainClassifier, classifierAccuracy, scoreChosenModel, CHARACTER_BASELINE, type AugmentSettings, type TrainSettings } from '../recipe.js';
 import { ensemblePredict } from '../data/ensemble.js';
-import { MAX_SCALE, MAX_SHEAR } from '../data/augment.js';
+import { MAX_SCALE, MAX_SHEAR, MAX_ELASTIC_ALPHA, MAX_ELASTIC_SIGMA } from '../data/augment.js';
 import type { FullyConnectedNet } from '../nn/fc_net.js';
 import { saveClassifier, CLASSIFIER_FORMAT } from '../data/classifier.js';
 import { COURSE_CLASS_NAMES, IMAGE_HEIGHT, IMAGE_WIDTH } from '../data/classes.js';
@@ -25,7 +25,7 @@ import { checkActivation } from '../nn/layer_utils.js';
 import { UpdateRuleName, LR_SCHEDULES } from '../nn/optim.js';
 import { parseChoice } from '../util/validate.js';
 import { deriveSeed } from '../nn/random.js';
-import { PROGRESS_BAR_OPTIONS, parseDifficulty, parseDType, parseInteger, parseHiddenDims, parseNumber, parsePositiveNumber, parseSeed } from './options.js';
+import { PROGRESS_BAR_OPTIONS, parseGeneratorAndDifficulty, parseDType, parseInteger, parseHiddenDims, parseNumber, parsePositiveNumber, parseSeed } from './options.js';
 import { DEFAULT_PER_CLASS, DEFAULT_TRAIN_DATA_SEED } from './data.js';
 
 /** CLI spellings of the update rules. */
@@ -35,7 +35,8 @@ interface TrainCliOptions {
   data?: string;
   synthetic?: boolean;
   perClass: string;
-  difficulty: string;
+  generator: string;
+  difficulty?: string;
   dataSeed: string;
   skipBad?: boolean;
   polarity: Polarity;
@@ -64,25 +65,39 @@ interface TrainCliOptions {
 const MAX_AUGMENT_SHIFT = Math.ceil(Math.min(IMAGE_WIDTH, IMAGE_HEIGHT) / 2) - 1;
 const MAX_AUGMENT_ROTATE = 45;
 
+/** Elastic smoothing width (pixels) when --augment gives elastic=ALPHA without sigma=: the paper's MNIST setting. */
+export const DEFAULT_ELASTIC_SIGMA = 4;
+
+const AUGMENT_KEYS = ['shift', 'rotate', 'scale', 'shear', 'elastic', 'sigma'];
+
 /**
- * "shift=2,rotate=10,scale=0.1,shear=0.15" → {shift: 2, rotate: 10, scale: 0.1, shear: 0.15};
- * any key may be left out (shift and rotate 0; scale and shear absent, i.e. none), none given twice.
+ * "shift=2,rotate=10,scale=0.1,shear=0.15,elastic=34,sigma=4" → {shift: 2, rotate: 10, scale:
+ * 0.1, shear: 0.15, elastic: {alpha: 34, sigma: 4}}; any key may be left out (shift and rotate
+ * 0; scale, shear and elastic absent, i.e. none; sigma DEFAULT_ELASTIC_SIGMA), none given twice.
  */
 export function parseAugment(text: string): AugmentSettings {
   const result: AugmentSettings = { shift: 0, rotate: 0 };
   const seen = new Set<string>();
+  let alpha: number | undefined, sigma: number | undefined;
   for (const part of text.split(',').map((s) => s.trim()).filter(Boolean)) {
     const [key, value, extra] = part.split('=').map((s) => s.trim());
-    if (extra !== undefined || value === undefined || !['shift', 'rotate', 'scale', 'shear'].includes(key)) {
-      throw new Error(`--augment: expected shift=PIXELS,rotate=DEGREES,scale=FRACTION,shear=FACTOR, any of them (e.g. shift=2,rotate=10,scale=0.1,shear=0.15), got '${text}'`);
+    if (extra !== undefined || value === undefined || !AUGMENT_KEYS.includes(key)) {
+      throw new Error(`--augment: expected shift=PIXELS,rotate=DEGREES,scale=FRACTION,shear=FACTOR,elastic=ALPHA,sigma=PIXELS, any of them (e.g. shift=2,rotate=10,scale=0.1,shear=0.15), got '${text}'`);
     }
-    if (seen.has(key)) throw new Error(`--augment: '${key}' is given more than once in '${text}'; give each of shift, rotate, scale, shear at most once`);
+    if (seen.has(key)) throw new Error(`--augment: '${key}' is given more than once in '${text}'; give each of ${AUGMENT_KEYS.join(', ')} at most once`);
     seen.add(key);
     if (key === 'shift') result.shift = parseInteger('--augment shift', value, 0, MAX_AUGMENT_SHIFT);
     else if (key === 'rotate') result.rotate = parseNumber('--augment rotate', value, 0, MAX_AUGMENT_ROTATE);
     else if (key === 'scale') result.scale = parseNumber('--augment scale', value, 0, MAX_SCALE);
-    else result.shear = parseNumber('--augment shear', value, 0, MAX_SHEAR);
+    else if (key === 'shear') result.shear = parseNumber('--augment shear', value, 0, MAX_SHEAR);
+    else if (key === 'elastic') alpha = parseNumber('--augment elastic', value, 0, MAX_ELASTIC_ALPHA);
+    else {
+      sigma = parseNumber('--augment sigma', value, 0, MAX_ELASTIC_SIGMA);
+      if (!(sigma > 0)) throw new Error(`--augment sigma: expected a smoothing width above 0 pixels, got '${value}'`);
+    }
   }
+  if (sigma !== undefined && alpha === undefined) throw new Error(`--augment: sigma=${sigma} smooths the elastic distortion, which needs elastic=ALPHA too (e.g. elastic=34,sigma=4), got '${text}'`);
+  if (alpha !== undefined) result.elastic = { alpha, sigma: sigma ?? DEFAULT_ELASTIC_SIGMA };
   return result;
 }
 
@@ -119,7 +134,7 @@ function checkedEnsembleSize(opts: TrainCliOptions): number {
 }
 
 /** The options that only one data source uses, by the source they need. */
-const SYNTHETIC_ONLY = ['perClass', 'difficulty', 'dataSeed'] as const;
+const SYNTHETIC_ONLY = ['perClass', 'generator', 'difficulty', 'dataSeed'] as const;
 const FOLDER_ONLY = ['polarity', 'skipBad'] as const;
 
 /**
@@ -173,11 +188,11 @@ function prepareDataset(opts: TrainCliOptions, seed: number, fractions: SplitFra
     source = opts.data;
   } else {
     const perClass = parseInteger('--per-class', opts.perClass, 1);
-    const difficulty = parseDifficulty('--difficulty', opts.difficulty);
+    const { generator, difficulty } = parseGeneratorAndDifficulty(opts.generator, opts.difficulty);
     const dataSeed = parseSeed('--data-seed', opts.dataSeed);
-    images = synthesizeCharacters({ perClass, seed: dataSeed, difficulty });
+    images = synthesizeCharacters({ perClass, seed: dataSeed, difficulty, generator });
     classFolders = images.classNames.map((_, k) => String(k + 1)); // as `nnlab data synth` writes them
-    source = `synthetic (per class ${perClass}, difficulty ${difficulty}, data seed ${dataSeed})`;
+    source = `synthetic (generator ${generator}, per class ${perClass}, difficulty ${difficulty}, data seed ${dataSeed})`;
     if (difficulty === 0) hint = ' (--difficulty 0 draws every image of a character alike, the clean font skeleton: give a difficulty above 0 for distinct images)';
   }
   if (images.classNames.length < 2) {
@@ -301,7 +316,8 @@ function describeTrainOptions(command: Command): Command {
     .option('--data <dir>', 'course-layout folder: class folders 1..12 of 28x28 BMPs')
     .option('--synthetic', 'use the built-in generated dataset (as written by `nnlab data synth`)')
     .option('--per-class <n>', 'with --synthetic: images per character', String(DEFAULT_PER_CLASS))
-    .option('--difficulty <d>', `with --synthetic: strength of the handwriting distortions, 0 to ${MAX_DIFFICULTY}`, String(DEFAULT_DIFFICULTY))
+    .option('--generator <n>', `with --synthetic: generator version, ${GENERATOR_VERSIONS.join(' or ')} (${DEFAULT_GENERATOR}, the default, is calibrated to the course's real data)`, String(DEFAULT_GENERATOR))
+    .option('--difficulty <d>', `with --synthetic: strength of the handwriting distortions, 0 to ${MAX_DIFFICULTY} (default: the generator's, ${GENERATOR_VERSIONS.map((v) => `${GENERATORS[v].defaultDifficulty} for ${v}`).join(', ')})`)
     .option('--data-seed <s>', 'with --synthetic: seed of the generator', String(DEFAULT_TRAIN_DATA_SEED))
     .option('--skip-bad', 'with --data: skip unreadable or wrong-size images with a warning instead of stopping')
     .addOption(new Option('--polarity <p>', 'with --data: which way round the ink is').choices(['auto', 'dark-ink', 'light-ink']).default('auto'))
@@ -315,7 +331,7 @@ function describeTrainOptions(command: Command): Command {
     .option('--reg <strength>', 'L2 regularisation strength', String(B.reg))
     .option('--batch-size <n>', 'minibatch size', String(B.batchSize))
     .option('--epochs <n>', 'training epochs', String(B.numEpochs))
-    .option('--augment <spec>', `random shift, rotation, size change and shear per training image, e.g. shift=2,rotate=10,scale=0.1,shear=0.15 (scale up to ${MAX_SCALE}, shear up to ${MAX_SHEAR})`)
+    .option('--augment <spec>', `random shift, rotation, size change, shear and elastic distortion per training image, e.g. shift=2,rotate=10,scale=0.1,shear=0.15,elastic=34,sigma=4 (scale up to ${MAX_SCALE}, shear up to ${MAX_SHEAR}, elastic α up to ${MAX_ELASTIC_ALPHA} px, sigma default ${DEFAULT_ELASTIC_SIGMA} px)`)
     .option('--lr-schedule <name>', `learning rate over the epochs: ${LR_SCHEDULES.join(', ')} (step: ×0.1 at 50% and 75% of the epochs; cosine: lr·½(1+cos(π·epoch/epochs))); default constant`)
     .option('--val-fraction <f>', 'fraction of each class held out for validation', '0.2')
     .option('--test-fraction <f>', 'fraction of each class held out as a test set that no choice sees (0 = none); reports test accuracy at the epoch chosen on validation', '0')
@@ -464,5 +480,5 @@ function printTrainingReport(opts: TrainCliOptions, o: TrainSettings, dataset: D
 /** "shift ±2 px, rotate ±10°, scale ±10%, shear ±0.15", or "none". */
 function describeAugment(a: AugmentSettings | null): string {
   if (!a) return 'none';
-  return `shift ±${a.shift} px, rotate ±${a.rotate}°${a.scale ? `, scale ±${Math.round(100 * a.scale)}%` : ''}${a.shear ? `, shear ±${a.shear}` : ''}`;
+  return `shift ±${a.shift} px, rotate ±${a.rotate}°${a.scale ? `, scale ±${Math.round(100 * a.scale)}%` : ''}${a.shear ? `, shear ±${a.shear}` : ''}${a.elastic ? `, elastic α ${a.elastic.alpha} px σ ${a.elastic.sigma} px` : ''}`;
 }

@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { Matrix } from '../nn/matrix.js';
-import { synthesizeCharacters } from '../data/synth.js';
+import { synthesizeCharacters, DEFAULT_GENERATOR, type GeneratorVersion } from '../data/synth.js';
 import { loadCharacterFolder } from '../data/loader.js';
 import { splitDataset, meanRow, subtractRow, type Dataset } from '../data/split.js';
 import { PROFILES, type Profile } from './profile.js';
@@ -53,6 +53,8 @@ export interface UnsplitImages {
 /** The built-in data by its generator's settings: a worker elsewhere regenerates the same bits from it. */
 export interface SyntheticSpec {
   kind: 'synthetic';
+  /** The generator version (lib/data/synth.ts GENERATOR_VERSIONS) that drew the images. */
+  generator: GeneratorVersion;
   perClass: number;
   valFraction: number;
   testFraction: number;
@@ -78,6 +80,8 @@ export interface LabDataOptions {
    * final model trained at a length chosen beforehand. Default 'train'.
    */
   trainOn?: 'train' | 'train+validation';
+  /** Built-in data only: the generator version (default DEFAULT_GENERATOR, calibrated to the course data). */
+  generator?: GeneratorVersion;
 }
 
 function hashMatrix(h: ReturnType<typeof createHash>, m: Matrix): void {
@@ -127,6 +131,7 @@ function capPerClass(X: Matrix, y: Int32Array, max: number): { X: Matrix; y: Int
 export function loadLabData(profile: Profile, options: LabDataOptions = {}): LabData {
   const dir = options.dir === undefined ? process.env.NNLAB_DATA || null : options.dir;
   const seed = options.seed ?? 0;
+  const generator = options.generator ?? DEFAULT_GENERATOR;
   let X: Matrix, y: Int32Array, classNames: string[], width: number, height: number, description: string;
   let source: LabData['source'];
   let loaded: Parameters<typeof summarizeSplit>[2] = null;
@@ -143,11 +148,11 @@ export function loadLabData(profile: Profile, options: LabDataOptions = {}): Lab
     const cap = profile.maxPerClass ? `, at most ${profile.maxPerClass} per class (${profile.name} profile)` : '';
     description = `course dataset from ${dir}: ${X.rows} images of ${classNames.length} characters${cap}`;
   } else {
-    const synth = synthesizeCharacters({ perClass: profile.perClass, seed });
+    const synth = synthesizeCharacters({ perClass: profile.perClass, seed, generator });
     ({ X, y, classNames, width, height } = synth);
     classFolders = classNames.map((_, k) => String(k + 1)); // as `nnlab data synth` writes them
     source = 'synthetic';
-    description = `built-in synthetic characters: ${profile.perClass} per class × ${classNames.length} characters (${X.rows} images, ${width}×${height})`;
+    description = `built-in synthetic characters (generator ${generator}): ${profile.perClass} per class × ${classNames.length} characters (${X.rows} images, ${width}×${height})`;
   }
   const valFraction = options.valFraction ?? profile.valFraction;
   const duplicates = options.duplicates ?? 'kept-together';
@@ -162,7 +167,7 @@ export function loadLabData(profile: Profile, options: LabDataOptions = {}): Lab
   const test = split.XTest.rows > 0 ? ` / ${split.XTest.rows} test (held out)` : '';
   const spec: SyntheticSpec | undefined = source === 'synthetic'
     ? {
-      kind: 'synthetic', perClass: profile.perClass, valFraction, testFraction: options.testFraction ?? 0, seed,
+      kind: 'synthetic', generator, perClass: profile.perClass, valFraction, testFraction: options.testFraction ?? 0, seed,
       ...(duplicates === 'ignored' ? { duplicates } : {}), ...(trainOn === 'train+validation' ? { trainOn } : {}),
     }
     : undefined;
@@ -193,5 +198,5 @@ function withValidationInTraining(split: Dataset, X: Matrix): Dataset {
 /** The built-in data a SyntheticSpec describes (as loadLabData made it). */
 export function labDataFromSpec(spec: SyntheticSpec): LabData {
   const profile: Profile = { ...PROFILES.quick, perClass: spec.perClass, valFraction: spec.valFraction, maxPerClass: null };
-  return loadLabData(profile, { dir: null, seed: spec.seed, testFraction: spec.testFraction, duplicates: spec.duplicates, trainOn: spec.trainOn });
+  return loadLabData(profile, { dir: null, seed: spec.seed, testFraction: spec.testFraction, generator: spec.generator, duplicates: spec.duplicates, trainOn: spec.trainOn });
 }

@@ -60,9 +60,13 @@ function hashTraining(net: FullyConnectedNet, solver: Solver, extra: Record<stri
   return h.digest('hex');
 }
 
-/** The digest's character data: 12 × 10 synthetic images, a quarter held out for validation. */
+/**
+ * The digest's character data: 12 × 10 synthetic images, a quarter held out for validation.
+ * Generator 1, pinned: the digest checks the numerics of training, which any fixed images do,
+ * so a new default generator does not change the recorded digest.
+ */
 function digestCharacters(): { split: Dataset; data: TrainData } {
-  const synth = synthesizeCharacters({ perClass: 10, seed: 7 });
+  const synth = synthesizeCharacters({ perClass: 10, seed: 7, generator: 1 });
   const split = splitDataset(synth, { valFraction: 0.25, seed: 7 });
   const data: TrainData = {
     XTrain: split.XTrain, yTrain: split.yTrain, XVal: split.XVal, yVal: split.yVal, mean: split.mean,

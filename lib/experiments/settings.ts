@@ -63,12 +63,13 @@ export function describeSettings(s: TrainSettings, base?: TrainSettings): string
   return parts.join(', ') || 'baseline';
 }
 
-/** "augment ±2px ±10° ±10% size shear 0.15", or "no augmentation". */
+/** "augment ±2px ±10° ±10% size shear 0.15 elastic α=34 σ=4", or "no augmentation". */
 function describeAugment(a: TrainSettings['augment']): string {
   if (!a) return 'no augmentation';
   const scale = a.scale ? ` ±${Math.round(100 * a.scale)}% size` : '';
   const shear = a.shear ? ` shear ${a.shear}` : '';
-  return `augment ±${a.shift}px ±${a.rotate}°${scale}${shear}`;
+  const elastic = a.elastic ? ` elastic α=${a.elastic.alpha} σ=${a.elastic.sigma}` : '';
+  return `augment ±${a.shift}px ±${a.rotate}°${scale}${shear}${elastic}`;
 }
 
 /** JSON with object keys sorted, so equal settings give equal strings (cache keys). */

@@ -17,6 +17,7 @@ import { validateSettings, type TrainSettings } from '../experiments/settings.js
 import { NUMERICS_VERSION } from '../math/elementary.js';
 import { numericsMode } from '../kernels/index.js';
 import { firstProblem } from '../persist/schema.js';
+import { GENERATOR_VERSIONS } from '../data/synth.js';
 import { MAX_LAYER_WIDTH, MAX_MATRIX_ELEMENTS, MAX_PARAMETERS } from '../util/limits.js';
 import { MAX_PUBLISHED_BYTES, type PublishedImages } from './dataset.js';
 
@@ -58,6 +59,7 @@ const trainOn = v.optional(v.literal('train+validation', 'expected \'train+valid
 
 const syntheticSchema = v.strictObject({
   kind: v.literal('synthetic'),
+  generator: v.picklist(GENERATOR_VERSIONS, `expected a generator version (${GENERATOR_VERSIONS.join(', ')})`),
   perClass: int(1, MAX_PER_CLASS),
   valFraction,
   testFraction,
