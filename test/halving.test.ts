@@ -93,9 +93,13 @@ describe('sampleConfigurations', () => {
       expect([0, 0.1, 0.2, 0.3]).toContain(s.dropout);
       expect([32, 64, 128]).toContain(s.batchSize);
       expect(['constant', 'step', 'cosine']).toContain(s.lrSchedule);
-      if (s.augment) expect(s.augment.shift + s.augment.rotate).toBeGreaterThan(0); // all-zero augmentation is none
+      // An augmentation is kept only when it does something: a shift, a rotation or an elastic field.
+      if (s.augment) expect(s.augment.shift + s.augment.rotate + (s.augment.elastic?.alpha ?? 0)).toBeGreaterThan(0);
+      if (s.augment?.elastic) expect(s.augment.elastic).toEqual({ alpha: 34, sigma: 4 });
       expect(s.lrWarmupEpochs === undefined || s.lrWarmupEpochs === 3).toBe(true);
     }
+    // Elastic distortion is sampled, also on its own (no shift, no rotation): it is not dropped as "no augmentation".
+    expect(configs.some((x) => x.settings.augment?.elastic && x.settings.augment.shift === 0 && x.settings.augment.rotate === 0)).toBe(true);
     // Each axis takes every one of its values somewhere in 200 draws.
     for (const axis of SEARCH_SPACE.filter((a) => a.name !== 'network')) expect(new Set(configs.map((c) => c.values[axis.name])).size).toBe(axis.choices.length);
     expect(new Set(configs.map((c) => c.settings.hiddenDims.join('/'))).size).toBe(9); // 3 budgets × 3 depths

@@ -59,7 +59,7 @@ const NETWORKS: NetworkChoice[] = [100_000, 250_000, 500_000].flatMap((parameter
 
 /**
  * The space notebook 05 searches: width and depth at a parameter budget, dropout, batch
- * normalisation, augmentation strength, learning-rate schedule with or without warm-up, weight
+ * normalisation, augmentation strength (shift, rotation, elastic distortion), learning-rate schedule with or without warm-up, weight
  * decay and batch size. The number of epochs is not an axis: the rungs set it.
  */
 export const SEARCH_SPACE: readonly SearchAxis[] = [
@@ -72,9 +72,8 @@ export const SEARCH_SPACE: readonly SearchAxis[] = [
   axis<TrainSettings['normalization']>({ name: 'normalization', group: 'regularisation', choices: ['none', 'batchnorm'], apply: (s, v) => ({ ...s, normalization: v }), describe: (v) => (v === 'none' ? '' : v) }),
   axis<number>({ name: 'shift', group: 'augmentation', choices: [0, 1, 2, 3], apply: (s, v) => withAugment(s, { shift: v }), describe: (v) => (v ? `±${v} px` : '') }),
   axis<number>({ name: 'rotation', group: 'augmentation', choices: [0, 5, 10, 15], apply: (s, v) => withAugment(s, { rotate: v }), describe: (v) => (v ? `±${v}°` : '') }),
-  // ELASTIC_DISTORTION_AXIS: once lib/data/augment.ts has elastic distortion (AugmentSettings.elastic),
-  // add it here as one line, e.g.
-  //   axis<number>({ name: 'elastic', group: 'augmentation', choices: [0, 34], apply: (s, v) => withAugment(s, { elastic: v }) }),
+  // Simard et al.'s elastic distortion at their α = 34 px, σ = 4 px (lib/data/augment.ts), or none.
+  axis<number>({ name: 'elastic', group: 'augmentation', choices: [0, 34], apply: (s, v) => (v ? withAugment(s, { elastic: { alpha: v, sigma: 4 } }) : s), describe: (v) => (v ? `elastic α ${v}` : '') }),
   axis<NonNullable<TrainSettings['lrSchedule']>>({ name: 'schedule', group: 'training', choices: ['constant', 'step', 'cosine'], apply: (s, v) => ({ ...s, lrSchedule: v }) }),
   axis<number>({ name: 'warm-up', group: 'training', choices: [0, 3], apply: (s, v) => ({ ...s, lrWarmupEpochs: v }), describe: (v) => (v ? `${v}-epoch warm-up` : '') }),
   axis<number>({ name: 'weight decay', group: 'regularisation', choices: [0, 1e-4, 1e-3], apply: (s, v) => ({ ...s, reg: v }), describe: (v) => (v ? `decay ${v}` : '') }),
@@ -91,7 +90,7 @@ export interface Configuration {
 /** Settings after every axis: no augmentation rather than an all-zero one, no warm-up key rather than 0. */
 function finished(s: TrainSettings): TrainSettings {
   const a = s.augment;
-  const augment = a && Object.values(a).some((v) => typeof v === 'number' && v > 0) ? a : null;
+  const augment = a && (a.elastic !== undefined || Object.values(a).some((v) => typeof v === 'number' && v > 0)) ? a : null;
   const { lrWarmupEpochs, ...rest } = s;
   return { ...rest, augment, ...(lrWarmupEpochs ? { lrWarmupEpochs } : {}) };
 }
