@@ -57,15 +57,14 @@ const testFraction = v.pipe(v.number('expected a number'), v.minValue(0, 'expect
 const duplicates = v.optional(v.literal('ignored', 'expected \'ignored\' (or absent: kept together)'));
 const trainOn = v.optional(v.literal('train+validation', 'expected \'train+validation\' (or absent: train)'));
 
+/** How the images are split (UnsplitImages, SyntheticSpec): the same fields for both kinds of data. */
+const splitFields = { valFraction, testFraction, seed: int(0, 2 ** 32 - 1), duplicates, trainOn };
+
 const syntheticSchema = v.strictObject({
   kind: v.literal('synthetic'),
   generator: v.picklist(GENERATOR_VERSIONS, `expected a generator version (${GENERATOR_VERSIONS.join(', ')})`),
   perClass: int(1, MAX_PER_CLASS),
-  valFraction,
-  testFraction,
-  seed: int(0, 2 ** 32 - 1),
-  duplicates,
-  trainOn,
+  ...splitFields,
 });
 
 /** A published course folder (lib/queue/dataset.ts); images × pixels is bounded in checkRunJob. */
@@ -80,11 +79,7 @@ const imagesSchema = v.strictObject({
     v.array(v.pipe(v.string('expected a string'), v.maxLength(200, 'expected at most 200 characters'))),
     v.minLength(2, 'expected at least 2 classes'), v.maxLength(MAX_CLASSES, `expected at most ${MAX_CLASSES} classes`),
   ),
-  valFraction,
-  testFraction,
-  seed: int(0, 2 ** 32 - 1),
-  duplicates,
-  trainOn,
+  ...splitFields,
 });
 
 const jobSchema = v.strictObject({
