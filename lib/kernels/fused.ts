@@ -17,7 +17,7 @@
  * segment; its packing scratch is set to the one of nnlab.wasm's instance on the same thread
  * (a thread runs one product at a time, so they can share it).
  */
-import { readFileSync } from 'node:fs';
+import { readBuiltWasm } from './built_wasm.js';
 import v8 from 'node:v8';
 
 /** The exports lib/kernels/wasm.ts calls on the fused instance (the products). */
@@ -39,9 +39,6 @@ interface WasmLike {
 
 /** The fused module, loaded and probed, or why it cannot be used. */
 export type FusedLoad = { ok: true; exports: FusedExports; module: object } | { ok: false; reason: string };
-
-/** Where the built module may be (as for nnlab.wasm, see CANDIDATES in lib/kernels/wasm.ts). */
-const CANDIDATES = ['./nnlab-fused.wasm', '../../dist/kernels/nnlab-fused.wasm'];
 
 /**
  * The probe's cases: C = a1·b1 + a2·b2 with a2·b2 = −a1·b1 exactly in real arithmetic but for a
@@ -77,13 +74,7 @@ function probe(ex: FusedExports, buffer: ArrayBufferLike, at: number): string | 
  * puts its packing scratch on the main thread's, and probes it using 48 bytes at `scratch`.
  */
 export function loadFused(wa: WasmLike, memory: { buffer: ArrayBufferLike }, exact: { heapBase(): number; packBytes(): number }, scratch: number): FusedLoad {
-  let bytes: Buffer | null = null;
-  for (const rel of CANDIDATES) {
-    try {
-      bytes = readFileSync(new URL(rel, import.meta.url));
-      break;
-    } catch { /* try the next place */ }
-  }
+  const bytes = readBuiltWasm('nnlab-fused.wasm').bytes;
   if (bytes === null) return { ok: false, reason: 'nnlab-fused.wasm not found (run `npm run build`)' };
   if (!wa.validate(bytes)) {
     // Node 20: relaxed SIMD exists behind a flag, which must be set before compiling.

@@ -34,7 +34,7 @@
  * The numerics mode `fused` runs the products of a second module, nnlab-fused.wasm, instantiated
  * on the same memory (lib/kernels/fused.ts); everything else is nnlab.wasm's in either mode.
  */
-import { readFileSync } from 'node:fs';
+import { readBuiltWasm } from './built_wasm.js';
 import { adamJs, gemmJs, type Adam, type Floats, type Gemm } from './js.js';
 import { TABLE, tableJs, type TableKernels } from './table.js';
 import { isData, type UntypedSpec } from './spec.js';
@@ -100,9 +100,6 @@ const INITIAL_BYTES = 384 * 1024 * 1024;
 const MAXIMUM_BYTES = 1024 * 1024 * 1024;
 const ALIGN = 64;
 
-/** Where the built module may be: beside this file (dist/kernels/ after `tsc`), or in dist/ when this file runs from its TypeScript source (vitest, tsx). */
-const CANDIDATES = ['./nnlab.wasm', '../../dist/kernels/nnlab.wasm'];
-
 /** Why the module could not be loaded, or null if it was. */
 export let wasmLoadError: string | null = null;
 
@@ -111,29 +108,21 @@ function load(): { exports: KernelExports; memory: WasmMemory; module: object } 
     wasmLoadError = 'this JavaScript engine has no WebAssembly';
     return null;
   }
-  const tried: string[] = [];
-  for (const rel of CANDIDATES) {
-    const url = new URL(rel, import.meta.url);
-    let bytes: Buffer;
-    try {
-      bytes = readFileSync(url);
-    } catch {
-      tried.push(url.pathname);
-      continue;
-    }
-    try {
-      const memory = new WA.Memory({ initial: INITIAL_BYTES / PAGE, maximum: MAXIMUM_BYTES / PAGE, shared: true });
-      const module = new WA.Module(bytes);
-      const instance = new WA.Instance(module, { env: { memory } });
-      return { exports: instance.exports as KernelExports, memory, module };
-    } catch (err) {
-      // Most likely an engine without SIMD (Node < 16.4).
-      wasmLoadError = `${url.pathname}: ${err instanceof Error ? err.message : String(err)}`;
-      return null;
-    }
+  const found = readBuiltWasm('nnlab.wasm');
+  if (found.bytes === null) {
+    wasmLoadError = `nnlab.wasm not found (run \`npm run build\`); looked at ${found.tried.join(', ')}`;
+    return null;
   }
-  wasmLoadError = `nnlab.wasm not found (run \`npm run build\`); looked at ${tried.join(', ')}`;
-  return null;
+  try {
+    const memory = new WA.Memory({ initial: INITIAL_BYTES / PAGE, maximum: MAXIMUM_BYTES / PAGE, shared: true });
+    const module = new WA.Module(found.bytes);
+    const instance = new WA.Instance(module, { env: { memory } });
+    return { exports: instance.exports as KernelExports, memory, module };
+  } catch (err) {
+    // Most likely an engine without SIMD (Node < 16.4).
+    wasmLoadError = `${found.where}: ${err instanceof Error ? err.message : String(err)}`;
+    return null;
+  }
 }
 
 const wasm = load();
