@@ -58,7 +58,12 @@ describe('the report grid', () => {
       expect(g.referenceStatus.numpy).toMatch(/^skipped: .*grid_reference\.py not found/);
       return;
     }
-    expect(g.references.map((x) => x.engine)).toContain('numpy');
+    // A machine without a Python that imports NumPy (setup makes one in .venv) says so; CI must have one.
+    if (!process.env.CI && /^skipped: no Python here imports numpy/.test(g.referenceStatus.numpy)) {
+      expect(g.references).toEqual([]);
+      return;
+    }
+    expect(g.references.map((x) => x.engine), g.referenceStatus.numpy).toContain('numpy');
     for (const ref of g.references) {
       expect(ref.wall_s).toBeGreaterThan(0);
       expect(ref.ratio).toBeCloseTo(g.nnlab_wall_s / ref.wall_s, 10);
