@@ -5,7 +5,7 @@
  */
 import { describe, it, expect } from 'vitest';
 import {
-  SEARCH_SPACE, planHalving, rungSizes, rungLengths, sampleConfigurations, successiveHalving, promote, epochSeconds,
+  SEARCH_SPACE, COST_MODEL, HALVING_RUNGS, planHalving, rungSizes, rungLengths, sampleConfigurations, successiveHalving, promote, epochSeconds,
   type GridRunner, type HalvingPlan, type Trial,
 } from '../lib/experiments/halving.js';
 import { parameterCount } from '../lib/experiments/beyond.js';
@@ -30,11 +30,14 @@ describe('planHalving', () => {
   const plan = (budgetSeconds: number, workers = 2) => planHalving({ budgetSeconds, workers, secondsPerEpoch: 0.6, maxEpochs: 100, minEpochs: 3 });
   const runs = (p: HalvingPlan) => p.rungs.reduce((a, r) => a + r.configurations, 0);
 
-  it('fits the budget on the workers, ends at the longest length, with at least two finalists', () => {
-    for (const budget of [120, 240, 960]) {
+  it('fits the budget on the workers, ends at the longest length that leaves three rungs, with at least two finalists', () => {
+    for (const [budget, last] of [[120, 50], [240, 100], [960, 100]]) {
       const p = plan(budget);
       expect(p.estimatedSeconds).toBeLessThanOrEqual(budget * 2);
-      expect(p.rungs[p.rungs.length - 1].epochs).toBe(100);
+      expect(p.rungs.length).toBeGreaterThanOrEqual(HALVING_RUNGS);
+      expect(p.rungs[p.rungs.length - 1].epochs).toBe(last);
+      // At 120 s the smallest three-rung search of 100 epochs (18 × 11, 6 × 33, 2 × 100) would take 596 epochs × 0.6 s.
+      if (last < 100) expect((18 * 11 + 6 * 33 + 2 * 100) * 0.6).toBeGreaterThan(budget * 2);
       expect(p.rungs[p.rungs.length - 1].configurations).toBeGreaterThanOrEqual(2);
       p.rungs.slice(1).forEach((r, i) => expect(r.configurations).toBe(Math.max(1, Math.floor(p.rungs[i].configurations / 3))));
       // One more configuration in the first rung would not fit.
@@ -55,6 +58,16 @@ describe('planHalving', () => {
     const p = plan(50); // 100 s on two workers: two runs of 100 epochs would take 120
     expect(p.rungs[p.rungs.length - 1].epochs).toBeLessThan(100);
     expect(p.estimatedSeconds).toBeLessThanOrEqual(100);
+  });
+
+  it('falls back to fewer rungs only when no three-rung search fits at any length', () => {
+    // 60 s on 2 workers = 200 epochs of 0.6 s: three rungs need 18 × 6 + 6 × 17 + 2 × 50 = 310 epochs
+    // at 50, and at 25 a third rung would start below minEpochs (25 / 9 < 3).
+    const p = plan(60);
+    expect(p.rungs.length).toBeLessThan(HALVING_RUNGS);
+    expect(p.estimatedSeconds).toBeLessThanOrEqual(120);
+    // Where maxEpochs leaves no room for three rungs (6 epochs from 2: rungs of 2 and 6), two are enough.
+    expect(planHalving({ budgetSeconds: 4, workers: 2, secondsPerEpoch: 0.05, maxEpochs: 6, minEpochs: 2 }).rungs.map((r) => r.epochs)).toEqual([2, 6]);
   });
 
   it('says what budget is needed when it is too small, and checks its arguments', () => {
@@ -113,6 +126,16 @@ describe('sampleConfigurations', () => {
   it('costs more per epoch for a bigger network', () => {
     const small = { ...base, hiddenDims: [100] }, big = { ...base, hiddenDims: [600] };
     expect(epochSeconds(big, 5000, context)).toBeGreaterThan(epochSeconds(small, 5000, context));
+  });
+
+  it('prices the elastic distortion per image, whatever the batch size, and not at alpha 0', () => {
+    const shifted = { ...base, hiddenDims: [300], augment: { shift: 2, rotate: 10 } };
+    for (const batchSize of [32, 128]) {
+      const plain = epochSeconds({ ...shifted, batchSize }, 5000, context);
+      expect(epochSeconds({ ...shifted, batchSize, augment: { ...shifted.augment, elastic: { alpha: 34, sigma: 4 } } }, 5000, context) - plain)
+        .toBeCloseTo(5000 * COST_MODEL.secondsPerElasticImage, 9);
+      expect(epochSeconds({ ...shifted, batchSize, augment: { ...shifted.augment, elastic: { alpha: 0, sigma: 4 } } }, 5000, context)).toBe(plain);
+    }
   });
 });
 

@@ -35,8 +35,8 @@ export {
 export {
   splitSizes, widthForParameters, searchCost, pctOf, testOf, ensembleOf, showMistakes,
 } from '../experiments/beyond.js';
-export { planSearch, runSearch, trainFinal, showFinalModel } from '../experiments/halving_lab.js';
-export { describeBudget, describePlan, describeWinner, halvingCurvesChart, showSurvivors } from '../experiments/halving_show.js';
+export { planSearch, runSearch, trainFinal, showFinalModel, describeFinalModel } from '../experiments/halving_lab.js';
+export { describeBudget, describePlan, describeWinner, searchSettingsText, halvingCurvesChart, showSurvivors } from '../experiments/halving_show.js';
 export { protocolVariants, runProtocolVariants, protocolEffects, showProtocolEffects, describeProtocolEffects } from '../experiments/protocol.js';
 
 // Display: charts, tables, text and images in the notebook.

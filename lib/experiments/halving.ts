@@ -124,19 +124,23 @@ export function sampleConfigurations(space: readonly SearchAxis[], count: number
 
 /**
  * The cost model of the plan, in seconds per epoch on one core: per training image, a fixed part
- * (minibatch gathering, augmentation, bookkeeping) and a part per trainable parameter, both
- * scaled for the batch size as the runner's cost estimate is. Measured on the project's 2-core
- * machine (CPU time of single-thread runs, float32, built-in data, 2026-12): 0.35 s per epoch of
- * 4,836 augmented images plus 1.06 µs per parameter. Only the plan's size depends on them.
+ * (minibatch gathering, shift and rotation, bookkeeping) and a part per trainable parameter, both
+ * scaled for the batch size as the runner's cost estimate is, plus the elastic distortion's own
+ * cost per image when it is on. Measured on the project's 2-core machine (CPU time of
+ * single-thread runs, float32, built-in data, 2026-12): 0.35 s per epoch of 4,836 augmented
+ * images plus 1.06 µs per parameter; an elastic field drawn, smoothed and applied, 0.25 ms per
+ * 28×28 image (lib/data/augment.ts, timed alone). Without that last term notebook 05's search
+ * took 9.0 minutes where its plan said 4. Only the plan's size depends on these numbers.
  */
-export const COST_MODEL = { secondsPerImage: 7.2e-5, secondsPerParameterImage: 2.2e-10 } as const;
+export const COST_MODEL = { secondsPerImage: 7.2e-5, secondsPerParameterImage: 2.2e-10, secondsPerElasticImage: 2.5e-4 } as const;
 
 /** Estimated seconds of one epoch of `settings` on `trainImages` images, on one core. */
 export function epochSeconds(settings: TrainSettings, trainImages: number, context: SpaceContext): number {
   const params = parameterCount(settings.hiddenDims, context.inputDim, context.numClasses);
   const batchFactor = (1 + 16 / settings.batchSize) / (1 + 16 / 64);
   const augmentFactor = settings.augment ? 1 : 0.4;
-  return trainImages * batchFactor * (COST_MODEL.secondsPerImage * augmentFactor + COST_MODEL.secondsPerParameterImage * params);
+  const elastic = settings.augment?.elastic && settings.augment.elastic.alpha > 0 ? COST_MODEL.secondsPerElasticImage : 0;
+  return trainImages * (batchFactor * (COST_MODEL.secondsPerImage * augmentFactor + COST_MODEL.secondsPerParameterImage * params) + elastic);
 }
 
 export interface Rung {
@@ -182,11 +186,21 @@ export function rungLengths(maxEpochs: number, rungs: number, eta: number): numb
   return Array.from({ length: rungs }, (_, i) => Math.max(1, Math.round(maxEpochs / powInt(eta, rungs - 1 - i))));
 }
 
+/** Rungs a plan should have when the lengths allow: fewer is a plain grid (1) or a single cut (2). */
+export const HALVING_RUNGS = 3;
+
 /**
- * The plan for a budget: the longest last rung (maxEpochs, or half, a quarter … of it), then the
- * most rungs whose first is at least minEpochs long, then as many configurations as fit
- * budgetSeconds × workers with at least `finalists` in the last rung. A bigger budget or more
- * workers buys more configurations and, once there are enough, more rungs.
+ * The plan for a budget. First choice: the longest last rung (maxEpochs, or half, a quarter … of
+ * it) at which a real search fits, one of HALVING_RUNGS rungs or more (fewer where maxEpochs and
+ * minEpochs leave no room for that many). A budget too small for that at any length gets the
+ * longest last rung that fits at all, with as many rungs as fit. Either way, then as many
+ * configurations as fit budgetSeconds × workers with at least `finalists` in the last rung. A
+ * bigger budget or more workers buys more configurations, longer runs and, once there are
+ * enough, more rungs.
+ *
+ * Why the first choice: with the elastic distortion priced, 240 s on 2 workers pays for three
+ * configurations of 100 epochs and nothing else, a plain grid of three; the same budget at 50
+ * epochs compares 24 configurations in 3 rungs.
  */
 export function planHalving(o: PlanOptions): HalvingPlan {
   const eta = o.eta ?? 3, finalists = o.finalists ?? 2;
@@ -199,19 +213,37 @@ export function planHalving(o: PlanOptions): HalvingPlan {
   if (!Number.isInteger(eta) || eta < 2) throw new Error(`planHalving: eta must be an integer ≥ 2, got ${eta}`);
   const available = o.budgetSeconds * o.workers;
   const cost = (sizes: number[], lengths: number[]) => sizes.reduce((a, n, i) => a + n * lengths[i], 0) * o.secondsPerEpoch;
-  for (let last = o.maxEpochs; last >= o.minEpochs; last = Math.floor(last / 2)) {
+  /** The most rungs ending at `last` whose first is at least minEpochs long. */
+  const mostRungs = (last: number) => {
     let most = 1;
     while (last / powInt(eta, most) >= o.minEpochs) most++;
-    for (let k = most; k >= 1; k--) {
-      const lengths = rungLengths(last, k, eta);
-      let first = finalists * powInt(eta, k - 1);
-      if (cost(rungSizes(first, k, eta), lengths) > available) continue;
-      while (cost(rungSizes(first + 1, k, eta), lengths) <= available) first++;
-      const sizes = rungSizes(first, k, eta);
-      return {
-        rungs: sizes.map((configurations, i) => ({ epochs: lengths[i], configurations })),
-        eta, budgetSeconds: o.budgetSeconds, workers: o.workers, estimatedSeconds: cost(sizes, lengths),
-      };
+    return most;
+  };
+  /** The plan of `k` rungs ending at `last` with the most configurations that fit, or null. */
+  const fit = (last: number, k: number): HalvingPlan | null => {
+    const lengths = rungLengths(last, k, eta);
+    let first = finalists * powInt(eta, k - 1);
+    if (cost(rungSizes(first, k, eta), lengths) > available) return null;
+    while (cost(rungSizes(first + 1, k, eta), lengths) <= available) first++;
+    const sizes = rungSizes(first, k, eta);
+    return {
+      rungs: sizes.map((configurations, i) => ({ epochs: lengths[i], configurations })),
+      eta, budgetSeconds: o.budgetSeconds, workers: o.workers, estimatedSeconds: cost(sizes, lengths),
+    };
+  };
+  const lasts: number[] = [];
+  for (let last = o.maxEpochs; last >= o.minEpochs; last = Math.floor(last / 2)) lasts.push(last);
+  const wanted = Math.min(HALVING_RUNGS, mostRungs(o.maxEpochs));
+  for (const last of lasts) {
+    for (let k = mostRungs(last); k >= wanted; k--) {
+      const p = fit(last, k);
+      if (p) return p;
+    }
+  }
+  for (const last of lasts) {
+    for (let k = mostRungs(last); k >= 1; k--) {
+      const p = fit(last, k);
+      if (p) return p;
     }
   }
   const least = finalists * o.minEpochs * o.secondsPerEpoch / o.workers;

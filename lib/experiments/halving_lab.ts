@@ -7,7 +7,8 @@
 import type { Lab } from './lab.js';
 import type { GridResult, GroupResult } from './runner.js';
 import { meanEpochSeconds, planHalving, successiveHalving, SEARCH_SPACE, type HalvingPlan, type HalvingResult, type SpaceContext } from './halving.js';
-import { ensembleOf, type Ensemble } from './beyond.js';
+import { ensembleOf, pctOf, type Ensemble } from './beyond.js';
+import { signedPoints } from './narrate.js';
 import { stat, type Stat } from './runner.js';
 import { showTable } from '../display/table.js';
 
@@ -71,4 +72,10 @@ export function showFinalModel(final: FinalModel, caption: string): void {
     { model: `mean ± std of ${final.group.runs.length} seeds`, testAcc: final.test.mean, testAccStd: final.test.std },
     { model: `ensemble of the ${final.group.runs.length} seeds`, testAcc: final.ensemble.testAcc },
   ], { caption, format: { testAcc: 'pct' }, labels: { testAcc: 'test accuracy' }, std: { testAcc: 'testAccStd' }, highlight: { testAcc: 'max' } });
+}
+
+/** The final model in a sentence: the seeds' test accuracy (mean ± std), and their ensemble's, with its gain over the mean. */
+export function describeFinalModel(final: FinalModel): string {
+  return `On the test set the best multilayer perceptron scores **${pctOf(final.test)}** (mean ± std over ${final.group.runs.length} seeds), ` +
+    `and the ensemble of its seeds **${(final.ensemble.testAcc * 100).toFixed(1)}%** (${signedPoints(final.ensemble.testAcc - final.test.mean)} over the seeds' mean).`;
 }

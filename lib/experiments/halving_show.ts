@@ -7,12 +7,19 @@ import type { Figure } from '../display/plotly.js';
 import { showTable } from '../display/table.js';
 import { SEARCH_SPACE, type HalvingPlan, type HalvingResult, type SearchAxis, type Trial } from './halving.js';
 import { describeSettings } from './settings.js';
+import { captionData } from '../display/numbering.js';
 
 const RUNG_COLOURS = ['#9ecae1', '#4292c6', '#08519c', '#e6550d', '#a63603', '#54278f'];
 
 /** "54 configurations × 4 epochs → 18 × 11 → 6 × 33 → 2 × 100". */
 export function describePlan(plan: HalvingPlan): string {
   return plan.rungs.map((r, i) => `${r.configurations}${i === 0 ? ' configurations' : ''} × ${r.epochs} epochs`).join(' → ');
+}
+
+/** Under which settings the search's numbers were made, for its chart: the rungs, the seed, the data. */
+export function searchSettingsText(result: HalvingResult, data: string | null = captionData()): string {
+  const seeds = [...new Set(result.trials.map((t) => t.run.seed))];
+  return `${describePlan(result.plan)}; training seed ${seeds.join(', ')}; validation accuracy per epoch${data ? `; data: ${data}` : ''}`;
 }
 
 /**

@@ -29,7 +29,7 @@ export {
   SEARCH_SPACE, COST_MODEL, sampleConfigurations, epochSeconds, meanEpochSeconds, planHalving, rungSizes, rungLengths, promote, successiveHalving,
   type SearchAxis, type SpaceContext, type Configuration, type Rung, type HalvingPlan, type PlanOptions, type Trial, type HalvingResult, type GridRunner,
 } from './halving.js';
-export { planSearch, runSearch, trainFinal, showFinalModel, type FinalModel } from './halving_lab.js';
-export { describeBudget, describePlan, describeWinner, halvingCurvesChart, showSurvivors } from './halving_show.js';
+export { planSearch, runSearch, trainFinal, showFinalModel, describeFinalModel, type FinalModel } from './halving_lab.js';
+export { describeBudget, describePlan, describeWinner, searchSettingsText, halvingCurvesChart, showSurvivors } from './halving_show.js';
 export { protocolVariants, runProtocolVariants, protocolEffects, showProtocolEffects, describeProtocolEffects, type ProtocolVariant, type ProtocolRuns, type ProtocolEffect } from './protocol.js';
 export { learningRateAt, warmupFactor, LR_SCHEDULES, type LrSchedule } from '../nn/optim.js';
