@@ -9,6 +9,7 @@ import path from 'node:path';
 import { toyImages } from './toy_images.js';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { Matrix } from '../lib/nn/matrix.js';
+import type { SyntheticSpec } from '../lib/experiments/data.js';
 import { Rng } from '../lib/nn/random.js';
 import {
   getProfile, PROFILES, experimentDtype, runGrid, resultsFrame, beyondSpread, meanCurve, headlineHtml, bestGroup, pct,
@@ -101,6 +102,18 @@ describe('comparison with the report', () => {
     expect(done.every((e) => e.total === 4 && e.notebook === 'nb' && e.bestValAcc !== null && e.bestValAcc > 0)).toBe(true);
     expect(done[3].etaSeconds).toBe(0); // nothing left
     expect(new Set(done.map((e) => `${e.label}/${e.seed}`)).size).toBe(4);
+    expect(done.every((e) => e.validation === undefined)).toBe(true);
+
+    // Data that trains on its validation images (a final model) says so in every run-done event.
+    const merged = { ...toyData(), spec: { trainOn: 'train+validation' } as SyntheticSpec };
+    const again = path.join(dir, 'merged.jsonl');
+    process.env.NNLAB_PROGRESS_FILE = again;
+    try {
+      await runGrid([{ label: 'a' }], merged, BASE, { seeds: [0], workers: 0, cache: false, progress: false, notebook: 'nb', title: 'final' });
+    } finally {
+      delete process.env.NNLAB_PROGRESS_FILE;
+    }
+    expect(parseProgress(readFileSync(again, 'utf8')).events.filter((e) => e.type === 'run-done').map((e) => e.validation)).toEqual(['in training']);
   });
 });
 

@@ -58,6 +58,16 @@ describe('report progress on the terminal', () => {
     expect(lines.join('')).not.toMatch(/[\r\x1b]/);
   });
 
+  it('does not call a score on validation images that were trained on a best validation accuracy', () => {
+    const { out, lines } = recordingConsole(false);
+    const p = new NotebookProgress('05_beyond', T0, null);
+    p.apply(gridStart({ title: 'The final model', cached: 0 }), out, T0);
+    p.apply(runDone(1, { title: 'The final model', bestValAcc: 0.998, validation: 'in training' }), out, T0);
+    expect(lines[1]).toMatch(/seed 0: val 99\.8% \(trained on\) \(12 s\)/);
+    expect(p.status(T0)).toMatch(/seed 0: val 99\.8% \(trained on\)/);
+    expect(lines.join('\n')).not.toMatch(/best val/);
+  });
+
   it('on a terminal: one status line redrawn in place, with run i of N, label, seed, accuracy and time left', () => {
     const { out, lines, raw } = recordingConsole(true);
     const p = new NotebookProgress('02_architecture', T0, 300);

@@ -28,6 +28,11 @@ export interface RunDoneEvent {
   seed: number;
   /** Best validation accuracy (fraction), or null when the run diverged. */
   bestValAcc: number | null;
+  /**
+   * 'in training' when the validation images were also trained on (a final model on training +
+   * validation): its accuracy on them then says nothing of unseen images. Absent = held out.
+   */
+  validation?: 'in training';
   seconds: number;
   cached: boolean;
   /** Estimated seconds left in this grid (from the cost of the runs still to train), null if unknown. */

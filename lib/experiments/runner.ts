@@ -156,6 +156,7 @@ export async function runGrid(points: GridPoint[], data: RunnerData, base: Train
   toTrain.sort((a, b) => runCost(b) - runCost(a));
 
   const progress = new GridProgress(options, seeds.length, tasks.length, cachedCount, rows, started, toTrain.reduce((a, t) => a + runCost(t), 0));
+  if ((data.spec ?? data.unsplit)?.trainOn === 'train+validation') progress.validation = 'in training';
   const finish = (t: Task, record: RunRecord) => {
     cache?.set(t.key, t.settings, data.fingerprint, record);
     progress.runDone(t, record, runCost(t));
@@ -250,6 +251,8 @@ class GridProgress {
   private finished: number;
   /** The queue's status line (runs done, running, waiting, workers), under the board when a grid runs on a queue. */
   private queueLine = '';
+  /** RunDoneEvent.validation: set when the grid's data trains on its validation images. */
+  validation: 'in training' | undefined;
 
   constructor(
     options: RunOptions, private readonly seeds: number, private readonly total: number, private readonly cachedCount: number,
@@ -320,6 +323,7 @@ class GridProgress {
     emitProgress({
       type: 'run-done', notebook: this.notebook, title: this.title, index: ++this.finished, total: this.total, label: t.label, seed: t.seed,
       bestValAcc: record.diverged ? null : record.bestValAcc, seconds: record.seconds, cached: false, etaSeconds: this.eta(),
+      ...(this.validation ? { validation: this.validation } : {}),
     });
     this.rows[t.index] = { ...this.rows[t.index], fraction: 1, state: record.diverged ? 'failed' : 'done', detail: `val ${(record.bestValAcc * 100).toFixed(1)}% · ${record.seconds.toFixed(1)} s${record.diverged ? ' · diverged' : ''}` };
     this.refresh();

@@ -6,7 +6,7 @@
  */
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
-import { parseProgress, type ProgressEvent } from '../experiments/events.js';
+import { parseProgress, type ProgressEvent, type RunDoneEvent } from '../experiments/events.js';
 import { formatDuration } from './index_page.js';
 
 /** Where the report's messages go. */
@@ -65,6 +65,11 @@ export function createConsole(options: ConsoleOptions = {}): Console {
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 const percent = (acc: number | null) => (acc === null ? 'diverged' : `${(acc * 100).toFixed(1)}%`);
 
+/** "best val 91.2%", or, when the run trained on its validation images, "val 99.8% (trained on)": not a held-out score. */
+function validationText(e: RunDoneEvent): string {
+  return e.validation === 'in training' && e.bestValAcc !== null ? `val ${percent(e.bestValAcc)} (trained on)` : `best val ${percent(e.bestValAcc)}`;
+}
+
 /**
  * What one notebook's progress looks like: fed the events as they arrive, it gives the status
  * line (at any moment, with the time estimates counted down) and the lines to keep.
@@ -97,7 +102,7 @@ export class NotebookProgress {
         // Cached runs come back all at once and were counted with the grid: no line each.
         if (!event.cached) {
           out.detail(`  ${event.title} · run ${event.index}/${event.total} · ${event.label} · seed ${event.seed}: ` +
-            `best val ${percent(event.bestValAcc)} (${formatDuration(event.seconds)})${this.etaText(now)}`);
+            `${validationText(event)} (${formatDuration(event.seconds)})${this.etaText(now)}`);
         }
         return;
       case 'grid-done':
@@ -113,7 +118,7 @@ export class NotebookProgress {
     if (this.grid) {
       parts.push(this.grid.title);
       const run = this.lastRun?.event;
-      if (run) parts.push(`run ${run.index}/${run.total}`, `${run.label} seed ${run.seed}: best val ${percent(run.bestValAcc)}`);
+      if (run) parts.push(`run ${run.index}/${run.total}`, `${run.label} seed ${run.seed}: ${validationText(run)}`);
       else parts.push(`0/${this.grid.runs} runs`);
     }
     return parts.join(' · ') + this.etaText(now);
