@@ -16,8 +16,8 @@ export class FastEngine implements Engine {
   private readonly step = new StepWorkspace();
   private readonly evaluation = new EvalWorkspace();
 
-  minibatch(rows: number, cols: number, dtype: DType): Matrix {
-    return this.step.minibatch(rows, cols, dtype);
+  gather(X: Matrix, rows: Int32Array, dtype: DType): Matrix {
+    return this.step.gather(X, rows, dtype);
   }
 
   stepInput(X: Matrix, params: Record<string, Matrix>): Matrix {
@@ -30,6 +30,7 @@ export class FastEngine implements Engine {
 
   release(): void {
     this.evaluation.release();
+    this.step.release();
   }
 }
 

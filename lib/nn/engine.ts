@@ -38,8 +38,13 @@ export interface BatchOptions {
 }
 
 export interface Engine {
-  /** Where the Solver gathers a minibatch of rows×cols values of type `dtype` (valid until the next call). */
-  minibatch(rows: number, cols: number, dtype: DType): Matrix;
+  /**
+   * A training step's minibatch: the rows of X listed in `rows`, in that order, as a
+   * rows.length × X.cols matrix of type `dtype` (valid until the next call). X is the Solver's
+   * training data and does not change until release(): an engine may keep a copy of it in
+   * `dtype` to gather from.
+   */
+  gather(X: Matrix, rows: Int32Array, dtype: DType): Matrix;
   /** The input of a training step on X for a model with these parameters: X itself, or X where the engine keeps it. */
   stepInput(X: Matrix, params: Record<string, Matrix>): Matrix;
   /**
@@ -61,7 +66,7 @@ export function checkBatchOptions(X: Matrix, { batchSize, upTo = X.rows }: Batch
 /** The plain engine: new matrices for everything, nothing kept between calls. */
 export function referenceEngine(): Engine {
   return {
-    minibatch: (rows, cols, dtype) => Matrix.zeros(rows, cols, dtype),
+    gather: (X, rows, dtype) => X.selectRows(rows, Matrix.zeros(rows.length, X.cols, dtype)),
     stepInput: (X) => X,
     forEachBatch(model, X, options, visit) {
       checkBatchOptions(X, options);

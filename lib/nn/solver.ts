@@ -317,8 +317,8 @@ export class Solver {
       for (let it = 0; it < iterationsPerEpoch; it++) {
         const last = it === iterationsPerEpoch - 1;
         const idx = order.subarray(it * o.batchSize, last ? n : (it + 1) * o.batchSize);
-        // Gathered straight into the engine's minibatch buffer (converting float64 data).
-        let Xb = XTrain.selectRows(idx, this.engine.minibatch(idx.length, XTrain.cols, this.dtype));
+        // Gathered by the engine, in the model's number type (see Engine.gather).
+        let Xb = this.engine.gather(XTrain, idx, this.dtype);
         if (o.augment) {
           Xb = o.augment(Xb, rng);
           checkFinite('Solver.train: the augmented minibatch', Xb); // new values, not checked yet
