@@ -7,7 +7,9 @@
  *
  * `defaultEngine` is the one place that chooses what the Solver and predict run on.
  */
-import type { Matrix, DType } from '../nn/matrix.js';
+import { Matrix, type DType } from '../nn/matrix.js';
+import { checkLabels, softmaxLoss } from '../nn/layers.js';
+import { kernels } from '../kernels/index.js';
 import type { Engine, Scorer, BatchOptions } from '../nn/engine.js';
 import { StepWorkspace } from './step_workspace.js';
 import { EvalWorkspace } from './eval_workspace.js';
@@ -22,6 +24,20 @@ export class FastEngine implements Engine {
 
   stepInput(X: Matrix, params: Record<string, Matrix>): Matrix {
     return this.step.begin(X, params);
+  }
+
+  /**
+   * One kernel call (assembly/softmax.ts) on a step's scores, which live in the step arena;
+   * layers.ts's softmaxLoss itself where the kernel does not run (the TypeScript backend, scores
+   * in ordinary memory).
+   */
+  softmaxLoss(scores: Matrix, y: ArrayLike<number>): { loss: number; dscores: Matrix } {
+    const fused = kernels.softmaxLoss;
+    if (fused === null || !kernels.inPlace(scores.data)) return softmaxLoss(scores, y);
+    checkLabels('softmaxLoss y', y, scores.rows, scores.cols);
+    const dscores = Matrix.like(scores); // from the scores' allocator: the step arena
+    if (!kernels.inPlace(dscores.data)) return softmaxLoss(scores, y);
+    return { loss: fused(scores.rows, scores.cols, scores.data, y, dscores.data), dscores };
   }
 
   forEachBatch(model: Scorer, X: Matrix, options: BatchOptions, visit: (scores: Matrix, first: number) => void): void {

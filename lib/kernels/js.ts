@@ -212,3 +212,11 @@ export function checkGather(src: Floats, cols: number, rows: Int32Array, out: Fl
     if (i < 0 || i >= count) throw new Error(`gatherRows: rows[${k}] = ${i} is not a row of src (0 to ${count - 1})`);
   }
 }
+
+/**
+ * The softmax cross-entropy loss of an n×c block of scores with its gradient, in one call: the
+ * loss of lib/nn/layers.ts's softmaxLoss, its gradient written to dscores, the same bits
+ * (assembly/softmax.ts). WebAssembly only, on resident arrays: its reference is softmaxLoss
+ * itself, which the fast engine runs wherever this does not (lib/fast/engine.ts).
+ */
+export type SoftmaxLoss = (n: number, c: number, scores: Floats, labels: ArrayLike<number>, dscores: Floats) => number;

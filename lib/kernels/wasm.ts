@@ -35,7 +35,7 @@
  * on the same memory (lib/kernels/fused.ts); everything else is nnlab.wasm's in either mode.
  */
 import { readBuiltWasm } from './built_wasm.js';
-import { adamJs, checkGather, gatherRowsJs, gemmJs, type Adam, type Floats, type Gemm, type GatherRows } from './js.js';
+import { adamJs, checkGather, gatherRowsJs, gemmJs, type Adam, type Floats, type Gemm, type GatherRows, type SoftmaxLoss } from './js.js';
 import { TABLE, tableJs, type TableKernels } from './table.js';
 import { isData, type UntypedSpec } from './spec.js';
 import { CONTROL_BYTES, ParallelRunner } from './parallel.js';
@@ -77,6 +77,12 @@ interface KernelExports {
          eps: number, c1: number, c2: number): void;
   /** n rows of rowBytes bytes each, listed by the int32 indices at `rows`, from src to out (assembly/gather.ts). */
   gatherRows(n: number, rowBytes: number, src: number, rows: number, out: number): void;
+  /** The softmax loss and its gradient (assembly/softmax.ts): returns the loss. */
+  softmaxLoss(n: number, c: number, s: number, y: number, g: number): number;
+  softmaxLoss32(n: number, c: number, s: number, y: number, g: number): number;
+  /** The ports of lib/math/elementary.ts's exp and log that it uses (assembly/elementary.ts). */
+  expStdlib(x: number): number;
+  lnStdlib(x: number): number;
   /**
    * The streaming kernels of lib/kernels/table.ts, by name (and name + '32' on float32 data),
    * each taking its table entry's parameters with arrays as byte offsets.
@@ -364,6 +370,24 @@ const gatherRowsWasmImpl: GatherRows = (src, cols, rows, out) => {
   wasm!.exports.gatherRows(rows.length, cols * src.BYTES_PER_ELEMENT, src.byteOffset, scratchStart, out.byteOffset);
 };
 
+/**
+ * The softmax loss with its gradient in one call (assembly/softmax.ts), on scores and gradient
+ * arrays that are resident (a training step's, from the step arena: the fast engine checks, and
+ * runs lib/nn/layers.ts's softmaxLoss otherwise). The labels, checked by the caller, are staged
+ * at the start of scratch.
+ */
+const softmaxLossWasmImpl: SoftmaxLoss = (n, c, scores, labels, dscores) => {
+  if (!isResident(scores) || !isResident(dscores)) throw new Error('softmaxLoss: the scores and dscores arrays must be resident (kernels.alloc, a step arena)');
+  if (scores.length < n * c || dscores.length < n * c || labels.length !== n) throw new Error(`softmaxLoss: expected ${n}×${c} scores and dscores and ${n} labels, got ${scores.length}, ${dscores.length} and ${labels.length} values`);
+  const mem = wasm!.memory;
+  if (scratchStart + 4 * n > mem.buffer.byteLength) throw new Error(`softmaxLoss: ${n} labels do not fit in scratch memory`);
+  heapInt32.set(labels, scratchStart / 4);
+  const e = wasm!.exports;
+  return scores instanceof Float32Array
+    ? e.softmaxLoss32(n, c, scores.byteOffset, scratchStart, dscores.byteOffset)
+    : e.softmaxLoss(n, c, scores.byteOffset, scratchStart, dscores.byteOffset);
+};
+
 // The streaming kernels of the table (lib/kernels/table.ts): elementwise passes and batch
 // normalisation. Too short to share between threads (a few µs); the staging copies are what
 // costs when the operands are ordinary arrays (see the measurements in assembly/elementwise.ts).
@@ -417,6 +441,12 @@ export const gemmWasm: Gemm | null = wasm ? gemmWasmImpl : null;
 export const adamWasm: Adam | null = wasm ? adamWasmImpl : null;
 /** The WebAssembly minibatch gather, or null when the module could not be loaded. */
 export const gatherRowsWasm: GatherRows | null = wasm ? gatherRowsWasmImpl : null;
+/** The WebAssembly softmax loss, or null when the module could not be loaded. */
+export const softmaxLossWasm: SoftmaxLoss | null = wasm ? softmaxLossWasmImpl : null;
+/** The WebAssembly ports of exp and log (assembly/elementary.ts), for the tests; null without the module. */
+export const elementaryWasm: { exp: (x: number) => number; log: (x: number) => number } | null = wasm
+  ? { exp: wasm.exports.expStdlib, log: wasm.exports.lnStdlib }
+  : null;
 
 /** Threads the WebAssembly kernels split large calls across (1: no helper). */
 export const kernelThreads: number = parallel ? parallel.threads : 1;

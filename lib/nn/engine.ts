@@ -10,6 +10,7 @@
  * both give the same results bit for bit.
  */
 import { Matrix, checkFinite, type DType } from './matrix.js';
+import { softmaxLoss } from './layers.js';
 
 /** What evaluation runs: a model's forward pass in test mode (see FullyConnectedNet.scores). */
 export interface Scorer {
@@ -45,6 +46,11 @@ export interface Engine {
    * `dtype` to gather from.
    */
   gather(X: Matrix, rows: Int32Array, dtype: DType): Matrix;
+  /**
+   * The softmax loss of a training step's scores and its gradient: layers.ts's softmaxLoss,
+   * the same bits, computed where the scores are (the Solver hands it to the model's loss).
+   */
+  softmaxLoss(scores: Matrix, y: ArrayLike<number>): { loss: number; dscores: Matrix };
   /** The input of a training step on X for a model with these parameters: X itself, or X where the engine keeps it. */
   stepInput(X: Matrix, params: Record<string, Matrix>): Matrix;
   /**
@@ -67,6 +73,7 @@ export function checkBatchOptions(X: Matrix, { batchSize, upTo = X.rows }: Batch
 export function referenceEngine(): Engine {
   return {
     gather: (X, rows, dtype) => X.selectRows(rows, Matrix.zeros(rows.length, X.cols, dtype)),
+    softmaxLoss,
     stepInput: (X) => X,
     forEachBatch(model, X, options, visit) {
       checkBatchOptions(X, options);
