@@ -8,7 +8,6 @@
  * `defaultEngine` is the one place that chooses what the Solver and predict run on.
  */
 import { Matrix, type DType } from '../nn/matrix.js';
-import { checkLabels, softmaxLoss } from '../nn/layers.js';
 import { kernels } from '../kernels/index.js';
 import type { Engine, Scorer, BatchOptions } from '../nn/engine.js';
 import { StepWorkspace } from './step_workspace.js';
@@ -27,17 +26,17 @@ export class FastEngine implements Engine {
   }
 
   /**
-   * One kernel call (assembly/softmax.ts) on a step's scores, which live in the step arena;
-   * layers.ts's softmaxLoss itself where the kernel does not run (the TypeScript backend, scores
-   * in ordinary memory).
+   * One kernel call (assembly/softmax.ts) on a step's scores, which live in the step arena; null
+   * where the kernel does not run (the TypeScript backend, scores in ordinary memory, labels
+   * that are not classes), and the reference runs instead (see Engine.softmaxLoss).
    */
-  softmaxLoss(scores: Matrix, y: ArrayLike<number>): { loss: number; dscores: Matrix } {
+  softmaxLoss(scores: Matrix, y: ArrayLike<number>): { loss: number; dscores: Matrix } | null {
     const fused = kernels.softmaxLoss;
-    if (fused === null || !kernels.inPlace(scores.data)) return softmaxLoss(scores, y);
-    checkLabels('softmaxLoss y', y, scores.rows, scores.cols);
+    if (fused === null || !kernels.inPlace(scores.data)) return null;
     const dscores = Matrix.like(scores); // from the scores' allocator: the step arena
-    if (!kernels.inPlace(dscores.data)) return softmaxLoss(scores, y);
-    return { loss: fused(scores.rows, scores.cols, scores.data, y, dscores.data), dscores };
+    if (!kernels.inPlace(dscores.data)) return null;
+    const loss = fused(scores.rows, scores.cols, scores.data, y, dscores.data);
+    return loss === null ? null : { loss, dscores };
   }
 
   forEachBatch(model: Scorer, X: Matrix, options: BatchOptions, visit: (scores: Matrix, first: number) => void): void {

@@ -78,7 +78,7 @@ export class StepWorkspace {
    * Where to gather a minibatch of rows×cols values of type `dtype`: the leading rows of the
    * resident buffer (grown when a larger one is needed).
    */
-  minibatch(rows: number, cols: number, dtype: DType): Matrix {
+  private minibatch(rows: number, cols: number, dtype: DType): Matrix {
     const b = this.batch;
     if (b === null || b.rows < rows || b.cols !== cols || b.dtype !== dtype) this.batch = residentMatrix(rows, cols, dtype);
     return leadingRows(this.batch!, rows);

@@ -217,6 +217,8 @@ export function checkGather(src: Floats, cols: number, rows: Int32Array, out: Fl
  * The softmax cross-entropy loss of an n×c block of scores with its gradient, in one call: the
  * loss of lib/nn/layers.ts's softmaxLoss, its gradient written to dscores, the same bits
  * (assembly/softmax.ts). WebAssembly only, on resident arrays: its reference is softmaxLoss
- * itself, which the fast engine runs wherever this does not (lib/fast/engine.ts).
+ * itself, which runs wherever this does not (see softmaxLossOn in lib/nn/engine.ts). Returns
+ * null, having computed nothing, when it cannot run: scores or dscores not resident or shorter
+ * than n×c, or labels that are not n integers in [0, c) (the reference then says which).
  */
-export type SoftmaxLoss = (n: number, c: number, scores: Floats, labels: ArrayLike<number>, dscores: Floats) => number;
+export type SoftmaxLoss = (n: number, c: number, scores: Floats, labels: ArrayLike<number>, dscores: Floats) => number | null;

@@ -372,15 +372,17 @@ const gatherRowsWasmImpl: GatherRows = (src, cols, rows, out) => {
 
 /**
  * The softmax loss with its gradient in one call (assembly/softmax.ts), on scores and gradient
- * arrays that are resident (a training step's, from the step arena: the fast engine checks, and
- * runs lib/nn/layers.ts's softmaxLoss otherwise). The labels, checked by the caller, are staged
- * at the start of scratch.
+ * arrays that are resident (a training step's, from the step arena); null where it cannot run
+ * (see the SoftmaxLoss type). Every label is checked to be a class before the call: the kernel
+ * reads the score it names. The labels are staged at the start of scratch.
  */
 const softmaxLossWasmImpl: SoftmaxLoss = (n, c, scores, labels, dscores) => {
-  if (!isResident(scores) || !isResident(dscores)) throw new Error('softmaxLoss: the scores and dscores arrays must be resident (kernels.alloc, a step arena)');
-  if (scores.length < n * c || dscores.length < n * c || labels.length !== n) throw new Error(`softmaxLoss: expected ${n}×${c} scores and dscores and ${n} labels, got ${scores.length}, ${dscores.length} and ${labels.length} values`);
-  const mem = wasm!.memory;
-  if (scratchStart + 4 * n > mem.buffer.byteLength) throw new Error(`softmaxLoss: ${n} labels do not fit in scratch memory`);
+  if (!isResident(scores) || !isResident(dscores) || scores.length < n * c || dscores.length < n * c || labels.length !== n) return null;
+  for (let i = 0; i < n; i++) {
+    const label = labels[i];
+    if (!Number.isInteger(label) || label < 0 || label >= c) return null;
+  }
+  if (scratchStart + 4 * n > wasm!.memory.buffer.byteLength) return null;
   heapInt32.set(labels, scratchStart / 4);
   const e = wasm!.exports;
   return scores instanceof Float32Array

@@ -48,9 +48,11 @@ export interface Engine {
   gather(X: Matrix, rows: Int32Array, dtype: DType): Matrix;
   /**
    * The softmax loss of a training step's scores and its gradient: layers.ts's softmaxLoss,
-   * the same bits, computed where the scores are (the Solver hands it to the model's loss).
+   * the same bits, computed where the scores are; or null where the engine has no faster way
+   * for these scores, and then layers.ts's softmaxLoss runs (softmaxLossOn below, which the
+   * Solver hands to the model's loss).
    */
-  softmaxLoss(scores: Matrix, y: ArrayLike<number>): { loss: number; dscores: Matrix };
+  softmaxLoss(scores: Matrix, y: ArrayLike<number>): { loss: number; dscores: Matrix } | null;
   /** The input of a training step on X for a model with these parameters: X itself, or X where the engine keeps it. */
   stepInput(X: Matrix, params: Record<string, Matrix>): Matrix;
   /**
@@ -89,6 +91,11 @@ export function referenceEngine(): Engine {
     },
     release() {},
   };
+}
+
+/** The softmax loss of a training step on `engine`: its own, or layers.ts's where it has none (see Engine.softmaxLoss). */
+export function softmaxLossOn(engine: Engine): typeof softmaxLoss {
+  return (scores, y) => engine.softmaxLoss(scores, y) ?? softmaxLoss(scores, y);
 }
 
 /** One pass of `engine` over X, whose memory is given back at once afterwards (predict, class probabilities). */

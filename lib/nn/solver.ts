@@ -13,7 +13,7 @@ import { argmaxRows } from './ops.js';
 import type { Params, Targets } from './fc_net.js';
 import type { Model } from './model.js';
 import { DivergenceError, DIVERGENCE_FACTOR } from './divergence.js';
-import type { Engine, Scorer } from './engine.js';
+import { softmaxLossOn, type Engine, type Scorer } from './engine.js';
 import { defaultEngine } from '../fast/engine.js';
 import { OptimConfig, updateRules, isUpdateRule, UpdateRuleName, learningRateAt, warmupFactor, LR_SCHEDULES, type LrSchedule } from './optim.js';
 import { Rng, deriveSeed } from './random.js';
@@ -241,8 +241,7 @@ export class Solver {
    */
   private stepChecked(X: Matrix, y: Targets, rng?: Rng): number {
     const input = this.engine.stepInput(X, this.model.params);
-    const engine = this.engine;
-    const { loss, grads } = this.model.loss(input, y, rng, { checked: true, softmaxLoss: (scores, labels) => engine.softmaxLoss(scores, labels) });
+    const { loss, grads } = this.model.loss(input, y, rng, { checked: true, softmaxLoss: softmaxLossOn(this.engine) });
     const rule = updateRules[this.options.updateRule].update;
     for (const [k, w] of Object.entries(this.model.params)) {
       const [nextW, nextConfig] = rule(w, grads[k], this.optimConfigs[k]);
