@@ -56,6 +56,6 @@ describe('the engine seam', () => {
     expect(() => referenceEngine().forEachBatch(net, bad, { dtype: 'float64', batchSize: 3, what: 'Solver.evaluate X' }, () => {}))
       .toThrow('Solver.evaluate X: expected finite values, found NaN at (2, 1)');
     expect(() => referenceEngine().forEachBatch(net, val.X, { dtype: 'float64', batchSize: 0, what: 'X' }, () => {})).toThrow('batchSize must be a positive integer');
-    expect(referenceEngine().minibatch(2, 3, 'float32')).toEqual(Matrix.zeros(2, 3, 'float32'));
+    expect(referenceEngine().gather(val.X, Int32Array.of(3, 0), 'float32')).toEqual(val.X.selectRows([3, 0], Matrix.zeros(2, val.X.cols, 'float32')));
   });
 });

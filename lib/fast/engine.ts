@@ -7,7 +7,8 @@
  *
  * `defaultEngine` is the one place that chooses what the Solver and predict run on.
  */
-import type { Matrix, DType } from '../nn/matrix.js';
+import { Matrix, type DType } from '../nn/matrix.js';
+import { kernels } from '../kernels/index.js';
 import type { Engine, Scorer, BatchOptions } from '../nn/engine.js';
 import { StepWorkspace } from './step_workspace.js';
 import { EvalWorkspace } from './eval_workspace.js';
@@ -16,12 +17,26 @@ export class FastEngine implements Engine {
   private readonly step = new StepWorkspace();
   private readonly evaluation = new EvalWorkspace();
 
-  minibatch(rows: number, cols: number, dtype: DType): Matrix {
-    return this.step.minibatch(rows, cols, dtype);
+  gather(X: Matrix, rows: Int32Array, dtype: DType): Matrix {
+    return this.step.gather(X, rows, dtype);
   }
 
   stepInput(X: Matrix, params: Record<string, Matrix>): Matrix {
     return this.step.begin(X, params);
+  }
+
+  /**
+   * One kernel call (assembly/softmax.ts) on a step's scores, which live in the step arena; null
+   * where the kernel does not run (the TypeScript backend, scores in ordinary memory, labels
+   * that are not classes), and the reference runs instead (see Engine.softmaxLoss).
+   */
+  softmaxLoss(scores: Matrix, y: ArrayLike<number>): { loss: number; dscores: Matrix } | null {
+    const fused = kernels.softmaxLoss;
+    if (fused === null || !kernels.inPlace(scores.data)) return null;
+    const dscores = Matrix.like(scores); // from the scores' allocator: the step arena
+    if (!kernels.inPlace(dscores.data)) return null;
+    const loss = fused(scores.rows, scores.cols, scores.data, y, dscores.data);
+    return loss === null ? null : { loss, dscores };
   }
 
   forEachBatch(model: Scorer, X: Matrix, options: BatchOptions, visit: (scores: Matrix, first: number) => void): void {
@@ -30,6 +45,7 @@ export class FastEngine implements Engine {
 
   release(): void {
     this.evaluation.release();
+    this.step.release();
   }
 }
 

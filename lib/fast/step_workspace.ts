@@ -6,8 +6,14 @@
  * the step's input, which the Solver passes to `model.loss` like any other minibatch.
  *
  * What it owns, and how long each lives:
- * - the minibatch buffer: one resident matrix reused for the whole run, where train() gathers
- *   each minibatch (two products read it every step: the first layer's forward pass and its
+ * - the training set's resident copy, in the model's number type (until release(): the Solver's
+ *   data do not change while it trains), from which each minibatch is gathered by one kernel
+ *   call (assembly/gather.ts). Gathering in JavaScript converted the float64 rows into float32
+ *   memory element by element on every step (Matrix.selectRows); now they are converted once.
+ *   A training set already resident in that type is read in place; one that does not fit the
+ *   resident area is gathered by Matrix.selectRows as before;
+ * - the minibatch buffer: one resident matrix reused for the whole run, where each minibatch
+ *   is gathered (two products read it every step: the first layer's forward pass and its
  *   weight gradient);
  * - the step arena (lib/fast/arena.ts): the step's input carries it as its allocator, so every
  *   matrix computed from the input (activations, caches, batchnorm gradients) takes its storage
@@ -32,12 +38,47 @@ export class StepWorkspace {
   private batch: Matrix | null = null;
   /** Parameter matrices this workspace has made resident (a model may replace its parameters). */
   private readonly placed = new WeakSet<Matrix>();
+  /** The training set gathered from last, and its copy the kernels read (null: no room for one). */
+  private held: { source: Matrix; dtype: DType; copy: Matrix | null } | null = null;
+
+  /**
+   * The rows of X listed in `rows`, in that order, gathered into the minibatch buffer in type
+   * `dtype` (see Engine.gather): one kernel call on the resident copy of X.
+   */
+  gather(X: Matrix, rows: Int32Array, dtype: DType): Matrix {
+    const out = this.minibatch(rows.length, X.cols, dtype);
+    const source = this.residentSource(X, dtype);
+    if (source === null) return X.selectRows(rows, out);
+    kernels.gatherRows(source.data, X.cols, rows, out.data);
+    return out;
+  }
+
+  /**
+   * X in `dtype` where the kernels read it in place: X itself if it is, else a copy made on
+   * first use and kept until release(); null when the resident area has no room for the copy.
+   */
+  private residentSource(X: Matrix, dtype: DType): Matrix | null {
+    const h = this.held;
+    if (h !== null && h.source === X && h.dtype === dtype) return h.copy;
+    this.release();
+    let copy: Matrix | null = X.dtype === dtype && kernels.inPlace(X.data) ? X : toResident(X, dtype);
+    if (!kernels.inPlace(copy.data)) copy = null; // toResident fell back to ordinary memory
+    this.held = { source: X, dtype, copy };
+    return copy;
+  }
+
+  /** Gives back the training set's copy now (the Solver's data may change once training ends). */
+  release(): void {
+    const h = this.held;
+    if (h !== null && h.copy !== null && h.copy !== h.source) kernels.free(h.copy.data);
+    this.held = null;
+  }
 
   /**
    * Where to gather a minibatch of rows×cols values of type `dtype`: the leading rows of the
    * resident buffer (grown when a larger one is needed).
    */
-  minibatch(rows: number, cols: number, dtype: DType): Matrix {
+  private minibatch(rows: number, cols: number, dtype: DType): Matrix {
     const b = this.batch;
     if (b === null || b.rows < rows || b.cols !== cols || b.dtype !== dtype) this.batch = residentMatrix(rows, cols, dtype);
     return leadingRows(this.batch!, rows);

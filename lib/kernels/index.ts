@@ -19,13 +19,13 @@
  *   (an engine without relaxed SIMD, a CPU without FMA) `fused` is not available either. Asked
  *   for where it is not available, nnlab says so once on stderr and runs `exact`.
  */
-import { adamJs, gemmJs, type Adam, type Floats, type Gemm } from './js.js';
-import { adamWasm, allocResident, allocResident32, freeResident, fusedLoadError, gemmWasm, isResident, kernelThreads, setWasmFused, tableWasm, wasmLoadError } from './wasm.js';
+import { adamJs, gatherRowsJs, gemmJs, type Adam, type Floats, type GatherRows, type Gemm, type SoftmaxLoss } from './js.js';
+import { adamWasm, allocResident, allocResident32, gatherRowsWasm, softmaxLossWasm, freeResident, fusedLoadError, gemmWasm, isResident, kernelThreads, setWasmFused, tableWasm, wasmLoadError } from './wasm.js';
 import { tableJs, type TableKernels } from './table.js';
 import { KernelProfile, type KernelCategory } from './profile.js';
 
 export { forceThreadSharing } from './wasm.js';
-export type { Adam, Floats, Gemm } from './js.js';
+export type { Adam, Floats, GatherRows, Gemm, SoftmaxLoss } from './js.js';
 export type { TableKernels } from './table.js';
 export { KernelProfile, PROFILE_CATEGORIES, type KernelCategory, type ProfileCategory } from './profile.js';
 export type KernelBackend = 'wasm' | 'js';
@@ -41,6 +41,13 @@ export const NUMERICS_MODES: readonly Numerics[] = ['exact', 'fused'];
 export interface Kernels extends TableKernels {
   gemm: Gemm;
   adam: Adam;
+  /** Gathers listed rows of a dataset into a minibatch (the fast engine's training steps). */
+  gatherRows: GatherRows;
+  /**
+   * The softmax loss with its gradient in one call, on resident scores and gradient (see the
+   * SoftmaxLoss type); null on the TypeScript backend, where lib/nn/layers.ts's softmaxLoss runs.
+   */
+  softmaxLoss: SoftmaxLoss | null;
   /** Storage for long-lived arrays that the kernels read in place (see residentMatrix in lib/kernels/resident.ts). */
   alloc(length: number): Float64Array;
   /** The same for float32 arrays. */
@@ -59,14 +66,14 @@ export interface Kernels extends TableKernels {
 }
 
 const JS_KERNELS: Kernels = {
-  ...tableJs, gemm: gemmJs, adam: adamJs,
+  ...tableJs, gemm: gemmJs, adam: adamJs, gatherRows: gatherRowsJs, softmaxLoss: null,
   alloc: (n) => new Float64Array(n), alloc32: (n) => new Float32Array(n),
   inPlace: () => true,
   free: () => {},
 };
-const WASM_KERNELS: Kernels | null = gemmWasm && adamWasm && tableWasm
+const WASM_KERNELS: Kernels | null = gemmWasm && adamWasm && gatherRowsWasm && softmaxLossWasm && tableWasm
   ? {
-    ...tableWasm, gemm: gemmWasm, adam: adamWasm,
+    ...tableWasm, gemm: gemmWasm, adam: adamWasm, gatherRows: gatherRowsWasm, softmaxLoss: softmaxLossWasm,
     alloc: (n) => allocResident(n) ?? new Float64Array(n),
     alloc32: (n) => allocResident32(n) ?? new Float32Array(n),
     inPlace: isResident,
@@ -87,15 +94,15 @@ function categoryOf(name: string): KernelCategory | null {
   if (name === 'gemm') return 'products';
   if (name === 'adam') return 'adam';
   if (name === 'alloc' || name === 'alloc32' || name === 'inPlace' || name === 'free') return null;
-  return 'elementwise'; // the table's streaming kernels
+  return 'elementwise'; // the table's streaming kernels, the minibatch gather and the softmax loss
 }
 
 /** The kernels k, each timed into profile p. */
 function timed(k: Kernels, p: KernelProfile): Kernels {
   return Object.fromEntries(Object.entries(k).map(([name, f]) => {
     const category = categoryOf(name);
-    const fn = f as (...args: unknown[]) => unknown;
-    return [name, category === null ? fn : (...args: unknown[]) => p.kernel(category, () => fn(...args))];
+    const fn = f as ((...args: unknown[]) => unknown) | null;
+    return [name, category === null || fn === null ? fn : (...args: unknown[]) => p.kernel(category, () => fn(...args))];
   })) as unknown as Kernels;
 }
 

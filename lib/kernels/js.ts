@@ -187,3 +187,38 @@ export function adamJs32(w: Float32Array, g: Float32Array, m: Float32Array, v: F
     w[k] = f(w[k] - f(f(flr * f(mk / fc1)) / f(f(Math.sqrt(f(vk / fc2))) + feps)));
   }
 }
+
+/**
+ * Gathers the rows of src (a dataset of `cols` columns) listed in `rows`, in that order, into
+ * out: out[k·cols + j] = src[rows[k]·cols + j]. src and out have the same type (a copy, no
+ * conversion: the same bits on both backends, see assembly/gather.ts). Throws, naming the
+ * argument, unless every index is a row of src and out holds them all.
+ */
+export type GatherRows = (src: Floats, cols: number, rows: Int32Array, out: Floats) => void;
+
+export const gatherRowsJs: GatherRows = (src, cols, rows, out) => {
+  checkGather(src, cols, rows, out);
+  for (let k = 0; k < rows.length; k++) out.set(src.subarray(rows[k] * cols, (rows[k] + 1) * cols), k * cols);
+};
+
+/** The checks of gatherRows, shared by both backends (a wrong index must never read past src). */
+export function checkGather(src: Floats, cols: number, rows: Int32Array, out: Floats): void {
+  if (!Number.isInteger(cols) || cols < 1 || src.length % cols !== 0) throw new Error(`gatherRows: cols must be a positive integer dividing src.length = ${src.length}, got ${cols}`);
+  if (src.constructor !== out.constructor) throw new Error(`gatherRows: src and out must have the same type, got ${src.constructor.name} and ${out.constructor.name}`);
+  if (out.length < rows.length * cols) throw new Error(`gatherRows: out holds ${out.length} values, fewer than rows.length × cols = ${rows.length * cols}`);
+  const count = src.length / cols;
+  for (let k = 0; k < rows.length; k++) {
+    const i = rows[k];
+    if (i < 0 || i >= count) throw new Error(`gatherRows: rows[${k}] = ${i} is not a row of src (0 to ${count - 1})`);
+  }
+}
+
+/**
+ * The softmax cross-entropy loss of an n×c block of scores with its gradient, in one call: the
+ * loss of lib/nn/layers.ts's softmaxLoss, its gradient written to dscores, the same bits
+ * (assembly/softmax.ts). WebAssembly only, on resident arrays: its reference is softmaxLoss
+ * itself, which runs wherever this does not (see softmaxLossOn in lib/nn/engine.ts). Returns
+ * null, having computed nothing, when it cannot run: scores or dscores not resident or shorter
+ * than n×c, or labels that are not n integers in [0, c) (the reference then says which).
+ */
+export type SoftmaxLoss = (n: number, c: number, scores: Floats, labels: ArrayLike<number>, dscores: Floats) => number | null;

@@ -1,6 +1,7 @@
 /**
  * An opt-in profile of where the kernels' time goes: milliseconds and calls per category
- * (products, Adam, the streaming elementwise and batchnorm passes) plus the evaluation passes
+ * (products, Adam, the streaming elementwise and batchnorm passes, the minibatch gather of
+ * lib/fast/step_workspace.ts and the softmax loss) plus the evaluation passes
  * (accuracy checks, predictions: see lib/fast/eval_workspace.ts), which are timed as a whole.
  *
  * Off by default, and then free: lib/kernels/index.ts hands lib/nn/ops.ts the kernels
@@ -10,7 +11,9 @@
  *
  * A kernel that runs inside an evaluation pass counts as evaluation only, so the categories
  * never overlap and their sum is the time the kernels and the evaluations took; the rest of
- * an epoch is JavaScript between the kernels (gathering minibatches, softmax, bookkeeping).
+ * an epoch is JavaScript between the kernels (bookkeeping, the update rule's loop over the
+ * parameters; the softmax loss and gathering minibatches too on the reference engine or the
+ * TypeScript backend, which run lib/nn/layers.ts's softmaxLoss and Matrix.selectRows).
  */
 import { performance } from 'node:perf_hooks';
 

@@ -35,7 +35,7 @@
  * on the same memory (lib/kernels/fused.ts); everything else is nnlab.wasm's in either mode.
  */
 import { readBuiltWasm } from './built_wasm.js';
-import { adamJs, gemmJs, type Adam, type Floats, type Gemm } from './js.js';
+import { adamJs, checkGather, gatherRowsJs, gemmJs, type Adam, type Floats, type Gemm, type GatherRows, type SoftmaxLoss } from './js.js';
 import { TABLE, tableJs, type TableKernels } from './table.js';
 import { isData, type UntypedSpec } from './spec.js';
 import { CONTROL_BYTES, ParallelRunner } from './parallel.js';
@@ -75,6 +75,14 @@ interface KernelExports {
   adam32(n: number, w: number, g: number, m: number, v: number,
          lr: number, b1: number, oneMinusB1: number, b2: number, oneMinusB2: number,
          eps: number, c1: number, c2: number): void;
+  /** n rows of rowBytes bytes each, listed by the int32 indices at `rows`, from src to out (assembly/gather.ts). */
+  gatherRows(n: number, rowBytes: number, src: number, rows: number, out: number): void;
+  /** The softmax loss and its gradient (assembly/softmax.ts): returns the loss. */
+  softmaxLoss(n: number, c: number, s: number, y: number, g: number): number;
+  softmaxLoss32(n: number, c: number, s: number, y: number, g: number): number;
+  /** The ports of lib/math/elementary.ts's exp and log that it uses (assembly/elementary.ts). */
+  expStdlib(x: number): number;
+  lnStdlib(x: number): number;
   /**
    * The streaming kernels of lib/kernels/table.ts, by name (and name + '32' on float32 data),
    * each taking its table entry's parameters with arrays as byte offsets.
@@ -135,6 +143,7 @@ const residentStart = helperPackStart + packStride * (threadsWanted() - 1);
 const scratchStart = residentStart + RESIDENT_BYTES;
 let heap = wasm ? new Float64Array(wasm.memory.buffer) : new Float64Array(0);
 let heap32 = wasm ? new Float32Array(wasm.memory.buffer) : new Float32Array(0);
+let heapInt32 = wasm ? new Int32Array(wasm.memory.buffer) : new Int32Array(0);
 /**
  * Every buffer object the memory has had: growing a shared memory keeps the old views valid
  * but gives `memory.buffer` a new identity, and an array is resident if it views any of them.
@@ -286,6 +295,7 @@ function stage(arrays: Floats[], modes: Mode[]): number[] | null {
     memoryBuffers.push(mem.buffer);
     heap = new Float64Array(mem.buffer);
     heap32 = new Float32Array(mem.buffer);
+    heapInt32 = new Int32Array(mem.buffer);
   }
   arrays.forEach((x, i) => {
     if (modes[i] === 'out' || isResident(x)) return;
@@ -347,6 +357,39 @@ const adamWasmImpl: Adam = (w, g, m, v, lr, b1, b2, eps, c1, c2) => {
   unstage(ops, ADAM_MODES, at);
 };
 
+/**
+ * The minibatch gather: in place when the dataset and the buffer are both resident (the fast
+ * engine's case, lib/fast/step_workspace.ts), the indices staged at the start of scratch. Else
+ * the JavaScript copy: staging a whole dataset for one gather would cost more than the gather.
+ */
+const gatherRowsWasmImpl: GatherRows = (src, cols, rows, out) => {
+  checkGather(src, cols, rows, out);
+  const mem = wasm!.memory;
+  if (!isResident(src) || !isResident(out) || scratchStart + 4 * rows.length > mem.buffer.byteLength) return gatherRowsJs(src, cols, rows, out);
+  heapInt32.set(rows, scratchStart / 4);
+  wasm!.exports.gatherRows(rows.length, cols * src.BYTES_PER_ELEMENT, src.byteOffset, scratchStart, out.byteOffset);
+};
+
+/**
+ * The softmax loss with its gradient in one call (assembly/softmax.ts), on scores and gradient
+ * arrays that are resident (a training step's, from the step arena); null where it cannot run
+ * (see the SoftmaxLoss type). Every label is checked to be a class before the call: the kernel
+ * reads the score it names. The labels are staged at the start of scratch.
+ */
+const softmaxLossWasmImpl: SoftmaxLoss = (n, c, scores, labels, dscores) => {
+  if (!isResident(scores) || !isResident(dscores) || scores.length < n * c || dscores.length < n * c || labels.length !== n) return null;
+  for (let i = 0; i < n; i++) {
+    const label = labels[i];
+    if (!Number.isInteger(label) || label < 0 || label >= c) return null;
+  }
+  if (scratchStart + 4 * n > wasm!.memory.buffer.byteLength) return null;
+  heapInt32.set(labels, scratchStart / 4);
+  const e = wasm!.exports;
+  return scores instanceof Float32Array
+    ? e.softmaxLoss32(n, c, scores.byteOffset, scratchStart, dscores.byteOffset)
+    : e.softmaxLoss(n, c, scores.byteOffset, scratchStart, dscores.byteOffset);
+};
+
 // The streaming kernels of the table (lib/kernels/table.ts): elementwise passes and batch
 // normalisation. Too short to share between threads (a few µs); the staging copies are what
 // costs when the operands are ordinary arrays (see the measurements in assembly/elementwise.ts).
@@ -398,6 +441,14 @@ export const tableWasm: TableKernels | null = wasm
 export const gemmWasm: Gemm | null = wasm ? gemmWasmImpl : null;
 /** The WebAssembly Adam update, or null when the module could not be loaded. */
 export const adamWasm: Adam | null = wasm ? adamWasmImpl : null;
+/** The WebAssembly minibatch gather, or null when the module could not be loaded. */
+export const gatherRowsWasm: GatherRows | null = wasm ? gatherRowsWasmImpl : null;
+/** The WebAssembly softmax loss, or null when the module could not be loaded. */
+export const softmaxLossWasm: SoftmaxLoss | null = wasm ? softmaxLossWasmImpl : null;
+/** The WebAssembly ports of exp and log (assembly/elementary.ts), for the tests; null without the module. */
+export const elementaryWasm: { exp: (x: number) => number; log: (x: number) => number } | null = wasm
+  ? { exp: wasm.exports.expStdlib, log: wasm.exports.lnStdlib }
+  : null;
 
 /** Threads the WebAssembly kernels split large calls across (1: no helper). */
 export const kernelThreads: number = parallel ? parallel.threads : 1;

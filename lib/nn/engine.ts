@@ -10,6 +10,7 @@
  * both give the same results bit for bit.
  */
 import { Matrix, checkFinite, type DType } from './matrix.js';
+import { softmaxLoss } from './layers.js';
 
 /** What evaluation runs: a model's forward pass in test mode (see FullyConnectedNet.scores). */
 export interface Scorer {
@@ -38,8 +39,20 @@ export interface BatchOptions {
 }
 
 export interface Engine {
-  /** Where the Solver gathers a minibatch of rows×cols values of type `dtype` (valid until the next call). */
-  minibatch(rows: number, cols: number, dtype: DType): Matrix;
+  /**
+   * A training step's minibatch: the rows of X listed in `rows`, in that order, as a
+   * rows.length × X.cols matrix of type `dtype` (valid until the next call). X is the Solver's
+   * training data and does not change until release(): an engine may keep a copy of it in
+   * `dtype` to gather from.
+   */
+  gather(X: Matrix, rows: Int32Array, dtype: DType): Matrix;
+  /**
+   * The softmax loss of a training step's scores and its gradient: layers.ts's softmaxLoss,
+   * the same bits, computed where the scores are; or null where the engine has no faster way
+   * for these scores, and then layers.ts's softmaxLoss runs (softmaxLossOn below, which the
+   * Solver hands to the model's loss).
+   */
+  softmaxLoss(scores: Matrix, y: ArrayLike<number>): { loss: number; dscores: Matrix } | null;
   /** The input of a training step on X for a model with these parameters: X itself, or X where the engine keeps it. */
   stepInput(X: Matrix, params: Record<string, Matrix>): Matrix;
   /**
@@ -61,7 +74,8 @@ export function checkBatchOptions(X: Matrix, { batchSize, upTo = X.rows }: Batch
 /** The plain engine: new matrices for everything, nothing kept between calls. */
 export function referenceEngine(): Engine {
   return {
-    minibatch: (rows, cols, dtype) => Matrix.zeros(rows, cols, dtype),
+    gather: (X, rows, dtype) => X.selectRows(rows, Matrix.zeros(rows.length, X.cols, dtype)),
+    softmaxLoss,
     stepInput: (X) => X,
     forEachBatch(model, X, options, visit) {
       checkBatchOptions(X, options);
@@ -77,6 +91,11 @@ export function referenceEngine(): Engine {
     },
     release() {},
   };
+}
+
+/** The softmax loss of a training step on `engine`: its own, or layers.ts's where it has none (see Engine.softmaxLoss). */
+export function softmaxLossOn(engine: Engine): typeof softmaxLoss {
+  return (scores, y) => engine.softmaxLoss(scores, y) ?? softmaxLoss(scores, y);
 }
 
 /** One pass of `engine` over X, whose memory is given back at once afterwards (predict, class probabilities). */

@@ -67,6 +67,11 @@ export interface StepOptions {
    * checks its data once): skip the scan, which costs as much as a small layer.
    */
   checked?: boolean;
+  /**
+   * The softmax loss to compute with: layers.ts's softmaxLoss by default. The Solver passes its
+   * engine's (lib/nn/engine.ts), which gives the same bits, on the fast engine in one kernel call.
+   */
+  softmaxLoss?: typeof softmaxLoss;
 }
 
 /** A layer width: a positive integer up to MAX_LAYER_WIDTH. */
@@ -186,7 +191,7 @@ export class FullyConnectedNet {
     let dataLoss: number, dscores: Matrix;
     if (lossKind === 'softmax') {
       if (y instanceof Matrix) throw new Error('FullyConnectedNet.loss: softmax loss needs class labels for y, got a Matrix');
-      ({ loss: dataLoss, dscores } = softmaxLoss(scores, y));
+      ({ loss: dataLoss, dscores } = (step.softmaxLoss ?? softmaxLoss)(scores, y));
     } else {
       if (!(y instanceof Matrix)) throw new Error(`FullyConnectedNet.loss: mse loss needs y as an N×${outputDim} Matrix of targets`);
       if (!checked) checkFinite('FullyConnectedNet.loss y', y);

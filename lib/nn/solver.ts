@@ -13,7 +13,7 @@ import { argmaxRows } from './ops.js';
 import type { Params, Targets } from './fc_net.js';
 import type { Model } from './model.js';
 import { DivergenceError, DIVERGENCE_FACTOR } from './divergence.js';
-import type { Engine, Scorer } from './engine.js';
+import { softmaxLossOn, type Engine, type Scorer } from './engine.js';
 import { defaultEngine } from '../fast/engine.js';
 import { OptimConfig, updateRules, isUpdateRule, UpdateRuleName, learningRateAt, warmupFactor, LR_SCHEDULES, type LrSchedule } from './optim.js';
 import { Rng, deriveSeed } from './random.js';
@@ -241,7 +241,7 @@ export class Solver {
    */
   private stepChecked(X: Matrix, y: Targets, rng?: Rng): number {
     const input = this.engine.stepInput(X, this.model.params);
-    const { loss, grads } = this.model.loss(input, y, rng, { checked: true });
+    const { loss, grads } = this.model.loss(input, y, rng, { checked: true, softmaxLoss: softmaxLossOn(this.engine) });
     const rule = updateRules[this.options.updateRule].update;
     for (const [k, w] of Object.entries(this.model.params)) {
       const [nextW, nextConfig] = rule(w, grads[k], this.optimConfigs[k]);
@@ -317,8 +317,8 @@ export class Solver {
       for (let it = 0; it < iterationsPerEpoch; it++) {
         const last = it === iterationsPerEpoch - 1;
         const idx = order.subarray(it * o.batchSize, last ? n : (it + 1) * o.batchSize);
-        // Gathered straight into the engine's minibatch buffer (converting float64 data).
-        let Xb = XTrain.selectRows(idx, this.engine.minibatch(idx.length, XTrain.cols, this.dtype));
+        // Gathered by the engine, in the model's number type (see Engine.gather).
+        let Xb = this.engine.gather(XTrain, idx, this.dtype);
         if (o.augment) {
           Xb = o.augment(Xb, rng);
           checkFinite('Solver.train: the augmented minibatch', Xb); // new values, not checked yet

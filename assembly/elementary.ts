@@ -1,0 +1,145 @@
+/**
+ * exp and ln as lib/math/elementary.ts computes them (@stdlib/math-base-special-exp and -ln,
+ * version pinned in package.json: fdlibm's e_exp.c and e_log.c), ported line by line so that
+ * WebAssembly gives the same bits: the same constants, the same operations in the same order
+ * (float64 `+ - * /` and trunc are exactly specified in both languages, and there is no fused
+ * multiply-add in scalar WebAssembly). The softmax loss (assembly/softmax.ts) needs them;
+ * test/softmax.test.ts compares both functions with the TypeScript ones on edge cases and 10⁵
+ * arguments across their ranges. A change to either package must change this file too (the
+ * test fails until it does).
+ */
+
+const LN2_HI: f64 = 6.93147180369123816490e-01;
+const LN2_LO: f64 = 1.90821492927058770002e-10;
+const LOG2_E: f64 = 1.44269504088896338700e+00;
+const EXP_OVERFLOW: f64 = 7.09782712893383973096e+02;
+const EXP_UNDERFLOW: f64 = -7.45133219101941108420e+02;
+const NEARZERO: f64 = 1.0 / 268435456.0; // 2⁻²⁸
+const SMALLEST_NORMAL: f64 = 2.2250738585072014e-308;
+const TWO52: f64 = 4503599627370496.0;
+const TWO52_INV: f64 = 2.220446049250313e-16;
+const TWO54: f64 = 1.80143985094819840000e+16;
+const ONE_THIRD: f64 = 0.33333333333333333;
+
+// @ts-ignore: decorator
+@inline
+function highWord(x: f64): u32 { return <u32>(reinterpret<u64>(x) >>> 32); }
+
+// @ts-ignore: decorator
+@inline
+function withHighWord(x: f64, high: u32): f64 {
+  return reinterpret<f64>((<u64>high << 32) | (reinterpret<u64>(x) & 0xffffffff));
+}
+
+/** @stdlib/math-base-special-exp's polyval_p.js (the x === 0 branch included). */
+// @ts-ignore: decorator
+@inline
+function expPoly(x: f64): f64 {
+  if (x == 0.0) return 0.16666666666666602;
+  return 0.16666666666666602 + (x * (-0.0027777777777015593 + (x * (0.00006613756321437934 + (x * (-0.0000016533902205465252 + (x * 4.1381367970572385e-8)))))));
+}
+
+/** @stdlib/math-base-special-ldexp: frac · 2^e, subnormal results rounded by one multiply. */
+// @ts-ignore: decorator
+@inline
+function ldexp(frac: f64, e: i32): f64 {
+  if (e == 0 || frac == 0.0 || isNaN(frac) || !isFinite(frac)) return frac;
+  if (Math.abs(frac) < SMALLEST_NORMAL) { // normalize
+    frac = frac * TWO52;
+    e += -52;
+  }
+  e += <i32>((highWord(frac) & 0x7ff00000) >>> 20) - 1023;
+  if (e < -1074) return copysign<f64>(0.0, frac);
+  if (e > 1023) return frac < 0.0 ? -Infinity : Infinity;
+  let m: f64 = 1.0;
+  if (e <= -1023) {
+    e += 52;
+    m = TWO52_INV;
+  }
+  const high = (highWord(frac) & 0x800fffff) | (<u32>(e + 1023) << 20);
+  return m * withHighWord(frac, high);
+}
+
+/**
+ * e^x: @stdlib/math-base-special-exp (main.js and expmulti.js). Inlined into the softmax loops:
+ * the calls kept out-of-order execution from overlapping the independent exps of a row.
+ */
+// @ts-ignore: decorator
+@inline
+export function expStdlib(x: f64): f64 {
+  if (isNaN(x) || x == Infinity) return x;
+  if (x == -Infinity) return 0.0;
+  if (x > EXP_OVERFLOW) return Infinity;
+  if (x < EXP_UNDERFLOW) return 0.0;
+  if (x > -NEARZERO && x < NEARZERO) return 1.0 + x;
+  const k: f64 = x < 0.0 ? Math.trunc((LOG2_E * x) - 0.5) : Math.trunc((LOG2_E * x) + 0.5);
+  const hi = x - (k * LN2_HI);
+  const lo = k * LN2_LO;
+  // expmulti(hi, lo, k)
+  const r = hi - lo;
+  const t = r * r;
+  const c = r - (t * expPoly(t));
+  const y = 1.0 - (lo - ((r * c) / (2.0 - c)) - hi);
+  return ldexp(y, <i32>k);
+}
+
+/** @stdlib/math-base-special-ln's polyval_p.js and polyval_q.js. */
+// @ts-ignore: decorator
+@inline
+function lnPolyP(x: f64): f64 {
+  if (x == 0.0) return 0.3999999999940942;
+  return 0.3999999999940942 + (x * (0.22222198432149784 + (x * 0.15313837699209373)));
+}
+
+// @ts-ignore: decorator
+@inline
+function lnPolyQ(x: f64): f64 {
+  if (x == 0.0) return 0.6666666666666735;
+  return 0.6666666666666735 + (x * (0.2857142874366239 + (x * (0.1818357216161805 + (x * 0.14798198605116586)))));
+}
+
+/** ln(x): @stdlib/math-base-special-ln. */
+export function lnStdlib(x: f64): f64 {
+  if (x == 0.0) return -Infinity;
+  if (isNaN(x) || x < 0.0) return NaN;
+  let hx = <i32>highWord(x);
+  let k: i32 = 0;
+  if (hx < 0x00100000) {
+    k -= 54;
+    x *= TWO54;
+    hx = <i32>highWord(x);
+  }
+  if (hx >= 0x7ff00000) return x + x;
+  k += (hx >> 20) - 1023;
+  hx &= 0x000fffff;
+  let i: i32 = (hx + 0x95f64) & 0x100000;
+  x = withHighWord(x, <u32>(hx | (i ^ 0x3ff00000)));
+  k += i >> 20;
+  const f = x - 1.0;
+  const fk = <f64>k;
+  if ((0x000fffff & (2 + hx)) < 3) {
+    if (f == 0.0) {
+      if (k == 0) return 0.0;
+      return (fk * LN2_HI) + (fk * LN2_LO);
+    }
+    const R = f * f * (0.5 - (ONE_THIRD * f));
+    if (k == 0) return f - R;
+    return (fk * LN2_HI) - ((R - (fk * LN2_LO)) - f);
+  }
+  const s = f / (2.0 + f);
+  const z = s * s;
+  i = hx - 0x6147a;
+  const w = z * z;
+  const j: i32 = 0x6b851 - hx;
+  const t1 = w * lnPolyP(w);
+  const t2 = z * lnPolyQ(w);
+  i |= j;
+  const R = t2 + t1;
+  if (i > 0) {
+    const hfsq = 0.5 * f * f;
+    if (k == 0) return f - (hfsq - (s * (hfsq + R)));
+    return (fk * LN2_HI) - (hfsq - ((s * (hfsq + R)) + (fk * LN2_LO)) - f);
+  }
+  if (k == 0) return f - (s * (f - R));
+  return (fk * LN2_HI) - (((s * (f - R)) - (fk * LN2_LO)) - f);
+}
