@@ -231,21 +231,18 @@ export function planHalving(o: PlanOptions): HalvingPlan {
       eta, budgetSeconds: o.budgetSeconds, workers: o.workers, estimatedSeconds: cost(sizes, lengths),
     };
   };
-  const lasts: number[] = [];
-  for (let last = o.maxEpochs; last >= o.minEpochs; last = Math.floor(last / 2)) lasts.push(last);
-  const wanted = Math.min(HALVING_RUNGS, mostRungs(o.maxEpochs));
-  for (const last of lasts) {
-    for (let k = mostRungs(last); k >= wanted; k--) {
-      const p = fit(last, k);
-      if (p) return p;
+  /** The first plan that fits, from the longest last rung down and the most rungs down to `fewest`. */
+  const firstFit = (fewest: number): HalvingPlan | null => {
+    for (let last = o.maxEpochs; last >= o.minEpochs; last = Math.floor(last / 2)) {
+      for (let k = mostRungs(last); k >= fewest; k--) {
+        const p = fit(last, k);
+        if (p) return p;
+      }
     }
-  }
-  for (const last of lasts) {
-    for (let k = mostRungs(last); k >= 1; k--) {
-      const p = fit(last, k);
-      if (p) return p;
-    }
-  }
+    return null;
+  };
+  const plan = firstFit(Math.min(HALVING_RUNGS, mostRungs(o.maxEpochs))) ?? firstFit(1);
+  if (plan) return plan;
   const least = finalists * o.minEpochs * o.secondsPerEpoch / o.workers;
   throw new Error(`planHalving: a budget of ${o.budgetSeconds} s on ${o.workers} worker(s) is too small for ${finalists} configurations of ${o.minEpochs} epochs; give at least ${Math.ceil(least)} s (--budget)`);
 }
