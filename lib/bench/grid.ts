@@ -19,6 +19,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { Piscina } from 'piscina';
 import type { DType } from '../nn/matrix.js';
+import { numericsMode, type Numerics } from '../kernels/index.js';
 import { mustBeOneOf, mustBePositiveInteger } from '../util/validate.js';
 import { describeBlas, findPython, PROJECT_ROOT, referenceEnv, type BlasLibrary } from './reference.js';
 import { runGridJob, type GridConfig, type GridJob, type GridJobResult } from './grid_job.js';
@@ -114,6 +115,8 @@ export interface GridKindTime {
 export interface GridResult {
   nnlab_wall_s: number;
   dtype: DType;
+  /** How nnlab's products rounded (the process's mode, which its worker threads inherit). */
+  numerics: Numerics;
   workers: number;
   configs: number;
   seeds: number;
@@ -181,6 +184,7 @@ export async function runGridBench(options: GridOptions): Promise<GridResult> {
   }
   return {
     nnlab_wall_s: wall,
+    numerics: numericsMode(),
     dtype: options.dtype,
     workers: options.workers,
     configs: configs.length, seeds, epochs, runs: jobs.length,

@@ -21,7 +21,7 @@ import { checkWorkload, makeWorkload, MODEL_NAMES, WORKLOAD, type ModelName, typ
 import { mustBeOneOf, mustBePositiveInteger } from '../util/validate.js';
 import { benchModel, profileEpoch, type EpochProfile, type NnlabRecord } from './nnlab.js';
 import { EvalWorkspace } from '../fast/eval_workspace.js';
-import { numericsMode, PROFILE_CATEGORIES } from '../kernels/index.js';
+import { fusedUnavailableReason, numericsMode, NUMERICS_MODES, PROFILE_CATEGORIES, setNumerics, type Numerics } from '../kernels/index.js';
 import { benchTfjsModel, loadTfjs, type TfjsHandle, type TfjsRecord } from './tfjs.js';
 import { benchKernels, numpyKernelScript, PRODUCT_FORMS, KERNEL_SHAPES, MODEL_SHAPES, type KernelRecord } from './gflops.js';
 import type { CpuInfo } from './cpu.js';
@@ -48,6 +48,11 @@ export interface BenchOptions {
   grid?: Omit<GridOptions, 'log'>;
   /** Time the products' GFLOP/s (default true). */
   kernels?: boolean;
+  /**
+   * Numerics modes the per-model rows and the products run in (default both, `exact` then
+   * `fused`); a mode this machine cannot run is left out and `numericsStatus` says why.
+   */
+  numerics?: Numerics[];
   /** Progress lines (stderr by default). */
   log?: (line: string) => void;
 }
@@ -56,6 +61,8 @@ export interface BenchRow {
   model: ModelName;
   batch: number;
   dtype: DType;
+  /** How nnlab's products rounded in this row (see lib/kernels/index.ts); NumPy's are its own. */
+  numerics: Numerics;
   nnlab: NnlabRecord;
   /** The NumPy reference in the same number type (like for like); null without the reference. */
   numpy: ReferenceRecord | null;
@@ -91,6 +98,8 @@ export interface BenchResult {
   dataCheck: ReturnType<typeof makeWorkload>['check'];
   referenceStatus: string;
   tfjsStatus: string;
+  /** Which numerics modes the rows ran in, and why a mode asked for did not run. */
+  numericsStatus: string;
   rows: BenchRow[];
   kernels: KernelRecord[];
   reference: ReferenceResult[];
@@ -115,6 +124,8 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
   log(`[nnlab] TensorFlow.js: ${tfjs.status}`);
   log(`[nnlab] kernels: ${kernelBackend()}, ${kernelThreadCount()} thread(s)${wasmAvailable().ok ? '' : ` (WebAssembly unavailable: ${wasmAvailable().reason})`}`);
 
+  const modes = runnableModes(options.numerics ?? [...NUMERICS_MODES]);
+  log(`[nnlab] numerics: ${modes.status}`);
   const rows: BenchRow[] = [];
   const referenceRuns: ReferenceResult[] = [];
   // One evaluation workspace per number type for the whole run: each copies the workload into
@@ -123,12 +134,12 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
   for (const model of options.models) {
     const refs = runReferenceFor(model, dtypes, reference, data);
     referenceRuns.push(...refs.values());
-    rows.push(...await benchModelRows(model, options.batches, dtypes, data, refs, tfjs.handle, evaluations, log));
+    rows.push(...await benchModelRows(model, options.batches, dtypes, modes.run, data, refs, tfjs.handle, evaluations, log));
   }
   let kernels: KernelRecord[] = [];
   if (options.kernels !== false) {
     log('[nnlab] kernel GFLOP/s…');
-    kernels = benchAllKernels(dtypes, reference.python);
+    kernels = benchAllKernels(dtypes, modes.run, reference.python);
   }
   const grid = options.grid ? await runGridBench({ ...options.grid, log }) : null;
 
@@ -138,6 +149,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
     dataCheck: data.check,
     referenceStatus: reference.status,
     tfjsStatus: tfjs.status,
+    numericsStatus: modes.status,
     rows,
     kernels,
     reference: referenceRuns,
@@ -165,6 +177,18 @@ function checkedWorkload(log: (line: string) => void): Workload {
   if (problems.length > 0) throw new Error(`the workload data do not match their published check values: ${problems.join('; ')}`);
   log(`[nnlab] workload ${WORKLOAD.nSamples}x${WORKLOAD.inputDim}: check values match (sum X = ${data.check.xSum.toFixed(6)})`);
   return data;
+}
+
+/**
+ * The modes asked for that can run here (`fused` needs the WebAssembly kernels and a fused
+ * relaxed-SIMD madd, lib/kernels/fused.ts), and a line saying which ran and why any did not.
+ */
+function runnableModes(asked: readonly Numerics[]): { run: Numerics[]; status: string } {
+  asked.forEach((m, i) => mustBeOneOf(`runBench: numerics[${i}]`, m, NUMERICS_MODES));
+  const why = fusedUnavailableReason();
+  const run = [...new Set(asked)].filter((m) => m === 'exact' || why === null);
+  const left = asked.includes('fused') && why !== null ? `; fused not run: ${why}` : '';
+  return { run, status: `${run.join(' and ')}${left}` };
 }
 
 /** Whether the NumPy reference can run, and if not, why not. */
@@ -215,47 +239,65 @@ function runReferenceFor(model: ModelName, dtypes: readonly DType[], reference: 
   return refs;
 }
 
-/** nnlab (every dtype) and TensorFlow.js on one model at each batch size, beside the reference's figures. */
+/** nnlab (every dtype and numerics mode) and TensorFlow.js on one model at each batch size, beside the reference's figures. */
 async function benchModelRows(
-  model: ModelName, batches: readonly number[], dtypes: readonly DType[], data: Workload,
+  model: ModelName, batches: readonly number[], dtypes: readonly DType[], modes: readonly Numerics[], data: Workload,
   refs: Map<DType, ReferenceResult>, tfjs: TfjsHandle | null, evaluations: Map<DType, EvalWorkspace>, log: (line: string) => void,
 ): Promise<BenchRow[]> {
-  const find = (dtype: DType, batch: number) => refs.get(dtype)?.records.find((x) => x.model === model && x.batch === batch) ?? null;
   const rows: BenchRow[] = [];
   for (const batch of batches) {
     const tf = tfjs ? benchTfjsModel(tfjs, data, model, batch) : null;
     if (tf) log(`[tfjs-wasm] ${model} b=${batch}: epoch ${tf.epochS.toFixed(3)}s${tf.extrapolated ? ' (extrapolated)' : ''}, infer ${tf.inferSamplesPerS.toFixed(0)} samples/s, loss ${tf.lastLoss.toFixed(3)}`);
     for (const dtype of dtypes) {
-      await settleMemory();
-      const before = threadSharingStats();
-      const counts = before && { shared: before.shared, alone: before.alone };
-      const r = benchModel(data, model, batch, dtype, evaluations.get(dtype));
-      const after = threadSharingStats();
-      const threadChoice = counts && after ? { shared: after.shared - counts.shared, alone: after.alone - counts.alone } : null;
-      log(`[nnlab] ${model} b=${batch} ${dtype}: epoch ${r.epochS.toFixed(3)}s (${r.samplesPerS.toFixed(0)} samples/s${r.extrapolated ? ', extrapolated' : ''}), ` +
-        `infer ${r.inferSamplesPerS.toFixed(0)} samples/s, loss ${r.lastLoss.toFixed(3)}${threadChoice ? `; ${describeChoice(threadChoice)}` : ''}`);
-      const one = kernelThreadCount() > 1 ? await benchOneThread(data, model, batch, dtype, evaluations.get(dtype)) : null;
-      if (one) log(`[nnlab] ${model} b=${batch} ${dtype} on one thread: epoch ${one.epochS.toFixed(3)}s, infer ${one.inferSamplesPerS.toFixed(0)} samples/s`);
-      await settleMemory();
-      const profile = profileEpoch(data, model, batch, dtype);
-      log(`[nnlab] ${model} b=${batch} ${dtype} profile: ${formatShares(profile)}`);
-      const np = find(dtype, batch), np64 = find('float64', batch);
-      rows.push({
-        model, batch, dtype, nnlab: r, numpy: np, numpyF64: np64,
-        trainRatio: np ? r.epochS / np.epoch_s : null,
-        trainRatioF64: np64 ? r.epochS / np64.epoch_s : null,
-        inferRatio: np ? r.inferS / np.infer_s : null,
-        tfjs: tf,
-        tfjsSpeedup: tf ? tf.epochS / r.epochS : null,
-        profile,
-        nnlabOneThread: one,
-        threadRatio: one ? r.epochS / one.epochS : null,
-        inferThreadRatio: one ? r.inferS / one.inferS : null,
-        threadChoice,
-      });
+      for (const numerics of modes) {
+        const before = numericsMode();
+        setNumerics(numerics);
+        try {
+          rows.push(await benchModelRow(model, batch, dtype, data, refs, tf, evaluations.get(dtype), log));
+        } finally {
+          setNumerics(before);
+        }
+      }
     }
   }
   return rows;
+}
+
+/** One row: nnlab on one model, batch size and dtype in the numerics mode that is set, by default and on one thread, and its epoch's profile. */
+async function benchModelRow(
+  model: ModelName, batch: number, dtype: DType, data: Workload, refs: Map<DType, ReferenceResult>, tf: TfjsRecord | null,
+  evaluation: EvalWorkspace | undefined, log: (line: string) => void,
+): Promise<BenchRow> {
+  const numerics = numericsMode();
+  const what = `${model} b=${batch} ${dtype} ${numerics}`;
+  const find = (type: DType) => refs.get(type)?.records.find((x) => x.model === model && x.batch === batch) ?? null;
+  await settleMemory();
+  const before = threadSharingStats();
+  const counts = before && { shared: before.shared, alone: before.alone };
+  const r = benchModel(data, model, batch, dtype, evaluation);
+  const after = threadSharingStats();
+  const threadChoice = counts && after ? { shared: after.shared - counts.shared, alone: after.alone - counts.alone } : null;
+  log(`[nnlab] ${what}: epoch ${r.epochS.toFixed(3)}s (${r.samplesPerS.toFixed(0)} samples/s${r.extrapolated ? ', extrapolated' : ''}), ` +
+    `infer ${r.inferSamplesPerS.toFixed(0)} samples/s, loss ${r.lastLoss.toFixed(3)}${threadChoice ? `; ${describeChoice(threadChoice)}` : ''}`);
+  const one = kernelThreadCount() > 1 ? await benchOneThread(data, model, batch, dtype, evaluation) : null;
+  if (one) log(`[nnlab] ${what} on one thread: epoch ${one.epochS.toFixed(3)}s, infer ${one.inferSamplesPerS.toFixed(0)} samples/s`);
+  await settleMemory();
+  const profile = profileEpoch(data, model, batch, dtype);
+  log(`[nnlab] ${what} profile: ${formatShares(profile)}`);
+  const np = find(dtype), np64 = find('float64');
+  return {
+    model, batch, dtype, numerics, nnlab: r, numpy: np, numpyF64: np64,
+    trainRatio: np ? r.epochS / np.epoch_s : null,
+    trainRatioF64: np64 ? r.epochS / np64.epoch_s : null,
+    inferRatio: np ? r.inferS / np.infer_s : null,
+    tfjs: tf,
+    tfjsSpeedup: tf ? tf.epochS / r.epochS : null,
+    profile,
+    nnlabOneThread: one,
+    threadRatio: one ? r.epochS / one.epochS : null,
+    inferThreadRatio: one ? r.inferS / one.inferS : null,
+    threadChoice,
+  };
 }
 
 /** The row again with every large job kept on the main thread (the helper idle, as NNLAB_THREADS=1 has none). */
@@ -298,25 +340,35 @@ function exposeGc(): () => void {
   return runInNewContext('gc') as () => void;
 }
 
-/** The products' GFLOP/s: nnlab's backend (one thread and all of them), the TypeScript fallback, NumPy. */
-function benchAllKernels(dtypes: readonly DType[], python: string | null): KernelRecord[] {
+/**
+ * The products' GFLOP/s: nnlab's backend (one thread and all of them, in each numerics mode),
+ * the TypeScript fallback, NumPy.
+ */
+function benchAllKernels(dtypes: readonly DType[], modes: readonly Numerics[], python: string | null): KernelRecord[] {
   const kernels: KernelRecord[] = [];
   const backend = kernelBackend();
   const threads = kernelThreadCount();
   const shapes = backend === 'wasm' ? [...KERNEL_SHAPES, ...MODEL_SHAPES] : KERNEL_SHAPES;
+  const before = numericsMode();
   for (const dtype of dtypes) {
-    if (threads > 1) {
-      // One thread and all of them, each forced (training lets the kernels choose per shape).
+    for (const mode of modes) {
+      // `exact` keeps the names of the bench's earlier output; `fused` says so in the system.
+      const system = (threadCount: number) => `nnlab-${backend}${mode === 'exact' ? '' : ` ${mode}`} ${threadCount === 1 ? '1 thread' : `${threadCount} threads`}`;
       try {
-        forceThreadSharing(false);
-        kernels.push(...benchKernels(`nnlab-${backend} 1 thread`, dtype, shapes));
-        forceThreadSharing(true);
-        kernels.push(...benchKernels(`nnlab-${backend} ${threads} threads`, dtype, shapes));
+        setNumerics(mode);
+        if (threads > 1) {
+          // One thread and all of them, each forced (training lets the kernels choose per shape).
+          forceThreadSharing(false);
+          kernels.push(...benchKernels(system(1), dtype, shapes));
+          forceThreadSharing(true);
+          kernels.push(...benchKernels(system(threads), dtype, shapes));
+        } else {
+          kernels.push(...benchKernels(system(1), dtype, shapes));
+        }
       } finally {
         forceThreadSharing(null);
+        setNumerics(before);
       }
-    } else {
-      kernels.push(...benchKernels(`nnlab-${backend}`, dtype, shapes));
     }
     // The fallback too, so the table shows what the WebAssembly kernels buy.
     if (backend === 'wasm') {
@@ -379,9 +431,9 @@ export function formatBench(r: BenchResult): string {
   const ratio = (x: number | null) => (x !== null ? fixed(x, 2) : '–');
   const seconds = (x: ReferenceRecord | null) => (x ? fixed(x.epoch_s, 3) + star(x.extrapolated) : '–');
   const train = table(
-    ['model', 'batch', 'dtype', 'nnlab s/epoch', 'NumPy s/epoch', 'ratio', 'NumPy f64 s/epoch', 'ratio to f64', 'tfjs s/epoch', 'tfjs / nnlab', 'nnlab infer/s', 'NumPy infer/s', 'infer ratio'],
+    ['model', 'batch', 'dtype', 'numerics', 'nnlab s/epoch', 'NumPy s/epoch', 'ratio', 'NumPy f64 s/epoch', 'ratio to f64', 'tfjs s/epoch', 'tfjs / nnlab', 'nnlab infer/s', 'NumPy infer/s', 'infer ratio'],
     r.rows.map((row) => [
-      row.model, String(row.batch), row.dtype,
+      row.model, String(row.batch), row.dtype, numericsOf(row),
       fixed(row.nnlab.epochS, 3) + star(row.nnlab.extrapolated),
       seconds(row.numpy), ratio(row.trainRatio),
       seconds(row.numpyF64), ratio(row.trainRatioF64),
@@ -391,7 +443,7 @@ export function formatBench(r: BenchResult): string {
       row.numpy ? count(row.numpy.infer_samples_per_s) : '–',
       ratio(row.inferRatio),
     ]),
-    3,
+    4,
   );
   // One kernel table per number type, with the 128-bit FMA ceiling of this CPU beside it.
   const cpu = r.env.cpu as CpuInfo | undefined;
@@ -399,50 +451,52 @@ export function formatBench(r: BenchResult): string {
     const ofType = r.kernels.filter((k) => (k.dtype ?? 'float64') === dtype);
     const systems = [...new Set(ofType.map((k) => k.system))];
     const ceiling = cpu?.ceiling?.[dtype] ?? null;
-    const oneThread = systems.find((s) => s.endsWith(' 1 thread')) ?? systems[0];
+    // The share of the 1-core ceiling, for each system on one thread (each numerics mode).
+    const oneThreadSystems = systems.filter((s) => s.endsWith(' 1 thread'));
+    if (oneThreadSystems.length === 0) oneThreadSystems.push(systems[0]);
     const shapes = [...new Map(ofType.map((k) => [k.shape.join('×'), k.shape])).values()];
     const kernelRows: string[][] = [];
     for (const [N, D, M] of shapes) {
       for (const form of PRODUCT_FORMS) {
         const find = (s: string) => ofType.find((x) => x.system === s && x.form === form && x.shape.join() === [N, D, M].join());
         const cells = systems.map((s) => (find(s) ? fixed(find(s)!.gflops, 1) : '–'));
-        const mine = find(oneThread);
-        kernelRows.push([`${N}×${D}×${M}`, form, ...cells, ...(ceiling !== null ? [mine ? fixed(100 * mine.gflops / ceiling, 0) : '–'] : [])]);
+        const shareOfCeiling = (s: string) => { const mine = find(s); return mine ? fixed(100 * mine.gflops / ceiling!, 0) : '–'; };
+        kernelRows.push([`${N}×${D}×${M}`, form, ...cells, ...(ceiling !== null ? oneThreadSystems.map(shareOfCeiling) : [])]);
       }
     }
     const ceilingLine = ceiling !== null
       ? `Ceiling of 128-bit SIMD with FMA on this CPU, ${dtype}: ${fixed(ceiling, 1)} GFLOP/s per core, ${fixed(ceiling * (cpu!.cores), 1)} on its ${cpu!.cores} cores (${cpu!.ceiling.derivation}). ` +
         `NumPy's BLAS is not bound by it: its ${cpu!.avx512 ? '512-bit (AVX-512) kernels have up to 4×' : '256-bit (AVX2) kernels have 2×'} it.`
       : `Ceiling of 128-bit SIMD with FMA on this CPU: ${cpu?.ceiling?.derivation ?? 'unknown'}.`;
-    return `${dtype} products:\n\n` + table(['N×D×M', 'product', ...systems.map((s) => `${s} GFLOP/s`), ...(ceiling !== null ? [`${oneThread} % of 1-core ceiling`] : [])], kernelRows) + '\n\n' + ceilingLine;
+    return `${dtype} products:\n\n` + table(['N×D×M', 'product', ...systems.map((s) => `${s} GFLOP/s`), ...(ceiling !== null ? oneThreadSystems.map((s) => `${s} % of 1-core ceiling`) : [])], kernelRows) + '\n\n' + ceilingLine;
   }).join('\n\n');
   const profile = table(
-    ['model', 'batch', 'dtype', 'epoch ms', ...PROFILE_CATEGORIES.map((c) => `${c} %`), 'other %'],
+    ['model', 'batch', 'dtype', 'numerics', 'epoch ms', ...PROFILE_CATEGORIES.map((c) => `${c} %`), 'other %'],
     r.rows.map((row) => [
-      row.model, String(row.batch), row.dtype, fixed(row.profile.epochMs, 1),
+      row.model, String(row.batch), row.dtype, numericsOf(row), fixed(row.profile.epochMs, 1),
       ...[...PROFILE_CATEGORIES, 'other' as const].map((c) => fixed(100 * row.profile.share[c], 1)),
     ]),
-    3,
+    4,
   );
   const oneThreadRows = r.rows.filter((row) => row.nnlabOneThread !== null);
   const threads = oneThreadRows.length === 0 ? [] : [
     `Threads: the default (${r.env.kernelThreads} threads, each large job shape shared only where measured to pay, see lib/kernels/choose.ts) against one thread (every job on the main thread, as NNLAB_THREADS=1), same run:`,
     '',
     table(
-      ['model', 'batch', 'dtype', 'default s/epoch', '1 thread s/epoch', 'default ÷ 1 thread', 'default infer/s', '1 thread infer/s', 'infer default ÷ 1 thread', 'the default chose'],
+      ['model', 'batch', 'dtype', 'numerics', 'default s/epoch', '1 thread s/epoch', 'default ÷ 1 thread', 'default infer/s', '1 thread infer/s', 'infer default ÷ 1 thread', 'the default chose'],
       oneThreadRows.map((row) => [
-        row.model, String(row.batch), row.dtype,
+        row.model, String(row.batch), row.dtype, numericsOf(row),
         fixed(row.nnlab.epochS, 3) + star(row.nnlab.extrapolated), fixed(row.nnlabOneThread!.epochS, 3) + star(row.nnlabOneThread!.extrapolated),
         ratio(row.threadRatio), count(row.nnlab.inferSamplesPerS), count(row.nnlabOneThread!.inferSamplesPerS), ratio(row.inferThreadRatio),
         row.threadChoice ? describeChoice(row.threadChoice) : '–',
       ]),
-      3,
+      4,
     ),
     '',
     'default ÷ 1 thread above 1.00: that row ran slower with the default than on one thread.',
     '',
   ];
-  const header = `nnlab bench — ${r.env.node}, kernels ${r.env.kernels} (${r.env.kernelThreads ?? 1} thread(s), numerics ${r.env.numerics ?? 'exact'}), CPU: ${r.env.cpuLine ?? `${r.env.cpus} CPUs (${r.env.cpuModel})`}; load average ${[r.env.loadavgAtStart, r.env.loadavgAtEnd].map((l) => (l as number[] | undefined)?.[0]?.toFixed(2) ?? '?').join(' → ')}; NumPy reference: ${r.referenceStatus}; TensorFlow.js: ${r.tfjsStatus ?? 'not run'}`;
+  const header = `nnlab bench — ${r.env.node}, kernels ${r.env.kernels} (${r.env.kernelThreads ?? 1} thread(s), numerics ${r.env.numerics ?? 'exact'}), CPU: ${r.env.cpuLine ?? `${r.env.cpus} CPUs (${r.env.cpuModel})`}; load average ${[r.env.loadavgAtStart, r.env.loadavgAtEnd].map((l) => (l as number[] | undefined)?.[0]?.toFixed(2) ?? '?').join(' → ')}; numerics of the rows: ${r.numericsStatus ?? r.env.numerics ?? 'exact'}; NumPy reference: ${r.referenceStatus}; TensorFlow.js: ${r.tfjsStatus ?? 'not run'}`;
   const perModel = r.rows.length === 0 ? [] : [
     train,
     '',
@@ -464,13 +518,18 @@ export function formatBench(r: BenchResult): string {
   return [header, '', ...perModel, ...kernelPart, ...(r.grid ? ['', formatGrid(r.grid)] : [])].join('\n');
 }
 
+/** A row's numerics mode (`exact` for a JSON file from before the modes). */
+function numericsOf(row: BenchRow): Numerics {
+  return row.numerics ?? 'exact';
+}
+
 /** The grid side by side: wall times and ratios, then the time per kind of configuration. */
 export function formatGrid(g: GridResult): string {
   const engines = g.references.map((ref) => ref.engine);
   const name = (e: string) => (e === 'numpy' ? 'NumPy' : e === 'torch' ? 'PyTorch' : e);
   const walls = table(
     ['system', 'version', 'wall s', 'nnlab ÷ it'],
-    [['nnlab', `nnlab ${nnlabVersion()}, ${g.dtype}`, fixed(g.nnlab_wall_s, 1), '–'],
+    [['nnlab', `nnlab ${nnlabVersion()}, ${g.dtype}, ${g.numerics ?? 'exact'}`, fixed(g.nnlab_wall_s, 1), '–'],
       ...g.references.map((ref) => [name(ref.engine), `${ref.version}, ${g.dtype}`, fixed(ref.wall_s, 1), fixed(ref.ratio, 2)])],
   );
   const kinds = table(
@@ -501,7 +560,7 @@ export function formatShares(p: EpochProfile): string {
  * part two-lane SIMD bounds, see assembly/gemm.ts) against the rest.
  */
 export function verdict(row: BenchRow): string {
-  const head = `${row.model} b${row.batch} ${row.dtype}:`;
+  const head = `${row.model} b${row.batch} ${row.dtype} ${numericsOf(row)}:`;
   const word = (ratio: number) => (ratio <= 1 ? 'faster' : 'slower');
   if (row.trainRatio === null) return `${head} no NumPy figure (reference not run)`;
   let line = `${head} ${row.trainRatio.toFixed(2)}× NumPy ${row.dtype} — ${word(row.trainRatio)}`;
