@@ -22,7 +22,7 @@ import type { DType } from '../nn/matrix.js';
 import { numericsMode, type Numerics } from '../kernels/index.js';
 import { mustBeOneOf, mustBePositiveInteger } from '../util/validate.js';
 import { describeBlas, findPython, PROJECT_ROOT, referenceEnv, type BlasLibrary } from './reference.js';
-import { runGridJob, type GridConfig, type GridJob, type GridJobResult } from './grid_job.js';
+import { GRID_ACTIVATIONS, runGridJob, type GridConfig, type GridJob, type GridJobResult } from './grid_job.js';
 
 /** The project's copy of the report's grid (shipped with the package). */
 export const GRID_FILE = join(PROJECT_ROOT, 'lib', 'bench', 'grid.json');
@@ -31,7 +31,6 @@ export const SHARED_GRID_FILE = resolve(PROJECT_ROOT, '../shared/bench/grid.json
 /** The references' timer of the same grid, beside a checkout. */
 export const DEFAULT_GRID_REFERENCE = resolve(PROJECT_ROOT, '../shared/bench/grid_reference.py');
 
-const ACTIVATIONS = ['relu', 'sigmoid', 'tanh'] as const;
 export type { GridConfig } from './grid_job.js';
 
 export interface GridSpec {
@@ -58,7 +57,7 @@ export function loadGrid(file = GRID_FILE): GridSpec {
     if (typeof c.name !== 'string' || c.name === '') throw new Error(`${at('name')} must be a non-empty string`);
     if (!Array.isArray(c.hidden) || c.hidden.length === 0) throw new Error(`${at('hidden')} must be a non-empty list of widths`);
     c.hidden.forEach((w, j) => mustBePositiveInteger(at(`hidden[${j}]`), w));
-    mustBeOneOf(at('act'), c.act, ACTIVATIONS);
+    mustBeOneOf(at('act'), c.act, GRID_ACTIVATIONS);
     if (typeof c.batchnorm !== 'boolean') throw new Error(`${at('batchnorm')} must be true or false`);
     if (!(typeof c.lr === 'number' && c.lr > 0)) throw new Error(`${at('lr')} must be a positive number`);
     if (!(typeof c.reg === 'number' && c.reg >= 0)) throw new Error(`${at('reg')} must be a number ≥ 0`);
