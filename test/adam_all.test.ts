@@ -5,82 +5,17 @@
  * in both number types, on one thread and shared; and where it cannot give that, it declines.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { Matrix, type Allocator, type DType } from '../lib/nn/matrix.js';
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { Matrix, type DType } from '../lib/nn/matrix.js';
 import { adam, type AdamConfig } from '../lib/nn/optim.js';
 import { Rng } from '../lib/nn/random.js';
 import { adamAll } from '../lib/fast/adam_all.js';
-import { kernels, kernelBackend, setKernelBackend, wasmAvailable } from '../lib/kernels/index.js';
+import { kernelBackend, setKernelBackend, wasmAvailable } from '../lib/kernels/index.js';
 import { forceThreadSharing, kernelThreads } from '../lib/kernels/wasm.js';
+import { NETS, copies, gradients, race, resident, state } from './adam_all_race.js';
 
-/** Resident storage, as the fast engine gives parameters (and so their moments): see StepWorkspace. */
-const resident: Allocator = { take: (f32, n) => (f32 ? kernels.alloc32(n) : kernels.alloc(n)) };
-
-/**
- * The parameter shapes of a net with these layer widths (W then b per layer). Odd element
- * counts throughout (7×13 = 91, 1×13, …): ragged SIMD tails in both types.
- */
-function shapesOf(widths: number[]): [string, number, number][] {
-  return widths.slice(1).flatMap((out, i): [string, number, number][] => [[`W${i + 1}`, widths[i], out], [`b${i + 1}`, 1, out]]);
-}
-
-const NETS: number[][] = [
-  [7, 3],
-  [7, 13, 5, 3],
-  [9, ...Array<number>(16).fill(11), 3], // 17 layers, 34 parameters
-  [131, 127, 12], // W1 has 16,637 elements: large enough to be shared between threads
-];
-
-type Params = Record<string, Matrix>;
-
-/** Fresh random gradients for every parameter, in dtype, as the fast engine's step arena would hold (resident). */
-function gradients(rng: Rng, params: Params, dtype: DType, where: Allocator | null): Params {
-  return Object.fromEntries(Object.entries(params).map(([k, w]) => {
-    const g = where ? new Matrix(w.rows, w.cols, where.take(dtype === 'float32', w.rows * w.cols), where) : Matrix.zeros(w.rows, w.cols, dtype);
-    g.data.set(rng.gaussianMatrix(w.rows, w.cols, 0.3).astype(dtype).data);
-    return [k, g];
-  }));
-}
-
-/** Copies of params in ordinary memory (or resident, with `where`). */
-function copies(params: Params, where: Allocator | null): Params {
-  return Object.fromEntries(Object.entries(params).map(([k, w]) => {
-    const c = where ? new Matrix(w.rows, w.cols, where.take(w.dtype === 'float32', w.rows * w.cols), where) : Matrix.zeros(w.rows, w.cols, w.dtype);
-    c.data.set(w.data);
-    return [k, c];
-  }));
-}
-
-const bits = (m: Matrix | undefined) => (m === undefined ? undefined : { dtype: m.dtype, values: Array.from(m.data) });
-const state = (params: Params, configs: Record<string, AdamConfig>) => Object.fromEntries(Object.keys(params).map((k) => [k, {
-  w: bits(params[k]), ...configs[k], m: bits(configs[k].m), v: bits(configs[k].v),
-}]));
-
-/**
- * `steps` Adam steps on a net of these widths: the reference (optim.ts's adam per parameter, in
- * ordinary memory) and the fused one (first step per parameter, as the Solver does when m and
- * v do not exist yet; then adamAll), on the same gradients. Returns both states and how many
- * fused steps ran.
- */
-function race(widths: number[], dtype: DType, steps: number, seed: number) {
-  const rng = new Rng(seed);
-  const init: Params = Object.fromEntries(shapesOf(widths).map(([k, r, c]) => [k, rng.gaussianMatrix(r, c, 0.5).astype(dtype)]));
-  const plain = copies(init, null), fused = copies(init, resident);
-  const hyper = { learningRate: 3e-2, beta1: 0.8, beta2: 0.95 };
-  const plainConfigs: Record<string, AdamConfig> = {}, fusedConfigs: Record<string, AdamConfig> = {};
-  for (const k of Object.keys(init)) {
-    plainConfigs[k] = { ...hyper };
-    fusedConfigs[k] = { ...hyper };
-  }
-  let fusedSteps = 0;
-  for (let s = 0; s < steps; s++) {
-    const g = gradients(rng, init, dtype, resident);
-    const gPlain = copies(g, null);
-    for (const k of Object.keys(plain)) adam(plain[k], gPlain[k], plainConfigs[k]);
-    if (adamAll(fused, g, fusedConfigs)) fusedSteps++;
-    else for (const k of Object.keys(fused)) adam(fused[k], g[k], fusedConfigs[k]);
-  }
-  return { plain: state(plain, plainConfigs), fused: state(fused, fusedConfigs), fusedSteps };
-}
+const ROOT = path.resolve(import.meta.dirname, '..');
 
 describe.runIf(wasmAvailable())('Adam over all parameters in one call', () => {
   const initial = kernelBackend();
@@ -110,6 +45,25 @@ describe.runIf(wasmAvailable())('Adam over all parameters in one call', () => {
       }
     });
   }
+
+  it('a process with one kernel thread (NNLAB_THREADS=1: every parameter in the one call) gives the same bits', () => {
+    setKernelBackend('wasm');
+    const here = (['float64', 'float32'] as DType[]).map((dtype) => race(NETS[3], dtype, 4, 30).plain);
+    const code = `import { race, NETS } from './test/adam_all_race.ts';
+      import { kernelThreads } from './lib/kernels/wasm.ts';
+      import { setKernelBackend } from './lib/kernels/index.ts';
+      setKernelBackend('wasm');
+      const runs = ['float64', 'float32'].map((dtype) => race(NETS[3], dtype, 4, 30));
+      process.stdout.write(JSON.stringify({ threads: kernelThreads, steps: runs.map((r) => r.fusedSteps), fused: runs.map((r) => r.fused) }));`;
+    const child = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], {
+      cwd: ROOT, encoding: 'utf8', maxBuffer: 1 << 28, env: { ...process.env, NNLAB_THREADS: '1', NNLAB_KERNELS: 'wasm' },
+    });
+    expect(child.status, child.stderr).toBe(0);
+    const there = JSON.parse(child.stdout) as { threads: number; steps: number[]; fused: unknown[] };
+    expect(there.threads).toBe(1);
+    expect(there.steps).toEqual([3, 3]);
+    expect(there.fused).toEqual(JSON.parse(JSON.stringify(here)));
+  }, 60_000);
 
   it('declines, changing nothing, where it cannot give adam\'s result', () => {
     setKernelBackend('wasm');
