@@ -11,13 +11,13 @@ import { Matrix, type DType } from '../lib/nn/matrix.js';
 import { adam, type AdamConfig } from '../lib/nn/optim.js';
 import { Rng } from '../lib/nn/random.js';
 import { adamAll } from '../lib/fast/adam_all.js';
-import { kernelBackend, setKernelBackend, wasmAvailable } from '../lib/kernels/index.js';
+import { kernelBackend, setKernelBackend } from '../lib/kernels/index.js';
 import { forceThreadSharing, kernelThreads } from '../lib/kernels/wasm.js';
 import { NETS, copies, gradients, race, resident, state } from './adam_all_race.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 
-describe.runIf(wasmAvailable())('Adam over all parameters in one call', () => {
+describe('Adam over all parameters in one call', () => {
   const initial = kernelBackend();
   afterEach(() => {
     setKernelBackend(initial);
