@@ -9,10 +9,13 @@
  * batch 32; and runGridJob (lib/bench/grid_job.ts) for two of the report grid's deepest nets
  * (relu, 15 hidden layers of 10 and of 50, batch 64, float32, 20 epochs, 5,952 training and
  * 1,488 validation rows): once plain (its wall time), once under the kernel profile (its
- * shares). Prints every value and the medians. Run it with NNLAB_THREADS set as wanted: the
+ * shares); and, on a build that has it, optim.ts's adam per parameter against the one call
+ * alone. Prints every value and the medians. Run it with NNLAB_THREADS set as wanted: the
  * children inherit the environment.
  */
 import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
 import { resolve, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -47,6 +50,39 @@ async function measureOne(dist) {
     const kernelMs = PROFILE_CATEGORIES.reduce((s, c) => s + profile.ms[c], 0);
     out[`grid ${config.name}`] = { ms: plain.seconds * 1000, adam: profile.ms.adam / totalMs, other: 1 - kernelMs / totalMs };
   }
+  // The update alone, where the build has the one call: optim.ts's adam per parameter against
+  // lib/fast/adam_all.ts's adamAll, on the resident float32 parameters of a 15×[10] net (the
+  // fast engine's case), µs per step, best of 7 rounds of 300 steps.
+  if (existsSync(join(dist, 'fast', 'adam_all.js'))) {
+    const { Matrix } = await load('nn/matrix.js');
+    const { adam } = await load('nn/optim.js');
+    const { adamAll } = await load('fast/adam_all.js');
+    const { kernels } = await load('kernels/index.js');
+    const resident = { take: (f32, n) => (f32 ? kernels.alloc32(n) : kernels.alloc(n)) };
+    const widths = [784, ...Array(15).fill(10), 12];
+    const P = {}, G = {}, perParameter = {}, oneCall = {};
+    const matrix = (r, c) => {
+      const m = new Matrix(r, c, kernels.alloc32(r * c), resident);
+      for (let i = 0; i < m.data.length; i++) m.data[i] = ((i * 7919) % 2003) / 2003 - 0.5;
+      return m;
+    };
+    widths.slice(1).forEach((o, i) => { P[`W${i + 1}`] = matrix(widths[i], o); P[`b${i + 1}`] = matrix(1, o); });
+    for (const k of Object.keys(P)) {
+      G[k] = matrix(P[k].rows, P[k].cols);
+      adam(P[k], G[k], (perParameter[k] = {}));
+      adam(P[k], G[k], (oneCall[k] = {}));
+    }
+    const best = { perParameter: Infinity, oneCall: Infinity };
+    for (let round = 0; round < 7; round++) {
+      let t0 = performance.now();
+      for (let i = 0; i < 300; i++) for (const k of Object.keys(P)) adam(P[k], G[k], perParameter[k]);
+      best.perParameter = Math.min(best.perParameter, (performance.now() - t0) / 300 * 1000);
+      t0 = performance.now();
+      for (let i = 0; i < 300; i++) if (!adamAll(P, G, oneCall)) throw new Error('bench-adam-all: adamAll declined');
+      best.oneCall = Math.min(best.oneCall, (performance.now() - t0) / 300 * 1000);
+    }
+    out['update 15x[10] µs'] = best;
+  }
   return out;
 }
 
@@ -71,6 +107,10 @@ if (values.one !== undefined) {
   }
   console.log(`NNLAB_THREADS=${process.env.NNLAB_THREADS ?? '(default)'}, Node ${process.version}, ${runs} runs each; ms, adam share %, other share %; median [all values]`);
   const fmt = (xs, scale, digits) => `${(median(xs) * scale).toFixed(digits)} [${xs.map((x) => (x * scale).toFixed(digits)).join(', ')}]`;
+  const update = results.mine.map((x) => x['update 15x[10] µs']).filter((x) => x !== undefined);
+  if (update.length > 0) {
+    console.log(`Adam update alone, 15x[10] net, 32 float32 parameters, µs per step (best of 7), mine: per parameter ${fmt(update.map((x) => x.perParameter), 1, 1)}, one call ${fmt(update.map((x) => x.oneCall), 1, 1)}`);
+  }
   for (const row of Object.keys(results.base[0])) {
     for (const name of ['base', 'mine']) {
       const rs = results[name].map((x) => x[row]);

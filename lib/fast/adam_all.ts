@@ -11,7 +11,7 @@
  * and the kernel updates w, m, v. test/adam_all.test.ts checks it against adam.
  */
 import type { Matrix } from '../nn/matrix.js';
-import type { AdamConfig } from '../nn/engine.js';
+import type { OptimConfig as AdamConfig } from '../nn/engine.js';
 import { kernels, type AdamOperands } from '../kernels/index.js';
 import { powInt } from '../math/elementary.js';
 

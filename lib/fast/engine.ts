@@ -9,7 +9,7 @@
  */
 import { Matrix, type DType } from '../nn/matrix.js';
 import { kernels } from '../kernels/index.js';
-import type { Engine, Scorer, BatchOptions, AdamConfig } from '../nn/engine.js';
+import type { Engine, Scorer, BatchOptions, OptimConfig, UpdateRuleName } from '../nn/engine.js';
 import { StepWorkspace } from './step_workspace.js';
 import { EvalWorkspace } from './eval_workspace.js';
 import { adamAll } from './adam_all.js';
@@ -41,7 +41,7 @@ export class FastEngine implements Engine {
   }
 
   /** The rule 'adam' on every parameter in one kernel call (lib/fast/adam_all.ts); false for any other rule. */
-  updateAll(rule: string, params: Record<string, Matrix>, grads: Record<string, Matrix>, configs: Record<string, AdamConfig>): boolean {
+  updateAll(rule: UpdateRuleName, params: Record<string, Matrix>, grads: Record<string, Matrix>, configs: Record<string, OptimConfig>): boolean {
     return rule === 'adam' && adamAll(params, grads, configs);
   }
 

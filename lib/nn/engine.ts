@@ -11,9 +11,9 @@
  */
 import { Matrix, checkFinite, type DType } from './matrix.js';
 import { softmaxLoss } from './layers.js';
-import type { AdamConfig } from './optim.js';
+import type { OptimConfig, UpdateRuleName } from './optim.js';
 
-export type { AdamConfig };
+export type { OptimConfig, UpdateRuleName };
 
 /** What evaluation runs: a model's forward pass in test mode (see FullyConnectedNet.scores). */
 export interface Scorer {
@@ -63,7 +63,7 @@ export interface Engine {
    * when done; false, with nothing changed, where the engine has no faster way (any rule but
    * 'adam', a first step, parameters or configs that differ), and then the Solver's loop runs.
    */
-  updateAll?(rule: string, params: Record<string, Matrix>, grads: Record<string, Matrix>, configs: Record<string, AdamConfig>): boolean;
+  updateAll?(rule: UpdateRuleName, params: Record<string, Matrix>, grads: Record<string, Matrix>, configs: Record<string, OptimConfig>): boolean;
   /** The input of a training step on X for a model with these parameters: X itself, or X where the engine keeps it. */
   stepInput(X: Matrix, params: Record<string, Matrix>): Matrix;
   /**
