@@ -372,7 +372,7 @@ const ADAM_ENTRY_INTS = 5;
  * (PARALLEL_MIN_ELEMENTS) still goes through adamWasmImpl on its own, where the chooser decides
  * per shape whether sharing pays: its kernel takes 120–550 µs (784×50 to 784×100, measured),
  * against under 1 µs for the JavaScript of its own call (15×[10] net, 32 parameters: 43 µs a
- * step per parameter, 22 µs in one call, best of 7), so nothing is lost by leaving that
+ * step per parameter, 23 µs in one call, best of 7), so nothing is lost by leaving that
  * decision in place. One call pays for the small ones, whose per-call JavaScript costs as much
  * as their update. The bits are those of one adam call per parameter either way (a parameter's
  * elements depend on nothing else), on any number of threads.
