@@ -9,9 +9,10 @@
  */
 import { Matrix, type DType } from '../nn/matrix.js';
 import { kernels } from '../kernels/index.js';
-import type { Engine, Scorer, BatchOptions } from '../nn/engine.js';
+import type { Engine, Scorer, BatchOptions, OptimConfig, UpdateRuleName } from '../nn/engine.js';
 import { StepWorkspace } from './step_workspace.js';
 import { EvalWorkspace } from './eval_workspace.js';
+import { adamAll } from './adam_all.js';
 
 export class FastEngine implements Engine {
   private readonly step = new StepWorkspace();
@@ -37,6 +38,11 @@ export class FastEngine implements Engine {
     if (!kernels.inPlace(dscores.data)) return null;
     const loss = fused(scores.rows, scores.cols, scores.data, y, dscores.data);
     return loss === null ? null : { loss, dscores };
+  }
+
+  /** The rule 'adam' on every parameter in one kernel call (lib/fast/adam_all.ts); false for any other rule. */
+  updateAll(rule: UpdateRuleName, params: Record<string, Matrix>, grads: Record<string, Matrix>, configs: Record<string, OptimConfig>): boolean {
+    return rule === 'adam' && adamAll(params, grads, configs);
   }
 
   forEachBatch(model: Scorer, X: Matrix, options: BatchOptions, visit: (scores: Matrix, first: number) => void): void {

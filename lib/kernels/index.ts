@@ -19,13 +19,13 @@
  *   (an engine without relaxed SIMD, a CPU without FMA) `fused` is not available either. Asked
  *   for where it is not available, nnlab says so once on stderr and runs `exact`.
  */
-import { adamJs, gatherRowsJs, gemmJs, type Adam, type Floats, type GatherRows, type Gemm, type SoftmaxLoss } from './js.js';
-import { adamWasm, allocResident, allocResident32, gatherRowsWasm, softmaxLossWasm, freeResident, fusedLoadError, gemmWasm, isResident, kernelThreads, setWasmFused, tableWasm, wasmLoadError } from './wasm.js';
+import { adamJs, gatherRowsJs, gemmJs, type Adam, type AdamAll, type Floats, type GatherRows, type Gemm, type SoftmaxLoss } from './js.js';
+import { adamWasm, adamAllWasm, allocResident, allocResident32, gatherRowsWasm, softmaxLossWasm, freeResident, fusedLoadError, gemmWasm, isResident, kernelThreads, setWasmFused, tableWasm, wasmLoadError } from './wasm.js';
 import { tableJs, type TableKernels } from './table.js';
 import { KernelProfile, type KernelCategory } from './profile.js';
 
 export { forceThreadSharing } from './wasm.js';
-export type { Adam, Floats, GatherRows, Gemm, SoftmaxLoss } from './js.js';
+export type { Adam, AdamAll, AdamOperands, Floats, GatherRows, Gemm, SoftmaxLoss } from './js.js';
 export type { TableKernels } from './table.js';
 export { KernelProfile, PROFILE_CATEGORIES, type KernelCategory, type ProfileCategory } from './profile.js';
 export type KernelBackend = 'wasm' | 'js';
@@ -41,6 +41,11 @@ export const NUMERICS_MODES: readonly Numerics[] = ['exact', 'fused'];
 export interface Kernels extends TableKernels {
   gemm: Gemm;
   adam: Adam;
+  /**
+   * Adam on every parameter of a list in one call, on resident operands (see the AdamAll type);
+   * null on the TypeScript backend, where the update runs per parameter.
+   */
+  adamAll: AdamAll | null;
   /** Gathers listed rows of a dataset into a minibatch (the fast engine's training steps). */
   gatherRows: GatherRows;
   /**
@@ -66,14 +71,14 @@ export interface Kernels extends TableKernels {
 }
 
 const JS_KERNELS: Kernels = {
-  ...tableJs, gemm: gemmJs, adam: adamJs, gatherRows: gatherRowsJs, softmaxLoss: null,
+  ...tableJs, gemm: gemmJs, adam: adamJs, adamAll: null, gatherRows: gatherRowsJs, softmaxLoss: null,
   alloc: (n) => new Float64Array(n), alloc32: (n) => new Float32Array(n),
   inPlace: () => true,
   free: () => {},
 };
-const WASM_KERNELS: Kernels | null = gemmWasm && adamWasm && gatherRowsWasm && softmaxLossWasm && tableWasm
+const WASM_KERNELS: Kernels | null = gemmWasm && adamWasm && adamAllWasm && gatherRowsWasm && softmaxLossWasm && tableWasm
   ? {
-    ...tableWasm, gemm: gemmWasm, adam: adamWasm, gatherRows: gatherRowsWasm, softmaxLoss: softmaxLossWasm,
+    ...tableWasm, gemm: gemmWasm, adam: adamWasm, adamAll: adamAllWasm, gatherRows: gatherRowsWasm, softmaxLoss: softmaxLossWasm,
     alloc: (n) => allocResident(n) ?? new Float64Array(n),
     alloc32: (n) => allocResident32(n) ?? new Float32Array(n),
     inPlace: isResident,
@@ -92,7 +97,7 @@ export let kernels: Kernels = JS_KERNELS;
 /** Which profile category each kernel's time goes to (storage functions are not timed). */
 function categoryOf(name: string): KernelCategory | null {
   if (name === 'gemm') return 'products';
-  if (name === 'adam') return 'adam';
+  if (name === 'adam' || name === 'adamAll') return 'adam';
   if (name === 'alloc' || name === 'alloc32' || name === 'inPlace' || name === 'free') return null;
   return 'elementwise'; // the table's streaming kernels, the minibatch gather and the softmax loss
 }
