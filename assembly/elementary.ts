@@ -143,3 +143,111 @@ export function lnStdlib(x: f64): f64 {
   if (k == 0) return f - (s * (f - R));
   return (fk * LN2_HI) - (((s * (f - R)) - (fk * LN2_LO)) - f);
 }
+
+// expm1, tanh and sigmoid: the activations' kernels (assembly/elementwise.ts) need them. The
+// activation test (test/activations-kernel.test.ts) compares expm1 with @stdlib's and tanh and
+// sigmoid with lib/math/elementary.ts's, bit for bit.
+
+const HALF_LN2: f64 = 3.46573590279972654709e-01; // 0x3FD62E42 0xFEFA39EF
+const LN2_INV: f64 = 1.44269504088896338700e+00; // 1/ln(2), 0x3FF71547 0x652B82FE
+const LN2X56: f64 = 3.88162421113569373274e+01; // 56·ln(2), 0x4043687A 0x9F1AF2B1
+const LN2_HALFX3: f64 = 1.03972077083991796413e+00; // 1.5·ln(2), 0x3FF0A2B2 0x3F3BAB73
+const TWO_M54_HIGH: i32 = 0x3c900000; // the high word of 2⁻⁵⁴
+
+/** @stdlib/math-base-special-expm1's polyval_q.js (the x === 0 branch included). */
+// @ts-ignore: decorator
+@inline
+function expm1Poly(x: f64): f64 {
+  if (x == 0.0) return -0.03333333333333313;
+  return -0.03333333333333313 + (x * (0.0015873015872548146 + (x * (-0.0000793650757867488 + (x * (0.000004008217827329362 + (x * -2.0109921818362437e-7)))))));
+}
+
+/**
+ * e^x − 1: @stdlib/math-base-special-expm1 (fdlibm's s_expm1.c), line by line. stdlib's
+ * `k |= 0` truncates toward zero like <i32>, and |k| ≤ 1024 here, so no wrap-around.
+ */
+// @ts-ignore: decorator
+@inline
+export function expm1Stdlib(x: f64): f64 {
+  if (x == Infinity || isNaN(x)) return x;
+  if (x == -Infinity) return -1.0;
+  if (x == 0.0) return x; // ±0
+  const sign = x < 0.0;
+  let y = sign ? -x : x;
+  if (y >= LN2X56) { // |x| ≥ 56·ln(2)
+    if (sign) return -1.0;
+    if (y >= EXP_OVERFLOW) return Infinity;
+  }
+  const hx = <i32>highWord(y);
+  let k: i32 = 0, hi: f64, lo: f64, c: f64 = 0.0;
+  if (y > HALF_LN2) { // argument reduction: x = k·ln(2) + (hi − lo)
+    if (y < LN2_HALFX3) {
+      if (sign) { hi = x + LN2_HI; lo = -LN2_LO; k = -1; } else { hi = x - LN2_HI; lo = LN2_LO; k = 1; }
+    } else {
+      k = sign ? <i32>((LN2_INV * x) - 0.5) : <i32>((LN2_INV * x) + 0.5);
+      const t = <f64>k;
+      hi = x - (t * LN2_HI); // exact
+      lo = t * LN2_LO;
+    }
+    x = hi - lo;
+    c = (hi - x) - lo;
+  } else if (hx < TWO_M54_HIGH) {
+    return x; // |x| < 2⁻⁵⁴
+  }
+  const halfX = 0.5 * x;
+  const z = x * halfX;
+  const r1 = 1.0 + (z * expm1Poly(z));
+  let t = 3.0 - (r1 * halfX);
+  let e = z * ((r1 - t) / (6.0 - (x * t)));
+  if (k == 0) return x - ((x * e) - z);
+  const twopk = reinterpret<f64>(<u64>(<u32>(1023 + k) << 20) << 32); // 2^k
+  e = (x * (e - c)) - c;
+  e -= z;
+  if (k == -1) return (0.5 * (x - e)) - 0.5;
+  if (k == 1) {
+    if (x < -0.25) return -2.0 * (e - (x + 0.5));
+    return 1.0 + (2.0 * (x - e));
+  }
+  if (k <= -2 || k > 56) { // exp(x) − 1 is then exp(x) to the precision kept
+    y = 1.0 - (e - x);
+    if (k == 1024) y = withHighWord(y, highWord(y) + (<u32>k << 20));
+    else y *= twopk;
+    return y - 1.0;
+  }
+  if (k < 20) {
+    t = withHighWord(1.0, <u32>(0x3ff00000 - (0x200000 >> k))); // 1 − 2^−k
+    y = t - (e - x);
+  } else {
+    t = withHighWord(1.0, <u32>((1023 - k) << 20)); // 2^−k
+    y = x - (e + t);
+    y += 1.0;
+  }
+  return y * twopk;
+}
+
+/** lib/math/elementary.ts's tanh (fdlibm's s_tanh.c on expm1): the same branches and operations. */
+// @ts-ignore: decorator
+@inline
+export function tanhOf(x: f64): f64 {
+  const ax = Math.abs(x);
+  if (!(ax < 22.0)) return isNaN(x) ? x : x < 0.0 ? -1.0 : 1.0;
+  if (ax < 2.7755575615628914e-17) return x; // 2⁻⁵⁵
+  let z: f64;
+  if (ax >= 1.0) {
+    const t = expm1Stdlib(2.0 * ax);
+    z = 1.0 - 2.0 / (t + 2.0);
+  } else {
+    const t = expm1Stdlib(-2.0 * ax);
+    z = -t / (t + 2.0);
+  }
+  return x < 0.0 ? -z : z;
+}
+
+/** lib/math/elementary.ts's sigmoid: 1/(1 + e^−x) for x ≥ 0, e^x/(1 + e^x) otherwise (NaN too). */
+// @ts-ignore: decorator
+@inline
+export function sigmoidOf(x: f64): f64 {
+  if (x >= 0.0) return 1.0 / (1.0 + expStdlib(-x));
+  const e = expStdlib(x);
+  return e / (1.0 + e);
+}
