@@ -1,12 +1,14 @@
 /**
- * exp and ln as lib/math/elementary.ts computes them (@stdlib/math-base-special-exp and -ln,
- * version pinned in package.json: fdlibm's e_exp.c and e_log.c), ported line by line so that
- * WebAssembly gives the same bits: the same constants, the same operations in the same order
- * (float64 `+ - * /` and trunc are exactly specified in both languages, and there is no fused
- * multiply-add in scalar WebAssembly). The softmax loss (assembly/softmax.ts) needs them;
- * test/softmax.test.ts compares both functions with the TypeScript ones on edge cases and 10⁵
- * arguments across their ranges. A change to either package must change this file too (the
- * test fails until it does).
+ * exp, ln, expm1, tanh and sigmoid as lib/math/elementary.ts computes them
+ * (@stdlib/math-base-special-exp, -ln and -expm1, versions pinned in package.json: fdlibm's
+ * e_exp.c, e_log.c and s_expm1.c), ported line by line so that WebAssembly gives the same bits:
+ * the same constants, the same operations in the same order (float64 `+ - * /` and trunc are
+ * exactly specified in both languages, and there is no fused multiply-add in scalar
+ * WebAssembly). The softmax loss (assembly/softmax.ts) needs exp and ln, the activations
+ * (assembly/elementwise.ts) tanh and sigmoid. test/softmax.test.ts and
+ * test/activations-kernel.test.ts compare them with the TypeScript ones on edge cases and 10⁵
+ * arguments across their ranges. A change to any of these packages, or to tanh or sigmoid in
+ * lib/math/elementary.ts, must change this file too (the tests fail until it does).
  */
 
 const LN2_HI: f64 = 6.93147180369123816490e-01;
@@ -144,9 +146,7 @@ export function lnStdlib(x: f64): f64 {
   return (fk * LN2_HI) - (((s * (f - R)) - (fk * LN2_LO)) - f);
 }
 
-// expm1, tanh and sigmoid: the activations' kernels (assembly/elementwise.ts) need them. The
-// activation test (test/activations-kernel.test.ts) compares expm1 with @stdlib's and tanh and
-// sigmoid with lib/math/elementary.ts's, bit for bit.
+// expm1, tanh and sigmoid, for the activations' kernels.
 
 const HALF_LN2: f64 = 3.46573590279972654709e-01; // 0x3FD62E42 0xFEFA39EF
 const LN2_INV: f64 = 1.44269504088896338700e+00; // 1/ln(2), 0x3FF71547 0x652B82FE
