@@ -251,3 +251,43 @@ export function sigmoidOf(x: f64): f64 {
   const e = expStdlib(x);
   return e / (1.0 + e);
 }
+
+/**
+ * sigmoidOf on the two lanes of x, the same bits (test/activations-kernel.test.ts): both of its
+ * branches take e = e^z with z = −|x|, and in the common case, −708 ≤ z ≤ −2⁻²⁸ on both lanes,
+ * expStdlib is one straight path, computed here in f64x2 with the same operations in the same
+ * order (f64x2 arithmetic is IEEE 754 lane by lane, and never fused):
+ * - expPoly's `t == 0` branch gives what its polynomial gives at t = +0;
+ * - ldexp(y, k) is y·2^k: y is in [0.5, 2) and k ≥ −1021, so the result is normal and the
+ *   multiply by the power of two is exact, as setting the exponent is.
+ * Any other lane (near 0, beyond −708, NaN) sends the pair to sigmoidOf one lane at a time.
+ * Two lanes and no branch per element: about 4× the speed of the scalar loop on arguments of
+ * random sign (scripts/bench-activations.mjs kernels).
+ */
+// @ts-ignore: decorator
+@inline
+export function sigmoidPair(x: v128): v128 {
+  const z = f64x2.neg(f64x2.abs(x));
+  const common = v128.and(f64x2.le(z, f64x2.splat(-NEARZERO)), f64x2.ge(z, f64x2.splat(-708.0)));
+  if (!i64x2.all_true(common)) {
+    const a = sigmoidOf(f64x2.extract_lane(x, 0)), b = sigmoidOf(f64x2.extract_lane(x, 1));
+    return f64x2.replace_lane(f64x2.splat(a), 1, b);
+  }
+  const k = f64x2.trunc(f64x2.sub(f64x2.mul(f64x2.splat(LOG2_E), z), f64x2.splat(0.5)));
+  const hi = f64x2.sub(z, f64x2.mul(k, f64x2.splat(LN2_HI)));
+  const lo = f64x2.mul(k, f64x2.splat(LN2_LO));
+  const r = f64x2.sub(hi, lo);
+  const t = f64x2.mul(r, r);
+  let p = f64x2.mul(t, f64x2.splat(4.1381367970572385e-8));
+  p = f64x2.mul(t, f64x2.add(f64x2.splat(-0.0000016533902205465252), p));
+  p = f64x2.mul(t, f64x2.add(f64x2.splat(0.00006613756321437934), p));
+  p = f64x2.mul(t, f64x2.add(f64x2.splat(-0.0027777777777015593), p));
+  p = f64x2.add(f64x2.splat(0.16666666666666602), p);
+  const c = f64x2.sub(r, f64x2.mul(t, p));
+  const q = f64x2.div(f64x2.mul(r, c), f64x2.sub(f64x2.splat(2.0), c));
+  const y = f64x2.sub(f64x2.splat(1.0), f64x2.sub(f64x2.sub(lo, q), hi));
+  const kBits = i64x2.extend_low_i32x4_s(i32x4.trunc_sat_f64x2_s_zero(k));
+  const e = f64x2.mul(y, i64x2.shl(i64x2.add(kBits, i64x2.splat(1023)), 52)); // y·2^k
+  const one = f64x2.splat(1.0);
+  return f64x2.div(v128.bitselect(one, e, f64x2.ge(x, f64x2.splat(0.0))), f64x2.add(one, e));
+}
