@@ -252,6 +252,13 @@ export function sigmoidOf(x: f64): f64 {
   return e / (1.0 + e);
 }
 
+/** 2^k on two lanes for integral k in [−1022, 1023] held as f64x2 (exponent bits set directly). */
+// @ts-ignore: decorator
+@inline
+function pow2Pair(k: v128): v128 {
+  return i64x2.shl(i64x2.add(i64x2.extend_low_i32x4_s(i32x4.trunc_sat_f64x2_s_zero(k)), i64x2.splat(1023)), 52);
+}
+
 /**
  * sigmoidOf on the two lanes of x, the same bits (test/activations-kernel.test.ts): both of its
  * branches take e = e^z with z = −|x|, and in the common case, −708 ≤ z ≤ −2⁻²⁸ on both lanes,
@@ -286,8 +293,67 @@ export function sigmoidPair(x: v128): v128 {
   const c = f64x2.sub(r, f64x2.mul(t, p));
   const q = f64x2.div(f64x2.mul(r, c), f64x2.sub(f64x2.splat(2.0), c));
   const y = f64x2.sub(f64x2.splat(1.0), f64x2.sub(f64x2.sub(lo, q), hi));
-  const kBits = i64x2.extend_low_i32x4_s(i32x4.trunc_sat_f64x2_s_zero(k));
-  const e = f64x2.mul(y, i64x2.shl(i64x2.add(kBits, i64x2.splat(1023)), 52)); // y·2^k
+  const e = f64x2.mul(y, pow2Pair(k)); // ldexp(y, k)
   const one = f64x2.splat(1.0);
   return f64x2.div(v128.bitselect(one, e, f64x2.ge(x, f64x2.splat(0.0))), f64x2.add(one, e));
+}
+
+/**
+ * tanhOf on the two lanes of x, the same bits (test/activations-kernel.test.ts), for
+ * 2⁻⁵⁵ ≤ |x| < 22 on both lanes (else tanhOf lane by lane). tanhOf takes expm1(X) with
+ * X = 2|x| ≥ 2 or X = −2|x| in (−2, −2⁻⁵⁴]; on those arguments expm1Stdlib's paths are:
+ * - k = 0 (|X| ≤ ln2/2), k = −1 (|X| < 1.5·ln2) or k = trunc(X/ln2 ± 0.5): one reduction
+ *   hi = X − k·ln2_hi, lo = k·ln2_lo serves all three (for k = 0 it gives hi = X, lo = c = 0,
+ *   for k = −1 hi = X + LN2_HI and lo = −LN2_LO, as the special cases write them);
+ * - then one of five return formulas, by k: 0, −1, ≤ −2 or > 56, < 20, ≥ 20 (k = 1 and 1024
+ *   cannot occur here). All five are computed and the lane's own is selected.
+ */
+// @ts-ignore: decorator
+@inline
+export function tanhPair(x: v128): v128 {
+  const ax = f64x2.abs(x);
+  const common = v128.and(f64x2.ge(ax, f64x2.splat(2.7755575615628914e-17)), f64x2.lt(ax, f64x2.splat(22.0)));
+  if (!i64x2.all_true(common)) {
+    const a = tanhOf(f64x2.extract_lane(x, 0)), b = tanhOf(f64x2.extract_lane(x, 1));
+    return f64x2.replace_lane(f64x2.splat(a), 1, b);
+  }
+  const one = f64x2.splat(1.0), two = f64x2.splat(2.0), zero = f64x2.splat(0.0);
+  const big = f64x2.ge(ax, one); // tanhOf's branch: expm1(2|x|), else expm1(−2|x|)
+  const X = v128.bitselect(f64x2.mul(two, ax), f64x2.mul(f64x2.splat(-2.0), ax), big);
+  const y = f64x2.abs(X);
+  // expm1Stdlib's k: 0, −1 (only for X < 0), or rounded X/ln2.
+  const kRounded = f64x2.trunc(v128.bitselect(
+    f64x2.add(f64x2.mul(f64x2.splat(LN2_INV), X), f64x2.splat(0.5)),
+    f64x2.sub(f64x2.mul(f64x2.splat(LN2_INV), X), f64x2.splat(0.5)), big));
+  const reduced = f64x2.gt(y, f64x2.splat(HALF_LN2));
+  const k = v128.and(v128.bitselect(kRounded, f64x2.splat(-1.0), f64x2.ge(y, f64x2.splat(LN2_HALFX3))), reduced);
+  const hi = f64x2.sub(X, f64x2.mul(k, f64x2.splat(LN2_HI)));
+  const lo = f64x2.mul(k, f64x2.splat(LN2_LO));
+  const xr = f64x2.sub(hi, lo);
+  const c = f64x2.sub(f64x2.sub(hi, xr), lo);
+  const halfX = f64x2.mul(f64x2.splat(0.5), xr);
+  const z = f64x2.mul(xr, halfX);
+  let q = f64x2.mul(z, f64x2.splat(-2.0109921818362437e-7));
+  q = f64x2.mul(z, f64x2.add(f64x2.splat(0.000004008217827329362), q));
+  q = f64x2.mul(z, f64x2.add(f64x2.splat(-0.0000793650757867488), q));
+  q = f64x2.mul(z, f64x2.add(f64x2.splat(0.0015873015872548146), q));
+  q = f64x2.add(f64x2.splat(-0.03333333333333313), q);
+  const r1 = f64x2.add(one, f64x2.mul(z, q));
+  const t = f64x2.sub(f64x2.splat(3.0), f64x2.mul(r1, halfX));
+  const e = f64x2.mul(z, f64x2.div(f64x2.sub(r1, t), f64x2.sub(f64x2.splat(6.0), f64x2.mul(xr, t))));
+  const e2 = f64x2.sub(f64x2.sub(f64x2.mul(xr, f64x2.sub(e, c)), c), z);
+  const twopk = pow2Pair(k), twomk = pow2Pair(f64x2.neg(k));
+  const r0 = f64x2.sub(xr, f64x2.sub(f64x2.mul(xr, e), z)); // k = 0
+  const rm1 = f64x2.sub(f64x2.mul(f64x2.splat(0.5), f64x2.sub(xr, e2)), f64x2.splat(0.5)); // k = −1
+  const rExp = f64x2.sub(f64x2.mul(f64x2.sub(one, f64x2.sub(e2, xr)), twopk), one); // k ≤ −2 or k > 56
+  const rLow = f64x2.mul(f64x2.sub(f64x2.sub(one, twomk), f64x2.sub(e2, xr)), twopk); // 2 ≤ k < 20
+  const rHigh = f64x2.mul(f64x2.add(f64x2.sub(xr, f64x2.add(e2, twomk)), one), twopk); // 20 ≤ k ≤ 56
+  let em1 = v128.bitselect(rLow, rHigh, f64x2.lt(k, f64x2.splat(20.0)));
+  em1 = v128.bitselect(rExp, em1, v128.or(f64x2.le(k, f64x2.splat(-2.0)), f64x2.gt(k, f64x2.splat(56.0))));
+  em1 = v128.bitselect(rm1, em1, f64x2.eq(k, f64x2.splat(-1.0)));
+  em1 = v128.bitselect(r0, em1, f64x2.eq(k, zero));
+  // tanhOf from expm1: 1 − 2/(t + 2) for |x| ≥ 1, −t/(t + 2) below; the sign of x.
+  const d = f64x2.add(em1, two);
+  const zt = v128.bitselect(f64x2.sub(one, f64x2.div(two, d)), f64x2.div(f64x2.neg(em1), d), big);
+  return v128.bitselect(f64x2.neg(zt), zt, f64x2.lt(x, zero));
 }

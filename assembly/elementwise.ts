@@ -54,7 +54,7 @@
  * mispredicted about half the time (78,400 elements: 420 µs, against 110 all positive).
  */
 
-import { sigmoidOf, sigmoidPair, tanhOf } from './elementary';
+import { sigmoidOf, sigmoidPair, tanhOf, tanhPair } from './elementary';
 
 // @ts-ignore: decorator
 @inline
@@ -280,9 +280,8 @@ export function allFinite32(n: i32, x: usize): i32 { return allFiniteT<f32>(n, x
  *
  * Everything in float64: a float32 element is promoted (exactly) and the result rounded once
  * to float32 at the store, as JavaScript does with `O[k] = sigmoid(X[k])` on Float32Arrays.
- * sigmoid runs two lanes at a time on the common range (sigmoidPair in assembly/elementary.ts);
- * tanh and the backward passes are scalar loops (tanh's expm1 has six paths over its range, a
- * vector version is future work).
+ * sigmoid and tanh run two lanes at a time on their common ranges (sigmoidPair and tanhPair in
+ * assembly/elementary.ts), one lane at a time elsewhere; the backward passes are scalar loops.
  */
 /** sigmoid on float64: two elements at a time (sigmoidPair), the last one alone. */
 export function sigmoid(n: i32, x: usize, out: usize): void {
@@ -302,14 +301,22 @@ export function sigmoid32(n: i32, x: usize, out: usize): void {
   if (k < n) store<f32>(out + (<usize>k << 2), <f32>sigmoidOf(<f64>load<f32>(x + (<usize>k << 2))));
 }
 
-// @ts-ignore: decorator
-@inline
-function tanhT<T>(n: i32, x: usize, out: usize): void {
-  const E = <usize>sizeof<T>();
-  for (let k = 0; k < n; k++) {
-    const off = <usize>k * E;
-    store<T>(out + off, <T>tanhOf(<f64>load<T>(x + off)));
+/** tanh on float64, as sigmoid (tanhPair). */
+export function tanh(n: i32, x: usize, out: usize): void {
+  let k = 0;
+  for (; k + 2 <= n; k += 2) v128.store(out + (<usize>k << 3), tanhPair(v128.load(x + (<usize>k << 3))));
+  if (k < n) store<f64>(out + (<usize>k << 3), tanhOf(load<f64>(x + (<usize>k << 3))));
+}
+
+/** tanh on float32, as sigmoid32. */
+export function tanh32(n: i32, x: usize, out: usize): void {
+  let k = 0;
+  for (; k + 2 <= n; k += 2) {
+    const off = <usize>k << 2;
+    const t = tanhPair(f64x2.promote_low_f32x4(v128.load64_zero(x + off)));
+    v128.store64_lane(out + off, f32x4.demote_f64x2_zero(t), 0);
   }
+  if (k < n) store<f32>(out + (<usize>k << 2), <f32>tanhOf(<f64>load<f32>(x + (<usize>k << 2))));
 }
 
 // @ts-ignore: decorator
@@ -334,8 +341,6 @@ function tanhBackwardT<T>(n: i32, t: usize, dout: usize, dx: usize): void {
   }
 }
 
-export function tanh(n: i32, x: usize, out: usize): void { tanhT<f64>(n, x, out); }
-export function tanh32(n: i32, x: usize, out: usize): void { tanhT<f32>(n, x, out); }
 export function sigmoidBackward(n: i32, s: usize, dout: usize, dx: usize): void { sigmoidBackwardT<f64>(n, s, dout, dx); }
 export function sigmoidBackward32(n: i32, s: usize, dout: usize, dx: usize): void { sigmoidBackwardT<f32>(n, s, dout, dx); }
 export function tanhBackward(n: i32, t: usize, dout: usize, dx: usize): void { tanhBackwardT<f64>(n, t, dout, dx); }
