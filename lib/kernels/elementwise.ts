@@ -6,6 +6,7 @@
  * to the array is the float32 add, and addL2Gradient's `G[k] + reg * W[k]` is float64
  * arithmetic rounded once at the store, as the kernel's promote, f64x2 mul/add, demote.
  */
+import { sigmoid, tanh } from '../math/elementary.js';
 import { defineKernel } from './spec.js';
 
 export const ELEMENTWISE = {
@@ -21,6 +22,42 @@ export const ELEMENTWISE = {
     params: ['int', 'in', 'in', 'out'],
     written: (n) => n,
     js: (n, x, dout, dx) => { for (let k = 0; k < n; k++) dx[k] = x[k] > 0 ? dout[k] : 0; },
+  }),
+
+  /**
+   * out[k] = sigmoid(x[k]) for k < n: lib/math/elementary.ts's, in float64, rounded once to the
+   * array type at the store; out may be x.
+   */
+  sigmoid: defineKernel({
+    params: ['int', 'in', 'out'],
+    written: (n) => n,
+    js: (n, x, out) => { for (let k = 0; k < n; k++) out[k] = sigmoid(x[k]); },
+    callsImported: true,
+  }),
+
+  /** out[k] = tanh(x[k]) for k < n, as sigmoid (lib/math/elementary.ts's tanh); out may be x. */
+  tanh: defineKernel({
+    params: ['int', 'in', 'out'],
+    written: (n) => n,
+    js: (n, x, out) => { for (let k = 0; k < n; k++) out[k] = tanh(x[k]); },
+    callsImported: true,
+  }),
+
+  /**
+   * dx[k] = (dout[k]·s[k])·(1 − s[k]) for k < n, s the sigmoid's output: float64 arithmetic,
+   * rounded once at the store; dx may be s or dout.
+   */
+  sigmoidBackward: defineKernel({
+    params: ['int', 'in', 'in', 'out'],
+    written: (n) => n,
+    js: (n, s, dout, dx) => { for (let k = 0; k < n; k++) dx[k] = dout[k] * s[k] * (1 - s[k]); },
+  }),
+
+  /** dx[k] = dout[k]·(1 − t[k]·t[k]) for k < n, t tanh's output, as sigmoidBackward. */
+  tanhBackward: defineKernel({
+    params: ['int', 'in', 'in', 'out'],
+    written: (n) => n,
+    js: (n, t, dout, dx) => { for (let k = 0; k < n; k++) dx[k] = dout[k] * (1 - t[k] * t[k]); },
   }),
 
   /** c[i·m + j] = a[i·m + j] + v[j] for an n×m row-major a; c may be a. */

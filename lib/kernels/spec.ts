@@ -29,6 +29,12 @@ export interface KernelSpec<P extends readonly Param[], R> {
    * of its source for each number type (see monomorphicCopy there).
    */
   js: (...args: Args<P, Floats>) => R;
+  /**
+   * Set for a reference that calls a function of another module (sigmoid, tanh): a copy compiled
+   * from its source would not see that function, so the reference itself runs on both number
+   * types (the call costs far more than the polymorphic loop around it).
+   */
+  callsImported?: true;
 }
 
 /** A table entry seen without its parameter types, as the bindings walk it. */
@@ -36,6 +42,7 @@ export interface UntypedSpec {
   params: readonly Param[];
   written: (...sizes: number[]) => number;
   js: (...args: never[]) => unknown;
+  callsImported?: true;
 }
 
 /** A table entry, typed by its parameter list (the `as const` stays on the caller's side). */

@@ -33,6 +33,7 @@ function monomorphicCopy<F>(f: F): F {
 
 /** The fallback: each kernel's reference, a copy per number type, chosen by its first data array. */
 function jsKernel(spec: UntypedSpec): (...args: unknown[]) => unknown {
+  if (spec.callsImported) return spec.js as (...args: unknown[]) => unknown;
   const first = spec.params.findIndex(isData);
   const js64 = monomorphicCopy(spec.js) as (...a: unknown[]) => unknown;
   const js32 = monomorphicCopy(spec.js) as (...a: unknown[]) => unknown;

@@ -88,6 +88,10 @@ interface KernelExports {
   /** The ports of lib/math/elementary.ts's exp and log that it uses (assembly/elementary.ts). */
   expStdlib(x: number): number;
   lnStdlib(x: number): number;
+  /** The ports of expm1, tanh and sigmoid behind the activations' kernels (assembly/elementary.ts). */
+  expm1Stdlib(x: number): number;
+  tanhOf(x: number): number;
+  sigmoidOf(x: number): number;
   /**
    * The streaming kernels of lib/kernels/table.ts, by name (and name + '32' on float32 data),
    * each taking its table entry's parameters with arrays as byte offsets.
@@ -497,9 +501,12 @@ export const adamAllWasm: AdamAll | null = wasm ? adamAllWasmImpl : null;
 export const gatherRowsWasm: GatherRows | null = wasm ? gatherRowsWasmImpl : null;
 /** The WebAssembly softmax loss, or null when the module could not be loaded. */
 export const softmaxLossWasm: SoftmaxLoss | null = wasm ? softmaxLossWasmImpl : null;
-/** The WebAssembly ports of exp and log (assembly/elementary.ts), for the tests; null without the module. */
-export const elementaryWasm: { exp: (x: number) => number; log: (x: number) => number } | null = wasm
-  ? { exp: wasm.exports.expStdlib, log: wasm.exports.lnStdlib }
+/** The WebAssembly ports of assembly/elementary.ts, for the tests; null without the module. */
+export const elementaryWasm: Record<'exp' | 'log' | 'expm1' | 'tanh' | 'sigmoid', (x: number) => number> | null = wasm
+  ? {
+    exp: wasm.exports.expStdlib, log: wasm.exports.lnStdlib,
+    expm1: wasm.exports.expm1Stdlib, tanh: wasm.exports.tanhOf, sigmoid: wasm.exports.sigmoidOf,
+  }
   : null;
 
 /** Threads the WebAssembly kernels split large calls across (1: no helper). */

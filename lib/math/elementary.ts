@@ -25,7 +25,10 @@
  * log, sin and cos within 1 ulp of the correctly rounded value; powInt within 1 ulp for normal
  * results (1.46 where the result is subnormal); tanh (1.98) and sigmoid (2.15), which round more
  * than once, within 2.5. Changing any of them changes results: bump
- * NUMERICS_VERSION, which is part of every cache key and digest.
+ * NUMERICS_VERSION, which is part of every cache key and digest. exp, log, tanh and sigmoid
+ * also have WebAssembly ports (assembly/elementary.ts, for the softmax and activation kernels)
+ * that must change with them: test/softmax.test.ts and test/activations-kernel.test.ts compare
+ * the two bit for bit.
  */
 import stdlibCos from '@stdlib/math-base-special-cos';
 import stdlibExp from '@stdlib/math-base-special-exp';

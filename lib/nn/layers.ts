@@ -3,17 +3,18 @@
  *
  * `xForward(...)` returns `[out, cache]`; `xBackward(dout, cache)` returns the gradients of the
  * loss with respect to every input of the forward pass. Shapes use N for the batch size,
- * D for input features and M for output features. The products, ReLU and the batchnorm passes
- * are operations of lib/nn/ops.ts (backed by kernels); the elementwise loops of leaky ReLU,
- * sigmoid, tanh, dropout and the losses are written out here, with the math of each layer.
+ * D for input features and M for output features. The products, ReLU, sigmoid, tanh and the
+ * batchnorm passes are operations of lib/nn/ops.ts (backed by kernels); the elementwise loops of
+ * leaky ReLU, dropout and the losses are written out here, with the math of each layer.
  */
 import { Matrix, checkShape } from './matrix.js';
 import {
   matmul, matmulNT, matmulTN, addRowVector, colSums, relu, reluBackward as reluBackwardOp,
+  sigmoid, sigmoidBackward as sigmoidBackwardOp, tanh, tanhBackward as tanhBackwardOp,
   columnMoments, normalizeColumns, columnDot, batchnormInputGrad,
 } from './ops.js';
 import { Rng } from './random.js';
-import { exp, log, sigmoid, tanh } from '../math/elementary.js';
+import { exp, log } from '../math/elementary.js';
 
 // ---------------------------------------------------------------------------------------------
 // Affine: out = x·W + b
@@ -84,40 +85,31 @@ export function leakyReluBackward(dout: Matrix, cache: LeakyReluCache): { dx: Ma
   return { dx };
 }
 
-/** out = 1 / (1 + e^(−x)), written to stay finite for large |x|. */
+/**
+ * out = 1 / (1 + e^(−x)), written to stay finite for large |x| (lib/math/elementary.ts).
+ * (The loop is a kernel: sigmoid in lib/nn/ops.ts.)
+ */
 export function sigmoidForward(x: Matrix): [Matrix, Matrix] {
-  const out = Matrix.like(x);
-  const X = x.data, O = out.data;
-  for (let k = 0; k < X.length; k++) {
-    O[k] = sigmoid(X[k]);
-  }
+  const out = sigmoid(x);
   return [out, out];
 }
 
-/** dx = dout · σ(x)(1 − σ(x)); the cache is the forward output σ(x). */
+/** dx = dout · σ(x)(1 − σ(x)); the cache is the forward output σ(x). (Kernel: sigmoidBackward.) */
 export function sigmoidBackward(dout: Matrix, out: Matrix): { dx: Matrix } {
   checkShape('sigmoidBackward dout', dout, out.rows, out.cols);
-  const dx = Matrix.like(out);
-  const S = out.data, D = dout.data, G = dx.data;
-  for (let k = 0; k < S.length; k++) G[k] = D[k] * S[k] * (1 - S[k]);
-  return { dx };
+  return { dx: sigmoidBackwardOp(out, dout) };
 }
 
-/** out = tanh(x). */
+/** out = tanh(x). (The loop is a kernel: tanh in lib/nn/ops.ts.) */
 export function tanhForward(x: Matrix): [Matrix, Matrix] {
-  const out = Matrix.like(x);
-  const X = x.data, O = out.data;
-  for (let k = 0; k < X.length; k++) O[k] = tanh(X[k]);
+  const out = tanh(x);
   return [out, out];
 }
 
-/** dx = dout · (1 − tanh²(x)); the cache is the forward output tanh(x). */
+/** dx = dout · (1 − tanh²(x)); the cache is the forward output tanh(x). (Kernel: tanhBackward.) */
 export function tanhBackward(dout: Matrix, out: Matrix): { dx: Matrix } {
   checkShape('tanhBackward dout', dout, out.rows, out.cols);
-  const dx = Matrix.like(out);
-  const T = out.data, D = dout.data, G = dx.data;
-  for (let k = 0; k < T.length; k++) G[k] = D[k] * (1 - T[k] * T[k]);
-  return { dx };
+  return { dx: tanhBackwardOp(out, dout) };
 }
 
 // ---------------------------------------------------------------------------------------------

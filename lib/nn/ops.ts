@@ -4,7 +4,7 @@
  * lib/kernels/ (WebAssembly SIMD when it loads, TypeScript otherwise, identical bits), so that
  * the kernels can be made faster without touching a layer. Three are inline loops here, being
  * cheap or rare: sumOfSquares, addScaledInPlace and argmaxRows. (The elementwise loops of
- * leaky ReLU, sigmoid, tanh, dropout and the losses are written out in lib/nn/layers.ts.)
+ * leaky ReLU, dropout and the losses are written out in lib/nn/layers.ts.)
  *
  * An optional `out` is where the result is written instead of a new matrix of the operand's
  * type (Matrix.like).
@@ -149,6 +149,44 @@ export function reluBackward(x: Matrix, dout: Matrix, out?: Matrix): Matrix {
   const c = output('reluBackward', out, x.rows, x.cols, x);
   checkSameDType('reluBackward', ['x', x], ['dout', dout], ['out', c]);
   kernels.reluBackward(x.size, x.data, dout.data, c.data);
+  return c;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sigmoid and tanh (lib/math/elementary.ts's functions; the derivatives from the outputs).
+// ---------------------------------------------------------------------------------------------
+
+/** out = sigmoid(a) elementwise. */
+export function sigmoid(a: Matrix, out?: Matrix): Matrix {
+  const c = output('sigmoid', out, a.rows, a.cols, a);
+  checkSameDType('sigmoid', ['a', a], ['out', c]);
+  kernels.sigmoid(a.size, a.data, c.data);
+  return c;
+}
+
+/** out = tanh(a) elementwise. */
+export function tanh(a: Matrix, out?: Matrix): Matrix {
+  const c = output('tanh', out, a.rows, a.cols, a);
+  checkSameDType('tanh', ['a', a], ['out', c]);
+  kernels.tanh(a.size, a.data, c.data);
+  return c;
+}
+
+/** out = dout · s · (1 − s) elementwise, s = sigmoid(x): the sigmoid's backward pass. */
+export function sigmoidBackward(s: Matrix, dout: Matrix, out?: Matrix): Matrix {
+  checkShape('sigmoidBackward dout', dout, s.rows, s.cols);
+  const c = output('sigmoidBackward', out, s.rows, s.cols, s);
+  checkSameDType('sigmoidBackward', ['s', s], ['dout', dout], ['out', c]);
+  kernels.sigmoidBackward(s.size, s.data, dout.data, c.data);
+  return c;
+}
+
+/** out = dout · (1 − t²) elementwise, t = tanh(x): tanh's backward pass. */
+export function tanhBackward(t: Matrix, dout: Matrix, out?: Matrix): Matrix {
+  checkShape('tanhBackward dout', dout, t.rows, t.cols);
+  const c = output('tanhBackward', out, t.rows, t.cols, t);
+  checkSameDType('tanhBackward', ['t', t], ['dout', dout], ['out', c]);
+  kernels.tanhBackward(t.size, t.data, dout.data, c.data);
   return c;
 }
 
