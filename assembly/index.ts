@@ -6,6 +6,7 @@ export { heapBase, packBytes, setPackArea, gemm, gemm32 } from './gemm';
 export { adam, adam32 } from './adam';
 export { gatherRows } from './gather';
 export { softmaxLoss, softmaxLoss32, expStdlib, lnStdlib } from './softmax';
+export { sandwichForward, sandwichForward32, sandwichBackward, sandwichBackward32 } from './sandwich';
 // The streaming kernels: every export of these two files (each a kernel and its …32 twin, bound
 // by name through the table of lib/kernels/table.ts).
 export * from './elementwise';

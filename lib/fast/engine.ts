@@ -12,6 +12,8 @@ import { kernels } from '../kernels/index.js';
 import type { Engine, Scorer, BatchOptions } from '../nn/engine.js';
 import { StepWorkspace } from './step_workspace.js';
 import { EvalWorkspace } from './eval_workspace.js';
+import { fastHiddenLayer } from './sandwich.js';
+import type { HiddenLayerBackwardPass, HiddenLayerParams } from '../nn/layer_utils.js';
 
 export class FastEngine implements Engine {
   private readonly step = new StepWorkspace();
@@ -37,6 +39,11 @@ export class FastEngine implements Engine {
     if (!kernels.inPlace(dscores.data)) return null;
     const loss = fused(scores.rows, scores.cols, scores.data, y, dscores.data);
     return loss === null ? null : { loss, dscores };
+  }
+
+  /** A small affine → ReLU block in one kernel call each way (lib/fast/sandwich.ts); else null. */
+  hiddenLayer(x: Matrix, p: HiddenLayerParams): [Matrix, HiddenLayerBackwardPass] | null {
+    return fastHiddenLayer(x, p);
   }
 
   forEachBatch(model: Scorer, X: Matrix, options: BatchOptions, visit: (scores: Matrix, first: number) => void): void {

@@ -11,11 +11,15 @@
  */
 import { Matrix, checkFinite, type DType } from './matrix.js';
 import { softmaxLoss } from './layers.js';
+import type { HiddenLayerBackwardPass, HiddenLayerOn, HiddenLayerParams } from './layer_utils.js';
 
 /** What evaluation runs: a model's forward pass in test mode (see FullyConnectedNet.scores). */
 export interface Scorer {
-  /** Scores for X; `checked`: X needs no scan for non-finite values. */
-  scores(X: Matrix, options?: { checked?: boolean }): Matrix;
+  /**
+   * Scores for X; `checked`: X needs no scan for non-finite values; `hiddenLayer`: where a
+   * hidden block may be computed (the engine's, see Engine.hiddenLayer).
+   */
+  scores(X: Matrix, options?: { checked?: boolean; hiddenLayer?: HiddenLayerOn }): Matrix;
 }
 
 export interface BatchOptions {
@@ -53,6 +57,12 @@ export interface Engine {
    * Solver hands to the model's loss).
    */
   softmaxLoss(scores: Matrix, y: ArrayLike<number>): { loss: number; dscores: Matrix } | null;
+  /**
+   * A hidden block (layer_utils.ts's hiddenLayerForward, and the backward pass bound to what it
+   * kept) computed where x is, the same bits; or null where the engine has no faster way for
+   * this block, and hiddenLayerForward/Backward run (the Solver hands it to the model's loss).
+   */
+  hiddenLayer(x: Matrix, p: HiddenLayerParams): [Matrix, HiddenLayerBackwardPass] | null;
   /** The input of a training step on X for a model with these parameters: X itself, or X where the engine keeps it. */
   stepInput(X: Matrix, params: Record<string, Matrix>): Matrix;
   /**
@@ -76,6 +86,7 @@ export function referenceEngine(): Engine {
   return {
     gather: (X, rows, dtype) => X.selectRows(rows, Matrix.zeros(rows.length, X.cols, dtype)),
     softmaxLoss,
+    hiddenLayer: () => null,
     stepInput: (X) => X,
     forEachBatch(model, X, options, visit) {
       checkBatchOptions(X, options);
