@@ -93,6 +93,10 @@ describeWasm('the sandwich layer in one call each way', () => {
           const g = fast[1].withInputGrad(dout), gp = fast[1].paramsOnly(dout);
           expect([bits(g.dx), bits(g.dw), bits(g.db)], what).toEqual([bits(withDx.dx), bits(withDx.dw), bits(withDx.db)]);
           expect([bits(gp.dw), bits(gp.db), 'dx' in gp], what).toEqual([bits(paramsOnly.dw), bits(paramsOnly.db), false]);
+          // A dout in ordinary memory: the kernel declines, the plain backward pass runs on the block's cache.
+          const outside = fast[1].withInputGrad(dout.clone());
+          expect([bits(outside.dx), bits(outside.dw), bits(outside.db)], `${what} dout outside`).toEqual([bits(withDx.dx), bits(withDx.dw), bits(withDx.db)]);
+          expect(kernels.sandwichBackward!(n, d, m, dout.clone().data, fast[0].data, x.data, p.w.data, outside.dx.data, outside.dw.data, outside.db.data, null), what).toBe(false);
         }
       }
     });

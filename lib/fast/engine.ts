@@ -9,11 +9,10 @@
  */
 import { Matrix, type DType } from '../nn/matrix.js';
 import { kernels } from '../kernels/index.js';
-import type { Engine, Scorer, BatchOptions } from '../nn/engine.js';
+import type { Engine, Scorer, BatchOptions, HiddenLayerBackwardPass, HiddenLayerParams } from '../nn/engine.js';
 import { StepWorkspace } from './step_workspace.js';
 import { EvalWorkspace } from './eval_workspace.js';
 import { fastHiddenLayer } from './sandwich.js';
-import type { HiddenLayerBackwardPass, HiddenLayerParams } from '../nn/layer_utils.js';
 
 export class FastEngine implements Engine {
   private readonly step = new StepWorkspace();

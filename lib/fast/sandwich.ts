@@ -9,13 +9,14 @@
  * arithmetic per kernel, and the JavaScript around each of its seven kernel calls (argument
  * checks, allocation, staging) cost as much again.
  *
- * Where it does not run, it says so with null before allocating anything, and the plain block
- * runs: the TypeScript backend, another activation, batchnorm or dropout, operands outside the
- * kernels' memory, or products large enough to be shared between threads (kernels.sandwichFits).
+ * Where it does not run it returns null, and the plain block runs: the TypeScript backend,
+ * another activation, batchnorm or dropout, operands outside the kernels' memory, or products
+ * large enough to be shared between threads (kernels.sandwichFits); all of these are seen before
+ * anything is allocated. (A step whose arena is full, the first one of a run, gets its outputs
+ * in ordinary memory: then the kernel declines too, and the plain block runs on them.)
  */
 import { Matrix } from '../nn/matrix.js';
-import { reluBackward } from '../nn/layers.js';
-import { bindHiddenLayerBackward, type HiddenLayerBackwardPass, type HiddenLayerParamGrads, type HiddenLayerParams } from '../nn/layer_utils.js';
+import { reluBlockBackward, type HiddenLayerBackwardPass, type HiddenLayerParamGrads, type HiddenLayerParams } from '../nn/engine.js';
 import { kernels } from '../kernels/index.js';
 
 /** x: N×D through the block p → [out: N×M, its backward pass], or null (see the header). */
@@ -32,7 +33,7 @@ export function fastHiddenLayer(x: Matrix, p: HiddenLayerParams): [Matrix, Hidde
   if (!forward(n, d, m, x.data, w.data, b.data, z.data, out.data)) return null;
   // This block's plain backward pass (hiddenLayerForward's cache of affine → ReLU), for a dout
   // the kernel cannot read in place or outputs the arena had no room for.
-  const plain = bindHiddenLayerBackward({ affine: { x, w }, batchnorm: null, activationBackward: (dout) => reluBackward(dout, z).dx, dropout: null });
+  const plain = reluBlockBackward(x, w, z);
   const readable = (dout: Matrix) => dout.rows === n && dout.cols === m && dout.dtype === x.dtype && kernels.inPlace(dout.data);
   /** dW and db, and dx into `dx` unless it is null, in one call; null where the call does not run. */
   const gradients = (dout: Matrix, dx: Matrix | null): HiddenLayerParamGrads | null => {

@@ -10,8 +10,10 @@
  * both give the same results bit for bit.
  */
 import { Matrix, checkFinite, type DType } from './matrix.js';
-import { softmaxLoss } from './layers.js';
-import type { HiddenLayerBackwardPass, HiddenLayerOn, HiddenLayerParams } from './layer_utils.js';
+import { reluBackward, softmaxLoss } from './layers.js';
+import { bindHiddenLayerBackward, type HiddenLayerBackwardPass, type HiddenLayerOn, type HiddenLayerParams } from './layer_utils.js';
+
+export type { HiddenLayerBackwardPass, HiddenLayerParamGrads, HiddenLayerParams } from './layer_utils.js';
 
 /** What evaluation runs: a model's forward pass in test mode (see FullyConnectedNet.scores). */
 export interface Scorer {
@@ -107,6 +109,15 @@ export function referenceEngine(): Engine {
 /** The softmax loss of a training step on `engine`: its own, or layers.ts's where it has none (see Engine.softmaxLoss). */
 export function softmaxLossOn(engine: Engine): typeof softmaxLoss {
   return (scores, y) => engine.softmaxLoss(scores, y) ?? softmaxLoss(scores, y);
+}
+
+/**
+ * The backward pass hiddenLayerForward keeps for a block affine → ReLU (no batchnorm, no
+ * dropout): its affine cache {x, w} and z, the ReLU's input. An engine that computed such a
+ * block's forward pass falls back to it where its own backward pass cannot run.
+ */
+export function reluBlockBackward(x: Matrix, w: Matrix, z: Matrix): HiddenLayerBackwardPass {
+  return bindHiddenLayerBackward({ affine: { x, w }, batchnorm: null, activationBackward: (dout) => reluBackward(dout, z).dx, dropout: null });
 }
 
 /** One pass of `engine` over X, whose memory is given back at once afterwards (predict, class probabilities). */
