@@ -39,8 +39,10 @@ function childScript(dist, job) {
     if (job.kind === 'grid') {
       const { runGridJob } = await import(${url('bench/grid_job.js')});
       const config = { name: job.name, hidden: job.hidden, act: 'relu', batchnorm: false, lr: 0.001, reg: 0, batch: 64 };
+      const c0 = process.cpuUsage();
       const r = runGridJob({ config, seed: 0, dtype: 'float32', epochs: job.epochs, nTrain: 5952, nVal: 1488 });
-      console.log(JSON.stringify({ seconds: r.seconds }));
+      const c = process.cpuUsage(c0);
+      console.log(JSON.stringify({ seconds: r.seconds, cpu: (c.user + c.system) / 1e6 }));
     } else {
       const { makeWorkload } = await import(${url('bench/workload.js')});
       const { profileEpoch } = await import(${url('bench/nnlab.js')});
@@ -65,14 +67,17 @@ const f = (x, d = 2) => x.toFixed(d);
 
 console.log(`node ${process.version}, NNLAB_THREADS=${process.env.NNLAB_THREADS ?? '1'}, a = ${values.a}, b = ${values.b}, ${runs} runs each, alternated`);
 if (values.what !== 'profile') {
-  console.log(`\ngrid jobs (relu, batch 64, float32, ${epochs} epochs, 5952 train / 1488 val rows), seconds:`);
+  console.log(`\ngrid jobs (relu, batch 64, float32, ${epochs} epochs, 5952 train / 1488 val rows), seconds of wall time (runGridJob's) and of the child's CPU time:`);
   for (const g of GRID) {
     const t = { a: [], b: [] };
     for (let i = 0; i < runs; i++) {
-      for (const side of i % 2 === 0 ? ['a', 'b'] : ['b', 'a']) t[side].push(runChild(values[side], { kind: 'grid', ...g, epochs }).seconds);
+      for (const side of i % 2 === 0 ? ['a', 'b'] : ['b', 'a']) t[side].push(runChild(values[side], { kind: 'grid', ...g, epochs }));
     }
-    const ma = median(t.a), mb = median(t.b);
-    console.log(`  ${g.name.padEnd(8)} a: ${t.a.map((x) => f(x)).join(' ')} (median ${f(ma)})   b: ${t.b.map((x) => f(x)).join(' ')} (median ${f(mb)})   b/a ${f(mb / ma)}`);
+    for (const key of ['seconds', 'cpu']) {
+      const xa = t.a.map((r) => r[key]), xb = t.b.map((r) => r[key]), ma = median(xa), mb = median(xb);
+      const label = key === 'seconds' ? 'wall' : 'cpu ';
+      console.log(`  ${g.name.padEnd(8)} ${label} a: ${xa.map((x) => f(x)).join(' ')} (median ${f(ma)})   b: ${xb.map((x) => f(x)).join(' ')} (median ${f(mb)})   b/a ${f(mb / ma)}`);
+    }
   }
 }
 if (values.what !== 'grid') {

@@ -25,7 +25,6 @@ import { tableJs, type TableKernels } from './table.js';
 import { KernelProfile, type KernelCategory } from './profile.js';
 
 export { forceThreadSharing } from './wasm.js';
-
 export type { Adam, Floats, GatherRows, Gemm, SandwichBackward, SandwichForward, SoftmaxLoss } from './js.js';
 export type { TableKernels } from './table.js';
 export { KernelProfile, PROFILE_CATEGORIES, type KernelCategory, type ProfileCategory } from './profile.js';

@@ -230,6 +230,7 @@ export type SoftmaxLoss = (n: number, c: number, scores: Floats, labels: ArrayLi
  * does not run: an operand in ordinary memory or too short, mixed number types, or products
  * large enough to be shared between threads (one WebAssembly call runs on one thread; those
  * blocks keep their separate, shareable calls). The products are those of the numerics mode.
+ * Outputs must not share storage with inputs (the caller's are fresh arena matrices).
  */
 export type SandwichForward = (n: number, d: number, m: number, x: Floats, w: Floats, b: Floats, z: Floats, out: Floats) => boolean;
 /**
