@@ -16,7 +16,7 @@
  * in ordinary memory: then the kernel declines too, and the plain block runs on them.)
  */
 import { Matrix } from '../nn/matrix.js';
-import { reluBlockBackward, type HiddenLayerBackwardPass, type HiddenLayerParamGrads, type HiddenLayerParams } from '../nn/engine.js';
+import { reluBlockBackward, type HiddenLayerBackwardPass, type HiddenLayerParams } from '../nn/engine.js';
 import { kernels } from '../kernels/index.js';
 
 /** x: N×D through the block p → [out: N×M, its backward pass], or null (see the header). */
@@ -28,25 +28,40 @@ export function fastHiddenLayer(x: Matrix, p: HiddenLayerParams): [Matrix, Hidde
   if (x.cols !== w.rows || b.rows !== 1 || b.cols !== w.cols || x.dtype !== w.dtype || b.dtype !== w.dtype) return null;
   const n = x.rows, d = x.cols, m = w.cols;
   if (!kernels.sandwichFits(n, d, m) || !kernels.inPlace(x.data) || !kernels.inPlace(w.data) || !kernels.inPlace(b.data)) return null;
-  // Each output from the allocator the plain block's would come from (x's: a step's or a batch's arena).
-  const z = Matrix.like(x, n, m), out = Matrix.like(z);
+  // The outputs from the allocator the plain block's come from (x's: a step's or a batch's arena).
+  const [z, out] = likeMany(x, [[n, m], [n, m]]);
   if (!forward(n, d, m, x.data, w.data, b.data, z.data, out.data)) return null;
   // This block's plain backward pass (hiddenLayerForward's cache of affine → ReLU), for a dout
   // the kernel cannot read in place or outputs the arena had no room for.
   const plain = reluBlockBackward(x, w, z);
   const readable = (dout: Matrix) => dout.rows === n && dout.cols === m && dout.dtype === x.dtype && kernels.inPlace(dout.data);
-  /** dW and db, and dx into `dx` unless it is null, in one call; null where the call does not run. */
-  const gradients = (dout: Matrix, dx: Matrix | null): HiddenLayerParamGrads | null => {
-    const dz = Matrix.like(z), dw = Matrix.like(x, d, m), db = Matrix.like(dz, 1, m);
-    return backward(n, d, m, dout.data, z.data, x.data, w.data, dz.data, dw.data, db.data, dx === null ? null : dx.data) ? { dw, db } : null;
-  };
   return [out, {
     withInputGrad(dout) {
       if (!readable(dout)) return plain.withInputGrad(dout);
-      const dx = Matrix.like(z, n, d);
-      const g = gradients(dout, dx);
-      return g === null ? plain.withInputGrad(dout) : { dx, ...g };
+      const [dz, dw, db, dx] = likeMany(z, [[n, m], [d, m], [1, m], [n, d]]);
+      const ran = backward(n, d, m, dout.data, z.data, x.data, w.data, dz.data, dw.data, db.data, dx.data);
+      return ran ? { dx, dw, db } : plain.withInputGrad(dout);
     },
-    paramsOnly: (dout) => (readable(dout) ? gradients(dout, null) : null) ?? plain.paramsOnly(dout),
+    paramsOnly(dout) {
+      if (!readable(dout)) return plain.paramsOnly(dout);
+      const [dz, dw, db] = likeMany(z, [[n, m], [d, m], [1, m]]);
+      const ran = backward(n, d, m, dout.data, z.data, x.data, w.data, dz.data, dw.data, db.data, null);
+      return ran ? { dw, db } : plain.paramsOnly(dout);
+    },
   }];
+}
+
+/**
+ * Zero matrices of these shapes from one allocation of like's allocator, each carrying it on:
+ * an arena fills each allocation with zeros by a kernel call, and these are overwritten whole
+ * anyway, so one call for all of them rather than one each.
+ */
+function likeMany(like: Matrix, shapes: [rows: number, cols: number][]): Matrix[] {
+  const block = Matrix.like(like, 1, shapes.reduce((sum, [rows, cols]) => sum + rows * cols, 0));
+  let at = 0;
+  return shapes.map(([rows, cols]) => {
+    const m = new Matrix(rows, cols, block.data.subarray(at, at + rows * cols), block.allocator);
+    at += rows * cols;
+    return m;
+  });
 }
