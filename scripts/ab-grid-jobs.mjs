@@ -3,7 +3,7 @@
 // processes, so that a change can be measured against the build it started from on a shared,
 // noisy machine. Prints every value and the medians. A measurement, not a test.
 //
-//   node scripts/ab-grid-jobs.mjs --a DIST_A --b DIST_B [--runs 3] [--epochs 20] [--what grid|profile|both]
+//   node scripts/ab-grid-jobs.mjs --a DIST_A --b DIST_B [--runs 3] [--epochs 20] [--what grid|profile|both] [--only 15x[10]]
 //
 // The children run with NNLAB_THREADS=1 unless NNLAB_THREADS is set.
 import { spawnSync } from 'node:child_process';
@@ -15,6 +15,7 @@ const { values } = parseArgs({
   options: {
     a: { type: 'string' }, b: { type: 'string' }, runs: { type: 'string', default: '3' },
     epochs: { type: 'string', default: '20' }, what: { type: 'string', default: 'both' },
+    only: { type: 'string' },
   },
 });
 if (!values.a || !values.b) throw new Error('ab-grid-jobs: --a and --b (two dist/ directories) are required');
@@ -68,7 +69,7 @@ const f = (x, d = 2) => x.toFixed(d);
 console.log(`node ${process.version}, NNLAB_THREADS=${process.env.NNLAB_THREADS ?? '1'}, a = ${values.a}, b = ${values.b}, ${runs} runs each, alternated`);
 if (values.what !== 'profile') {
   console.log(`\ngrid jobs (relu, batch 64, float32, ${epochs} epochs, 5952 train / 1488 val rows), seconds of wall time (runGridJob's) and of the child's CPU time:`);
-  for (const g of GRID) {
+  for (const g of GRID.filter((c) => values.only === undefined || c.name === values.only)) {
     const t = { a: [], b: [] };
     for (let i = 0; i < runs; i++) {
       for (const side of i % 2 === 0 ? ['a', 'b'] : ['b', 'a']) t[side].push(runChild(values[side], { kind: 'grid', ...g, epochs }));
