@@ -34,6 +34,38 @@ export function adam32(n: i32, w: usize, g: usize, m: usize, v: usize,
 }
 
 /**
+ * adam (adam32) on every parameter of a model in one call: `count` entries of a descriptor
+ * table at byte offset `table`, each ADAM_ENTRY_INTS int32 values (elements, then the byte
+ * offsets of w, g, m, v), with one set of hyperparameters and one c1, c2 for all. Each entry
+ * runs exactly the loop adam runs on it, so the bits are those of one adam call per parameter;
+ * what goes is the JavaScript between the calls (staging, the call itself), which on a small
+ * layer costs more than its update.
+ */
+export function adamAll(count: i32, table: usize,
+                        lr: f64, b1: f64, oneMinusB1: f64, b2: f64, oneMinusB2: f64,
+                        eps: f64, c1: f64, c2: f64): void {
+  for (let i = 0; i < count; i++) {
+    const e = table + <usize>i * ADAM_ENTRY_INTS * 4;
+    adamOf<f64>(load<i32>(e), load<u32>(e, 4), load<u32>(e, 8), load<u32>(e, 12), load<u32>(e, 16),
+                lr, b1, oneMinusB1, b2, oneMinusB2, eps, c1, c2);
+  }
+}
+
+/** adamAll on float32 parameters (adam32's loop on each entry). */
+export function adamAll32(count: i32, table: usize,
+                          lr: f32, b1: f32, oneMinusB1: f32, b2: f32, oneMinusB2: f32,
+                          eps: f32, c1: f32, c2: f32): void {
+  for (let i = 0; i < count; i++) {
+    const e = table + <usize>i * ADAM_ENTRY_INTS * 4;
+    adamOf<f32>(load<i32>(e), load<u32>(e, 4), load<u32>(e, 8), load<u32>(e, 12), load<u32>(e, 16),
+                lr, b1, oneMinusB1, b2, oneMinusB2, eps, c1, c2);
+  }
+}
+
+/** int32 values per entry of adamAll's table: n, w, g, m, v (lib/kernels/wasm.ts writes it). */
+const ADAM_ENTRY_INTS: i32 = 5;
+
+/**
  * Both kernels, for T = f64 (two lanes) or f32 (four): the generic v128 operations compile to
  * exactly the f64x2 or f32x4 instructions, so each export is the same code as if written out.
  */

@@ -3,7 +3,7 @@
  * dist/kernels/nnlab.wasm and loaded by lib/kernels/wasm.ts).
  */
 export { heapBase, packBytes, setPackArea, gemm, gemm32 } from './gemm';
-export { adam, adam32 } from './adam';
+export { adam, adam32, adamAll, adamAll32 } from './adam';
 export { gatherRows } from './gather';
 export { softmaxLoss, softmaxLoss32, expStdlib, lnStdlib } from './softmax';
 export { sandwichForward, sandwichForward32, sandwichBackward, sandwichBackward32 } from './sandwich';

@@ -10,9 +10,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { existsSync } from 'node:fs';
 import { DEFAULT_REFERENCE, type BenchResult } from '../lib/bench/index.js';
+import { fusedUnavailableReason } from '../lib/kernels/index.js';
 
 /** The NumPy reference lives beside the checkout (../shared/bench); a bare clone has none. */
 const haveReference = existsSync(DEFAULT_REFERENCE);
+/** The numerics modes the bench runs by default: both where this machine has a fused madd. */
+const modes = fusedUnavailableReason() === null ? ['exact', 'fused'] : ['exact'];
 
 describe('nnlab bench', () => {
   it(`runs nnlab (float64, float32), TensorFlow.js and ${haveReference ? 'NumPy (float64, float32)' : 'says the NumPy reference is missing'}, and writes every figure`, () => {
@@ -28,13 +31,17 @@ describe('nnlab bench', () => {
     expect(run.stdout).toMatch(/float64 products:[^]*float32 products:/);
     // A verdict per row and the profile of an epoch, from the kernels' timers.
     expect(run.stdout).toMatch(haveReference
-      ? /^M1 b128 float64: \d+\.\d\d× NumPy float64 — (faster|slower)/m
-      : /^M1 b128 float64: no NumPy figure \(reference not run\)$/m);
-    expect(run.stdout).toMatch(/^M1 b128 float32: /m);
-    expect(run.stdout).toMatch(/\| M1 +\| 128 +\| float32 \| +[\d.]+ \| +[\d.]+ \| +[\d.]+ \| +[\d.]+ \| +[\d.]+ \| +-?[\d.]+ \|/);
+      ? /^M1 b128 float64 exact: \d+\.\d\d× NumPy float64 — (faster|slower)/m
+      : /^M1 b128 float64 exact: no NumPy figure \(reference not run\)$/m);
+    for (const mode of modes) {
+      expect(run.stdout).toMatch(new RegExp(`^M1 b128 float32 ${mode}: `, 'm'));
+      // The profile table: a row per dtype and mode, with the epoch's milliseconds and its shares.
+      expect(run.stdout).toMatch(new RegExp(`\\| M1 +\\| 128 +\\| float32 \\| ${mode} +\\| +[\\d.]+ \\| +[\\d.]+ \\| +[\\d.]+ \\| +[\\d.]+ \\| +[\\d.]+ \\| +-?[\\d.]+ \\|`));
+    }
+    if (modes.length === 1) expect(run.stdout).toMatch(/numerics of the rows: exact; fused not run: /);
 
     const r = JSON.parse(readFileSync(json, 'utf8')) as BenchResult;
-    expect(r.rows.map((row) => row.dtype)).toEqual(['float64', 'float32']);
+    expect(r.rows.map((row) => `${row.dtype} ${row.numerics}`)).toEqual(['float64', 'float32'].flatMap((d) => modes.map((m) => `${d} ${m}`)));
     for (const row of r.rows) {
       expect(row.nnlab.epochS).toBeGreaterThan(0);
       // All trained the same network on the same data: the loss is still near ln 12.
@@ -80,5 +87,8 @@ describe('nnlab bench', () => {
     if (!haveReference) expect(r.referenceStatus).toMatch(/^skipped: .*numpy_mlp\.py not found \(use --reference PATH\)/);
     expect(new Set(r.kernels.map((k) => `${k.system} ${k.dtype ?? 'float64'}`)).size).toBeGreaterThanOrEqual(4);
     expect(r.kernels.every((k) => k.gflops > 0)).toBe(true);
+    // The products in every mode that ran: `fused` ones under a name of their own.
+    const fusedKernels = r.kernels.filter((k) => k.system.includes(' fused '));
+    expect(fusedKernels.length > 0).toBe(modes.includes('fused'));
   }, 480_000); // about 30 s alone; more beside the notebook tests
 });

@@ -42,11 +42,11 @@ describe('the report grid', () => {
     });
     expect(run.status, run.stderr).toBe(0);
     expect(run.stdout).toMatch(/The report's grid: 2 runs \(2 configurations × 1 seeds, 1 epochs, float32\) on 2 worker/);
-    expect(run.stdout).toMatch(/\| nnlab +\| nnlab .*, float32 +\| +\d+\.\d \|/);
+    expect(run.stdout).toMatch(/\| nnlab +\| nnlab .*, float32, exact +\| +\d+\.\d \|/);
     const r = JSON.parse(readFileSync(json, 'utf8')) as BenchResult;
     expect(r.rows).toEqual([]);
     const g = r.grid!;
-    expect(g).toMatchObject({ dtype: 'float32', workers: 2, configs: 2, seeds: 1, epochs: 1, runs: 2 });
+    expect(g).toMatchObject({ dtype: 'float32', numerics: 'exact', workers: 2, configs: 2, seeds: 1, epochs: 1, runs: 2 });
     // Measured, not written in: every run lies within the wall time, which covers them all.
     expect(g.per_config).toHaveLength(2);
     for (const c of g.per_config) expect(c.mean_run_s).toBeGreaterThan(0);

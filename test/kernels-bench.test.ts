@@ -92,12 +92,12 @@ describe('bench protocol', () => {
     const result: BenchResult = {
       system: 'nnlab', env: { node: 'v20', kernels: 'wasm', kernelThreads: 2, cpus: 2, cpuModel: 'x', cpu: { cores: 2, avx512: false, ceiling: { float32: 40, float64: 20, fmaUnits: 2, derivation: 'a test derivation' } } },
       dataCheck: makeWorkload().check,
-      referenceStatus: 'test', tfjsStatus: 'test',
+      referenceStatus: 'test', tfjsStatus: 'test', numericsStatus: 'exact and fused',
       rows: [
-        { model: 'M2', batch: 32, dtype: 'float64', nnlab: { system: 'nnlab', model: 'M2', batch: 32, dtype: 'float64', ...rec },
+        { model: 'M2', batch: 32, dtype: 'float64', numerics: 'exact', nnlab: { system: 'nnlab', model: 'M2', batch: 32, dtype: 'float64', ...rec },
           numpy: f64, numpyF64: f64, trainRatio: 0.5, trainRatioF64: 0.5, inferRatio: 0.5, tfjs: null, tfjsSpeedup: null, profile,
           nnlabOneThread: { system: 'nnlab', model: 'M2', batch: 32, dtype: 'float64', ...rec, epochS: 0.08 }, threadRatio: 1.25, inferThreadRatio: 1, threadChoice: { shared: 3, alone: 1 } },
-        { model: 'M2', batch: 32, dtype: 'float32', nnlab: { system: 'nnlab', model: 'M2', batch: 32, dtype: 'float32', ...rec },
+        { model: 'M2', batch: 32, dtype: 'float32', numerics: 'fused', nnlab: { system: 'nnlab', model: 'M2', batch: 32, dtype: 'float32', ...rec },
           numpy: f32, numpyF64: f64, trainRatio: 1.25, trainRatioF64: 0.5, inferRatio: 0.5,
           tfjs: { system: 'tfjs-wasm', model: 'M2', batch: 32, ...rec, epochS: 0.9 }, tfjsSpeedup: 9, profile,
           nnlabOneThread: null, threadRatio: null, inferThreadRatio: null, threadChoice: null },
@@ -110,19 +110,20 @@ describe('bench protocol', () => {
       grid: null,
     };
     const text = formatBench(result);
+    expect(text).toMatch(/numerics of the rows: exact and fused;/);
     // The default against one thread, where a row has both, and what the default chose.
-    expect(text).toMatch(/\| M2 +\| 32 +\| float64 \| +0\.100 \| +0\.080 \| +1\.25 \| +744,000 \| +744,000 \| +1\.00 \| +2 threads on 75% of large jobs \|/);
-    expect(text).not.toMatch(/\| M2 +\| 32 +\| float32 \| +0\.100 \| +– /);
+    expect(text).toMatch(/\| M2 +\| 32 +\| float64 \| exact +\| +0\.100 \| +0\.080 \| +1\.25 \| +744,000 \| +744,000 \| +1\.00 \| +2 threads on 75% of large jobs \|/);
+    expect(text).not.toMatch(/\| M2 +\| 32 +\| float32 \| fused +\| +0\.100 \| +– /);
     // The 128-bit FMA ceiling beside the products, and each figure's share of it.
     expect(text).toContain('Ceiling of 128-bit SIMD with FMA on this CPU, float32: 40.0 GFLOP/s per core, 80.0 on its 2 cores (a test derivation).');
     expect(text).toMatch(/\| 32×784×100 +\| forward +\| +40\.0 \| +100 \|/);
-    expect(text).toMatch(/\| M2 +\| 32 +\| float64 \| +0\.100 \| +0\.200\* \| +0\.50 \| +0\.200\* \| +0\.50 \| +– \| +– \|/);
-    expect(text).toMatch(/\| M2 +\| 32 +\| float32 \| +0\.100 \| +0\.125 \| +1\.25 \| +0\.200\* \| +0\.50 \| +0\.900 \| +9\.0× \|/);
+    expect(text).toMatch(/\| M2 +\| 32 +\| float64 \| exact +\| +0\.100 \| +0\.200\* \| +0\.50 \| +0\.200\* \| +0\.50 \| +– \| +– \|/);
+    expect(text).toMatch(/\| M2 +\| 32 +\| float32 \| fused +\| +0\.100 \| +0\.125 \| +1\.25 \| +0\.200\* \| +0\.50 \| +0\.900 \| +9\.0× \|/);
     // One verdict per row, and the profile table with every category's share.
-    expect(text).toContain('M2 b32 float64: 0.50× NumPy float64 — faster; inference 0.50× — faster\n');
-    expect(text).toContain('M2 b32 float32: 1.25× NumPy float32 — slower (products 60% of the epoch, the rest outside them 32%); inference 0.50× — faster\n');
-    expect(text).toMatch(/\| model \| batch \| dtype +\| epoch ms \| products % \| adam % \| elementwise % \| evaluation % \| other % \|/);
-    expect(text).toMatch(/\| M2 +\| 32 +\| float64 \| +200\.0 \| +60\.0 \| +10\.0 \| +5\.0 \| +8\.0 \| +17\.0 \|/);
+    expect(text).toContain('M2 b32 float64 exact: 0.50× NumPy float64 — faster; inference 0.50× — faster\n');
+    expect(text).toContain('M2 b32 float32 fused: 1.25× NumPy float32 — slower (products 60% of the epoch, the rest outside them 32%); inference 0.50× — faster\n');
+    expect(text).toMatch(/\| model \| batch \| dtype +\| numerics \| epoch ms \| products % \| adam % \| elementwise % \| evaluation % \| other % \|/);
+    expect(text).toMatch(/\| M2 +\| 32 +\| float64 \| exact +\| +200\.0 \| +60\.0 \| +10\.0 \| +5\.0 \| +8\.0 \| +17\.0 \|/);
     expect(text).toContain('a test epoch');
     expect(text).toMatch(/float64 products:\n\n[^]*\| 32×784×100 +\| forward +\| +17\.3 \|[^]*float32 products:\n\n[^]*\| 32×784×100 +\| forward +\| +40\.0 \|/);
   });
@@ -130,14 +131,14 @@ describe('bench protocol', () => {
 
 describe('bench verdict', () => {
   const row = (trainRatio: number | null, inferRatio: number | null) => ({
-    model: 'M3', batch: 128, dtype: 'float32', trainRatio, inferRatio,
+    model: 'M3', batch: 128, dtype: 'float32', numerics: 'exact', trainRatio, inferRatio,
     profile: { share: { products: 0.7, adam: 0.05, elementwise: 0.05, evaluation: 0.1, other: 0.1 } },
   }) as unknown as BenchRow;
 
   it('says faster at or below 1.00, slower above it with the products\' share, and includes inference', () => {
-    expect(verdict(row(0.91, 0.8))).toBe('M3 b128 float32: 0.91× NumPy float32 — faster; inference 0.80× — faster');
-    expect(verdict(row(1, 1.3))).toBe('M3 b128 float32: 1.00× NumPy float32 — faster; inference 1.30× — slower');
-    expect(verdict(row(1.06, null))).toBe('M3 b128 float32: 1.06× NumPy float32 — slower (products 70% of the epoch, the rest outside them 20%)');
-    expect(verdict(row(null, null))).toBe('M3 b128 float32: no NumPy figure (reference not run)');
+    expect(verdict(row(0.91, 0.8))).toBe('M3 b128 float32 exact: 0.91× NumPy float32 — faster; inference 0.80× — faster');
+    expect(verdict(row(1, 1.3))).toBe('M3 b128 float32 exact: 1.00× NumPy float32 — faster; inference 1.30× — slower');
+    expect(verdict(row(1.06, null))).toBe('M3 b128 float32 exact: 1.06× NumPy float32 — slower (products 70% of the epoch, the rest outside them 20%)');
+    expect(verdict(row(null, null))).toBe('M3 b128 float32 exact: no NumPy figure (reference not run)');
   });
 });

@@ -19,9 +19,10 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { Piscina } from 'piscina';
 import type { DType } from '../nn/matrix.js';
+import { numericsMode, type Numerics } from '../kernels/index.js';
 import { mustBeOneOf, mustBePositiveInteger } from '../util/validate.js';
 import { describeBlas, findPython, PROJECT_ROOT, referenceEnv, type BlasLibrary } from './reference.js';
-import { runGridJob, type GridConfig, type GridJob, type GridJobResult } from './grid_job.js';
+import { GRID_ACTIVATIONS, runGridJob, type GridConfig, type GridJob, type GridJobResult } from './grid_job.js';
 
 /** The project's copy of the report's grid (shipped with the package). */
 export const GRID_FILE = join(PROJECT_ROOT, 'lib', 'bench', 'grid.json');
@@ -30,7 +31,6 @@ export const SHARED_GRID_FILE = resolve(PROJECT_ROOT, '../shared/bench/grid.json
 /** The references' timer of the same grid, beside a checkout. */
 export const DEFAULT_GRID_REFERENCE = resolve(PROJECT_ROOT, '../shared/bench/grid_reference.py');
 
-const ACTIVATIONS = ['relu', 'sigmoid', 'tanh'] as const;
 export type { GridConfig } from './grid_job.js';
 
 export interface GridSpec {
@@ -57,7 +57,7 @@ export function loadGrid(file = GRID_FILE): GridSpec {
     if (typeof c.name !== 'string' || c.name === '') throw new Error(`${at('name')} must be a non-empty string`);
     if (!Array.isArray(c.hidden) || c.hidden.length === 0) throw new Error(`${at('hidden')} must be a non-empty list of widths`);
     c.hidden.forEach((w, j) => mustBePositiveInteger(at(`hidden[${j}]`), w));
-    mustBeOneOf(at('act'), c.act, ACTIVATIONS);
+    mustBeOneOf(at('act'), c.act, GRID_ACTIVATIONS);
     if (typeof c.batchnorm !== 'boolean') throw new Error(`${at('batchnorm')} must be true or false`);
     if (!(typeof c.lr === 'number' && c.lr > 0)) throw new Error(`${at('lr')} must be a positive number`);
     if (!(typeof c.reg === 'number' && c.reg >= 0)) throw new Error(`${at('reg')} must be a number ≥ 0`);
@@ -114,6 +114,8 @@ export interface GridKindTime {
 export interface GridResult {
   nnlab_wall_s: number;
   dtype: DType;
+  /** How nnlab's products rounded (the process's mode, which its worker threads inherit). */
+  numerics: Numerics;
   workers: number;
   configs: number;
   seeds: number;
@@ -181,6 +183,7 @@ export async function runGridBench(options: GridOptions): Promise<GridResult> {
   }
   return {
     nnlab_wall_s: wall,
+    numerics: numericsMode(),
     dtype: options.dtype,
     workers: options.workers,
     configs: configs.length, seeds, epochs, runs: jobs.length,

@@ -11,11 +11,14 @@ import { Solver } from '../nn/solver.js';
 import { DivergenceError } from '../nn/divergence.js';
 import { makeWorkload, WORKLOAD } from './workload.js';
 
+/** The activations a grid configuration may name (grid_reference.py has these three). */
+export const GRID_ACTIVATIONS = ['relu', 'sigmoid', 'tanh'] as const;
+
 /** One configuration of the grid, as grid.json spells it (checked by loadGrid in grid.ts). */
 export interface GridConfig {
   name: string;
   hidden: number[];
-  act: 'relu' | 'sigmoid' | 'tanh';
+  act: (typeof GRID_ACTIVATIONS)[number];
   batchnorm: boolean;
   lr: number;
   reg: number;

@@ -8,7 +8,8 @@ import { DEFAULT_REFERENCE, formatBench, runBench } from '../bench/index.js';
 import { DEFAULT_GRID_REFERENCE, defaultGridWorkers } from '../bench/grid.js';
 import { MODEL_NAMES, WORKLOAD, type ModelName } from '../bench/workload.js';
 import { DTYPES } from '../nn/matrix.js';
-import { parseDType, parseDTypeList, parseInteger, parseIntList } from './options.js';
+import { NUMERICS_MODES } from '../kernels/index.js';
+import { parseChoiceList, parseDType, parseDTypeList, parseInteger, parseIntList } from './options.js';
 
 interface BenchCliOptions {
   models: string;
@@ -27,6 +28,7 @@ interface BenchCliOptions {
   gridEpochs?: string;
   gridReference: string;
   gridEngines: string;
+  modes: string;
 }
 
 export function registerBench(program: Command): void {
@@ -39,6 +41,7 @@ export function registerBench(program: Command): void {
     .option('--reference <path>', 'the NumPy reference numpy_mlp.py (runs when python3 has NumPy)', DEFAULT_REFERENCE)
     .option('--no-reference', 'do not run the NumPy reference')
     .option('--no-tfjs', 'do not time TensorFlow.js (wasm backend)')
+    .option('--modes <list>', `numerics modes of the per-model rows and the products, comma-separated (${NUMERICS_MODES.join(',')}; a mode this machine cannot run is left out, saying why)`, NUMERICS_MODES.join(','))
     .option('--json <file>', 'also write every figure to this JSON file')
     .option('--grid', 'also time the report\'s whole grid (lib/bench/grid.json: 39 configurations × 3 seeds, 20 epochs) in nnlab and in each reference of grid_reference.py that runs (NumPy; PyTorch when torch imports)')
     .option('--grid-only', 'the grid alone: no per-model rows, no kernel GFLOP/s (implies --grid)')
@@ -63,7 +66,7 @@ export function registerBench(program: Command): void {
         seeds: optionalInt('--grid-seeds', opts.gridSeeds),
         epochs: optionalInt('--grid-epochs', opts.gridEpochs),
         reference: opts.reference === false ? null : opts.gridReference,
-        engines: parseEngines(opts.gridEngines),
+        engines: parseChoiceList('--grid-engines', opts.gridEngines, ['numpy', 'torch'] as const),
       } : undefined;
       const result = await runBench({
         tfjs: opts.tfjs && !opts.gridOnly,
@@ -74,14 +77,8 @@ export function registerBench(program: Command): void {
         batches: parseIntList('--batch', opts.batch),
         reference: opts.reference === false ? null : opts.reference,
         json: opts.json,
+        numerics: parseChoiceList('--modes', opts.modes, NUMERICS_MODES),
       });
       console.log(formatBench(result));
     });
-}
-
-/** --grid-engines: some of numpy, torch. */
-function parseEngines(text: string): Array<'numpy' | 'torch'> {
-  const list = text.split(',').map((s) => s.trim());
-  for (const e of list) if (e !== 'numpy' && e !== 'torch') throw new Error(`--grid-engines: unknown engine '${e}', expected some of numpy,torch`);
-  return list as Array<'numpy' | 'torch'>;
 }

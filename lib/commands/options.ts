@@ -33,11 +33,16 @@ export function parseDType(option: string, text: string): DType {
   return parseChoice(option, text, DTYPES);
 }
 
+/** Comma-separated choices, e.g. "float64,float32" of DTYPES: at least one, each one of `choices`. */
+export function parseChoiceList<T extends string>(option: string, text: string, choices: readonly T[]): T[] {
+  const parts = text.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  if (parts.length === 0) throw new Error(`${option}: expected some of ${choices.join(', ')}, got '${text}'`);
+  return parts.map((p) => parseChoice(option, p, choices));
+}
+
 /** Comma-separated number types, e.g. "float64,float32". */
 export function parseDTypeList(option: string, text: string): DType[] {
-  const parts = text.split(',').map((s) => s.trim()).filter((s) => s !== '');
-  if (parts.length === 0) throw new Error(`${option}: expected some of ${DTYPES.join(', ')}, got '${text}'`);
-  return parts.map((p) => parseDType(option, p));
+  return parseChoiceList(option, text, DTYPES);
 }
 
 /** "100,100" → [100, 100]; each entry a positive integer up to `max`, none left empty ("10,,10"). */

@@ -9,10 +9,11 @@
  */
 import { Matrix, type DType } from '../nn/matrix.js';
 import { kernels } from '../kernels/index.js';
-import type { Engine, Scorer, BatchOptions, HiddenLayerBackwardPass, HiddenLayerParams } from '../nn/engine.js';
+import type { Engine, Scorer, BatchOptions, HiddenLayerBackwardPass, HiddenLayerParams, OptimConfig, UpdateRuleName } from '../nn/engine.js';
 import { StepWorkspace } from './step_workspace.js';
 import { EvalWorkspace } from './eval_workspace.js';
 import { fastHiddenLayer } from './sandwich.js';
+import { adamAll } from './adam_all.js';
 
 export class FastEngine implements Engine {
   private readonly step = new StepWorkspace();
@@ -43,6 +44,11 @@ export class FastEngine implements Engine {
   /** A small affine → ReLU block in one kernel call each way (lib/fast/sandwich.ts); else null. */
   hiddenLayer(x: Matrix, p: HiddenLayerParams): [Matrix, HiddenLayerBackwardPass] | null {
     return fastHiddenLayer(x, p);
+  }
+
+  /** The rule 'adam' on every parameter in one kernel call (lib/fast/adam_all.ts); false for any other rule. */
+  updateAll(rule: UpdateRuleName, params: Record<string, Matrix>, grads: Record<string, Matrix>, configs: Record<string, OptimConfig>): boolean {
+    return rule === 'adam' && adamAll(params, grads, configs);
   }
 
   forEachBatch(model: Scorer, X: Matrix, options: BatchOptions, visit: (scores: Matrix, first: number) => void): void {

@@ -19,13 +19,13 @@
  *   (an engine without relaxed SIMD, a CPU without FMA) `fused` is not available either. Asked
  *   for where it is not available, nnlab says so once on stderr and runs `exact`.
  */
-import { adamJs, gatherRowsJs, gemmJs, type Adam, type Floats, type GatherRows, type Gemm, type SandwichBackward, type SandwichForward, type SoftmaxLoss } from './js.js';
-import { adamWasm, allocResident, allocResident32, gatherRowsWasm, sandwichWasm, softmaxLossWasm, freeResident, fusedLoadError, gemmWasm, isResident, kernelThreads, setWasmFused, tableWasm, wasmLoadError } from './wasm.js';
+import { adamJs, gatherRowsJs, gemmJs, type Adam, type AdamAll, type Floats, type GatherRows, type Gemm, type SandwichBackward, type SandwichForward, type SoftmaxLoss } from './js.js';
+import { adamWasm, adamAllWasm, allocResident, allocResident32, gatherRowsWasm, sandwichWasm, softmaxLossWasm, freeResident, fusedLoadError, gemmWasm, isResident, kernelThreads, setWasmFused, tableWasm, wasmLoadError } from './wasm.js';
 import { tableJs, type TableKernels } from './table.js';
 import { KernelProfile, type KernelCategory } from './profile.js';
 
 export { forceThreadSharing } from './wasm.js';
-export type { Adam, Floats, GatherRows, Gemm, SandwichBackward, SandwichForward, SoftmaxLoss } from './js.js';
+export type { Adam, AdamAll, AdamOperands, Floats, GatherRows, Gemm, SandwichBackward, SandwichForward, SoftmaxLoss } from './js.js';
 export type { TableKernels } from './table.js';
 export { KernelProfile, PROFILE_CATEGORIES, type KernelCategory, type ProfileCategory } from './profile.js';
 export type KernelBackend = 'wasm' | 'js';
@@ -41,6 +41,11 @@ export const NUMERICS_MODES: readonly Numerics[] = ['exact', 'fused'];
 export interface Kernels extends TableKernels {
   gemm: Gemm;
   adam: Adam;
+  /**
+   * Adam on every parameter of a list in one call, on resident operands (see the AdamAll type);
+   * null on the TypeScript backend, where the update runs per parameter.
+   */
+  adamAll: AdamAll | null;
   /** Gathers listed rows of a dataset into a minibatch (the fast engine's training steps). */
   gatherRows: GatherRows;
   /**
@@ -79,14 +84,15 @@ export interface Kernels extends TableKernels {
 }
 
 const JS_KERNELS: Kernels = {
-  ...tableJs, gemm: gemmJs, adam: adamJs, gatherRows: gatherRowsJs, softmaxLoss: null, sandwichForward: null, sandwichBackward: null, sandwichFits: () => false,
+  ...tableJs, gemm: gemmJs, adam: adamJs, adamAll: null, gatherRows: gatherRowsJs, softmaxLoss: null,
+  sandwichForward: null, sandwichBackward: null, sandwichFits: () => false,
   alloc: (n) => new Float64Array(n), alloc32: (n) => new Float32Array(n),
   inPlace: () => true,
   free: () => {},
 };
-const WASM_KERNELS: Kernels | null = gemmWasm && adamWasm && gatherRowsWasm && softmaxLossWasm && sandwichWasm && tableWasm
+const WASM_KERNELS: Kernels | null = gemmWasm && adamWasm && adamAllWasm && gatherRowsWasm && softmaxLossWasm && sandwichWasm && tableWasm
   ? {
-    ...tableWasm, gemm: gemmWasm, adam: adamWasm, gatherRows: gatherRowsWasm, softmaxLoss: softmaxLossWasm,
+    ...tableWasm, gemm: gemmWasm, adam: adamWasm, adamAll: adamAllWasm, gatherRows: gatherRowsWasm, softmaxLoss: softmaxLossWasm,
     sandwichForward: sandwichWasm.forward, sandwichBackward: sandwichWasm.backward, sandwichFits: sandwichWasm.fits,
     alloc: (n) => allocResident(n) ?? new Float64Array(n),
     alloc32: (n) => allocResident32(n) ?? new Float32Array(n),
@@ -107,7 +113,7 @@ export let kernels: Kernels = JS_KERNELS;
 function categoryOf(name: string): KernelCategory | null {
   // A sandwich call is its block's products and elementwise passes in one; the products dominate.
   if (name === 'gemm' || name === 'sandwichForward' || name === 'sandwichBackward') return 'products';
-  if (name === 'adam') return 'adam';
+  if (name === 'adam' || name === 'adamAll') return 'adam';
   if (name === 'alloc' || name === 'alloc32' || name === 'inPlace' || name === 'free' || name === 'sandwichFits') return null;
   return 'elementwise'; // the table's streaming kernels, the minibatch gather and the softmax loss
 }

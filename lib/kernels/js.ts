@@ -154,6 +154,20 @@ export type Adam = (
   lr: number, b1: number, b2: number, eps: number, c1: number, c2: number,
 ) => void;
 
+/** One parameter's operands of an Adam update (see Adam): w, its gradient g, its moments m and v. */
+export interface AdamOperands { w: Floats; g: Floats; m: Floats; v: Floats }
+
+/**
+ * Adam (the same update, same bits) on every parameter of a list in one kernel call, with one
+ * set of hyperparameters: true when done; false, with nothing changed, where it cannot run
+ * (operands not all resident, of one type, of matching lengths), and then the caller runs Adam
+ * per parameter. The WebAssembly backend has it (assembly/adam.ts's adamAll).
+ */
+export type AdamAll = (
+  params: readonly AdamOperands[],
+  lr: number, b1: number, b2: number, eps: number, c1: number, c2: number,
+) => boolean;
+
 export const adamJs: Adam = (w, g, m, v, lr, b1, b2, eps, c1, c2) => {
   if (w instanceof Float32Array) adamJs32(w, g as Float32Array, m as Float32Array, v as Float32Array, lr, b1, b2, eps, c1, c2);
   else adamJs64(w, g as Float64Array, m as Float64Array, v as Float64Array, lr, b1, b2, eps, c1, c2);

@@ -35,7 +35,7 @@
  * on the same memory (lib/kernels/fused.ts); everything else is nnlab.wasm's in either mode.
  */
 import { readBuiltWasm } from './built_wasm.js';
-import { adamJs, checkGather, gatherRowsJs, gemmJs, type Adam, type Floats, type Gemm, type GatherRows, type SandwichBackward, type SandwichForward, type SandwichKernels, type SoftmaxLoss } from './js.js';
+import { adamJs, checkGather, gatherRowsJs, gemmJs, type Adam, type AdamAll, type Floats, type Gemm, type GatherRows, type SandwichBackward, type SandwichForward, type SandwichKernels, type SoftmaxLoss } from './js.js';
 import { TABLE, tableJs, type TableKernels } from './table.js';
 import { isData, type UntypedSpec } from './spec.js';
 import { CONTROL_BYTES, ParallelRunner } from './parallel.js';
@@ -76,6 +76,11 @@ interface KernelExports extends SandwichExports {
   adam32(n: number, w: number, g: number, m: number, v: number,
          lr: number, b1: number, oneMinusB1: number, b2: number, oneMinusB2: number,
          eps: number, c1: number, c2: number): void;
+  /** adam / adam32 on `count` parameters listed in a table at byte offset `table` (assembly/adam.ts). */
+  adamAll(count: number, table: number, lr: number, b1: number, oneMinusB1: number, b2: number, oneMinusB2: number,
+          eps: number, c1: number, c2: number): void;
+  adamAll32(count: number, table: number, lr: number, b1: number, oneMinusB1: number, b2: number, oneMinusB2: number,
+            eps: number, c1: number, c2: number): void;
   /** n rows of rowBytes bytes each, listed by the int32 indices at `rows`, from src to out (assembly/gather.ts). */
   gatherRows(n: number, rowBytes: number, src: number, rows: number, out: number): void;
   /** The softmax loss and its gradient (assembly/softmax.ts): returns the loss. */
@@ -358,6 +363,51 @@ const adamWasmImpl: Adam = (w, g, m, v, lr, b1, b2, eps, c1, c2) => {
   unstage(ops, ADAM_MODES, at);
 };
 
+/** int32 values per entry of adamAll's table: n, then the byte offsets of w, g, m, v (assembly/adam.ts). */
+const ADAM_ENTRY_INTS = 5;
+
+/**
+ * Adam on a list of resident parameters in one call (assembly/adam.ts's adamAll), its table at
+ * the start of scratch. Nothing runs unless every operand is resident, of one type, of its
+ * parameter's length. With a helper thread, a parameter large enough to share
+ * (PARALLEL_MIN_ELEMENTS) still goes through adamWasmImpl on its own, where the chooser decides
+ * per shape whether sharing pays: its kernel takes 120–550 µs (784×50 to 784×100, measured),
+ * against under 1 µs for the JavaScript of its own call (15×[10] net, 32 parameters: 43 µs a
+ * step per parameter, 23 µs in one call, best of 7), so nothing is lost by leaving that
+ * decision in place. One call pays for the small ones, whose per-call JavaScript costs as much
+ * as their update. The bits are those of one adam call per parameter either way (a parameter's
+ * elements depend on nothing else), on any number of threads.
+ */
+const adamAllWasmImpl: AdamAll = (params, lr, b1, b2, eps, c1, c2) => {
+  if (params.length === 0) return false;
+  const type = params[0].w.constructor;
+  for (const { w, g, m, v } of params) {
+    for (const x of [w, g, m, v]) {
+      if (x.constructor !== type || x.length !== w.length || !isResident(x)) return false;
+    }
+  }
+  const table = scratchStart;
+  if (table + 4 * ADAM_ENTRY_INTS * params.length > wasm!.memory.buffer.byteLength) return false;
+  let count = 0;
+  for (const { w, g, m, v } of params) {
+    if (parallel !== null && w.length >= PARALLEL_MIN_ELEMENTS) {
+      adamWasmImpl(w, g, m, v, lr, b1, b2, eps, c1, c2);
+      continue;
+    }
+    const e = table / 4 + ADAM_ENTRY_INTS * count++;
+    heapInt32[e] = w.length;
+    heapInt32[e + 1] = w.byteOffset;
+    heapInt32[e + 2] = g.byteOffset;
+    heapInt32[e + 3] = m.byteOffset;
+    heapInt32[e + 4] = v.byteOffset;
+  }
+  if (count === 0) return true;
+  // As in adamWasmImpl: float32 hyperparameters are the float64 ones rounded once at the call.
+  const run = type === Float32Array ? wasm!.exports.adamAll32 : wasm!.exports.adamAll;
+  run(count, table, lr, b1, 1 - b1, b2, 1 - b2, eps, c1, c2);
+  return true;
+};
+
 /**
  * The minibatch gather: in place when the dataset and the buffer are both resident (the fast
  * engine's case, lib/fast/step_workspace.ts), the indices staged at the start of scratch. Else
@@ -474,6 +524,8 @@ export const tableWasm: TableKernels | null = wasm
 export const gemmWasm: Gemm | null = wasm ? gemmWasmImpl : null;
 /** The WebAssembly Adam update, or null when the module could not be loaded. */
 export const adamWasm: Adam | null = wasm ? adamWasmImpl : null;
+/** The WebAssembly Adam over all parameters in one call, or null when the module could not be loaded. */
+export const adamAllWasm: AdamAll | null = wasm ? adamAllWasmImpl : null;
 /** The WebAssembly minibatch gather, or null when the module could not be loaded. */
 export const gatherRowsWasm: GatherRows | null = wasm ? gatherRowsWasmImpl : null;
 /** The WebAssembly softmax loss, or null when the module could not be loaded. */

@@ -12,8 +12,10 @@
 import { Matrix, checkFinite, type DType } from './matrix.js';
 import { reluBackward, softmaxLoss } from './layers.js';
 import { bindHiddenLayerBackward, type HiddenLayerBackwardPass, type HiddenLayerOn, type HiddenLayerParams } from './layer_utils.js';
+import type { OptimConfig, UpdateRuleName } from './optim.js';
 
 export type { HiddenLayerBackwardPass, HiddenLayerParamGrads, HiddenLayerParams } from './layer_utils.js';
+export type { OptimConfig, UpdateRuleName };
 
 /** What evaluation runs: a model's forward pass in test mode (see FullyConnectedNet.scores). */
 export interface Scorer {
@@ -65,6 +67,14 @@ export interface Engine {
    * this block, and hiddenLayerForward/Backward run (the Solver hands it to the model's loss).
    */
   hiddenLayer(x: Matrix, p: HiddenLayerParams): [Matrix, HiddenLayerBackwardPass] | null;
+  /**
+   * Optional: the update of a training step on every parameter for the update rule named
+   * `rule`, in place: the same bits in each parameter and the same state in each config as
+   * the Solver's loop of optim.ts's rule leaves (for Adam: t incremented; m, v updated). True
+   * when done; false, with nothing changed, where the engine has no faster way (any rule but
+   * 'adam', a first step, parameters or configs that differ), and then the Solver's loop runs.
+   */
+  updateAll?(rule: UpdateRuleName, params: Record<string, Matrix>, grads: Record<string, Matrix>, configs: Record<string, OptimConfig>): boolean;
   /** The input of a training step on X for a model with these parameters: X itself, or X where the engine keeps it. */
   stepInput(X: Matrix, params: Record<string, Matrix>): Matrix;
   /**

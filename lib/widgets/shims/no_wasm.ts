@@ -3,13 +3,14 @@
  * the page computes with the TypeScript kernels, which give the same values as the WebAssembly
  * ones bit for bit (test/kernels.test.ts), so only speed differs.
  */
-import type { Adam, Floats, GatherRows, Gemm, SandwichKernels, SoftmaxLoss } from '../../kernels/js.js';
+import type { Adam, AdamAll, Floats, GatherRows, Gemm, SandwichKernels, SoftmaxLoss } from '../../kernels/js.js';
 import type { TableKernels } from '../../kernels/table.js';
 
 export const wasmLoadError: string | null = 'the browser bundle computes with the TypeScript kernels';
 export const tableWasm: TableKernels | null = null;
 export const gemmWasm: Gemm | null = null;
 export const adamWasm: Adam | null = null;
+export const adamAllWasm: AdamAll | null = null;
 export const gatherRowsWasm: GatherRows | null = null;
 export const softmaxLossWasm: SoftmaxLoss | null = null;
 export const sandwichWasm: SandwichKernels | null = null;
