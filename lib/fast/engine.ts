@@ -9,9 +9,10 @@
  */
 import { Matrix, type DType } from '../nn/matrix.js';
 import { kernels } from '../kernels/index.js';
-import type { Engine, Scorer, BatchOptions, OptimConfig, UpdateRuleName } from '../nn/engine.js';
+import type { Engine, Scorer, BatchOptions, HiddenLayerBackwardPass, HiddenLayerParams, OptimConfig, UpdateRuleName } from '../nn/engine.js';
 import { StepWorkspace } from './step_workspace.js';
 import { EvalWorkspace } from './eval_workspace.js';
+import { fastHiddenLayer } from './sandwich.js';
 import { adamAll } from './adam_all.js';
 
 export class FastEngine implements Engine {
@@ -38,6 +39,11 @@ export class FastEngine implements Engine {
     if (!kernels.inPlace(dscores.data)) return null;
     const loss = fused(scores.rows, scores.cols, scores.data, y, dscores.data);
     return loss === null ? null : { loss, dscores };
+  }
+
+  /** A small affine → ReLU block in one kernel call each way (lib/fast/sandwich.ts); else null. */
+  hiddenLayer(x: Matrix, p: HiddenLayerParams): [Matrix, HiddenLayerBackwardPass] | null {
+    return fastHiddenLayer(x, p);
   }
 
   /** The rule 'adam' on every parameter in one kernel call (lib/fast/adam_all.ts); false for any other rule. */

@@ -13,6 +13,8 @@
  *   in the right type is read in place), and each batch is a view of that copy;
  * - a listed subset of rows (the Solver's 1000-sample training-accuracy check) is gathered
  *   batch by batch into one resident buffer instead;
+ * - a hidden block affine → ReLU small enough for one thread runs as one kernel call
+ *   (lib/fast/sandwich.ts) instead of three, with no JavaScript between them;
  * - the batch carries the workspace's arena (lib/fast/arena.ts) as its allocator, so every output
  *   of the forward pass is resident too, and the same block is reused by every batch.
  *
@@ -26,6 +28,7 @@ import { residentMatrix, toResident } from '../kernels/resident.js';
 import { StepArena } from './arena.js';
 import { kernelProfile, kernels } from '../kernels/index.js';
 import { checkBatchOptions, type BatchOptions, type Scorer } from '../nn/engine.js';
+import { fastHiddenLayer } from './sandwich.js';
 
 export class EvalWorkspace {
   private readonly arena = new StepArena();
@@ -51,7 +54,8 @@ export class EvalWorkspace {
         const size = Math.min(batchSize, count - first);
         this.arena.reset(); // the previous batch's outputs are free again
         const batch = rows === undefined ? this.wholeRows(X, options, first, size) : this.listedRows(X, options, first, size);
-        visit(model.scores(new Matrix(batch.rows, batch.cols, batch.data, this.arena), { checked: true }), first);
+        // Small hidden blocks in one kernel call each (lib/fast/sandwich.ts).
+        visit(model.scores(new Matrix(batch.rows, batch.cols, batch.data, this.arena), { checked: true, hiddenLayer: fastHiddenLayer }), first);
       }
     };
     const profile = kernelProfile();

@@ -20,8 +20,18 @@
 import { readBuiltWasm } from './built_wasm.js';
 import v8 from 'node:v8';
 
-/** The exports lib/kernels/wasm.ts calls on the fused instance (the products). */
-export interface FusedExports {
+/** The sandwich layer's calls (assembly/sandwich.ts), run on the instance of the numerics mode in use. */
+export interface SandwichExports {
+  sandwichForward(n: number, d: number, m: number, x: number, w: number, b: number, z: number, out: number): void;
+  sandwichForward32(n: number, d: number, m: number, x: number, w: number, b: number, z: number, out: number): void;
+  sandwichBackward(n: number, d: number, m: number, dout: number, z: number, x: number, w: number,
+                   dz: number, dw: number, db: number, dx: number): void;
+  sandwichBackward32(n: number, d: number, m: number, dout: number, z: number, x: number, w: number,
+                     dz: number, dw: number, db: number, dx: number): void;
+}
+
+/** The exports lib/kernels/wasm.ts calls on the fused instance (the products, and the sandwich layer's calls that use them). */
+export interface FusedExports extends SandwichExports {
   heapBase(): number;
   packBytes(): number;
   setPackArea(at: number): void;

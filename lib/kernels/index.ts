@@ -19,13 +19,13 @@
  *   (an engine without relaxed SIMD, a CPU without FMA) `fused` is not available either. Asked
  *   for where it is not available, nnlab says so once on stderr and runs `exact`.
  */
-import { adamJs, gatherRowsJs, gemmJs, type Adam, type AdamAll, type Floats, type GatherRows, type Gemm, type SoftmaxLoss } from './js.js';
-import { adamWasm, adamAllWasm, allocResident, allocResident32, gatherRowsWasm, softmaxLossWasm, freeResident, fusedLoadError, gemmWasm, isResident, kernelThreads, setWasmFused, tableWasm, wasmLoadError } from './wasm.js';
+import { adamJs, gatherRowsJs, gemmJs, type Adam, type AdamAll, type Floats, type GatherRows, type Gemm, type SandwichBackward, type SandwichForward, type SoftmaxLoss } from './js.js';
+import { adamWasm, adamAllWasm, allocResident, allocResident32, gatherRowsWasm, sandwichWasm, softmaxLossWasm, freeResident, fusedLoadError, gemmWasm, isResident, kernelThreads, setWasmFused, tableWasm, wasmLoadError } from './wasm.js';
 import { tableJs, type TableKernels } from './table.js';
 import { KernelProfile, type KernelCategory } from './profile.js';
 
 export { forceThreadSharing } from './wasm.js';
-export type { Adam, AdamAll, AdamOperands, Floats, GatherRows, Gemm, SoftmaxLoss } from './js.js';
+export type { Adam, AdamAll, AdamOperands, Floats, GatherRows, Gemm, SandwichBackward, SandwichForward, SoftmaxLoss } from './js.js';
 export type { TableKernels } from './table.js';
 export { KernelProfile, PROFILE_CATEGORIES, type KernelCategory, type ProfileCategory } from './profile.js';
 export type KernelBackend = 'wasm' | 'js';
@@ -53,6 +53,19 @@ export interface Kernels extends TableKernels {
    * SoftmaxLoss type); null on the TypeScript backend, where lib/nn/layers.ts's softmaxLoss runs.
    */
   softmaxLoss: SoftmaxLoss | null;
+  /**
+   * The sandwich layer (affine → ReLU) forward and backward, each in one call on resident
+   * operands (see the SandwichForward type); null on the TypeScript backend, where
+   * lib/nn/layer_utils.ts's hiddenLayerForward/Backward run (lib/fast/sandwich.ts chooses).
+   */
+  sandwichForward: SandwichForward | null;
+  sandwichBackward: SandwichBackward | null;
+  /**
+   * Whether a block of n×d inputs and m units runs in those calls (asked before its outputs
+   * are allocated): always on one thread, else only when its products are too small to be
+   * shared between threads; false on the TypeScript backend.
+   */
+  sandwichFits(n: number, d: number, m: number): boolean;
   /** Storage for long-lived arrays that the kernels read in place (see residentMatrix in lib/kernels/resident.ts). */
   alloc(length: number): Float64Array;
   /** The same for float32 arrays. */
@@ -72,13 +85,15 @@ export interface Kernels extends TableKernels {
 
 const JS_KERNELS: Kernels = {
   ...tableJs, gemm: gemmJs, adam: adamJs, adamAll: null, gatherRows: gatherRowsJs, softmaxLoss: null,
+  sandwichForward: null, sandwichBackward: null, sandwichFits: () => false,
   alloc: (n) => new Float64Array(n), alloc32: (n) => new Float32Array(n),
   inPlace: () => true,
   free: () => {},
 };
-const WASM_KERNELS: Kernels | null = gemmWasm && adamWasm && adamAllWasm && gatherRowsWasm && softmaxLossWasm && tableWasm
+const WASM_KERNELS: Kernels | null = gemmWasm && adamWasm && adamAllWasm && gatherRowsWasm && softmaxLossWasm && sandwichWasm && tableWasm
   ? {
     ...tableWasm, gemm: gemmWasm, adam: adamWasm, adamAll: adamAllWasm, gatherRows: gatherRowsWasm, softmaxLoss: softmaxLossWasm,
+    sandwichForward: sandwichWasm.forward, sandwichBackward: sandwichWasm.backward, sandwichFits: sandwichWasm.fits,
     alloc: (n) => allocResident(n) ?? new Float64Array(n),
     alloc32: (n) => allocResident32(n) ?? new Float32Array(n),
     inPlace: isResident,
@@ -96,9 +111,10 @@ export let kernels: Kernels = JS_KERNELS;
 
 /** Which profile category each kernel's time goes to (storage functions are not timed). */
 function categoryOf(name: string): KernelCategory | null {
-  if (name === 'gemm') return 'products';
+  // A sandwich call is its block's products and elementwise passes in one; the products dominate.
+  if (name === 'gemm' || name === 'sandwichForward' || name === 'sandwichBackward') return 'products';
   if (name === 'adam' || name === 'adamAll') return 'adam';
-  if (name === 'alloc' || name === 'alloc32' || name === 'inPlace' || name === 'free') return null;
+  if (name === 'alloc' || name === 'alloc32' || name === 'inPlace' || name === 'free' || name === 'sandwichFits') return null;
   return 'elementwise'; // the table's streaming kernels, the minibatch gather and the softmax loss
 }
 

@@ -236,3 +236,22 @@ export function checkGather(src: Floats, cols: number, rows: Int32Array, out: Fl
  * than n×c, or labels that are not n integers in [0, c) (the reference then says which).
  */
 export type SoftmaxLoss = (n: number, c: number, scores: Floats, labels: ArrayLike<number>, dscores: Floats) => number | null;
+
+/**
+ * The sandwich layer's forward pass in one call (assembly/sandwich.ts): z = x·W + b, out =
+ * relu(z), for x n×d, W d×m, b 1×m, all of one number type and resident (a step's or an
+ * evaluation batch's arena, resident parameters). Returns false, having done nothing, where it
+ * does not run: an operand in ordinary memory or too short, mixed number types, or products
+ * large enough to be shared between threads (one WebAssembly call runs on one thread; those
+ * blocks keep their separate, shareable calls). The products are those of the numerics mode.
+ * Outputs must not share storage with inputs (the caller's are fresh arena matrices).
+ */
+export type SandwichForward = (n: number, d: number, m: number, x: Floats, w: Floats, b: Floats, z: Floats, out: Floats) => boolean;
+/**
+ * Its backward pass in one call: dz = dout where z > 0 (else 0), dx = dz·Wᵀ (dx null: not
+ * computed, the first layer's), dW = xᵀ·dz, db = colSums(dz); false where it does not run.
+ */
+export type SandwichBackward = (n: number, d: number, m: number, dout: Floats, z: Floats, x: Floats, w: Floats,
+  dz: Floats, dw: Floats, db: Floats, dx: Floats | null) => boolean;
+/** The sandwich layer's calls, and whether a block of these dimensions runs in them (see lib/kernels/wasm.ts). */
+export interface SandwichKernels { fits(n: number, d: number, m: number): boolean; forward: SandwichForward; backward: SandwichBackward }

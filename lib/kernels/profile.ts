@@ -9,6 +9,9 @@
  * every function reads the clock before and after the call. The switch is explicit, and one
  * profile at a time: `nnlab bench` turns it on around the epochs it profiles.
  *
+ * A sandwich layer's call (a hidden block's products and elementwise passes in one, see
+ * lib/fast/sandwich.ts) counts as products, which are most of its time.
+ *
  * A kernel that runs inside an evaluation pass counts as evaluation only, so the categories
  * never overlap and their sum is the time the kernels and the evaluations took; the rest of
  * an epoch is JavaScript between the kernels (bookkeeping, the update rule's loop over the

@@ -35,12 +35,12 @@
  * on the same memory (lib/kernels/fused.ts); everything else is nnlab.wasm's in either mode.
  */
 import { readBuiltWasm } from './built_wasm.js';
-import { adamJs, checkGather, gatherRowsJs, gemmJs, type Adam, type AdamAll, type Floats, type Gemm, type GatherRows, type SoftmaxLoss } from './js.js';
+import { adamJs, checkGather, gatherRowsJs, gemmJs, type Adam, type AdamAll, type Floats, type Gemm, type GatherRows, type SandwichBackward, type SandwichForward, type SandwichKernels, type SoftmaxLoss } from './js.js';
 import { TABLE, tableJs, type TableKernels } from './table.js';
 import { isData, type UntypedSpec } from './spec.js';
 import { CONTROL_BYTES, ParallelRunner } from './parallel.js';
 import { adamKey, gemmKey, threadsWanted } from './jobs.js';
-import { loadFused, type FusedLoad } from './fused.js';
+import { loadFused, type FusedLoad, type SandwichExports } from './fused.js';
 import { performance } from 'node:perf_hooks';
 
 /**
@@ -56,7 +56,8 @@ interface WasmApi {
 }
 const WA = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
 
-interface KernelExports {
+/** The exports of nnlab.wasm (with SandwichExports: the sandwich layer in one call each way, assembly/sandwich.ts). */
+interface KernelExports extends SandwichExports {
   heapBase(): number;
   packBytes(): number;
   setPackArea(at: number): void;
@@ -444,6 +445,38 @@ const softmaxLossWasmImpl: SoftmaxLoss = (n, c, scores, labels, dscores) => {
     : e.softmaxLoss(n, c, scores.byteOffset, scratchStart, dscores.byteOffset);
 };
 
+/**
+ * Whether a block of these dimensions runs in one call: always on one thread; with a helper,
+ * only when every product is below the size at which gemmWasmImpl may share it (all three
+ * products of a block do 2·n·d·m flops).
+ */
+const sandwichFits = (n: number, d: number, m: number): boolean => parallel === null || 2 * n * d * m < PARALLEL_MIN_FLOPS;
+
+/** Whether a call of these dimensions on these arrays (each with the length it needs) runs. */
+function sandwichRuns(n: number, d: number, m: number, arrays: [Floats, number][]): boolean {
+  const f32 = arrays[0][0] instanceof Float32Array;
+  return sandwichFits(n, d, m) && arrays.every(([x, length]) => x instanceof Float32Array === f32 && x.length >= length && isResident(x));
+}
+
+/** The instance whose products are those of the numerics mode in use. */
+const modeExports = (): SandwichExports => (useFused && fused.ok ? fused.exports : wasm!.exports);
+
+const sandwichForwardWasmImpl: SandwichForward = (n, d, m, x, w, b, z, out) => {
+  if (!sandwichRuns(n, d, m, [[x, n * d], [w, d * m], [b, m], [z, n * m], [out, n * m]])) return false;
+  const ex = modeExports();
+  (x instanceof Float32Array ? ex.sandwichForward32 : ex.sandwichForward)(n, d, m, x.byteOffset, w.byteOffset, b.byteOffset, z.byteOffset, out.byteOffset);
+  return true;
+};
+
+const sandwichBackwardWasmImpl: SandwichBackward = (n, d, m, dout, z, x, w, dz, dw, db, dx) => {
+  const arrays: [Floats, number][] = [[dout, n * m], [z, n * m], [x, n * d], [w, d * m], [dz, n * m], [dw, d * m], [db, m]];
+  if (!sandwichRuns(n, d, m, dx === null ? arrays : [...arrays, [dx, n * d]])) return false;
+  const ex = modeExports();
+  (x instanceof Float32Array ? ex.sandwichBackward32 : ex.sandwichBackward)(n, d, m, dout.byteOffset, z.byteOffset,
+    x.byteOffset, w.byteOffset, dz.byteOffset, dw.byteOffset, db.byteOffset, dx === null ? 0 : dx.byteOffset);
+  return true;
+};
+
 // The streaming kernels of the table (lib/kernels/table.ts): elementwise passes and batch
 // normalisation. Too short to share between threads (a few µs); the staging copies are what
 // costs when the operands are ordinary arrays (see the measurements in assembly/elementwise.ts).
@@ -501,6 +534,10 @@ export const adamAllWasm: AdamAll | null = wasm ? adamAllWasmImpl : null;
 export const gatherRowsWasm: GatherRows | null = wasm ? gatherRowsWasmImpl : null;
 /** The WebAssembly softmax loss, or null when the module could not be loaded. */
 export const softmaxLossWasm: SoftmaxLoss | null = wasm ? softmaxLossWasmImpl : null;
+/** The WebAssembly sandwich layer, forward and backward, or null when the module could not be loaded. */
+export const sandwichWasm: SandwichKernels | null = wasm
+  ? { fits: sandwichFits, forward: sandwichForwardWasmImpl, backward: sandwichBackwardWasmImpl }
+  : null;
 /** The WebAssembly ports of assembly/elementary.ts, for the tests; null without the module. */
 export const elementaryWasm: Record<'exp' | 'log' | 'expm1' | 'tanh' | 'sigmoid', (x: number) => number> | null = wasm
   ? {

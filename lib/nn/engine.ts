@@ -10,15 +10,20 @@
  * both give the same results bit for bit.
  */
 import { Matrix, checkFinite, type DType } from './matrix.js';
-import { softmaxLoss } from './layers.js';
+import { reluBackward, softmaxLoss } from './layers.js';
+import { bindHiddenLayerBackward, type HiddenLayerBackwardPass, type HiddenLayerOn, type HiddenLayerParams } from './layer_utils.js';
 import type { OptimConfig, UpdateRuleName } from './optim.js';
 
+export type { HiddenLayerBackwardPass, HiddenLayerParamGrads, HiddenLayerParams } from './layer_utils.js';
 export type { OptimConfig, UpdateRuleName };
 
 /** What evaluation runs: a model's forward pass in test mode (see FullyConnectedNet.scores). */
 export interface Scorer {
-  /** Scores for X; `checked`: X needs no scan for non-finite values. */
-  scores(X: Matrix, options?: { checked?: boolean }): Matrix;
+  /**
+   * Scores for X; `checked`: X needs no scan for non-finite values; `hiddenLayer`: where a
+   * hidden block may be computed (the engine's, see Engine.hiddenLayer).
+   */
+  scores(X: Matrix, options?: { checked?: boolean; hiddenLayer?: HiddenLayerOn }): Matrix;
 }
 
 export interface BatchOptions {
@@ -57,6 +62,12 @@ export interface Engine {
    */
   softmaxLoss(scores: Matrix, y: ArrayLike<number>): { loss: number; dscores: Matrix } | null;
   /**
+   * A hidden block (layer_utils.ts's hiddenLayerForward, and the backward pass bound to what it
+   * kept) computed where x is, the same bits; or null where the engine has no faster way for
+   * this block, and hiddenLayerForward/Backward run (the Solver hands it to the model's loss).
+   */
+  hiddenLayer(x: Matrix, p: HiddenLayerParams): [Matrix, HiddenLayerBackwardPass] | null;
+  /**
    * Optional: the update of a training step on every parameter for the update rule named
    * `rule`, in place: the same bits in each parameter and the same state in each config as
    * the Solver's loop of optim.ts's rule leaves (for Adam: t incremented; m, v updated). True
@@ -87,6 +98,7 @@ export function referenceEngine(): Engine {
   return {
     gather: (X, rows, dtype) => X.selectRows(rows, Matrix.zeros(rows.length, X.cols, dtype)),
     softmaxLoss,
+    hiddenLayer: () => null,
     stepInput: (X) => X,
     forEachBatch(model, X, options, visit) {
       checkBatchOptions(X, options);
@@ -107,6 +119,15 @@ export function referenceEngine(): Engine {
 /** The softmax loss of a training step on `engine`: its own, or layers.ts's where it has none (see Engine.softmaxLoss). */
 export function softmaxLossOn(engine: Engine): typeof softmaxLoss {
   return (scores, y) => engine.softmaxLoss(scores, y) ?? softmaxLoss(scores, y);
+}
+
+/**
+ * The backward pass hiddenLayerForward keeps for a block affine → ReLU (no batchnorm, no
+ * dropout): its affine cache {x, w} and z, the ReLU's input. An engine that computed such a
+ * block's forward pass falls back to it where its own backward pass cannot run.
+ */
+export function reluBlockBackward(x: Matrix, w: Matrix, z: Matrix): HiddenLayerBackwardPass {
+  return bindHiddenLayerBackward({ affine: { x, w }, batchnorm: null, activationBackward: (dout) => reluBackward(dout, z).dx, dropout: null });
 }
 
 /** One pass of `engine` over X, whose memory is given back at once afterwards (predict, class probabilities). */

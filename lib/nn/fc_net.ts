@@ -10,7 +10,7 @@
 import { Matrix, checkFinite, type DType } from './matrix.js';
 import { addL2Gradient, argmaxRows } from './ops.js';
 import { affineForward, affineBackward, softmaxLoss, mseLoss, BatchnormParam, checkLabels, type AffineCache } from './layers.js';
-import { Activation, checkActivation, hiddenLayerForward, hiddenLayerBackward, HiddenLayerCache, HiddenLayerParamGrads } from './layer_utils.js';
+import { Activation, checkActivation, hiddenLayerForward, bindHiddenLayerBackward, HiddenLayerBackwardPass, HiddenLayerOn, HiddenLayerParamGrads } from './layer_utils.js';
 import { Rng, deriveSeed } from './random.js';
 import { MAX_LAYER_WIDTH, MAX_PARAMETERS } from '../util/limits.js';
 import { scoreOnce } from './engine.js';
@@ -72,7 +72,16 @@ export interface StepOptions {
    * engine's (lib/nn/engine.ts), which gives the same bits, on the fast engine in one kernel call.
    */
   softmaxLoss?: typeof softmaxLoss;
+  /**
+   * Where a hidden block may be computed instead of by hiddenLayerForward/Backward (the same
+   * bits): the Solver passes its engine's (Engine.hiddenLayer), on the fast engine one kernel
+   * call each way for a small affine → ReLU block.
+   */
+  hiddenLayer?: HiddenLayerOn;
 }
+
+/** What `scores` may be passed besides X: `checked` and `hiddenLayer` as in StepOptions. */
+export type ScoreOptions = Pick<StepOptions, 'checked' | 'hiddenLayer'>;
 
 /** A layer width: a positive integer up to MAX_LAYER_WIDTH. */
 function layerWidth(what: string, v: unknown): number {
@@ -169,8 +178,8 @@ export class FullyConnectedNet {
    * statistics, no dropout, no backward pass). `checked`: X was checked for non-finite values
    * where it entered (see StepOptions).
    */
-  scores(X: Matrix, options: { checked?: boolean } = {}): Matrix {
-    return this.forward('FullyConnectedNet.scores', X, 'test', options.checked ?? false).scores;
+  scores(X: Matrix, options: ScoreOptions = {}): Matrix {
+    return this.forward('FullyConnectedNet.scores', X, 'test', options).scores;
   }
 
   /** Scores for X (N×inputDim) in test mode: the same as scores(X). */
@@ -183,8 +192,8 @@ export class FullyConnectedNet {
   loss(X: Matrix, y?: Targets, rng?: Rng, step: StepOptions = {}): Matrix | LossResult {
     const { checked = false } = step;
     const { outputDim, loss: lossKind, reg } = this.config;
-    if (y === undefined) return this.forward('FullyConnectedNet.loss', X, 'test', checked).scores;
-    const { scores, caches, lastCache } = this.forward('FullyConnectedNet.loss', X, 'train', checked, rng);
+    if (y === undefined) return this.forward('FullyConnectedNet.loss', X, 'test', step).scores;
+    const { scores, backward, lastCache } = this.forward('FullyConnectedNet.loss', X, 'train', step, rng);
     const p = this.params;
     const L = this.numLayers;
 
@@ -206,12 +215,12 @@ export class FullyConnectedNet {
     for (let i = L - 1; i >= 1; i--) {
       let g: HiddenLayerParamGrads;
       if (i > 1) {
-        const withDx = hiddenLayerBackward(dh, caches[i - 1]);
+        const withDx = backward[i - 1].withInputGrad(dh);
         dh = withDx.dx;
         g = withDx;
       } else {
         // The first layer's dx would be the gradient with respect to X: never used, so not computed.
-        g = hiddenLayerBackward(dh, caches[0], { inputGrad: false });
+        g = backward[0].paramsOnly(dh);
       }
       grads[`W${i}`] = g.dw;
       grads[`b${i}`] = g.db;
@@ -226,9 +235,12 @@ export class FullyConnectedNet {
 
   /**
    * The forward pass: every hidden block, then the output layer's scores, with what the
-   * backward pass needs (the caches). `what` names the caller in errors.
+   * backward pass needs (each block's backward pass bound to its cache, the output layer's
+   * cache). `what` names the caller in errors; `step.hiddenLayer` may compute a block instead
+   * of hiddenLayerForward (see StepOptions).
    */
-  private forward(what: string, X: Matrix, mode: 'train' | 'test', checked: boolean, rng?: Rng): { scores: Matrix; caches: HiddenLayerCache[]; lastCache: AffineCache } {
+  private forward(what: string, X: Matrix, mode: 'train' | 'test', step: ScoreOptions, rng?: Rng): { scores: Matrix; backward: HiddenLayerBackwardPass[]; lastCache: AffineCache } {
+    const { checked = false, hiddenLayer } = step;
     const { inputDim, dropout, activation } = this.config;
     if (X.cols !== inputDim) throw new Error(`${what}: X has ${X.cols} columns, expected inputDim = ${inputDim}`);
     if (mode === 'train' && X.rows === 0) throw new Error(`${what}: X has no rows; a loss needs at least one sample`);
@@ -237,20 +249,27 @@ export class FullyConnectedNet {
     const p = this.params;
     const L = this.numLayers;
     let h = X;
-    const caches: HiddenLayerCache[] = [];
+    const backward: HiddenLayerBackwardPass[] = [];
     for (let i = 1; i < L; i++) {
       const bn = this.bnParams[i - 1];
       if (bn) bn.mode = mode;
-      let cache: HiddenLayerCache;
-      [h, cache] = hiddenLayerForward(h, {
+      const block = {
         w: p[`W${i}`], b: p[`b${i}`], activation,
         batchnorm: bn ? { gamma: p[`gamma${i}`], beta: p[`beta${i}`], param: bn } : undefined,
         dropout: dropout > 0 ? { p: dropout, mode, rng: rng ?? this.dropoutRng } : undefined,
-      });
-      caches.push(cache);
+      };
+      const elsewhere = hiddenLayer?.(h, block) ?? null;
+      if (elsewhere !== null) {
+        h = elsewhere[0];
+        backward.push(elsewhere[1]);
+      } else {
+        const [out, cache] = hiddenLayerForward(h, block);
+        h = out;
+        backward.push(bindHiddenLayerBackward(cache));
+      }
     }
     const [scores, lastCache] = affineForward(h, p[`W${L}`], p[`b${L}`]);
-    return { scores, caches, lastCache };
+    return { scores, backward, lastCache };
   }
 
   /** Predicted class of each row of X (argmax of the scores), computed in batches. */

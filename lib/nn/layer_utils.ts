@@ -104,3 +104,29 @@ export function hiddenLayerBackward(dout: Matrix, cache: HiddenLayerCache, { inp
   }
   return affine(d);
 }
+
+/**
+ * A hidden block's backward pass bound to what its forward pass kept (as `activate` binds an
+ * activation's): with dx, or the parameter gradients only (a network's first layer). A network
+ * keeps these rather than caches, so that a block computed elsewhere (an engine's, see
+ * Engine.hiddenLayer in lib/nn/engine.ts) brings a backward pass that reads its own cache.
+ */
+export interface HiddenLayerBackwardPass {
+  withInputGrad(dout: Matrix): HiddenLayerGrads;
+  paramsOnly(dout: Matrix): HiddenLayerParamGrads;
+}
+
+/** hiddenLayerBackward bound to `cache`. */
+export function bindHiddenLayerBackward(cache: HiddenLayerCache): HiddenLayerBackwardPass {
+  return {
+    withInputGrad: (dout) => hiddenLayerBackward(dout, cache),
+    paramsOnly: (dout) => hiddenLayerBackward(dout, cache, { inputGrad: false }),
+  };
+}
+
+/**
+ * A hidden block's forward pass computed elsewhere (an engine's): the block's output and its
+ * backward pass, the same bits as hiddenLayerForward and hiddenLayerBackward; or null where it
+ * cannot compute this block, and hiddenLayerForward runs.
+ */
+export type HiddenLayerOn = (x: Matrix, p: HiddenLayerParams) => [Matrix, HiddenLayerBackwardPass] | null;

@@ -241,7 +241,7 @@ export class Solver {
    */
   private stepChecked(X: Matrix, y: Targets, rng?: Rng): number {
     const input = this.engine.stepInput(X, this.model.params);
-    const { loss, grads } = this.model.loss(input, y, rng, { checked: true, softmaxLoss: softmaxLossOn(this.engine) });
+    const { loss, grads } = this.model.loss(input, y, rng, { checked: true, softmaxLoss: softmaxLossOn(this.engine), hiddenLayer: (x, p) => this.engine.hiddenLayer(x, p) });
     if (this.engine.updateAll?.(this.options.updateRule, this.model.params, grads, this.optimConfigs) === true) return loss;
     const rule = updateRules[this.options.updateRule].update;
     for (const [k, w] of Object.entries(this.model.params)) {

@@ -3,7 +3,7 @@
  * the page computes with the TypeScript kernels, which give the same values as the WebAssembly
  * ones bit for bit (test/kernels.test.ts), so only speed differs.
  */
-import type { Adam, AdamAll, Floats, GatherRows, Gemm, SoftmaxLoss } from '../../kernels/js.js';
+import type { Adam, AdamAll, Floats, GatherRows, Gemm, SandwichKernels, SoftmaxLoss } from '../../kernels/js.js';
 import type { TableKernels } from '../../kernels/table.js';
 
 export const wasmLoadError: string | null = 'the browser bundle computes with the TypeScript kernels';
@@ -13,6 +13,7 @@ export const adamWasm: Adam | null = null;
 export const adamAllWasm: AdamAll | null = null;
 export const gatherRowsWasm: GatherRows | null = null;
 export const softmaxLossWasm: SoftmaxLoss | null = null;
+export const sandwichWasm: SandwichKernels | null = null;
 export const kernelThreads = 1;
 export function allocResident(_length: number): Float64Array | null { return null; }
 export function allocResident32(_length: number): Float32Array | null { return null; }
