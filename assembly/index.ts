@@ -6,12 +6,9 @@ export { heapBase, packBytes, setPackArea, gemm, gemm32 } from './gemm';
 export { adam, adam32, adamAll, adamAll32 } from './adam';
 export { gatherRows } from './gather';
 export { softmaxLoss, softmaxLoss32, expStdlib, lnStdlib } from './softmax';
-<<<<<<< HEAD
 // The activations' elementary functions, for test/activations-kernel.test.ts.
 export { expm1Stdlib, tanhOf, sigmoidOf } from './elementary';
-=======
 export { sandwichForward, sandwichForward32, sandwichBackward, sandwichBackward32 } from './sandwich';
->>>>>>> sandwich
 // The streaming kernels: every export of these two files (each a kernel and its …32 twin, bound
 // by name through the table of lib/kernels/table.ts).
 export * from './elementwise';
