@@ -132,62 +132,59 @@ export function sumOfSquares(a: Matrix): number {
 }
 
 // ---------------------------------------------------------------------------------------------
-// ReLU.
+// Activations: ReLU, sigmoid, tanh (lib/math/elementary.ts's functions), and their backward
+// passes, which read the forward pass's input (ReLU) or output (sigmoid, tanh).
 // ---------------------------------------------------------------------------------------------
+
+/** The elementwise kernels of one activation: out[k] = f(a[k]), and dx[k] from (cached[k], dout[k]). */
+type Elementwise = (n: number, a: Floats, out: Floats) => void;
+type ElementwiseBackward = (n: number, cached: Floats, dout: Floats, out: Floats) => void;
+
+/** `kernel` on every element of a, into out (a new matrix like a by default). */
+function elementwise(name: string, kernel: Elementwise, a: Matrix, out?: Matrix): Matrix {
+  const c = output(name, out, a.rows, a.cols, a);
+  checkSameDType(name, ['a', a], ['out', c]);
+  kernel(a.size, a.data, c.data);
+  return c;
+}
+
+/** `kernel` on every element of what the forward pass cached (named in errors) and of dout, into out. */
+function elementwiseBackward(name: string, kernel: ElementwiseBackward, [cachedName, cached]: [string, Matrix], dout: Matrix, out?: Matrix): Matrix {
+  checkShape(`${name} dout`, dout, cached.rows, cached.cols);
+  const c = output(name, out, cached.rows, cached.cols, cached);
+  checkSameDType(name, [cachedName, cached], ['dout', dout], ['out', c]);
+  kernel(cached.size, cached.data, dout.data, c.data);
+  return c;
+}
 
 /** out = max(0, a) elementwise (a NaN gives 0): ReLU's forward pass. */
 export function relu(a: Matrix, out?: Matrix): Matrix {
-  const c = output('relu', out, a.rows, a.cols, a);
-  checkSameDType('relu', ['a', a], ['out', c]);
-  kernels.relu(a.size, a.data, c.data);
-  return c;
+  return elementwise('relu', kernels.relu, a, out);
 }
 
 /** out = dout where x > 0, else 0, elementwise: ReLU's backward pass. */
 export function reluBackward(x: Matrix, dout: Matrix, out?: Matrix): Matrix {
-  checkShape('reluBackward dout', dout, x.rows, x.cols);
-  const c = output('reluBackward', out, x.rows, x.cols, x);
-  checkSameDType('reluBackward', ['x', x], ['dout', dout], ['out', c]);
-  kernels.reluBackward(x.size, x.data, dout.data, c.data);
-  return c;
+  return elementwiseBackward('reluBackward', kernels.reluBackward, ['x', x], dout, out);
 }
-
-// ---------------------------------------------------------------------------------------------
-// Sigmoid and tanh (lib/math/elementary.ts's functions; the derivatives from the outputs).
-// ---------------------------------------------------------------------------------------------
 
 /** out = sigmoid(a) elementwise. */
 export function sigmoid(a: Matrix, out?: Matrix): Matrix {
-  const c = output('sigmoid', out, a.rows, a.cols, a);
-  checkSameDType('sigmoid', ['a', a], ['out', c]);
-  kernels.sigmoid(a.size, a.data, c.data);
-  return c;
-}
-
-/** out = tanh(a) elementwise. */
-export function tanh(a: Matrix, out?: Matrix): Matrix {
-  const c = output('tanh', out, a.rows, a.cols, a);
-  checkSameDType('tanh', ['a', a], ['out', c]);
-  kernels.tanh(a.size, a.data, c.data);
-  return c;
+  return elementwise('sigmoid', kernels.sigmoid, a, out);
 }
 
 /** out = dout · s · (1 − s) elementwise, s = sigmoid(x): the sigmoid's backward pass. */
 export function sigmoidBackward(s: Matrix, dout: Matrix, out?: Matrix): Matrix {
-  checkShape('sigmoidBackward dout', dout, s.rows, s.cols);
-  const c = output('sigmoidBackward', out, s.rows, s.cols, s);
-  checkSameDType('sigmoidBackward', ['s', s], ['dout', dout], ['out', c]);
-  kernels.sigmoidBackward(s.size, s.data, dout.data, c.data);
-  return c;
+  return elementwiseBackward('sigmoidBackward', kernels.sigmoidBackward, ['s', s], dout, out);
+}
+
+/** out = tanh(a) elementwise. */
+export function tanh(a: Matrix, out?: Matrix): Matrix {
+  return elementwise('tanh', kernels.tanh, a, out);
 }
 
 /** out = dout · (1 − t²) elementwise, t = tanh(x): tanh's backward pass. */
 export function tanhBackward(t: Matrix, dout: Matrix, out?: Matrix): Matrix {
-  checkShape('tanhBackward dout', dout, t.rows, t.cols);
-  const c = output('tanhBackward', out, t.rows, t.cols, t);
-  checkSameDType('tanhBackward', ['t', t], ['dout', dout], ['out', c]);
-  kernels.tanhBackward(t.size, t.data, dout.data, c.data);
-  return c;
+  return elementwiseBackward('tanhBackward', kernels.tanhBackward, ['t', t], dout, out);
 }
 
 // ---------------------------------------------------------------------------------------------
