@@ -13,7 +13,7 @@ import { Rng } from '../lib/nn/random.js';
 import { adamAll } from '../lib/fast/adam_all.js';
 import { kernelBackend, setKernelBackend } from '../lib/kernels/index.js';
 import { forceThreadSharing, kernelThreads } from '../lib/kernels/wasm.js';
-import { NETS, copies, gradients, race, resident, state } from './adam_all_race.js';
+import { NETS, copies, gradients, stepBothWays, resident, state } from './adam_all_steps.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 
@@ -28,7 +28,7 @@ describe('Adam over all parameters in one call', () => {
     it(`${dtype}: equals optim.ts's adam per parameter bit for bit (weights, m, v, configs), nets of 1, 3, 17 layers`, () => {
       setKernelBackend('wasm');
       for (const [i, widths] of NETS.slice(0, 3).entries()) {
-        const { plain, fused, fusedSteps } = race(widths, dtype, 6, 10 + i);
+        const { plain, fused, fusedSteps } = stepBothWays(widths, dtype, 6, 10 + i);
         expect(fusedSteps, `widths ${widths}`).toBe(5); // every step after the first
         expect(fused, `widths ${widths}`).toEqual(plain);
         expect(plain.W1.t).toBe(6);
@@ -39,7 +39,7 @@ describe('Adam over all parameters in one call', () => {
       setKernelBackend('wasm');
       for (const shared of [false, true]) {
         forceThreadSharing(shared);
-        const { plain, fused, fusedSteps } = race(NETS[3], dtype, 4, 30);
+        const { plain, fused, fusedSteps } = stepBothWays(NETS[3], dtype, 4, 30);
         expect(fusedSteps).toBe(3);
         expect(fused, `shared ${shared}`).toEqual(plain);
       }
@@ -48,12 +48,12 @@ describe('Adam over all parameters in one call', () => {
 
   it('a process with one kernel thread (NNLAB_THREADS=1: every parameter in the one call) gives the same bits', () => {
     setKernelBackend('wasm');
-    const here = (['float64', 'float32'] as DType[]).map((dtype) => race(NETS[3], dtype, 4, 30).plain);
-    const code = `import { race, NETS } from './test/adam_all_race.ts';
+    const here = (['float64', 'float32'] as DType[]).map((dtype) => stepBothWays(NETS[3], dtype, 4, 30).plain);
+    const code = `import { stepBothWays, NETS } from './test/adam_all_steps.ts';
       import { kernelThreads } from './lib/kernels/wasm.ts';
       import { setKernelBackend } from './lib/kernels/index.ts';
       setKernelBackend('wasm');
-      const runs = ['float64', 'float32'].map((dtype) => race(NETS[3], dtype, 4, 30));
+      const runs = ['float64', 'float32'].map((dtype) => stepBothWays(NETS[3], dtype, 4, 30));
       process.stdout.write(JSON.stringify({ threads: kernelThreads, steps: runs.map((r) => r.fusedSteps), fused: runs.map((r) => r.fused) }));`;
     const child = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], {
       cwd: ROOT, encoding: 'utf8', maxBuffer: 1 << 28, env: { ...process.env, NNLAB_THREADS: '1', NNLAB_KERNELS: 'wasm' },

@@ -57,7 +57,7 @@ export const state = (params: Params, configs: Record<string, AdamConfig>) => Ob
  * v do not exist yet; then adamAll), on the same gradients. Returns both states and how many
  * fused steps ran.
  */
-export function race(widths: number[], dtype: DType, steps: number, seed: number) {
+export function stepBothWays(widths: number[], dtype: DType, steps: number, seed: number) {
   const rng = new Rng(seed);
   const init: Params = Object.fromEntries(shapesOf(widths).map(([k, r, c]) => [k, rng.gaussianMatrix(r, c, 0.5).astype(dtype)]));
   const plain = copies(init, null), fused = copies(init, resident);
