@@ -392,12 +392,13 @@ const adamAllWasmImpl: AdamAll = (params, lr, b1, b2, eps, c1, c2) => {
   }
   const table = scratchStart;
   if (table + 4 * ADAM_ENTRY_INTS * params.length > wasm!.memory.buffer.byteLength) return false;
+  const shareable = (w: Floats) => parallel !== null && w.length >= PARALLEL_MIN_ELEMENTS;
+  // The large ones first, each on its own call: the table is written after them, so nothing
+  // those calls do in scratch can overwrite it.
+  for (const { w, g, m, v } of params) if (shareable(w)) adamWasmImpl(w, g, m, v, lr, b1, b2, eps, c1, c2);
   let count = 0;
   for (const { w, g, m, v } of params) {
-    if (parallel !== null && w.length >= PARALLEL_MIN_ELEMENTS) {
-      adamWasmImpl(w, g, m, v, lr, b1, b2, eps, c1, c2);
-      continue;
-    }
+    if (shareable(w)) continue;
     const e = table / 4 + ADAM_ENTRY_INTS * count++;
     heapInt32[e] = w.length;
     heapInt32[e + 1] = w.byteOffset;
