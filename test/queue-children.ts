@@ -24,6 +24,21 @@ export function start(args: string[], env: NodeJS.ProcessEnv = {}): Child {
   return { proc, out: () => text, exit };
 }
 
+/**
+ * The child's exit code, or, if it has not exited within `timeoutMs`, an error carrying what it
+ * printed (the child is killed): a hung child then says where it hung instead of only timing out.
+ */
+export async function exitWithin(child: Child, timeoutMs: number): Promise<number | null> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'late'>((resolve) => { timer = setTimeout(() => resolve('late'), timeoutMs); });
+  const code = await Promise.race([child.exit, late]);
+  clearTimeout(timer);
+  if (code !== 'late') return code;
+  child.proc.kill('SIGKILL');
+  await child.exit;
+  throw new Error(`still running after ${timeoutMs / 1000} s; it printed:\n${child.out()}`);
+}
+
 export async function until(what: string, check: () => boolean, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!check()) {

@@ -18,8 +18,8 @@ import { checkRunJob, queueName } from '../lib/queue/jobs.js';
 import { runKey } from '../lib/experiments/cache.js';
 import { PROFILES } from '../lib/experiments/profile.js';
 import { runNnlab } from './cli-helpers.js';
-import { freePort, IN_CI, redisProblem, startRedis, type TestRedis } from './redis-server.js';
-import { cacheFiles, GRID, NNLAB, ROOT, start, stopWorker, until, worker, type Child } from './queue-children.js';
+import { closedPort, IN_CI, redisProblem, startRedis, type TestRedis } from './redis-server.js';
+import { cacheFiles, exitWithin, GRID, NNLAB, ROOT, start, stopWorker, until, worker, type Child } from './queue-children.js';
 
 
 describe('queue URLs', () => {
@@ -52,7 +52,7 @@ describe('the commands\' queue options', () => {
       await expect(runNnlab('worker')).rejects.toThrow(/^worker: --queue: give the queue's URL/);
       await expect(runNnlab('worker', '--queue', 'http://:pw-x1@h:1')).rejects.toThrow(/^--queue: http:\/\/:\*\*\*@h:1: expected redis:\/\//);
       await expect(runNnlab('worker', '--queue', 'redis://h:1', '--concurrency', '0')).rejects.toThrow(/--concurrency/);
-      const port = await freePort();
+      const port = await closedPort();
       const err = await runNnlab('report', '--notebook', '01', '--out', path.join(os.tmpdir(), 'never-written'), '--queue', `redis://:pw-x1@127.0.0.1:${port}`).catch((e: Error) => e);
       expect((err as Error).message).toBe(`cannot reach Redis at redis://:***@127.0.0.1:${port}: connect ECONNREFUSED 127.0.0.1:${port}`);
       expect(existsSync(path.join(os.tmpdir(), 'never-written'))).toBe(false);
@@ -263,11 +263,11 @@ describe.skipIf(problem !== null && !MUST_RUN)('a grid through a real Redis', ()
   }, 120_000);
 
   it('Redis not reachable at start: a clear error within 10 s naming the URL without its password, nothing written', async () => {
-    const port = await freePort();
+    const port = await closedPort();
     const cache = path.join(tmp, 'unreachable');
     const started = Date.now();
     const coordinator = start([GRID, '--cache', cache, '--small', '--epochs', '2', '--queue', `redis://:pw-unseen-77@127.0.0.1:${port}`]);
-    expect(await coordinator.exit).toBe(1);
+    expect(await exitWithin(coordinator, 25_000)).toBe(1);
     expect(Date.now() - started).toBeLessThan(15_000); // the script makes its data first; the probe itself gives up after 8 s
     expect(coordinator.out()).toContain(`cannot reach Redis at redis://:***@127.0.0.1:${port}`);
     expect(coordinator.out()).not.toContain('pw-unseen-77');
@@ -275,7 +275,7 @@ describe.skipIf(problem !== null && !MUST_RUN)('a grid through a real Redis', ()
     expect(existsSync(cache)).toBe(false);
     const workerStarted = Date.now();
     const w = start([NNLAB, 'worker', '--queue', `redis://:pw-unseen-77@127.0.0.1:${port}`]);
-    expect(await w.exit).toBe(1);
+    expect(await exitWithin(w, 25_000)).toBe(1);
     expect(Date.now() - workerStarted).toBeLessThan(10_000);
     expect(w.out().trim()).toBe(`nnlab: cannot reach Redis at redis://:***@127.0.0.1:${port}: connect ECONNREFUSED 127.0.0.1:${port}`);
   }, 60_000);

@@ -29,20 +29,52 @@ export async function freePort(): Promise<number> {
   });
 }
 
-/** Resolves once something answers PING on 127.0.0.1:port (after AUTH with `password`; over TLS trusting `ca`). */
-async function waitForPong(port: number, password: string | undefined, ca: string | undefined, timeoutMs = 10_000): Promise<void> {
+/**
+ * A port on 127.0.0.1 where nothing listens, for "Redis not reachable" tests. Not one from
+ * freePort: such a port is free only until something else takes it, and the queue tests run
+ * beside other files that start redis-servers on free ports, while a connection to a closed port
+ * in the ephemeral range can even connect to itself (TCP simultaneous open). A reserved port
+ * below 1024 is never handed out by the system; the first that refuses a connection is used.
+ */
+export async function closedPort(): Promise<number> {
+  for (const port of [1, 9, 13, 17, 19]) {
+    const refused = await new Promise<boolean>((resolve) => {
+      const socket = net.connect(port, '127.0.0.1');
+      socket.once('connect', () => { socket.destroy(); resolve(false); });
+      socket.once('error', (err: NodeJS.ErrnoException) => resolve(err.code === 'ECONNREFUSED'));
+    });
+    if (refused) return port;
+  }
+  throw new Error('closedPort: something listens on 127.0.0.1 ports 1, 9, 13, 17 and 19');
+}
+
+/**
+ * Resolves once `server` (a redis-server child) answers on 127.0.0.1:port (after AUTH
+ * with `password`; over TLS trusting `ca`), telling its own process id: a server that could not
+ * bind the port exits, and another file's server on that port would answer PING just as well.
+ */
+async function waitForOwnServer(port: number, server: ChildProcess, password: string | undefined, ca: string | undefined, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
+  const pid = server.pid!;
+  let answeredBy = '';
   for (;;) {
+    if (server.exitCode !== null) throw new Error(`redis-server ${pid} on port ${port} exited with code ${server.exitCode}`);
     const ok = await new Promise<boolean>((resolve) => {
       const socket = ca ? tls.connect({ port, host: '127.0.0.1', ca: readFileSync(ca) }) : net.connect(port, '127.0.0.1');
       let text = '';
-      socket.on(ca ? 'secureConnect' : 'connect', () => socket.write(`${password ? `AUTH ${password}\r\n` : ''}PING\r\n`));
-      socket.on('data', (d) => { text += String(d); if (text.includes('PONG')) { socket.destroy(); resolve(true); } });
+      socket.on(ca ? 'secureConnect' : 'connect', () => socket.write(`${password ? `AUTH ${password}\r\n` : ''}INFO server\r\n`));
+      socket.on('data', (d) => {
+        text += String(d);
+        const found = /process_id:(\d+)\r\n/.exec(text);
+        if (found) { socket.destroy(); answeredBy = found[1]; resolve(Number(found[1]) === pid); }
+      });
       socket.on('error', () => resolve(false));
       setTimeout(() => { socket.destroy(); resolve(false); }, 500);
     });
     if (ok) return;
-    if (Date.now() > deadline) throw new Error(`redis-server on port ${port} did not answer within ${timeoutMs} ms`);
+    if (Date.now() > deadline) {
+      throw new Error(`redis-server ${pid} on port ${port} did not answer within ${timeoutMs} ms${answeredBy ? ` (process ${answeredBy} answered there)` : ''}`);
+    }
     await new Promise((r) => setTimeout(r, 100));
   }
 }
@@ -82,27 +114,42 @@ export function makeCertificates(): TestCertificates {
   return { dir, ca: at('ca.pem'), cert: at('server.pem'), key: at('server.key') };
 }
 
-/** Starts redis-server; with `tls`, it listens only for TLS (rediss://) on that port. */
+/**
+ * Starts redis-server; with `tls`, it listens only for TLS (rediss://) on that port. On a port
+ * of its own choosing it tries up to three free ports: another test file may take one between
+ * freePort and redis-server's bind, and then that server exits at once.
+ */
 export async function startRedis(options: { port?: number; password?: string; tls?: TestCertificates } = {}): Promise<TestRedis> {
-  const port = options.port ?? await freePort();
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'nnlab-redis-'));
-  const listen = options.tls
-    ? ['--port', '0', '--tls-port', String(port), '--tls-cert-file', options.tls.cert, '--tls-key-file', options.tls.key, '--tls-ca-cert-file', options.tls.ca, '--tls-auth-clients', 'no']
-    : ['--port', String(port)];
-  const args = [...listen, '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--daemonize', 'no'];
-  if (options.password) args.push('--requirepass', options.password);
-  const child = spawn('redis-server', args, { stdio: 'ignore' });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  await waitForPong(port, options.password, options.tls?.ca);
-  const auth = options.password ? `:${encodeURIComponent(options.password)}@` : '';
-  return {
-    port,
-    url: `${options.tls ? 'rediss' : 'redis'}://${auth}127.0.0.1:${port}`,
-    process: child,
-    async stop(signal: NodeJS.Signals = 'SIGTERM') {
-      if (child.exitCode === null && child.pid !== undefined) process.kill(child.pid, signal);
+  for (let attempt = 1; ; attempt++) {
+    const port = options.port ?? await freePort();
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'nnlab-redis-'));
+    const listen = options.tls
+      ? ['--port', '0', '--tls-port', String(port), '--tls-cert-file', options.tls.cert, '--tls-key-file', options.tls.key, '--tls-ca-cert-file', options.tls.ca, '--tls-auth-clients', 'no']
+      : ['--port', String(port)];
+    const args = [...listen, '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--daemonize', 'no'];
+    if (options.password) args.push('--requirepass', options.password);
+    const child = spawn('redis-server', args, { stdio: 'ignore' });
+    const exited = new Promise<void>((resolve) => { child.once('exit', () => resolve()); child.once('error', () => resolve()); });
+    try {
+      if (child.pid === undefined) throw new Error('redis-server did not start');
+      await waitForOwnServer(port, child, options.password, options.tls?.ca);
+    } catch (err) {
+      if (child.exitCode === null && child.pid !== undefined) process.kill(child.pid, 'SIGKILL');
       await exited;
       rmSync(dir, { recursive: true, force: true });
-    },
-  };
+      if (options.port !== undefined || attempt === 3) throw err;
+      continue;
+    }
+    const auth = options.password ? `:${encodeURIComponent(options.password)}@` : '';
+    return {
+      port,
+      url: `${options.tls ? 'rediss' : 'redis'}://${auth}127.0.0.1:${port}`,
+      process: child,
+      async stop(signal: NodeJS.Signals = 'SIGTERM') {
+        if (child.exitCode === null && child.pid !== undefined) process.kill(child.pid, signal);
+        await exited;
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  }
 }
