@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { checkWorkload, hash32, makeWorkload, WORKLOAD, WORKLOAD_CHECK } from '../lib/bench/workload.js';
-import { benchTrain } from '../lib/bench/protocol.js';
+import { benchTrain, benchTrainInTurn } from '../lib/bench/protocol.js';
 import { buildModel } from '../lib/bench/nnlab.js';
 import { formatBench, verdict, type BenchResult, type BenchRow } from '../lib/bench/index.js';
 
@@ -59,6 +59,28 @@ describe('bench protocol', () => {
     expect(r.totalBatches).toBe(nb);
     expect(r.lastLoss).toBe(1.5);
     expect(r.epochSRuns).toHaveLength(3);
+  });
+
+  it('times several settings in turn: one probe, a warm-up epoch each, then each timed epoch under every setting', () => {
+    const calls: string[] = [];
+    let setting = '';
+    const runs = { A: [0.4, 0.1, 0.3], B: [0.2, 0.5, 0.1] }; // each setting's timed epochs, in ms per batch
+    const busy = (ms: number) => { const t = performance.now(); while (performance.now() - t < ms) { /* spin */ } };
+    const timed = { A: 0, B: 0 };
+    const [a, b] = benchTrainInTurn((epoch, k) => {
+      calls.push(`${setting}${epoch}`);
+      const s = setting as 'A' | 'B';
+      if (epoch > 0) busy(k * runs[s][timed[s]++]);
+      return s === 'A' ? 1 : 2;
+    }, 128, [() => { setting = 'A'; }, () => { setting = 'B'; }]);
+    expect(calls).toEqual(['A-2', 'A-1', 'A0', 'B0', 'A1', 'B1', 'A2', 'B2', 'A3', 'B3']);
+    expect([a.lastLoss, b.lastLoss]).toEqual([1, 2]);
+    // Each setting's timings are its own epochs' (4× and 5× apart), and its median at least its middle one.
+    expect(a.epochSRuns[0]).toBeGreaterThan(a.epochSRuns[1]);
+    expect(b.epochSRuns[1]).toBeGreaterThan(b.epochSRuns[2]);
+    const nb = Math.ceil(7440 / 128);
+    expect(a.epochS).toBeGreaterThanOrEqual(0.3e-3 * nb);
+    expect(b.epochS).toBeGreaterThanOrEqual(0.2e-3 * nb);
   });
 
   it('measures part of an epoch and extrapolates when a full one would exceed the cap', () => {

@@ -77,7 +77,7 @@ export function formatBench(r: BenchResult): string {
   );
   const oneThreadRows = r.rows.filter((row) => row.nnlabOneThread !== null);
   const threads = oneThreadRows.length === 0 ? [] : [
-    `Threads: the default (${r.env.kernelThreads} threads, each large job shape shared only where measured to pay, see lib/kernels/choose.ts) against one thread (every job on the main thread, as NNLAB_THREADS=1), same run:`,
+    `Threads: the default (${r.env.kernelThreads} threads, each large job shape shared only where measured to pay, see lib/kernels/choose.ts) against one thread (every job on the main thread, as NNLAB_THREADS=1), timed in turn epoch by epoch in the same run:`,
     '',
     table(
       ['model', 'batch', 'dtype', 'numerics', 'default s/epoch', '1 thread s/epoch', 'default ÷ 1 thread', 'default infer/s', '1 thread infer/s', 'infer default ÷ 1 thread', 'the default chose'],

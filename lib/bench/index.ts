@@ -20,7 +20,7 @@ import { writeFileAtomic } from '../util/io.js';
 import { DTYPES, type DType } from '../nn/matrix.js';
 import { checkWorkload, makeWorkload, MODEL_NAMES, WORKLOAD, type ModelName, type Workload } from './workload.js';
 import { mustBeOneOf, mustBePositiveInteger } from '../util/validate.js';
-import { benchModel, profileEpoch, type NnlabRecord } from './nnlab.js';
+import { benchModel, benchModelInTurn, profileEpoch, type NnlabRecord } from './nnlab.js';
 import { EvalWorkspace } from '../fast/eval_workspace.js';
 import { benchTfjsModel, loadTfjs, type TfjsHandle, type TfjsRecord } from './tfjs.js';
 import { benchKernels, numpyKernelScript, KERNEL_SHAPES, MODEL_SHAPES, type KernelRecord } from './gflops.js';
@@ -222,14 +222,9 @@ async function benchModelRow(
   const what = `${model} b=${batch} ${dtype} ${numerics}`;
   const find = (type: DType) => refs.get(type)?.records.find((x) => x.model === model && x.batch === batch) ?? null;
   await settleMemory();
-  const before = threadSharingStats();
-  const counts = before && { shared: before.shared, alone: before.alone };
-  const r = benchModel(data, model, batch, dtype, evaluation);
-  const after = threadSharingStats();
-  const threadChoice = counts && after ? { shared: after.shared - counts.shared, alone: after.alone - counts.alone } : null;
+  const { byDefault: r, oneThread: one, threadChoice } = benchThreadSettings(data, model, batch, dtype, evaluation);
   log(`[nnlab] ${what}: epoch ${r.epochS.toFixed(3)}s (${r.samplesPerS.toFixed(0)} samples/s${r.extrapolated ? ', extrapolated' : ''}), ` +
     `infer ${r.inferSamplesPerS.toFixed(0)} samples/s, loss ${r.lastLoss.toFixed(3)}${threadChoice ? `; ${describeChoice(threadChoice)}` : ''}`);
-  const one = kernelThreadCount() > 1 ? await benchOneThread(data, model, batch, dtype, evaluation) : null;
   if (one) log(`[nnlab] ${what} on one thread: epoch ${one.epochS.toFixed(3)}s, infer ${one.inferSamplesPerS.toFixed(0)} samples/s`);
   await settleMemory();
   const profile = profileEpoch(data, model, batch, dtype);
@@ -250,13 +245,34 @@ async function benchModelRow(
   };
 }
 
-/** The row again with every large job kept on the main thread (the helper idle, as NNLAB_THREADS=1 has none). */
-async function benchOneThread(data: Workload, model: ModelName, batch: number, dtype: DType, evaluation: EvalWorkspace | undefined): Promise<NnlabRecord> {
-  await settleMemory();
-  forceThreadSharing(false);
+/**
+ * One model timed by default and with every large job kept on the main thread (the helper
+ * idle, as NNLAB_THREADS=1 has none), epoch by epoch in turn (benchModelInTurn). Two runs one
+ * after the other measured the machine's drift as much as the threads: on a shared virtual
+ * machine, M1 at batch 32 (float32) gave default ÷ one thread = 1.75 that way, and from 0.87
+ * to 1.10 in eight runs timed in turn. threadChoice counts the default's jobs
+ * only: shared, and kept alone by the per-shape choice. With one thread there is no second
+ * setting.
+ */
+function benchThreadSettings(data: Workload, model: ModelName, batch: number, dtype: DType, evaluation: EvalWorkspace | undefined): {
+  byDefault: NnlabRecord; oneThread: NnlabRecord | null; threadChoice: { shared: number; alone: number } | null;
+} {
+  const workspace = evaluation ?? new EvalWorkspace();
+  if (kernelThreadCount() <= 1) return { byDefault: benchModel(data, model, batch, dtype, workspace), oneThread: null, threadChoice: null };
+  const threadChoice = { shared: 0, alone: 0 };
+  let since: { shared: number; alone: number } | null = null;
+  const stopCounting = () => {
+    const now = threadSharingStats();
+    if (since && now) { threadChoice.shared += now.shared - since.shared; threadChoice.alone += now.alone - since.alone; }
+    since = null;
+  };
+  const byDefault = () => { stopCounting(); forceThreadSharing(null); const now = threadSharingStats(); since = now && { shared: now.shared, alone: now.alone }; };
+  const oneThread = () => { stopCounting(); forceThreadSharing(false); };
   try {
-    return benchModel(data, model, batch, dtype, evaluation);
+    const [r, one] = benchModelInTurn(data, model, batch, dtype, workspace, [byDefault, oneThread]);
+    return { byDefault: r, oneThread: one, threadChoice };
   } finally {
+    stopCounting();
     forceThreadSharing(null);
   }
 }

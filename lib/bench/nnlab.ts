@@ -9,7 +9,7 @@ import { Rng } from '../nn/random.js';
 import { EvalWorkspace } from '../fast/eval_workspace.js';
 import { KernelProfile, PROFILE_CATEGORIES, profileKernels, type ProfileCategory } from '../kernels/index.js';
 import { WORKLOAD, type ModelName, type Workload } from './workload.js';
-import { benchInfer, benchTrain, type InferTiming, type TrainTiming } from './protocol.js';
+import { benchInferInTurn, benchTrainInTurn, type InferTiming, type TrainTiming } from './protocol.js';
 
 export interface NnlabRecord extends TrainTiming, InferTiming {
   system: 'nnlab';
@@ -43,6 +43,14 @@ export function buildModel(name: ModelName, seed = 0, dtype: DType = 'float64'):
  * NumPy holds X: pass the same one for every model of a run, so that it is copied once.
  */
 export function benchModel(data: Workload, name: ModelName, batch: number, dtype: DType = 'float64', evaluation = new EvalWorkspace()): NnlabRecord {
+  return benchModelInTurn(data, name, batch, dtype, evaluation, [() => {}])[0];
+}
+
+/**
+ * benchModel under several settings of nnlab (say: kernel jobs shared between threads or
+ * not), one model timed epoch by epoch in turn (see benchTrainInTurn): one record per setting.
+ */
+export function benchModelInTurn(data: Workload, name: ModelName, batch: number, dtype: DType, evaluation: EvalWorkspace, settings: Array<() => void>): NnlabRecord[] {
   const { y } = data;
   const X = data.X.astype(dtype);
   const n = X.rows;
@@ -71,9 +79,9 @@ export function benchModel(data: Workload, name: ModelName, batch: number, dtype
     evaluation.forEachBatch(model, data.X, options, () => {});
   };
 
-  const train = benchTrain(runBatches, batch);
-  const infer = benchInfer(runInfer);
-  return { system: 'nnlab', model: name, batch, dtype, ...train, ...infer };
+  const train = benchTrainInTurn(runBatches, batch, settings);
+  const infer = benchInferInTurn(runInfer, settings);
+  return settings.map((_, i) => ({ system: 'nnlab', model: name, batch, dtype, ...train[i], ...infer[i] }));
 }
 
 /** Where one Solver epoch's time went (see lib/kernels/profile.ts), in ms, and the epoch's length. */

@@ -48,56 +48,84 @@ function seconds(t0: number): number {
  * the last loss.
  */
 export function benchTrain(runBatches: (epoch: number, k: number) => number, batch: number): TrainTiming {
+  return benchTrainInTurn(runBatches, batch, [() => {}])[0];
+}
+
+/**
+ * benchTrain for several settings of one system (say: kernel jobs shared between threads or
+ * not), timed in turn: each setting's warm-up epoch, then the timed epochs setting by setting,
+ * so that a drift in the machine's speed (other tenants, clocks) weighs on every setting alike
+ * instead of on whichever ran last. `settings[i]()` switches to setting i; one timing comes
+ * back per setting, in that order. The probe runs under the first setting.
+ */
+export function benchTrainInTurn(runBatches: (epoch: number, k: number) => number, batch: number, settings: Array<() => void>): TrainTiming[] {
   const n = WORKLOAD.nSamples;
   const cap = capSeconds();
   const nb = Math.ceil(n / batch);
   // Probe: a few batches after an untimed first call that absorbs one-time costs (JIT
   // compilation here, BLAS thread start-up there), to decide whether a full epoch fits the cap.
   const pb = Math.min(MIN_BATCHES, nb);
+  settings[0]();
   runBatches(-2, pb);
   let t0 = performance.now();
   runBatches(-1, pb);
   const probe = seconds(t0) / pb;
   const k = probe * nb <= 1.5 * cap ? nb : Math.max(MIN_BATCHES, Math.floor(cap / probe));
-  runBatches(0, k); // warm-up epoch
-  const times: number[] = [];
-  let loss = Number.NaN;
+  for (const use of settings) { use(); runBatches(0, k); } // warm-up epochs
+  const times: number[][] = settings.map(() => []);
+  const losses = settings.map(() => Number.NaN);
   for (let e = 0; e < WORKLOAD.timedEpochs; e++) {
-    t0 = performance.now();
-    loss = runBatches(e + 1, k);
-    times.push(seconds(t0));
+    settings.forEach((use, i) => {
+      use();
+      t0 = performance.now();
+      losses[i] = runBatches(e + 1, k);
+      times[i].push(seconds(t0));
+    });
   }
   const samples = k === nb ? n : k * batch;
   const scale = n / samples;
-  const med = median(times) * scale;
-  return {
-    epochS: med,
-    samplesPerS: n / med,
-    epochSRuns: times.map((t) => t * scale),
-    extrapolated: k < nb,
-    measuredBatches: k,
-    totalBatches: nb,
-    lastLoss: loss,
-  };
+  return times.map((runs, i) => {
+    const med = median(runs) * scale;
+    return {
+      epochS: med,
+      samplesPerS: n / med,
+      epochSRuns: runs.map((t) => t * scale),
+      extrapolated: k < nb,
+      measuredBatches: k,
+      totalBatches: nb,
+      lastLoss: losses[i],
+    };
+  });
 }
 
 /** runInfer(limit) forwards the first `limit` samples in batches of 1024. */
 export function benchInfer(runInfer: (limit: number) => void): InferTiming {
+  return benchInferInTurn(runInfer, [() => {}])[0];
+}
+
+/** benchInfer for several settings timed in turn, as benchTrainInTurn. */
+export function benchInferInTurn(runInfer: (limit: number) => void, settings: Array<() => void>): InferTiming[] {
   const n = WORKLOAD.nSamples, ib = WORKLOAD.inferenceBatch;
   const cap = capSeconds();
   const probeN = Math.min(n, ib);
+  settings[0]();
   runInfer(probeN);
   let t0 = performance.now();
   runInfer(probeN);
   const perSample = seconds(t0) / probeN;
   const limit = perSample * n <= 1.5 * cap ? n : Math.max(ib, Math.floor(cap / perSample / ib) * ib);
-  runInfer(limit);
-  const times: number[] = [];
+  for (const use of settings) { use(); runInfer(limit); }
+  const times: number[][] = settings.map(() => []);
   for (let r = 0; r < INFER_REPS; r++) {
-    t0 = performance.now();
-    runInfer(limit);
-    times.push(seconds(t0));
+    settings.forEach((use, i) => {
+      use();
+      t0 = performance.now();
+      runInfer(limit);
+      times[i].push(seconds(t0));
+    });
   }
-  const med = (median(times) * n) / limit;
-  return { inferS: med, inferSamplesPerS: n / med, inferExtrapolated: limit < n, inferMeasuredSamples: limit };
+  return times.map((runs) => {
+    const med = (median(runs) * n) / limit;
+    return { inferS: med, inferSamplesPerS: n / med, inferExtrapolated: limit < n, inferMeasuredSamples: limit };
+  });
 }

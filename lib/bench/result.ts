@@ -42,7 +42,8 @@ export interface BenchRow {
   profile: EpochProfile;
   /**
    * The same row on one thread (every large job kept on the main thread, as NNLAB_THREADS=1),
-   * when the kernels have more than one; null otherwise.
+   * timed in turn with the default, epoch by epoch (see benchThreadSettings in index.ts), when
+   * the kernels have more than one; null otherwise.
    */
   nnlabOneThread: NnlabRecord | null;
   /** nnlab default epoch time / one-thread epoch time (above 1: the default lost), and the same for inference. */
