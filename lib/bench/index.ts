@@ -250,7 +250,7 @@ async function benchModelRow(
  * idle, as NNLAB_THREADS=1 has none), epoch by epoch in turn (benchModelInTurn). Two runs one
  * after the other measured the machine's drift as much as the threads: on a shared virtual
  * machine, M1 at batch 32 (float32) gave default ÷ one thread = 1.75 that way, and from 0.87
- * to 1.10 in eight runs timed in turn. threadChoice counts the default's jobs
+ * to 1.10 in ten runs timed in turn. threadChoice counts the default's jobs
  * only: shared, and kept alone by the per-shape choice. With one thread there is no second
  * setting.
  */
