@@ -61,7 +61,8 @@ export function benchModelInTurn(data: Workload, name: ModelName, batch: number,
     batchSize: batch,
   });
 
-  // As numpy_mlp.py: a fresh permutation per epoch, minibatches gathered by index.
+  // As numpy_mlp.py: a fresh permutation per epoch, minibatches gathered by index (X[idx]
+  // there; here by the Solver's engine, where Solver.train gathers them).
   const runBatches = (epoch: number, k: number): number => {
     const perm = new Rng(1000 + epoch).permutation(n);
     let loss = Number.NaN;
@@ -69,7 +70,7 @@ export function benchModelInTurn(data: Workload, name: ModelName, batch: number,
       const idx = perm.subarray(b * batch, Math.min((b + 1) * batch, n));
       const yb = new Int32Array(idx.length);
       for (let t = 0; t < idx.length; t++) yb[t] = y[idx[t]];
-      loss = solver.step(X.selectRows(idx), yb);
+      loss = solver.step(solver.engine.gather(X, idx, dtype), yb);
     }
     return loss;
   };
