@@ -130,26 +130,21 @@ export async function startRedis(options: { port?: number; password?: string; tl
     if (options.password) args.push('--requirepass', options.password);
     const child = spawn('redis-server', args, { stdio: 'ignore' });
     const exited = new Promise<void>((resolve) => { child.once('exit', () => resolve()); child.once('error', () => resolve()); });
+    /** Stops it by its PID and waits for the exit, then removes its folder. */
+    const stop = async (signal: NodeJS.Signals = 'SIGTERM') => {
+      if (child.exitCode === null && child.pid !== undefined) process.kill(child.pid, signal);
+      await exited;
+      rmSync(dir, { recursive: true, force: true });
+    };
     try {
       if (child.pid === undefined) throw new Error('redis-server did not start');
       await waitForOwnServer(port, child, options.password, options.tls?.ca);
     } catch (err) {
-      if (child.exitCode === null && child.pid !== undefined) process.kill(child.pid, 'SIGKILL');
-      await exited;
-      rmSync(dir, { recursive: true, force: true });
+      await stop('SIGKILL');
       if (options.port !== undefined || attempt === 3) throw err;
       continue;
     }
     const auth = options.password ? `:${encodeURIComponent(options.password)}@` : '';
-    return {
-      port,
-      url: `${options.tls ? 'rediss' : 'redis'}://${auth}127.0.0.1:${port}`,
-      process: child,
-      async stop(signal: NodeJS.Signals = 'SIGTERM') {
-        if (child.exitCode === null && child.pid !== undefined) process.kill(child.pid, signal);
-        await exited;
-        rmSync(dir, { recursive: true, force: true });
-      },
-    };
+    return { port, url: `${options.tls ? 'rediss' : 'redis'}://${auth}127.0.0.1:${port}`, process: child, stop };
   }
 }
