@@ -554,6 +554,34 @@ describe('float32 Adam kernel', () => {
     expect(Math.fround(1 - Math.pow(0.999, 20000))).toBe(1);
   });
 
+  it('wasm: moments near underflow (units whose gradients stopped) equal adamJs32 bit for bit', () => {
+    // assembly/adam.ts computes β1·m, m / c1, lr·m̂ and the step's quotient in float64 wherever a
+    // lane's m is below 2⁻⁵⁰ (nearUnderflow32): subnormal m, tiny normal m, m on both sides of
+    // 2⁻⁵⁰, zero, beside ordinary lanes of the same vector; gradients zero (a dead unit) or not.
+    const rng = new Rng(75);
+    const smallest = 2 ** -149, normalMin = 2 ** -126, threshold = 2 ** -50;
+    const special = [smallest, 2 * smallest, 3 * smallest, 4 * smallest, 5 * smallest, 1e-40, 1e-39, normalMin,
+      1.5 * normalMin, 1e-30, threshold * (1 - 2 ** -23), threshold, threshold * (1 + 2 ** -23), 0, 1e-4, 0.3];
+    for (const len of [3, 4, 7, 16, 1001]) {
+      const m0 = Float32Array.from({ length: len }, (_, i) => (i % 3 === 2 ? -1 : 1) * special[(i * 7) % special.length]);
+      const v0 = Float32Array.from({ length: len }, (_, i) => (i % 5 === 0 ? 1e-20 : 1e-6 * (1 + (i % 11))));
+      const w0 = randomArray32(rng, len);
+      for (const t of [5, 400]) { // c1 ≠ 1 (the division by c1 is done), then c1 = 1
+        const c1 = 1 - Math.pow(0.9, t), c2 = 1 - Math.pow(0.999, t);
+        const [w, m, v] = adamState(w0, m0, v0), [wr, mr, vr] = adamState(w0, m0, v0);
+        for (let step = 0; step < 200; step++) {
+          // Half the lanes get no gradient (their m decays into the subnormals and stays there).
+          const g = Float32Array.from(randomArray32(rng, len), (x, i) => (i % 2 === 0 || step > 100 ? 0 : x * 1e-3));
+          adamWasm!(w, g, m, v, 1e-3, 0.9, 0.999, 1e-8, c1, c2);
+          adamJs32(wr, g, mr, vr, 1e-3, 0.9, 0.999, 1e-8, c1, c2);
+        }
+        expectSameState([w, m, v], [wr, mr, vr], `length ${len}, t = ${t}`);
+        // The run did reach the case: an m stuck at the smallest subnormal (β1 times it rounds back).
+        expect(Array.from(m).some((x) => Math.abs(x) === smallest), `length ${len}`).toBe(true);
+      }
+    }
+  });
+
   it('wasm: a long update, one thread and shared, equals adamJs32 (resident and plain arrays)', () => {
     const rng = new Rng(74);
     const len = 40003; // above the threshold for sharing; n % 4 = 3, so a chunk ends in scalars
