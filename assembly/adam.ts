@@ -1,3 +1,5 @@
+import { tinyLanes32, times32InF64, over32InF64 } from './tiny';
+
 /**
  * The Adam update of lib/nn/optim.ts as a WebAssembly SIMD loop, two float64 lanes at a time
  * (adam32 below: four float32 lanes; both are the one generic loop adamLoop<T>).
@@ -125,12 +127,8 @@ function adamLoop<T>(c1IsOne: bool, c2IsOne: bool, n: i32, w: usize, g: usize, m
 
 /**
  * Whether any lane of m (float32) is nonzero and below 2⁻⁵⁰ in magnitude: then β1·m, lr·m̂ or
- * the step's quotient may have a subnormal operand or result.
- *
- * Why it matters: on Intel cores (measured on a Sapphire Rapids), a float32 SIMD multiply or
- * divide with a subnormal operand or result takes a microcode assist, about 9 ns per element
- * against 0.12 (additions, and conversions between float32 and float64, take none), and
- * WebAssembly cannot flush subnormals to zero. Adam makes them in the ordinary course: a ReLU
+ * the step's quotient may have a subnormal operand or result, and take the slow path that
+ * assembly/tiny.ts describes. Adam makes such m in the ordinary course: a ReLU
  * unit that stopped firing gets zero gradients, so its m shrinks by β1 every step into the
  * subnormal range and stays at the smallest subnormal (β1 times it rounds back to it). After 20
  * epochs of the report's grid net 784-100-12 on the bench's workload, 95% of W1's m were
@@ -142,10 +140,7 @@ function adamLoop<T>(c1IsOne: bool, c2IsOne: bool, n: i32, w: usize, g: usize, m
 // @ts-ignore: decorator
 @inline
 function nearUnderflow32(m: v128): bool {
-  // With a = |m|'s bits, a + (2³¹ − 1) wraps a = 0 to the top and 1..2³¹−1 to −2³¹..−2, so a
-  // signed comparison with (2⁻⁵⁰'s bits − 1) − 2³¹ finds 0 < a < 2⁻⁵⁰'s bits.
-  const a = v128.and(m, i32x4.splat(0x7fffffff));
-  return v128.any_true(i32x4.lt_s(i32x4.add(a, i32x4.splat(0x7fffffff)), i32x4.splat(0x26800000 - 1 - 0x80000000)));
+  return v128.any_true(tinyLanes32(m));
 }
 
 /**
@@ -160,31 +155,12 @@ function nearUnderflow32(m: v128): bool {
  */
 function adamQuad32TinyM(c1IsOne: bool, c2IsOne: bool, w: usize, gk: v128, m: usize, m0: v128, v: usize, v0: v128,
                          lr: f32, b1: f32, oneMinusB1: f32, b2: f32, oneMinusB2: f32, eps: f32, c1: f32, c2: f32): void {
-  const mk = f32x4.add(times32InF64(b1, m0), f32x4.mul(f32x4.splat(oneMinusB1), gk));
+  const mk = f32x4.add(times32InF64(f32x4.splat(b1), m0), f32x4.mul(f32x4.splat(oneMinusB1), gk));
   const vk = f32x4.add(f32x4.mul(f32x4.splat(b2), v0), f32x4.mul(f32x4.mul(f32x4.splat(oneMinusB2), gk), gk));
   v128.store(m, mk);
   v128.store(v, vk);
   const mhat = c1IsOne ? mk : over32InF64(mk, f32x4.splat(c1));
   const vhat = c2IsOne ? vk : f32x4.div(vk, f32x4.splat(c2));
-  const step = over32InF64(times32InF64(lr, mhat), f32x4.add(f32x4.sqrt(vhat), f32x4.splat(eps)));
+  const step = over32InF64(times32InF64(f32x4.splat(lr), mhat), f32x4.add(f32x4.sqrt(vhat), f32x4.splat(eps)));
   v128.store(w, f32x4.sub(v128.load(w), step));
-}
-
-/** s·x for four float32 lanes, computed in float64 and rounded to float32 (exactly s·x in float32). */
-// @ts-ignore: decorator
-@inline
-function times32InF64(s: f32, x: v128): v128 {
-  const sx = f64x2.splat(<f64>s);
-  const low = f64x2.mul(sx, f64x2.promote_low_f32x4(x));
-  const high = f64x2.mul(sx, f64x2.promote_low_f32x4(v128.shuffle<i64>(x, x, 1, 1)));
-  return v128.shuffle<i64>(f32x4.demote_f64x2_zero(low), f32x4.demote_f64x2_zero(high), 0, 2);
-}
-
-/** x / y for four float32 lanes, computed in float64 and rounded to float32 (exactly x / y in float32). */
-// @ts-ignore: decorator
-@inline
-function over32InF64(x: v128, y: v128): v128 {
-  const low = f64x2.div(f64x2.promote_low_f32x4(x), f64x2.promote_low_f32x4(y));
-  const high = f64x2.div(f64x2.promote_low_f32x4(v128.shuffle<i64>(x, x, 1, 1)), f64x2.promote_low_f32x4(v128.shuffle<i64>(y, y, 1, 1)));
-  return v128.shuffle<i64>(f32x4.demote_f64x2_zero(low), f32x4.demote_f64x2_zero(high), 0, 2);
 }

@@ -72,6 +72,16 @@
  *    computing 8 columns into the edge buffer), and B read in place for C of ≤ 32 rows with
  *    only the last, narrower panel packed.
  *
+ * 4. Numbers near underflow (gemm32, `exact` build). On Intel cores a float32 multiply with a
+ *    subnormal operand or result takes a microcode assist (assembly/tiny.ts), and L2 leaves the
+ *    weights of units that stopped firing at the edge of the subnormals. Packing notes the
+ *    smallest nonzero magnitude of each A block and of each half (4 columns) of each B panel;
+ *    a half whose products with the block may fall below 2⁻¹²⁶ has them formed in float64 and
+ *    rounded to float32 (tileTiny32): the same bits. Measured (scripts/bench-products-underflow.mjs,
+ *    Sapphire Rapids, one thread), 1024×784×100 with 3 of W's 100 columns subnormal: 5.8 ms
+ *    against 34.0 (plain, no subnormal: 4.6); all 100: 25.0 against 728. B read in place (C
+ *    of ≤ 32 rows) is not scanned.
+ *
  * Memory is raw: the glue copies operands to byte offsets it chooses and passes pointers.
  * This module allocates nothing (it is built with the stub runtime). The packing scratch of
  * the first instance lies just below heapBase(); each helper thread's instance is given its
@@ -91,9 +101,11 @@ const KC32 = 256, MC32 = 64, NC32 = 128;
 const PACK_A_BYTES = MC * KC * 8 > MC32 * KC32 * 4 ? MC * KC * 8 : MC32 * KC32 * 4;
 const PACK_B_BYTES = NC * KC * 8 > NC32 * KC32 * 4 ? NC * KC * 8 : NC32 * KC32 * 4;
 const EDGE_BYTES = 128;
+/** gemm32's smallest magnitude per half panel (4 columns) of a packed B block (see blockTiles32). */
+const LEAST_BYTES = NC32 / 4 * 4;
 /** Rows of C up to which B is read in place rather than packed (see gemm). */
 const DIRECT_B_ROWS = 32;
-const PACK_BYTES: usize = PACK_A_BYTES + PACK_B_BYTES + EDGE_BYTES;
+const PACK_BYTES: usize = PACK_A_BYTES + PACK_B_BYTES + EDGE_BYTES + LEAST_BYTES;
 
 /**
  * This instance's packing scratch. By default it is the PACK_BYTES just past the compiler's
@@ -104,6 +116,7 @@ const DEFAULT_PACK_AREA: usize = (__heap_base + 63) & ~(<usize>63);
 let packA: usize = DEFAULT_PACK_AREA;
 let packB: usize = packA + PACK_A_BYTES;
 let edgeTile: usize = packB + PACK_B_BYTES;
+let packLeast: usize = edgeTile + EDGE_BYTES;
 
 /** First byte the glue may use; everything below belongs to static data and packing scratch. */
 export function heapBase(): usize {
@@ -120,6 +133,7 @@ export function setPackArea(at: usize): void {
   packA = at;
   packB = at + PACK_A_BYTES;
   edgeTile = packB + PACK_B_BYTES;
+  packLeast = edgeTile + EDGE_BYTES;
 }
 
 /**
@@ -185,14 +199,15 @@ function tile<T>(k: i32, pa: usize, aStep: usize, pb: usize, bStep: usize, pc: u
  * A tile at the bottom or right edge of C (rows × cols < 4 × 4): computed in full into a
  * small buffer (the padded rows and columns are zeros), then only the real part is copied.
  */
-function edge<T>(rows: i32, cols: i32, k: i32, pa: usize, aStep: usize, pb: usize, bStep: usize, pc: usize, cRow: usize, accumulate: bool): void {
+function edge<T>(rows: i32, cols: i32, k: i32, pa: usize, aStep: usize, pb: usize, bStep: usize, pc: usize, cRow: usize, accumulate: bool, tiny: bool = false): void {
   const t = edgeTile, E = sizeof<T>(), W = <usize>32 / E; // W columns: two vectors
   if (accumulate) {
     for (let r = 0; r < rows; r++) for (let j = 0; j < cols; j++) {
       store<T>(t + (<usize>r * W + <usize>j) * E, load<T>(pc + <usize>r * cRow + <usize>j * E));
     }
   }
-  tile<T>(k, pa, aStep, pb, bStep, t, 32, accumulate);
+  if (sizeof<T>() == 4 && tiny) tileTiny32(true, true, k, pa, pb, bStep, t, 32, accumulate);
+  else tile<T>(k, pa, aStep, pb, bStep, t, 32, accumulate);
   for (let r = 0; r < rows; r++) for (let j = 0; j < cols; j++) {
     store<T>(pc + <usize>r * cRow + <usize>j * E, load<T>(t + (<usize>r * W + <usize>j) * E));
   }
@@ -310,20 +325,34 @@ const NR32 = 8;
 /**
  * packPanels for float32, `width` lines per panel (4 for A, 8 for B): line l of panel q, step
  * p, goes to dst + 4·(q·width·kc + width·p + l). Missing lines of the last panel are zeros.
+ * Returns the smallest nonzero magnitude packed (f32.MAX_VALUE if none), and when `least` is
+ * not 0 also writes it for each group of 4 lines (half a B panel) to least[0], least[1], …
+ * (see blockTiles32). Only in the `exact` build (TINY_PATH); the `fused` one returns MAX_VALUE.
  */
-function packPanels32(count: i32, kc: i32, src: usize, across: usize, along: usize, dst: usize, width: i32): void {
+function packPanels32(count: i32, kc: i32, src: usize, across: usize, along: usize, dst: usize, width: i32, least: usize): f32 {
   const rowBytes = <usize>width << 2;
+  // Smallest nonzero magnitudes as their bits less one (zero wraps round to the top).
+  let all: u32 = 0xffffffff;
   for (let q = 0; q < count; q += width) {
     const live = min(width, count - q);
     const s = src + <usize>q * across;
+    // Per group of 4 lines of this panel: lanes (vector branches) and scalars.
+    let g0 = i32x4.splat(-1), g1 = i32x4.splat(-1);
+    let h0: u32 = 0xffffffff, h1: u32 = 0xffffffff;
     if (live == width && across == 4) {
       // The values of a step are adjacent (A in Aᵀ·B, B in A·B and Aᵀ·B): vector copies.
       let at = s;
       if (width == 4) {
-        for (let p = 0; p < kc; p++) { v128.store(dst, v128.load(at)); at += along; dst += 16; }
+        for (let p = 0; p < kc; p++) {
+          const v = v128.load(at);
+          if (TINY_PATH) g0 = i32x4.min_u(g0, magnitudeBitsLessOne(v));
+          v128.store(dst, v); at += along; dst += 16;
+        }
       } else {
         for (let p = 0; p < kc; p++) {
-          v128.store(dst, v128.load(at)); v128.store(dst, v128.load(at, 16), 16);
+          const v0 = v128.load(at), v1 = v128.load(at, 16);
+          if (TINY_PATH) { g0 = i32x4.min_u(g0, magnitudeBitsLessOne(v0)); g1 = i32x4.min_u(g1, magnitudeBitsLessOne(v1)); }
+          v128.store(dst, v0); v128.store(dst, v1, 16);
           at += along; dst += 32;
         }
       }
@@ -333,9 +362,14 @@ function packPanels32(count: i32, kc: i32, src: usize, across: usize, along: usi
       for (let g = 0; g < width; g += 4) {
         let s0 = s + <usize>g * across, s1 = s0 + across, s2 = s1 + across, s3 = s2 + across;
         let d = dst + (<usize>g << 2);
+        let lanes = i32x4.splat(-1), scalars: u32 = 0xffffffff;
         let p = 0;
         for (; p + 4 <= kc; p += 4) {
           const l0 = v128.load(s0), l1 = v128.load(s1), l2 = v128.load(s2), l3 = v128.load(s3);
+          if (TINY_PATH) {
+            lanes = i32x4.min_u(lanes, i32x4.min_u(i32x4.min_u(magnitudeBitsLessOne(l0), magnitudeBitsLessOne(l1)),
+                                                   i32x4.min_u(magnitudeBitsLessOne(l2), magnitudeBitsLessOne(l3))));
+          }
           const t0 = v128.shuffle<f32>(l0, l1, 0, 4, 1, 5), t1 = v128.shuffle<f32>(l2, l3, 0, 4, 1, 5);
           const t2 = v128.shuffle<f32>(l0, l1, 2, 6, 3, 7), t3 = v128.shuffle<f32>(l2, l3, 2, 6, 3, 7);
           v128.store(d, v128.shuffle<f64>(t0, t1, 0, 2));
@@ -345,22 +379,76 @@ function packPanels32(count: i32, kc: i32, src: usize, across: usize, along: usi
           s0 += 16; s1 += 16; s2 += 16; s3 += 16; d += 4 * rowBytes;
         }
         for (; p < kc; p++) {
-          store<f32>(d, load<f32>(s0)); store<f32>(d, load<f32>(s1), 4);
-          store<f32>(d, load<f32>(s2), 8); store<f32>(d, load<f32>(s3), 12);
+          const x0 = load<f32>(s0), x1 = load<f32>(s1), x2 = load<f32>(s2), x3 = load<f32>(s3);
+          if (TINY_PATH) scalars = min(min(scalars, bitsLessOne(x0)), min(min(bitsLessOne(x1), bitsLessOne(x2)), bitsLessOne(x3)));
+          store<f32>(d, x0); store<f32>(d, x1, 4); store<f32>(d, x2, 8); store<f32>(d, x3, 12);
           s0 += 4; s1 += 4; s2 += 4; s3 += 4; d += rowBytes;
         }
+        if (g == 0) { g0 = lanes; h0 = scalars; } else { g1 = lanes; h1 = scalars; }
       }
       dst += <usize>kc * rowBytes;
     } else {
       // Any strides, or the last, partial panel.
       for (let p = 0; p < kc; p++) {
         for (let l = 0; l < width; l++) {
-          store<f32>(dst + (<usize>l << 2), l < live ? load<f32>(s + <usize>l * across + <usize>p * along) : f32(0));
+          const x = l < live ? load<f32>(s + <usize>l * across + <usize>p * along) : f32(0);
+          if (TINY_PATH) { if (l < 4) h0 = min(h0, bitsLessOne(x)); else h1 = min(h1, bitsLessOne(x)); }
+          store<f32>(dst + (<usize>l << 2), x);
         }
         dst += rowBytes;
       }
     }
+    if (TINY_PATH) {
+      const m0 = min(h0, leastLane(g0)), m1 = min(h1, leastLane(g1));
+      all = min(all, min(m0, m1));
+      if (least != 0) {
+        const at = least + (<usize>(q / width) << 3);
+        store<f32>(at, magnitudeOf(m0)); store<f32>(at, magnitudeOf(m1), 4);
+      }
+    }
   }
+  return magnitudeOf(all);
+}
+
+/** The smallest of four lanes of bits-less-one values (unsigned). */
+// @ts-ignore: decorator
+@inline
+function leastLane(x: v128): u32 {
+  const two = i32x4.min_u(x, v128.shuffle<i64>(x, x, 1, 0));
+  return min(<u32>i32x4.extract_lane(two, 0), <u32>i32x4.extract_lane(two, 1));
+}
+
+/** The magnitude whose bits less one are `bits`; f32.MAX_VALUE for none (only zeros). */
+// @ts-ignore: decorator
+@inline
+function magnitudeOf(bits: u32): f32 {
+  return bits == 0xffffffff ? f32.MAX_VALUE : reinterpret<f32>(bits + 1);
+}
+
+/** |x|'s bits less one, for four float32 lanes: zero wraps round to 2³² − 1, the largest. */
+// @ts-ignore: decorator
+@inline
+function magnitudeBitsLessOne(x: v128): v128 {
+  return i32x4.sub(v128.and(x, i32x4.splat(0x7fffffff)), i32x4.splat(1));
+}
+
+/** magnitudeBitsLessOne for one value. */
+// @ts-ignore: decorator
+@inline
+function bitsLessOne(x: f32): u32 {
+  return (reinterpret<u32>(x) & 0x7fffffff) - 1;
+}
+
+/**
+ * Whether a block's products may meet a subnormal: an operand is subnormal, or the product of
+ * the smallest nonzero magnitudes of A and B (each product is at least that, or zero) is below
+ * float32's smallest normal 2⁻¹²⁶. Computed in float64, where that product is exact.
+ */
+// @ts-ignore: decorator
+@inline
+function mayUnderflow32(leastA: f32, leastB: f32): bool {
+  const normalMin: f64 = 1.1754943508222875e-38; // 2⁻¹²⁶
+  return <f64>leastA < normalMin || <f64>leastB < normalMin || <f64>leastA * <f64>leastB < normalMin;
 }
 
 /**
@@ -387,6 +475,94 @@ function halfTile32(k: i32, pa: usize, pb: usize, bStep: usize, pc: usize, cRow:
 }
 
 /**
+ * tile<f32> with the products of one or both of its 4-column halves formed in float64 and
+ * rounded to float32 (assembly/tiny.ts): the same bits, for a half whose products may meet a
+ * subnormal, where f32x4.mul would take its slow path. Only in the `exact` build (TINY_PATH).
+ * tiny0 and tiny1 are constants at each call, so each variant is its own loop. The same tile
+ * and order of operations; per step a tiny half's B vector is widened once (two f64x2) and each
+ * A value once. A tiny half costs about five times a plain one
+ * (scripts/bench-products-underflow.mjs).
+ */
+// @ts-ignore: decorator
+@inline
+function tileTiny32(tiny0: bool, tiny1: bool, k: i32, pa: usize, pb: usize, bStep: usize, pc: usize, cRow: usize, accumulate: bool): void {
+  let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c10 = f32x4.splat(0), c11 = f32x4.splat(0);
+  let c20 = f32x4.splat(0), c21 = f32x4.splat(0), c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+  if (accumulate) {
+    c00 = v128.load(pc); c01 = v128.load(pc, 16);
+    c10 = v128.load(pc + cRow); c11 = v128.load(pc + cRow, 16);
+    c20 = v128.load(pc + 2 * cRow); c21 = v128.load(pc + 2 * cRow, 16);
+    c30 = v128.load(pc + 3 * cRow); c31 = v128.load(pc + 3 * cRow, 16);
+  }
+  const end = pa + <usize>k * 16;
+  while (pa < end) {
+    const b0 = v128.load(pb), b1 = v128.load(pb, 16);
+    const b0lo = f64x2.promote_low_f32x4(b0), b0hi = f64x2.promote_low_f32x4(v128.shuffle<i64>(b0, b0, 1, 1));
+    const b1lo = f64x2.promote_low_f32x4(b1), b1hi = f64x2.promote_low_f32x4(v128.shuffle<i64>(b1, b1, 1, 1));
+    c00 = stepOfHalf(tiny0, pa, b0, b0lo, b0hi, c00); c01 = stepOfHalf(tiny1, pa, b1, b1lo, b1hi, c01);
+    c10 = stepOfHalf(tiny0, pa + 4, b0, b0lo, b0hi, c10); c11 = stepOfHalf(tiny1, pa + 4, b1, b1lo, b1hi, c11);
+    c20 = stepOfHalf(tiny0, pa + 8, b0, b0lo, b0hi, c20); c21 = stepOfHalf(tiny1, pa + 8, b1, b1lo, b1hi, c21);
+    c30 = stepOfHalf(tiny0, pa + 12, b0, b0lo, b0hi, c30); c31 = stepOfHalf(tiny1, pa + 12, b1, b1lo, b1hi, c31);
+    pa += 16; pb += bStep;
+  }
+  v128.store(pc, c00); v128.store(pc, c01, 16);
+  v128.store(pc + cRow, c10); v128.store(pc + cRow, c11, 16);
+  v128.store(pc + 2 * cRow, c20); v128.store(pc + 2 * cRow, c21, 16);
+  v128.store(pc + 3 * cRow, c30); v128.store(pc + 3 * cRow, c31, 16);
+}
+
+/**
+ * One step of one row of a 4-column half: c + A(row, p)·b, the A value at pa; with `tiny` the
+ * products formed in float64 (b's halves lo, hi), else as madd<f32>. (The unused widenings of
+ * b are left out by the compiler.)
+ */
+// @ts-ignore: decorator
+@inline
+function stepOfHalf(tiny: bool, pa: usize, b: v128, lo: v128, hi: v128, c: v128): v128 {
+  if (tiny) return f32x4.add(c, products32(f64x2.splat(<f64>load<f32>(pa)), lo, hi));
+  return madd<f32>(v128.load32_splat(pa), b, c);
+}
+
+/** halfTile32 with the products formed in float64, as tileTiny32. */
+// @ts-ignore: decorator
+@inline
+function halfTileTiny32(k: i32, pa: usize, pb: usize, bStep: usize, pc: usize, cRow: usize, accumulate: bool): void {
+  let c0 = f32x4.splat(0), c1 = f32x4.splat(0), c2 = f32x4.splat(0), c3 = f32x4.splat(0);
+  if (accumulate) {
+    c0 = v128.load(pc); c1 = v128.load(pc + cRow); c2 = v128.load(pc + 2 * cRow); c3 = v128.load(pc + 3 * cRow);
+  }
+  const end = pa + <usize>k * 16;
+  while (pa < end) {
+    const b0 = v128.load(pb);
+    const lo = f64x2.promote_low_f32x4(b0), hi = f64x2.promote_low_f32x4(v128.shuffle<i64>(b0, b0, 1, 1));
+    c0 = f32x4.add(c0, products32(f64x2.splat(<f64>load<f32>(pa)), lo, hi));
+    c1 = f32x4.add(c1, products32(f64x2.splat(<f64>load<f32>(pa, 4)), lo, hi));
+    c2 = f32x4.add(c2, products32(f64x2.splat(<f64>load<f32>(pa, 8)), lo, hi));
+    c3 = f32x4.add(c3, products32(f64x2.splat(<f64>load<f32>(pa, 12)), lo, hi));
+    pa += 16; pb += bStep;
+  }
+  v128.store(pc, c0); v128.store(pc + cRow, c1); v128.store(pc + 2 * cRow, c2); v128.store(pc + 3 * cRow, c3);
+}
+
+/**
+ * x·b for one float32 vector b given as its float64 halves (lo: lanes 0–1, hi: 2–3) and x a
+ * float32 value widened to float64 in both lanes: four float32 products, each exact in float64
+ * and rounded once to float32.
+ */
+// @ts-ignore: decorator
+@inline
+function products32(x: v128, lo: v128, hi: v128): v128 {
+  return v128.shuffle<i64>(f32x4.demote_f64x2_zero(f64x2.mul(x, lo)), f32x4.demote_f64x2_zero(f64x2.mul(x, hi)), 0, 2);
+}
+
+/**
+ * Whether gemm32 forms a block's products in float64 when its packed operands hold a value near
+ * underflow (tileTiny32). Not in the `fused` build: there a step is one fused multiply-add, and
+ * a float64 product plus a float32 sum, rounded twice, is not always it.
+ */
+const TINY_PATH: bool = !ASC_FEATURE_RELAXED_SIMD;
+
+/**
  * gemm for float32 operands: the same arguments (strides in 4-byte elements) and the same
  * order of operations, each product and each sum rounded to float32.
  */
@@ -411,27 +587,51 @@ export function gemm32(n: i32, m: i32, k: i32,
       const kc = min(step, k - p0);
       const accumulate = p0 > 0;
       const b0 = b + <usize>p0 * bStep4 + <usize>j0 * bCol4;
-      if (!directB) packPanels32(nc, kc, b0, bCol4, bStep4, packB, NR32);
-      else if (fullCols < nc) packPanels32(nc - fullCols, kc, b0 + (<usize>fullCols << 2), bCol4, bStep4, packB + <usize>fullCols * kc * 4, NR32);
+      // The smallest nonzero magnitudes of the packed B panels, per 4 columns (at packLeast; B
+      // read in place is not scanned: there C has at most 32 rows, and a scan would cost a
+      // visible part of the product, so its panels count as having none).
+      if (!directB) packPanels32(nc, kc, b0, bCol4, bStep4, packB, NR32, packLeast);
+      else if (fullCols < nc) packPanels32(nc - fullCols, kc, b0 + (<usize>fullCols << 2), bCol4, bStep4, packB + <usize>fullCols * kc * 4, NR32, packLeast + (<usize>(fullCols / NR32) << 3));
       for (let i0 = 0; i0 < n; i0 += MC32) {
         const mc = min(MC32, n - i0);
         const a0 = a + <usize>i0 * aRow4 + <usize>p0 * aStep4;
-        packPanels32(mc, kc, a0, aRow4, aStep4, packA, MR);
-        for (let jr = 0; jr < nc; jr += NR32) {
-          const inPlace = directB && jr < fullCols;
-          const pb = inPlace ? b0 + (<usize>jr << 2) : packB + <usize>jr * kc * 4;
-          const bs: usize = inPlace ? bStep4 : NR32 * 4;
-          const cols = min(NR32, nc - jr);
-          for (let ir = 0; ir < mc; ir += MR) {
-            const pa = packA + <usize>ir * kc * 4;
-            const pc = c + <usize>(i0 + ir) * cRow + (<usize>(j0 + jr) << 2);
-            const rows = min(MR, mc - ir);
-            if (rows == MR && cols == NR32) tile<f32>(kc, pa, MR * 4, pb, bs, pc, cRow, accumulate);
-            else if (rows == MR && cols == 4) halfTile32(kc, pa, pb, bs, pc, cRow, accumulate);
-            else edge<f32>(rows, cols, kc, pa, MR * 4, pb, bs, pc, cRow, accumulate);
-          }
-        }
+        const leastA = packPanels32(mc, kc, a0, aRow4, aStep4, packA, MR, 0);
+        blockTiles32(leastA, mc, nc, kc, fullCols, directB, b0, bStep4, c + <usize>i0 * cRow + (<usize>j0 << 2), cRow, accumulate);
       }
+    }
+  }
+}
+
+/**
+ * The tiles of one packed block of gemm32 (mc rows of A by nc columns of B, kc steps), C's
+ * corner at ci. A 4-column half of a B panel whose products with this A block may meet a
+ * subnormal (mayUnderflow32 of the smallest magnitudes: leastA, and the half's at packLeast)
+ * has its products formed in float64 (tileTiny32); the others run the plain tile.
+ */
+function blockTiles32(leastA: f32, mc: i32, nc: i32, kc: i32, fullCols: i32, directB: bool, b0: usize, bStep4: usize,
+                      ci: usize, cRow: usize, accumulate: bool): void {
+  // Each B panel stays in the L1 cache while all A panels of the block pass by.
+  for (let jr = 0; jr < nc; jr += NR32) {
+    const inPlace = directB && jr < fullCols;
+    const pb = inPlace ? b0 + (<usize>jr << 2) : packB + <usize>jr * kc * 4;
+    const bs: usize = inPlace ? bStep4 : NR32 * 4;
+    const cols = min(NR32, nc - jr);
+    const least = packLeast + (<usize>(jr / NR32) << 3);
+    const tiny0 = TINY_PATH && mayUnderflow32(leastA, inPlace ? f32.MAX_VALUE : load<f32>(least));
+    const tiny1 = TINY_PATH && mayUnderflow32(leastA, inPlace ? f32.MAX_VALUE : load<f32>(least, 4));
+    for (let ir = 0; ir < mc; ir += MR) {
+      const pa = packA + <usize>ir * kc * 4;
+      const pc = ci + <usize>ir * cRow + (<usize>jr << 2);
+      const rows = min(MR, mc - ir);
+      if (rows == MR && cols == NR32) {
+        if (!tiny0 && !tiny1) tile<f32>(kc, pa, MR * 4, pb, bs, pc, cRow, accumulate);
+        else if (tiny0 && tiny1) tileTiny32(true, true, kc, pa, pb, bs, pc, cRow, accumulate);
+        else if (tiny0) tileTiny32(true, false, kc, pa, pb, bs, pc, cRow, accumulate);
+        else tileTiny32(false, true, kc, pa, pb, bs, pc, cRow, accumulate);
+      } else if (rows == MR && cols == 4) {
+        if (tiny0) halfTileTiny32(kc, pa, pb, bs, pc, cRow, accumulate);
+        else halfTile32(kc, pa, pb, bs, pc, cRow, accumulate);
+      } else edge<f32>(rows, cols, kc, pa, MR * 4, pb, bs, pc, cRow, accumulate, tiny0 || tiny1);
     }
   }
 }

@@ -451,6 +451,37 @@ describe('float32 matrix-product kernels', () => {
     });
   });
 
+  it('wasm: operands near underflow (subnormal and tiny values, products below 2⁻¹²⁶) equal the float32 loop bit for bit', () => {
+    // assembly/gemm.ts forms a packed block's products in float64 (tileTiny32) when a product
+    // of its smallest magnitudes may be subnormal: weights decayed by L2 (whole columns of B),
+    // single subnormals, tiny rows of A, and products of two tiny normals below 2⁻¹²⁶.
+    expect(gemmWasm).not.toBeNull();
+    const rng = new Rng(67);
+    const shapes: [number, number, number][] = [[67, 133, 521], [5, 130, 600], [130, 6, 777], [33, 100, 784], [128, 100, 50], [40, 12, 100], [31, 37, 513]];
+    const makeTiny = (x: Float32Array, lines: number, along: number, every: number, scale: number) => {
+      for (let l = 0; l < lines; l += every) for (let p = 0; p < along; p++) x[l * along + p] = Math.fround(x[l * along + p] * scale);
+      return x;
+    };
+    onOneThreadThenShared((shared) => {
+      for (const [n, m, k] of shapes) {
+        const cases: [string, (a: Float32Array, b: Float32Array) => void][] = [
+          ['subnormal columns of B', (_a, b) => { for (let i = 0; i < b.length; i += 7) b[i] = Math.fround(b[i] * 2 ** -135); }],
+          ['single subnormals in A and B', (a, b) => { a[a.length >> 1] = 2 ** -149; b[b.length - 1] = -3 * 2 ** -149; }],
+          ['tiny rows times tiny values (normal operands, subnormal products)', (a, b) => { makeTiny(a, 1, a.length, 1, 2 ** -70); makeTiny(b, 1, b.length, 1, 2 ** -60); }],
+          ['a few tiny values among ordinary ones', (a, b) => { makeTiny(a, a.length, 1, 11, 2 ** -90); makeTiny(b, b.length, 1, 13, 2 ** -60); }],
+        ];
+        for (const [what, spoil] of cases) {
+          for (const form of FORMS) {
+            const [a, b] = operands(rng, form, n, m, k, randomArray32);
+            spoil(a, b);
+            const label = `${what}: ${form} n=${n} m=${m} k=${k} shared=${shared}`;
+            expect(firstDifference(product(gemmWasm!, form, n, m, k, a, b), naive32(form, n, m, k, a, b)), label).toBeNull();
+          }
+        }
+      }
+    });
+  });
+
   it('wasm: two threads and one give the same bits (large shapes, every form)', () => {
     const rng = new Rng(64);
     try {
