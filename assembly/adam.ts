@@ -1,4 +1,4 @@
-import { tinyLanes32, times32InF64, over32InF64 } from './tiny';
+import { tinyLanes32, times32InF64, over32InF64, sqrt32InF64 } from './tiny';
 
 /**
  * The Adam update of lib/nn/optim.ts as a WebAssembly SIMD loop, two float64 lanes at a time
@@ -145,22 +145,45 @@ function nearUnderflow32(m: v128): bool {
 
 /**
  * adam32's update of the four float32 elements at w, m, v (gradient gk, moments m0, v0), with
- * the operations on m that may meet a subnormal (β1·m, m / c1, lr·m̂ and the step's quotient)
- * computed in float64 and rounded to float32: float32's subnormals are normal numbers in
- * float64, so none of them takes the slow path (nearUnderflow32). The bits are those of the
- * float32 operations: a product of two float32 values is exact in float64, and a float64
- * quotient of float32 values rounded to float32 is the correctly rounded float32 quotient
- * (53 ≥ 2·24 + 2 bits; adamJs32 in lib/kernels/js.ts relies on the same).
- * Not inlined, so that the loop of the common case stays as small as without it.
+ * the operations that may meet a subnormal computed in float64 and rounded to float32 (the sums
+ * stay float32: they take no slow path). Where m is tiny, so may the gradient be (L2's share of
+ * it, on weights that decay into the subnormals) and v: when a lane of g or v is tiny too, every
+ * product, quotient and square root goes through float64; otherwise only those that touch m
+ * (β1·m, m / c1, lr·m̂ and the step's quotient), which costs less. float32's subnormals are
+ * normal numbers in float64, so none of these operations takes the slow path (nearUnderflow32).
+ * The bits are those of the float32 operations: a product of two float32 values is exact in
+ * float64, and a float64 quotient or square root of float32 values rounded to float32 is the
+ * correctly rounded float32 result (53 ≥ 2·24 + 2 bits; adamJs32 in lib/kernels/js.ts relies on
+ * the same). Not inlined, so that the loop of the common case stays as small as without it.
  */
 function adamQuad32TinyM(c1IsOne: bool, c2IsOne: bool, w: usize, gk: v128, m: usize, m0: v128, v: usize, v0: v128,
                          lr: f32, b1: f32, oneMinusB1: f32, b2: f32, oneMinusB2: f32, eps: f32, c1: f32, c2: f32): void {
-  const mk = f32x4.add(times32InF64(f32x4.splat(b1), m0), f32x4.mul(f32x4.splat(oneMinusB1), gk));
-  const vk = f32x4.add(f32x4.mul(f32x4.splat(b2), v0), f32x4.mul(f32x4.mul(f32x4.splat(oneMinusB2), gk), gk));
+  if (v128.any_true(v128.or(tinyLanes32(gk), tinyLanes32(v0)))) {
+    adamQuad32InF64(true, c1IsOne, c2IsOne, w, gk, m, m0, v, v0, lr, b1, oneMinusB1, b2, oneMinusB2, eps, c1, c2);
+  } else {
+    adamQuad32InF64(false, c1IsOne, c2IsOne, w, gk, m, m0, v, v0, lr, b1, oneMinusB1, b2, oneMinusB2, eps, c1, c2);
+  }
+}
+
+/** adamQuad32TinyM's two variants: `all` (a constant at each call) for every operation in float64. */
+// @ts-ignore: decorator
+@inline
+function adamQuad32InF64(all: bool, c1IsOne: bool, c2IsOne: bool, w: usize, gk: v128, m: usize, m0: v128, v: usize, v0: v128,
+                         lr: f32, b1: f32, oneMinusB1: f32, b2: f32, oneMinusB2: f32, eps: f32, c1: f32, c2: f32): void {
+  const mk = f32x4.add(times32InF64(f32x4.splat(b1), m0), times32(all, f32x4.splat(oneMinusB1), gk));
+  const vk = f32x4.add(times32(all, f32x4.splat(b2), v0), times32(all, times32(all, f32x4.splat(oneMinusB2), gk), gk));
   v128.store(m, mk);
   v128.store(v, vk);
   const mhat = c1IsOne ? mk : over32InF64(mk, f32x4.splat(c1));
-  const vhat = c2IsOne ? vk : f32x4.div(vk, f32x4.splat(c2));
-  const step = over32InF64(times32InF64(f32x4.splat(lr), mhat), f32x4.add(f32x4.sqrt(vhat), f32x4.splat(eps)));
+  const vhat = c2IsOne ? vk : (all ? over32InF64(vk, f32x4.splat(c2)) : f32x4.div(vk, f32x4.splat(c2)));
+  const root = all ? sqrt32InF64(vhat) : f32x4.sqrt(vhat);
+  const step = over32InF64(times32InF64(f32x4.splat(lr), mhat), f32x4.add(root, f32x4.splat(eps)));
   v128.store(w, f32x4.sub(v128.load(w), step));
+}
+
+/** a·b in float32: through float64 with `inF64` (a constant at each call), else f32x4.mul. */
+// @ts-ignore: decorator
+@inline
+function times32(inF64: bool, a: v128, b: v128): v128 {
+  return inF64 ? times32InF64(a, b) : f32x4.mul(a, b);
 }

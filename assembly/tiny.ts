@@ -57,3 +57,12 @@ export function over32InF64(x: v128, y: v128): v128 {
   const high = f64x2.div(f64x2.promote_low_f32x4(v128.shuffle<i64>(x, x, 1, 1)), f64x2.promote_low_f32x4(v128.shuffle<i64>(y, y, 1, 1)));
   return v128.shuffle<i64>(f32x4.demote_f64x2_zero(low), f32x4.demote_f64x2_zero(high), 0, 2);
 }
+
+/** √x for four float32 lanes, formed in float64 and rounded to float32: exactly f32x4.sqrt(x). */
+// @ts-ignore: decorator
+@inline
+export function sqrt32InF64(x: v128): v128 {
+  const low = f64x2.sqrt(f64x2.promote_low_f32x4(x));
+  const high = f64x2.sqrt(f64x2.promote_low_f32x4(v128.shuffle<i64>(x, x, 1, 1)));
+  return v128.shuffle<i64>(f32x4.demote_f64x2_zero(low), f32x4.demote_f64x2_zero(high), 0, 2);
+}
