@@ -78,9 +78,9 @@
  *    smallest nonzero magnitude of each A block and of each half (4 columns) of each B panel;
  *    a half whose products with the block may fall below 2⁻¹²⁶ has them formed in float64 and
  *    rounded to float32 (tileTiny32): the same bits. Measured (scripts/bench-products-underflow.mjs,
- *    Sapphire Rapids, one thread), 1024×784×100 with 3 of W's 100 columns subnormal: 5.8 ms
- *    against 34.0 (plain, no subnormal: 4.6); all 100: 25.0 against 728. B read in place (C
- *    of ≤ 32 rows) is not scanned.
+ *    Sapphire Rapids, one thread), 1024×784×100 with 3 of W's 100 columns subnormal: 5.7 ms
+ *    against 34.0 (plain, no subnormal: 4.5); all 100: 24.8 against 728. B read in place (C
+ *    of ≤ 32 rows) is sampled in two rows, B of A·Bᵀ not scanned (see gemm32).
  *
  * Memory is raw: the glue copies operands to byte offsets it chooses and passes pointers.
  * This module allocates nothing (it is built with the stub runtime). The packing scratch of
