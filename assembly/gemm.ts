@@ -453,11 +453,12 @@ function mayUnderflow32(leastA: f32, leastB: f32): bool {
 
 /**
  * A 4-row tile one f32x4 vector wide: the last 4 columns of a float32 C whose width is 4 more
- * than a multiple of 8 (m = 100, say), written in place instead of through edge().
+ * than a multiple of 8 (m = 100, say), written in place instead of through edge(). With `tiny`
+ * (a constant at each call) its products are formed in float64, as tileTiny32's.
  */
 // @ts-ignore: decorator
 @inline
-function halfTile32(k: i32, pa: usize, pb: usize, bStep: usize, pc: usize, cRow: usize, accumulate: bool): void {
+function halfTile32(tiny: bool, k: i32, pa: usize, pb: usize, bStep: usize, pc: usize, cRow: usize, accumulate: bool): void {
   let c0 = f32x4.splat(0), c1 = f32x4.splat(0), c2 = f32x4.splat(0), c3 = f32x4.splat(0);
   if (accumulate) {
     c0 = v128.load(pc); c1 = v128.load(pc + cRow); c2 = v128.load(pc + 2 * cRow); c3 = v128.load(pc + 3 * cRow);
@@ -465,10 +466,11 @@ function halfTile32(k: i32, pa: usize, pb: usize, bStep: usize, pc: usize, cRow:
   const end = pa + <usize>k * 16;
   while (pa < end) {
     const b0 = v128.load(pb);
-    c0 = madd<f32>(v128.load32_splat(pa), b0, c0);
-    c1 = madd<f32>(v128.load32_splat(pa, 4), b0, c1);
-    c2 = madd<f32>(v128.load32_splat(pa, 8), b0, c2);
-    c3 = madd<f32>(v128.load32_splat(pa, 12), b0, c3);
+    const lo = tiny ? f64x2.promote_low_f32x4(b0) : b0, hi = tiny ? f64x2.promote_low_f32x4(v128.shuffle<i64>(b0, b0, 1, 1)) : b0;
+    c0 = stepOfHalf(tiny, pa, b0, lo, hi, c0);
+    c1 = stepOfHalf(tiny, pa + 4, b0, lo, hi, c1);
+    c2 = stepOfHalf(tiny, pa + 8, b0, lo, hi, c2);
+    c3 = stepOfHalf(tiny, pa + 12, b0, lo, hi, c3);
     pa += 16; pb += bStep;
   }
   v128.store(pc, c0); v128.store(pc + cRow, c1); v128.store(pc + 2 * cRow, c2); v128.store(pc + 3 * cRow, c3);
@@ -497,8 +499,8 @@ function tileTiny32(tiny0: bool, tiny1: bool, k: i32, pa: usize, pb: usize, bSte
   const end = pa + <usize>k * 16;
   while (pa < end) {
     const b0 = v128.load(pb), b1 = v128.load(pb, 16);
-    const b0lo = f64x2.promote_low_f32x4(b0), b0hi = f64x2.promote_low_f32x4(v128.shuffle<i64>(b0, b0, 1, 1));
-    const b1lo = f64x2.promote_low_f32x4(b1), b1hi = f64x2.promote_low_f32x4(v128.shuffle<i64>(b1, b1, 1, 1));
+    const b0lo = tiny0 ? f64x2.promote_low_f32x4(b0) : b0, b0hi = tiny0 ? f64x2.promote_low_f32x4(v128.shuffle<i64>(b0, b0, 1, 1)) : b0;
+    const b1lo = tiny1 ? f64x2.promote_low_f32x4(b1) : b1, b1hi = tiny1 ? f64x2.promote_low_f32x4(v128.shuffle<i64>(b1, b1, 1, 1)) : b1;
     c00 = stepOfHalf(tiny0, pa, b0, b0lo, b0hi, c00); c01 = stepOfHalf(tiny1, pa, b1, b1lo, b1hi, c01);
     c10 = stepOfHalf(tiny0, pa + 4, b0, b0lo, b0hi, c10); c11 = stepOfHalf(tiny1, pa + 4, b1, b1lo, b1hi, c11);
     c20 = stepOfHalf(tiny0, pa + 8, b0, b0lo, b0hi, c20); c21 = stepOfHalf(tiny1, pa + 8, b1, b1lo, b1hi, c21);
@@ -513,35 +515,13 @@ function tileTiny32(tiny0: bool, tiny1: bool, k: i32, pa: usize, pb: usize, bSte
 
 /**
  * One step of one row of a 4-column half: c + A(row, p)·b, the A value at pa; with `tiny` the
- * products formed in float64 (b's halves lo, hi), else as madd<f32>. (The unused widenings of
- * b are left out by the compiler.)
+ * products formed in float64 (b's halves widened, lo and hi), else as madd<f32>.
  */
 // @ts-ignore: decorator
 @inline
 function stepOfHalf(tiny: bool, pa: usize, b: v128, lo: v128, hi: v128, c: v128): v128 {
   if (tiny) return f32x4.add(c, products32(f64x2.splat(<f64>load<f32>(pa)), lo, hi));
   return madd<f32>(v128.load32_splat(pa), b, c);
-}
-
-/** halfTile32 with the products formed in float64, as tileTiny32. */
-// @ts-ignore: decorator
-@inline
-function halfTileTiny32(k: i32, pa: usize, pb: usize, bStep: usize, pc: usize, cRow: usize, accumulate: bool): void {
-  let c0 = f32x4.splat(0), c1 = f32x4.splat(0), c2 = f32x4.splat(0), c3 = f32x4.splat(0);
-  if (accumulate) {
-    c0 = v128.load(pc); c1 = v128.load(pc + cRow); c2 = v128.load(pc + 2 * cRow); c3 = v128.load(pc + 3 * cRow);
-  }
-  const end = pa + <usize>k * 16;
-  while (pa < end) {
-    const b0 = v128.load(pb);
-    const lo = f64x2.promote_low_f32x4(b0), hi = f64x2.promote_low_f32x4(v128.shuffle<i64>(b0, b0, 1, 1));
-    c0 = f32x4.add(c0, products32(f64x2.splat(<f64>load<f32>(pa)), lo, hi));
-    c1 = f32x4.add(c1, products32(f64x2.splat(<f64>load<f32>(pa, 4)), lo, hi));
-    c2 = f32x4.add(c2, products32(f64x2.splat(<f64>load<f32>(pa, 8)), lo, hi));
-    c3 = f32x4.add(c3, products32(f64x2.splat(<f64>load<f32>(pa, 12)), lo, hi));
-    pa += 16; pb += bStep;
-  }
-  v128.store(pc, c0); v128.store(pc + cRow, c1); v128.store(pc + 2 * cRow, c2); v128.store(pc + 3 * cRow, c3);
 }
 
 /**
@@ -653,8 +633,8 @@ function blockTiles32(leastA: f32, scannedB: bool, mc: i32, nc: i32, kc: i32, fu
         else if (tiny0) tileTiny32(true, false, kc, pa, pb, bs, pc, cRow, accumulate);
         else tileTiny32(false, true, kc, pa, pb, bs, pc, cRow, accumulate);
       } else if (rows == MR && cols == 4) {
-        if (tiny0) halfTileTiny32(kc, pa, pb, bs, pc, cRow, accumulate);
-        else halfTile32(kc, pa, pb, bs, pc, cRow, accumulate);
+        if (tiny0) halfTile32(true, kc, pa, pb, bs, pc, cRow, accumulate);
+        else halfTile32(false, kc, pa, pb, bs, pc, cRow, accumulate);
       } else edge<f32>(rows, cols, kc, pa, MR * 4, pb, bs, pc, cRow, accumulate, tiny0 || tiny1);
     }
   }
