@@ -124,7 +124,6 @@ function adamLoop<T>(c1IsOne: bool, c2IsOne: bool, n: i32, w: usize, g: usize, m
   }
 }
 
-
 /**
  * Whether any lane of m (float32) is nonzero and below 2⁻⁵⁰ in magnitude: then β1·m, lr·m̂ or
  * the step's quotient may have a subnormal operand or result, and take the slow path that
@@ -133,9 +132,10 @@ function adamLoop<T>(c1IsOne: bool, c2IsOne: bool, n: i32, w: usize, g: usize, m
  * subnormal range and stays at the smallest subnormal (β1 times it rounds back to it). After 20
  * epochs of the report's grid net 784-100-12 on the bench's workload, 95% of W1's m were
  * subnormal, and Adam took half of the job's time.
- * Only m is checked, in four vector instructions: a lane whose m is at least 2⁻⁵⁰ keeps every
- * product normal (with β1 above 1/2 and lr above 2⁻⁷⁰); v shrinks a thousand times more slowly
- * than m, and a gradient below 2⁻⁵⁰ is rare. The check chooses the speed, never the bits.
+ * The common loop checks only m, in four vector instructions: a lane whose m is at least 2⁻⁵⁰
+ * keeps β1·m, lr·m̂ and the step normal (with β1 above 1/2 and lr above 2⁻⁷⁰). A lasting tiny g
+ * or v comes with a tiny m (once the gradients stop, m decays a hundred times faster than v),
+ * and adamQuad32TinyM checks them there. The checks choose the speed, never the bits.
  */
 // @ts-ignore: decorator
 @inline
