@@ -578,7 +578,7 @@ export function gemm32(n: i32, m: i32, k: i32,
       // of the product) is sampled: its first and last rows of the block (sampleLeast32). B of
       // A·Bᵀ is not scanned, and counts as having none (see scanB).
       if (!directB) packPanels32(nc, kc, b0, bCol4, bStep4, packB, NR32, scanB ? packLeast : 0);
-      else sampleLeast32(fullCols, kc, b0, bStep4);
+      else if (TINY_PATH) sampleLeast32(fullCols, kc, b0, bStep4);
       if (directB && fullCols < nc) packPanels32(nc - fullCols, kc, b0 + (<usize>fullCols << 2), bCol4, bStep4, packB + <usize>fullCols * kc * 4, NR32, packLeast + (<usize>(fullCols / NR32) << 3));
       for (let i0 = 0; i0 < n; i0 += MC32) {
         const mc = min(MC32, n - i0);
@@ -620,9 +620,8 @@ function blockTiles32(leastA: f32, scannedB: bool, mc: i32, nc: i32, kc: i32, fu
     const bs: usize = inPlace ? bStep4 : NR32 * 4;
     const cols = min(NR32, nc - jr);
     const least = packLeast + (<usize>(jr / NR32) << 3);
-    const known = scannedB;
-    const tiny0 = TINY_PATH && mayUnderflow32(leastA, known ? load<f32>(least) : f32.MAX_VALUE);
-    const tiny1 = TINY_PATH && mayUnderflow32(leastA, known ? load<f32>(least, 4) : f32.MAX_VALUE);
+    const tiny0 = TINY_PATH && mayUnderflow32(leastA, scannedB ? load<f32>(least) : f32.MAX_VALUE);
+    const tiny1 = TINY_PATH && mayUnderflow32(leastA, scannedB ? load<f32>(least, 4) : f32.MAX_VALUE);
     for (let ir = 0; ir < mc; ir += MR) {
       const pa = packA + <usize>ir * kc * 4;
       const pc = ci + <usize>ir * cRow + (<usize>jr << 2);

@@ -11,8 +11,9 @@
  * and float32's subnormals are normal numbers in float64: so the kernels form the products
  * that may meet a subnormal that way, with the same bits and no assist.
  *
- * TINY_BELOW = 2⁻⁵⁰: a lane below it in magnitude (and not zero) counts as near underflow. With
- * both factors of a product at least 2⁻⁵⁰, or one of them at most 2⁷⁶, the product is normal.
+ * tinyLanes32's threshold, 2⁻⁵⁰, is Adam's (assembly/adam.ts): a lane below it in magnitude (and
+ * not zero) counts as near underflow there. gemm32 bounds its products by the smallest
+ * magnitudes of its operands instead (mayUnderflow32 in assembly/gemm.ts).
  */
 
 /** The bits of 2⁻⁵⁰, less one. */
@@ -28,13 +29,6 @@ const TINY_BITS_LESS_ONE: i32 = 0x26800000 - 1;
 export function tinyLanes32(x: v128): v128 {
   const a = v128.and(x, i32x4.splat(0x7fffffff));
   return i32x4.lt_s(i32x4.add(a, i32x4.splat(0x7fffffff)), i32x4.splat(TINY_BITS_LESS_ONE - 0x80000000));
-}
-
-/** Whether one float32 value is near underflow, as tinyLanes32 for one lane. */
-// @ts-ignore: decorator
-@inline
-export function isTiny32(x: f32): bool {
-  return <u32>(reinterpret<u32>(x) & 0x7fffffff) - 1 < <u32>TINY_BITS_LESS_ONE;
 }
 
 /**
