@@ -1,4 +1,4 @@
-import { tinyLanes32, times32InF64, over32InF64, sqrt32InF64 } from './tiny';
+import { tinyLanes32, times32InF64, over32InF64, sqrt32InF64, subnormalPathOn } from './tiny';
 
 /**
  * The Adam update of lib/nn/optim.ts as a WebAssembly SIMD loop, two float64 lanes at a time
@@ -94,11 +94,13 @@ function adamLoop<T>(c1IsOne: bool, c2IsOne: bool, n: i32, w: usize, g: usize, m
   const vlr = v128.splat<T>(lr), vb1 = v128.splat<T>(b1), v1b1 = v128.splat<T>(oneMinusB1);
   const vb2 = v128.splat<T>(b2), v1b2 = v128.splat<T>(oneMinusB2), veps = v128.splat<T>(eps);
   const vc1 = v128.splat<T>(c1), vc2 = v128.splat<T>(c2);
+  // float32 lanes near underflow take the detour where this instance does (assembly/tiny.ts).
+  const checkTiny = sizeof<T>() == 4 && subnormalPathOn();
   let k = 0;
   for (; k + lanes <= n; k += lanes) {
     const off = <usize>k * sizeof<T>();
     const gk = v128.load(g + off), m0 = v128.load(m + off), v0 = v128.load(v + off);
-    if (sizeof<T>() == 4 && nearUnderflow32(m0)) {
+    if (checkTiny && nearUnderflow32(m0)) {
       adamQuad32TinyM(c1IsOne, c2IsOne, w + off, gk, m + off, m0, v + off, v0,
                       <f32>lr, <f32>b1, <f32>oneMinusB1, <f32>b2, <f32>oneMinusB2, <f32>eps, <f32>c1, <f32>c2);
       continue;

@@ -87,6 +87,7 @@
  * the first instance lies just below heapBase(); each helper thread's instance is given its
  * own area (setPackArea), since all instances share one memory.
  */
+import { subnormalPathOn } from './tiny';
 
 /** Tile: MR rows × NR columns of C (see the header for why 4 × 4). */
 const MR = 4, NR = 4;
@@ -327,9 +328,12 @@ const NR32 = 8;
  * p, goes to dst + 4·(q·width·kc + width·p + l). Missing lines of the last panel are zeros.
  * Returns the smallest nonzero magnitude packed (f32.MAX_VALUE if none), and when `least` is
  * not 0 also writes it for each group of 4 lines (half a B panel) to least[0], least[1], …
- * (see blockTiles32). Only in the `exact` build (TINY_PATH); the `fused` one returns MAX_VALUE.
+ * (see blockTiles32). Only in the `exact` build (TINY_PATH) and where the instance takes the
+ * detour (subnormalPathOn, assembly/tiny.ts); else it returns MAX_VALUE and writes nothing.
  */
 function packPanels32(count: i32, kc: i32, src: usize, across: usize, along: usize, dst: usize, width: i32, least: usize): f32 {
+  // Whether to note magnitudes: in the `exact` build, where this instance takes the detour.
+  const scan = TINY_PATH && subnormalPathOn();
   const rowBytes = <usize>width << 2;
   // Smallest nonzero magnitudes as their bits less one (zero wraps round to the top).
   let all: u32 = 0xffffffff;
@@ -345,13 +349,13 @@ function packPanels32(count: i32, kc: i32, src: usize, across: usize, along: usi
       if (width == 4) {
         for (let p = 0; p < kc; p++) {
           const v = v128.load(at);
-          if (TINY_PATH) g0 = i32x4.min_u(g0, magnitudeBitsLessOne(v));
+          if (scan) g0 = i32x4.min_u(g0, magnitudeBitsLessOne(v));
           v128.store(dst, v); at += along; dst += 16;
         }
       } else {
         for (let p = 0; p < kc; p++) {
           const v0 = v128.load(at), v1 = v128.load(at, 16);
-          if (TINY_PATH) { g0 = i32x4.min_u(g0, magnitudeBitsLessOne(v0)); g1 = i32x4.min_u(g1, magnitudeBitsLessOne(v1)); }
+          if (scan) { g0 = i32x4.min_u(g0, magnitudeBitsLessOne(v0)); g1 = i32x4.min_u(g1, magnitudeBitsLessOne(v1)); }
           v128.store(dst, v0); v128.store(dst, v1, 16);
           at += along; dst += 32;
         }
@@ -366,7 +370,7 @@ function packPanels32(count: i32, kc: i32, src: usize, across: usize, along: usi
         let p = 0;
         for (; p + 4 <= kc; p += 4) {
           const l0 = v128.load(s0), l1 = v128.load(s1), l2 = v128.load(s2), l3 = v128.load(s3);
-          if (TINY_PATH) {
+          if (scan) {
             lanes = i32x4.min_u(lanes, i32x4.min_u(i32x4.min_u(magnitudeBitsLessOne(l0), magnitudeBitsLessOne(l1)),
                                                    i32x4.min_u(magnitudeBitsLessOne(l2), magnitudeBitsLessOne(l3))));
           }
@@ -380,7 +384,7 @@ function packPanels32(count: i32, kc: i32, src: usize, across: usize, along: usi
         }
         for (; p < kc; p++) {
           const x0 = load<f32>(s0), x1 = load<f32>(s1), x2 = load<f32>(s2), x3 = load<f32>(s3);
-          if (TINY_PATH) scalars = min(min(scalars, bitsLessOne(x0)), min(min(bitsLessOne(x1), bitsLessOne(x2)), bitsLessOne(x3)));
+          if (scan) scalars = min(min(scalars, bitsLessOne(x0)), min(min(bitsLessOne(x1), bitsLessOne(x2)), bitsLessOne(x3)));
           store<f32>(d, x0); store<f32>(d, x1, 4); store<f32>(d, x2, 8); store<f32>(d, x3, 12);
           s0 += 4; s1 += 4; s2 += 4; s3 += 4; d += rowBytes;
         }
@@ -392,13 +396,13 @@ function packPanels32(count: i32, kc: i32, src: usize, across: usize, along: usi
       for (let p = 0; p < kc; p++) {
         for (let l = 0; l < width; l++) {
           const x = l < live ? load<f32>(s + <usize>l * across + <usize>p * along) : f32(0);
-          if (TINY_PATH) { if (l < 4) h0 = min(h0, bitsLessOne(x)); else h1 = min(h1, bitsLessOne(x)); }
+          if (scan) { if (l < 4) h0 = min(h0, bitsLessOne(x)); else h1 = min(h1, bitsLessOne(x)); }
           store<f32>(dst + (<usize>l << 2), x);
         }
         dst += rowBytes;
       }
     }
-    if (TINY_PATH) {
+    if (scan) {
       const m0 = min(h0, leastLane(g0)), m1 = min(h1, leastLane(g1));
       all = min(all, min(m0, m1));
       if (least != 0) {
@@ -565,6 +569,9 @@ export function gemm32(n: i32, m: i32, k: i32,
   // counting them measured 1.3× slower M3 training epochs (batch 32). Only the speed depends
   // on this choice, never the bits.
   const scanB = bCol == 1;
+  // Whether tiny products go through float64 at all: the `exact` build, on a CPU where the
+  // detour pays (assembly/tiny.ts's routeTiny).
+  const tinyPath = TINY_PATH && subnormalPathOn();
   for (let j0 = 0; j0 < m; j0 += NC32) {
     const nc = min(NC32, m - j0);
     const fullCols = nc & ~(NR32 - 1);
@@ -578,13 +585,13 @@ export function gemm32(n: i32, m: i32, k: i32,
       // of the product) is sampled: its first and last rows of the block (sampleLeast32). B of
       // A·Bᵀ is not scanned, and counts as having none (see scanB).
       if (!directB) packPanels32(nc, kc, b0, bCol4, bStep4, packB, NR32, scanB ? packLeast : 0);
-      else if (TINY_PATH) sampleLeast32(fullCols, kc, b0, bStep4);
+      else if (tinyPath) sampleLeast32(fullCols, kc, b0, bStep4);
       if (directB && fullCols < nc) packPanels32(nc - fullCols, kc, b0 + (<usize>fullCols << 2), bCol4, bStep4, packB + <usize>fullCols * kc * 4, NR32, packLeast + (<usize>(fullCols / NR32) << 3));
       for (let i0 = 0; i0 < n; i0 += MC32) {
         const mc = min(MC32, n - i0);
         const a0 = a + <usize>i0 * aRow4 + <usize>p0 * aStep4;
         const leastA = packPanels32(mc, kc, a0, aRow4, aStep4, packA, MR, 0);
-        blockTiles32(leastA, scanB, mc, nc, kc, fullCols, directB, b0, bStep4, c + <usize>i0 * cRow + (<usize>j0 << 2), cRow, accumulate);
+        blockTiles32(tinyPath, leastA, scanB, mc, nc, kc, fullCols, directB, b0, bStep4, c + <usize>i0 * cRow + (<usize>j0 << 2), cRow, accumulate);
       }
     }
   }
@@ -611,7 +618,7 @@ function sampleLeast32(cols: i32, kc: i32, b0: usize, bStep4: usize): void {
  * subnormal (mayUnderflow32 of the smallest magnitudes: leastA, and the half's at packLeast)
  * has its products formed in float64 (tileTiny32); the others run the plain tile.
  */
-function blockTiles32(leastA: f32, scannedB: bool, mc: i32, nc: i32, kc: i32, fullCols: i32, directB: bool, b0: usize, bStep4: usize,
+function blockTiles32(tinyPath: bool, leastA: f32, scannedB: bool, mc: i32, nc: i32, kc: i32, fullCols: i32, directB: bool, b0: usize, bStep4: usize,
                       ci: usize, cRow: usize, accumulate: bool): void {
   // Each B panel stays in the L1 cache while all A panels of the block pass by.
   for (let jr = 0; jr < nc; jr += NR32) {
@@ -620,8 +627,8 @@ function blockTiles32(leastA: f32, scannedB: bool, mc: i32, nc: i32, kc: i32, fu
     const bs: usize = inPlace ? bStep4 : NR32 * 4;
     const cols = min(NR32, nc - jr);
     const least = packLeast + (<usize>(jr / NR32) << 3);
-    const tiny0 = TINY_PATH && mayUnderflow32(leastA, scannedB ? load<f32>(least) : f32.MAX_VALUE);
-    const tiny1 = TINY_PATH && mayUnderflow32(leastA, scannedB ? load<f32>(least, 4) : f32.MAX_VALUE);
+    const tiny0 = tinyPath && mayUnderflow32(leastA, scannedB ? load<f32>(least) : f32.MAX_VALUE);
+    const tiny1 = tinyPath && mayUnderflow32(leastA, scannedB ? load<f32>(least, 4) : f32.MAX_VALUE);
     for (let ir = 0; ir < mc; ir += MR) {
       const pa = packA + <usize>ir * kc * 4;
       const pc = ci + <usize>ir * cRow + (<usize>jr << 2);

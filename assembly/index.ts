@@ -4,6 +4,7 @@
  */
 export { heapBase, packBytes, setPackArea, gemm, gemm32 } from './gemm';
 export { adam, adam32, adamAll, adamAll32 } from './adam';
+export { setSubnormalPath, subnormalCost32 } from './tiny';
 export { gatherRows } from './gather';
 export { softmaxLoss, softmaxLoss32, expStdlib, lnStdlib } from './softmax';
 // The activations' elementary functions, for test/activations-kernel.test.ts.

@@ -16,6 +16,48 @@
  * magnitudes of its operands instead (mayUnderflow32 in assembly/gemm.ts).
  */
 
+/**
+ * Whether the kernels route near-underflow values around the slow path (gemm32, adam32): on
+ * until lib/kernels/wasm.ts sets it per instance from a measurement at load (subnormalCost32
+ * below, lib/kernels/subnormal.ts), since the detour costs time on a CPU without the slow path
+ * (an AMD Zen 4: a subnormal f32x4.mul 0.8–2.1 times a normal one). Only the speed depends on
+ * it, never the bits.
+ */
+let routeTiny: bool = true;
+
+/** Turns the detour on (1) or off (0) in this instance (see routeTiny). */
+export function setSubnormalPath(on: i32): void {
+  routeTiny = on != 0;
+}
+
+/** Whether this instance takes the detour (see routeTiny). */
+// @ts-ignore: decorator
+@inline
+export function subnormalPathOn(): bool {
+  return routeTiny;
+}
+
+/**
+ * The probe behind routeTiny: `reps` passes of f32x4.mul of the `vectors` float32 vectors at
+ * `at` by `factor`, into four independent sums (so that the loop is bound by the multiplies'
+ * throughput, where an assist shows, not by one chain of additions). The caller times it on
+ * normal and on subnormal values. Returns a lane of the sum, so that nothing is optimised away.
+ */
+export function subnormalCost32(at: usize, vectors: i32, reps: i32, factor: f32): f32 {
+  const f = f32x4.splat(factor);
+  let s0 = f32x4.splat(0), s1 = f32x4.splat(0), s2 = f32x4.splat(0), s3 = f32x4.splat(0);
+  for (let r = 0; r < reps; r++) {
+    for (let i = 0; i + 4 <= vectors; i += 4) {
+      const p = at + (<usize>i << 4);
+      s0 = f32x4.add(s0, f32x4.mul(v128.load(p), f));
+      s1 = f32x4.add(s1, f32x4.mul(v128.load(p, 16), f));
+      s2 = f32x4.add(s2, f32x4.mul(v128.load(p, 32), f));
+      s3 = f32x4.add(s3, f32x4.mul(v128.load(p, 48), f));
+    }
+  }
+  return f32x4.extract_lane(f32x4.add(f32x4.add(s0, s1), f32x4.add(s2, s3)), 0);
+}
+
 /** The bits of 2⁻⁵⁰, less one. */
 const TINY_BITS_LESS_ONE: i32 = 0x26800000 - 1;
 

@@ -7,10 +7,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { adamJs, adamJs32, gemmJs, gemmJs32, gemmNaive, type Adam, type Floats, type Gemm } from '../lib/kernels/js.js';
 import {
-  adamWasm, allocResident, allocResident32, forceThreadSharing, gemmWasm, kernelThreads, residentUsage, tableWasm,
-  threadSharingStats, wasmLoadError,
+  adamWasm, allocResident, allocResident32, forceThreadSharing, gemmWasm, kernelThreads, residentUsage, setSubnormalPath, subnormalPath,
+  tableWasm, threadSharingStats, wasmLoadError,
 } from '../lib/kernels/wasm.js';
 import { tableJs, type TableKernels } from '../lib/kernels/table.js';
+import { SUBNORMAL_COST_THRESHOLD } from '../lib/kernels/subnormal.js';
 import { threadsWanted } from '../lib/kernels/jobs.js';
 import { kernels, kernelBackend, setKernelBackend, type KernelBackend } from '../lib/kernels/index.js';
 import { Matrix } from '../lib/nn/matrix.js';
@@ -67,6 +68,22 @@ const SIZES = [1, 2, 3, 4, 5, 6, 7, 8, 9, 13];
 const FORMS: Form[] = ['NN', 'TN', 'NT'];
 
 const backends: [string, Gemm | null][] = [['js', gemmJs], ['wasm', gemmWasm]];
+
+/**
+ * Runs `body` with the float32 kernels' detour for values near underflow taken, then not
+ * (assembly/tiny.ts; which one a machine takes depends on its CPU); then back to the default.
+ */
+function withAndWithoutDetour(body: (detour: boolean) => void): void {
+  try {
+    for (const detour of [true, false]) {
+      setSubnormalPath(detour);
+      expect(subnormalPath()).toMatchObject({ on: detour, forced: true });
+      body(detour);
+    }
+  } finally {
+    setSubnormalPath(null);
+  }
+}
 
 /** Every form, with every n and m from `sizes` and every k from `ks` (in that nesting). */
 function* edgeCases(sizes: number[], ks: number[]): Generator<[Form, number, number, number]> {
@@ -462,7 +479,7 @@ describe('float32 matrix-product kernels', () => {
       for (let l = 0; l < lines; l += every) for (let p = 0; p < along; p++) x[l * along + p] = Math.fround(x[l * along + p] * scale);
       return x;
     };
-    onOneThreadThenShared((shared) => {
+    withAndWithoutDetour((detour) => onOneThreadThenShared((shared) => {
       for (const [n, m, k] of shapes) {
         const cases: [string, (a: Float32Array, b: Float32Array) => void][] = [
           ['subnormal columns of B', (_a, b) => { for (let i = 0; i < b.length; i += 7) b[i] = Math.fround(b[i] * 2 ** -135); }],
@@ -474,12 +491,12 @@ describe('float32 matrix-product kernels', () => {
           for (const form of FORMS) {
             const [a, b] = operands(rng, form, n, m, k, randomArray32);
             spoil(a, b);
-            const label = `${what}: ${form} n=${n} m=${m} k=${k} shared=${shared}`;
+            const label = `${what}: ${form} n=${n} m=${m} k=${k} shared=${shared} detour=${detour}`;
             expect(firstDifference(product(gemmWasm!, form, n, m, k, a, b), naive32(form, n, m, k, a, b)), label).toBeNull();
           }
         }
       }
-    });
+    }));
   });
 
   it('wasm: two threads and one give the same bits (large shapes, every form)', () => {
@@ -593,7 +610,7 @@ describe('float32 Adam kernel', () => {
     const smallest = 2 ** -149, normalMin = 2 ** -126, threshold = 2 ** -50;
     const special = [smallest, 2 * smallest, 3 * smallest, 4 * smallest, 5 * smallest, 1e-40, 1e-39, normalMin,
       1.5 * normalMin, 1e-30, threshold * (1 - 2 ** -23), threshold, threshold * (1 + 2 ** -23), 0, 1e-4, 0.3];
-    for (const len of [3, 4, 7, 16, 1001]) {
+    withAndWithoutDetour((detour) => { for (const len of [3, 4, 7, 16, 1001]) {
       const m0 = Float32Array.from({ length: len }, (_, i) => (i % 3 === 2 ? -1 : 1) * special[(i * 7) % special.length]);
       const v0 = Float32Array.from({ length: len }, (_, i) => (i % 5 === 0 ? 1e-20 : 1e-6 * (1 + (i % 11))));
       const w0 = randomArray32(rng, len);
@@ -607,11 +624,27 @@ describe('float32 Adam kernel', () => {
           adamWasm!(w, g, m, v, 1e-3, 0.9, 0.999, 1e-8, c1, c2);
           adamJs32(wr, g, mr, vr, 1e-3, 0.9, 0.999, 1e-8, c1, c2);
         }
-        expectSameState([w, m, v], [wr, mr, vr], `length ${len}, t = ${t}`);
+        expectSameState([w, m, v], [wr, mr, vr], `length ${len}, t = ${t}, detour = ${detour}`);
         // The run did reach the case: an m stuck at the smallest subnormal (β1 times it rounds back).
         expect(Array.from(m).some((x) => Math.abs(x) === smallest), `length ${len}`).toBe(true);
       }
+    } });
+  });
+
+  it('the detour for values near underflow is taken where the load-time probe found subnormals slow, unless forced', () => {
+    // lib/kernels/subnormal.ts: a subnormal multiply cost about 75 times a normal one on an
+    // Intel Sapphire Rapids, 0.8–2.1 times on an AMD Zen 4; SUBNORMAL_COST_THRESHOLD lies between.
+    const found = subnormalPath();
+    expect(found.forced).toBe(process.env.NNLAB_SUBNORMAL_PATH === 'on' || process.env.NNLAB_SUBNORMAL_PATH === 'off');
+    expect(found.costRatio).toBeGreaterThan(0);
+    if (!found.forced) expect(found.on).toBe(found.costRatio! >= SUBNORMAL_COST_THRESHOLD);
+    try {
+      setSubnormalPath(!found.on);
+      expect(subnormalPath()).toEqual({ on: !found.on, costRatio: found.costRatio, forced: true });
+    } finally {
+      setSubnormalPath(null);
     }
+    if (!found.forced) expect(subnormalPath()).toEqual(found);
   });
 
   it('wasm: a long update, one thread and shared, equals adamJs32 (resident and plain arrays)', () => {

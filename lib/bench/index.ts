@@ -15,7 +15,8 @@ import {
   forceThreadSharing, fusedUnavailableReason, kernelBackend, kernelThreadCount, numericsMode, NUMERICS_MODES, setKernelBackend, setNumerics,
   wasmAvailable, type KernelBackend, type Numerics,
 } from '../kernels/index.js';
-import { threadSharingStats } from '../kernels/wasm.js';
+import { subnormalPath, threadSharingStats } from '../kernels/wasm.js';
+import { describeSubnormalPath } from '../kernels/subnormal.js';
 import { writeFileAtomic } from '../util/io.js';
 import { DTYPES, type DType } from '../nn/matrix.js';
 import { checkWorkload, makeWorkload, MODEL_NAMES, WORKLOAD, type ModelName, type Workload } from './workload.js';
@@ -74,6 +75,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
   log(`[nnlab] TensorFlow.js: ${tfjs.status}`);
   log(`[nnlab] kernels: ${kernelBackend()}, ${kernelThreadCount()} thread(s)${wasmAvailable().ok ? '' : ` (WebAssembly unavailable: ${wasmAvailable().reason})`}`);
 
+  log(`[nnlab] float32 values near underflow: ${describeSubnormalPath(subnormalPath())}`);
   const modes = runnableModes(options.numerics ?? [...NUMERICS_MODES]);
   log(`[nnlab] numerics: ${modes.status}`);
   const rows: BenchRow[] = [];
@@ -353,6 +355,8 @@ function benchEnvironment(loadAtStart: number[], reference: ReferenceChoice, tfj
     kernelThreads: kernelThreadCount(),
     /** The numerics mode that ran ('fused': products by relaxed-SIMD fused multiply-add). */
     numerics: numericsMode(),
+    /** Whether the float32 kernels detoured values near underflow through float64, and the probe's cost ratio. */
+    subnormalPath: subnormalPath(),
     cpus: cpus().length,
     cpuModel: cpus()[0]?.model ?? 'unknown',
     cpu,

@@ -11,7 +11,7 @@
  * One group per file.
  */
 export {
-  setKernelBackend, kernelBackend, kernelThreadCount, wasmAvailable, forceThreadSharing, type KernelBackend,
+  setKernelBackend, kernelBackend, kernelThreadCount, wasmAvailable, forceThreadSharing, setSubnormalPath, subnormalPath, type KernelBackend,
   KernelProfile, profileKernels, kernelProfile, PROFILE_CATEGORIES, type KernelCategory, type ProfileCategory,
 } from '../kernels/index.js';
 export { floatsOf, type Floats, checkShape, checkFinite, checkSameDType } from '../nn/matrix.js';

@@ -24,7 +24,7 @@ import { adamWasm, adamAllWasm, allocResident, allocResident32, gatherRowsWasm, 
 import { tableJs, type TableKernels } from './table.js';
 import { KernelProfile, type KernelCategory } from './profile.js';
 
-export { forceThreadSharing } from './wasm.js';
+export { forceThreadSharing, setSubnormalPath, subnormalPath } from './wasm.js';
 export type { Adam, AdamAll, AdamOperands, Floats, GatherRows, Gemm, SandwichBackward, SandwichForward, SoftmaxLoss } from './js.js';
 export type { TableKernels } from './table.js';
 export { KernelProfile, PROFILE_CATEGORIES, type KernelCategory, type ProfileCategory } from './profile.js';

@@ -29,12 +29,15 @@ import { ThreadChooser } from './choose.js';
  * Layout of the control block (CONTROL_BYTES at `control` in the shared memory): 16 Int32 slots
  * (Slot), then 8 Float64 slots from byte F64_AT (Adam's hyperparameters, AdamHyper), then on a
  * cache line of their own, away from the words the threads spin on, the helper's status
- * (Status, from byte STATUS_AT).
+ * (Status, from byte STATUS_AT), then the settings every thread's instance follows (Setting,
+ * from byte SETTINGS_AT; the main thread writes them, a helper applies them before each job).
  */
-export const CONTROL_BYTES = 192;
-const F64_AT = 64, STATUS_AT = 128;
+export const CONTROL_BYTES = 256;
+const F64_AT = 64, STATUS_AT = 128, SETTINGS_AT = 192;
 /** The helper's status words: READY is 1 once it has instantiated the module; SLEEPS counts its Atomics.wait calls. */
 const Status = { READY: 0, SLEEPS: 1 } as const;
+/** The settings: SUBNORMAL_PATH is 1 when the float32 kernels detour values near underflow (assembly/tiny.ts). */
+const Setting = { SUBNORMAL_PATH: 0 } as const;
 /**
  * The Int32 slots: the job's sequence number (SEQ, what the helper waits on), the claim word
  * (CLAIM, see workOnJob), chunks finished (DONE), the job's KIND, its number of CHUNKS, and from
@@ -130,6 +133,8 @@ if (fx !== null) fx.setPackArea(packArea);
 const ctl = new Int32Array(memory.buffer, control, 16);
 const f64 = new Float64Array(memory.buffer, control + ${F64_AT}, 8);
 const status = new Int32Array(memory.buffer, control + ${STATUS_AT}, 16);
+const settings = new Int32Array(memory.buffer, control + ${SETTINGS_AT}, 16);
+let subnormalPath = -1; // as this instance was last told (its own default until the first job)
 ${LAYOUT_SOURCE}
 const workOnJob = ${workOnJob.toString()};
 let seen = Atomics.load(ctl, Slot.SEQ);
@@ -140,6 +145,8 @@ for (;;) {
     if (++n > spins) { Atomics.add(status, ${Status.SLEEPS}, 1); Atomics.wait(ctl, Slot.SEQ, seen); n = 0; }
   }
   seen = Atomics.load(ctl, Slot.SEQ);
+  const wanted = Atomics.load(settings, ${Setting.SUBNORMAL_PATH});
+  if (wanted !== subnormalPath) { ex.setSubnormalPath(wanted); subnormalPath = wanted; }
   workOnJob(ex, fx, ctl, f64, seen);
 }
 `;
@@ -169,6 +176,7 @@ export class ParallelRunner {
   /** When the last large job ended (performance.now(), ms). */
   private lastEnd = 0;
   private readonly status: Int32Array;
+  private readonly settings: Int32Array;
 
   constructor(
     private readonly ex: ChunkKernels,
@@ -186,6 +194,7 @@ export class ParallelRunner {
     this.ctl = new Int32Array(memory.buffer, control, 16);
     this.f64 = new Float64Array(memory.buffer, control + F64_AT, 8);
     this.status = new Int32Array(memory.buffer, control + STATUS_AT, 16);
+    this.settings = new Int32Array(memory.buffer, control + SETTINGS_AT, 16);
   }
 
   /** Starts the helpers on first use, so that importing nnlab starts no thread. */
@@ -204,6 +213,14 @@ export class ParallelRunner {
       worker.on('error', (err) => process.emitWarning(`nnlab: kernel helper thread failed: ${err.message}`));
       this.helpers.push(worker);
     }
+  }
+
+  /**
+   * Tells the helpers' instances whether to detour values near underflow (the main thread sets
+   * its own): each applies it before its next job. Only the speed depends on it, never the bits.
+   */
+  setSubnormalPath(on: boolean): void {
+    Atomics.store(this.settings, Setting.SUBNORMAL_PATH, on ? 1 : 0);
   }
 
   /** true or false: always or never share (for measurements); null: decide per job shape (ThreadChooser). */

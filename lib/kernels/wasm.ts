@@ -41,6 +41,7 @@ import { isData, type UntypedSpec } from './spec.js';
 import { CONTROL_BYTES, ParallelRunner } from './parallel.js';
 import { adamKey, gemmKey, threadsWanted } from './jobs.js';
 import { loadFused, type FusedLoad, type SandwichExports } from './fused.js';
+import { probeSubnormalCost, type SubnormalProbe } from './subnormal.js';
 import { performance } from 'node:perf_hooks';
 
 /**
@@ -76,6 +77,9 @@ interface KernelExports extends SandwichExports {
   adam32(n: number, w: number, g: number, m: number, v: number,
          lr: number, b1: number, oneMinusB1: number, b2: number, oneMinusB2: number,
          eps: number, c1: number, c2: number): void;
+  /** Whether this instance's float32 kernels detour values near underflow (assembly/tiny.ts); its probe loop. */
+  setSubnormalPath(on: number): void;
+  subnormalCost32(at: number, vectors: number, reps: number, factor: number): number;
   /** adam / adam32 on `count` parameters listed in a table at byte offset `table` (assembly/adam.ts). */
   adamAll(count: number, table: number, lr: number, b1: number, oneMinusB1: number, b2: number, oneMinusB2: number,
           eps: number, c1: number, c2: number): void;
@@ -183,6 +187,41 @@ const parallel = wasm && threadsWanted() > 1
   ? new ParallelRunner(wasm.exports, wasm.module, fused.ok ? { exports: fused.exports, module: fused.module } : null,
     wasm.memory, controlStart, threadsWanted(), helperPackStart, packStride)
   : null;
+/**
+ * Whether the float32 kernels of this process (gemm32 and adam32 of nnlab.wasm; the `fused`
+ * products never do) detour values near underflow through float64 (assembly/tiny.ts): where the
+ * probe (lib/kernels/subnormal.ts) finds subnormals slow, unless NNLAB_SUBNORMAL_PATH=on|off or
+ * setSubnormalPath says otherwise. The same bits either way.
+ */
+const subnormalProbe: SubnormalProbe | null = wasm
+  ? probeSubnormalCost({ subnormalCost32: wasm.exports.subnormalCost32, heap32, scratch: scratchStart })
+  : null;
+const subnormalPathEnv = process.env.NNLAB_SUBNORMAL_PATH;
+if (subnormalPathEnv !== undefined && !['on', 'off', 'auto'].includes(subnormalPathEnv)) {
+  throw new Error(`nnlab: NNLAB_SUBNORMAL_PATH must be 'on', 'off' or 'auto', got '${subnormalPathEnv}'`);
+}
+let subnormalPathForced: boolean | null = subnormalPathEnv === 'on' ? true : subnormalPathEnv === 'off' ? false : null;
+
+/**
+ * Takes the detour (true), not (false), or as the probe found (null, the default); in this
+ * process's instances, helpers included. For tests and measurements: the bits do not change.
+ */
+export function setSubnormalPath(on: boolean | null): void {
+  subnormalPathForced = on;
+  if (!wasm) return;
+  const taken = subnormalPath().on;
+  wasm.exports.setSubnormalPath(taken ? 1 : 0);
+  parallel?.setSubnormalPath(taken);
+}
+
+/** Whether the detour is taken, and why: `measured` (the probe's cost ratio) or `forced`. */
+export function subnormalPath(): { on: boolean; costRatio: number | null; forced: boolean } {
+  const costRatio = subnormalProbe?.costRatio ?? null;
+  if (subnormalPathForced !== null) return { on: subnormalPathForced, costRatio, forced: true };
+  return { on: subnormalProbe?.slow ?? false, costRatio, forced: false };
+}
+setSubnormalPath(subnormalPathForced);
+
 /** Below these sizes a call is too short (under ~10 µs) to be worth sharing. */
 const PARALLEL_MIN_FLOPS = 131072;
 const PARALLEL_MIN_ELEMENTS = 16384;
