@@ -214,7 +214,7 @@ export function setSubnormalPath(on: boolean | null): void {
   parallel?.setSubnormalPath(taken);
 }
 
-/** Whether the detour is taken, and why: `measured` (the probe's cost ratio) or `forced`. */
+/** Whether the detour is taken (`on`), the probe's ratio (`costRatio`), and whether NNLAB_SUBNORMAL_PATH or setSubnormalPath chose it (`forced`). */
 export function subnormalPath(): { on: boolean; costRatio: number | null; forced: boolean } {
   const costRatio = subnormalProbe?.costRatio ?? null;
   if (subnormalPathForced !== null) return { on: subnormalPathForced, costRatio, forced: true };
