@@ -7,10 +7,15 @@
  *     input grad     dout·Wᵀ  (N×M)·(M×D)      matmulNT
  *
  * each 2·N·D·M floating-point operations. Timed through lib/nn/ops.ts with preallocated
- * outputs, so the figure includes everything a layer pays (copies into WebAssembly memory too).
+ * outputs and every operand resident (lib/kernels/resident.ts), as a training step's and an
+ * evaluation's are (lib/fast/): the figure is the product's with the call's checks, and no copy
+ * into WebAssembly memory, which a layer does not pay either. (Earlier versions of this bench
+ * timed ordinary arrays, copied in on every call; the README's speed section says which of its
+ * figures were taken that way.)
  */
 import { performance } from 'node:perf_hooks';
-import { Matrix, type DType } from '../nn/matrix.js';
+import { type DType } from '../nn/matrix.js';
+import { residentMatrix, toResident } from '../kernels/resident.js';
 import { matmul, matmulNT, matmulTN } from '../nn/ops.js';
 import { Rng } from '../nn/random.js';
 
@@ -59,8 +64,8 @@ export function benchKernels(system: string, dtype: DType = 'float64', shapes = 
   const rng = new Rng(5);
   const records: KernelRecord[] = [];
   for (const [N, D, M] of shapes) {
-    const [x, w, dout] = [rng.gaussianMatrix(N, D), rng.gaussianMatrix(D, M), rng.gaussianMatrix(N, M)].map((m) => m.astype(dtype));
-    const out = { forward: Matrix.zeros(N, M, dtype), weightGrad: Matrix.zeros(D, M, dtype), inputGrad: Matrix.zeros(N, D, dtype) };
+    const [x, w, dout] = [rng.gaussianMatrix(N, D), rng.gaussianMatrix(D, M), rng.gaussianMatrix(N, M)].map((m) => toResident(m, dtype));
+    const out = { forward: residentMatrix(N, M, dtype), weightGrad: residentMatrix(D, M, dtype), inputGrad: residentMatrix(N, D, dtype) };
     const calls: Record<ProductForm, () => void> = {
       forward: () => matmul(x, w, out.forward),
       weightGrad: () => matmulTN(x, dout, out.weightGrad),
