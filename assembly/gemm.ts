@@ -90,7 +90,7 @@
  * the first instance lies just below heapBase(); each helper thread's instance is given its
  * own area (setPackArea), since all instances share one memory.
  */
-import { subnormalPathOn } from './tiny';
+import { subnormalPathOn, lowInF64, highInF64, joinAs32 } from './tiny';
 
 /** Tile: MR rows × NR columns of C (see the header for why 4 × 4). */
 const MR = 4, NR = 4;
@@ -473,7 +473,7 @@ function halfTile32(tiny: bool, k: i32, pa: usize, pb: usize, bStep: usize, pc: 
   const end = pa + <usize>k * 16;
   while (pa < end) {
     const b0 = v128.load(pb);
-    const lo = tiny ? f64x2.promote_low_f32x4(b0) : b0, hi = tiny ? f64x2.promote_low_f32x4(v128.shuffle<i64>(b0, b0, 1, 1)) : b0;
+    const lo = tiny ? lowInF64(b0) : b0, hi = tiny ? highInF64(b0) : b0;
     c0 = stepOfHalf(tiny, pa, b0, lo, hi, c0);
     c1 = stepOfHalf(tiny, pa + 4, b0, lo, hi, c1);
     c2 = stepOfHalf(tiny, pa + 8, b0, lo, hi, c2);
@@ -506,8 +506,8 @@ function tileTiny32(tiny0: bool, tiny1: bool, k: i32, pa: usize, pb: usize, bSte
   const end = pa + <usize>k * 16;
   while (pa < end) {
     const b0 = v128.load(pb), b1 = v128.load(pb, 16);
-    const b0lo = tiny0 ? f64x2.promote_low_f32x4(b0) : b0, b0hi = tiny0 ? f64x2.promote_low_f32x4(v128.shuffle<i64>(b0, b0, 1, 1)) : b0;
-    const b1lo = tiny1 ? f64x2.promote_low_f32x4(b1) : b1, b1hi = tiny1 ? f64x2.promote_low_f32x4(v128.shuffle<i64>(b1, b1, 1, 1)) : b1;
+    const b0lo = tiny0 ? lowInF64(b0) : b0, b0hi = tiny0 ? highInF64(b0) : b0;
+    const b1lo = tiny1 ? lowInF64(b1) : b1, b1hi = tiny1 ? highInF64(b1) : b1;
     c00 = stepOfHalf(tiny0, pa, b0, b0lo, b0hi, c00); c01 = stepOfHalf(tiny1, pa, b1, b1lo, b1hi, c01);
     c10 = stepOfHalf(tiny0, pa + 4, b0, b0lo, b0hi, c10); c11 = stepOfHalf(tiny1, pa + 4, b1, b1lo, b1hi, c11);
     c20 = stepOfHalf(tiny0, pa + 8, b0, b0lo, b0hi, c20); c21 = stepOfHalf(tiny1, pa + 8, b1, b1lo, b1hi, c21);
@@ -539,7 +539,7 @@ function stepOfHalf(tiny: bool, pa: usize, b: v128, lo: v128, hi: v128, c: v128)
 // @ts-ignore: decorator
 @inline
 function products32(x: v128, lo: v128, hi: v128): v128 {
-  return v128.shuffle<i64>(f32x4.demote_f64x2_zero(f64x2.mul(x, lo)), f32x4.demote_f64x2_zero(f64x2.mul(x, hi)), 0, 2);
+  return joinAs32(f64x2.mul(x, lo), f64x2.mul(x, hi));
 }
 
 /**

@@ -73,6 +73,27 @@ export function tinyLanes32(x: v128): v128 {
   return i32x4.lt_s(i32x4.add(a, i32x4.splat(0x7fffffff)), i32x4.splat(TINY_BITS_LESS_ONE - 0x80000000));
 }
 
+/** Lanes 0–1 of four float32 lanes, widened to float64 (exactly). */
+// @ts-ignore: decorator
+@inline
+export function lowInF64(x: v128): v128 {
+  return f64x2.promote_low_f32x4(x);
+}
+
+/** Lanes 2–3 of four float32 lanes, widened to float64 (exactly). */
+// @ts-ignore: decorator
+@inline
+export function highInF64(x: v128): v128 {
+  return f64x2.promote_low_f32x4(v128.shuffle<i64>(x, x, 1, 1));
+}
+
+/** Four float32 lanes from two float64 pairs (lanes 0–1, then 2–3), each rounded once to float32. */
+// @ts-ignore: decorator
+@inline
+export function joinAs32(low: v128, high: v128): v128 {
+  return v128.shuffle<i64>(f32x4.demote_f64x2_zero(low), f32x4.demote_f64x2_zero(high), 0, 2);
+}
+
 /**
  * a·b for four float32 lanes, each product formed in float64 and rounded to float32: exactly
  * f32x4.mul(a, b), without its slow path for subnormals.
@@ -80,25 +101,19 @@ export function tinyLanes32(x: v128): v128 {
 // @ts-ignore: decorator
 @inline
 export function times32InF64(a: v128, b: v128): v128 {
-  const low = f64x2.mul(f64x2.promote_low_f32x4(a), f64x2.promote_low_f32x4(b));
-  const high = f64x2.mul(f64x2.promote_low_f32x4(v128.shuffle<i64>(a, a, 1, 1)), f64x2.promote_low_f32x4(v128.shuffle<i64>(b, b, 1, 1)));
-  return v128.shuffle<i64>(f32x4.demote_f64x2_zero(low), f32x4.demote_f64x2_zero(high), 0, 2);
+  return joinAs32(f64x2.mul(lowInF64(a), lowInF64(b)), f64x2.mul(highInF64(a), highInF64(b)));
 }
 
 /** x / y for four float32 lanes, formed in float64 and rounded to float32: exactly f32x4.div(x, y). */
 // @ts-ignore: decorator
 @inline
 export function over32InF64(x: v128, y: v128): v128 {
-  const low = f64x2.div(f64x2.promote_low_f32x4(x), f64x2.promote_low_f32x4(y));
-  const high = f64x2.div(f64x2.promote_low_f32x4(v128.shuffle<i64>(x, x, 1, 1)), f64x2.promote_low_f32x4(v128.shuffle<i64>(y, y, 1, 1)));
-  return v128.shuffle<i64>(f32x4.demote_f64x2_zero(low), f32x4.demote_f64x2_zero(high), 0, 2);
+  return joinAs32(f64x2.div(lowInF64(x), lowInF64(y)), f64x2.div(highInF64(x), highInF64(y)));
 }
 
 /** √x for four float32 lanes, formed in float64 and rounded to float32: exactly f32x4.sqrt(x). */
 // @ts-ignore: decorator
 @inline
 export function sqrt32InF64(x: v128): v128 {
-  const low = f64x2.sqrt(f64x2.promote_low_f32x4(x));
-  const high = f64x2.sqrt(f64x2.promote_low_f32x4(v128.shuffle<i64>(x, x, 1, 1)));
-  return v128.shuffle<i64>(f32x4.demote_f64x2_zero(low), f32x4.demote_f64x2_zero(high), 0, 2);
+  return joinAs32(f64x2.sqrt(lowInF64(x)), f64x2.sqrt(highInF64(x)));
 }

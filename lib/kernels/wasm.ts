@@ -196,18 +196,21 @@ const parallel = wasm && threadsWanted() > 1
 const subnormalProbe: SubnormalProbe | null = wasm
   ? probeSubnormalCost({ subnormalCost32: wasm.exports.subnormalCost32, heap32, scratch: scratchStart })
   : null;
-const subnormalPathEnv = process.env.NNLAB_SUBNORMAL_PATH;
-if (subnormalPathEnv !== undefined && !['on', 'off', 'auto'].includes(subnormalPathEnv)) {
+const subnormalPathEnv = process.env.NNLAB_SUBNORMAL_PATH ?? '';
+if (!['on', 'off', 'auto', ''].includes(subnormalPathEnv)) {
   throw new Error(`nnlab: NNLAB_SUBNORMAL_PATH must be 'on', 'off' or 'auto', got '${subnormalPathEnv}'`);
 }
-let subnormalPathForced: boolean | null = subnormalPathEnv === 'on' ? true : subnormalPathEnv === 'off' ? false : null;
+/** The process's default: NNLAB_SUBNORMAL_PATH's choice, or null (the probe's). */
+const subnormalPathFromEnv: boolean | null = subnormalPathEnv === 'on' ? true : subnormalPathEnv === 'off' ? false : null;
+let subnormalPathForced: boolean | null = subnormalPathFromEnv;
 
 /**
- * Takes the detour (true), not (false), or as the probe found (null, the default); in this
- * process's instances, helpers included. For tests and measurements: the bits do not change.
+ * Takes the detour (true), not (false), or back to the default (null: NNLAB_SUBNORMAL_PATH's
+ * choice, else the probe's); in this process's instances, helpers included. For tests and
+ * measurements: the bits do not change.
  */
 export function setSubnormalPath(on: boolean | null): void {
-  subnormalPathForced = on;
+  subnormalPathForced = on ?? subnormalPathFromEnv;
   if (!wasm) return;
   const taken = subnormalPath().on;
   wasm.exports.setSubnormalPath(taken ? 1 : 0);
@@ -220,7 +223,7 @@ export function subnormalPath(): { on: boolean; costRatio: number | null; forced
   if (subnormalPathForced !== null) return { on: subnormalPathForced, costRatio, forced: true };
   return { on: subnormalProbe?.slow ?? false, costRatio, forced: false };
 }
-setSubnormalPath(subnormalPathForced);
+setSubnormalPath(null);
 
 /** Below these sizes a call is too short (under ~10 µs) to be worth sharing. */
 const PARALLEL_MIN_FLOPS = 131072;

@@ -22,3 +22,5 @@ export function isResident(_x: Floats): boolean { return false; }
 export function forceThreadSharing(_value: boolean | null): void {}
 export const fusedLoadError: string | null = 'the browser bundle computes with the TypeScript kernels';
 export function setWasmFused(_on: boolean): void {}
+export function setSubnormalPath(_on: boolean | null): void {}
+export function subnormalPath(): { on: boolean; costRatio: number | null; forced: boolean } { return { on: false, costRatio: null, forced: false }; }
